@@ -1,0 +1,320 @@
+//! Request extractors that answer bad input with precise problem+json errors: the wrong content
+//! type (415), an oversized body (413), broken JSON (400), and values of the wrong shape or failing
+//! the DTO's rules (422 with a JSON pointer per field).
+
+use crate::error::{ApiError, ErrorCode, FieldError, FieldLocation};
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::pin::Pin;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+/// The documented limit on JSON bodies, stored as app data.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON body that parsed and passed its `validator` rules.
+#[derive(Debug)]
+pub struct ValidJson<T>(pub T);
+
+/// Which body formats an endpoint accepts besides JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyFormat {
+    Json,
+    Form,
+}
+
+fn body_format(req: &HttpRequest, allow_form: bool) -> Result<BodyFormat, ApiError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        Ok(BodyFormat::Json)
+    } else if allow_form && essence == "application/x-www-form-urlencoded" {
+        Ok(BodyFormat::Form)
+    } else {
+        let expected = if allow_form {
+            "application/json or application/x-www-form-urlencoded"
+        } else {
+            "application/json"
+        };
+        Err(ApiError::new(ErrorCode::UnsupportedMediaType)
+            .with_detail(format!("Content-Type must be {expected}")))
+    }
+}
+
+async fn read_limited(req: &HttpRequest, payload: &mut Payload) -> Result<web::Bytes, ApiError> {
+    let limit = req
+        .app_data::<BodyLimit>()
+        .map(|l| l.0)
+        .unwrap_or(1024 * 1024);
+    let too_large = || {
+        ApiError::new(ErrorCode::PayloadTooLarge).with_detail(format!("the limit is {limit} bytes"))
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(ErrorCode::MalformedJson)
+                .with_detail(format!("the body could not be read: {e}"))
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let value = parsed.map_err(|err| {
+        let pointer = pointer_from_path(err.path());
+        let inner = err.into_inner();
+        if inner.is_data() {
+            ApiError::validation(vec![FieldError {
+                pointer,
+                location: FieldLocation::Body,
+                code: "invalid_value".into(),
+                message: inner.to_string(),
+            }])
+        } else {
+            ApiError::new(ErrorCode::MalformedJson).with_detail(inner.to_string())
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::new(ErrorCode::MalformedJson).with_detail(e.to_string()))?;
+    Ok(value)
+}
+
+fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_urlencoded::from_bytes(bytes).map_err(|e| {
+        ApiError::validation(vec![FieldError {
+            pointer: String::new(),
+            location: FieldLocation::Body,
+            code: "invalid_value".into(),
+            message: e.to_string(),
+        }])
+    })
+}
+
+/// `serde_path_to_error`'s path as an RFC 6901 pointer: `/scopes/0`.
+fn pointer_from_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        pointer.push('/');
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&index.to_string()),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"))
+            }
+            Segment::Unknown => pointer.push('-'),
+        }
+    }
+    pointer
+}
+
+/// Flattens `validator`'s nested errors into one list of pointers.
+pub fn field_errors(errors: &ValidationErrors, location: FieldLocation) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    collect(errors, "", location, &mut out);
+    out
+}
+
+fn collect(
+    errors: &ValidationErrors,
+    prefix: &str,
+    location: FieldLocation,
+    out: &mut Vec<FieldError>,
+) {
+    let mut fields: Vec<_> = errors.errors().iter().collect();
+    fields.sort_by(|a, b| a.0.cmp(b.0));
+    for (field, kind) in fields {
+        let pointer = format!("{prefix}/{field}");
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for error in list {
+                    let message = error
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| error.code.to_string());
+                    out.push(FieldError {
+                        pointer: pointer.clone(),
+                        location,
+                        code: error.code.to_string(),
+                        message,
+                    });
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect(inner, &pointer, location, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect(inner, &format!("{pointer}/{index}"), location, out);
+                }
+            }
+        }
+    }
+}
+
+pub fn validate<T: Validate>(value: &T, location: FieldLocation) -> Result<(), ApiError> {
+    value
+        .validate()
+        .map_err(|errors| ApiError::validation(field_errors(&errors, location)))
+}
+
+async fn extract_body<T: DeserializeOwned + Validate>(
+    req: HttpRequest,
+    mut payload: Payload,
+    allow_form: bool,
+) -> Result<T, ApiError> {
+    let format = body_format(&req, allow_form)?;
+    let bytes = read_limited(&req, &mut payload).await?;
+    let value: T = match format {
+        BodyFormat::Json => parse_json(&bytes)?,
+        BodyFormat::Form => parse_form(&bytes)?,
+    };
+    validate(&value, FieldLocation::Body)?;
+    Ok(value)
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move { extract_body(req, payload, false).await.map(ValidJson) })
+    }
+}
+
+/// A body that may come as JSON or as an HTML form (OAuth 2.0 token requests use forms).
+#[derive(Debug)]
+pub struct JsonOrForm<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonOrForm<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move { extract_body(req, payload, true).await.map(JsonOrForm) })
+    }
+}
+
+/// Query strings that do not parse are answered 400 with the reason, never in plain text.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        ApiError::validation(vec![FieldError {
+            pointer: String::new(),
+            location: FieldLocation::Query,
+            code: "invalid_value".into(),
+            message: err.to_string(),
+        }])
+        .into()
+    })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| {
+        ApiError::new(ErrorCode::InvalidPath)
+            .with_detail(err.to_string())
+            .into()
+    })
+}
+
+/// A validated `?page=&per_page=` pair.
+#[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
+    /// Page number, from 1.
+    #[validate(range(
+        min = 1,
+        max = 1_000_000,
+        code = "out_of_range",
+        message = "page must be between 1 and 1000000"
+    ))]
+    pub page: Option<u64>,
+    /// Rows per page, at most 200 (default 50).
+    #[validate(range(
+        min = 1,
+        max = 200,
+        code = "out_of_range",
+        message = "per_page must be between 1 and 200"
+    ))]
+    pub per_page: Option<u64>,
+}
+
+impl Paging {
+    pub fn request(&self) -> Result<persistence::PageRequest, ApiError> {
+        validate(self, FieldLocation::Query)?;
+        Ok(persistence::PageRequest {
+            page: self.page.unwrap_or(1),
+            per_page: self
+                .per_page
+                .unwrap_or(persistence::PageRequest::DEFAULT_PER_PAGE),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        items: Vec<u32>,
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_points_at_its_field() {
+        let Err(err) = parse_json::<Sample>(br#"{"items": [1, "two"]}"#) else {
+            panic!("expected an error");
+        };
+        assert_eq!(err.code, ErrorCode::ValidationFailed);
+        assert_eq!(err.errors[0].pointer, "/items/1");
+    }
+
+    #[test]
+    fn broken_json_is_a_bad_request_not_a_validation_error() {
+        let Err(err) = parse_json::<Sample>(b"{") else {
+            panic!("expected an error");
+        };
+        assert_eq!(err.code, ErrorCode::MalformedJson);
+    }
+
+    #[test]
+    fn trailing_garbage_after_the_document_is_malformed() {
+        let Err(err) = parse_json::<Sample>(br#"{"items": []} x"#) else {
+            panic!("expected an error");
+        };
+        assert_eq!(err.code, ErrorCode::MalformedJson);
+    }
+}

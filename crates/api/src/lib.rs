@@ -1,0 +1,129 @@
+//! Platina's HTTP interface: the actix-web handlers and their wire types (DTOs), sign-in and
+//! authorization at the edge, RFC 9457 problem+json errors from one table, and the OpenAPI
+//! document generated from the handlers themselves.
+//!
+//! `build_app` assembles everything a worker serves; the `platina` binary only adds
+//! configuration and the listening socket.
+
+pub mod admin;
+pub mod auth;
+pub mod context;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod middleware;
+pub mod openapi;
+pub mod routing;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpResponse, guard, web};
+use auth::{ThrottleSettings, TokenService};
+use std::path::PathBuf;
+use std::sync::Arc;
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub use error::{ApiError, ErrorCode, Problem};
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct AppState {
+    pub db: persistence::Database,
+    pub tokens: TokenService,
+    pub throttle: ThrottleSettings,
+    /// A hash of a random secret, verified against when an account is unknown so that an unknown
+    /// e-mail address costs as much time as a wrong password.
+    pub stand_in_hash: String,
+}
+
+/// How the HTTP surface is served.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub json_body_limit: usize,
+    /// The built SPA; `None` serves the API alone.
+    pub web_dist: Option<PathBuf>,
+}
+
+/// Every documented endpoint. The OpenAPI document is collected from exactly these.
+pub fn register_routes(cfg: &mut ServiceConfig) {
+    cfg.service(
+        utoipa_actix_web::scope("/api/v1")
+            .service(auth::handlers::login)
+            .service(auth::handlers::refresh)
+            .service(auth::handlers::logout)
+            .service(auth::handlers::token)
+            .service(auth::handlers::me)
+            .service(admin::list_users)
+            .service(admin::list_audit_events),
+    )
+    .service(health::healthz)
+    .service(health::readyz);
+}
+
+pub fn build_app(
+    state: web::Data<AppState>,
+    http: HttpSettings,
+    openapi_json: Arc<String>,
+    routes: web::Data<routing::RouteTable>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, _) = App::new()
+        .into_utoipa_app()
+        .configure(register_routes)
+        .split_for_parts();
+    let mut app = app
+        .app_data(state)
+        .app_data(routes)
+        .app_data(extract::BodyLimit(http.json_body_limit))
+        .app_data(extract::query_config())
+        .app_data(extract::path_config())
+        .route(
+            "/api/openapi.json",
+            web::get().to(move || {
+                let json = Arc::clone(&openapi_json);
+                async move {
+                    HttpResponse::Ok()
+                        .content_type("application/json")
+                        .body(json.as_str().to_owned())
+                }
+            }),
+        )
+        .service(web::redirect("/api/docs", "/api/docs/"))
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::from("/api/openapi.json")),
+        );
+    if let Some(dist) = http
+        .web_dist
+        .clone()
+        .filter(|d| d.join("index.html").is_file())
+    {
+        let index_dir = dist.clone();
+        app = app
+            .app_data(web::Data::new(routing::SpaDist(dist.clone())))
+            .service(
+                actix_files::Files::new("/", dist)
+                    .index_file("index.html")
+                    .guard(guard::fn_guard(|ctx| {
+                        let path = ctx.head().uri.path();
+                        !(path == "/api" || path.starts_with("/api/"))
+                    }))
+                    .default_handler(web::to(move |req: actix_web::HttpRequest| {
+                        let dir = index_dir.clone();
+                        async move { routing::spa_index(&req, &dir) }
+                    })),
+            );
+    }
+    app.default_service(web::to(routing::fallback))
+        .wrap(actix_web::middleware::Compress::default())
+        .wrap(actix_web::middleware::from_fn(middleware::request_context))
+}

@@ -1,0 +1,174 @@
+//! Roles, scopes and the one authorization rule: deny unless a rule below allows.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// What a signed-in account is trusted with. Stored by its `as_str` name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 市政変革推進室: may do everything.
+    Admin,
+    /// Acts within the sections or bureau in its scopes.
+    Editor,
+    /// Creates proposals and sees their own.
+    Proposer,
+    /// Reads; analysts and internal reporting systems use this role.
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Editor, Role::Proposer, Role::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Editor => "editor",
+            Role::Proposer => "proposer",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    /// The name staff see in the Japanese interface.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Role::Admin => "管理者（市政変革推進室）",
+            Role::Editor => "編集者",
+            Role::Proposer => "提案者",
+            Role::Viewer => "閲覧者",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role `{0}`: expected one of admin, editor, proposer, viewer")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+/// The organisational units an editor acts within. Empty for roles that are not scoped.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scopes {
+    #[serde(default)]
+    pub section_ids: Vec<i64>,
+    #[serde(default)]
+    pub bureau_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    User,
+    ServiceAccount,
+}
+
+/// The authenticated caller of one request, read fresh from storage on every request so that a
+/// role change or a disabled account takes effect at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub kind: PrincipalKind,
+    pub id: i64,
+    pub display_name: String,
+    pub role: Role,
+    pub scopes: Scopes,
+}
+
+/// Everything a caller can ask to do. Each variant names its allowed roles in one place, which the
+/// HTTP layer also prints into the OpenAPI document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read one's own account (`GET /api/v1/me`).
+    ReadOwnAccount,
+    /// List the accounts of the system.
+    ListUsers,
+    /// Read the audit trail.
+    ReadAuditEvents,
+}
+
+impl Action {
+    pub fn allowed_roles(self) -> &'static [Role] {
+        match self {
+            Action::ReadOwnAccount => &Role::ALL,
+            Action::ListUsers | Action::ReadAuditEvents => &[Role::Admin],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{role} may not {action:?}")]
+pub struct Denied {
+    pub role: Role,
+    pub action: Action,
+}
+
+/// The authorization rule. Nothing is allowed unless the action lists the caller's role.
+pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
+    if action.allowed_roles().contains(&principal.role) {
+        Ok(())
+    } else {
+        Err(Denied {
+            role: principal.role,
+            action,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(role: Role) -> Principal {
+        Principal {
+            kind: PrincipalKind::User,
+            id: 1,
+            display_name: "市役所 太郎".into(),
+            role,
+            scopes: Scopes::default(),
+        }
+    }
+
+    #[test]
+    fn every_role_round_trips_through_its_stored_name() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        assert!("superuser".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn only_admins_may_read_the_audit_trail() {
+        assert!(authorize(&principal(Role::Admin), Action::ReadAuditEvents).is_ok());
+        for role in [Role::Editor, Role::Proposer, Role::Viewer] {
+            assert_eq!(
+                authorize(&principal(role), Action::ReadAuditEvents),
+                Err(Denied {
+                    role,
+                    action: Action::ReadAuditEvents
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn every_role_may_read_its_own_account() {
+        for role in Role::ALL {
+            assert!(authorize(&principal(role), Action::ReadOwnAccount).is_ok());
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Platina's domain: the types and rules of the city's reform work, free of I/O.
+//!
+//! This crate owns who may do what (roles, scopes, the authorization rule) and the text rules
+//! every input passes (control characters, e-mail addresses). It knows nothing of HTTP, SQL or
+//! OpenAPI, so the rules can be tested and reused on their own.
+
+pub mod access;
+pub mod text;
+
+pub use access::{Action, Denied, Principal, PrincipalKind, Role, Scopes, authorize};
+pub use text::{Email, InvalidEmail};

@@ -1,0 +1,15 @@
+//! Platina's database schema. Every DDL statement lives here, as ordered migrations that run the
+//! same on SQLite and PostgreSQL; nothing else in the workspace creates or alters a table.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_accounts_and_audit;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_accounts_and_audit::Migration)]
+    }
+}

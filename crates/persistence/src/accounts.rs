@@ -1,0 +1,333 @@
+//! People and internal systems that may sign in.
+
+use crate::StoreError;
+use crate::audit::{self, AuditActor, AuditRecord};
+use crate::entities::{service_account, user};
+use crate::page::{Page, PageRequest};
+use chrono::{DateTime, Utc};
+use domain::{Email, Principal, PrincipalKind, Role, Scopes};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use serde_json::json;
+
+/// A stored user, decoded from its row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scopes: Scopes,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl User {
+    pub fn principal(&self) -> Principal {
+        Principal {
+            kind: PrincipalKind::User,
+            id: self.id,
+            display_name: self.display_name.clone(),
+            role: self.role,
+            scopes: self.scopes.clone(),
+        }
+    }
+
+    /// What the audit trail keeps of a user: never the password hash.
+    fn audit_view(&self) -> serde_json::Value {
+        json!({
+            "id": self.id,
+            "email": self.email,
+            "display_name": self.display_name,
+            "role": self.role,
+            "scopes": self.scopes,
+            "disabled": self.disabled,
+            "version": self.version,
+        })
+    }
+}
+
+fn decode_role(raw: &str) -> Result<Role, StoreError> {
+    raw.parse()
+        .map_err(|e: domain::access::UnknownRole| StoreError::Corrupt(e.to_string()))
+}
+
+fn decode_scopes(raw: &str) -> Result<Scopes, StoreError> {
+    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("scopes: {e}")))
+}
+
+fn encode_scopes(scopes: &Scopes) -> String {
+    // Serialising two Vec<i64> cannot fail.
+    serde_json::to_string(scopes).unwrap_or_else(|_| "{}".into())
+}
+
+impl TryFrom<user::Model> for User {
+    type Error = StoreError;
+
+    fn try_from(row: user::Model) -> Result<Self, Self::Error> {
+        Ok(User {
+            role: decode_role(&row.role)?,
+            scopes: decode_scopes(&row.scopes)?,
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            password_hash: row.password_hash,
+            disabled: row.disabled,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: Email,
+    pub display_name: String,
+    pub role: Role,
+    pub scopes: Scopes,
+    pub password_hash: String,
+}
+
+pub async fn create_user(
+    db: &DatabaseConnection,
+    new: NewUser,
+    actor: &AuditActor,
+) -> Result<User, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let row = user::ActiveModel {
+        email: Set(new.email.as_str().to_owned()),
+        display_name: Set(new.display_name),
+        role: Set(new.role.as_str().to_owned()),
+        scopes: Set(encode_scopes(&new.scopes)),
+        password_hash: Set(new.password_hash),
+        disabled: Set(false),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(StoreError::from_write)?;
+    let created = User::try_from(row)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord {
+            action: "user.create",
+            entity_type: "user",
+            entity_id: created.id.to_string(),
+            before: None,
+            after: Some(created.audit_view()),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn find_user_by_email<C: ConnectionTrait>(
+    conn: &C,
+    email: &Email,
+) -> Result<Option<User>, StoreError> {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(conn)
+        .await?
+        .map(User::try_from)
+        .transpose()
+}
+
+pub async fn find_user<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<User>, StoreError> {
+    user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(User::try_from)
+        .transpose()
+}
+
+/// Disables the account at once: its access tokens stop working on their next request and its
+/// refresh tokens are revoked.
+pub async fn disable_user(
+    db: &DatabaseConnection,
+    email: &Email,
+    actor: &AuditActor,
+) -> Result<User, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let row = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let before = User::try_from(row.clone())?;
+    let mut active = row.into_active_model();
+    active.disabled = Set(true);
+    active.version = Set(before.version + 1);
+    active.updated_at = Set(now);
+    let after = User::try_from(active.update(&txn).await?)?;
+    crate::refresh_tokens::revoke_all_for_user(&txn, after.id, now).await?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord {
+            action: "user.disable",
+            entity_type: "user",
+            entity_id: after.id.to_string(),
+            before: Some(before.audit_view()),
+            after: Some(after.audit_view()),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn list_users<C: ConnectionTrait>(
+    conn: &C,
+    page: PageRequest,
+) -> Result<Page<User>, StoreError> {
+    let query = user::Entity::find();
+    let total = query.clone().count(conn).await?;
+    let items = query
+        .order_by_asc(user::Column::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(User::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+/// An internal system that signs in with a client id and secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceAccount {
+    pub id: i64,
+    pub client_id: String,
+    pub name: String,
+    pub role: Role,
+    pub scopes: Scopes,
+    pub secret_hash: String,
+    pub disabled: bool,
+}
+
+impl ServiceAccount {
+    pub fn principal(&self) -> Principal {
+        Principal {
+            kind: PrincipalKind::ServiceAccount,
+            id: self.id,
+            display_name: self.name.clone(),
+            role: self.role,
+            scopes: self.scopes.clone(),
+        }
+    }
+}
+
+impl TryFrom<service_account::Model> for ServiceAccount {
+    type Error = StoreError;
+
+    fn try_from(row: service_account::Model) -> Result<Self, Self::Error> {
+        Ok(ServiceAccount {
+            role: decode_role(&row.role)?,
+            scopes: decode_scopes(&row.scopes)?,
+            id: row.id,
+            client_id: row.client_id,
+            name: row.name,
+            secret_hash: row.secret_hash,
+            disabled: row.disabled,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewServiceAccount {
+    pub client_id: String,
+    pub name: String,
+    pub role: Role,
+    pub scopes: Scopes,
+    pub secret_hash: String,
+}
+
+pub async fn create_service_account(
+    db: &DatabaseConnection,
+    new: NewServiceAccount,
+    actor: &AuditActor,
+) -> Result<ServiceAccount, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let row = service_account::ActiveModel {
+        client_id: Set(new.client_id),
+        name: Set(new.name),
+        role: Set(new.role.as_str().to_owned()),
+        scopes: Set(encode_scopes(&new.scopes)),
+        secret_hash: Set(new.secret_hash),
+        disabled: Set(false),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(StoreError::from_write)?;
+    let created = ServiceAccount::try_from(row)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord {
+            action: "service_account.create",
+            entity_type: "service_account",
+            entity_id: created.id.to_string(),
+            before: None,
+            after: Some(json!({
+                "id": created.id,
+                "client_id": created.client_id,
+                "name": created.name,
+                "role": created.role,
+                "scopes": created.scopes,
+            })),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn find_service_account_by_client_id<C: ConnectionTrait>(
+    conn: &C,
+    client_id: &str,
+) -> Result<Option<ServiceAccount>, StoreError> {
+    service_account::Entity::find()
+        .filter(service_account::Column::ClientId.eq(client_id))
+        .one(conn)
+        .await?
+        .map(ServiceAccount::try_from)
+        .transpose()
+}
+
+pub async fn find_service_account<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<ServiceAccount>, StoreError> {
+    service_account::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(ServiceAccount::try_from)
+        .transpose()
+}

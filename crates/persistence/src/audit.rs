@@ -1,0 +1,103 @@
+//! The audit trail: who changed what, when, and how it looked before and after.
+
+use crate::StoreError;
+use crate::entities::audit_event;
+use crate::page::{Page, PageRequest};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+
+/// Who made a write: a person, an internal system, or the command line of an operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditActor {
+    pub kind: String,
+    pub id: Option<i64>,
+    pub label: String,
+    pub request_id: Option<String>,
+}
+
+impl AuditActor {
+    /// An operator acting through `platina` subcommands on the server itself.
+    pub fn command_line(label: &str) -> Self {
+        AuditActor {
+            kind: "command_line".into(),
+            id: None,
+            label: label.into(),
+            request_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditRecord<'a> {
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// Records one event; call it with the transaction that performs the write.
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    actor: &AuditActor,
+    event: AuditRecord<'_>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    audit_event::ActiveModel {
+        occurred_at: Set(at),
+        actor_kind: Set(actor.kind.clone()),
+        actor_id: Set(actor.id),
+        actor_label: Set(actor.label.clone()),
+        action: Set(event.action.into()),
+        entity_type: Set(event.entity_type.into()),
+        entity_id: Set(event.entity_id),
+        before: Set(event.before.map(|v| v.to_string())),
+        after: Set(event.after.map(|v| v.to_string())),
+        request_id: Set(actor.request_id.clone()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor_id: Option<i64>,
+}
+
+/// Newest first.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    filter: &AuditFilter,
+    page: PageRequest,
+) -> Result<Page<audit_event::Model>, StoreError> {
+    let mut query = audit_event::Entity::find();
+    if let Some(entity_type) = &filter.entity_type {
+        query = query.filter(audit_event::Column::EntityType.eq(entity_type.as_str()));
+    }
+    if let Some(entity_id) = &filter.entity_id {
+        query = query.filter(audit_event::Column::EntityId.eq(entity_id.as_str()));
+    }
+    if let Some(actor_id) = filter.actor_id {
+        query = query.filter(audit_event::Column::ActorId.eq(actor_id));
+    }
+    let total = query.clone().count(conn).await?;
+    let items = query
+        .order_by_desc(audit_event::Column::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(conn)
+        .await?;
+    Ok(Page {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}

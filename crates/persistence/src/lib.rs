@@ -1,0 +1,41 @@
+//! Platina's storage: the sea-orm entities and the repositories that read and write them, the
+//! same on SQLite (embedded, the default) and PostgreSQL.
+//!
+//! Every write that changes what staff see records an audit event in the same transaction, so the
+//! trail can never disagree with the data.
+
+pub mod accounts;
+pub mod audit;
+pub mod database;
+pub mod entities;
+pub mod page;
+pub mod refresh_tokens;
+pub mod throttle;
+
+pub use audit::{AuditActor, AuditRecord};
+pub use database::{Database, DatabaseSettings, SqliteSync};
+pub use page::{Page, PageRequest};
+pub use sea_orm::DbErr;
+
+/// Why a repository call failed, in terms the HTTP layer can answer with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("a record with the same unique key already exists")]
+    Duplicate,
+    #[error("record not found")]
+    NotFound,
+    #[error("stored data could not be read: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
+impl StoreError {
+    /// Maps unique-key violations, which both backends report differently, to `Duplicate`.
+    pub fn from_write(err: sea_orm::DbErr) -> Self {
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => StoreError::Duplicate,
+            _ => StoreError::Db(err),
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Operator commands: accounts for people and internal systems, created on the server itself.
+
+use crate::StartError;
+use domain::{Email, Role, Scopes};
+use persistence::accounts::{self, NewServiceAccount, NewUser};
+use persistence::{AuditActor, Database, StoreError};
+use std::io::BufRead;
+
+/// The shortest password an operator may set (NIST SP 800-63B asks for at least 8; staff
+/// accounts here guard city records, so 12).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error("{0}")]
+    Input(String),
+    #[error("an account with this e-mail address already exists")]
+    Duplicate,
+    #[error("no account with this e-mail address")]
+    NotFound,
+    #[error("storage: {0}")]
+    Store(String),
+}
+
+impl From<StoreError> for CommandError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Duplicate => CommandError::Duplicate,
+            StoreError::NotFound => CommandError::NotFound,
+            other => CommandError::Store(other.to_string()),
+        }
+    }
+}
+
+fn operator() -> AuditActor {
+    let who = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+    AuditActor::command_line(&format!("platina command line ({who})"))
+}
+
+/// Reads the password from the first line of standard input, so it never shows in `ps` or
+/// shell history.
+pub fn read_password(input: impl BufRead) -> Result<String, CommandError> {
+    let mut line = String::new();
+    let mut input = input;
+    input.read_line(&mut line).map_err(|e| {
+        CommandError::Input(format!("cannot read the password from standard input: {e}"))
+    })?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(CommandError::Input(format!(
+            "the password must be at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    if domain::text::has_forbidden_control(&password, false) {
+        return Err(CommandError::Input(
+            "the password contains control characters".into(),
+        ));
+    }
+    Ok(password)
+}
+
+pub fn parse_role(raw: &str) -> Result<Role, CommandError> {
+    raw.parse::<Role>()
+        .map_err(|e| CommandError::Input(e.to_string()))
+}
+
+fn check_name(name: &str) -> Result<String, CommandError> {
+    let name = domain::text::normalize(name).trim().to_owned();
+    if name.is_empty()
+        || name.chars().count() > 200
+        || domain::text::has_forbidden_control(&name, false)
+    {
+        return Err(CommandError::Input(
+            "the name must be 1 to 200 characters without control characters".into(),
+        ));
+    }
+    Ok(name)
+}
+
+fn scopes_for(
+    role: Role,
+    section_ids: Vec<i64>,
+    bureau_ids: Vec<i64>,
+) -> Result<Scopes, CommandError> {
+    let scoped = !section_ids.is_empty() || !bureau_ids.is_empty();
+    if role == Role::Editor && !scoped {
+        return Err(CommandError::Input(
+            "an editor needs at least one --section or --bureau".into(),
+        ));
+    }
+    if role != Role::Editor && scoped {
+        return Err(CommandError::Input(
+            "only editors are scoped to sections or bureaus".into(),
+        ));
+    }
+    Ok(Scopes {
+        section_ids,
+        bureau_ids,
+    })
+}
+
+pub struct UserSpec {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub section_ids: Vec<i64>,
+    pub bureau_ids: Vec<i64>,
+    pub password: String,
+}
+
+pub async fn create_user(db: &Database, spec: UserSpec) -> Result<accounts::User, CommandError> {
+    let email = Email::parse(&spec.email)
+        .map_err(|_| CommandError::Input(format!("`{}` is not an e-mail address", spec.email)))?;
+    let display_name = check_name(&spec.name)?;
+    let scopes = scopes_for(spec.role, spec.section_ids, spec.bureau_ids)?;
+    let password_hash = api::auth::passwords::hash_off_thread(spec.password)
+        .await
+        .map_err(|e| CommandError::Store(e.to_string()))?;
+    Ok(accounts::create_user(
+        &db.conn,
+        NewUser {
+            email,
+            display_name,
+            role: spec.role,
+            scopes,
+            password_hash,
+        },
+        &operator(),
+    )
+    .await?)
+}
+
+pub async fn disable_user(db: &Database, email: &str) -> Result<accounts::User, CommandError> {
+    let email = Email::parse(email)
+        .map_err(|_| CommandError::Input(format!("`{email}` is not an e-mail address")))?;
+    Ok(accounts::disable_user(&db.conn, &email, &operator()).await?)
+}
+
+/// Creates a service account; returns it with the secret, which is shown this once only.
+pub async fn create_service_account(
+    db: &Database,
+    name: &str,
+    role: Role,
+    section_ids: Vec<i64>,
+    bureau_ids: Vec<i64>,
+) -> Result<(accounts::ServiceAccount, String), CommandError> {
+    let name = check_name(name)?;
+    let scopes = scopes_for(role, section_ids, bureau_ids)?;
+    let (client_id, secret) = api::auth::passwords::new_client_credentials()
+        .map_err(|e| CommandError::Store(e.to_string()))?;
+    let secret_hash = api::auth::passwords::hash_off_thread(secret.clone())
+        .await
+        .map_err(|e| CommandError::Store(e.to_string()))?;
+    let account = accounts::create_service_account(
+        &db.conn,
+        NewServiceAccount {
+            client_id,
+            name,
+            role,
+            scopes,
+            secret_hash,
+        },
+        &operator(),
+    )
+    .await?;
+    Ok((account, secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_is_the_first_line_without_its_line_break() {
+        let read = read_password("correct horse battery\r\nignored\n".as_bytes());
+        assert_eq!(read.ok().as_deref(), Some("correct horse battery"));
+    }
+
+    #[test]
+    fn a_short_password_is_refused() {
+        assert!(read_password("short\n".as_bytes()).is_err());
+    }
+
+    #[test]
+    fn editors_need_a_scope_and_other_roles_may_not_have_one() {
+        assert!(scopes_for(Role::Editor, vec![], vec![]).is_err());
+        assert!(scopes_for(Role::Editor, vec![3], vec![]).is_ok());
+        assert!(scopes_for(Role::Viewer, vec![3], vec![]).is_err());
+        assert!(scopes_for(Role::Admin, vec![], vec![]).is_ok());
+    }
+}

@@ -1,0 +1,267 @@
+//! Configuration: the committed defaults (built in), then `--config FILE`, then environment
+//! variables `PLATINA__SECTION__KEY`. Unknown keys are refused with their name.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+pub const ENV_PREFIX: &str = "PLATINA__";
+
+/// A configured secret: shown as `[redacted]` in every `Debug` output.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct SecretString(String);
+
+impl SecretString {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("\"\"")
+        } else {
+            f.write_str("[redacted]")
+        }
+    }
+}
+
+/// A database URL whose password is masked in `Debug` output.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        DatabaseUrl(url.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn redacted(&self) -> String {
+        persistence::database::redact_url(&self.0)
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.redacted())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub auth: AuthConfig,
+    pub log: LogConfig,
+    pub demo: DemoConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub bind: SocketAddr,
+    pub workers: usize,
+    pub web_dist: PathBuf,
+    pub shutdown_timeout_seconds: u64,
+    pub json_body_limit_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: DatabaseUrl,
+    pub max_connections: u32,
+    pub acquire_timeout_seconds: u64,
+    pub sqlite_synchronous: persistence::SqliteSync,
+    pub migrate_on_start: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum JwtAlgorithm {
+    HS256,
+    HS384,
+    HS512,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CookieSecureSetting {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    pub jwt_algorithm: JwtAlgorithm,
+    pub jwt_secret: SecretString,
+    pub issuer: String,
+    pub audience: String,
+    pub access_token_ttl_seconds: u64,
+    pub refresh_token_ttl_seconds: u64,
+    pub leeway_seconds: u64,
+    pub cookie_secure: CookieSecureSetting,
+    pub throttle: ThrottleConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrottleConfig {
+    pub account_max_failures: i32,
+    pub address_max_failures: i32,
+    pub window_seconds: i64,
+    pub block_seconds: i64,
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoConfig {
+    pub enabled: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(Box<figment::Error>),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Reads the layers in order; `file` is the `--config` argument.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(ConfigError::Invalid(format!(
+                    "the file {} given with --config does not exist",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__"));
+        let config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Load(Box::new(e)))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let auth = &self.auth;
+        let invalid = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
+        if !self.demo.enabled && auth.jwt_secret.expose().len() < 32 {
+            return invalid(
+                "auth.jwt_secret must be at least 32 bytes (set PLATINA__AUTH__JWT_SECRET); only demo mode may leave it empty",
+            );
+        }
+        if auth.access_token_ttl_seconds == 0 || auth.access_token_ttl_seconds > 900 {
+            return invalid("auth.access_token_ttl_seconds must be between 1 and 900");
+        }
+        if auth.leeway_seconds > 30 {
+            return invalid("auth.leeway_seconds must be at most 30");
+        }
+        if auth.refresh_token_ttl_seconds < auth.access_token_ttl_seconds {
+            return invalid(
+                "auth.refresh_token_ttl_seconds must not be shorter than the access token's",
+            );
+        }
+        let throttle = &auth.throttle;
+        if throttle.account_max_failures < 1
+            || throttle.address_max_failures < 1
+            || throttle.window_seconds < 1
+            || throttle.block_seconds < 1
+        {
+            return invalid("auth.throttle values must all be at least 1");
+        }
+        if self.server.json_body_limit_bytes < 1024 {
+            return invalid("server.json_body_limit_bytes must be at least 1024");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn the_committed_defaults_load_in_demo_mode() -> Result<(), Box<dyn std::error::Error>> {
+        let mut file = tempfile_in_target("demo.toml")?;
+        writeln!(file.1, "[demo]\nenabled = true")?;
+        let config = Config::load(Some(&file.0))?;
+        assert_eq!(config.server.bind.port(), 8080);
+        assert!(config.demo.enabled);
+        Ok(())
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_by_name() -> Result<(), Box<dyn std::error::Error>> {
+        let mut file = tempfile_in_target("unknown.toml")?;
+        writeln!(
+            file.1,
+            "[demo]\nenabled = true\n[server]\nbindd = \"0.0.0.0:1\""
+        )?;
+        let err = Config::load(Some(&file.0))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("bindd"), "{err}");
+        Ok(())
+    }
+
+    #[test]
+    fn production_needs_a_long_jwt_secret() {
+        let err = Config::load(None)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("jwt_secret"), "{err}");
+    }
+
+    #[test]
+    fn secrets_and_database_passwords_never_show_in_debug_output() {
+        let secret = SecretString("super-secret-value".into());
+        let url = DatabaseUrl::new("postgres://platina:hunter2@db/platina");
+        let shown = format!("{secret:?} {url:?}");
+        assert!(!shown.contains("super-secret-value"));
+        assert!(!shown.contains("hunter2"));
+    }
+
+    fn tempfile_in_target(name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
+        let dir = std::env::temp_dir().join(format!("platina-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(name);
+        let file = std::fs::File::create(&path)?;
+        Ok((path, file))
+    }
+}

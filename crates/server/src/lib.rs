@@ -1,0 +1,238 @@
+//! The `platina` binary's library half: turning configuration into a running server (database,
+//! migrations, demo accounts, HTTP workers) and the operator commands. Tests start the same
+//! `Application` on port 0.
+
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod telemetry;
+
+use actix_web::{HttpServer, web};
+use api::auth::{AuthSettings, CookieSecure, Secret, ThrottleSettings, TokenService};
+use api::{AppState, HttpSettings};
+use config::{Config, CookieSecureSetting, JwtAlgorithm};
+use persistence::throttle::ThrottlePolicy;
+use persistence::{Database, DatabaseSettings};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("database {url}: {source}")]
+    Database {
+        url: String,
+        source: persistence::DbErr,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Setup(String),
+}
+
+pub fn database_settings(config: &Config) -> DatabaseSettings {
+    DatabaseSettings {
+        url: config.database.url.expose().to_owned(),
+        max_connections: config.database.max_connections,
+        acquire_timeout: Duration::from_secs(config.database.acquire_timeout_seconds),
+        sqlite_synchronous: config.database.sqlite_synchronous,
+    }
+}
+
+/// Connects, creating the directory of a SQLite file when it does not exist yet.
+pub async fn connect(config: &Config) -> Result<Database, StartError> {
+    let url = config.database.url.expose();
+    if let Some(path) = sqlite_file(url) {
+        if let Some(parent) = std::path::Path::new(&path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StartError::Setup(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+    }
+    Database::connect(&database_settings(config))
+        .await
+        .map_err(|source| StartError::Database {
+            url: config.database.url.redacted(),
+            source,
+        })
+}
+
+fn sqlite_file(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
+}
+
+fn auth_settings(config: &Config) -> Result<AuthSettings, StartError> {
+    let auth = &config.auth;
+    let secret = if auth.jwt_secret.expose().is_empty() {
+        // Demo mode only (checked when the configuration loaded): a key for this process alone.
+        let random =
+            api::auth::passwords::random_token(48).map_err(|e| StartError::Setup(e.to_string()))?;
+        Secret::new(random.into_bytes())
+    } else {
+        Secret::new(auth.jwt_secret.expose().as_bytes().to_vec())
+    };
+    Ok(AuthSettings {
+        algorithm: match auth.jwt_algorithm {
+            JwtAlgorithm::HS256 => jsonwebtoken::Algorithm::HS256,
+            JwtAlgorithm::HS384 => jsonwebtoken::Algorithm::HS384,
+            JwtAlgorithm::HS512 => jsonwebtoken::Algorithm::HS512,
+        },
+        secret,
+        issuer: auth.issuer.clone(),
+        audience: auth.audience.clone(),
+        access_ttl: Duration::from_secs(auth.access_token_ttl_seconds),
+        refresh_ttl: Duration::from_secs(auth.refresh_token_ttl_seconds),
+        leeway: Duration::from_secs(auth.leeway_seconds),
+        cookie_secure: match auth.cookie_secure {
+            CookieSecureSetting::Auto => CookieSecure::Auto,
+            CookieSecureSetting::Always => CookieSecure::Always,
+            CookieSecureSetting::Never => CookieSecure::Never,
+        },
+    })
+}
+
+fn throttle_settings(config: &Config) -> ThrottleSettings {
+    let t = &config.auth.throttle;
+    let policy = |max_failures| ThrottlePolicy {
+        max_failures,
+        window: chrono::Duration::seconds(t.window_seconds),
+        block: chrono::Duration::seconds(t.block_seconds),
+    };
+    ThrottleSettings {
+        account: policy(t.account_max_failures),
+        address: policy(t.address_max_failures),
+        trust_forwarded_for: t.trust_forwarded_for,
+    }
+}
+
+/// A configured server bound to its port, not yet serving.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let db = connect(&config).await?;
+        if config.database.migrate_on_start {
+            db.migrate().await.map_err(|source| StartError::Database {
+                url: config.database.url.redacted(),
+                source,
+            })?;
+        }
+        if config.demo.enabled {
+            demo::ensure_demo_accounts(&db).await?;
+        }
+        let stand_in_hash = api::auth::passwords::hash_off_thread(
+            api::auth::passwords::random_token(24).map_err(|e| StartError::Setup(e.to_string()))?,
+        )
+        .await
+        .map_err(|e| StartError::Setup(e.to_string()))?;
+        let state = web::Data::new(AppState {
+            db,
+            tokens: TokenService::new(auth_settings(&config)?),
+            throttle: throttle_settings(&config),
+            stand_in_hash,
+        });
+
+        let listener =
+            TcpListener::bind(config.server.bind).map_err(|source| StartError::Bind {
+                addr: config.server.bind.to_string(),
+                source,
+            })?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartError::Setup(e.to_string()))?
+            .port();
+
+        let openapi = api::openapi::document();
+        let routes = web::Data::new(api::routing::RouteTable::from_openapi(&openapi));
+        let openapi_json = Arc::new(api::openapi::document_json());
+        let http = HttpSettings {
+            json_body_limit: config.server.json_body_limit_bytes,
+            web_dist: Some(config.server.web_dist.clone()),
+        };
+        if !config.server.web_dist.join("index.html").is_file() {
+            tracing::warn!(
+                web_dist = %config.server.web_dist.display(),
+                "no built web app found; serving the API only (run `npm run build` in web/)"
+            );
+        }
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            api::build_app(
+                app_state.clone(),
+                http.clone(),
+                Arc::clone(&openapi_json),
+                routes.clone(),
+            )
+        })
+        .shutdown_timeout(config.server.shutdown_timeout_seconds);
+        if config.server.workers > 0 {
+            server = server.workers(config.server.workers);
+        }
+        let server = server
+            .listen(listener)
+            .map_err(|source| StartError::Bind {
+                addr: config.server.bind.to_string(),
+                source,
+            })?
+            .run();
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The pool the server uses (tests close it to simulate an unreachable database).
+    pub fn database(&self) -> Database {
+        self.state.db.clone()
+    }
+
+    /// A handle that stops the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, finishing in-flight requests first.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_file;
+
+    #[test]
+    fn the_sqlite_file_is_found_in_both_url_spellings() {
+        assert_eq!(
+            sqlite_file("sqlite://data/platina.db?mode=rwc").as_deref(),
+            Some("data/platina.db")
+        );
+        assert_eq!(
+            sqlite_file("sqlite:/tmp/x.db").as_deref(),
+            Some("/tmp/x.db")
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://x@y/z"), None);
+    }
+}

@@ -1,0 +1,219 @@
+//! `platina`: the server and its operator commands.
+#![allow(clippy::print_stdout)]
+
+use clap::{Args, Parser, Subcommand};
+use platina_server::commands::{self, CommandError, UserSpec};
+use platina_server::config::Config;
+use platina_server::{Application, telemetry};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "platina",
+    version,
+    about = "Platina: the reform tracker of the city hall"
+)]
+struct Cli {
+    /// A TOML file layered over the built-in defaults (config/default.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API and the web app.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document (needs no database).
+    Openapi,
+    /// Manage people's accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage accounts of internal systems.
+    #[command(subcommand, name = "service-account")]
+    ServiceAccount(ServiceAccountCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Create(UserCreate),
+    /// Disable an account at once (its tokens stop working on their next request).
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct UserCreate {
+    #[arg(long)]
+    email: String,
+    /// Display name, e.g. "北九州 花子".
+    #[arg(long)]
+    name: String,
+    /// admin, editor, proposer or viewer.
+    #[arg(long)]
+    role: String,
+    /// A section the editor acts within (repeatable).
+    #[arg(long = "section", value_name = "ID")]
+    sections: Vec<i64>,
+    /// A bureau the editor acts within (repeatable).
+    #[arg(long = "bureau", value_name = "ID")]
+    bureaus: Vec<i64>,
+    /// Read the password from the first line of standard input.
+    #[arg(long, required = true)]
+    password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum ServiceAccountCommand {
+    /// Create a client id and secret; the secret is printed once.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long = "section", value_name = "ID")]
+        sections: Vec<i64>,
+        #[arg(long = "bureau", value_name = "ID")]
+        bureaus: Vec<i64>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+enum MainError {
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    #[error(transparent)]
+    Start(#[from] platina_server::StartError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        print!("{}", api::openapi::document_json());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("platina: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("platina: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // actix-web needs its own system for the HTTP workers; `serve` runs inside it.
+    let result = match cli.command {
+        Command::Serve => actix_web::rt::System::new().block_on(serve(config)),
+        other => runtime.block_on(run_command(config, other)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "platina stopped with an error");
+            eprintln!("platina: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), MainError> {
+    let demo = config.demo.enabled;
+    let host = config.server.bind.ip();
+    let app = Application::build(config).await?;
+    let url = format!("http://{host}:{}", app.port());
+    tracing::info!(%url, "Platina is serving");
+    println!("Platina: {url}  (API docs: {url}/api/docs)");
+    if demo {
+        println!(
+            "Demo sign-in / デモ用サインイン: {} / {}",
+            platina_server::demo::DEMO_ACCOUNTS[0].0,
+            platina_server::demo::DEMO_PASSWORD
+        );
+    }
+    app.run_until_stopped().await?;
+    tracing::info!("Platina stopped");
+    Ok(())
+}
+
+async fn run_command(config: Config, command: Command) -> Result<(), MainError> {
+    let db = platina_server::connect(&config).await?;
+    match command {
+        Command::Migrate => {
+            db.migrate()
+                .await
+                .map_err(|source| platina_server::StartError::Database {
+                    url: config.database.url.redacted(),
+                    source,
+                })?;
+            println!("migrations applied");
+        }
+        Command::User(UserCommand::Create(args)) => {
+            db.migrate()
+                .await
+                .map_err(|source| platina_server::StartError::Database {
+                    url: config.database.url.redacted(),
+                    source,
+                })?;
+            let password = commands::read_password(std::io::stdin().lock())?;
+            let user = commands::create_user(
+                &db,
+                UserSpec {
+                    email: args.email,
+                    name: args.name,
+                    role: commands::parse_role(&args.role)?,
+                    section_ids: args.sections,
+                    bureau_ids: args.bureaus,
+                    password,
+                },
+            )
+            .await?;
+            println!("created user {} <{}> as {}", user.id, user.email, user.role);
+        }
+        Command::User(UserCommand::Disable { email }) => {
+            let user = commands::disable_user(&db, &email).await?;
+            println!("disabled user {} <{}>", user.id, user.email);
+        }
+        Command::ServiceAccount(ServiceAccountCommand::Create {
+            name,
+            role,
+            sections,
+            bureaus,
+        }) => {
+            db.migrate()
+                .await
+                .map_err(|source| platina_server::StartError::Database {
+                    url: config.database.url.redacted(),
+                    source,
+                })?;
+            let role = commands::parse_role(&role)?;
+            let (account, secret) =
+                commands::create_service_account(&db, &name, role, sections, bureaus).await?;
+            println!("client_id={}", account.client_id);
+            println!("client_secret={secret}");
+            println!(
+                "(the secret is shown only now; store it in the calling system's secret store)"
+            );
+        }
+        Command::Serve | Command::Openapi => {}
+    }
+    db.close().await.ok();
+    Ok(())
+}
