@@ -1,1 +1,13 @@
+//! One integration-test binary for the whole API; each module is one area of behaviour.
+// A failing unwrap is a failing test, which is what a test should do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod helpers;
+
+mod auth;
+mod authorization;
+mod errors;
+mod health;
+mod service_accounts;
+mod throttling;
+mod tokens;

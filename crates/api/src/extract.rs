@@ -87,6 +87,9 @@ async fn read_limited(req: &HttpRequest, payload: &mut Payload) -> Result<web::B
 }
 
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Syntax first, so that broken JSON is a 400 even when its opening already has the wrong shape.
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+        .map_err(|e| ApiError::new(ErrorCode::MalformedJson).with_detail(e.to_string()))?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
     let value = parsed.map_err(|err| {
@@ -305,6 +308,10 @@ mod tests {
     #[test]
     fn broken_json_is_a_bad_request_not_a_validation_error() {
         let Err(err) = parse_json::<Sample>(b"{") else {
+            panic!("expected an error");
+        };
+        assert_eq!(err.code, ErrorCode::MalformedJson);
+        let Err(err) = parse_json::<Sample>(b"[1, 2") else {
             panic!("expected an error");
         };
         assert_eq!(err.code, ErrorCode::MalformedJson);

@@ -71,13 +71,13 @@ pub async fn fallback(
     spa: Option<web::Data<SpaDist>>,
 ) -> Result<HttpResponse, ApiError> {
     let path = req.path();
-    if let Some(allowed) = routes.allowed_methods(path) {
-        if !allowed.contains(&req.method().as_str()) {
-            return Err(ApiError {
-                allowed_methods: allowed.iter().map(|m| (*m).to_owned()).collect(),
-                ..ApiError::new(ErrorCode::MethodNotAllowed)
-            });
-        }
+    if let Some(allowed) = routes.allowed_methods(path)
+        && !allowed.contains(&req.method().as_str())
+    {
+        return Err(ApiError {
+            allowed_methods: allowed.iter().map(|m| (*m).to_owned()).collect(),
+            ..ApiError::new(ErrorCode::MethodNotAllowed)
+        });
     }
     let reads = req.method() == Method::GET || req.method() == Method::HEAD;
     match spa {

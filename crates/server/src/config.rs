@@ -175,6 +175,20 @@ impl Config {
         Ok(config)
     }
 
+    /// The built-in defaults with TOML `layers` on top, ignoring the environment: for tests and
+    /// tools that must not pick up an operator's settings.
+    pub fn from_defaults_and(layers: &[&str]) -> Result<Config, ConfigError> {
+        let figment = layers.iter().fold(
+            Figment::from(Toml::string(DEFAULT_TOML)),
+            |figment, layer| figment.merge(Toml::string(layer)),
+        );
+        let config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Load(Box::new(e)))?;
+        config.check()?;
+        Ok(config)
+    }
+
     fn check(&self) -> Result<(), ConfigError> {
         let auth = &self.auth;
         let invalid = |m: &str| Err(ConfigError::Invalid(m.to_owned()));

@@ -47,15 +47,15 @@ pub fn database_settings(config: &Config) -> DatabaseSettings {
 /// Connects, creating the directory of a SQLite file when it does not exist yet.
 pub async fn connect(config: &Config) -> Result<Database, StartError> {
     let url = config.database.url.expose();
-    if let Some(path) = sqlite_file(url) {
-        if let Some(parent) = std::path::Path::new(&path)
+    let sqlite_dir = sqlite_file(url).and_then(|path| {
+        std::path::Path::new(&path)
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                StartError::Setup(format!("cannot create {}: {e}", parent.display()))
-            })?;
-        }
+            .map(std::path::Path::to_path_buf)
+    });
+    if let Some(dir) = sqlite_dir {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| StartError::Setup(format!("cannot create {}: {e}", dir.display())))?;
     }
     Database::connect(&database_settings(config))
         .await

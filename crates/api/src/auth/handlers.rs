@@ -142,10 +142,10 @@ pub struct MeOut {
 }
 
 fn client_address(req: &HttpRequest, state: &AppState) -> String {
-    if state.throttle.trust_forwarded_for {
-        if let Some(address) = req.connection_info().realip_remote_addr() {
-            return address.to_owned();
-        }
+    if state.throttle.trust_forwarded_for
+        && let Some(address) = req.connection_info().realip_remote_addr()
+    {
+        return address.to_owned();
     }
     req.peer_addr()
         .map(|a| a.ip().to_string())

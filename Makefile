@@ -1,0 +1,52 @@
+# Platina: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+CARGO ?= cargo
+PLATINA := target/debug/platina
+
+.PHONY: run test build web web-deps test-rust test-web test-e2e openapi check-generated lint clean
+
+## run: build the web app and the server, then serve on http://127.0.0.1:8080 with the demo data (SQLite under data/)
+run: build web
+	@mkdir -p data
+	$(PLATINA) --config config/demo.toml serve
+
+## test: every test — Rust on SQLite (and PostgreSQL when PLATINA_TEST_POSTGRES_URL is set), web unit tests, browser end-to-end
+test: test-rust test-web test-e2e
+
+build:
+	$(CARGO) build --workspace
+
+web-deps: web/node_modules/.package-lock.json
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+web: web-deps
+	cd web && npm run build
+
+test-rust:
+	$(CARGO) test --workspace
+
+test-web: web-deps
+	cd web && npm test
+
+test-e2e: build web
+	web/scripts/e2e.sh $(PLATINA)
+
+## openapi: rewrite openapi/openapi.json from the code and regenerate the web client from it
+openapi: web-deps
+	UPDATE_OPENAPI=1 $(CARGO) test -p api --lib openapi
+	cd web && npm run gen:api
+
+## check-generated: fail when openapi/openapi.json or the web client is stale
+check-generated: web-deps
+	$(CARGO) test -p api --lib openapi
+	cd web && npm run check:api
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean
+	rm -rf web/dist web/node_modules
