@@ -18,6 +18,7 @@ on_both_databases!(
     every_answer_carries_a_request_id_and_echoes_a_sane_one,
     problems_speak_japanese_by_default_and_english_when_asked,
     every_answer_carries_the_security_headers,
+    an_internal_failure_is_an_opaque_500_with_only_the_request_id,
 );
 
 async fn malformed_json_is_a_400_problem(backend: Backend) {
@@ -287,4 +288,28 @@ async fn every_answer_carries_the_security_headers(backend: Backend) {
             "{csp}"
         );
     }
+}
+
+async fn an_internal_failure_is_an_opaque_500_with_only_the_request_id(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app(backend).await;
+    let token = app.signed_in("taro@city.example.jp", "viewer").await;
+    // A row no version of Platina writes: reading it must fail loudly in the log, quietly on the wire.
+    app.app_db
+        .conn
+        .execute_unprepared(
+            "UPDATE users SET role = 'superuser' WHERE email = 'taro@city.example.jp'",
+        )
+        .await
+        .unwrap();
+
+    let answer = app.get("/api/v1/me", Some(&token)).await;
+
+    let problem = answer.assert_problem(500, "internal_error");
+    assert!(problem.get("detail").is_none(), "{}", answer.text);
+    assert!(!answer.text.contains("superuser"), "{}", answer.text);
+    assert_eq!(
+        problem["request_id"].as_str(),
+        answer.header("x-request-id")
+    );
 }

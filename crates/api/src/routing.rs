@@ -86,9 +86,22 @@ pub async fn fallback(
     }
 }
 
+/// A path that names a file (`/assets/app-1a2b.js`, `/favicon.ico`) rather than a screen. A
+/// missing file must be a 404, or a page from an older release would get HTML for its script.
+fn names_a_file(path: &str) -> bool {
+    path.starts_with("/assets/")
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'))
+}
+
 /// index.html for a client-side route such as `/proposals/12`; never cached, so a new release is
 /// picked up on the next load.
 pub fn spa_index(req: &HttpRequest, dist: &std::path::Path) -> Result<HttpResponse, ApiError> {
+    if names_a_file(req.path()) {
+        return Err(ApiError::new(ErrorCode::NotFound).with_detail("no such file"));
+    }
     let file = actix_files::NamedFile::open(dist.join("index.html"))
         .map_err(|_| ApiError::new(ErrorCode::RouteNotFound))?;
     let mut response = file
@@ -105,6 +118,14 @@ pub fn spa_index(req: &HttpRequest, dist: &std::path::Path) -> Result<HttpRespon
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn screens_fall_back_to_the_app_but_missing_files_do_not() {
+        assert!(names_a_file("/assets/index-abc.js"));
+        assert!(names_a_file("/favicon.ico"));
+        assert!(!names_a_file("/proposals/12"));
+        assert!(!names_a_file("/"));
+    }
 
     #[test]
     fn a_templated_path_matches_any_single_segment() {

@@ -5,7 +5,12 @@
 //! OpenAPI, so the rules can be tested and reused on their own.
 
 pub mod access;
+pub mod organization;
+pub mod period;
 pub mod text;
+pub mod wareki;
 
 pub use access::{Action, Denied, Principal, PrincipalKind, Role, Scopes, authorize};
+pub use period::{Period, PeriodPoint, PeriodStatus, Precision, Season};
 pub use text::{Email, InvalidEmail};
+pub use wareki::{Era, EraYear, FiscalYear, InvalidFiscalYear};

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod database;
 pub mod entities;
+pub mod organization;
 pub mod page;
 pub mod refresh_tokens;
 pub mod throttle;
@@ -24,6 +25,12 @@ pub enum StoreError {
     Duplicate,
     #[error("record not found")]
     NotFound,
+    /// The caller's copy is out of date: someone else wrote since it was read.
+    #[error("version {expected} is stale; the record is at version {current}")]
+    Stale { expected: i32, current: i32 },
+    /// A referenced record (e.g. the bureau of a new section) does not exist.
+    #[error("{0} does not exist")]
+    MissingReference(&'static str),
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
     #[error(transparent)]

@@ -127,7 +127,6 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!(error = %err, "platina stopped with an error");
             eprintln!("platina: {err}");
             ExitCode::FAILURE
         }

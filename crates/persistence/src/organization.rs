@@ -1,0 +1,373 @@
+//! Bureaus and sections, with each section's dated names.
+
+use crate::StoreError;
+use crate::audit::{self, AuditActor, AuditRecord};
+use crate::entities::{bureau, section, section_name};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::organization::{BureauKind, SectionName, name_on};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde_json::json;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bureau {
+    pub id: i64,
+    pub name: String,
+    pub kind: BureauKind,
+    pub sort_order: i32,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Bureau {
+    fn audit_view(&self) -> serde_json::Value {
+        json!({ "id": self.id, "name": self.name, "kind": self.kind, "sort_order": self.sort_order, "version": self.version })
+    }
+}
+
+impl TryFrom<bureau::Model> for Bureau {
+    type Error = StoreError;
+
+    fn try_from(row: bureau::Model) -> Result<Self, Self::Error> {
+        Ok(Bureau {
+            kind: row
+                .kind
+                .parse()
+                .map_err(|e: domain::organization::UnknownBureauKind| {
+                    StoreError::Corrupt(e.to_string())
+                })?,
+            id: row.id,
+            name: row.name,
+            sort_order: row.sort_order,
+            version: row.version,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// A section with all its names, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub id: i64,
+    pub bureau_id: i64,
+    pub names: Vec<SectionName>,
+    pub version: i32,
+}
+
+impl Section {
+    pub fn name_on(&self, date: NaiveDate) -> Option<&SectionName> {
+        name_on(&self.names, date)
+    }
+
+    fn audit_view(&self) -> serde_json::Value {
+        json!({ "id": self.id, "bureau_id": self.bureau_id, "names": self.names, "version": self.version })
+    }
+}
+
+pub async fn list_bureaus<C: ConnectionTrait>(conn: &C) -> Result<Vec<Bureau>, StoreError> {
+    bureau::Entity::find()
+        .order_by_asc(bureau::Column::SortOrder)
+        .order_by_asc(bureau::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Bureau::try_from)
+        .collect()
+}
+
+pub async fn find_bureau<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<Bureau>, StoreError> {
+    bureau::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Bureau::try_from)
+        .transpose()
+}
+
+#[derive(Debug, Clone)]
+pub struct NewBureau {
+    pub name: String,
+    pub kind: BureauKind,
+    pub sort_order: i32,
+}
+
+pub async fn create_bureau(
+    db: &DatabaseConnection,
+    new: NewBureau,
+    actor: &AuditActor,
+) -> Result<Bureau, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let row = bureau::ActiveModel {
+        name: Set(new.name),
+        kind: Set(new.kind.as_str().to_owned()),
+        sort_order: Set(new.sort_order),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(StoreError::from_write)?;
+    let created = Bureau::try_from(row)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord {
+            action: "bureau.create",
+            entity_type: "bureau",
+            entity_id: created.id.to_string(),
+            before: None,
+            after: Some(created.audit_view()),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BureauPatch {
+    pub name: Option<String>,
+    pub kind: Option<BureauKind>,
+    pub sort_order: Option<i32>,
+}
+
+/// Applies the patch only if the bureau is still at `expected_version`.
+pub async fn update_bureau(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    patch: BureauPatch,
+    actor: &AuditActor,
+) -> Result<Bureau, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_bureau(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    if before.version != expected_version {
+        return Err(StoreError::Stale {
+            expected: expected_version,
+            current: before.version,
+        });
+    }
+    let mut update = bureau::Entity::update_many()
+        .col_expr(bureau::Column::Version, Expr::value(before.version + 1))
+        .col_expr(bureau::Column::UpdatedAt, Expr::value(now))
+        .filter(bureau::Column::Id.eq(id))
+        .filter(bureau::Column::Version.eq(expected_version));
+    if let Some(name) = &patch.name {
+        update = update.col_expr(bureau::Column::Name, Expr::value(name.clone()));
+    }
+    if let Some(kind) = patch.kind {
+        update = update.col_expr(bureau::Column::Kind, Expr::value(kind.as_str()));
+    }
+    if let Some(sort_order) = patch.sort_order {
+        update = update.col_expr(bureau::Column::SortOrder, Expr::value(sort_order));
+    }
+    let result = update.exec(&txn).await.map_err(StoreError::from_write)?;
+    if result.rows_affected != 1 {
+        let current = find_bureau(&txn, id).await?.map_or(0, |b| b.version);
+        return Err(StoreError::Stale {
+            expected: expected_version,
+            current,
+        });
+    }
+    let after = find_bureau(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord {
+            action: "bureau.update",
+            entity_type: "bureau",
+            entity_id: id.to_string(),
+            before: Some(before.audit_view()),
+            after: Some(after.audit_view()),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+async fn names_by_section<C: ConnectionTrait>(
+    conn: &C,
+    section_ids: Option<&[i64]>,
+) -> Result<HashMap<i64, Vec<SectionName>>, StoreError> {
+    let mut query = section_name::Entity::find()
+        .order_by_asc(section_name::Column::SectionId)
+        .order_by_asc(section_name::Column::EffectiveFrom);
+    if let Some(ids) = section_ids {
+        query = query.filter(section_name::Column::SectionId.is_in(ids.iter().copied()));
+    }
+    let mut names: HashMap<i64, Vec<SectionName>> = HashMap::new();
+    for row in query.all(conn).await? {
+        names.entry(row.section_id).or_default().push(SectionName {
+            name: row.name,
+            effective_from: row.effective_from,
+        });
+    }
+    Ok(names)
+}
+
+pub async fn list_sections<C: ConnectionTrait>(
+    conn: &C,
+    bureau_id: Option<i64>,
+) -> Result<Vec<Section>, StoreError> {
+    let mut query = section::Entity::find().order_by_asc(section::Column::Id);
+    if let Some(bureau_id) = bureau_id {
+        query = query.filter(section::Column::BureauId.eq(bureau_id));
+    }
+    let rows = query.all(conn).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut names = names_by_section(conn, bureau_id.map(|_| ids.as_slice())).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Section {
+            names: names.remove(&row.id).unwrap_or_default(),
+            id: row.id,
+            bureau_id: row.bureau_id,
+            version: row.version,
+        })
+        .collect())
+}
+
+pub async fn find_section<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<Section>, StoreError> {
+    let Some(row) = section::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    let mut names = names_by_section(conn, Some(&[id])).await?;
+    Ok(Some(Section {
+        names: names.remove(&id).unwrap_or_default(),
+        id: row.id,
+        bureau_id: row.bureau_id,
+        version: row.version,
+    }))
+}
+
+pub async fn create_section(
+    db: &DatabaseConnection,
+    bureau_id: i64,
+    name: String,
+    effective_from: NaiveDate,
+    actor: &AuditActor,
+) -> Result<Section, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    if find_bureau(&txn, bureau_id).await?.is_none() {
+        return Err(StoreError::MissingReference("the bureau"));
+    }
+    let row = section::ActiveModel {
+        bureau_id: Set(bureau_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    section_name::ActiveModel {
+        section_id: Set(row.id),
+        name: Set(name),
+        effective_from: Set(effective_from),
+        recorded_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let created = find_section(&txn, row.id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord {
+            action: "section.create",
+            entity_type: "section",
+            entity_id: created.id.to_string(),
+            before: None,
+            after: Some(created.audit_view()),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Records a new name from `effective_from`; the section keeps its id and its older names.
+pub async fn rename_section(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    name: String,
+    effective_from: NaiveDate,
+    actor: &AuditActor,
+) -> Result<Section, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_section(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    if before.version != expected_version {
+        return Err(StoreError::Stale {
+            expected: expected_version,
+            current: before.version,
+        });
+    }
+    if before
+        .names
+        .iter()
+        .any(|n| n.effective_from == effective_from)
+    {
+        return Err(StoreError::Duplicate);
+    }
+    let bumped = section::Entity::update_many()
+        .col_expr(section::Column::Version, Expr::value(expected_version + 1))
+        .col_expr(section::Column::UpdatedAt, Expr::value(now))
+        .filter(section::Column::Id.eq(id))
+        .filter(section::Column::Version.eq(expected_version))
+        .exec(&txn)
+        .await?;
+    if bumped.rows_affected != 1 {
+        return Err(StoreError::Stale {
+            expected: expected_version,
+            current: expected_version + 1,
+        });
+    }
+    section_name::ActiveModel {
+        section_id: Set(id),
+        name: Set(name),
+        effective_from: Set(effective_from),
+        recorded_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(StoreError::from_write)?;
+    let after = find_section(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord {
+            action: "section.rename",
+            entity_type: "section",
+            entity_id: id.to_string(),
+            before: Some(before.audit_view()),
+            after: Some(after.audit_view()),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}

@@ -1,0 +1,26 @@
+import { expect, type Page } from '@playwright/test';
+
+export const DEMO_ADMIN = { email: 'admin@platina.example', password: 'platina-demo' };
+export const DEMO_VIEWER = { email: 'viewer@platina.example', password: 'platina-demo' };
+
+export interface SignedInUser {
+  display_name: string;
+  role: string;
+}
+
+/** Signs in through the form and returns the user the server answered with. */
+export async function signIn(
+  page: Page,
+  credentials: { email: string; password: string },
+): Promise<SignedInUser> {
+  await page.goto('/login');
+  await page.getByLabel('メールアドレス').fill(credentials.email);
+  await page.getByLabel('パスワード').fill(credentials.password);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login') && r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'ログイン' }).click(),
+  ]);
+  expect(response.status(), 'sign-in answer').toBe(200);
+  const body = (await response.json()) as { user: SignedInUser };
+  return body.user;
+}

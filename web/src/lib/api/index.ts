@@ -1,0 +1,11 @@
+export { createApiClient, dataOf, type ApiClient } from './client';
+export { ApiProvider, useApi } from './context';
+export {
+  ApiProblem,
+  isApiProblem,
+  fieldErrorMessage,
+  pointerToField,
+  problemFromResponse,
+  type FieldProblem,
+} from './problem';
+export type { TokenOut, UserOut, MeOut, Role, LoginIn, ErrorCode } from './types';
