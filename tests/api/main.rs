@@ -8,6 +8,7 @@ mod auth;
 mod authorization;
 mod errors;
 mod health;
+mod organization;
 mod service_accounts;
 mod throttling;
 mod tokens;

@@ -367,7 +367,21 @@ impl From<persistence::StoreError> for ApiError {
     fn from(err: persistence::StoreError) -> Self {
         match err {
             persistence::StoreError::NotFound => ApiError::new(ErrorCode::NotFound),
-            persistence::StoreError::Duplicate => ApiError::new(ErrorCode::Conflict),
+            persistence::StoreError::Duplicate => ApiError::new(ErrorCode::Conflict)
+                .with_detail("a record with the same name or date already exists"),
+            persistence::StoreError::Stale { current, .. } => {
+                ApiError::new(ErrorCode::PreconditionFailed).with_detail(format!(
+                    "the record is now at version {current}; reload it and apply your change again"
+                ))
+            }
+            persistence::StoreError::MissingReference(what) => {
+                ApiError::validation(vec![FieldError {
+                    pointer: String::new(),
+                    location: FieldLocation::Body,
+                    code: "missing_reference".into(),
+                    message: format!("{what} does not exist"),
+                }])
+            }
             persistence::StoreError::Db(db) if is_unavailable(&db) => {
                 tracing::error!(cause = %db, "database unavailable");
                 ApiError::new(ErrorCode::ServiceUnavailable)

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod concurrency;
 pub mod context;
 pub mod dto;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod extract;
 pub mod health;
 pub mod middleware;
 pub mod openapi;
+pub mod organization;
 pub mod routing;
 
 use actix_web::body::MessageBody;
@@ -56,7 +58,15 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(auth::handlers::token)
             .service(auth::handlers::me)
             .service(admin::list_users)
-            .service(admin::list_audit_events),
+            .service(admin::list_audit_events)
+            .service(organization::list_bureaus)
+            .service(organization::get_bureau)
+            .service(organization::create_bureau)
+            .service(organization::update_bureau)
+            .service(organization::list_sections)
+            .service(organization::get_section)
+            .service(organization::create_section)
+            .service(organization::rename_section),
     )
     .service(health::healthz)
     .service(health::readyz);

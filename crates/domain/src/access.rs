@@ -99,13 +99,19 @@ pub enum Action {
     ListUsers,
     /// Read the audit trail.
     ReadAuditEvents,
+    /// Read bureaus and sections.
+    ReadOrganization,
+    /// Create, rename and reorder bureaus and sections.
+    ManageOrganization,
 }
 
 impl Action {
     pub fn allowed_roles(self) -> &'static [Role] {
         match self {
-            Action::ReadOwnAccount => &Role::ALL,
-            Action::ListUsers | Action::ReadAuditEvents => &[Role::Admin],
+            Action::ReadOwnAccount | Action::ReadOrganization => &Role::ALL,
+            Action::ListUsers | Action::ReadAuditEvents | Action::ManageOrganization => {
+                &[Role::Admin]
+            }
         }
     }
 }
