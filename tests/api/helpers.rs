@@ -276,6 +276,28 @@ impl TestApp {
         Answer::read(request.send().await.unwrap()).await
     }
 
+    /// Any request as a signed-in caller, with an optional JSON body and `If-Match`.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+        if_match: Option<&str>,
+    ) -> Answer {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        if let Some(etag) = if_match {
+            request = request.header("If-Match", etag);
+        }
+        Answer::read(request.send().await.unwrap()).await
+    }
+
     pub async fn post_json(&self, path: &str, body: &Value) -> Answer {
         Answer::read(
             self.client

@@ -9,6 +9,7 @@ mod authorization;
 mod errors;
 mod health;
 mod organization;
+mod proposals;
 mod service_accounts;
 mod throttling;
 mod tokens;

@@ -15,6 +15,11 @@ on_both_databases!(
     every_organisation_write_is_in_the_audit_trail_with_before_and_after,
 );
 
+async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> Answer {
+    app.send(reqwest::Method::POST, path, token, Some(body), None)
+        .await
+}
+
 async fn send(
     app: &TestApp,
     method: reqwest::Method,
@@ -23,18 +28,7 @@ async fn send(
     body: Option<Value>,
     if_match: Option<&str>,
 ) -> Answer {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    if let Some(etag) = if_match {
-        request = request.header("If-Match", etag);
-    }
-    Answer::read(request.send().await.unwrap()).await
-}
-
-async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> Answer {
-    send(app, reqwest::Method::POST, path, token, Some(body), None).await
+    app.send(method, path, token, body, if_match).await
 }
 
 async fn new_bureau(app: &TestApp, token: &str, name: &str) -> i64 {

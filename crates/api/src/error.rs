@@ -260,6 +260,9 @@ pub struct Problem {
     /// Methods the endpoint does accept (405 only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allowed_methods: Vec<String>,
+    /// Stages an assignment may move to (409 on an illegal transition only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed_stages: Vec<u8>,
 }
 
 /// An error a handler returns. Internal causes are logged where they arise and never sent.
@@ -270,6 +273,7 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     pub retry_after_seconds: Option<u64>,
     pub allowed_methods: Vec<String>,
+    pub allowed_stages: Vec<u8>,
 }
 
 impl ApiError {
@@ -280,6 +284,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after_seconds: None,
             allowed_methods: Vec::new(),
+            allowed_stages: Vec::new(),
         }
     }
 
@@ -321,6 +326,7 @@ impl ApiError {
             errors: self.errors.clone(),
             retry_after_seconds: self.retry_after_seconds,
             allowed_methods: self.allowed_methods.clone(),
+            allowed_stages: self.allowed_stages.clone(),
         }
     }
 }

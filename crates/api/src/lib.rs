@@ -16,6 +16,7 @@ pub mod health;
 pub mod middleware;
 pub mod openapi;
 pub mod organization;
+pub mod proposals;
 pub mod routing;
 
 use actix_web::body::MessageBody;
@@ -66,7 +67,21 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(organization::list_sections)
             .service(organization::get_section)
             .service(organization::create_section)
-            .service(organization::rename_section),
+            .service(organization::rename_section)
+            .service(proposals::list_project_teams)
+            .service(proposals::get_project_team)
+            .service(proposals::create_project_team)
+            .service(proposals::replace_project_team)
+            .service(proposals::list_proposals)
+            .service(proposals::get_proposal)
+            .service(proposals::create_proposal)
+            .service(proposals::replace_proposal)
+            .service(proposals::add_assignment)
+            .service(proposals::transition_assignment)
+            .service(proposals::list_consultations)
+            .service(proposals::add_consultation)
+            .service(proposals::proposal_history)
+            .service(proposals::proposal_progress),
     )
     .service(health::healthz)
     .service(health::readyz);

@@ -103,15 +103,27 @@ pub enum Action {
     ReadOrganization,
     /// Create, rename and reorder bureaus and sections.
     ManageOrganization,
+    /// Read proposals (proposers only their own) and the progress report.
+    ReadProposals,
+    /// Submit a new proposal.
+    CreateProposal,
+    /// Make sections responsible for a proposal, and manage project teams.
+    ManageProposalWorkflow,
+    /// Move an assignment's stage or record a consultation; editors only for their sections.
+    ActOnAssignment,
 }
 
 impl Action {
     pub fn allowed_roles(self) -> &'static [Role] {
         match self {
             Action::ReadOwnAccount | Action::ReadOrganization => &Role::ALL,
-            Action::ListUsers | Action::ReadAuditEvents | Action::ManageOrganization => {
-                &[Role::Admin]
-            }
+            Action::ListUsers
+            | Action::ReadAuditEvents
+            | Action::ManageOrganization
+            | Action::ManageProposalWorkflow => &[Role::Admin],
+            Action::ReadProposals => &Role::ALL,
+            Action::CreateProposal => &[Role::Admin, Role::Editor, Role::Proposer],
+            Action::ActOnAssignment => &[Role::Admin, Role::Editor],
         }
     }
 }
@@ -132,6 +144,26 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
             role: principal.role,
             action,
         })
+    }
+}
+
+impl Principal {
+    /// Whether the caller acts for this section: admins for all, editors for the sections and
+    /// bureaus in their scopes.
+    pub fn acts_for_section(&self, section_id: i64, bureau_id: i64) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Editor => {
+                self.scopes.section_ids.contains(&section_id)
+                    || self.scopes.bureau_ids.contains(&bureau_id)
+            }
+            Role::Proposer | Role::Viewer => false,
+        }
+    }
+
+    /// Proposers see only the proposals they submitted; everyone else sees all.
+    pub fn sees_only_own_proposals(&self) -> bool {
+        self.role == Role::Proposer
     }
 }
 
@@ -169,6 +201,20 @@ mod tests {
                 })
             );
         }
+    }
+
+    #[test]
+    fn an_editor_acts_for_the_sections_and_bureaus_in_scope_only() {
+        let mut editor = principal(Role::Editor);
+        editor.scopes = Scopes {
+            section_ids: vec![3],
+            bureau_ids: vec![9],
+        };
+        assert!(editor.acts_for_section(3, 1));
+        assert!(editor.acts_for_section(7, 9));
+        assert!(!editor.acts_for_section(7, 1));
+        assert!(principal(Role::Admin).acts_for_section(7, 1));
+        assert!(!principal(Role::Viewer).acts_for_section(3, 9));
     }
 
     #[test]

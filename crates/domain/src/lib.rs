@@ -7,6 +7,7 @@
 pub mod access;
 pub mod organization;
 pub mod period;
+pub mod proposal;
 pub mod text;
 pub mod wareki;
 

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_accounts_and_audit;
 mod m20261121_000002_organization;
+mod m20261121_000003_proposals;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_accounts_and_audit::Migration),
             Box::new(m20261121_000002_organization::Migration),
+            Box::new(m20261121_000003_proposals::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ pub mod database;
 pub mod entities;
 pub mod organization;
 pub mod page;
+pub mod proposals;
 pub mod refresh_tokens;
 pub mod throttle;
 

@@ -155,6 +155,177 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/project-teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Project teams, newest fiscal year first. */
+        get: operations["list_project_teams"];
+        put?: never;
+        /** Create the project team of a fiscal year (one per year). */
+        post: operations["create_project_team"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/project-teams/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One project team. */
+        get: operations["get_project_team"];
+        /** Replace a project team's name, themes and members. Needs `If-Match`. */
+        put: operations["replace_project_team"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Proposals, filtered, searched, sorted and paginated (at most 200 per page). */
+        get: operations["list_proposals"];
+        put?: never;
+        /** Submit a proposal. */
+        post: operations["create_proposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One proposal with its sections and their stages. */
+        get: operations["get_proposal"];
+        /**
+         * Replace a proposal's fields (title, texts, outcome and timing). Admins, its author, and
+         *     editors of a responsible section may. Needs `If-Match`.
+         */
+        put: operations["replace_proposal"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals/{id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a section responsible for the proposal; it starts at ① (or ④). */
+        post: operations["add_assignment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals/{id}/assignments/{assignment_id}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move one section's assignment to another stage. Only admins and editors of that section may;
+         *     an illegal move is 409 and lists the allowed stages in `allowed_stages`.
+         */
+        post: operations["transition_assignment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals/{id}/consultations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Consultations (協議) held about a proposal, oldest first. */
+        get: operations["list_consultations"];
+        put?: never;
+        /** Record a consultation. Admins and editors of a responsible section may. */
+        post: operations["add_consultation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything that happened to a proposal, oldest first: stage changes by the date they took
+         *     effect, consultations, and edits.
+         */
+        get: operations["proposal_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/proposal-progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The progress table of seed 003: stage ①–④ × theme with row and column totals, recomputed
+         *     from the recorded events as of any date (also after back-dated corrections). Every cell lists
+         *     the proposals behind it. `format=csv` gives the table for Excel.
+         */
+        get: operations["proposal_progress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sections": {
         parameters: {
             query?: never;
@@ -265,6 +436,44 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AssignmentIn: {
+            /**
+             * Format: date
+             * @description The date it was presented; today when absent. Not in the future.
+             */
+            effective_on?: string | null;
+            note?: string | null;
+            /** Format: int64 */
+            section_id: number;
+            /**
+             * Format: int32
+             * @description 1 (presented, the default) or 4 (the section had already handled it).
+             */
+            stage?: number | null;
+        };
+        /** @description A section responsible for a proposal, with its own stage. */
+        AssignmentOut: {
+            /** @description The stages this assignment may move to next. */
+            allowed_next: number[];
+            /** Format: int64 */
+            bureau_id: number;
+            bureau_name: string;
+            /** @description Whether the caller may move this assignment. */
+            can_act: boolean;
+            decision?: components["schemas"]["DecisionDto"] | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            section_id: number;
+            /** @description The section's name today. */
+            section_name: string;
+            /**
+             * Format: int32
+             * @description 1 ① presented, 2 ② discussed, 3 ③ decided, 4 ④ already handled.
+             */
+            stage?: number | null;
+            stage_label?: string | null;
+        };
         /** @description One recorded write. */
         AuditEventOut: {
             action: string;
@@ -321,6 +530,26 @@ export interface components {
              */
             grant_type: string;
         };
+        ConsultationIn: {
+            /** Format: date */
+            held_on: string;
+            note: string;
+            /** @example PTメンバー3名、広報戦略課 */
+            participants: string;
+        };
+        ConsultationOut: {
+            /** Format: date */
+            held_on: string;
+            /** Format: int64 */
+            id: number;
+            note: string;
+            participants: string;
+            /** Format: date-time */
+            recorded_at: string;
+            recorded_by: string;
+        };
+        /** @enum {string} */
+        DecisionDto: "continue" | "end";
         /**
          * @description The stable machine-readable codes. Clients key their messages on these, so a code is never
          *     renamed or reused for another meaning.
@@ -347,6 +576,30 @@ export interface components {
             /** @description `ok` */
             status: string;
         };
+        /** @description One entry of a proposal's history. */
+        HistoryEntryOut: {
+            actor: string;
+            /** Format: int64 */
+            assignment_id?: number | null;
+            /**
+             * Format: date
+             * @description When it happened (stage changes, consultations) or was done (edits).
+             */
+            date: string;
+            decision?: components["schemas"]["DecisionDto"] | null;
+            /** @description `stage`, `consultation` or `edit`. */
+            kind: string;
+            /** Format: date-time */
+            recorded_at: string;
+            section_name?: string | null;
+            /** Format: int32 */
+            stage?: number | null;
+            stage_label?: string | null;
+            /** @description The note of a stage change, the participants and note of a consultation, or the action. */
+            text?: string | null;
+        };
+        /** @enum {string} */
+        ImplementationStatusDto: "under_consideration" | "demonstration" | "trial" | "planned" | "done" | "ended";
         /** @description A person's sign-in. */
         LoginIn: {
             /**
@@ -367,6 +620,10 @@ export interface components {
             kind: components["schemas"]["PrincipalKindOut"];
             role: components["schemas"]["RoleOut"];
             scopes: components["schemas"]["ScopesOut"];
+        };
+        MemberDto: {
+            bureau?: string | null;
+            name: string;
         };
         /** @description One page of a list, with the total over all pages. */
         PageOut_AuditEventOut: {
@@ -395,6 +652,49 @@ export interface components {
             total: number;
         };
         /** @description One page of a list, with the total over all pages. */
+        PageOut_ProposalOut: {
+            items: {
+                assignments: components["schemas"]["AssignmentOut"][];
+                /** Format: int64 */
+                continues_proposal_id?: number | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                created_by_user_id?: number | null;
+                /** Format: int32 */
+                fiscal_year: number;
+                /** Format: int64 */
+                id: number;
+                implementation_status?: components["schemas"]["ImplementationStatusDto"] | null;
+                implementation_status_label?: string | null;
+                number?: string | null;
+                outcome_period?: components["schemas"]["PeriodOut"] | null;
+                outcome_text?: string | null;
+                pain_point?: string | null;
+                proposed_solution?: string | null;
+                scene?: string | null;
+                /**
+                 * Format: int32
+                 * @description The stage of the most advanced section (rule ※1), 1–4.
+                 */
+                stage?: number | null;
+                stage_label?: string | null;
+                theme: string;
+                title: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int32 */
+                version: number;
+                viewpoint?: string | null;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One page of a list, with the total over all pages. */
         PageOut_UserOut: {
             items: {
                 disabled: boolean;
@@ -412,12 +712,38 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /**
+         * @description A date as staff wrote it (e.g. `R8.3~`, `R7年度中`), read by the wareki module. Text it cannot
+         *     read is kept with `structured: false` and no dates.
+         */
+        PeriodOut: {
+            /** @description A canonical Japanese rendering, e.g. 令和7年4月～令和8年2月. */
+            display: string;
+            end?: components["schemas"]["PeriodPointOut"] | null;
+            open_ended: boolean;
+            original: string;
+            start?: components["schemas"]["PeriodPointOut"] | null;
+            /** @description 実施済, 実施中, 予定, 試行, 実証, 随時 or 検討中 when the text says so. */
+            status?: string | null;
+            structured: boolean;
+        };
+        /** @description One end of a period: the dates it may mean and how precisely it was written. */
+        PeriodPointOut: {
+            /** Format: date */
+            earliest: string;
+            /** Format: date */
+            latest: string;
+            /** @description day, month, season or fiscal_year */
+            precision: string;
+        };
         /** @enum {string} */
         PrincipalKindOut: "user" | "service_account";
         /** @description RFC 9457 problem details, as every non-2xx response carries them. */
         Problem: {
             /** @description Methods the endpoint does accept (405 only). */
             allowed_methods?: string[];
+            /** @description Stages an assignment may move to (409 on an illegal transition only). */
+            allowed_stages?: number[];
             code: components["schemas"]["ErrorCode"];
             detail?: string | null;
             errors?: components["schemas"]["FieldError"][];
@@ -432,6 +758,138 @@ export interface components {
             title: string;
             /** @description A URI naming the problem type: `urn:platina:problem:<code>`. */
             type: string;
+        };
+        ProgressProposalOut: {
+            /** Format: int64 */
+            id: number;
+            number?: string | null;
+            /** Format: int32 */
+            stage?: number | null;
+            theme: string;
+            title: string;
+        };
+        ProgressReportOut: {
+            /** Format: date */
+            as_of: string;
+            /** Format: int32 */
+            fiscal_year: number;
+            fiscal_year_label: string;
+            proposals: components["schemas"]["ProgressProposalOut"][];
+            rows: components["schemas"]["ProgressRowOut"][];
+            /** @description ①…④ labels in column order. */
+            stage_labels: string[];
+            totals: components["schemas"]["ProgressRowOut"];
+        };
+        /** @description One row (a theme) or the totals: counts per stage ①–④, with the proposals behind each cell. */
+        ProgressRowOut: {
+            /** @description Counts for stages 1, 2, 3, 4. */
+            counts: number[];
+            /** @description Proposals of the year not yet presented to any section on that date. */
+            not_presented: number;
+            not_presented_ids: number[];
+            /** @description Proposal ids behind each count, in the same order. */
+            proposal_ids: number[][];
+            theme: string;
+            total: number;
+        };
+        ProjectTeamIn: {
+            /**
+             * Format: int32
+             * @description The fiscal year by the Gregorian year it starts in: 2025 = 令和7年度.
+             * @example 2025
+             */
+            fiscal_year: number;
+            members?: components["schemas"]["MemberDto"][];
+            /** @example 令和7年度 プラチナ市役所プロジェクトチーム */
+            name: string;
+            /** @description e.g. ユーザーの困りごと, 職員の困りごと */
+            themes: string[];
+        };
+        ProjectTeamOut: {
+            /** Format: int32 */
+            fiscal_year: number;
+            /** @description e.g. 令和7年度 */
+            fiscal_year_label: string;
+            /** Format: int64 */
+            id: number;
+            members: components["schemas"]["MemberDto"][];
+            name: string;
+            themes: string[];
+            /** Format: int32 */
+            version: number;
+        };
+        /** @description A proposal as submitted or edited. Optional texts may be omitted or null. */
+        ProposalIn: {
+            /**
+             * Format: int64
+             * @description The prior-year proposal this one continues (R6継続).
+             */
+            continues_proposal_id?: number | null;
+            /**
+             * Format: int32
+             * @example 2025
+             */
+            fiscal_year: number;
+            implementation_status?: components["schemas"]["ImplementationStatusDto"] | null;
+            /** @description The number the PT gave it, e.g. 3. */
+            number?: string | null;
+            /**
+             * @description When it is (to be) done, as staff write it: `R8.3実施`, `R8～導入予定`, `R7年度中`.
+             * @example R8～導入予定
+             */
+            outcome_period?: string | null;
+            outcome_text?: string | null;
+            /** @description 困りごと */
+            pain_point?: string | null;
+            proposed_solution?: string | null;
+            /** @description e.g. 行政手続きの場面等, 公共の場等, 業務効率, 働き方・働きがい・働く環境 */
+            scene?: string | null;
+            /**
+             * @description One of the project team's themes for the year, e.g. ユーザーの困りごと.
+             * @example ユーザーの困りごと
+             */
+            theme: string;
+            /**
+             * @description 課題名
+             * @example 市HPで知りたい情報にたどりつかない
+             */
+            title: string;
+            /** @description e.g. 市民の目線, 子育て世代の目線, 民間事業者の目線, 社会状況 */
+            viewpoint?: string | null;
+        };
+        ProposalOut: {
+            assignments: components["schemas"]["AssignmentOut"][];
+            /** Format: int64 */
+            continues_proposal_id?: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            created_by_user_id?: number | null;
+            /** Format: int32 */
+            fiscal_year: number;
+            /** Format: int64 */
+            id: number;
+            implementation_status?: components["schemas"]["ImplementationStatusDto"] | null;
+            implementation_status_label?: string | null;
+            number?: string | null;
+            outcome_period?: components["schemas"]["PeriodOut"] | null;
+            outcome_text?: string | null;
+            pain_point?: string | null;
+            proposed_solution?: string | null;
+            scene?: string | null;
+            /**
+             * Format: int32
+             * @description The stage of the most advanced section (rule ※1), 1–4.
+             */
+            stage?: number | null;
+            stage_label?: string | null;
+            theme: string;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+            viewpoint?: string | null;
         };
         /** @enum {string} */
         RoleOut: "admin" | "editor" | "proposer" | "viewer";
@@ -506,6 +964,20 @@ export interface components {
              */
             token_type: string;
             user: components["schemas"]["UserOut"];
+        };
+        TransitionIn: {
+            decision?: components["schemas"]["DecisionDto"] | null;
+            /**
+             * Format: date
+             * @description The date the change happened; may be in the past (a back-dated correction), not in the future.
+             */
+            effective_on: string;
+            note?: string | null;
+            /**
+             * Format: int32
+             * @description 1 ①, 2 ②, 3 ③, 4 ④
+             */
+            to_stage: number;
         };
         /** @description A person who signs in. */
         UserOut: {
@@ -1192,6 +1664,1136 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_project_teams: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectTeamOut"][];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_project_team: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectTeamIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectTeamOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The year has a team */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_project_team: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectTeamOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_project_team: {
+        parameters: {
+            query?: never;
+            header: {
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectTeamIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectTeamOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_proposals: {
+        parameters: {
+            query?: {
+                fiscal_year?: number;
+                theme?: string;
+                scene?: string;
+                viewpoint?: string;
+                /** @description The current stage, 1–4 (rule ※1). */
+                stage?: number;
+                section_id?: number;
+                bureau_id?: number;
+                implementation_status?: components["schemas"]["ImplementationStatusDto"];
+                /**
+                 * @description Text to find in any field, any length, after NFKC normalisation (ｶｲｶｸ finds カイカク);
+                 *     `%`, `_` and `\` are literal.
+                 */
+                q?: string;
+                /** @description `mine`: an editor's sections' proposals, or a proposer's own. */
+                scope?: string;
+                /** @description One of id, number, title, stage, updated_at; prefix `-` for descending. Default: id. */
+                sort?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_ProposalOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_proposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposalIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_proposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such proposal, or a proposer's view of someone else's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_proposal: {
+        parameters: {
+            query?: never;
+            header: {
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposalIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_assignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignmentIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already assigned, or an illegal first stage */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    transition_assignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                assignment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransitionIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another section's assignment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Illegal transition; `allowed_stages` lists the legal ones */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_consultations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsultationOut"][];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_consultation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsultationIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsultationOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proposal_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryEntryOut"][];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proposal_progress: {
+        parameters: {
+            query: {
+                /** @description 2025 = 令和7年度 */
+                fiscal_year: number;
+                /** @description The date to recompute the table for; today when absent. */
+                as_of?: string;
+                /** @description `json` (default) or `csv` (UTF-8 with BOM, for Excel). */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description format=csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,1115 @@
+//! PT proposals, their responsible sections (assignments), dated stage events, consultations,
+//! and the progress report recomputed from the events as of any date.
+
+use crate::StoreError;
+use crate::audit::{self, AuditActor, AuditRecord};
+use crate::entities::{
+    consultation, project_team, proposal, proposal_assignment, section, stage_event,
+};
+use crate::page::{Page, PageRequest};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::proposal::{
+    Decision, ImplementationStatus, Stage, StageEvent, StageState, TransitionError, most_advanced,
+    state_on, transition,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::HashMap;
+
+// ---------------------------------------------------------------------------------------------
+// Project teams
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub name: String,
+    pub bureau: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectTeam {
+    pub id: i64,
+    pub fiscal_year: i32,
+    pub name: String,
+    pub themes: Vec<String>,
+    pub members: Vec<Member>,
+    pub version: i32,
+}
+
+impl TryFrom<project_team::Model> for ProjectTeam {
+    type Error = StoreError;
+
+    fn try_from(row: project_team::Model) -> Result<Self, Self::Error> {
+        Ok(ProjectTeam {
+            themes: serde_json::from_str(&row.themes)
+                .map_err(|e| StoreError::Corrupt(format!("themes: {e}")))?,
+            members: serde_json::from_str(&row.members)
+                .map_err(|e| StoreError::Corrupt(format!("members: {e}")))?,
+            id: row.id,
+            fiscal_year: row.fiscal_year,
+            name: row.name,
+            version: row.version,
+        })
+    }
+}
+
+impl ProjectTeam {
+    fn audit_view(&self) -> serde_json::Value {
+        json!({ "id": self.id, "fiscal_year": self.fiscal_year, "name": self.name, "themes": self.themes, "members": self.members, "version": self.version })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ProjectTeamFields {
+    pub fiscal_year: i32,
+    pub name: String,
+    pub themes: Vec<String>,
+    pub members: Vec<Member>,
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
+}
+
+pub async fn list_project_teams<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<Vec<ProjectTeam>, StoreError> {
+    project_team::Entity::find()
+        .order_by_desc(project_team::Column::FiscalYear)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(ProjectTeam::try_from)
+        .collect()
+}
+
+pub async fn find_project_team<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<ProjectTeam>, StoreError> {
+    project_team::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(ProjectTeam::try_from)
+        .transpose()
+}
+
+pub async fn find_project_team_by_year<C: ConnectionTrait>(
+    conn: &C,
+    fiscal_year: i32,
+) -> Result<Option<ProjectTeam>, StoreError> {
+    project_team::Entity::find()
+        .filter(project_team::Column::FiscalYear.eq(fiscal_year))
+        .one(conn)
+        .await?
+        .map(ProjectTeam::try_from)
+        .transpose()
+}
+
+pub async fn create_project_team(
+    db: &DatabaseConnection,
+    fields: ProjectTeamFields,
+    actor: &AuditActor,
+) -> Result<ProjectTeam, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let row = project_team::ActiveModel {
+        fiscal_year: Set(fields.fiscal_year),
+        name: Set(fields.name),
+        themes: Set(to_json(&fields.themes)),
+        members: Set(to_json(&fields.members)),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(StoreError::from_write)?;
+    let team = ProjectTeam::try_from(row)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord {
+            action: "project_team.create",
+            entity_type: "project_team",
+            entity_id: team.id.to_string(),
+            before: None,
+            after: Some(team.audit_view()),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(team)
+}
+
+pub async fn replace_project_team(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    fields: ProjectTeamFields,
+    actor: &AuditActor,
+) -> Result<ProjectTeam, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let row = project_team::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let before = ProjectTeam::try_from(row.clone())?;
+    if before.version != expected_version {
+        return Err(StoreError::Stale {
+            expected: expected_version,
+            current: before.version,
+        });
+    }
+    let mut active = row.into_active_model();
+    active.fiscal_year = Set(fields.fiscal_year);
+    active.name = Set(fields.name);
+    active.themes = Set(to_json(&fields.themes));
+    active.members = Set(to_json(&fields.members));
+    active.version = Set(expected_version + 1);
+    active.updated_at = Set(now);
+    let after = ProjectTeam::try_from(active.update(&txn).await.map_err(StoreError::from_write)?)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord {
+            action: "project_team.update",
+            entity_type: "project_team",
+            entity_id: id.to_string(),
+            before: Some(before.audit_view()),
+            after: Some(after.audit_view()),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proposals
+
+/// The fields of a proposal that people write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProposalFields {
+    pub fiscal_year: i32,
+    pub number: Option<String>,
+    pub theme: String,
+    pub scene: Option<String>,
+    pub viewpoint: Option<String>,
+    pub title: String,
+    pub pain_point: Option<String>,
+    pub proposed_solution: Option<String>,
+    pub implementation_status: Option<ImplementationStatus>,
+    pub outcome_period_text: Option<String>,
+    pub outcome_text: Option<String>,
+    pub continues_proposal_id: Option<i64>,
+}
+
+impl ProposalFields {
+    fn search_text(&self) -> String {
+        let parts = [
+            self.number.as_deref(),
+            Some(self.theme.as_str()),
+            self.scene.as_deref(),
+            self.viewpoint.as_deref(),
+            Some(self.title.as_str()),
+            self.pain_point.as_deref(),
+            self.proposed_solution.as_deref(),
+            self.outcome_text.as_deref(),
+        ];
+        let joined: Vec<&str> = parts.into_iter().flatten().collect();
+        search_form(&joined.join("\n"))
+    }
+}
+
+/// The form both stored text and queries take for matching: NFKC and lower case.
+pub fn search_form(text: &str) -> String {
+    domain::text::normalize(text).to_lowercase()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub id: i64,
+    pub proposal_id: i64,
+    pub section_id: i64,
+    pub stage: Option<Stage>,
+    pub decision: Option<Decision>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    pub id: i64,
+    pub fields: ProposalFields,
+    pub stage: Option<Stage>,
+    pub created_by_user_id: Option<i64>,
+    pub assignments: Vec<Assignment>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Proposal {
+    fn audit_view(&self) -> serde_json::Value {
+        let assignments: Vec<_> = self
+            .assignments
+            .iter()
+            .map(|a| json!({ "id": a.id, "section_id": a.section_id, "stage": a.stage.map(Stage::number), "decision": a.decision.map(Decision::as_str) }))
+            .collect();
+        json!({ "id": self.id, "fields": self.fields, "stage": self.stage.map(Stage::number), "assignments": assignments, "version": self.version })
+    }
+}
+
+fn stage_of(raw: Option<i16>) -> Result<Option<Stage>, StoreError> {
+    raw.map(|n| {
+        u8::try_from(n)
+            .ok()
+            .and_then(Stage::from_number)
+            .ok_or_else(|| StoreError::Corrupt(format!("stage {n}")))
+    })
+    .transpose()
+}
+
+fn decision_of(raw: Option<&str>) -> Result<Option<Decision>, StoreError> {
+    raw.map(|d| Decision::parse(d).ok_or_else(|| StoreError::Corrupt(format!("decision {d}"))))
+        .transpose()
+}
+
+fn stage_number(stage: Stage) -> i16 {
+    i16::from(stage.number())
+}
+
+fn assignment_of(row: proposal_assignment::Model) -> Result<Assignment, StoreError> {
+    Ok(Assignment {
+        stage: stage_of(row.stage)?,
+        decision: decision_of(row.decision.as_deref())?,
+        id: row.id,
+        proposal_id: row.proposal_id,
+        section_id: row.section_id,
+    })
+}
+
+fn proposal_of(row: proposal::Model, assignments: Vec<Assignment>) -> Result<Proposal, StoreError> {
+    let implementation_status = row
+        .implementation_status
+        .as_deref()
+        .map(|s| {
+            ImplementationStatus::parse(s)
+                .ok_or_else(|| StoreError::Corrupt(format!("implementation status {s}")))
+        })
+        .transpose()?;
+    Ok(Proposal {
+        stage: stage_of(row.stage)?,
+        fields: ProposalFields {
+            fiscal_year: row.fiscal_year,
+            number: row.number,
+            theme: row.theme,
+            scene: row.scene,
+            viewpoint: row.viewpoint,
+            title: row.title,
+            pain_point: row.pain_point,
+            proposed_solution: row.proposed_solution,
+            implementation_status,
+            outcome_period_text: row.outcome_period_text,
+            outcome_text: row.outcome_text,
+            continues_proposal_id: row.continues_proposal_id,
+        },
+        id: row.id,
+        created_by_user_id: row.created_by_user_id,
+        assignments,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+async fn assignments_of<C: ConnectionTrait>(
+    conn: &C,
+    proposal_ids: &[i64],
+) -> Result<HashMap<i64, Vec<Assignment>>, StoreError> {
+    let mut by_proposal: HashMap<i64, Vec<Assignment>> = HashMap::new();
+    if proposal_ids.is_empty() {
+        return Ok(by_proposal);
+    }
+    let rows = proposal_assignment::Entity::find()
+        .filter(proposal_assignment::Column::ProposalId.is_in(proposal_ids.iter().copied()))
+        .order_by_asc(proposal_assignment::Column::Id)
+        .all(conn)
+        .await?;
+    for row in rows {
+        by_proposal
+            .entry(row.proposal_id)
+            .or_default()
+            .push(assignment_of(row)?);
+    }
+    Ok(by_proposal)
+}
+
+pub async fn find_proposal<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<Proposal>, StoreError> {
+    let Some(row) = proposal::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    let mut assignments = assignments_of(conn, &[id]).await?;
+    proposal_of(row, assignments.remove(&id).unwrap_or_default()).map(Some)
+}
+
+async fn check_continues<C: ConnectionTrait>(
+    conn: &C,
+    fields: &ProposalFields,
+    own_id: Option<i64>,
+) -> Result<(), StoreError> {
+    let Some(previous) = fields.continues_proposal_id else {
+        return Ok(());
+    };
+    let exists = proposal::Entity::find_by_id(previous)
+        .one(conn)
+        .await?
+        .is_some();
+    if Some(previous) == own_id || !exists {
+        return Err(StoreError::MissingReference("the proposal it continues"));
+    }
+    Ok(())
+}
+
+pub async fn create_proposal(
+    db: &DatabaseConnection,
+    fields: ProposalFields,
+    created_by_user_id: Option<i64>,
+    actor: &AuditActor,
+) -> Result<Proposal, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    check_continues(&txn, &fields, None).await?;
+    let row = proposal::ActiveModel {
+        search_text: Set(fields.search_text()),
+        fiscal_year: Set(fields.fiscal_year),
+        number: Set(fields.number.clone()),
+        theme: Set(fields.theme.clone()),
+        scene: Set(fields.scene.clone()),
+        viewpoint: Set(fields.viewpoint.clone()),
+        title: Set(fields.title.clone()),
+        pain_point: Set(fields.pain_point.clone()),
+        proposed_solution: Set(fields.proposed_solution.clone()),
+        implementation_status: Set(fields.implementation_status.map(|s| s.as_str().to_owned())),
+        outcome_period_text: Set(fields.outcome_period_text.clone()),
+        outcome_text: Set(fields.outcome_text.clone()),
+        continues_proposal_id: Set(fields.continues_proposal_id),
+        created_by_user_id: Set(created_by_user_id),
+        stage: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(StoreError::from_write)?;
+    let created = proposal_of(row, Vec::new())?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord {
+            action: "proposal.create",
+            entity_type: "proposal",
+            entity_id: created.id.to_string(),
+            before: None,
+            after: Some(created.audit_view()),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Replaces the written fields if the proposal is still at `expected_version`.
+pub async fn update_proposal(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    fields: ProposalFields,
+    actor: &AuditActor,
+) -> Result<Proposal, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_proposal(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    if before.version != expected_version {
+        return Err(StoreError::Stale {
+            expected: expected_version,
+            current: before.version,
+        });
+    }
+    check_continues(&txn, &fields, Some(id)).await?;
+    let result = proposal::Entity::update_many()
+        .col_expr(
+            proposal::Column::SearchText,
+            Expr::value(fields.search_text()),
+        )
+        .col_expr(
+            proposal::Column::FiscalYear,
+            Expr::value(fields.fiscal_year),
+        )
+        .col_expr(proposal::Column::Number, Expr::value(fields.number.clone()))
+        .col_expr(proposal::Column::Theme, Expr::value(fields.theme.clone()))
+        .col_expr(proposal::Column::Scene, Expr::value(fields.scene.clone()))
+        .col_expr(
+            proposal::Column::Viewpoint,
+            Expr::value(fields.viewpoint.clone()),
+        )
+        .col_expr(proposal::Column::Title, Expr::value(fields.title.clone()))
+        .col_expr(
+            proposal::Column::PainPoint,
+            Expr::value(fields.pain_point.clone()),
+        )
+        .col_expr(
+            proposal::Column::ProposedSolution,
+            Expr::value(fields.proposed_solution.clone()),
+        )
+        .col_expr(
+            proposal::Column::ImplementationStatus,
+            Expr::value(fields.implementation_status.map(|s| s.as_str().to_owned())),
+        )
+        .col_expr(
+            proposal::Column::OutcomePeriodText,
+            Expr::value(fields.outcome_period_text.clone()),
+        )
+        .col_expr(
+            proposal::Column::OutcomeText,
+            Expr::value(fields.outcome_text.clone()),
+        )
+        .col_expr(
+            proposal::Column::ContinuesProposalId,
+            Expr::value(fields.continues_proposal_id),
+        )
+        .col_expr(proposal::Column::Version, Expr::value(expected_version + 1))
+        .col_expr(proposal::Column::UpdatedAt, Expr::value(now))
+        .filter(proposal::Column::Id.eq(id))
+        .filter(proposal::Column::Version.eq(expected_version))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(StoreError::Stale {
+            expected: expected_version,
+            current: expected_version + 1,
+        });
+    }
+    let after = find_proposal(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord {
+            action: "proposal.update",
+            entity_type: "proposal",
+            entity_id: id.to_string(),
+            before: Some(before.audit_view()),
+            after: Some(after.audit_view()),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Why a stage change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+}
+
+impl From<sea_orm::DbErr> for WorkflowError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        WorkflowError::Store(StoreError::Db(err))
+    }
+}
+
+async fn events_of_assignment<C: ConnectionTrait>(
+    conn: &C,
+    assignment_id: i64,
+) -> Result<Vec<StageEvent>, StoreError> {
+    stage_event::Entity::find()
+        .filter(stage_event::Column::AssignmentId.eq(assignment_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(event_of)
+        .collect()
+}
+
+fn event_of(row: stage_event::Model) -> Result<StageEvent, StoreError> {
+    let stage = stage_of(Some(row.to_stage))?.ok_or_else(|| StoreError::Corrupt("stage".into()))?;
+    Ok(StageEvent {
+        assignment_id: row.assignment_id,
+        state: StageState {
+            stage,
+            decision: decision_of(row.decision.as_deref())?,
+        },
+        effective_on: row.effective_on,
+        recorded_at: row.recorded_at,
+    })
+}
+
+/// What a person records about a stage change.
+#[derive(Debug, Clone)]
+pub struct StageChange {
+    pub to: Stage,
+    pub decision: Option<Decision>,
+    pub effective_on: NaiveDate,
+    pub note: Option<String>,
+}
+
+async fn record_stage_event<C: ConnectionTrait>(
+    conn: &C,
+    proposal_id: i64,
+    assignment_id: i64,
+    change: &StageChange,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<(), WorkflowError> {
+    let events = events_of_assignment(conn, assignment_id).await?;
+    // A change is checked against where the assignment stood on its effective date, so a
+    // back-dated correction is judged by the situation it corrects.
+    transition(
+        state_on(&events, change.effective_on),
+        change.to,
+        change.decision,
+    )?;
+    stage_event::ActiveModel {
+        proposal_id: Set(proposal_id),
+        assignment_id: Set(assignment_id),
+        to_stage: Set(stage_number(change.to)),
+        decision: Set(change.decision.map(|d| d.as_str().to_owned())),
+        effective_on: Set(change.effective_on),
+        recorded_at: Set(now),
+        actor_id: Set(actor.id),
+        actor_label: Set(actor.label.clone()),
+        note: Set(change.note.clone()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Brings the stored current stages (of the assignment and, by rule ※1, of the proposal) in step
+/// with the events.
+async fn refresh_current_stage<C: ConnectionTrait>(
+    conn: &C,
+    proposal_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let today = now.date_naive() + chrono::Duration::days(1);
+    let assignments = proposal_assignment::Entity::find()
+        .filter(proposal_assignment::Column::ProposalId.eq(proposal_id))
+        .all(conn)
+        .await?;
+    let mut stages = Vec::new();
+    for assignment in assignments {
+        let events = events_of_assignment(conn, assignment.id).await?;
+        let state = state_on(&events, today);
+        proposal_assignment::Entity::update_many()
+            .col_expr(
+                proposal_assignment::Column::Stage,
+                Expr::value(state.map(|s| stage_number(s.stage))),
+            )
+            .col_expr(
+                proposal_assignment::Column::Decision,
+                Expr::value(
+                    state
+                        .and_then(|s| s.decision)
+                        .map(|d| d.as_str().to_owned()),
+                ),
+            )
+            .filter(proposal_assignment::Column::Id.eq(assignment.id))
+            .exec(conn)
+            .await?;
+        stages.extend(state.map(|s| s.stage));
+    }
+    proposal::Entity::update_many()
+        .col_expr(
+            proposal::Column::Stage,
+            Expr::value(most_advanced(stages).map(stage_number)),
+        )
+        .col_expr(proposal::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            proposal::Column::Version,
+            Expr::col(proposal::Column::Version).add(1),
+        )
+        .filter(proposal::Column::Id.eq(proposal_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Makes a section responsible for the proposal, presented (①) or already handled (④) from
+/// `change.effective_on`.
+pub async fn add_assignment(
+    db: &DatabaseConnection,
+    proposal_id: i64,
+    section_id: i64,
+    change: StageChange,
+    actor: &AuditActor,
+) -> Result<(Proposal, i64), WorkflowError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_proposal(&txn, proposal_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if section::Entity::find_by_id(section_id)
+        .one(&txn)
+        .await?
+        .is_none()
+    {
+        return Err(StoreError::MissingReference("the section").into());
+    }
+    let assignment = proposal_assignment::ActiveModel {
+        proposal_id: Set(proposal_id),
+        section_id: Set(section_id),
+        stage: Set(None),
+        decision: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(StoreError::from_write)?;
+    record_stage_event(&txn, proposal_id, assignment.id, &change, actor, now).await?;
+    refresh_current_stage(&txn, proposal_id, now).await?;
+    let after = find_proposal(&txn, proposal_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord {
+            action: "proposal.assign",
+            entity_type: "proposal",
+            entity_id: proposal_id.to_string(),
+            before: Some(before.audit_view()),
+            after: Some(after.audit_view()),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((after, assignment.id))
+}
+
+pub async fn find_assignment<C: ConnectionTrait>(
+    conn: &C,
+    proposal_id: i64,
+    assignment_id: i64,
+) -> Result<Option<Assignment>, StoreError> {
+    proposal_assignment::Entity::find_by_id(assignment_id)
+        .filter(proposal_assignment::Column::ProposalId.eq(proposal_id))
+        .one(conn)
+        .await?
+        .map(assignment_of)
+        .transpose()
+}
+
+pub async fn change_stage(
+    db: &DatabaseConnection,
+    proposal_id: i64,
+    assignment_id: i64,
+    change: StageChange,
+    actor: &AuditActor,
+) -> Result<Proposal, WorkflowError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_proposal(&txn, proposal_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if !before.assignments.iter().any(|a| a.id == assignment_id) {
+        return Err(StoreError::NotFound.into());
+    }
+    record_stage_event(&txn, proposal_id, assignment_id, &change, actor, now).await?;
+    refresh_current_stage(&txn, proposal_id, now).await?;
+    let after = find_proposal(&txn, proposal_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord {
+            action: "proposal.stage_change",
+            entity_type: "proposal",
+            entity_id: proposal_id.to_string(),
+            before: Some(before.audit_view()),
+            after: Some(after.audit_view()),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// A recorded stage change, for the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageEventRecord {
+    pub id: i64,
+    pub assignment_id: i64,
+    pub stage: Stage,
+    pub decision: Option<Decision>,
+    pub effective_on: NaiveDate,
+    pub recorded_at: DateTime<Utc>,
+    pub actor_label: String,
+    pub note: Option<String>,
+}
+
+pub async fn stage_events<C: ConnectionTrait>(
+    conn: &C,
+    proposal_id: i64,
+) -> Result<Vec<StageEventRecord>, StoreError> {
+    stage_event::Entity::find()
+        .filter(stage_event::Column::ProposalId.eq(proposal_id))
+        .order_by_asc(stage_event::Column::EffectiveOn)
+        .order_by_asc(stage_event::Column::RecordedAt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok(StageEventRecord {
+                stage: stage_of(Some(row.to_stage))?
+                    .ok_or_else(|| StoreError::Corrupt("stage".into()))?,
+                decision: decision_of(row.decision.as_deref())?,
+                id: row.id,
+                assignment_id: row.assignment_id,
+                effective_on: row.effective_on,
+                recorded_at: row.recorded_at,
+                actor_label: row.actor_label,
+                note: row.note,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consultation {
+    pub id: i64,
+    pub proposal_id: i64,
+    pub held_on: NaiveDate,
+    pub participants: String,
+    pub note: String,
+    pub recorded_at: DateTime<Utc>,
+    pub actor_label: String,
+}
+
+pub async fn add_consultation(
+    db: &DatabaseConnection,
+    proposal_id: i64,
+    held_on: NaiveDate,
+    participants: String,
+    note: String,
+    actor: &AuditActor,
+) -> Result<Consultation, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    if proposal::Entity::find_by_id(proposal_id)
+        .one(&txn)
+        .await?
+        .is_none()
+    {
+        return Err(StoreError::NotFound);
+    }
+    let row = consultation::ActiveModel {
+        proposal_id: Set(proposal_id),
+        held_on: Set(held_on),
+        participants: Set(participants),
+        note: Set(note),
+        recorded_at: Set(now),
+        actor_label: Set(actor.label.clone()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord {
+            action: "proposal.consultation",
+            entity_type: "proposal",
+            entity_id: proposal_id.to_string(),
+            before: None,
+            after: Some(json!({ "consultation_id": row.id, "held_on": row.held_on, "participants": row.participants, "note": row.note })),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Consultation {
+        id: row.id,
+        proposal_id,
+        held_on: row.held_on,
+        participants: row.participants,
+        note: row.note,
+        recorded_at: row.recorded_at,
+        actor_label: row.actor_label,
+    })
+}
+
+pub async fn consultations<C: ConnectionTrait>(
+    conn: &C,
+    proposal_id: i64,
+) -> Result<Vec<Consultation>, StoreError> {
+    Ok(consultation::Entity::find()
+        .filter(consultation::Column::ProposalId.eq(proposal_id))
+        .order_by_asc(consultation::Column::HeldOn)
+        .order_by_asc(consultation::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| Consultation {
+            id: row.id,
+            proposal_id: row.proposal_id,
+            held_on: row.held_on,
+            participants: row.participants,
+            note: row.note,
+            recorded_at: row.recorded_at,
+            actor_label: row.actor_label,
+        })
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists and the progress report
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProposalSort {
+    Id,
+    Number,
+    Title,
+    Stage,
+    UpdatedAt,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProposalFilter {
+    pub fiscal_year: Option<i32>,
+    pub theme: Option<String>,
+    pub scene: Option<String>,
+    pub viewpoint: Option<String>,
+    pub stage: Option<Stage>,
+    /// Assigned to any of these sections, or to any section of these bureaus.
+    pub section_ids: Vec<i64>,
+    pub bureau_ids: Vec<i64>,
+    pub implementation_status: Option<ImplementationStatus>,
+    /// Already in search form (`search_form`); matched as a literal substring.
+    pub text: Option<String>,
+    /// Only proposals this user created (what a proposer may see).
+    pub created_by_user_id: Option<i64>,
+    pub ids: Option<Vec<i64>>,
+}
+
+fn like_literal(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len() + 2);
+    escaped.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push('%');
+    escaped
+}
+
+pub async fn list_proposals<C: ConnectionTrait>(
+    conn: &C,
+    filter: &ProposalFilter,
+    sort: ProposalSort,
+    descending: bool,
+    page: PageRequest,
+) -> Result<Page<Proposal>, StoreError> {
+    use proposal::Column as P;
+    let mut query = proposal::Entity::find();
+    if let Some(year) = filter.fiscal_year {
+        query = query.filter(P::FiscalYear.eq(year));
+    }
+    if let Some(theme) = &filter.theme {
+        query = query.filter(P::Theme.eq(theme.as_str()));
+    }
+    if let Some(scene) = &filter.scene {
+        query = query.filter(P::Scene.eq(scene.as_str()));
+    }
+    if let Some(viewpoint) = &filter.viewpoint {
+        query = query.filter(P::Viewpoint.eq(viewpoint.as_str()));
+    }
+    if let Some(stage) = filter.stage {
+        query = query.filter(P::Stage.eq(stage_number(stage)));
+    }
+    if let Some(status) = filter.implementation_status {
+        query = query.filter(P::ImplementationStatus.eq(status.as_str()));
+    }
+    if let Some(user) = filter.created_by_user_id {
+        query = query.filter(P::CreatedByUserId.eq(user));
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(P::Id.is_in(ids.iter().copied()));
+    }
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
+        query = query.filter(P::SearchText.like(LikeExpr::new(like_literal(text)).escape('\\')));
+    }
+    if !filter.section_ids.is_empty() || !filter.bureau_ids.is_empty() {
+        let mut assigned = Query::select();
+        assigned
+            .column((
+                proposal_assignment::Entity,
+                proposal_assignment::Column::ProposalId,
+            ))
+            .from(proposal_assignment::Entity)
+            .inner_join(
+                section::Entity,
+                Expr::col((section::Entity, section::Column::Id)).equals((
+                    proposal_assignment::Entity,
+                    proposal_assignment::Column::SectionId,
+                )),
+            );
+        let in_sections = Expr::col((
+            proposal_assignment::Entity,
+            proposal_assignment::Column::SectionId,
+        ))
+        .is_in(filter.section_ids.iter().copied());
+        let in_bureaus = Expr::col((section::Entity, section::Column::BureauId))
+            .is_in(filter.bureau_ids.iter().copied());
+        assigned.and_where(
+            match (filter.section_ids.is_empty(), filter.bureau_ids.is_empty()) {
+                (false, false) => in_sections.or(in_bureaus),
+                (false, true) => in_sections,
+                _ => in_bureaus,
+            },
+        );
+        query = query.filter(P::Id.in_subquery(assigned.to_owned()));
+    }
+    let total = query.clone().count(conn).await?;
+    let column = match sort {
+        ProposalSort::Id => P::Id,
+        ProposalSort::Number => P::Number,
+        ProposalSort::Title => P::Title,
+        ProposalSort::Stage => P::Stage,
+        ProposalSort::UpdatedAt => P::UpdatedAt,
+    };
+    let order = if descending {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    let rows = query
+        .order_by(column, order.clone())
+        .order_by(P::Id, order)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(conn)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut assignments = assignments_of(conn, &ids).await?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let id = row.id;
+            proposal_of(row, assignments.remove(&id).unwrap_or_default())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+/// One proposal's place in the progress report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressEntry {
+    pub proposal_id: i64,
+    pub number: Option<String>,
+    pub title: String,
+    pub theme: String,
+    /// `None`: not yet presented to any section on that date.
+    pub stage: Option<Stage>,
+}
+
+/// Every proposal of the fiscal year that existed on `as_of`, at its stage on that date as the
+/// recorded events (including later back-dated corrections) give it.
+pub async fn progress_as_of<C: ConnectionTrait>(
+    conn: &C,
+    fiscal_year: i32,
+    as_of: NaiveDate,
+) -> Result<Vec<ProgressEntry>, StoreError> {
+    let proposals = proposal::Entity::find()
+        .filter(proposal::Column::FiscalYear.eq(fiscal_year))
+        .order_by_asc(proposal::Column::Id)
+        .all(conn)
+        .await?;
+    let ids: Vec<i64> = proposals.iter().map(|p| p.id).collect();
+    let mut events_by_assignment: HashMap<i64, (i64, Vec<StageEvent>)> = HashMap::new();
+    if !ids.is_empty() {
+        let rows = stage_event::Entity::find()
+            .filter(stage_event::Column::ProposalId.is_in(ids.iter().copied()))
+            .filter(stage_event::Column::EffectiveOn.lte(as_of))
+            .all(conn)
+            .await?;
+        for row in rows {
+            let proposal_id = row.proposal_id;
+            let event = event_of(row)?;
+            events_by_assignment
+                .entry(event.assignment_id)
+                .or_insert_with(|| (proposal_id, Vec::new()))
+                .1
+                .push(event);
+        }
+    }
+    let mut stages_by_proposal: HashMap<i64, Vec<Stage>> = HashMap::new();
+    for (proposal_id, events) in events_by_assignment.values() {
+        if let Some(state) = state_on(events, as_of) {
+            stages_by_proposal
+                .entry(*proposal_id)
+                .or_default()
+                .push(state.stage);
+        }
+    }
+    Ok(proposals
+        .into_iter()
+        .filter_map(|p| {
+            let stage = stages_by_proposal.remove(&p.id).and_then(most_advanced);
+            let existed = p.created_at.date_naive() <= as_of || stage.is_some();
+            existed.then_some(ProgressEntry {
+                stage,
+                proposal_id: p.id,
+                number: p.number,
+                title: p.title,
+                theme: p.theme,
+            })
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_in_a_query_are_matched_literally() {
+        assert_eq!(like_literal("100%_達成\\"), "%100\\%\\_達成\\\\%");
+    }
+
+    #[test]
+    fn full_width_and_half_width_kana_meet_in_the_search_form() {
+        assert_eq!(search_form("ｶｲｶｸ ＡＩ"), search_form("カイカク ai"));
+    }
+}
