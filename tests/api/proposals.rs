@@ -955,3 +955,45 @@ async fn bad_proposal_input_is_refused_and_nothing_is_stored(backend: Backend) {
         0
     );
 }
+
+mod wareki {
+    use crate::helpers::{Backend, spawn_app};
+    use crate::on_both_databases;
+
+    on_both_databases!(typed_dates_are_previewed_as_the_server_will_read_them);
+
+    async fn typed_dates_are_previewed_as_the_server_will_read_them(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let token = app.signed_in("v@city.example.jp", "viewer").await;
+        let read = app
+            .get("/api/v1/wareki/parse?text=R7.4~%20R8.2", Some(&token))
+            .await;
+        assert_eq!(read.status, 200, "{}", read.text);
+        assert_eq!(read.json["start"]["earliest"], "2025-04-01");
+        assert_eq!(read.json["end"]["latest"], "2026-02-28");
+        let full_width = app.get("/api/v1/wareki/parse?text=%EF%BC%B2%EF%BC%97%EF%BC%8E%EF%BC%97%EF%BC%8E%EF%BC%91%EF%BC%94", Some(&token)).await;
+        assert_eq!(
+            full_width.json["start"]["earliest"], "2025-07-14",
+            "Ｒ７．７．１４"
+        );
+        let unreadable = app
+            .get(
+                "/api/v1/wareki/parse?text=%E8%AA%BF%E6%95%B4%E4%B8%AD",
+                Some(&token),
+            )
+            .await;
+        assert_eq!(unreadable.status, 200);
+        assert_eq!(unreadable.json["structured"], false);
+        assert_eq!(unreadable.json["original"], "調整中");
+        app.get("/api/v1/wareki/parse?text=a%00b", Some(&token))
+            .await
+            .assert_problem(422, "validation_failed");
+        app.get("/api/v1/wareki/parse", Some(&token))
+            .await
+            .assert_problem(422, "validation_failed");
+        assert_eq!(
+            app.get("/api/v1/wareki/parse?text=R7", None).await.status,
+            401
+        );
+    }
+}

@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod organization;
 pub mod proposals;
 pub mod routing;
+pub mod wareki;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -81,7 +82,8 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(proposals::list_consultations)
             .service(proposals::add_consultation)
             .service(proposals::proposal_history)
-            .service(proposals::proposal_progress),
+            .service(proposals::proposal_progress)
+            .service(wareki::parse),
     )
     .service(health::healthz)
     .service(health::readyz);

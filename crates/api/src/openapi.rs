@@ -25,6 +25,7 @@ Operations that need a signed-in caller list the roles allowed in their `bearer`
         (name = "auth", description = "Sign-in for people and internal systems"),
         (name = "admin", description = "Accounts and the audit trail (市政変革推進室)"),
         (name = "proposals", description = "PT proposals: project teams, proposals, the stage of each responsible section, consultations, the progress report. Proposers see only their own proposals (others answer 404); acting on another section's assignment answers 403."),
+        (name = "wareki", description = "Reading Japanese-era dates (R7.7.14, 令和7年度中, R8～導入予定 …)"),
         (name = "organization", description = "Bureaus and sections (局・区役所・課), with dated section names"),
         (name = "health", description = "Probes for load balancers"),
     ),
