@@ -34,13 +34,14 @@ test-e2e: build web
 	web/scripts/e2e.sh $(PLATINA)
 
 ## openapi: rewrite openapi/openapi.json from the code and regenerate the web client from it
+# The same `cargo test --workspace` shape as `make test`, so no dependency is rebuilt.
 openapi: web-deps
-	UPDATE_OPENAPI=1 $(CARGO) test -p api --lib openapi
+	UPDATE_OPENAPI=1 $(CARGO) test --workspace openapi
 	cd web && npm run gen:api
 
 ## check-generated: fail when openapi/openapi.json or the web client is stale
 check-generated: web-deps
-	$(CARGO) test -p api --lib openapi
+	$(CARGO) test --workspace openapi
 	cd web && npm run check:api
 
 lint:
