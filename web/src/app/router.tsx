@@ -4,6 +4,11 @@ import { RequireAuth } from '../features/auth/RequireAuth';
 import { AppShell } from '../features/shell/AppShell';
 import { HomePage } from '../features/shell/HomePage';
 import { NotFoundPage } from '../features/shell/NotFoundPage';
+import { ProposalListPage } from '../features/proposals/ProposalListPage';
+import { ProposalNewPage } from '../features/proposals/ProposalNewPage';
+import { ProposalDetailPage } from '../features/proposals/ProposalDetailPage';
+import { ProgressReportPage } from '../features/proposals/ProgressReportPage';
+import { OrganizationPage } from '../features/organization/OrganizationPage';
 
 /**
  * Client routes. The server answers every non-API path with index.html, so deep links work.
@@ -20,6 +25,11 @@ export const routes: RouteObject[] = [
     ),
     children: [
       { index: true, element: <HomePage /> },
+      { path: 'organization', element: <OrganizationPage /> },
+      { path: 'proposals', element: <ProposalListPage /> },
+      { path: 'proposals/new', element: <ProposalNewPage /> },
+      { path: 'proposals/:id', element: <ProposalDetailPage /> },
+      { path: 'reports/proposal-progress', element: <ProgressReportPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

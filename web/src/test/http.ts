@@ -70,3 +70,13 @@ export function fakeFetch(routes: Record<string, Handler>) {
   });
   return { fetch: fetch as unknown as typeof globalThis.fetch, calls };
 }
+
+/** A read-only person (role viewer). */
+export const viewerUser: UserOut = {
+  id: 4,
+  email: 'viewer@platina.example',
+  display_name: '若松 花子',
+  role: 'viewer',
+  scopes: { section_ids: [], bureau_ids: [] },
+  disabled: false,
+};

@@ -17,5 +17,8 @@ export interface NavItem {
 
 export const primaryNav: readonly NavItem[] = [
   { id: 'home', labelKey: 'shell.home', to: '/', end: true },
+  { id: 'organization', labelKey: 'shell.organization', to: '/organization' },
+  { id: 'proposals', labelKey: 'shell.proposals', to: '/proposals' },
+  { id: 'progress', labelKey: 'shell.progress', to: '/reports/proposal-progress' },
   { id: 'api-docs', labelKey: 'shell.apiDocs', to: '/api/docs', external: true },
 ];

@@ -8,4 +8,19 @@ export {
   problemFromResponse,
   type FieldProblem,
 } from './problem';
-export type { TokenOut, UserOut, MeOut, Role, LoginIn, ErrorCode } from './types';
+export type {
+  TokenOut,
+  UserOut,
+  MeOut,
+  Role,
+  LoginIn,
+  ErrorCode,
+  BureauOut,
+  BureauIn,
+  BureauPatchIn,
+  BureauKind,
+  SectionOut,
+  SectionNameOut,
+  SectionIn,
+  SectionRenameIn,
+} from './types';

@@ -12,3 +12,14 @@ export type Role = UserOut['role'];
 export type LoginIn = components['schemas']['LoginIn'];
 /** Every stable error code the server documents. */
 export type ErrorCode = components['schemas']['Problem']['code'];
+
+/** A bureau, ward office, office or committee (`/api/v1/bureaus`). */
+export type BureauOut = components['schemas']['BureauOut'];
+export type BureauIn = components['schemas']['BureauIn'];
+export type BureauPatchIn = components['schemas']['BureauPatchIn'];
+export type BureauKind = components['schemas']['BureauKindDto'];
+/** A section (課) with the name in force on `as_of` and every name it has had. */
+export type SectionOut = components['schemas']['SectionOut'];
+export type SectionNameOut = components['schemas']['SectionNameOut'];
+export type SectionIn = components['schemas']['SectionIn'];
+export type SectionRenameIn = components['schemas']['SectionRenameIn'];

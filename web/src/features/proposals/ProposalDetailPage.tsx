@@ -1,0 +1,775 @@
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { Link, useLocation, useParams } from 'react-router';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { dataOf, isApiProblem, useApi, type ApiProblem } from '../../lib/api';
+import { useAuth } from '../auth/AuthProvider';
+import { usePageTitle } from '../shell/usePageTitle';
+import {
+  ifMatch,
+  PROPOSALS_KEY,
+  proposalKeys,
+  STAGES,
+  useConsultations,
+  useHistory,
+  useProjectTeams,
+  useProposal,
+  useSectionOptions,
+  type AssignmentOut,
+  type Decision,
+  type ProposalOut,
+} from './api';
+import { formatDate, formatDateTime, todayInTokyo } from './dates';
+import { describeFailure, Field, FormAlert, toApiProblem, useFocusFirstInvalid } from './forms';
+import { decisionLabel, stageLabel, statusLabel } from './labels';
+import { bodyOf, ProposalForm, valuesOf, type ProposalValues } from './ProposalForm';
+import type { ProposalFlash } from './ProposalNewPage';
+import { StageBadge } from './StageBadge';
+import './proposals.css';
+
+type Announce = (message: string) => void;
+
+export function ProposalDetailPage() {
+  const { t, i18n } = useTranslation();
+  const { id: idParam } = useParams();
+  const id = Number(idParam);
+  const location = useLocation();
+  const { user } = useAuth();
+  const proposal = useProposal(id);
+  const [announcement, setAnnouncement] = useState(() => (location.state as ProposalFlash | null)?.flash ?? '');
+  usePageTitle(proposal.data?.title ?? t('proposals.listTitle'));
+
+  const data = proposal.data;
+  const role = user?.role;
+  const isAdmin = role === 'admin';
+  const responsibleEditor = role === 'editor' && !!data?.assignments.some((a) => a.can_act);
+  const mayEdit =
+    !!data && (isAdmin || responsibleEditor || (data.created_by_user_id != null && data.created_by_user_id === user?.id));
+  const mayConsult = isAdmin || responsibleEditor;
+  const language = i18n.resolvedLanguage ?? 'ja';
+
+  return (
+    <div className="page pp-page">
+      <p>
+        <Link to="/proposals">{t('proposals.backToList')}</Link>
+      </p>
+      <div role="status" aria-atomic="true" className="alert-region" data-testid="proposal-announcement">
+        {announcement && <div className="notice notice--info">{announcement}</div>}
+      </div>
+      {proposal.isPending && (
+        <>
+          <h1 tabIndex={-1}>{t('proposals.listTitle')}</h1>
+          <p role="status">{t('proposals.detailLoading')}</p>
+        </>
+      )}
+      {proposal.isError && (
+        <>
+          <h1 tabIndex={-1}>{t('proposals.listTitle')}</h1>
+          <div className="notice notice--error" role="alert">
+            {isApiProblem(proposal.error) && proposal.error.status === 404
+              ? t('proposals.notFound')
+              : isApiProblem(proposal.error)
+                ? proposal.error.localizedMessage(t)
+                : t('problem.internal_error')}
+          </div>
+        </>
+      )}
+      {data && (
+        <>
+          <h1 tabIndex={-1}>{data.title}</h1>
+          <Overview proposal={data} language={language} mayEdit={mayEdit} announce={setAnnouncement} />
+          <section className="card pp-section" aria-labelledby="pp-assignments-heading">
+            <h2 id="pp-assignments-heading">{t('proposals.assignmentsHeading')}</h2>
+            {data.assignments.length === 0 && <p>{t('proposals.noAssignments')}</p>}
+            {data.assignments.map((assignment) => (
+              <AssignmentCard key={assignment.id} proposal={data} assignment={assignment} announce={setAnnouncement} />
+            ))}
+            {isAdmin && <AddAssignmentForm proposal={data} announce={setAnnouncement} />}
+          </section>
+          <Consultations proposalId={data.id} mayAdd={mayConsult} language={language} announce={setAnnouncement} />
+          <History proposalId={data.id} language={language} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function Overview({
+  proposal,
+  language,
+  mayEdit,
+  announce,
+}: {
+  proposal: ProposalOut;
+  language: string;
+  mayEdit: boolean;
+  announce: Announce;
+}) {
+  const { t } = useTranslation();
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const teams = useProjectTeams();
+  const [editing, setEditing] = useState(false);
+  const [stale, setStale] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const wasEditing = useRef(false);
+  const headingId = useId();
+  // Reset the form only when the record itself changed (a 412 reload), not on a stage move.
+  const versionShown = proposal.version;
+  const initial = useMemo(() => valuesOf(proposal), [versionShown]);
+
+  useEffect(() => {
+    if (wasEditing.current && !editing) editButton.current?.focus();
+    wasEditing.current = editing;
+  }, [editing]);
+
+  const save = useMutation({
+    mutationFn: async (values: ProposalValues) =>
+      dataOf(
+        await api.client.PUT('/api/v1/proposals/{id}', {
+          params: { path: { id: proposal.id }, header: { 'If-Match': ifMatch(proposal.version) } },
+          body: bodyOf(values, proposal.continues_proposal_id),
+        }),
+      ),
+    onMutate: () => setStale(false),
+    onSuccess: async (updated) => {
+      queryClient.setQueryData(proposalKeys.detail(updated.id), updated);
+      await queryClient.invalidateQueries({ queryKey: PROPOSALS_KEY });
+      setEditing(false);
+      announce(t('proposals.saved'));
+    },
+    onError: async (error) => {
+      if (isApiProblem(error) && error.status === 412) {
+        setStale(true);
+        await queryClient.invalidateQueries({ queryKey: proposalKeys.detail(proposal.id) });
+      }
+    },
+  });
+
+  // Teams of the years on offer plus the proposal's own (it may belong to a year without a team).
+  const teamOptions = useMemo(() => {
+    const list = teams.data ?? [];
+    if (list.some((team) => team.fiscal_year === proposal.fiscal_year)) return list;
+    return [
+      ...list,
+      {
+        id: 0,
+        fiscal_year: proposal.fiscal_year,
+        fiscal_year_label: String(proposal.fiscal_year),
+        name: '',
+        themes: [proposal.theme],
+        members: [],
+        version: 0,
+      },
+    ];
+  }, [teams.data, proposal.fiscal_year, proposal.theme]);
+
+  const period = proposal.outcome_period;
+  const rows: [string, string | null | undefined][] = [
+    [t('proposals.fields.number'), proposal.number],
+    [t('proposals.fields.fiscalYear'), teams.data?.find((x) => x.fiscal_year === proposal.fiscal_year)?.fiscal_year_label ?? String(proposal.fiscal_year)],
+    [t('proposals.fields.theme'), proposal.theme],
+    [t('proposals.fields.scene'), proposal.scene],
+    [t('proposals.fields.viewpoint'), proposal.viewpoint],
+    [t('proposals.fields.painPoint'), proposal.pain_point],
+    [t('proposals.fields.proposedSolution'), proposal.proposed_solution],
+    [t('proposals.fields.implementationStatus'), proposal.implementation_status ? statusLabel(t, proposal.implementation_status) : null],
+    [
+      t('proposals.fields.outcomePeriod'),
+      period ? (period.structured && period.display !== period.original ? `${period.display}（${period.original}）` : period.original) : null,
+    ],
+    [t('proposals.fields.outcomeText'), proposal.outcome_text],
+  ];
+
+  return (
+    <section className="card pp-section" aria-labelledby="pp-overview-heading">
+      <div className="pp-title-row">
+        <h2 id="pp-overview-heading">{t('proposals.overviewHeading')}</h2>
+        {mayEdit && !editing && (
+          <button ref={editButton} type="button" className="button button--secondary" onClick={() => setEditing(true)}>
+            {t('proposals.edit')}
+          </button>
+        )}
+      </div>
+      <dl className="summary-list">
+        <div>
+          <dt>{t('proposals.currentStage')}</dt>
+          <dd>
+            {proposal.stage ? <StageBadge stage={proposal.stage} /> : t('proposals.notPresentedYet')}
+          </dd>
+        </div>
+        {!editing &&
+          rows.map(([label, value]) => (
+            <div key={label}>
+              <dt>{label}</dt>
+              <dd className="pp-pre">{value || t('proposals.none')}</dd>
+            </div>
+          ))}
+      </dl>
+      <p className="pp-muted-small">
+        {formatDateTime(proposal.updated_at, language)} ・ {t('proposals.version', { version: proposal.version })}
+      </p>
+      {editing && (
+        <div className="pp-subform">
+          <h3 id={headingId}>{t('proposals.editHeading')}</h3>
+          <ProposalForm
+            teams={teamOptions}
+            initial={initial}
+            labelledBy={headingId}
+            submitLabel={t('proposals.save')}
+            submittingLabel={t('proposals.saving')}
+            pending={save.isPending}
+            problem={save.error ? toApiProblem(save.error) : null}
+            problemSummary={stale ? t('proposals.stale') : undefined}
+            onSubmit={(values) => save.mutate(values)}
+            cancel={
+              <button
+                type="button"
+                className="button button--secondary"
+                onClick={() => {
+                  save.reset();
+                  setEditing(false);
+                }}
+              >
+                {t('proposals.cancel')}
+              </button>
+            }
+          />
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Stepper({ assignment }: { assignment: AssignmentOut }) {
+  const { t } = useTranslation();
+  const stage = assignment.stage ?? null;
+  return (
+    <ol className="pp-stepper" aria-label={t('proposals.stepperLabel', { section: assignment.section_name })}>
+      {STAGES.map((n) => {
+        const current = n === stage;
+        const done = stage !== null && stage !== 4 && n < stage;
+        return (
+          <li
+            key={n}
+            className={`pp-step${current ? ' pp-step--current' : ''}${done ? ' pp-step--done' : ''}${n === 4 ? ' pp-step--alt' : ''}`}
+            aria-current={current ? 'step' : undefined}
+          >
+            <span>{stageLabel(t, n)}</span>
+            {current && <span className="visually-hidden">{t('proposals.stepCurrent')}</span>}
+            {done && <span className="visually-hidden">{t('proposals.stepDone')}</span>}
+            {n === 3 && current && assignment.decision && (
+              <span className="pp-step__decision">
+                {t('proposals.decisionLabel', { decision: decisionLabel(t, assignment.decision) })}
+              </span>
+            )}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+function AssignmentCard({
+  proposal,
+  assignment,
+  announce,
+}: {
+  proposal: ProposalOut;
+  assignment: AssignmentOut;
+  announce: Announce;
+}) {
+  return (
+    <article className="pp-assignment" aria-labelledby={`pp-assignment-${assignment.id}`}>
+      <h3 id={`pp-assignment-${assignment.id}`}>
+        {assignment.section_name}
+        <span className="pp-muted-small">（{assignment.bureau_name}）</span>
+      </h3>
+      <Stepper assignment={assignment} />
+      {assignment.can_act && assignment.allowed_next.length > 0 && (
+        <TransitionForm proposal={proposal} assignment={assignment} announce={announce} />
+      )}
+    </article>
+  );
+}
+
+const TRANSITION_FIELDS = ['to_stage', 'decision', 'effective_on', 'note'] as const;
+
+function TransitionForm({
+  proposal,
+  assignment,
+  announce,
+}: {
+  proposal: ProposalOut;
+  assignment: AssignmentOut;
+  announce: Announce;
+}) {
+  const { t } = useTranslation();
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const id = useId();
+  const formRef = useRef<HTMLFormElement>(null);
+  const today = todayInTokyo();
+  const [toStage, setToStage] = useState<number | null>(null);
+  const [effectiveOn, setEffectiveOn] = useState(today);
+  const [decision, setDecision] = useState<Decision | ''>('');
+  const [note, setNote] = useState('');
+  const section = assignment.section_name;
+
+  // After a refresh (a 409, someone else's move) the chosen stage may no longer be on offer.
+  useEffect(() => {
+    if (toStage !== null && !assignment.allowed_next.includes(toStage)) setToStage(null);
+  }, [assignment.allowed_next, toStage]);
+
+  const move = useMutation({
+    mutationFn: async () =>
+      dataOf(
+        await api.client.POST('/api/v1/proposals/{id}/assignments/{assignment_id}/transitions', {
+          params: { path: { id: proposal.id, assignment_id: assignment.id } },
+          body: {
+            to_stage: toStage ?? 0,
+            effective_on: effectiveOn,
+            decision: toStage === 3 && decision ? decision : null,
+            note: note.trim() === '' ? null : note,
+          },
+        }),
+      ),
+    onSuccess: async (updated) => {
+      const stage = toStage;
+      queryClient.setQueryData(proposalKeys.detail(updated.id), updated);
+      await queryClient.invalidateQueries({ queryKey: PROPOSALS_KEY });
+      setToStage(null);
+      setDecision('');
+      setNote('');
+      announce(t('proposals.moved', { section, stage: stageLabel(t, stage) }));
+    },
+    onError: async (error) => {
+      if (isApiProblem(error) && (error.status === 409 || error.status === 403)) {
+        await queryClient.invalidateQueries({ queryKey: proposalKeys.detail(proposal.id) });
+      }
+    },
+  });
+
+  const problem: ApiProblem | null = move.error ? toApiProblem(move.error) : null;
+  const summary =
+    problem?.status === 409
+      ? assignment.allowed_next.length > 0
+        ? t('proposals.moveConflict', { stages: assignment.allowed_next.map((n) => stageLabel(t, n)).join('、') })
+        : t('proposals.moveConflictNone')
+      : problem?.status === 403
+        ? t('proposals.moveForbidden')
+        : undefined;
+  const failure = problem ? describeFailure(t, problem, TRANSITION_FIELDS, summary) : null;
+  useFocusFirstInvalid(formRef, problem);
+
+  function handleSubmit(event: FormEvent) {
+    event.preventDefault();
+    move.mutate();
+  }
+
+  const headingId = `${id}-heading`;
+  const stageError = failure?.fields.to_stage;
+  const decisionError = failure?.fields.decision;
+
+  return (
+    <form ref={formRef} className="form pp-subform" noValidate onSubmit={handleSubmit} aria-labelledby={headingId}>
+      <h4 id={headingId}>{t('proposals.moveHeading', { section })}</h4>
+      <FormAlert t={t} failure={failure} problem={problem} />
+      <fieldset
+        className="pp-fieldset"
+        aria-describedby={stageError ? `${id}-stage-error` : undefined}
+      >
+        <legend className="form-field__label">
+          {t('proposals.moveTo')}
+          <span className="pp-required">{t('proposals.required')}</span>
+        </legend>
+        {stageError && (
+          <p id={`${id}-stage-error`} className="form-field__error">
+            {stageError}
+          </p>
+        )}
+        {assignment.allowed_next.map((n) => (
+          <div key={n} className="pp-radio">
+            <input
+              type="radio"
+              id={`${id}-stage-${n}`}
+              name={`${id}-stage`}
+              value={n}
+              checked={toStage === n}
+              aria-invalid={stageError ? true : undefined}
+              onChange={() => setToStage(n)}
+            />
+            <label htmlFor={`${id}-stage-${n}`}>{stageLabel(t, n)}</label>
+          </div>
+        ))}
+      </fieldset>
+      {toStage === 3 && (
+        <fieldset
+          className="pp-fieldset"
+          aria-describedby={decisionError ? `${id}-decision-error` : undefined}
+        >
+          <legend className="form-field__label">
+            {t('proposals.decision')}
+            <span className="pp-required">{t('proposals.required')}</span>
+          </legend>
+          {decisionError && (
+            <p id={`${id}-decision-error`} className="form-field__error">
+              {decisionError}
+            </p>
+          )}
+          {(['continue', 'end'] as const).map((value) => (
+            <div key={value} className="pp-radio">
+              <input
+                type="radio"
+                id={`${id}-decision-${value}`}
+                name={`${id}-decision`}
+                value={value}
+                checked={decision === value}
+                aria-invalid={decisionError ? true : undefined}
+                onChange={() => setDecision(value)}
+              />
+              <label htmlFor={`${id}-decision-${value}`}>{decisionLabel(t, value)}</label>
+            </div>
+          ))}
+        </fieldset>
+      )}
+      <Field
+        id={`${id}-effective-on`}
+        label={t('proposals.effectiveOn')}
+        required
+        requiredText={t('proposals.required')}
+        hint={t('proposals.effectiveOnHint')}
+        error={failure?.fields.effective_on}
+      >
+        {(a11y) => (
+          <input
+            {...a11y}
+            type="date"
+            max={today}
+            className="form-field__input form-field__input--short"
+            value={effectiveOn}
+            onChange={(e) => setEffectiveOn(e.target.value)}
+          />
+        )}
+      </Field>
+      <Field id={`${id}-note`} label={t('proposals.note')} error={failure?.fields.note}>
+        {(a11y) => (
+          <textarea {...a11y} rows={2} className="form-field__input" value={note} onChange={(e) => setNote(e.target.value)} />
+        )}
+      </Field>
+      <div className="button-row">
+        <button type="submit" className="button button--primary" disabled={move.isPending}>
+          {move.isPending ? t('proposals.moving') : t('proposals.moveSubmit')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+const ASSIGNMENT_FIELDS = ['section_id', 'stage', 'effective_on', 'note'] as const;
+
+function AddAssignmentForm({ proposal, announce }: { proposal: ProposalOut; announce: Announce }) {
+  const { t } = useTranslation();
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const sections = useSectionOptions();
+  const id = useId();
+  const formRef = useRef<HTMLFormElement>(null);
+  const today = todayInTokyo();
+  const [sectionId, setSectionId] = useState('');
+  const [stage, setStage] = useState<1 | 4>(1);
+  const [effectiveOn, setEffectiveOn] = useState(today);
+  const [note, setNote] = useState('');
+  const assigned = new Set(proposal.assignments.map((a) => a.section_id));
+
+  const add = useMutation({
+    mutationFn: async () =>
+      dataOf(
+        await api.client.POST('/api/v1/proposals/{id}/assignments', {
+          params: { path: { id: proposal.id } },
+          body: {
+            section_id: Number(sectionId),
+            stage,
+            effective_on: effectiveOn || null,
+            note: note.trim() === '' ? null : note,
+          },
+        }),
+      ),
+    onSuccess: async () => {
+      const name =
+        sections.data?.flatMap((g) => g.sections).find((s) => String(s.id) === sectionId)?.name ?? sectionId;
+      await queryClient.invalidateQueries({ queryKey: PROPOSALS_KEY });
+      setSectionId('');
+      setStage(1);
+      setNote('');
+      announce(t('proposals.assignmentAdded', { section: name }));
+    },
+  });
+
+  const problem = add.error ? toApiProblem(add.error) : null;
+  const failure = problem ? describeFailure(t, problem, ASSIGNMENT_FIELDS) : null;
+  if (failure && problem?.status === 409) {
+    failure.fields.section_id = t('proposals.assignmentDuplicate');
+    failure.summary = t('proposals.fixErrors');
+  }
+  if (failure && !sectionId && problem?.status === 422 && !failure.fields.section_id) {
+    // A missing section is reported on the body's section_id member.
+    failure.fields.section_id = t('fieldError.required');
+  }
+  useFocusFirstInvalid(formRef, problem);
+
+  function handleSubmit(event: FormEvent) {
+    event.preventDefault();
+    add.mutate();
+  }
+
+  const headingId = `${id}-heading`;
+  return (
+    <form ref={formRef} className="form pp-subform" noValidate onSubmit={handleSubmit} aria-labelledby={headingId}>
+      <h3 id={headingId}>{t('proposals.addAssignmentHeading')}</h3>
+      <FormAlert t={t} failure={failure} problem={problem} />
+      <Field
+        id={`${id}-section`}
+        label={t('proposals.addAssignmentSection')}
+        required
+        requiredText={t('proposals.required')}
+        error={failure?.fields.section_id}
+      >
+        {(a11y) => (
+          <select
+            {...a11y}
+            className="form-field__input form-field__select"
+            value={sectionId}
+            onChange={(e) => setSectionId(e.target.value)}
+          >
+            <option value="">{t('proposals.chooseSection')}</option>
+            {(sections.data ?? []).map((group) => (
+              <optgroup key={group.bureau.id} label={group.bureau.name}>
+                {group.sections
+                  .filter((s) => !assigned.has(s.id))
+                  .map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {s.name}
+                    </option>
+                  ))}
+              </optgroup>
+            ))}
+          </select>
+        )}
+      </Field>
+      <fieldset className="pp-fieldset">
+        <legend className="form-field__label">{t('proposals.addAssignmentStage')}</legend>
+        {failure?.fields.stage && <p className="form-field__error">{failure.fields.stage}</p>}
+        {([1, 4] as const).map((n) => (
+          <div key={n} className="pp-radio">
+            <input
+              type="radio"
+              id={`${id}-stage-${n}`}
+              name={`${id}-stage`}
+              checked={stage === n}
+              onChange={() => setStage(n)}
+            />
+            <label htmlFor={`${id}-stage-${n}`}>{stageLabel(t, n)}</label>
+          </div>
+        ))}
+      </fieldset>
+      <Field
+        id={`${id}-effective-on`}
+        label={t('proposals.presentedOn')}
+        hint={t('proposals.effectiveOnHint')}
+        error={failure?.fields.effective_on}
+      >
+        {(a11y) => (
+          <input
+            {...a11y}
+            type="date"
+            max={today}
+            className="form-field__input form-field__input--short"
+            value={effectiveOn}
+            onChange={(e) => setEffectiveOn(e.target.value)}
+          />
+        )}
+      </Field>
+      <Field id={`${id}-note`} label={t('proposals.note')} error={failure?.fields.note}>
+        {(a11y) => (
+          <textarea {...a11y} rows={2} className="form-field__input" value={note} onChange={(e) => setNote(e.target.value)} />
+        )}
+      </Field>
+      <div className="button-row">
+        <button type="submit" className="button button--primary" disabled={add.isPending}>
+          {add.isPending ? t('proposals.saving') : t('proposals.addAssignmentSubmit')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+const CONSULTATION_FIELDS = ['held_on', 'participants', 'note'] as const;
+
+function Consultations({
+  proposalId,
+  mayAdd,
+  language,
+  announce,
+}: {
+  proposalId: number;
+  mayAdd: boolean;
+  language: string;
+  announce: Announce;
+}) {
+  const { t } = useTranslation();
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const consultations = useConsultations(proposalId);
+  const id = useId();
+  const formRef = useRef<HTMLFormElement>(null);
+  const today = todayInTokyo();
+  const [heldOn, setHeldOn] = useState(today);
+  const [participants, setParticipants] = useState('');
+  const [note, setNote] = useState('');
+
+  const add = useMutation({
+    mutationFn: async () =>
+      dataOf(
+        await api.client.POST('/api/v1/proposals/{id}/consultations', {
+          params: { path: { id: proposalId } },
+          body: { held_on: heldOn, participants, note },
+        }),
+      ),
+    onSuccess: async (created) => {
+      await queryClient.invalidateQueries({ queryKey: PROPOSALS_KEY });
+      setParticipants('');
+      setNote('');
+      announce(t('proposals.consultationAdded', { date: formatDate(created.held_on, language) }));
+    },
+  });
+  const problem = add.error ? toApiProblem(add.error) : null;
+  const failure = problem ? describeFailure(t, problem, CONSULTATION_FIELDS) : null;
+  useFocusFirstInvalid(formRef, problem);
+
+  function handleSubmit(event: FormEvent) {
+    event.preventDefault();
+    add.mutate();
+  }
+
+  const required = t('proposals.required');
+  return (
+    <section className="card pp-section" aria-labelledby="pp-consultations-heading">
+      <h2 id="pp-consultations-heading">{t('proposals.consultationsHeading')}</h2>
+      {consultations.isPending && <p role="status">{t('proposals.loading')}</p>}
+      {consultations.isError && (
+        <div className="notice notice--error" role="alert">
+          {isApiProblem(consultations.error) ? consultations.error.localizedMessage(t) : t('problem.internal_error')}
+        </div>
+      )}
+      {consultations.data && consultations.data.length === 0 && <p>{t('proposals.noConsultations')}</p>}
+      {consultations.data && consultations.data.length > 0 && (
+        <ul className="pp-plain-list pp-entries">
+          {consultations.data.map((c) => (
+            <li key={c.id} className="pp-entry">
+              <p className="pp-entry__title">
+                <strong>{formatDate(c.held_on, language)}</strong>
+              </p>
+              <p>
+                {t('proposals.participants')}: {c.participants}
+              </p>
+              <p className="pp-pre">{c.note}</p>
+              <p className="pp-muted-small">
+                {t('proposals.recordedBy', { name: c.recorded_by, at: formatDateTime(c.recorded_at, language) })}
+              </p>
+            </li>
+          ))}
+        </ul>
+      )}
+      {mayAdd && (
+        <form ref={formRef} className="form pp-subform" noValidate onSubmit={handleSubmit} aria-labelledby={`${id}-heading`}>
+          <h3 id={`${id}-heading`}>{t('proposals.addConsultationHeading')}</h3>
+          <FormAlert t={t} failure={failure} problem={problem} />
+          <Field id={`${id}-held-on`} label={t('proposals.heldOn')} required requiredText={required} error={failure?.fields.held_on}>
+            {(a11y) => (
+              <input
+                {...a11y}
+                type="date"
+                max={today}
+                className="form-field__input form-field__input--short"
+                value={heldOn}
+                onChange={(e) => setHeldOn(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field
+            id={`${id}-participants`}
+            label={t('proposals.participants')}
+            required
+            requiredText={required}
+            hint={t('proposals.participantsHint')}
+            error={failure?.fields.participants}
+          >
+            {(a11y) => (
+              <input
+                {...a11y}
+                type="text"
+                className="form-field__input"
+                value={participants}
+                onChange={(e) => setParticipants(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field id={`${id}-note`} label={t('proposals.consultationNote')} required requiredText={required} error={failure?.fields.note}>
+            {(a11y) => (
+              <textarea {...a11y} rows={3} className="form-field__input" value={note} onChange={(e) => setNote(e.target.value)} />
+            )}
+          </Field>
+          <div className="button-row">
+            <button type="submit" className="button button--primary" disabled={add.isPending}>
+              {add.isPending ? t('proposals.saving') : t('proposals.addConsultationSubmit')}
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function History({ proposalId, language }: { proposalId: number; language: string }) {
+  const { t } = useTranslation();
+  const history = useHistory(proposalId);
+  const kindLabel = (kind: string) =>
+    kind === 'stage' || kind === 'consultation' || kind === 'edit' ? t(`proposals.historyKinds.${kind}`) : kind;
+  return (
+    <section className="card pp-section" aria-labelledby="pp-history-heading">
+      <h2 id="pp-history-heading">{t('proposals.historyHeading')}</h2>
+      {history.isPending && <p role="status">{t('proposals.loading')}</p>}
+      {history.isError && (
+        <div className="notice notice--error" role="alert">
+          {isApiProblem(history.error) ? history.error.localizedMessage(t) : t('problem.internal_error')}
+        </div>
+      )}
+      {history.data && history.data.length === 0 && <p>{t('proposals.noHistory')}</p>}
+      {history.data && history.data.length > 0 && (
+        <ol className="pp-timeline" data-testid="proposal-history">
+          {history.data.map((entry, index) => (
+            <li key={`${entry.recorded_at}-${index}`} className="pp-timeline__item">
+              <p className="pp-entry__title">
+                <strong>{formatDate(entry.date, language)}</strong> {kindLabel(entry.kind)}
+                {entry.section_name && <> ・ {entry.section_name}</>}
+              </p>
+              {entry.kind === 'stage' && entry.stage != null && (
+                <p>
+                  <StageBadge stage={entry.stage} />
+                  {entry.decision && (
+                    <> {t('proposals.decisionLabel', { decision: decisionLabel(t, entry.decision) })}</>
+                  )}
+                </p>
+              )}
+              {entry.text && <p className="pp-pre">{entry.text}</p>}
+              <p className="pp-muted-small">
+                {t('proposals.historyActor', { actor: entry.actor, at: formatDateTime(entry.recorded_at, language) })}
+              </p>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
