@@ -5,14 +5,14 @@ use crate::auth::Authenticated;
 use crate::dto::{PageOut, UserOut};
 use crate::error::ApiError;
 use crate::extract::Paging;
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::{Action, authorize};
 use persistence::accounts;
 use persistence::audit::{self, AuditFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
+use validator::{Validate, ValidationError};
 
 /// Accounts of people, oldest first.
 #[utoipa::path(
@@ -30,6 +30,117 @@ pub async fn list_users(
     authorize(&caller.0, Action::ListUsers)?;
     let page = accounts::list_users(&state.db.conn, paging.request()?).await?;
     Ok(web::Json(PageOut::from_page(page, |u| UserOut::from(u))))
+}
+
+fn display_name_rule(value: &str) -> Result<(), ValidationError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty()
+        || trimmed.chars().count() > 200
+        || domain::text::has_forbidden_control(value, false)
+    {
+        let mut e = ValidationError::new("invalid_value");
+        e.message = Some("1 to 200 characters without control characters".into());
+        return Err(e);
+    }
+    Ok(())
+}
+
+fn email_rule(value: &str) -> Result<(), ValidationError> {
+    domain::Email::parse(value).map(|_| ()).map_err(|_| {
+        let mut e = ValidationError::new("invalid_email");
+        e.message = Some("must be an e-mail address".into());
+        e
+    })
+}
+
+fn password_rule(value: &str) -> Result<(), ValidationError> {
+    if value.chars().count() < 12
+        || value.chars().count() > 1024
+        || domain::text::has_forbidden_control(value, false)
+    {
+        let mut e = ValidationError::new("weak_password");
+        e.message = Some("12 to 1024 characters without control characters".into());
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// A new account for a person. Editors need at least one section or bureau; other roles none.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserIn {
+    #[validate(custom(function = "email_rule"))]
+    #[schema(example = "hanako@city.kitakyushu.lg.jp")]
+    pub email: String,
+    #[validate(custom(function = "display_name_rule"))]
+    #[schema(example = "北九州 花子")]
+    pub display_name: String,
+    pub role: crate::dto::RoleIn,
+    #[serde(default)]
+    #[validate(length(max = 100, code = "length", message = "at most 100 sections"))]
+    pub section_ids: Vec<i64>,
+    #[serde(default)]
+    #[validate(length(max = 100, code = "length", message = "at most 100 bureaus"))]
+    pub bureau_ids: Vec<i64>,
+    /// The initial password, at least 12 characters; never stored or logged in clear.
+    #[validate(custom(function = "password_rule"))]
+    pub password: String,
+}
+
+/// Create an account (an editor is scoped to sections or bureaus).
+#[utoipa::path(
+    tag = "admin",
+    request_body = UserIn,
+    responses(
+        (status = 201, body = UserOut),
+        (status = 409, description = "An account with this e-mail address exists", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["admin"])),
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: crate::extract::ValidJson<UserIn>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&caller.0, Action::ManageUsers)?;
+    let input = body.0;
+    let role: domain::Role = input.role.into();
+    let scoped = !input.section_ids.is_empty() || !input.bureau_ids.is_empty();
+    if (role == domain::Role::Editor) != scoped {
+        return Err(ApiError::validation(vec![crate::error::FieldError {
+            pointer: "/section_ids".into(),
+            location: crate::error::FieldLocation::Body,
+            code: "scope".into(),
+            message: "editors need at least one section or bureau; other roles take none".into(),
+        }]));
+    }
+    let email = domain::Email::parse(&input.email)
+        .map_err(|_| ApiError::new(crate::error::ErrorCode::ValidationFailed))?;
+    let password_hash = crate::auth::passwords::hash_off_thread(input.password)
+        .await
+        .map_err(ApiError::internal)?;
+    let user = accounts::create_user(
+        &state.db.conn,
+        accounts::NewUser {
+            email,
+            display_name: input.display_name.trim().to_owned(),
+            role,
+            scopes: domain::Scopes {
+                section_ids: input.section_ids,
+                bureau_ids: input.bureau_ids,
+            },
+            password_hash,
+        },
+        &crate::organization::actor(&caller.0),
+    )
+    .await
+    .map_err(|e| match e {
+        persistence::StoreError::Duplicate => ApiError::new(crate::error::ErrorCode::Conflict)
+            .with_detail("an account with this e-mail address exists"),
+        other => other.into(),
+    })?;
+    Ok(HttpResponse::Created().json(UserOut::from(&user)))
 }
 
 #[derive(Debug, Deserialize, IntoParams, Validate)]

@@ -1,7 +1,7 @@
 //! Wire types shared by several endpoints. The database model never goes out as is.
 
 use domain::{Role, Scopes};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -20,6 +20,27 @@ impl From<Role> for RoleOut {
             Role::Editor => RoleOut::Editor,
             Role::Proposer => RoleOut::Proposer,
             Role::Viewer => RoleOut::Viewer,
+        }
+    }
+}
+
+/// A role as a client sets it.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleIn {
+    Admin,
+    Editor,
+    Proposer,
+    Viewer,
+}
+
+impl From<RoleIn> for Role {
+    fn from(role: RoleIn) -> Self {
+        match role {
+            RoleIn::Admin => Role::Admin,
+            RoleIn::Editor => Role::Editor,
+            RoleIn::Proposer => Role::Proposer,
+            RoleIn::Viewer => Role::Viewer,
         }
     }
 }

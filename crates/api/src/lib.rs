@@ -60,6 +60,7 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(auth::handlers::token)
             .service(auth::handlers::me)
             .service(admin::list_users)
+            .service(admin::create_user)
             .service(admin::list_audit_events)
             .service(organization::list_bureaus)
             .service(organization::get_bureau)

@@ -97,6 +97,8 @@ pub enum Action {
     ReadOwnAccount,
     /// List the accounts of the system.
     ListUsers,
+    /// Create accounts for people.
+    ManageUsers,
     /// Read the audit trail.
     ReadAuditEvents,
     /// Read bureaus and sections.
@@ -118,6 +120,7 @@ impl Action {
         match self {
             Action::ReadOwnAccount | Action::ReadOrganization => &Role::ALL,
             Action::ListUsers
+            | Action::ManageUsers
             | Action::ReadAuditEvents
             | Action::ManageOrganization
             | Action::ManageProposalWorkflow => &[Role::Admin],

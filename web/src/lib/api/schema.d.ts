@@ -391,7 +391,8 @@ export interface paths {
         /** Accounts of people, oldest first. */
         get: operations["list_users"];
         put?: never;
-        post?: never;
+        /** Create an account (an editor is scoped to sections or bureaus). */
+        post: operations["create_user"];
         delete?: never;
         options?: never;
         head?: never;
@@ -911,6 +912,11 @@ export interface components {
             version: number;
             viewpoint?: string | null;
         };
+        /**
+         * @description A role as a client sets it.
+         * @enum {string}
+         */
+        RoleIn: "admin" | "editor" | "proposer" | "viewer";
         /** @enum {string} */
         RoleOut: "admin" | "editor" | "proposer" | "viewer";
         /** @description The sections and bureaus an editor acts within. */
@@ -998,6 +1004,18 @@ export interface components {
              * @description 1 ①, 2 ②, 3 ③, 4 ④
              */
             to_stage: number;
+        };
+        /** @description A new account for a person. Editors need at least one section or bureau; other roles none. */
+        UserIn: {
+            bureau_ids?: number[];
+            /** @example 北九州 花子 */
+            display_name: string;
+            /** @example hanako@city.kitakyushu.lg.jp */
+            email: string;
+            /** @description The initial password, at least 12 characters; never stored or logged in clear. */
+            password: string;
+            role: components["schemas"]["RoleIn"];
+            section_ids?: number[];
         };
         /** @description A person who signs in. */
         UserOut: {
@@ -3216,6 +3234,101 @@ export interface operations {
                 };
             };
             /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An account with this e-mail address exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
