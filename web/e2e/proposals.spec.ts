@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { DEMO_ADMIN, signIn } from './fixtures';
@@ -6,6 +7,7 @@ const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const DEMO_PROPOSER = { email: 'proposer@platina.example', password: 'platina-demo' };
 const TITLE = '区役所の窓口が混雑して待ち時間が長い';
 const THEMES = ['ユーザーの困りごと', '職員の困りごと'];
+const EDITOR = { email: 'soumu-kikaku@platina.example', password: 'editor-password-123' };
 
 async function seriousViolations(page: Page) {
   const results = await new AxeBuilder({ page }).withTags(TAGS).analyze();
@@ -34,9 +36,8 @@ async function adminToken(request: APIRequestContext): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-// The demo database starts empty: the admin builds the PT of this fiscal year and the section
-// through the API. Demo mode has no editor account, so the admin also plays the responsible
-// section's editor who moves the stage (the issue's "editor" step).
+// The demo database starts empty: the admin builds the PT of this fiscal year, the section and
+// the editor of that section through the API.
 test.describe.configure({ mode: 'serial' });
 
 let proposalPath = '';
@@ -63,6 +64,13 @@ test.describe('課題提案 from intake to the progress report', () => {
       data: { bureau_id: bureauId, name: '総務企画課', effective_from: '2019-04-01' },
     });
     expect(section.status(), await section.text()).toBe(201);
+    const sectionId = ((await section.json()) as { id: number }).id;
+
+    const editor = await request.post('/api/v1/users', {
+      headers,
+      data: { ...EDITOR, display_name: '八幡西区 総務企画課 担当', role: 'editor', section_ids: [sectionId] },
+    });
+    expect(editor.status(), await editor.text()).toBe(201);
     await request.dispose();
   });
 
@@ -90,7 +98,7 @@ test.describe('課題提案 from intake to the progress report', () => {
     proposalPath = new URL(page.url()).pathname;
   });
 
-  test('the admin adds 総務企画課 and moves its assignment to ② today', async ({ page }) => {
+  test('the admin makes 総務企画課 responsible for it', async ({ page }) => {
     expect(proposalPath, 'the proposal of the previous test').not.toBe('');
     await signIn(page, DEMO_ADMIN);
     await page.getByRole('navigation', { name: 'メインメニュー' }).getByRole('link', { name: '課題提案' }).click();
@@ -109,7 +117,14 @@ test.describe('課題提案 from intake to the progress report', () => {
     const status = page.getByTestId('proposal-announcement');
     await expect(status).toHaveText('総務企画課を担当課に追加しました。');
 
-    // The admin acts as the editor of 総務企画課 here (demo mode has no editor account).
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  test('the editor of 総務企画課 moves its assignment to ② today', async ({ page }) => {
+    await signIn(page, EDITOR);
+    await page.goto(proposalPath);
+    await expect(page.getByRole('heading', { level: 1, name: TITLE })).toBeVisible();
+    const status = page.getByTestId('proposal-announcement');
     const move = page.getByRole('form', { name: '総務企画課の段階を変更' });
     await move.getByRole('radio', { name: '②PTと所管課で協議' }).check();
     await expect(move.getByLabel(/^変更した日/)).toHaveValue(tokyoDate());
@@ -132,7 +147,13 @@ test.describe('課題提案 from intake to the progress report', () => {
     const cell = table.getByRole('link', { name: 'ユーザーの困りごと・②PTと所管課で協議: 1件' });
     await expect(cell).toBeVisible();
     await expect(table.getByRole('link', { name: 'すべてのテーマ・合計: 1件' })).toBeVisible();
-    await expect(page.getByRole('link', { name: 'CSVでダウンロード' })).toHaveAttribute('href', /format=csv/);
+    const csvLink = page.getByRole('link', { name: 'CSVでダウンロード' });
+    await expect(csvLink).toHaveAttribute('href', /format=csv/);
+    const [download] = await Promise.all([page.waitForEvent('download'), csvLink.click()]);
+    expect(download.suggestedFilename()).toBe(`proposal-progress-${currentFiscalYear()}-${tokyoDate()}.csv`);
+    const csv = await readFile(await download.path());
+    expect([...csv.subarray(0, 3)], 'UTF-8 BOM').toEqual([0xef, 0xbb, 0xbf]);
+    expect(csv.toString('utf8')).toContain('ユーザーの困りごと');
     expect(await seriousViolations(page)).toEqual([]);
 
     // The list behind the cell shows the same count today.

@@ -1395,8 +1395,10 @@ fn progress_csv(report: &ProgressReportOut) -> String {
     tag = "proposals",
     params(ProgressQuery),
     responses(
-        (status = 200, body = ProgressReportOut),
-        (status = 200, description = "format=csv", content_type = "text/csv"),
+        (status = 200, description = "The table as JSON, or as CSV with format=csv", content(
+            (ProgressReportOut = "application/json"),
+            (String = "text/csv"),
+        )),
     ),
     security(("bearer" = ["admin", "editor", "proposer", "viewer"])),
 )]

@@ -1087,7 +1087,7 @@ pub async fn progress_as_of<C: ConnectionTrait>(
         .into_iter()
         .filter_map(|p| {
             let stage = stages_by_proposal.remove(&p.id).and_then(most_advanced);
-            let existed = p.created_at.date_naive() <= as_of || stage.is_some();
+            let existed = tokyo_date(p.created_at) <= as_of || stage.is_some();
             existed.then_some(ProgressEntry {
                 stage,
                 proposal_id: p.id,
@@ -1099,9 +1099,26 @@ pub async fn progress_as_of<C: ConnectionTrait>(
         .collect())
 }
 
+/// The calendar date in Japan (UTC+9 all year; Japan keeps no daylight time), which is the date
+/// every report of the city means.
+fn tokyo_date(at: DateTime<Utc>) -> NaiveDate {
+    (at + chrono::Duration::hours(9)).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_proposal_created_early_in_the_tokyo_morning_belongs_to_that_tokyo_day() {
+        let utc = DateTime::parse_from_rfc3339("2025-11-24T16:30:00Z")
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default();
+        assert_eq!(
+            tokyo_date(utc),
+            NaiveDate::from_ymd_opt(2025, 11, 25).unwrap_or_default()
+        );
+    }
 
     #[test]
     fn like_wildcards_in_a_query_are_matched_literally() {

@@ -2803,13 +2803,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description format=csv */
+            /** @description The table as JSON, or as CSV with format=csv */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "application/json": components["schemas"]["ProgressReportOut"];
+                    "text/csv": string;
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
