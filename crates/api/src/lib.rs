@@ -9,14 +9,19 @@ pub mod admin;
 pub mod auth;
 pub mod concurrency;
 pub mod context;
+pub mod department;
 pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod ledger;
+pub mod links;
 pub mod middleware;
 pub mod openapi;
 pub mod organization;
+pub mod policies;
 pub mod proposals;
+pub mod reforms;
 pub mod routing;
 pub mod wareki;
 
@@ -84,6 +89,45 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(proposals::add_consultation)
             .service(proposals::proposal_history)
             .service(proposals::proposal_progress)
+            .service(reforms::list_reforms)
+            .service(reforms::list_bureau_reforms)
+            .service(reforms::get_reform)
+            .service(reforms::create_reform)
+            .service(reforms::replace_reform)
+            .service(reforms::delete_reform)
+            .service(policies::list_policies)
+            .service(policies::get_policy)
+            .service(policies::create_policy)
+            .service(policies::replace_policy)
+            .service(policies::list_policy_issues)
+            .service(policies::get_policy_issue)
+            .service(policies::create_policy_issue)
+            .service(policies::replace_policy_issue)
+            .service(policies::delete_policy_issue)
+            .service(policies::create_milestone)
+            .service(policies::replace_milestone)
+            .service(policies::delete_milestone)
+            .service(policies::create_progress_note)
+            .service(policies::delete_progress_note)
+            .service(policies::get_kpi)
+            .service(policies::create_kpi)
+            .service(policies::replace_kpi)
+            .service(policies::delete_kpi)
+            .service(policies::create_kpi_actual)
+            .service(policies::delete_kpi_actual)
+            .service(ledger::list_digital_systems)
+            .service(ledger::get_digital_system)
+            .service(ledger::create_digital_system)
+            .service(ledger::replace_digital_system)
+            .service(ledger::delete_digital_system)
+            .service(ledger::list_targets)
+            .service(ledger::create_target)
+            .service(ledger::replace_target)
+            .service(ledger::create_target_measurement)
+            .service(ledger::delete_target_measurement)
+            .service(links::list_links)
+            .service(links::create_link)
+            .service(links::delete_link)
             .service(wareki::parse),
     )
     .service(health::healthz)

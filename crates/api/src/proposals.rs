@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-fn text_rule(value: &str, max: usize, multiline: bool) -> Result<(), ValidationError> {
+pub(crate) fn text_rule(value: &str, max: usize, multiline: bool) -> Result<(), ValidationError> {
     let fail = |code: &'static str, message: String| {
         let mut e = ValidationError::new(code);
         e.message = Some(message.into());
@@ -50,15 +50,15 @@ fn text_rule(value: &str, max: usize, multiline: bool) -> Result<(), ValidationE
     Ok(())
 }
 
-fn short_text(value: &str) -> Result<(), ValidationError> {
+pub(crate) fn short_text(value: &str) -> Result<(), ValidationError> {
     text_rule(value, 100, false)
 }
 
-fn title_text(value: &str) -> Result<(), ValidationError> {
+pub(crate) fn title_text(value: &str) -> Result<(), ValidationError> {
     text_rule(value, 300, false)
 }
 
-fn long_text(value: &str) -> Result<(), ValidationError> {
+pub(crate) fn long_text(value: &str) -> Result<(), ValidationError> {
     text_rule(value, 10_000, true)
 }
 
@@ -66,11 +66,11 @@ fn number_text(value: &str) -> Result<(), ValidationError> {
     text_rule(value, 20, false)
 }
 
-fn period_text(value: &str) -> Result<(), ValidationError> {
+pub(crate) fn period_text(value: &str) -> Result<(), ValidationError> {
     text_rule(value, 200, false)
 }
 
-fn optional(value: Option<String>) -> Option<String> {
+pub(crate) fn optional(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 

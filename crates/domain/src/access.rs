@@ -113,6 +113,12 @@ pub enum Action {
     ManageProposalWorkflow,
     /// Move an assignment's stage or record a consultation; editors only for their sections.
     ActOnAssignment,
+    /// Read reforms, X policies, the system ledger, targets and links.
+    ReadDepartmentWork,
+    /// Write reforms, X policies, ledger entries and links; editors only within their scopes.
+    EditDepartmentWork,
+    /// Set the city-wide targets and record their measurements.
+    ManageTargets,
 }
 
 impl Action {
@@ -126,7 +132,9 @@ impl Action {
             | Action::ManageProposalWorkflow => &[Role::Admin],
             Action::ReadProposals => &Role::ALL,
             Action::CreateProposal => &[Role::Admin, Role::Editor, Role::Proposer],
-            Action::ActOnAssignment => &[Role::Admin, Role::Editor],
+            Action::ActOnAssignment | Action::EditDepartmentWork => &[Role::Admin, Role::Editor],
+            Action::ReadDepartmentWork => &Role::ALL,
+            Action::ManageTargets => &[Role::Admin],
         }
     }
 }
@@ -159,6 +167,21 @@ impl Principal {
             Role::Editor => {
                 self.scopes.section_ids.contains(&section_id)
                     || self.scopes.bureau_ids.contains(&bureau_id)
+            }
+            Role::Proposer | Role::Viewer => false,
+        }
+    }
+
+    /// Whether the caller acts for a bureau as a whole (its X policy, a reform of no particular
+    /// section): admins, editors scoped to the bureau, and editors of any of its sections.
+    pub fn acts_for_bureau(&self, bureau_id: i64, sections_of_bureau: &[i64]) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Editor => {
+                self.scopes.bureau_ids.contains(&bureau_id)
+                    || sections_of_bureau
+                        .iter()
+                        .any(|s| self.scopes.section_ids.contains(s))
             }
             Role::Proposer | Role::Viewer => false,
         }

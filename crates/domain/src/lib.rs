@@ -1,13 +1,19 @@
 //! Platina's domain: the types and rules of the city's reform work, free of I/O.
 //!
-//! This crate owns who may do what (roles, scopes, the authorization rule) and the text rules
-//! every input passes (control characters, e-mail addresses). It knows nothing of HTTP, SQL or
+//! This crate owns the rules of proposals, self-initiated reforms, bureau X policies, the
+//! digital-system ledger and the links between them; who may do what (roles, scopes, the
+//! authorization rule); and the text rules every input passes (control characters, e-mail
+//! addresses). It knows nothing of HTTP, SQL or
 //! OpenAPI, so the rules can be tested and reused on their own.
 
 pub mod access;
+pub mod ledger;
+pub mod link;
 pub mod organization;
 pub mod period;
+pub mod policy;
 pub mod proposal;
+pub mod reform;
 pub mod text;
 pub mod wareki;
 

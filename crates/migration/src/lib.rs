@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_accounts_and_audit;
 mod m20261121_000002_organization;
 mod m20261121_000003_proposals;
+mod m20261121_000004_department_work;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_accounts_and_audit::Migration),
             Box::new(m20261121_000002_organization::Migration),
             Box::new(m20261121_000003_proposals::Migration),
+            Box::new(m20261121_000004_department_work::Migration),
         ]
     }
 }

@@ -39,6 +39,25 @@ pub struct AuditRecord<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+impl<'a> AuditRecord<'a> {
+    /// An event about the record `entity_type` #`entity_id`.
+    pub fn of(
+        action: &'a str,
+        entity_type: &'a str,
+        entity_id: i64,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Self {
+        AuditRecord {
+            action,
+            entity_type,
+            entity_id: entity_id.to_string(),
+            before,
+            after,
+        }
+    }
+}
+
 /// Records one event; call it with the transaction that performs the write.
 pub async fn record<C: ConnectionTrait>(
     conn: &C,

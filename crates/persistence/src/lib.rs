@@ -1,4 +1,5 @@
-//! Platina's storage: the sea-orm entities and the repositories that read and write them, the
+//! Platina's storage: the sea-orm entities and the repositories that read and write them
+//! (organisation, proposals, reforms, X policies, the system ledger and targets, links), the
 //! same on SQLite (embedded, the default) and PostgreSQL.
 //!
 //! Every write that changes what staff see records an audit event in the same transaction, so the
@@ -8,9 +9,13 @@ pub mod accounts;
 pub mod audit;
 pub mod database;
 pub mod entities;
+pub mod ledger;
+pub mod links;
 pub mod organization;
 pub mod page;
+pub mod policies;
 pub mod proposals;
+pub mod reforms;
 pub mod refresh_tokens;
 pub mod throttle;
 

@@ -916,7 +916,7 @@ pub struct ProposalFilter {
     pub ids: Option<Vec<i64>>,
 }
 
-fn like_literal(text: &str) -> String {
+pub(crate) fn like_literal(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len() + 2);
     escaped.push('%');
     for c in text.chars() {

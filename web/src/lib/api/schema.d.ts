@@ -138,6 +138,151 @@ export interface paths {
         patch: operations["update_bureau"];
         trace?: never;
     };
+    "/api/v1/bureaus/{id}/reforms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One bureau's reforms, in the report's order (the same filters as `/reforms`). */
+        get: operations["list_bureau_reforms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/digital-systems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ledger, filtered. */
+        get: operations["list_digital_systems"];
+        put?: never;
+        /** Enter a system in the ledger. Editors only for their sections or bureau. */
+        post: operations["create_digital_system"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/digital-systems/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One ledger entry with its links. */
+        get: operations["get_digital_system"];
+        /** Replace a ledger entry. Needs `If-Match`. */
+        put: operations["replace_digital_system"];
+        post?: never;
+        /** Delete a ledger entry and its links. Needs `If-Match`. */
+        delete: operations["delete_digital_system"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kpi-actuals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a measured value. */
+        delete: operations["delete_kpi_actual"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kpis/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One KPI with its actuals, computed change and links. */
+        get: operations["get_kpi"];
+        /** Replace a KPI's definition. Needs `If-Match`. */
+        put: operations["replace_kpi"];
+        post?: never;
+        /** Delete a KPI, its actuals and links. Needs `If-Match`. */
+        delete: operations["delete_kpi"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kpis/{id}/actuals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a measured value; answers the whole KPI with its new change. */
+        post: operations["create_kpi_actual"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The links of one record, both ways. */
+        get: operations["list_links"];
+        put?: never;
+        /**
+         * Link two records. 409 when they are linked already; 422 when the kinds run against the
+         *     chain or a record does not exist; 403 when the caller may edit neither record.
+         */
+        post: operations["create_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a link. Links implied by a reform's classification are removed by changing the reform. */
+        delete: operations["delete_link"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -150,6 +295,181 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/milestones/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a milestone, e.g. mark it done. Needs `If-Match`. */
+        put: operations["replace_milestone"];
+        post?: never;
+        /** Delete a milestone. Needs `If-Match`. */
+        delete: operations["delete_milestone"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** X policies, newest fiscal year first. */
+        get: operations["list_policies"];
+        put?: never;
+        /** Start a bureau's X policy for a fiscal year (one per bureau and year). */
+        post: operations["create_policy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One X policy with its issues, milestones, progress notes and KPIs. */
+        get: operations["get_policy"];
+        /** Replace a policy's texts. Needs `If-Match`. */
+        put: operations["replace_policy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/{id}/issues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add an issue to a policy. */
+        post: operations["create_policy_issue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy-issues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Policy issues across bureaus and years, filtered. */
+        get: operations["list_policy_issues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy-issues/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One policy issue with its milestones, notes, KPIs and links. */
+        get: operations["get_policy_issue"];
+        /** Replace an issue's fields. Needs `If-Match`. */
+        put: operations["replace_policy_issue"];
+        post?: never;
+        /** Delete an issue with its milestones, notes, KPIs and links. Needs `If-Match`. */
+        delete: operations["delete_policy_issue"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy-issues/{id}/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a KPI to an issue. */
+        post: operations["create_kpi"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy-issues/{id}/milestones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Plan a milestone in a quarter of the policy's fiscal year. */
+        post: operations["create_milestone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy-issues/{id}/progress-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record how an issue stood as of a date. */
+        post: operations["create_progress_note"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/progress-notes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a progress note. */
+        delete: operations["delete_progress_note"];
         options?: never;
         head?: never;
         patch?: never;
@@ -305,6 +625,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reforms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reforms of every bureau, filtered; numbered within their bureau as the report does. */
+        get: operations["list_reforms"];
+        put?: never;
+        /** Enter a reform. Editors only for their bureau or sections. */
+        post: operations["create_reform"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reforms/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One reform with its links. */
+        get: operations["get_reform"];
+        /** Replace a reform. Needs `If-Match`; the caller must be able to edit it before and after. */
+        put: operations["replace_reform"];
+        post?: never;
+        /** Delete a reform and its links. Needs `If-Match`. */
+        delete: operations["delete_reform"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/proposal-progress": {
         parameters: {
             query?: never;
@@ -375,6 +732,75 @@ export interface paths {
          *     their dates. Needs `If-Match`.
          */
         post: operations["rename_section"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/target-measurements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a recorded figure. */
+        delete: operations["delete_target_measurement"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** City-wide targets and where the ledger says the city stands against them. */
+        get: operations["list_targets"];
+        put?: never;
+        /** Set a city-wide target (市政変革推進室 only). */
+        post: operations["create_target"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/targets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a target's definition. Needs `If-Match`. */
+        put: operations["replace_target"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/targets/{id}/measurements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a published figure of a target (e.g. 令和5年度 40,355時間); answers the whole target. */
+        post: operations["create_target_measurement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -571,6 +997,108 @@ export interface components {
         };
         /** @enum {string} */
         DecisionDto: "continue" | "end";
+        DigitalSystemIn: {
+            /**
+             * Format: double
+             * @description 年間削減作業時間
+             */
+            annual_hours_saved?: number | null;
+            built_in_house: boolean;
+            /**
+             * Format: int64
+             * @description 節減されたと試算される効果額 in yen.
+             */
+            cost_effect_yen?: number | null;
+            /** @description How the hours were estimated. */
+            hours_basis?: string | null;
+            /** @example DX相談案件管理アプリ（デジコン） */
+            name: string;
+            note?: string | null;
+            platform: components["schemas"]["PlatformDto"];
+            /**
+             * Format: date
+             * @description Required when the status is production.
+             */
+            production_started_on?: string | null;
+            /**
+             * Format: date
+             * @description Required when the status is retired.
+             */
+            retired_on?: string | null;
+            /**
+             * Format: int64
+             * @description The owning section.
+             */
+            section_id: number;
+            status: components["schemas"]["SystemStatusDto"];
+            /** Format: date */
+            trial_started_on?: string | null;
+            /** @description 業務の流れ（After） */
+            workflow_after?: string | null;
+            /** @description 業務の流れ（Before） */
+            workflow_before?: string | null;
+        };
+        DigitalSystemOut: {
+            /** Format: double */
+            annual_hours_saved?: number | null;
+            built_in_house: boolean;
+            /** Format: int64 */
+            bureau_id: number;
+            bureau_name: string;
+            can_edit: boolean;
+            /** Format: int64 */
+            cost_effect_yen?: number | null;
+            /** Format: date-time */
+            created_at: string;
+            hours_basis?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** @description Present on the single-system answer only. */
+            links?: components["schemas"]["LinkOut"][] | null;
+            name: string;
+            note?: string | null;
+            platform: components["schemas"]["PlatformDto"];
+            platform_label: string;
+            /** Format: date */
+            production_started_on?: string | null;
+            /** Format: date */
+            retired_on?: string | null;
+            /** Format: int64 */
+            section_id: number;
+            section_name: string;
+            status: components["schemas"]["SystemStatusDto"];
+            status_label: string;
+            /** Format: date */
+            trial_started_on?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+            workflow_after?: string | null;
+            workflow_before?: string | null;
+        };
+        /** @description A quantified effect, e.g. 紙 約5万枚/年 as {sheets_per_year, 50000, 枚/年, "紙 約5万枚/年"}. */
+        EffectIn: {
+            /** @description The text the figure comes from. */
+            basis?: string | null;
+            kind: components["schemas"]["EffectKindDto"];
+            /** @description e.g. 時間/年, 枚/年, 円/年, ㎡, 件/年 */
+            unit: string;
+            /** Format: double */
+            value: number;
+        };
+        /** @enum {string} */
+        EffectKindDto: "hours_per_year" | "sheets_per_year" | "yen_per_year" | "square_meters" | "cases_per_year" | "people" | "other";
+        EffectOut: {
+            basis?: string | null;
+            kind: components["schemas"]["EffectKindDto"];
+            kind_label: string;
+            unit: string;
+            /** Format: double */
+            value: number;
+        };
+        /** @enum {string} */
+        EntityKindDto: "proposal" | "reform" | "policy_issue" | "digital_system" | "kpi";
         /**
          * @description The stable machine-readable codes. Clients key their messages on these, so a code is never
          *     renamed or reused for another meaning.
@@ -621,6 +1149,182 @@ export interface components {
         };
         /** @enum {string} */
         ImplementationStatusDto: "under_consideration" | "demonstration" | "trial" | "planned" | "done" | "ended";
+        KpiActualIn: {
+            /**
+             * Format: date
+             * @example 2024-11-30
+             */
+            measured_on: string;
+            note?: string | null;
+            /**
+             * Format: double
+             * @example 1002
+             */
+            value: number;
+        };
+        KpiActualOut: {
+            /** Format: int64 */
+            id: number;
+            /** Format: date */
+            measured_on: string;
+            note?: string | null;
+            /** Format: double */
+            value: number;
+        };
+        KpiIn: {
+            /**
+             * Format: date
+             * @example 2023-11-30
+             */
+            baseline_on: string;
+            /**
+             * Format: double
+             * @example 948
+             */
+            baseline_value: number;
+            /** @example デジラボ RPA 削減時間 */
+            name: string;
+            note?: string | null;
+            /** Format: date */
+            target_on?: string | null;
+            /** Format: double */
+            target_value?: number | null;
+            /** @example 時間 */
+            unit: string;
+        };
+        KpiOut: {
+            /** @description Oldest first. */
+            actuals: components["schemas"]["KpiActualOut"][];
+            /** Format: date */
+            baseline_on: string;
+            /** Format: double */
+            baseline_value: number;
+            /** Format: int64 */
+            bureau_id: number;
+            can_edit: boolean;
+            /**
+             * Format: double
+             * @description (latest − baseline) / baseline in percent, one decimal (948 → 1,002 is 5.7).
+             */
+            change_percent?: number | null;
+            /**
+             * Format: double
+             * @description Latest actual minus baseline.
+             */
+            change_value?: number | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            issue_id: number;
+            /** Format: date */
+            latest_on?: string | null;
+            /** Format: double */
+            latest_value?: number | null;
+            /** @description Present on the single-KPI answer only. */
+            links?: components["schemas"]["LinkOut"][] | null;
+            name: string;
+            note?: string | null;
+            /** Format: date */
+            target_on?: string | null;
+            /**
+             * Format: double
+             * @description How far the latest actual has come from the baseline towards the target, in percent.
+             */
+            target_progress_percent?: number | null;
+            /** Format: double */
+            target_value?: number | null;
+            unit: string;
+            /** Format: int32 */
+            version: number;
+        };
+        LedgerBureauOut: {
+            /** Format: double */
+            annual_hours_saved: number;
+            /** Format: int64 */
+            bureau_id: number;
+            bureau_name: string;
+            /** Format: int64 */
+            systems_in_production: number;
+        };
+        /**
+         * @description Where the city stands, computed from the ledger. Hours and cost count systems in production;
+         *     the in-house rate is over systems in operation (trial and production).
+         */
+        LedgerStandingOut: {
+            /** Format: double */
+            annual_hours_saved: number;
+            /** Format: int64 */
+            built_in_house_operating: number;
+            /** @description Most hours first. */
+            by_bureau: components["schemas"]["LedgerBureauOut"][];
+            /** @description Oldest year first; systems with no recorded start first of all. */
+            by_fiscal_year: components["schemas"]["LedgerYearOut"][];
+            /** Format: int64 */
+            cost_effect_yen: number;
+            /** Format: double */
+            in_house_rate_percent?: number | null;
+            /** Format: int64 */
+            systems_in_production: number;
+            /** Format: int64 */
+            systems_in_trial: number;
+            /** Format: int64 */
+            systems_retired: number;
+            /** Format: int64 */
+            systems_total: number;
+        };
+        LedgerYearOut: {
+            /** Format: double */
+            annual_hours_saved: number;
+            /** Format: double */
+            cumulative_hours_saved: number;
+            /**
+             * Format: int32
+             * @description The fiscal year production started; absent when not recorded.
+             */
+            fiscal_year?: number | null;
+            fiscal_year_label: string;
+            /** Format: int64 */
+            systems_started: number;
+        };
+        /**
+         * @description 高 or 低 on the impact × urgency matrix.
+         * @enum {string}
+         */
+        LevelDto: "high" | "low";
+        /** @enum {string} */
+        LinkDirection: "outgoing" | "incoming";
+        LinkIn: {
+            /** Format: int64 */
+            from_id: number;
+            /** @description The earlier kind in the chain proposal → reform → policy_issue → digital_system → kpi. */
+            from_kind: components["schemas"]["EntityKindDto"];
+            note?: string | null;
+            /** Format: int64 */
+            to_id: number;
+            to_kind: components["schemas"]["EntityKindDto"];
+        };
+        /** @enum {string} */
+        LinkOrigin: "manual" | "classification";
+        /** @description A link as seen from one of its ends: the record at the other end. */
+        LinkOut: {
+            bureau_name?: string | null;
+            can_delete: boolean;
+            direction: components["schemas"]["LinkDirection"];
+            /** Format: int64 */
+            entity_id: number;
+            /**
+             * Format: int64
+             * @description Absent for links a reform's classification implies; those cannot be deleted.
+             */
+            id?: number | null;
+            kind: components["schemas"]["EntityKindDto"];
+            kind_label: string;
+            note?: string | null;
+            origin: components["schemas"]["LinkOrigin"];
+            /** @description Where the screen of the other record is, e.g. `/reforms/5`. */
+            path: string;
+            title: string;
+        };
         /** @description A person's sign-in. */
         LoginIn: {
             /**
@@ -646,6 +1350,50 @@ export interface components {
             bureau?: string | null;
             name: string;
         };
+        MilestoneIn: {
+            /**
+             * Format: date
+             * @description The day it was done: only with `done` (today when left out).
+             */
+            done_on?: string | null;
+            /**
+             * Format: int32
+             * @description 1 = 第1四半期 (4–6月) … 4 = 第4四半期 (1–3月)
+             */
+            quarter: number;
+            state: components["schemas"]["MilestoneStateDto"];
+            title: string;
+            /** @description The row of the quarter grid, e.g. 子ども受付ルーム. */
+            workstream?: string | null;
+        };
+        MilestoneOut: {
+            can_edit: boolean;
+            /** Format: date */
+            done_on?: string | null;
+            /**
+             * Format: date
+             * @description The last day of the quarter.
+             */
+            due_on: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            issue_id: number;
+            /** @description Still planned after its quarter ended. */
+            overdue: boolean;
+            /** Format: int32 */
+            quarter: number;
+            /** @description 第1四半期（4～6月） */
+            quarter_label: string;
+            state: components["schemas"]["MilestoneStateDto"];
+            state_label: string;
+            title: string;
+            /** Format: int32 */
+            version: number;
+            workstream?: string | null;
+        };
+        /** @enum {string} */
+        MilestoneStateDto: "planned" | "done" | "slipped";
         /** @description One page of a list, with the total over all pages. */
         PageOut_AuditEventOut: {
             items: {
@@ -664,6 +1412,122 @@ export interface components {
                 /** Format: date-time */
                 occurred_at: string;
                 request_id?: string | null;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One page of a list, with the total over all pages. */
+        PageOut_DigitalSystemOut: {
+            items: {
+                /** Format: double */
+                annual_hours_saved?: number | null;
+                built_in_house: boolean;
+                /** Format: int64 */
+                bureau_id: number;
+                bureau_name: string;
+                can_edit: boolean;
+                /** Format: int64 */
+                cost_effect_yen?: number | null;
+                /** Format: date-time */
+                created_at: string;
+                hours_basis?: string | null;
+                /** Format: int64 */
+                id: number;
+                /** @description Present on the single-system answer only. */
+                links?: components["schemas"]["LinkOut"][] | null;
+                name: string;
+                note?: string | null;
+                platform: components["schemas"]["PlatformDto"];
+                platform_label: string;
+                /** Format: date */
+                production_started_on?: string | null;
+                /** Format: date */
+                retired_on?: string | null;
+                /** Format: int64 */
+                section_id: number;
+                section_name: string;
+                status: components["schemas"]["SystemStatusDto"];
+                status_label: string;
+                /** Format: date */
+                trial_started_on?: string | null;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int32 */
+                version: number;
+                workflow_after?: string | null;
+                workflow_before?: string | null;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One page of a list, with the total over all pages. */
+        PageOut_PolicyIssueOut: {
+            items: {
+                actions?: string | null;
+                area: components["schemas"]["PolicyAreaDto"];
+                area_label: string;
+                background?: string | null;
+                /** Format: int64 */
+                bureau_id: number;
+                bureau_name: string;
+                can_edit: boolean;
+                /** @description e.g. A(1) */
+                code: string;
+                content?: string | null;
+                /** Format: int32 */
+                fiscal_year: number;
+                /** Format: int64 */
+                id: number;
+                impact?: components["schemas"]["LevelDto"] | null;
+                kpis: components["schemas"]["KpiOut"][];
+                /** @description Present on the single-issue answer only. */
+                links?: components["schemas"]["LinkOut"][] | null;
+                /** @description By quarter. */
+                milestones: components["schemas"]["MilestoneOut"][];
+                /** Format: int32 */
+                number: number;
+                policy_field?: string | null;
+                /** Format: int64 */
+                policy_id: number;
+                /** @description Newest first. */
+                progress_notes: components["schemas"]["ProgressNoteOut"][];
+                target_outcome?: string | null;
+                title: string;
+                urgency?: components["schemas"]["LevelDto"] | null;
+                /** Format: int32 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One page of a list, with the total over all pages. */
+        PageOut_PolicySummaryOut: {
+            items: {
+                /** Format: int64 */
+                bureau_id: number;
+                bureau_name: string;
+                can_edit: boolean;
+                /** Format: int32 */
+                fiscal_year: number;
+                fiscal_year_label: string;
+                /** Format: int64 */
+                id: number;
+                /** Format: int64 */
+                issue_count: number;
+                /** Format: int32 */
+                version: number;
             }[];
             /** Format: int64 */
             page: number;
@@ -716,6 +1580,57 @@ export interface components {
             total: number;
         };
         /** @description One page of a list, with the total over all pages. */
+        PageOut_ReformOut: {
+            items: {
+                action?: string | null;
+                /** Format: int64 */
+                bureau_id: number;
+                bureau_name: string;
+                can_edit: boolean;
+                classification?: components["schemas"]["ReformClassificationDto"] | null;
+                classification_label?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                effect?: string | null;
+                effects: components["schemas"]["EffectOut"][];
+                featured: boolean;
+                /** Format: int32 */
+                fiscal_year: number;
+                /** @description e.g. 令和7年度 */
+                fiscal_year_label: string;
+                /** Format: int64 */
+                id: number;
+                /** @description Present on the single-reform answer only. */
+                links?: components["schemas"]["LinkOut"][] | null;
+                /**
+                 * Format: int32
+                 * @description The reform's place in its bureau's listing for the year, from 1.
+                 */
+                number_in_bureau: number;
+                period?: components["schemas"]["PeriodOut"] | null;
+                problem?: string | null;
+                /** Format: int32 */
+                report_number?: number | null;
+                sections: components["schemas"]["SectionRef"][];
+                /** Format: int64 */
+                source_proposal_id?: number | null;
+                status: components["schemas"]["ReformStatusDto"];
+                status_label: string;
+                tags: string[];
+                title: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int32 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One page of a list, with the total over all pages. */
         PageOut_UserOut: {
             items: {
                 disabled: boolean;
@@ -758,6 +1673,128 @@ export interface components {
             precision: string;
         };
         /** @enum {string} */
+        PlatformDto: "kintone" | "rpa" | "ai" | "other";
+        /** @enum {string} */
+        PolicyAreaDto: "A" | "B" | "C";
+        PolicyIn: {
+            /** @description 基本情報 (budget, organisation, public facilities…) */
+            basic_information?: string | null;
+            /** Format: int64 */
+            bureau_id: number;
+            /** @description 取組の方向性 */
+            direction?: string | null;
+            /**
+             * Format: int32
+             * @example 2025
+             */
+            fiscal_year: number;
+            /** @description 組織の使命 */
+            mission?: string | null;
+            /** @description 変革が実現した課題・取組内容・市民にもたらされた効果 */
+            review_achieved?: string | null;
+            /** @description 取組・進捗が十分でなかった項目・内容（理由） */
+            review_not_achieved?: string | null;
+            /** @description 前年度の振り返り: 総評 */
+            review_summary?: string | null;
+        };
+        PolicyIssueIn: {
+            /** @description 課題に対する取組み */
+            actions?: string | null;
+            area: components["schemas"]["PolicyAreaDto"];
+            /** @description 課題の背景や現状 */
+            background?: string | null;
+            /** @description 課題の内容 */
+            content?: string | null;
+            impact?: components["schemas"]["LevelDto"] | null;
+            /**
+             * Format: int32
+             * @description The number within the area: 1 for A(1).
+             */
+            number: number;
+            /** @description 政策分野, e.g. 市民サービス向上, 働き方改革, 官民連携, 人材育成, 行政の透明性, 地域社会 */
+            policy_field?: string | null;
+            /** @description 目指す成果 */
+            target_outcome?: string | null;
+            /** @description 課題名 */
+            title: string;
+            urgency?: components["schemas"]["LevelDto"] | null;
+        };
+        PolicyIssueOut: {
+            actions?: string | null;
+            area: components["schemas"]["PolicyAreaDto"];
+            area_label: string;
+            background?: string | null;
+            /** Format: int64 */
+            bureau_id: number;
+            bureau_name: string;
+            can_edit: boolean;
+            /** @description e.g. A(1) */
+            code: string;
+            content?: string | null;
+            /** Format: int32 */
+            fiscal_year: number;
+            /** Format: int64 */
+            id: number;
+            impact?: components["schemas"]["LevelDto"] | null;
+            kpis: components["schemas"]["KpiOut"][];
+            /** @description Present on the single-issue answer only. */
+            links?: components["schemas"]["LinkOut"][] | null;
+            /** @description By quarter. */
+            milestones: components["schemas"]["MilestoneOut"][];
+            /** Format: int32 */
+            number: number;
+            policy_field?: string | null;
+            /** Format: int64 */
+            policy_id: number;
+            /** @description Newest first. */
+            progress_notes: components["schemas"]["ProgressNoteOut"][];
+            target_outcome?: string | null;
+            title: string;
+            urgency?: components["schemas"]["LevelDto"] | null;
+            /** Format: int32 */
+            version: number;
+        };
+        PolicyOut: {
+            basic_information?: string | null;
+            /** Format: int64 */
+            bureau_id: number;
+            bureau_name: string;
+            can_edit: boolean;
+            /** Format: date-time */
+            created_at: string;
+            direction?: string | null;
+            /** Format: int32 */
+            fiscal_year: number;
+            fiscal_year_label: string;
+            /** Format: int64 */
+            id: number;
+            /** @description By area, then number. */
+            issues: components["schemas"]["PolicyIssueOut"][];
+            mission?: string | null;
+            review_achieved?: string | null;
+            review_not_achieved?: string | null;
+            review_summary?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+        };
+        PolicySummaryOut: {
+            /** Format: int64 */
+            bureau_id: number;
+            bureau_name: string;
+            can_edit: boolean;
+            /** Format: int32 */
+            fiscal_year: number;
+            fiscal_year_label: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            issue_count: number;
+            /** Format: int32 */
+            version: number;
+        };
+        /** @enum {string} */
         PrincipalKindOut: "user" | "service_account";
         /** @description RFC 9457 problem details, as every non-2xx response carries them. */
         Problem: {
@@ -779,6 +1816,25 @@ export interface components {
             title: string;
             /** @description A URI naming the problem type: `urn:platina:problem:<code>`. */
             type: string;
+        };
+        ProgressNoteIn: {
+            /** Format: date */
+            as_of: string;
+            /** @description As the sheet says it, e.g. 令和7年12月時点; made from `as_of` when left out. */
+            as_of_label?: string | null;
+            body: string;
+        };
+        ProgressNoteOut: {
+            /** Format: date */
+            as_of: string;
+            as_of_label: string;
+            body: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            issue_id: number;
+            /** Format: date-time */
+            recorded_at: string;
         };
         ProgressProposalOut: {
             /** Format: int64 */
@@ -912,6 +1968,98 @@ export interface components {
             version: number;
             viewpoint?: string | null;
         };
+        /** @enum {string} */
+        ReformClassificationDto: "i" | "ii" | "iii";
+        /** @description A reform as entered or edited. Optional texts may be omitted or null. */
+        ReformIn: {
+            /** @description 【取組】 */
+            action?: string | null;
+            /** Format: int64 */
+            bureau_id: number;
+            classification?: components["schemas"]["ReformClassificationDto"] | null;
+            /** @description 【効果】 */
+            effect?: string | null;
+            effects?: components["schemas"]["EffectIn"][];
+            /** @description Shown as a topic in the annual report. */
+            featured?: boolean;
+            /**
+             * Format: int32
+             * @description The fiscal year of the report it belongs to: 2025 = 令和7年度.
+             * @example 2025
+             */
+            fiscal_year: number;
+            /**
+             * @description 実施(予定)日 as written: `R7.4~ R8.2`, `R8.4~`, `実施中`.
+             * @example R7.4~ R8.2
+             */
+            period?: string | null;
+            /** @description 【課題】 */
+            problem?: string | null;
+            /**
+             * Format: int32
+             * @description The No. in the annual report's list.
+             */
+            report_number?: number | null;
+            /** @description Sections of that bureau that carry the reform; empty for the bureau as a whole. */
+            section_ids?: number[];
+            /**
+             * Format: int64
+             * @description The PT proposal a reform of classification iii came from.
+             */
+            source_proposal_id?: number | null;
+            status?: components["schemas"]["ReformStatusDto"] | null;
+            /** @description e.g. kintone, AI, ペーパーレス */
+            tags?: string[];
+            /**
+             * @description 取組名
+             * @example 大規模小売店舗立地法の届出審査事務の改善
+             */
+            title: string;
+        };
+        ReformOut: {
+            action?: string | null;
+            /** Format: int64 */
+            bureau_id: number;
+            bureau_name: string;
+            can_edit: boolean;
+            classification?: components["schemas"]["ReformClassificationDto"] | null;
+            classification_label?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            effect?: string | null;
+            effects: components["schemas"]["EffectOut"][];
+            featured: boolean;
+            /** Format: int32 */
+            fiscal_year: number;
+            /** @description e.g. 令和7年度 */
+            fiscal_year_label: string;
+            /** Format: int64 */
+            id: number;
+            /** @description Present on the single-reform answer only. */
+            links?: components["schemas"]["LinkOut"][] | null;
+            /**
+             * Format: int32
+             * @description The reform's place in its bureau's listing for the year, from 1.
+             */
+            number_in_bureau: number;
+            period?: components["schemas"]["PeriodOut"] | null;
+            problem?: string | null;
+            /** Format: int32 */
+            report_number?: number | null;
+            sections: components["schemas"]["SectionRef"][];
+            /** Format: int64 */
+            source_proposal_id?: number | null;
+            status: components["schemas"]["ReformStatusDto"];
+            status_label: string;
+            tags: string[];
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
+        };
+        /** @enum {string} */
+        ReformStatusDto: "under_consideration" | "planned" | "trial" | "in_progress" | "done" | "ended";
         /**
          * @description A role as a client sets it.
          * @enum {string}
@@ -956,6 +2104,12 @@ export interface components {
             /** Format: int32 */
             version: number;
         };
+        /** @description A section by id and its name today. */
+        SectionRef: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+        };
         SectionRenameIn: {
             /**
              * Format: date
@@ -972,6 +2126,97 @@ export interface components {
             expires_in: number;
             /** @example Bearer */
             token_type: string;
+        };
+        /**
+         * @description 試行, 本運用 or 廃止.
+         * @enum {string}
+         */
+        SystemStatusDto: "trial" | "production" | "retired";
+        TargetIn: {
+            /**
+             * @description A stable key: a-z, 0-9, - and _.
+             * @example annual-hours-saved
+             */
+            code: string;
+            description?: string | null;
+            /**
+             * Format: date
+             * @example 2026-03-31
+             */
+            due_on?: string | null;
+            metric: components["schemas"]["TargetMetricDto"];
+            /** @example 年間削減作業時間 */
+            name: string;
+            /**
+             * Format: double
+             * @example 100000
+             */
+            target_value?: number | null;
+            /** @example 時間 */
+            unit: string;
+        };
+        TargetMeasurementIn: {
+            /** Format: int32 */
+            fiscal_year?: number | null;
+            /** Format: date */
+            measured_on: string;
+            note?: string | null;
+            /** @description Where the figure was published. */
+            source?: string | null;
+            /** Format: double */
+            value: number;
+        };
+        TargetMeasurementOut: {
+            /** Format: int32 */
+            fiscal_year?: number | null;
+            fiscal_year_label?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: date */
+            measured_on: string;
+            note?: string | null;
+            source?: string | null;
+            /** Format: double */
+            value: number;
+        };
+        /**
+         * @description What a target measures; the first four are also computed from the ledger.
+         * @enum {string}
+         */
+        TargetMetricDto: "annual_hours_saved" | "cost_effect_yen" | "systems_in_operation" | "in_house_rate" | "consultations" | "other";
+        TargetOut: {
+            can_edit: boolean;
+            code: string;
+            description?: string | null;
+            /** @description e.g. 令和8年3月31日 */
+            due_label?: string | null;
+            /** Format: date */
+            due_on?: string | null;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: double
+             * @description The figure computed from the ledger now, for metrics the ledger gives.
+             */
+            ledger_value?: number | null;
+            /** @description Newest first. */
+            measurements: components["schemas"]["TargetMeasurementOut"][];
+            metric: components["schemas"]["TargetMetricDto"];
+            name: string;
+            /**
+             * Format: double
+             * @description `ledger_value` against `target_value` in percent, one decimal.
+             */
+            progress_percent?: number | null;
+            /** Format: double */
+            target_value?: number | null;
+            unit: string;
+            /** Format: int32 */
+            version: number;
+        };
+        TargetsOut: {
+            ledger: components["schemas"]["LedgerStandingOut"];
+            targets: components["schemas"]["TargetOut"][];
         };
         /**
          * @description A signed-in session: a short-lived access token for the `Authorization: Bearer` header. The
@@ -1673,6 +2918,1076 @@ export interface operations {
             };
         };
     };
+    list_bureau_reforms: {
+        parameters: {
+            query?: {
+                bureau_id?: number;
+                section_id?: number;
+                classification?: components["schemas"]["ReformClassificationDto"];
+                status?: components["schemas"]["ReformStatusDto"];
+                /** @description One tag, matched after NFKC regardless of case (ｋｉｎｔｏｎｅ finds kintone). */
+                tag?: string;
+                fiscal_year?: number;
+                featured?: boolean;
+                /**
+                 * @description Reforms whose period may share a day with `period_from ..= period_to`; periods that
+                 *     could not be read never match.
+                 */
+                period_from?: string;
+                period_to?: string;
+                /** @description Text to find in any field, any length, after NFKC; `%`, `_` and `\` are literal. */
+                q?: string;
+                /** @description report_number (default), id, title or updated_at; prefix `-` for descending. */
+                sort?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_ReformOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_digital_systems: {
+        parameters: {
+            query?: {
+                bureau_id?: number;
+                section_id?: number;
+                platform?: components["schemas"]["PlatformDto"];
+                status?: components["schemas"]["SystemStatusDto"];
+                built_in_house?: boolean;
+                /** @description Text in the name, workflows, basis or note, any length after NFKC. */
+                q?: string;
+                /** @description id (default), name, annual_hours_saved or updated_at; prefix `-` for descending. */
+                sort?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_DigitalSystemOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_digital_system: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DigitalSystemIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DigitalSystemOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_digital_system: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DigitalSystemOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_digital_system: {
+        parameters: {
+            query?: never;
+            header: {
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DigitalSystemIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DigitalSystemOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_digital_system: {
+        parameters: {
+            query?: never;
+            header: {
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_kpi_actual: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_kpi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KpiOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_kpi: {
+        parameters: {
+            query?: never;
+            header: {
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KpiIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KpiOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_kpi: {
+        parameters: {
+            query?: never;
+            header: {
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_kpi_actual: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KpiActualIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KpiOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_links: {
+        parameters: {
+            query: {
+                kind: components["schemas"]["EntityKindDto"];
+                id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkOut"][];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     me: {
         parameters: {
             query?: never;
@@ -1702,6 +4017,1214 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_milestone: {
+        parameters: {
+            query?: never;
+            header: {
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MilestoneIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_milestone: {
+        parameters: {
+            query?: never;
+            header: {
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_policies: {
+        parameters: {
+            query?: {
+                bureau_id?: number;
+                fiscal_year?: number;
+                /** @description Text in the policy or any of its issues, any length after NFKC. */
+                q?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_PolicySummaryOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_policy: {
+        parameters: {
+            query?: never;
+            header: {
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_policy_issue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyIssueIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyIssueOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_policy_issues: {
+        parameters: {
+            query?: {
+                bureau_id?: number;
+                fiscal_year?: number;
+                area?: components["schemas"]["PolicyAreaDto"];
+                policy_field?: string;
+                impact?: components["schemas"]["LevelDto"];
+                urgency?: components["schemas"]["LevelDto"];
+                /** @description Text in any field of the issue, any length after NFKC; `%`, `_` and `\` are literal. */
+                q?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_PolicyIssueOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_policy_issue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyIssueOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_policy_issue: {
+        parameters: {
+            query?: never;
+            header: {
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyIssueIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyIssueOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_policy_issue: {
+        parameters: {
+            query?: never;
+            header: {
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_kpi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KpiIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KpiOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_milestone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MilestoneIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_progress_note: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgressNoteIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgressNoteOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_progress_note: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2787,6 +6310,399 @@ export interface operations {
             };
         };
     };
+    list_reforms: {
+        parameters: {
+            query?: {
+                bureau_id?: number;
+                section_id?: number;
+                classification?: components["schemas"]["ReformClassificationDto"];
+                status?: components["schemas"]["ReformStatusDto"];
+                /** @description One tag, matched after NFKC regardless of case (ｋｉｎｔｏｎｅ finds kintone). */
+                tag?: string;
+                fiscal_year?: number;
+                featured?: boolean;
+                /**
+                 * @description Reforms whose period may share a day with `period_from ..= period_to`; periods that
+                 *     could not be read never match.
+                 */
+                period_from?: string;
+                period_to?: string;
+                /** @description Text to find in any field, any length, after NFKC; `%`, `_` and `\` are literal. */
+                q?: string;
+                /** @description report_number (default), id, title or updated_at; prefix `-` for descending. */
+                sort?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_ReformOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_reform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReformIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReformOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_reform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReformOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_reform: {
+        parameters: {
+            query?: never;
+            header: {
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReformIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReformOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_reform: {
+        parameters: {
+            query?: never;
+            header: {
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     proposal_progress: {
         parameters: {
             query: {
@@ -3176,6 +7092,401 @@ export interface operations {
                 };
             };
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_target_measurement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_targets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetsOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_target: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TargetIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_target: {
+        parameters: {
+            query?: never;
+            header: {
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TargetIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_target_measurement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TargetMeasurementIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

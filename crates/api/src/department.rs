@@ -1,0 +1,156 @@
+//! What the department-work endpoints (reforms, X policies, the ledger, links) share: the
+//! names of bureaus and sections, who may edit a record, and field errors at a pointer.
+
+use crate::AppState;
+use crate::error::{ApiError, FieldError, FieldLocation};
+use crate::organization::today_in_tokyo;
+use domain::{Principal, Role};
+use persistence::organization;
+use serde::Serialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+/// A section by id and its name today.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SectionRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Bureau and section names, looked up once per response.
+pub(crate) struct Directory {
+    bureaus: HashMap<i64, String>,
+    sections: HashMap<i64, (String, i64)>,
+}
+
+impl Directory {
+    pub(crate) async fn load(state: &AppState) -> Result<Directory, ApiError> {
+        let today = today_in_tokyo();
+        let sections = organization::list_sections(&state.db.conn, None)
+            .await?
+            .into_iter()
+            .map(|s| {
+                let name = s
+                    .name_on(today)
+                    .or_else(|| s.names.last())
+                    .map(|n| n.name.clone())
+                    .unwrap_or_default();
+                (s.id, (name, s.bureau_id))
+            })
+            .collect();
+        let bureaus = organization::list_bureaus(&state.db.conn)
+            .await?
+            .into_iter()
+            .map(|b| (b.id, b.name))
+            .collect();
+        Ok(Directory { bureaus, sections })
+    }
+
+    pub(crate) fn bureau_name(&self, id: i64) -> String {
+        self.bureaus.get(&id).cloned().unwrap_or_default()
+    }
+
+    pub(crate) fn has_bureau(&self, id: i64) -> bool {
+        self.bureaus.contains_key(&id)
+    }
+
+    pub(crate) fn section(&self, id: i64) -> SectionRef {
+        SectionRef {
+            id,
+            name: self
+                .sections
+                .get(&id)
+                .map(|(name, _)| name.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    pub(crate) fn bureau_of_section(&self, id: i64) -> Option<i64> {
+        self.sections.get(&id).map(|(_, bureau)| *bureau)
+    }
+
+    pub(crate) fn sections_of_bureau(&self, bureau_id: i64) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .sections
+            .iter()
+            .filter(|(_, (_, b))| *b == bureau_id)
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Whether the caller may edit a record of this bureau owned by these sections: admins,
+    /// editors of the bureau, editors of one of the sections.
+    pub(crate) fn may_edit(&self, caller: &Principal, bureau_id: i64, section_ids: &[i64]) -> bool {
+        match caller.role {
+            Role::Admin => true,
+            Role::Editor => {
+                caller.scopes.bureau_ids.contains(&bureau_id)
+                    || section_ids
+                        .iter()
+                        .any(|s| caller.scopes.section_ids.contains(s))
+            }
+            Role::Proposer | Role::Viewer => false,
+        }
+    }
+
+    /// Whether the caller may edit a bureau-wide record (its X policy): admins, editors of the
+    /// bureau or of any of its sections.
+    pub(crate) fn may_edit_bureau(&self, caller: &Principal, bureau_id: i64) -> bool {
+        caller.acts_for_bureau(bureau_id, &self.sections_of_bureau(bureau_id))
+    }
+}
+
+/// A 422 naming one field.
+pub(crate) fn field_error(pointer: &str, code: &str, message: impl Into<String>) -> ApiError {
+    ApiError::validation(vec![FieldError {
+        pointer: pointer.into(),
+        location: FieldLocation::Body,
+        code: code.into(),
+        message: message.into(),
+    }])
+}
+
+/// Turns a missing reference from the store into a 422 at the field that named it.
+pub(crate) fn missing_at(pointer: &'static str) -> impl Fn(persistence::StoreError) -> ApiError {
+    move |err| match err {
+        persistence::StoreError::MissingReference(what) => {
+            field_error(pointer, "missing_reference", format!("{what} does not exist"))
+        }
+        other => other.into(),
+    }
+}
+
+/// Numbers arrive as JSON numbers; this keeps them to magnitudes a ledger can mean.
+pub(crate) fn check_amount(pointer: &str, value: f64) -> Result<(), ApiError> {
+    if value.is_finite() && value.abs() <= 1e15 {
+        Ok(())
+    } else {
+        Err(field_error(
+            pointer,
+            "out_of_range",
+            "must be a number between -1e15 and 1e15",
+        ))
+    }
+}
+
+/// Free-text query as matched: control characters dropped, NFKC, lower case, trimmed.
+pub(crate) fn search_text(q: Option<&str>) -> Option<String> {
+    q.map(|q| {
+        persistence::proposals::search_form(&q.chars().filter(|c| !c.is_control()).collect::<String>())
+    })
+    .map(|q| q.trim().to_owned())
+    .filter(|q| !q.is_empty())
+}
+
+/// `sort=-field` → (field, descending).
+pub(crate) fn sort_spec(sort: Option<&str>) -> (Option<&str>, bool) {
+    match sort {
+        Some(s) => match s.strip_prefix('-') {
+            Some(field) => (Some(field), true),
+            None => (Some(s), false),
+        },
+        None => (None, false),
+    }
+}

@@ -1,0 +1,295 @@
+//! `/links`: first-class links along proposal → reform → policy issue → digital system → KPI,
+//! readable from either end. A link is stored from the earlier kind to the later one; asking
+//! for the other order is a 422 that says which way round it goes.
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::department::{Directory, field_error};
+use crate::error::{ApiError, ErrorCode, FieldLocation};
+use crate::extract::{ValidJson, validate};
+use crate::organization::actor;
+use actix_web::{HttpResponse, delete, get, post, web};
+use domain::link::EntityKind;
+use domain::{Action, Principal, Role, authorize};
+use persistence::links::{self, EntityRef, Link, Summary};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKindDto {
+    Proposal,
+    Reform,
+    PolicyIssue,
+    DigitalSystem,
+    Kpi,
+}
+
+impl From<EntityKindDto> for EntityKind {
+    fn from(k: EntityKindDto) -> Self {
+        match k {
+            EntityKindDto::Proposal => EntityKind::Proposal,
+            EntityKindDto::Reform => EntityKind::Reform,
+            EntityKindDto::PolicyIssue => EntityKind::PolicyIssue,
+            EntityKindDto::DigitalSystem => EntityKind::DigitalSystem,
+            EntityKindDto::Kpi => EntityKind::Kpi,
+        }
+    }
+}
+
+impl From<EntityKind> for EntityKindDto {
+    fn from(k: EntityKind) -> Self {
+        match k {
+            EntityKind::Proposal => EntityKindDto::Proposal,
+            EntityKind::Reform => EntityKindDto::Reform,
+            EntityKind::PolicyIssue => EntityKindDto::PolicyIssue,
+            EntityKind::DigitalSystem => EntityKindDto::DigitalSystem,
+            EntityKind::Kpi => EntityKindDto::Kpi,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkDirection {
+    /// This record comes earlier in the chain and leads to the other.
+    Outgoing,
+    /// The other record leads to this one.
+    Incoming,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkOrigin {
+    /// Made by someone through `POST /links`.
+    Manual,
+    /// Implied by a reform of classification iii and the proposal it came from.
+    Classification,
+}
+
+/// A link as seen from one of its ends: the record at the other end.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LinkOut {
+    /// Absent for links a reform's classification implies; those cannot be deleted.
+    pub id: Option<i64>,
+    pub kind: EntityKindDto,
+    pub kind_label: &'static str,
+    pub entity_id: i64,
+    pub title: String,
+    pub bureau_name: Option<String>,
+    pub direction: LinkDirection,
+    pub origin: LinkOrigin,
+    pub note: Option<String>,
+    /// Where the screen of the other record is, e.g. `/reforms/5`.
+    pub path: String,
+    pub can_delete: bool,
+}
+
+fn path_of(r: EntityRef) -> String {
+    match r.kind {
+        EntityKind::Proposal => format!("/proposals/{}", r.id),
+        EntityKind::Reform => format!("/reforms/{}", r.id),
+        EntityKind::PolicyIssue => format!("/policy-issues/{}", r.id),
+        EntityKind::DigitalSystem => format!("/digital-systems/{}", r.id),
+        EntityKind::Kpi => format!("/kpis/{}", r.id),
+    }
+}
+
+/// Whether the caller may change links of this record.
+fn may_edit(dir: &Directory, caller: &Principal, summary: &Summary, kind: EntityKind) -> bool {
+    if caller.role == Role::Admin {
+        return true;
+    }
+    match (kind, summary.bureau_id) {
+        (EntityKind::Proposal, _) => summary.section_ids.iter().any(|s| {
+            dir.bureau_of_section(*s)
+                .is_some_and(|b| caller.acts_for_section(*s, b))
+        }),
+        (EntityKind::PolicyIssue | EntityKind::Kpi, Some(bureau)) => {
+            dir.may_edit_bureau(caller, bureau)
+        }
+        (_, Some(bureau)) => dir.may_edit(caller, bureau, &summary.section_ids),
+        (_, None) => false,
+    }
+}
+
+/// The links of a record as its screens show them.
+pub(crate) async fn link_outs(
+    state: &AppState,
+    caller: &Principal,
+    of: EntityRef,
+) -> Result<Vec<LinkOut>, ApiError> {
+    let stored = links::links_of(&state.db.conn, of).await?;
+    let others: Vec<EntityRef> = stored
+        .iter()
+        .map(|l| if l.from == of { l.to } else { l.from })
+        .chain(std::iter::once(of))
+        .collect();
+    let summaries = links::summaries(&state.db.conn, &others).await?;
+    let dir = Directory::load(state).await?;
+    Ok(stored
+        .iter()
+        .filter_map(|l| view(&dir, caller, &summaries, of, l))
+        .collect())
+}
+
+fn view(
+    dir: &Directory,
+    caller: &Principal,
+    summaries: &HashMap<EntityRef, Summary>,
+    of: EntityRef,
+    link: &Link,
+) -> Option<LinkOut> {
+    let (other, direction) = if link.from == of {
+        (link.to, LinkDirection::Outgoing)
+    } else {
+        (link.from, LinkDirection::Incoming)
+    };
+    let summary = summaries.get(&other)?;
+    let editable_end = |r: EntityRef| {
+        summaries
+            .get(&r)
+            .is_some_and(|s| may_edit(dir, caller, s, r.kind))
+    };
+    Some(LinkOut {
+        id: link.id,
+        kind: other.kind.into(),
+        kind_label: other.kind.label_ja(),
+        entity_id: other.id,
+        title: summary.title.clone(),
+        bureau_name: summary.bureau_id.map(|b| dir.bureau_name(b)),
+        direction,
+        origin: if link.id.is_some() {
+            LinkOrigin::Manual
+        } else {
+            LinkOrigin::Classification
+        },
+        note: link.note.clone(),
+        path: path_of(other),
+        can_delete: link.id.is_some() && (editable_end(link.from) || editable_end(link.to)),
+    })
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct LinkQuery {
+    pub kind: EntityKindDto,
+    pub id: i64,
+}
+
+/// The links of one record, both ways.
+#[utoipa::path(tag = "links", params(LinkQuery), responses((status = 200, body = Vec<LinkOut>)), security(("bearer" = ["admin", "editor", "proposer", "viewer"])))]
+#[get("/links")]
+pub async fn list_links(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    query: web::Query<LinkQuery>,
+) -> Result<web::Json<Vec<LinkOut>>, ApiError> {
+    authorize(&caller.0, Action::ReadDepartmentWork)?;
+    let of = EntityRef {
+        kind: query.kind.into(),
+        id: query.id,
+    };
+    Ok(web::Json(link_outs(&state, &caller.0, of).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct LinkIn {
+    /// The earlier kind in the chain proposal → reform → policy_issue → digital_system → kpi.
+    pub from_kind: EntityKindDto,
+    pub from_id: i64,
+    pub to_kind: EntityKindDto,
+    pub to_id: i64,
+    #[validate(custom(function = "crate::proposals::title_text"))]
+    pub note: Option<String>,
+}
+
+/// Link two records. 409 when they are linked already; 422 when the kinds run against the
+/// chain or a record does not exist; 403 when the caller may edit neither record.
+#[utoipa::path(tag = "links", request_body = LinkIn, responses((status = 201, body = LinkOut), (status = 409, body = crate::Problem, content_type = "application/problem+json"), (status = 422, body = crate::Problem, content_type = "application/problem+json")), security(("bearer" = ["admin", "editor"])))]
+#[post("/links")]
+pub async fn create_link(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: ValidJson<LinkIn>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller.0;
+    authorize(&caller, Action::EditDepartmentWork)?;
+    validate(&body.0, FieldLocation::Body)?;
+    let input = body.0;
+    let from = EntityRef {
+        kind: input.from_kind.into(),
+        id: input.from_id,
+    };
+    let to = EntityRef {
+        kind: input.to_kind.into(),
+        id: input.to_id,
+    };
+    if !from.kind.may_link_to(to.kind) {
+        return Err(field_error(
+            "/to_kind",
+            "link_direction",
+            "links run proposal → reform → policy_issue → digital_system → kpi; put the earlier kind in from_kind",
+        ));
+    }
+    let summaries = links::summaries(&state.db.conn, &[from, to]).await?;
+    let dir = Directory::load(&state).await?;
+    for (end, pointer) in [(from, "/from_id"), (to, "/to_id")] {
+        if !summaries.contains_key(&end) {
+            return Err(field_error(pointer, "missing_reference", "no such record"));
+        }
+    }
+    let editable = [from, to].iter().any(|r| {
+        summaries
+            .get(r)
+            .is_some_and(|s| may_edit(&dir, &caller, s, r.kind))
+    });
+    if !editable {
+        return Err(ApiError::new(ErrorCode::Forbidden)
+            .with_detail("you may edit neither of the two records"));
+    }
+    let note = crate::proposals::optional(input.note);
+    let link = links::create_link(&state.db.conn, from, to, note, &actor(&caller))
+        .await
+        .map_err(|e| match e {
+            persistence::StoreError::Duplicate => {
+                ApiError::new(ErrorCode::Conflict).with_detail("these records are linked already")
+            }
+            other => other.into(),
+        })?;
+    let out = view(&dir, &caller, &summaries, from, &link)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    Ok(HttpResponse::Created().json(out))
+}
+
+/// Remove a link. Links implied by a reform's classification are removed by changing the reform.
+#[utoipa::path(tag = "links", params(("id" = i64, Path)), responses((status = 204), (status = 404, body = crate::Problem, content_type = "application/problem+json")), security(("bearer" = ["admin", "editor"])))]
+#[delete("/links/{id}")]
+pub async fn delete_link(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller.0;
+    authorize(&caller, Action::EditDepartmentWork)?;
+    let link = links::find_link(&state.db.conn, *id)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    let summaries = links::summaries(&state.db.conn, &[link.from, link.to]).await?;
+    let dir = Directory::load(&state).await?;
+    let editable = [link.from, link.to].iter().any(|r| {
+        summaries
+            .get(r)
+            .is_some_and(|s| may_edit(&dir, &caller, s, r.kind))
+    });
+    if !editable {
+        return Err(ApiError::new(ErrorCode::Forbidden)
+            .with_detail("you may edit neither of the two records"));
+    }
+    links::delete_link(&state.db.conn, *id, &actor(&caller)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

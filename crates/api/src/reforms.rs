@@ -1,0 +1,605 @@
+//! `/reforms` and `/bureaus/{id}/reforms`: the self-initiated reforms of bureaus and wards,
+//! numbered per bureau as the annual report numbers them. Editors write the reforms of their
+//! bureau or sections; everyone signed in reads them.
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::concurrency::{IfMatch, with_etag};
+use crate::department::{Directory, SectionRef, check_amount, field_error, missing_at, search_text, sort_spec};
+use crate::dto::PageOut;
+use crate::error::{ApiError, ErrorCode, FieldLocation};
+use crate::extract::{Paging, ValidJson, validate};
+use crate::links::{LinkOut, link_outs};
+use crate::organization::{actor, today_in_tokyo};
+use crate::proposals::{PeriodOut, long_text, optional, period_text, title_text};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::link::EntityKind;
+use domain::period::Period;
+use domain::reform::{Classification, EffectKind, ReformStatus};
+use domain::{Action, PrincipalKind, Principal, authorize};
+use persistence::links::EntityRef;
+use persistence::reforms::{self, Effect, Reform, ReformFields, ReformFilter, ReformSort};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::{Validate, ValidationError};
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub enum ReformClassificationDto {
+    /// i: the bureau's own project team
+    #[serde(rename = "i")]
+    I,
+    /// ii: improvement in ordinary work
+    #[serde(rename = "ii")]
+    Ii,
+    /// iii: from a Platinum PT proposal
+    #[serde(rename = "iii")]
+    Iii,
+}
+
+impl From<ReformClassificationDto> for Classification {
+    fn from(c: ReformClassificationDto) -> Self {
+        match c {
+            ReformClassificationDto::I => Classification::OwnProjectTeam,
+            ReformClassificationDto::Ii => Classification::OrdinaryWork,
+            ReformClassificationDto::Iii => Classification::FromPlatinumProposal,
+        }
+    }
+}
+
+impl From<Classification> for ReformClassificationDto {
+    fn from(c: Classification) -> Self {
+        match c {
+            Classification::OwnProjectTeam => ReformClassificationDto::I,
+            Classification::OrdinaryWork => ReformClassificationDto::Ii,
+            Classification::FromPlatinumProposal => ReformClassificationDto::Iii,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReformStatusDto {
+    UnderConsideration,
+    Planned,
+    Trial,
+    InProgress,
+    Done,
+    Ended,
+}
+
+impl From<ReformStatusDto> for ReformStatus {
+    fn from(s: ReformStatusDto) -> Self {
+        match s {
+            ReformStatusDto::UnderConsideration => ReformStatus::UnderConsideration,
+            ReformStatusDto::Planned => ReformStatus::Planned,
+            ReformStatusDto::Trial => ReformStatus::Trial,
+            ReformStatusDto::InProgress => ReformStatus::InProgress,
+            ReformStatusDto::Done => ReformStatus::Done,
+            ReformStatusDto::Ended => ReformStatus::Ended,
+        }
+    }
+}
+
+impl From<ReformStatus> for ReformStatusDto {
+    fn from(s: ReformStatus) -> Self {
+        match s {
+            ReformStatus::UnderConsideration => ReformStatusDto::UnderConsideration,
+            ReformStatus::Planned => ReformStatusDto::Planned,
+            ReformStatus::Trial => ReformStatusDto::Trial,
+            ReformStatus::InProgress => ReformStatusDto::InProgress,
+            ReformStatus::Done => ReformStatusDto::Done,
+            ReformStatus::Ended => ReformStatusDto::Ended,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EffectKindDto {
+    HoursPerYear,
+    SheetsPerYear,
+    YenPerYear,
+    SquareMeters,
+    CasesPerYear,
+    People,
+    Other,
+}
+
+impl From<EffectKindDto> for EffectKind {
+    fn from(k: EffectKindDto) -> Self {
+        match k {
+            EffectKindDto::HoursPerYear => EffectKind::HoursPerYear,
+            EffectKindDto::SheetsPerYear => EffectKind::SheetsPerYear,
+            EffectKindDto::YenPerYear => EffectKind::YenPerYear,
+            EffectKindDto::SquareMeters => EffectKind::SquareMeters,
+            EffectKindDto::CasesPerYear => EffectKind::CasesPerYear,
+            EffectKindDto::People => EffectKind::People,
+            EffectKindDto::Other => EffectKind::Other,
+        }
+    }
+}
+
+impl From<EffectKind> for EffectKindDto {
+    fn from(k: EffectKind) -> Self {
+        match k {
+            EffectKind::HoursPerYear => EffectKindDto::HoursPerYear,
+            EffectKind::SheetsPerYear => EffectKindDto::SheetsPerYear,
+            EffectKind::YenPerYear => EffectKindDto::YenPerYear,
+            EffectKind::SquareMeters => EffectKindDto::SquareMeters,
+            EffectKind::CasesPerYear => EffectKindDto::CasesPerYear,
+            EffectKind::People => EffectKindDto::People,
+            EffectKind::Other => EffectKindDto::Other,
+        }
+    }
+}
+
+fn unit_text(value: &str) -> Result<(), ValidationError> {
+    crate::proposals::text_rule(value, 30, false)
+}
+
+fn basis_text(value: &str) -> Result<(), ValidationError> {
+    crate::proposals::text_rule(value, 500, false)
+}
+
+/// A quantified effect, e.g. 紙 約5万枚/年 as {sheets_per_year, 50000, 枚/年, "紙 約5万枚/年"}.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct EffectIn {
+    pub kind: EffectKindDto,
+    pub value: f64,
+    /// e.g. 時間/年, 枚/年, 円/年, ㎡, 件/年
+    #[validate(custom(function = "unit_text"))]
+    pub unit: String,
+    /// The text the figure comes from.
+    #[validate(custom(function = "basis_text"))]
+    pub basis: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EffectOut {
+    pub kind: EffectKindDto,
+    pub kind_label: &'static str,
+    pub value: f64,
+    pub unit: String,
+    pub basis: Option<String>,
+}
+
+/// A reform as entered or edited. Optional texts may be omitted or null.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ReformIn {
+    /// The fiscal year of the report it belongs to: 2025 = 令和7年度.
+    #[validate(range(min = 2000, max = 2100, code = "out_of_range", message = "must be between 2000 and 2100"))]
+    #[schema(example = 2025)]
+    pub fiscal_year: i32,
+    pub bureau_id: i64,
+    /// Sections of that bureau that carry the reform; empty for the bureau as a whole.
+    #[validate(length(max = 50, code = "length", message = "at most 50 sections"))]
+    #[serde(default)]
+    pub section_ids: Vec<i64>,
+    /// The No. in the annual report's list.
+    #[validate(range(min = 1, max = 100_000, code = "out_of_range", message = "must be between 1 and 100000"))]
+    pub report_number: Option<i32>,
+    /// i, ii or iii; the report leaves a few blank.
+    pub classification: Option<ReformClassificationDto>,
+    /// The PT proposal a reform of classification iii came from.
+    pub source_proposal_id: Option<i64>,
+    /// 取組名
+    #[validate(custom(function = "title_text"))]
+    #[schema(example = "大規模小売店舗立地法の届出審査事務の改善")]
+    pub title: String,
+    /// 【課題】
+    #[validate(custom(function = "long_text"))]
+    pub problem: Option<String>,
+    /// 【取組】
+    #[validate(custom(function = "long_text"))]
+    pub action: Option<String>,
+    /// 【効果】
+    #[validate(custom(function = "long_text"))]
+    pub effect: Option<String>,
+    /// 実施(予定)日 as written: `R7.4~ R8.2`, `R8.4~`, `実施中`.
+    #[validate(custom(function = "period_text"))]
+    #[schema(example = "R7.4~ R8.2")]
+    pub period: Option<String>,
+    /// Left out, it follows from the period: a status word in it, else the dates against today.
+    pub status: Option<ReformStatusDto>,
+    /// e.g. kintone, AI, ペーパーレス
+    #[validate(length(max = 20, code = "length", message = "at most 20 tags"))]
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Shown as a topic in the annual report.
+    #[serde(default)]
+    pub featured: bool,
+    #[validate(nested, length(max = 20, code = "length", message = "at most 20 effects"))]
+    #[serde(default)]
+    pub effects: Vec<EffectIn>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReformOut {
+    pub id: i64,
+    pub fiscal_year: i32,
+    /// e.g. 令和7年度
+    pub fiscal_year_label: String,
+    pub bureau_id: i64,
+    pub bureau_name: String,
+    pub sections: Vec<SectionRef>,
+    pub report_number: Option<i32>,
+    /// The reform's place in its bureau's listing for the year, from 1.
+    pub number_in_bureau: u32,
+    pub classification: Option<ReformClassificationDto>,
+    pub classification_label: Option<&'static str>,
+    pub source_proposal_id: Option<i64>,
+    pub title: String,
+    pub problem: Option<String>,
+    pub action: Option<String>,
+    pub effect: Option<String>,
+    pub period: Option<PeriodOut>,
+    pub status: ReformStatusDto,
+    pub status_label: &'static str,
+    pub tags: Vec<String>,
+    pub featured: bool,
+    pub effects: Vec<EffectOut>,
+    /// Present on the single-reform answer only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<LinkOut>>,
+    pub can_edit: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn reform_out(dir: &Directory, caller: &Principal, r: &Reform) -> ReformOut {
+    let f = &r.fields;
+    ReformOut {
+        id: r.id,
+        fiscal_year: f.fiscal_year,
+        fiscal_year_label: domain::wareki::FiscalYear(f.fiscal_year).to_string(),
+        bureau_id: f.bureau_id,
+        bureau_name: dir.bureau_name(f.bureau_id),
+        sections: f.section_ids.iter().map(|s| dir.section(*s)).collect(),
+        report_number: f.report_number,
+        number_in_bureau: r.number_in_bureau,
+        classification: f.classification.map(Into::into),
+        classification_label: f.classification.map(Classification::label_ja),
+        source_proposal_id: f.source_proposal_id,
+        title: f.title.clone(),
+        problem: f.problem.clone(),
+        action: f.action.clone(),
+        effect: f.effect.clone(),
+        period: f.period().as_ref().map(PeriodOut::from),
+        status: f.status.into(),
+        status_label: f.status.label_ja(),
+        tags: f.tags.clone(),
+        featured: f.featured,
+        effects: f
+            .effects
+            .iter()
+            .map(|e| EffectOut {
+                kind: e.kind.into(),
+                kind_label: e.kind.label_ja(),
+                value: e.value,
+                unit: e.unit.clone(),
+                basis: e.basis.clone(),
+            })
+            .collect(),
+        links: None,
+        can_edit: dir.may_edit(caller, f.bureau_id, &f.section_ids),
+        version: r.version,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    }
+}
+
+fn reform_fields(dir: &Directory, input: ReformIn) -> Result<ReformFields, ApiError> {
+    if !dir.has_bureau(input.bureau_id) {
+        return Err(field_error("/bureau_id", "missing_reference", "no bureau has this id"));
+    }
+    let mut section_ids = input.section_ids;
+    section_ids.sort_unstable();
+    section_ids.dedup();
+    for (i, section) in section_ids.iter().enumerate() {
+        if dir.bureau_of_section(*section) != Some(input.bureau_id) {
+            return Err(field_error(
+                &format!("/section_ids/{i}"),
+                "missing_reference",
+                "not a section of this bureau",
+            ));
+        }
+    }
+    let classification = input.classification.map(Classification::from);
+    if input.source_proposal_id.is_some() && classification != Some(Classification::FromPlatinumProposal) {
+        return Err(field_error(
+            "/source_proposal_id",
+            "not_allowed",
+            "only a reform of classification iii comes from a proposal",
+        ));
+    }
+    let mut tags: Vec<String> = Vec::new();
+    for (i, tag) in input.tags.iter().enumerate() {
+        let tag = domain::text::normalize(tag).trim().to_owned();
+        if let Err(e) = crate::proposals::text_rule(&tag, 50, false) {
+            return Err(field_error(
+                &format!("/tags/{i}"),
+                &e.code,
+                e.message.map(|m| m.to_string()).unwrap_or_default(),
+            ));
+        }
+        let key = persistence::proposals::search_form(&tag);
+        if !tags.iter().any(|t| persistence::proposals::search_form(t) == key) {
+            tags.push(tag);
+        }
+    }
+    let mut effects = Vec::new();
+    for (i, e) in input.effects.into_iter().enumerate() {
+        check_amount(&format!("/effects/{i}/value"), e.value)?;
+        effects.push(Effect {
+            kind: e.kind.into(),
+            value: e.value,
+            unit: e.unit.trim().to_owned(),
+            basis: optional(e.basis),
+        });
+    }
+    let period_text = optional(input.period);
+    let status = match input.status {
+        Some(status) => status.into(),
+        None => period_text
+            .as_deref()
+            .map(Period::parse)
+            .and_then(|p| ReformStatus::implied_by(&p, today_in_tokyo()))
+            .unwrap_or(ReformStatus::UnderConsideration),
+    };
+    Ok(ReformFields {
+        fiscal_year: input.fiscal_year,
+        bureau_id: input.bureau_id,
+        section_ids,
+        report_number: input.report_number,
+        classification,
+        source_proposal_id: input.source_proposal_id,
+        title: input.title.trim().to_owned(),
+        problem: optional(input.problem),
+        action: optional(input.action),
+        effect: optional(input.effect),
+        period_text,
+        status,
+        tags,
+        featured: input.featured,
+        effects,
+    })
+}
+
+fn reform_response(status: StatusCode, out: ReformOut) -> HttpResponse {
+    let mut builder = HttpResponse::build(status);
+    with_etag(&mut builder, out.version).json(out)
+}
+
+fn duplicate_number(err: persistence::StoreError) -> ApiError {
+    match err {
+        persistence::StoreError::Duplicate => field_error(
+            "/report_number",
+            "duplicate",
+            "another reform of this fiscal year has this report number",
+        ),
+        other => missing_at("/source_proposal_id")(other),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReformQuery {
+    pub bureau_id: Option<i64>,
+    pub section_id: Option<i64>,
+    pub classification: Option<ReformClassificationDto>,
+    pub status: Option<ReformStatusDto>,
+    /// One tag, matched after NFKC regardless of case (ｋｉｎｔｏｎｅ finds kintone).
+    #[validate(length(max = 50, code = "length", message = "at most 50 characters"))]
+    pub tag: Option<String>,
+    pub fiscal_year: Option<i32>,
+    pub featured: Option<bool>,
+    /// Reforms whose period may share a day with `period_from ..= period_to`; periods that
+    /// could not be read never match.
+    pub period_from: Option<NaiveDate>,
+    pub period_to: Option<NaiveDate>,
+    /// Text to find in any field, any length, after NFKC; `%`, `_` and `\` are literal.
+    #[validate(length(max = 200, code = "length", message = "at most 200 characters"))]
+    pub q: Option<String>,
+    /// report_number (default), id, title or updated_at; prefix `-` for descending.
+    #[validate(custom(function = "reform_sort_word"))]
+    pub sort: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+fn reform_sort(field: &str) -> Option<ReformSort> {
+    match field {
+        "report_number" => Some(ReformSort::ReportNumber),
+        "id" => Some(ReformSort::Id),
+        "title" => Some(ReformSort::Title),
+        "updated_at" => Some(ReformSort::UpdatedAt),
+        _ => None,
+    }
+}
+
+fn reform_sort_word(value: &str) -> Result<(), ValidationError> {
+    match sort_spec(Some(value)).0.and_then(reform_sort) {
+        Some(_) => Ok(()),
+        None => {
+            let mut e = ValidationError::new("unknown_sort");
+            e.message = Some("sort by report_number, id, title or updated_at".into());
+            Err(e)
+        }
+    }
+}
+
+async fn list(
+    state: &AppState,
+    caller: &Principal,
+    query: &ReformQuery,
+    bureau_id: Option<i64>,
+) -> Result<PageOut<ReformOut>, ApiError> {
+    authorize(caller, Action::ReadDepartmentWork)?;
+    validate(query, FieldLocation::Query)?;
+    let paging = Paging {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .request()?;
+    let (field, descending) = sort_spec(query.sort.as_deref());
+    let sort = field.and_then(reform_sort).unwrap_or(ReformSort::ReportNumber);
+    let filter = ReformFilter {
+        bureau_id: bureau_id.or(query.bureau_id),
+        section_id: query.section_id,
+        classification: query.classification.map(Into::into),
+        status: query.status.map(Into::into),
+        tag: search_text(query.tag.as_deref()),
+        fiscal_year: query.fiscal_year,
+        featured: query.featured,
+        period_from: query.period_from,
+        period_to: query.period_to,
+        text: search_text(query.q.as_deref()),
+        ids: None,
+    };
+    let page = reforms::list_reforms(&state.db.conn, &filter, sort, descending, paging).await?;
+    let dir = Directory::load(state).await?;
+    Ok(PageOut::from_page(page, |r| reform_out(&dir, caller, r)))
+}
+
+/// Reforms of every bureau, filtered; numbered within their bureau as the report does.
+#[utoipa::path(tag = "reforms", params(ReformQuery), responses((status = 200, body = PageOut<ReformOut>), (status = 422, body = crate::Problem, content_type = "application/problem+json")), security(("bearer" = ["admin", "editor", "proposer", "viewer"])))]
+#[get("/reforms")]
+pub async fn list_reforms(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    query: web::Query<ReformQuery>,
+) -> Result<web::Json<PageOut<ReformOut>>, ApiError> {
+    Ok(web::Json(list(&state, &caller.0, &query, None).await?))
+}
+
+/// One bureau's reforms, in the report's order (the same filters as `/reforms`).
+#[utoipa::path(tag = "reforms", params(("id" = i64, Path), ReformQuery), responses((status = 200, body = PageOut<ReformOut>), (status = 404, body = crate::Problem, content_type = "application/problem+json")), security(("bearer" = ["admin", "editor", "proposer", "viewer"])))]
+#[get("/bureaus/{id}/reforms")]
+pub async fn list_bureau_reforms(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<i64>,
+    query: web::Query<ReformQuery>,
+) -> Result<web::Json<PageOut<ReformOut>>, ApiError> {
+    if persistence::organization::find_bureau(&state.db.conn, *id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::new(ErrorCode::NotFound));
+    }
+    Ok(web::Json(list(&state, &caller.0, &query, Some(*id)).await?))
+}
+
+async fn find(state: &AppState, id: i64) -> Result<Reform, ApiError> {
+    reforms::find_reform(&state.db.conn, id)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))
+}
+
+/// One reform with its links.
+#[utoipa::path(tag = "reforms", params(("id" = i64, Path)), responses((status = 200, body = ReformOut), (status = 404, body = crate::Problem, content_type = "application/problem+json")), security(("bearer" = ["admin", "editor", "proposer", "viewer"])))]
+#[get("/reforms/{id}")]
+pub async fn get_reform(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&caller.0, Action::ReadDepartmentWork)?;
+    let reform = find(&state, *id).await?;
+    let dir = Directory::load(&state).await?;
+    let mut out = reform_out(&dir, &caller.0, &reform);
+    out.links = Some(
+        link_outs(
+            &state,
+            &caller.0,
+            EntityRef {
+                kind: EntityKind::Reform,
+                id: reform.id,
+            },
+        )
+        .await?,
+    );
+    Ok(reform_response(StatusCode::OK, out))
+}
+
+fn forbidden_outside_scope() -> ApiError {
+    ApiError::new(ErrorCode::Forbidden)
+        .with_detail("editors write the reforms of their own bureau or sections")
+}
+
+/// Enter a reform. Editors only for their bureau or sections.
+#[utoipa::path(tag = "reforms", request_body = ReformIn, responses((status = 201, body = ReformOut), (status = 403, body = crate::Problem, content_type = "application/problem+json"), (status = 422, body = crate::Problem, content_type = "application/problem+json")), security(("bearer" = ["admin", "editor"])))]
+#[post("/reforms")]
+pub async fn create_reform(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: ValidJson<ReformIn>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller.0;
+    authorize(&caller, Action::EditDepartmentWork)?;
+    let dir = Directory::load(&state).await?;
+    let fields = reform_fields(&dir, body.0)?;
+    if !dir.may_edit(&caller, fields.bureau_id, &fields.section_ids) {
+        return Err(forbidden_outside_scope());
+    }
+    let created_by = (caller.kind == PrincipalKind::User).then_some(caller.id);
+    let reform = reforms::create_reform(&state.db.conn, fields, created_by, &actor(&caller))
+        .await
+        .map_err(duplicate_number)?;
+    Ok(reform_response(
+        StatusCode::CREATED,
+        reform_out(&dir, &caller, &reform),
+    ))
+}
+
+/// Replace a reform. Needs `If-Match`; the caller must be able to edit it before and after.
+#[utoipa::path(tag = "reforms", params(("id" = i64, Path), ("If-Match" = String, Header)), request_body = ReformIn, responses((status = 200, body = ReformOut), (status = 403, body = crate::Problem, content_type = "application/problem+json"), (status = 412, body = crate::Problem, content_type = "application/problem+json"), (status = 428, body = crate::Problem, content_type = "application/problem+json")), security(("bearer" = ["admin", "editor"])))]
+#[put("/reforms/{id}")]
+pub async fn replace_reform(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: ValidJson<ReformIn>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller.0;
+    authorize(&caller, Action::EditDepartmentWork)?;
+    let current = find(&state, *id).await?;
+    let dir = Directory::load(&state).await?;
+    let fields = reform_fields(&dir, body.0)?;
+    if !dir.may_edit(&caller, current.fields.bureau_id, &current.fields.section_ids)
+        || !dir.may_edit(&caller, fields.bureau_id, &fields.section_ids)
+    {
+        return Err(forbidden_outside_scope());
+    }
+    let reform = reforms::replace_reform(&state.db.conn, *id, if_match.0, fields, &actor(&caller))
+        .await
+        .map_err(duplicate_number)?;
+    Ok(reform_response(StatusCode::OK, reform_out(&dir, &caller, &reform)))
+}
+
+/// Delete a reform and its links. Needs `If-Match`.
+#[utoipa::path(tag = "reforms", params(("id" = i64, Path), ("If-Match" = String, Header)), responses((status = 204), (status = 403, body = crate::Problem, content_type = "application/problem+json"), (status = 412, body = crate::Problem, content_type = "application/problem+json")), security(("bearer" = ["admin", "editor"])))]
+#[delete("/reforms/{id}")]
+pub async fn delete_reform(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller.0;
+    authorize(&caller, Action::EditDepartmentWork)?;
+    let current = find(&state, *id).await?;
+    let dir = Directory::load(&state).await?;
+    if !dir.may_edit(&caller, current.fields.bureau_id, &current.fields.section_ids) {
+        return Err(forbidden_outside_scope());
+    }
+    reforms::delete_reform(&state.db.conn, *id, if_match.0, &actor(&caller)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,237 @@
+//! Bureau X policies (局区X方針): issue areas, impact and urgency, the quarters of the fiscal
+//! year that milestones are planned in, and the change a KPI shows against its baseline.
+
+use crate::wareki::FiscalYear;
+use chrono::{Datelike, NaiveDate};
+
+/// The three areas a bureau sorts its issues into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Area {
+    A,
+    B,
+    C,
+}
+
+impl Area {
+    pub const ALL: [Area; 3] = [Area::A, Area::B, Area::C];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Area::A => "A",
+            Area::B => "B",
+            Area::C => "C",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Area> {
+        Area::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+
+    /// The legend of the policy sheets.
+    pub const fn label_ja(self) -> &'static str {
+        match self {
+            Area::A => "行政サービス現場改善にかかる課題",
+            Area::B => "課題の掘り起こしが済み変革の実行段階にあるもの、又は掘り起こしを更に進め実行段階へ繋げていくもの",
+            Area::C => "将来を見据えて、今から着手しなければならない課題",
+        }
+    }
+
+    /// How the sheets number an issue: A(1).
+    pub fn code(self, number: i32) -> String {
+        format!("{}({number})", self.as_str())
+    }
+}
+
+/// Impact or urgency on the policy matrix: 高 or 低.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Level {
+    High,
+    Low,
+}
+
+impl Level {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Level::High => "high",
+            Level::Low => "low",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Level> {
+        match text {
+            "high" => Some(Level::High),
+            "low" => Some(Level::Low),
+            _ => None,
+        }
+    }
+
+    pub const fn label_ja(self) -> &'static str {
+        match self {
+            Level::High => "高",
+            Level::Low => "低",
+        }
+    }
+}
+
+/// A quarter of the fiscal year: the first runs April to June, the fourth January to March.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Quarter(u8);
+
+impl Quarter {
+    pub fn new(number: u8) -> Option<Quarter> {
+        (1..=4).contains(&number).then_some(Quarter(number))
+    }
+
+    pub const fn number(self) -> u8 {
+        self.0
+    }
+
+    /// The quarter a date falls in, within its fiscal year.
+    pub fn of(date: NaiveDate) -> Quarter {
+        let months_into_year = (date.month() + 8) % 12; // April = 0 … March = 11
+        Quarter((months_into_year / 3) as u8 + 1)
+    }
+
+    /// 第1四半期（4～6月）
+    pub fn label_ja(self) -> String {
+        let first = (self.0 as u32 - 1) * 3 + 4;
+        let first = if first > 12 { first - 12 } else { first };
+        format!("第{}四半期（{}～{}月）", self.0, first, first + 2)
+    }
+
+    /// The last day of this quarter in the given fiscal year: the date a milestone is due.
+    pub fn last_day(self, year: FiscalYear) -> NaiveDate {
+        let (calendar_year, month) = match self.0 {
+            1 => (year.0, 6),
+            2 => (year.0, 9),
+            3 => (year.0, 12),
+            _ => (year.0 + 1, 3),
+        };
+        NaiveDate::from_ymd_opt(calendar_year, month + 1, 1)
+            .and_then(|d| d.pred_opt())
+            .or_else(|| NaiveDate::from_ymd_opt(calendar_year, 12, 31))
+            .unwrap_or(NaiveDate::MIN)
+    }
+}
+
+/// Where a milestone stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MilestoneState {
+    Planned,
+    Done,
+    Slipped,
+}
+
+impl MilestoneState {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MilestoneState::Planned => "planned",
+            MilestoneState::Done => "done",
+            MilestoneState::Slipped => "slipped",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<MilestoneState> {
+        match text {
+            "planned" => Some(MilestoneState::Planned),
+            "done" => Some(MilestoneState::Done),
+            "slipped" => Some(MilestoneState::Slipped),
+            _ => None,
+        }
+    }
+
+    pub const fn label_ja(self) -> &'static str {
+        match self {
+            MilestoneState::Planned => "予定",
+            MilestoneState::Done => "完了",
+            MilestoneState::Slipped => "遅延",
+        }
+    }
+}
+
+/// A milestone still planned after its quarter has ended is overdue.
+pub fn is_overdue(state: MilestoneState, due_on: NaiveDate, today: NaiveDate) -> bool {
+    state == MilestoneState::Planned && due_on < today
+}
+
+/// The change from a baseline to a later value in percent, rounded to one decimal as the policy
+/// sheets print it (948 → 1,002 is +5.7). `None` when the baseline is zero: no ratio exists.
+pub fn percent_change(baseline: f64, value: f64) -> Option<f64> {
+    if baseline == 0.0 || !baseline.is_finite() || !value.is_finite() {
+        return None;
+    }
+    Some(round_to_tenth((value - baseline) / baseline.abs() * 100.0))
+}
+
+/// How far a value has come from the baseline towards the target, in percent (one decimal).
+pub fn percent_of_target(baseline: f64, target: f64, value: f64) -> Option<f64> {
+    let span = target - baseline;
+    if span == 0.0 || !span.is_finite() || !value.is_finite() {
+        return None;
+    }
+    Some(round_to_tenth((value - baseline) / span * 100.0))
+}
+
+/// Rounds half away from zero at one decimal, the way the city's spreadsheets do.
+pub fn round_to_tenth(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn the_kpi_table_of_the_digital_city_office_comes_out_with_its_own_percentages() {
+        assert_eq!(percent_change(948.0, 1002.0), Some(5.7));
+        assert_eq!(percent_change(6560.0, 8509.0), Some(29.7));
+        assert_eq!(percent_change(7508.0, 9511.0), Some(26.7));
+        assert_eq!(percent_change(69.0, 136.0), Some(97.1));
+        assert_eq!(percent_change(0.0, 5.0), None);
+    }
+
+    #[test]
+    fn progress_towards_a_target_counts_from_the_baseline() {
+        assert_eq!(percent_of_target(0.0, 100_000.0, 40_355.0), Some(40.4));
+        assert_eq!(percent_of_target(10.0, 10.0, 12.0), None);
+    }
+
+    #[test]
+    fn quarters_follow_the_fiscal_year_from_april() {
+        assert_eq!(Quarter::of(day(2025, 4, 1)).number(), 1);
+        assert_eq!(Quarter::of(day(2025, 9, 30)).number(), 2);
+        assert_eq!(Quarter::of(day(2025, 12, 31)).number(), 3);
+        assert_eq!(Quarter::of(day(2026, 1, 1)).number(), 4);
+        assert_eq!(Quarter::of(day(2026, 3, 31)).number(), 4);
+        assert_eq!(Quarter::new(1).unwrap().label_ja(), "第1四半期（4～6月）");
+        assert_eq!(Quarter::new(4).unwrap().label_ja(), "第4四半期（1～3月）");
+        assert_eq!(Quarter::new(5), None);
+    }
+
+    #[test]
+    fn a_quarter_is_due_on_its_last_day() {
+        let year = FiscalYear(2025);
+        assert_eq!(Quarter::new(1).unwrap().last_day(year), day(2025, 6, 30));
+        assert_eq!(Quarter::new(3).unwrap().last_day(year), day(2025, 12, 31));
+        assert_eq!(Quarter::new(4).unwrap().last_day(year), day(2026, 3, 31));
+    }
+
+    #[test]
+    fn only_planned_milestones_past_their_quarter_are_overdue() {
+        let due = day(2025, 6, 30);
+        assert!(is_overdue(MilestoneState::Planned, due, day(2025, 7, 1)));
+        assert!(!is_overdue(MilestoneState::Planned, due, due));
+        assert!(!is_overdue(MilestoneState::Done, due, day(2025, 7, 1)));
+    }
+
+    #[test]
+    fn issues_are_coded_by_area_and_number() {
+        assert_eq!(Area::A.code(1), "A(1)");
+        assert_eq!(Area::parse("C"), Some(Area::C));
+        assert_eq!(Area::parse("D"), None);
+    }
+}

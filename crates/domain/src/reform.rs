@@ -1,0 +1,212 @@
+//! Self-initiated reforms (各局区による自主改革): their classification, status and quantified
+//! effects.
+
+use crate::period::{Period, PeriodStatus};
+use chrono::NaiveDate;
+
+/// How a reform came about, as the annual report's 分類 column says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Classification {
+    /// i: the bureau's own project team.
+    OwnProjectTeam,
+    /// ii: improvement within ordinary work.
+    OrdinaryWork,
+    /// iii: taken up from a Platinum PT proposal (and linked to it).
+    FromPlatinumProposal,
+}
+
+impl Classification {
+    pub const ALL: [Classification; 3] = [
+        Classification::OwnProjectTeam,
+        Classification::OrdinaryWork,
+        Classification::FromPlatinumProposal,
+    ];
+
+    /// The report's roman numeral: i, ii or iii.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Classification::OwnProjectTeam => "i",
+            Classification::OrdinaryWork => "ii",
+            Classification::FromPlatinumProposal => "iii",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Classification> {
+        Classification::ALL
+            .into_iter()
+            .find(|c| c.as_str() == text.trim())
+    }
+
+    pub const fn label_ja(self) -> &'static str {
+        match self {
+            Classification::OwnProjectTeam => "i 局区のプロジェクトチーム",
+            Classification::OrdinaryWork => "ii 通常業務での改善",
+            Classification::FromPlatinumProposal => "iii プラチナPTの提案から",
+        }
+    }
+}
+
+/// Where a reform stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReformStatus {
+    UnderConsideration,
+    Planned,
+    Trial,
+    InProgress,
+    Done,
+    Ended,
+}
+
+impl ReformStatus {
+    pub const ALL: [ReformStatus; 6] = [
+        ReformStatus::UnderConsideration,
+        ReformStatus::Planned,
+        ReformStatus::Trial,
+        ReformStatus::InProgress,
+        ReformStatus::Done,
+        ReformStatus::Ended,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ReformStatus::UnderConsideration => "under_consideration",
+            ReformStatus::Planned => "planned",
+            ReformStatus::Trial => "trial",
+            ReformStatus::InProgress => "in_progress",
+            ReformStatus::Done => "done",
+            ReformStatus::Ended => "ended",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ReformStatus> {
+        ReformStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    pub const fn label_ja(self) -> &'static str {
+        match self {
+            ReformStatus::UnderConsideration => "検討中",
+            ReformStatus::Planned => "実施予定",
+            ReformStatus::Trial => "試行中",
+            ReformStatus::InProgress => "実施中",
+            ReformStatus::Done => "実施済",
+            ReformStatus::Ended => "終了",
+        }
+    }
+
+    /// The status a period implies on `today`, for when staff leave the status blank: the word
+    /// in the text wins (実施中, 予定…); otherwise a start after today is planned, an open end
+    /// that has begun is in progress, and a period over by today is done. Unreadable text with no
+    /// status word implies nothing.
+    pub fn implied_by(period: &Period, today: NaiveDate) -> Option<ReformStatus> {
+        if let Some(word) = period.status {
+            return Some(match word {
+                PeriodStatus::Done => ReformStatus::Done,
+                PeriodStatus::InProgress | PeriodStatus::AsNeeded => ReformStatus::InProgress,
+                PeriodStatus::Planned => ReformStatus::Planned,
+                PeriodStatus::Trial | PeriodStatus::Demonstration => ReformStatus::Trial,
+                PeriodStatus::UnderConsideration => ReformStatus::UnderConsideration,
+            });
+        }
+        let start = period.earliest()?;
+        if start > today {
+            return Some(ReformStatus::Planned);
+        }
+        match period.latest() {
+            None => Some(ReformStatus::InProgress),
+            Some(end) if end < today => Some(ReformStatus::Done),
+            Some(_) => Some(ReformStatus::InProgress),
+        }
+    }
+}
+
+/// What a quantified effect measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EffectKind {
+    HoursPerYear,
+    SheetsPerYear,
+    YenPerYear,
+    SquareMeters,
+    CasesPerYear,
+    People,
+    Other,
+}
+
+impl EffectKind {
+    pub const ALL: [EffectKind; 7] = [
+        EffectKind::HoursPerYear,
+        EffectKind::SheetsPerYear,
+        EffectKind::YenPerYear,
+        EffectKind::SquareMeters,
+        EffectKind::CasesPerYear,
+        EffectKind::People,
+        EffectKind::Other,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EffectKind::HoursPerYear => "hours_per_year",
+            EffectKind::SheetsPerYear => "sheets_per_year",
+            EffectKind::YenPerYear => "yen_per_year",
+            EffectKind::SquareMeters => "square_meters",
+            EffectKind::CasesPerYear => "cases_per_year",
+            EffectKind::People => "people",
+            EffectKind::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EffectKind> {
+        EffectKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    pub const fn label_ja(self) -> &'static str {
+        match self {
+            EffectKind::HoursPerYear => "削減時間（年間）",
+            EffectKind::SheetsPerYear => "削減枚数（年間）",
+            EffectKind::YenPerYear => "削減額（年間）",
+            EffectKind::SquareMeters => "面積",
+            EffectKind::CasesPerYear => "件数（年間）",
+            EffectKind::People => "人数",
+            EffectKind::Other => "その他",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_status_word_in_the_period_decides_the_status() {
+        let today = day(2025, 11, 21);
+        assert_eq!(
+            ReformStatus::implied_by(&Period::parse("実施中"), today),
+            Some(ReformStatus::InProgress)
+        );
+        assert_eq!(
+            ReformStatus::implied_by(&Period::parse("R8実施予定"), today),
+            Some(ReformStatus::Planned)
+        );
+    }
+
+    #[test]
+    fn dates_alone_imply_planned_in_progress_or_done() {
+        let today = day(2025, 11, 21);
+        let implied = |text| ReformStatus::implied_by(&Period::parse(text), today);
+        assert_eq!(implied("R8.4~"), Some(ReformStatus::Planned));
+        assert_eq!(implied("R7.5~"), Some(ReformStatus::InProgress));
+        assert_eq!(implied("R7.4~ R8.2"), Some(ReformStatus::InProgress));
+        assert_eq!(implied("R7.7.14"), Some(ReformStatus::Done));
+        assert_eq!(implied("いつか"), None);
+    }
+
+    #[test]
+    fn classifications_read_the_reports_numerals_only() {
+        assert_eq!(Classification::parse("iii"), Some(Classification::FromPlatinumProposal));
+        assert_eq!(Classification::parse(" ii "), Some(Classification::OrdinaryWork));
+        assert_eq!(Classification::parse("iv"), None);
+    }
+}

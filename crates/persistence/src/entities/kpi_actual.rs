@@ -1,0 +1,18 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "kpi_actuals")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub kpi_id: i64,
+    pub value: f64,
+    pub measured_on: Date,
+    pub note: Option<String>,
+    pub recorded_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,643 @@
+//! The digital-system ledger and the city-wide targets with their dated measurements.
+
+use crate::StoreError;
+use crate::audit::{self, AuditActor, AuditRecord};
+use crate::entities::{digital_system, section, target, target_measurement};
+use crate::links;
+use crate::page::{Page, PageRequest};
+use crate::proposals::{like_literal, search_form};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::ledger::{LedgerEntry, Platform, SystemStatus};
+use domain::link::EntityKind;
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde_json::json;
+use std::collections::HashMap;
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {value}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Digital systems
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemFields {
+    pub name: String,
+    pub section_id: i64,
+    pub platform: Platform,
+    pub built_in_house: bool,
+    pub status: SystemStatus,
+    pub trial_started_on: Option<NaiveDate>,
+    pub production_started_on: Option<NaiveDate>,
+    pub retired_on: Option<NaiveDate>,
+    pub workflow_before: Option<String>,
+    pub workflow_after: Option<String>,
+    pub annual_hours_saved: Option<f64>,
+    pub hours_basis: Option<String>,
+    pub cost_effect_yen: Option<i64>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigitalSystem {
+    pub id: i64,
+    pub fields: SystemFields,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl DigitalSystem {
+    fn audit_view(&self) -> serde_json::Value {
+        let f = &self.fields;
+        json!({ "id": self.id, "name": f.name, "section_id": f.section_id, "platform": f.platform.as_str(), "built_in_house": f.built_in_house, "status": f.status.as_str(), "trial_started_on": f.trial_started_on, "production_started_on": f.production_started_on, "retired_on": f.retired_on, "workflow_before": f.workflow_before, "workflow_after": f.workflow_after, "annual_hours_saved": f.annual_hours_saved, "hours_basis": f.hours_basis, "cost_effect_yen": f.cost_effect_yen, "note": f.note, "version": self.version })
+    }
+}
+
+fn system_of(row: digital_system::Model) -> Result<DigitalSystem, StoreError> {
+    Ok(DigitalSystem {
+        fields: SystemFields {
+            platform: Platform::parse(&row.platform)
+                .ok_or_else(|| corrupt("platform", &row.platform))?,
+            status: SystemStatus::parse(&row.status)
+                .ok_or_else(|| corrupt("system status", &row.status))?,
+            name: row.name,
+            section_id: row.section_id,
+            built_in_house: row.built_in_house,
+            trial_started_on: row.trial_started_on,
+            production_started_on: row.production_started_on,
+            retired_on: row.retired_on,
+            workflow_before: row.workflow_before,
+            workflow_after: row.workflow_after,
+            annual_hours_saved: row.annual_hours_saved,
+            hours_basis: row.hours_basis,
+            cost_effect_yen: row.cost_effect_yen,
+            note: row.note,
+        },
+        id: row.id,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+fn system_values(f: &SystemFields, row: &mut digital_system::ActiveModel) {
+    let parts: Vec<&str> = [
+        Some(f.name.as_str()),
+        Some(f.platform.label_ja()),
+        f.workflow_before.as_deref(),
+        f.workflow_after.as_deref(),
+        f.hours_basis.as_deref(),
+        f.note.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    row.name = Set(f.name.clone());
+    row.section_id = Set(f.section_id);
+    row.platform = Set(f.platform.as_str().to_owned());
+    row.built_in_house = Set(f.built_in_house);
+    row.status = Set(f.status.as_str().to_owned());
+    row.trial_started_on = Set(f.trial_started_on);
+    row.production_started_on = Set(f.production_started_on);
+    row.retired_on = Set(f.retired_on);
+    row.workflow_before = Set(f.workflow_before.clone());
+    row.workflow_after = Set(f.workflow_after.clone());
+    row.annual_hours_saved = Set(f.annual_hours_saved);
+    row.hours_basis = Set(f.hours_basis.clone());
+    row.cost_effect_yen = Set(f.cost_effect_yen);
+    row.note = Set(f.note.clone());
+    row.search_text = Set(search_form(&parts.join("\n")));
+}
+
+async fn check_section<C: ConnectionTrait>(conn: &C, section_id: i64) -> Result<(), StoreError> {
+    match section::Entity::find_by_id(section_id).one(conn).await? {
+        Some(_) => Ok(()),
+        None => Err(StoreError::MissingReference("section")),
+    }
+}
+
+pub async fn find_system<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<DigitalSystem>, StoreError> {
+    digital_system::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(system_of)
+        .transpose()
+}
+
+pub async fn create_system(
+    db: &DatabaseConnection,
+    fields: SystemFields,
+    actor: &AuditActor,
+) -> Result<DigitalSystem, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    check_section(&txn, fields.section_id).await?;
+    let mut row = digital_system::ActiveModel {
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    system_values(&fields, &mut row);
+    let created = system_of(row.insert(&txn).await.map_err(StoreError::from_write)?)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("digital_system.create", "digital_system", created.id, None, Some(created.audit_view())),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn replace_system(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    fields: SystemFields,
+    actor: &AuditActor,
+) -> Result<DigitalSystem, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_system(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    check_section(&txn, fields.section_id).await?;
+    let mut row = digital_system::ActiveModel {
+        version: Set(expected_version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    system_values(&fields, &mut row);
+    let result = digital_system::Entity::update_many()
+        .set(row)
+        .filter(digital_system::Column::Id.eq(id))
+        .filter(digital_system::Column::Version.eq(expected_version))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(StoreError::Stale {
+            expected: expected_version,
+            current: before.version,
+        });
+    }
+    let after = find_system(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of(
+            "digital_system.update",
+            "digital_system",
+            id,
+            Some(before.audit_view()),
+            Some(after.audit_view()),
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete_system(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    actor: &AuditActor,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_system(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    if before.version != expected_version {
+        return Err(StoreError::Stale {
+            expected: expected_version,
+            current: before.version,
+        });
+    }
+    links::delete_links_of(&txn, EntityKind::DigitalSystem, id).await?;
+    digital_system::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("digital_system.delete", "digital_system", id, Some(before.audit_view()), None),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SystemFilter {
+    pub bureau_id: Option<i64>,
+    pub section_id: Option<i64>,
+    pub platform: Option<Platform>,
+    pub status: Option<SystemStatus>,
+    pub built_in_house: Option<bool>,
+    /// In search form; matched as a literal substring.
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemSort {
+    Id,
+    Name,
+    AnnualHoursSaved,
+    UpdatedAt,
+}
+
+pub async fn list_systems<C: ConnectionTrait>(
+    conn: &C,
+    filter: &SystemFilter,
+    sort: SystemSort,
+    descending: bool,
+    page: PageRequest,
+) -> Result<Page<DigitalSystem>, StoreError> {
+    use digital_system::Column as D;
+    let mut query = digital_system::Entity::find();
+    if let Some(section_id) = filter.section_id {
+        query = query.filter(D::SectionId.eq(section_id));
+    }
+    if let Some(bureau_id) = filter.bureau_id {
+        let mut sections = Query::select();
+        sections
+            .column(section::Column::Id)
+            .from(section::Entity)
+            .and_where(Expr::col(section::Column::BureauId).eq(bureau_id));
+        query = query.filter(D::SectionId.in_subquery(sections.to_owned()));
+    }
+    if let Some(platform) = filter.platform {
+        query = query.filter(D::Platform.eq(platform.as_str()));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(D::Status.eq(status.as_str()));
+    }
+    if let Some(in_house) = filter.built_in_house {
+        query = query.filter(D::BuiltInHouse.eq(in_house));
+    }
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
+        query = query.filter(D::SearchText.like(LikeExpr::new(like_literal(text)).escape('\\')));
+    }
+    let total = query.clone().count(conn).await?;
+    let order = if descending {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    query = match sort {
+        SystemSort::Id => query,
+        SystemSort::Name => query.order_by(D::Name, order.clone()),
+        // Systems with no recorded saving last in either direction.
+        SystemSort::AnnualHoursSaved => query
+            .order_by_asc(Expr::col(D::AnnualHoursSaved).is_null())
+            .order_by(D::AnnualHoursSaved, order.clone()),
+        SystemSort::UpdatedAt => query.order_by(D::UpdatedAt, order.clone()),
+    };
+    let rows = query
+        .order_by(D::Id, order)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(conn)
+        .await?;
+    Ok(Page {
+        items: rows.into_iter().map(system_of).collect::<Result<_, _>>()?,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+/// Every ledger entry with its bureau, for computing where the city stands.
+pub async fn ledger_entries<C: ConnectionTrait>(conn: &C) -> Result<Vec<LedgerEntry>, StoreError> {
+    let bureau_of: HashMap<i64, i64> = section::Entity::find()
+        .select_only()
+        .column(section::Column::Id)
+        .column(section::Column::BureauId)
+        .into_tuple::<(i64, i64)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let rows: Vec<(i64, String, bool, Option<NaiveDate>, Option<f64>, Option<i64>)> =
+        digital_system::Entity::find()
+            .select_only()
+            .column(digital_system::Column::SectionId)
+            .column(digital_system::Column::Status)
+            .column(digital_system::Column::BuiltInHouse)
+            .column(digital_system::Column::ProductionStartedOn)
+            .column(digital_system::Column::AnnualHoursSaved)
+            .column(digital_system::Column::CostEffectYen)
+            .into_tuple()
+            .all(conn)
+            .await?;
+    rows.into_iter()
+        .map(|(section_id, status, in_house, started, hours, cost)| {
+            Ok(LedgerEntry {
+                bureau_id: bureau_of.get(&section_id).copied().unwrap_or_default(),
+                status: SystemStatus::parse(&status)
+                    .ok_or_else(|| corrupt("system status", &status))?,
+                built_in_house: in_house,
+                production_started_on: started,
+                annual_hours_saved: hours,
+                cost_effect_yen: cost,
+            })
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetFields {
+    pub code: String,
+    pub name: String,
+    pub metric: String,
+    pub unit: String,
+    pub target_value: Option<f64>,
+    pub due_on: Option<NaiveDate>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measurement {
+    pub id: i64,
+    pub target_id: i64,
+    pub value: f64,
+    pub measured_on: NaiveDate,
+    pub fiscal_year: Option<i32>,
+    pub source: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub id: i64,
+    pub fields: TargetFields,
+    /// Newest first.
+    pub measurements: Vec<Measurement>,
+    pub version: i32,
+}
+
+impl Target {
+    fn audit_view(&self) -> serde_json::Value {
+        let f = &self.fields;
+        let measurements: Vec<_> = self
+            .measurements
+            .iter()
+            .map(|m| json!({ "id": m.id, "value": m.value, "measured_on": m.measured_on, "fiscal_year": m.fiscal_year, "source": m.source, "note": m.note }))
+            .collect();
+        json!({ "id": self.id, "code": f.code, "name": f.name, "metric": f.metric, "unit": f.unit, "target_value": f.target_value, "due_on": f.due_on, "description": f.description, "measurements": measurements, "version": self.version })
+    }
+}
+
+async fn targets_of_rows<C: ConnectionTrait>(
+    conn: &C,
+    rows: Vec<target::Model>,
+) -> Result<Vec<Target>, StoreError> {
+    let mut measurements: HashMap<i64, Vec<Measurement>> = HashMap::new();
+    if !rows.is_empty() {
+        for m in target_measurement::Entity::find()
+            .filter(target_measurement::Column::TargetId.is_in(rows.iter().map(|r| r.id)))
+            .order_by_desc(target_measurement::Column::MeasuredOn)
+            .order_by_desc(target_measurement::Column::Id)
+            .all(conn)
+            .await?
+        {
+            measurements.entry(m.target_id).or_default().push(Measurement {
+                id: m.id,
+                target_id: m.target_id,
+                value: m.value,
+                measured_on: m.measured_on,
+                fiscal_year: m.fiscal_year,
+                source: m.source,
+                note: m.note,
+            });
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| Target {
+            measurements: measurements.remove(&row.id).unwrap_or_default(),
+            id: row.id,
+            fields: TargetFields {
+                code: row.code,
+                name: row.name,
+                metric: row.metric,
+                unit: row.unit,
+                target_value: row.target_value,
+                due_on: row.due_on,
+                description: row.description,
+            },
+            version: row.version,
+        })
+        .collect())
+}
+
+fn target_values(f: &TargetFields, row: &mut target::ActiveModel) {
+    row.code = Set(f.code.clone());
+    row.name = Set(f.name.clone());
+    row.metric = Set(f.metric.clone());
+    row.unit = Set(f.unit.clone());
+    row.target_value = Set(f.target_value);
+    row.due_on = Set(f.due_on);
+    row.description = Set(f.description.clone());
+}
+
+pub async fn list_targets<C: ConnectionTrait>(conn: &C) -> Result<Vec<Target>, StoreError> {
+    let rows = target::Entity::find()
+        .order_by_asc(target::Column::Id)
+        .all(conn)
+        .await?;
+    targets_of_rows(conn, rows).await
+}
+
+pub async fn find_target<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<Target>, StoreError> {
+    let Some(row) = target::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    Ok(targets_of_rows(conn, vec![row]).await?.pop())
+}
+
+pub async fn create_target(
+    db: &DatabaseConnection,
+    fields: TargetFields,
+    actor: &AuditActor,
+) -> Result<Target, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let mut row = target::ActiveModel {
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    target_values(&fields, &mut row);
+    let created = targets_of_rows(&txn, vec![row.insert(&txn).await.map_err(StoreError::from_write)?])
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("target.create", "target", created.id, None, Some(created.audit_view())),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn replace_target(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    fields: TargetFields,
+    actor: &AuditActor,
+) -> Result<Target, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_target(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    let mut row = target::ActiveModel {
+        version: Set(expected_version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    target_values(&fields, &mut row);
+    let result = target::Entity::update_many()
+        .set(row)
+        .filter(target::Column::Id.eq(id))
+        .filter(target::Column::Version.eq(expected_version))
+        .exec(&txn)
+        .await
+        .map_err(StoreError::from_write)?;
+    if result.rows_affected != 1 {
+        return Err(StoreError::Stale {
+            expected: expected_version,
+            current: before.version,
+        });
+    }
+    let after = find_target(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("target.update", "target", id, Some(before.audit_view()), Some(after.audit_view())),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasurementFields {
+    pub value: f64,
+    pub measured_on: NaiveDate,
+    pub fiscal_year: Option<i32>,
+    pub source: Option<String>,
+    pub note: Option<String>,
+}
+
+pub async fn add_measurement(
+    db: &DatabaseConnection,
+    target_id: i64,
+    fields: MeasurementFields,
+    actor: &AuditActor,
+) -> Result<Target, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_target(&txn, target_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let created = target_measurement::ActiveModel {
+        target_id: Set(target_id),
+        value: Set(fields.value),
+        measured_on: Set(fields.measured_on),
+        fiscal_year: Set(fields.fiscal_year),
+        source: Set(fields.source),
+        note: Set(fields.note),
+        recorded_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    bump_target(&txn, target_id, now).await?;
+    let after = find_target(&txn, target_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of(
+            "target_measurement.create",
+            "target_measurement",
+            created.id,
+            Some(before.audit_view()),
+            Some(after.audit_view()),
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+async fn bump_target<C: ConnectionTrait>(
+    conn: &C,
+    target_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    target::Entity::update_many()
+        .col_expr(target::Column::Version, Expr::col(target::Column::Version).add(1))
+        .col_expr(target::Column::UpdatedAt, Expr::value(now))
+        .filter(target::Column::Id.eq(target_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_measurement(
+    db: &DatabaseConnection,
+    id: i64,
+    actor: &AuditActor,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let row = target_measurement::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let before = find_target(&txn, row.target_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    target_measurement::Entity::delete_by_id(id).exec(&txn).await?;
+    bump_target(&txn, row.target_id, now).await?;
+    let after = find_target(&txn, row.target_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of(
+            "target_measurement.delete",
+            "target_measurement",
+            id,
+            Some(before.audit_view()),
+            Some(after.audit_view()),
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

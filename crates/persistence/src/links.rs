@@ -1,0 +1,365 @@
+//! Links between proposals, reforms, policy issues, digital systems and KPIs, stored once in
+//! the chain's direction and read from either end. A reform of classification iii also counts
+//! as linked to the proposal it came from, without a stored row.
+
+use crate::StoreError;
+use crate::audit::{self, AuditActor, AuditRecord};
+use crate::entities::{digital_system, kpi, link, policy, policy_issue, proposal, reform, section};
+use chrono::{DateTime, Utc};
+use domain::link::EntityKind;
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde_json::json;
+use std::collections::HashMap;
+
+/// One end of a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntityRef {
+    pub kind: EntityKind,
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// `None` for the link a reform's classification iii implies; it cannot be deleted.
+    pub id: Option<i64>,
+    pub from: EntityRef,
+    pub to: EntityRef,
+    pub note: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+impl Link {
+    fn audit_view(&self) -> serde_json::Value {
+        json!({ "id": self.id, "from_kind": self.from.kind.as_str(), "from_id": self.from.id, "to_kind": self.to.kind.as_str(), "to_id": self.to.id, "note": self.note })
+    }
+}
+
+fn link_of(row: link::Model) -> Result<Link, StoreError> {
+    let kind = |k: &str| {
+        EntityKind::parse(k).ok_or_else(|| StoreError::Corrupt(format!("link kind {k}")))
+    };
+    Ok(Link {
+        id: Some(row.id),
+        from: EntityRef {
+            kind: kind(&row.from_kind)?,
+            id: row.from_id,
+        },
+        to: EntityRef {
+            kind: kind(&row.to_kind)?,
+            id: row.to_id,
+        },
+        note: row.note,
+        created_at: Some(row.created_at),
+    })
+}
+
+/// What a link shows of the record at its other end, and whose record it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub title: String,
+    pub bureau_id: Option<i64>,
+    /// The sections that own the record; empty for bureau-wide records.
+    pub section_ids: Vec<i64>,
+}
+
+/// Titles and owners of the given records; records that do not exist are absent.
+pub async fn summaries<C: ConnectionTrait>(
+    conn: &C,
+    refs: &[EntityRef],
+) -> Result<HashMap<EntityRef, Summary>, StoreError> {
+    let ids_of = |kind: EntityKind| -> Vec<i64> {
+        refs.iter().filter(|r| r.kind == kind).map(|r| r.id).collect()
+    };
+    let mut out = HashMap::new();
+    let ids = ids_of(EntityKind::Proposal);
+    if !ids.is_empty() {
+        for row in proposal::Entity::find()
+            .filter(proposal::Column::Id.is_in(ids))
+            .all(conn)
+            .await?
+        {
+            let sections = crate::proposals::find_proposal(conn, row.id)
+                .await?
+                .map(|p| p.assignments.iter().map(|a| a.section_id).collect())
+                .unwrap_or_default();
+            out.insert(
+                EntityRef {
+                    kind: EntityKind::Proposal,
+                    id: row.id,
+                },
+                Summary {
+                    title: row.title,
+                    bureau_id: None,
+                    section_ids: sections,
+                },
+            );
+        }
+    }
+    let ids = ids_of(EntityKind::Reform);
+    if !ids.is_empty() {
+        for r in crate::reforms::list_reforms(
+            conn,
+            &crate::reforms::ReformFilter {
+                ids: Some(ids.clone()),
+                ..Default::default()
+            },
+            crate::reforms::ReformSort::Id,
+            false,
+            crate::PageRequest {
+                page: 1,
+                per_page: ids.len() as u64,
+            },
+        )
+        .await?
+        .items
+        {
+            out.insert(
+                EntityRef {
+                    kind: EntityKind::Reform,
+                    id: r.id,
+                },
+                Summary {
+                    title: r.fields.title,
+                    bureau_id: Some(r.fields.bureau_id),
+                    section_ids: r.fields.section_ids,
+                },
+            );
+        }
+    }
+    let issue_ids = ids_of(EntityKind::PolicyIssue);
+    let kpi_ids = ids_of(EntityKind::Kpi);
+    let kpis = if kpi_ids.is_empty() {
+        Vec::new()
+    } else {
+        kpi::Entity::find()
+            .filter(kpi::Column::Id.is_in(kpi_ids))
+            .all(conn)
+            .await?
+    };
+    let mut all_issue_ids = issue_ids.clone();
+    all_issue_ids.extend(kpis.iter().map(|k| k.issue_id));
+    if !all_issue_ids.is_empty() {
+        let issues = policy_issue::Entity::find()
+            .filter(policy_issue::Column::Id.is_in(all_issue_ids))
+            .all(conn)
+            .await?;
+        let policies: HashMap<i64, i64> = policy::Entity::find()
+            .filter(policy::Column::Id.is_in(issues.iter().map(|i| i.policy_id)))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.bureau_id))
+            .collect();
+        let bureau_of_issue: HashMap<i64, i64> = issues
+            .iter()
+            .filter_map(|i| policies.get(&i.policy_id).map(|b| (i.id, *b)))
+            .collect();
+        for issue in issues.iter().filter(|i| issue_ids.contains(&i.id)) {
+            let code = domain::policy::Area::parse(&issue.area)
+                .map(|a| a.code(issue.number))
+                .unwrap_or_default();
+            out.insert(
+                EntityRef {
+                    kind: EntityKind::PolicyIssue,
+                    id: issue.id,
+                },
+                Summary {
+                    title: format!("{code} {}", issue.title),
+                    bureau_id: bureau_of_issue.get(&issue.id).copied(),
+                    section_ids: Vec::new(),
+                },
+            );
+        }
+        for k in kpis {
+            out.insert(
+                EntityRef {
+                    kind: EntityKind::Kpi,
+                    id: k.id,
+                },
+                Summary {
+                    title: k.name,
+                    bureau_id: bureau_of_issue.get(&k.issue_id).copied(),
+                    section_ids: Vec::new(),
+                },
+            );
+        }
+    }
+    let ids = ids_of(EntityKind::DigitalSystem);
+    if !ids.is_empty() {
+        let systems = digital_system::Entity::find()
+            .filter(digital_system::Column::Id.is_in(ids))
+            .all(conn)
+            .await?;
+        let bureaus: HashMap<i64, i64> = section::Entity::find()
+            .filter(section::Column::Id.is_in(systems.iter().map(|s| s.section_id)))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.bureau_id))
+            .collect();
+        for s in systems {
+            out.insert(
+                EntityRef {
+                    kind: EntityKind::DigitalSystem,
+                    id: s.id,
+                },
+                Summary {
+                    title: s.name,
+                    bureau_id: bureaus.get(&s.section_id).copied(),
+                    section_ids: vec![s.section_id],
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Every link of a record, stored or implied, oldest first.
+pub async fn links_of<C: ConnectionTrait>(
+    conn: &C,
+    of: EntityRef,
+) -> Result<Vec<Link>, StoreError> {
+    let kind = of.kind.as_str();
+    let rows = link::Entity::find()
+        .filter(
+            (link::Column::FromKind.eq(kind).and(link::Column::FromId.eq(of.id)))
+                .or(link::Column::ToKind.eq(kind).and(link::Column::ToId.eq(of.id))),
+        )
+        .order_by_asc(link::Column::Id)
+        .all(conn)
+        .await?;
+    let mut links = Vec::new();
+    match of.kind {
+        EntityKind::Proposal => {
+            for r in reform::Entity::find()
+                .filter(reform::Column::SourceProposalId.eq(of.id))
+                .order_by_asc(reform::Column::Id)
+                .all(conn)
+                .await?
+            {
+                links.push(implied_link(of.id, r.id));
+            }
+        }
+        EntityKind::Reform => {
+            if let Some(source) = reform::Entity::find_by_id(of.id)
+                .one(conn)
+                .await?
+                .and_then(|r| r.source_proposal_id)
+            {
+                links.push(implied_link(source, of.id));
+            }
+        }
+        _ => {}
+    }
+    for row in rows {
+        links.push(link_of(row)?);
+    }
+    Ok(links)
+}
+
+fn implied_link(proposal_id: i64, reform_id: i64) -> Link {
+    Link {
+        id: None,
+        from: EntityRef {
+            kind: EntityKind::Proposal,
+            id: proposal_id,
+        },
+        to: EntityRef {
+            kind: EntityKind::Reform,
+            id: reform_id,
+        },
+        note: None,
+        created_at: None,
+    }
+}
+
+pub async fn find_link<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Link>, StoreError> {
+    link::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(link_of)
+        .transpose()
+}
+
+/// Stores a link. The caller has checked the direction (`EntityKind::may_link_to`).
+pub async fn create_link(
+    db: &DatabaseConnection,
+    from: EntityRef,
+    to: EntityRef,
+    note: Option<String>,
+    actor: &AuditActor,
+) -> Result<Link, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let found = summaries(&txn, &[from, to]).await?;
+    if !found.contains_key(&from) {
+        return Err(StoreError::MissingReference("the record the link starts from"));
+    }
+    if !found.contains_key(&to) {
+        return Err(StoreError::MissingReference("the record the link points to"));
+    }
+    let row = link::ActiveModel {
+        from_kind: Set(from.kind.as_str().to_owned()),
+        from_id: Set(from.id),
+        to_kind: Set(to.kind.as_str().to_owned()),
+        to_id: Set(to.id),
+        note: Set(note),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(StoreError::from_write)?;
+    let created = link_of(row)?;
+    let id = created.id.unwrap_or_default();
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("link.create", "link", id, None, Some(created.audit_view())),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn delete_link(
+    db: &DatabaseConnection,
+    id: i64,
+    actor: &AuditActor,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_link(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    link::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("link.delete", "link", id, Some(before.audit_view()), None),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes the links of a record being deleted, inside the caller's transaction.
+pub(crate) async fn delete_links_of<C: ConnectionTrait>(
+    conn: &C,
+    kind: EntityKind,
+    id: i64,
+) -> Result<(), StoreError> {
+    let kind = kind.as_str();
+    link::Entity::delete_many()
+        .filter(
+            (link::Column::FromKind.eq(kind).and(link::Column::FromId.eq(id)))
+                .or(link::Column::ToKind.eq(kind).and(link::Column::ToId.eq(id))),
+        )
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,1200 @@
+//! Bureau X policies: one per bureau and fiscal year, their issues in areas A/B/C, quarterly
+//! milestones, progress notes as of dates, and KPIs with their measured actuals.
+
+use crate::StoreError;
+use crate::audit::{self, AuditActor, AuditRecord};
+use crate::entities::{kpi, kpi_actual, milestone, policy, policy_issue, progress_note};
+use crate::links;
+use crate::page::{Page, PageRequest};
+use crate::proposals::{like_literal, search_form};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::link::EntityKind;
+use domain::policy::{Area, Level, MilestoneState, Quarter};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde_json::json;
+use std::collections::HashMap;
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {value}"))
+}
+
+fn joined_search_text(parts: &[Option<&str>]) -> String {
+    let present: Vec<&str> = parts.iter().copied().flatten().collect();
+    search_form(&present.join("\n"))
+}
+
+/// Fails with `Stale` unless exactly one row was updated under the expected version.
+fn updated_once(rows_affected: u64, expected: i32, current: i32) -> Result<(), StoreError> {
+    if rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Stale { expected, current })
+    }
+}
+
+fn check_version(expected: i32, current: i32) -> Result<(), StoreError> {
+    updated_once(u64::from(expected == current), expected, current)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyFields {
+    pub bureau_id: i64,
+    pub fiscal_year: i32,
+    pub mission: Option<String>,
+    pub basic_information: Option<String>,
+    pub review_summary: Option<String>,
+    pub review_achieved: Option<String>,
+    pub review_not_achieved: Option<String>,
+    pub direction: Option<String>,
+}
+
+impl PolicyFields {
+    fn search_text(&self) -> String {
+        joined_search_text(&[
+            self.mission.as_deref(),
+            self.basic_information.as_deref(),
+            self.review_summary.as_deref(),
+            self.review_achieved.as_deref(),
+            self.review_not_achieved.as_deref(),
+            self.direction.as_deref(),
+        ])
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub id: i64,
+    pub fields: PolicyFields,
+    pub issue_count: u64,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Policy {
+    fn audit_view(&self) -> serde_json::Value {
+        let f = &self.fields;
+        json!({ "id": self.id, "bureau_id": f.bureau_id, "fiscal_year": f.fiscal_year, "mission": f.mission, "basic_information": f.basic_information, "review_summary": f.review_summary, "review_achieved": f.review_achieved, "review_not_achieved": f.review_not_achieved, "direction": f.direction, "version": self.version })
+    }
+}
+
+fn policy_of(row: policy::Model, issue_count: u64) -> Policy {
+    Policy {
+        id: row.id,
+        fields: PolicyFields {
+            bureau_id: row.bureau_id,
+            fiscal_year: row.fiscal_year,
+            mission: row.mission,
+            basic_information: row.basic_information,
+            review_summary: row.review_summary,
+            review_achieved: row.review_achieved,
+            review_not_achieved: row.review_not_achieved,
+            direction: row.direction,
+        },
+        issue_count,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+fn policy_values(fields: &PolicyFields, row: &mut policy::ActiveModel) {
+    row.bureau_id = Set(fields.bureau_id);
+    row.fiscal_year = Set(fields.fiscal_year);
+    row.mission = Set(fields.mission.clone());
+    row.basic_information = Set(fields.basic_information.clone());
+    row.review_summary = Set(fields.review_summary.clone());
+    row.review_achieved = Set(fields.review_achieved.clone());
+    row.review_not_achieved = Set(fields.review_not_achieved.clone());
+    row.direction = Set(fields.direction.clone());
+    row.search_text = Set(fields.search_text());
+}
+
+async fn issue_counts<C: ConnectionTrait>(
+    conn: &C,
+    policy_ids: &[i64],
+) -> Result<HashMap<i64, u64>, StoreError> {
+    if policy_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, i64)> = policy_issue::Entity::find()
+        .select_only()
+        .column(policy_issue::Column::PolicyId)
+        .column_as(policy_issue::Column::Id.count(), "count")
+        .filter(policy_issue::Column::PolicyId.is_in(policy_ids.iter().copied()))
+        .group_by(policy_issue::Column::PolicyId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, count)| (id, u64::try_from(count).unwrap_or(0)))
+        .collect())
+}
+
+async fn check_bureau<C: ConnectionTrait>(conn: &C, bureau_id: i64) -> Result<(), StoreError> {
+    match crate::entities::bureau::Entity::find_by_id(bureau_id)
+        .one(conn)
+        .await?
+    {
+        Some(_) => Ok(()),
+        None => Err(StoreError::MissingReference("bureau")),
+    }
+}
+
+pub async fn find_policy<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<Policy>, StoreError> {
+    let Some(row) = policy::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    let counts = issue_counts(conn, &[id]).await?;
+    Ok(Some(policy_of(row, counts.get(&id).copied().unwrap_or(0))))
+}
+
+pub async fn create_policy(
+    db: &DatabaseConnection,
+    fields: PolicyFields,
+    actor: &AuditActor,
+) -> Result<Policy, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    check_bureau(&txn, fields.bureau_id).await?;
+    let mut row = policy::ActiveModel {
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    policy_values(&fields, &mut row);
+    let created = policy_of(row.insert(&txn).await.map_err(StoreError::from_write)?, 0);
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("policy.create", "policy", created.id, None, Some(created.audit_view())),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn replace_policy(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    fields: PolicyFields,
+    actor: &AuditActor,
+) -> Result<Policy, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_policy(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    check_bureau(&txn, fields.bureau_id).await?;
+    let mut row = policy::ActiveModel {
+        version: Set(expected_version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    policy_values(&fields, &mut row);
+    let result = policy::Entity::update_many()
+        .set(row)
+        .filter(policy::Column::Id.eq(id))
+        .filter(policy::Column::Version.eq(expected_version))
+        .exec(&txn)
+        .await
+        .map_err(StoreError::from_write)?;
+    updated_once(result.rows_affected, expected_version, before.version)?;
+    let after = find_policy(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of(
+            "policy.update",
+            "policy",
+            id,
+            Some(before.audit_view()),
+            Some(after.audit_view()),
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PolicyFilter {
+    pub bureau_id: Option<i64>,
+    pub fiscal_year: Option<i32>,
+    /// In search form; found in the policy's own text or any of its issues.
+    pub text: Option<String>,
+}
+
+pub async fn list_policies<C: ConnectionTrait>(
+    conn: &C,
+    filter: &PolicyFilter,
+    page: PageRequest,
+) -> Result<Page<Policy>, StoreError> {
+    use policy::Column as P;
+    let mut query = policy::Entity::find();
+    if let Some(bureau_id) = filter.bureau_id {
+        query = query.filter(P::BureauId.eq(bureau_id));
+    }
+    if let Some(year) = filter.fiscal_year {
+        query = query.filter(P::FiscalYear.eq(year));
+    }
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
+        let pattern = || LikeExpr::new(like_literal(text)).escape('\\');
+        let mut in_issues = Query::select();
+        in_issues
+            .column(policy_issue::Column::PolicyId)
+            .from(policy_issue::Entity)
+            .and_where(Expr::col(policy_issue::Column::SearchText).like(pattern()));
+        query = query.filter(
+            P::SearchText
+                .like(pattern())
+                .or(P::Id.in_subquery(in_issues.to_owned())),
+        );
+    }
+    let total = query.clone().count(conn).await?;
+    let rows = query
+        .order_by_desc(P::FiscalYear)
+        .order_by_asc(P::BureauId)
+        .order_by_asc(P::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(conn)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let counts = issue_counts(conn, &ids).await?;
+    Ok(Page {
+        items: rows
+            .into_iter()
+            .map(|row| {
+                let count = counts.get(&row.id).copied().unwrap_or(0);
+                policy_of(row, count)
+            })
+            .collect(),
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issues
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueFields {
+    pub area: Area,
+    pub number: i32,
+    pub policy_field: Option<String>,
+    pub impact: Option<Level>,
+    pub urgency: Option<Level>,
+    pub title: String,
+    pub content: Option<String>,
+    pub background: Option<String>,
+    pub target_outcome: Option<String>,
+    pub actions: Option<String>,
+}
+
+impl IssueFields {
+    fn search_text(&self) -> String {
+        let code = self.area.code(self.number);
+        joined_search_text(&[
+            Some(code.as_str()),
+            self.policy_field.as_deref(),
+            Some(self.title.as_str()),
+            self.content.as_deref(),
+            self.background.as_deref(),
+            self.target_outcome.as_deref(),
+            self.actions.as_deref(),
+        ])
+    }
+}
+
+/// An issue with the policy it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub id: i64,
+    pub policy_id: i64,
+    pub bureau_id: i64,
+    pub fiscal_year: i32,
+    pub fields: IssueFields,
+    pub version: i32,
+}
+
+impl Issue {
+    fn audit_view(&self) -> serde_json::Value {
+        let f = &self.fields;
+        json!({ "id": self.id, "policy_id": self.policy_id, "area": f.area.as_str(), "number": f.number, "policy_field": f.policy_field, "impact": f.impact.map(Level::as_str), "urgency": f.urgency.map(Level::as_str), "title": f.title, "content": f.content, "background": f.background, "target_outcome": f.target_outcome, "actions": f.actions, "version": self.version })
+    }
+}
+
+fn level_of(raw: Option<&str>) -> Result<Option<Level>, StoreError> {
+    raw.map(|l| Level::parse(l).ok_or_else(|| corrupt("level", l)))
+        .transpose()
+}
+
+async fn issues_of_rows<C: ConnectionTrait>(
+    conn: &C,
+    rows: Vec<policy_issue::Model>,
+) -> Result<Vec<Issue>, StoreError> {
+    let policies: HashMap<i64, (i64, i32)> = if rows.is_empty() {
+        HashMap::new()
+    } else {
+        policy::Entity::find()
+            .filter(policy::Column::Id.is_in(rows.iter().map(|r| r.policy_id)))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, (p.bureau_id, p.fiscal_year)))
+            .collect()
+    };
+    rows.into_iter()
+        .map(|row| {
+            let (bureau_id, fiscal_year) = policies
+                .get(&row.policy_id)
+                .copied()
+                .ok_or_else(|| corrupt("policy of issue", &row.id.to_string()))?;
+            Ok(Issue {
+                id: row.id,
+                policy_id: row.policy_id,
+                bureau_id,
+                fiscal_year,
+                fields: IssueFields {
+                    area: Area::parse(&row.area).ok_or_else(|| corrupt("area", &row.area))?,
+                    number: row.number,
+                    policy_field: row.policy_field,
+                    impact: level_of(row.impact.as_deref())?,
+                    urgency: level_of(row.urgency.as_deref())?,
+                    title: row.title,
+                    content: row.content,
+                    background: row.background,
+                    target_outcome: row.target_outcome,
+                    actions: row.actions,
+                },
+                version: row.version,
+            })
+        })
+        .collect()
+}
+
+fn issue_values(fields: &IssueFields, row: &mut policy_issue::ActiveModel) {
+    row.area = Set(fields.area.as_str().to_owned());
+    row.number = Set(fields.number);
+    row.policy_field = Set(fields.policy_field.clone());
+    row.impact = Set(fields.impact.map(|l| l.as_str().to_owned()));
+    row.urgency = Set(fields.urgency.map(|l| l.as_str().to_owned()));
+    row.title = Set(fields.title.clone());
+    row.content = Set(fields.content.clone());
+    row.background = Set(fields.background.clone());
+    row.target_outcome = Set(fields.target_outcome.clone());
+    row.actions = Set(fields.actions.clone());
+    row.search_text = Set(fields.search_text());
+}
+
+pub async fn find_issue<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<Issue>, StoreError> {
+    let Some(row) = policy_issue::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    Ok(issues_of_rows(conn, vec![row]).await?.pop())
+}
+
+pub async fn create_issue(
+    db: &DatabaseConnection,
+    policy_id: i64,
+    fields: IssueFields,
+    actor: &AuditActor,
+) -> Result<Issue, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    if policy::Entity::find_by_id(policy_id).one(&txn).await?.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    let mut row = policy_issue::ActiveModel {
+        policy_id: Set(policy_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    issue_values(&fields, &mut row);
+    let row = row.insert(&txn).await.map_err(StoreError::from_write)?;
+    let created = issues_of_rows(&txn, vec![row])
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("policy_issue.create", "policy_issue", created.id, None, Some(created.audit_view())),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn replace_issue(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    fields: IssueFields,
+    actor: &AuditActor,
+) -> Result<Issue, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_issue(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    let mut row = policy_issue::ActiveModel {
+        version: Set(expected_version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    issue_values(&fields, &mut row);
+    let result = policy_issue::Entity::update_many()
+        .set(row)
+        .filter(policy_issue::Column::Id.eq(id))
+        .filter(policy_issue::Column::Version.eq(expected_version))
+        .exec(&txn)
+        .await
+        .map_err(StoreError::from_write)?;
+    updated_once(result.rows_affected, expected_version, before.version)?;
+    let after = find_issue(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of(
+            "policy_issue.update",
+            "policy_issue",
+            id,
+            Some(before.audit_view()),
+            Some(after.audit_view()),
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete_issue(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    actor: &AuditActor,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_issue(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    check_version(expected_version, before.version)?;
+    for k in kpi::Entity::find()
+        .filter(kpi::Column::IssueId.eq(id))
+        .all(&txn)
+        .await?
+    {
+        links::delete_links_of(&txn, EntityKind::Kpi, k.id).await?;
+    }
+    links::delete_links_of(&txn, EntityKind::PolicyIssue, id).await?;
+    policy_issue::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("policy_issue.delete", "policy_issue", id, Some(before.audit_view()), None),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IssueFilter {
+    pub policy_id: Option<i64>,
+    pub bureau_id: Option<i64>,
+    pub fiscal_year: Option<i32>,
+    pub area: Option<Area>,
+    pub policy_field: Option<String>,
+    pub impact: Option<Level>,
+    pub urgency: Option<Level>,
+    /// In search form; matched as a literal substring.
+    pub text: Option<String>,
+}
+
+pub async fn list_issues<C: ConnectionTrait>(
+    conn: &C,
+    filter: &IssueFilter,
+    page: PageRequest,
+) -> Result<Page<Issue>, StoreError> {
+    use policy_issue::Column as I;
+    let mut query = policy_issue::Entity::find();
+    if let Some(policy_id) = filter.policy_id {
+        query = query.filter(I::PolicyId.eq(policy_id));
+    }
+    if filter.bureau_id.is_some() || filter.fiscal_year.is_some() {
+        let mut policies = Query::select();
+        policies.column(policy::Column::Id).from(policy::Entity);
+        if let Some(bureau_id) = filter.bureau_id {
+            policies.and_where(Expr::col(policy::Column::BureauId).eq(bureau_id));
+        }
+        if let Some(year) = filter.fiscal_year {
+            policies.and_where(Expr::col(policy::Column::FiscalYear).eq(year));
+        }
+        query = query.filter(I::PolicyId.in_subquery(policies.to_owned()));
+    }
+    if let Some(area) = filter.area {
+        query = query.filter(I::Area.eq(area.as_str()));
+    }
+    if let Some(field) = &filter.policy_field {
+        query = query.filter(I::PolicyField.eq(field.as_str()));
+    }
+    if let Some(impact) = filter.impact {
+        query = query.filter(I::Impact.eq(impact.as_str()));
+    }
+    if let Some(urgency) = filter.urgency {
+        query = query.filter(I::Urgency.eq(urgency.as_str()));
+    }
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
+        query = query.filter(I::SearchText.like(LikeExpr::new(like_literal(text)).escape('\\')));
+    }
+    let total = query.clone().count(conn).await?;
+    let rows = query
+        .order_by_asc(I::PolicyId)
+        .order_by_asc(I::Area)
+        .order_by_asc(I::Number)
+        .order_by_asc(I::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(conn)
+        .await?;
+    Ok(Page {
+        items: issues_of_rows(conn, rows).await?,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Milestones
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneFields {
+    pub workstream: Option<String>,
+    pub quarter: Quarter,
+    pub title: String,
+    pub state: MilestoneState,
+    pub done_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Milestone {
+    pub id: i64,
+    pub issue_id: i64,
+    pub fields: MilestoneFields,
+    pub version: i32,
+}
+
+impl Milestone {
+    fn audit_view(&self) -> serde_json::Value {
+        let f = &self.fields;
+        json!({ "id": self.id, "issue_id": self.issue_id, "workstream": f.workstream, "quarter": f.quarter.number(), "title": f.title, "state": f.state.as_str(), "done_on": f.done_on, "version": self.version })
+    }
+}
+
+fn milestone_of(row: milestone::Model) -> Result<Milestone, StoreError> {
+    let quarter = u8::try_from(row.quarter)
+        .ok()
+        .and_then(Quarter::new)
+        .ok_or_else(|| corrupt("quarter", &row.quarter.to_string()))?;
+    Ok(Milestone {
+        id: row.id,
+        issue_id: row.issue_id,
+        fields: MilestoneFields {
+            workstream: row.workstream,
+            quarter,
+            title: row.title,
+            state: MilestoneState::parse(&row.state).ok_or_else(|| corrupt("state", &row.state))?,
+            done_on: row.done_on,
+        },
+        version: row.version,
+    })
+}
+
+fn milestone_values(fields: &MilestoneFields, row: &mut milestone::ActiveModel) {
+    row.workstream = Set(fields.workstream.clone());
+    row.quarter = Set(i16::from(fields.quarter.number()));
+    row.title = Set(fields.title.clone());
+    row.state = Set(fields.state.as_str().to_owned());
+    row.done_on = Set(fields.done_on);
+}
+
+pub async fn find_milestone<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<Milestone>, StoreError> {
+    milestone::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(milestone_of)
+        .transpose()
+}
+
+pub async fn create_milestone(
+    db: &DatabaseConnection,
+    issue_id: i64,
+    fields: MilestoneFields,
+    actor: &AuditActor,
+) -> Result<Milestone, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    if policy_issue::Entity::find_by_id(issue_id).one(&txn).await?.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    let mut row = milestone::ActiveModel {
+        issue_id: Set(issue_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    milestone_values(&fields, &mut row);
+    let created = milestone_of(row.insert(&txn).await?)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("milestone.create", "milestone", created.id, None, Some(created.audit_view())),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn replace_milestone(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    fields: MilestoneFields,
+    actor: &AuditActor,
+) -> Result<Milestone, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_milestone(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    let mut row = milestone::ActiveModel {
+        version: Set(expected_version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    milestone_values(&fields, &mut row);
+    let result = milestone::Entity::update_many()
+        .set(row)
+        .filter(milestone::Column::Id.eq(id))
+        .filter(milestone::Column::Version.eq(expected_version))
+        .exec(&txn)
+        .await?;
+    updated_once(result.rows_affected, expected_version, before.version)?;
+    let after = find_milestone(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of(
+            "milestone.update",
+            "milestone",
+            id,
+            Some(before.audit_view()),
+            Some(after.audit_view()),
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete_milestone(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    actor: &AuditActor,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_milestone(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    check_version(expected_version, before.version)?;
+    milestone::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("milestone.delete", "milestone", id, Some(before.audit_view()), None),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress notes
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressNote {
+    pub id: i64,
+    pub issue_id: i64,
+    pub as_of: NaiveDate,
+    pub as_of_label: String,
+    pub body: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl ProgressNote {
+    fn audit_view(&self) -> serde_json::Value {
+        json!({ "id": self.id, "issue_id": self.issue_id, "as_of": self.as_of, "as_of_label": self.as_of_label, "body": self.body })
+    }
+}
+
+fn note_of(row: progress_note::Model) -> ProgressNote {
+    ProgressNote {
+        id: row.id,
+        issue_id: row.issue_id,
+        as_of: row.as_of,
+        as_of_label: row.as_of_label,
+        body: row.body,
+        recorded_at: row.recorded_at,
+    }
+}
+
+pub async fn find_note<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<ProgressNote>, StoreError> {
+    Ok(progress_note::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(note_of))
+}
+
+pub async fn create_note(
+    db: &DatabaseConnection,
+    issue_id: i64,
+    as_of: NaiveDate,
+    as_of_label: String,
+    body: String,
+    actor: &AuditActor,
+) -> Result<ProgressNote, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    if policy_issue::Entity::find_by_id(issue_id).one(&txn).await?.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    let created = note_of(
+        progress_note::ActiveModel {
+            issue_id: Set(issue_id),
+            as_of: Set(as_of),
+            as_of_label: Set(as_of_label),
+            body: Set(body),
+            recorded_at: Set(now),
+            actor_label: Set(actor.label.clone()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?,
+    );
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("progress_note.create", "progress_note", created.id, None, Some(created.audit_view())),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn delete_note(
+    db: &DatabaseConnection,
+    id: i64,
+    actor: &AuditActor,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_note(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    progress_note::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("progress_note.delete", "progress_note", id, Some(before.audit_view()), None),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// KPIs
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiFields {
+    pub name: String,
+    pub unit: String,
+    pub baseline_value: f64,
+    pub baseline_on: NaiveDate,
+    pub target_value: Option<f64>,
+    pub target_on: Option<NaiveDate>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiActual {
+    pub id: i64,
+    pub kpi_id: i64,
+    pub value: f64,
+    pub measured_on: NaiveDate,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kpi {
+    pub id: i64,
+    pub issue_id: i64,
+    pub fields: KpiFields,
+    /// Oldest measurement first.
+    pub actuals: Vec<KpiActual>,
+    pub version: i32,
+}
+
+impl Kpi {
+    fn audit_view(&self) -> serde_json::Value {
+        let f = &self.fields;
+        let actuals: Vec<_> = self
+            .actuals
+            .iter()
+            .map(|a| json!({ "id": a.id, "value": a.value, "measured_on": a.measured_on, "note": a.note }))
+            .collect();
+        json!({ "id": self.id, "issue_id": self.issue_id, "name": f.name, "unit": f.unit, "baseline_value": f.baseline_value, "baseline_on": f.baseline_on, "target_value": f.target_value, "target_on": f.target_on, "note": f.note, "actuals": actuals, "version": self.version })
+    }
+}
+
+fn kpi_values(fields: &KpiFields, row: &mut kpi::ActiveModel) {
+    row.name = Set(fields.name.clone());
+    row.unit = Set(fields.unit.clone());
+    row.baseline_value = Set(fields.baseline_value);
+    row.baseline_on = Set(fields.baseline_on);
+    row.target_value = Set(fields.target_value);
+    row.target_on = Set(fields.target_on);
+    row.note = Set(fields.note.clone());
+    row.search_text = Set(joined_search_text(&[
+        Some(fields.name.as_str()),
+        Some(fields.unit.as_str()),
+        fields.note.as_deref(),
+    ]));
+}
+
+async fn kpis_of_rows<C: ConnectionTrait>(
+    conn: &C,
+    rows: Vec<kpi::Model>,
+) -> Result<Vec<Kpi>, StoreError> {
+    let mut actuals: HashMap<i64, Vec<KpiActual>> = HashMap::new();
+    if !rows.is_empty() {
+        for a in kpi_actual::Entity::find()
+            .filter(kpi_actual::Column::KpiId.is_in(rows.iter().map(|r| r.id)))
+            .order_by_asc(kpi_actual::Column::MeasuredOn)
+            .order_by_asc(kpi_actual::Column::Id)
+            .all(conn)
+            .await?
+        {
+            actuals.entry(a.kpi_id).or_default().push(KpiActual {
+                id: a.id,
+                kpi_id: a.kpi_id,
+                value: a.value,
+                measured_on: a.measured_on,
+                note: a.note,
+            });
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| Kpi {
+            actuals: actuals.remove(&row.id).unwrap_or_default(),
+            id: row.id,
+            issue_id: row.issue_id,
+            fields: KpiFields {
+                name: row.name,
+                unit: row.unit,
+                baseline_value: row.baseline_value,
+                baseline_on: row.baseline_on,
+                target_value: row.target_value,
+                target_on: row.target_on,
+                note: row.note,
+            },
+            version: row.version,
+        })
+        .collect())
+}
+
+pub async fn find_kpi<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Kpi>, StoreError> {
+    let Some(row) = kpi::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    Ok(kpis_of_rows(conn, vec![row]).await?.pop())
+}
+
+pub async fn create_kpi(
+    db: &DatabaseConnection,
+    issue_id: i64,
+    fields: KpiFields,
+    actor: &AuditActor,
+) -> Result<Kpi, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    if policy_issue::Entity::find_by_id(issue_id).one(&txn).await?.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    let mut row = kpi::ActiveModel {
+        issue_id: Set(issue_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    kpi_values(&fields, &mut row);
+    let created = kpis_of_rows(&txn, vec![row.insert(&txn).await?])
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("kpi.create", "kpi", created.id, None, Some(created.audit_view())),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn replace_kpi(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    fields: KpiFields,
+    actor: &AuditActor,
+) -> Result<Kpi, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_kpi(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    let mut row = kpi::ActiveModel {
+        version: Set(expected_version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    kpi_values(&fields, &mut row);
+    let result = kpi::Entity::update_many()
+        .set(row)
+        .filter(kpi::Column::Id.eq(id))
+        .filter(kpi::Column::Version.eq(expected_version))
+        .exec(&txn)
+        .await?;
+    updated_once(result.rows_affected, expected_version, before.version)?;
+    let after = find_kpi(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("kpi.update", "kpi", id, Some(before.audit_view()), Some(after.audit_view())),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete_kpi(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    actor: &AuditActor,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_kpi(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    check_version(expected_version, before.version)?;
+    links::delete_links_of(&txn, EntityKind::Kpi, id).await?;
+    kpi::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("kpi.delete", "kpi", id, Some(before.audit_view()), None),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Records a measured value of a KPI; the KPI's version moves on, as its figures changed.
+pub async fn add_actual(
+    db: &DatabaseConnection,
+    kpi_id: i64,
+    value: f64,
+    measured_on: NaiveDate,
+    note: Option<String>,
+    actor: &AuditActor,
+) -> Result<Kpi, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_kpi(&txn, kpi_id).await?.ok_or(StoreError::NotFound)?;
+    let created = kpi_actual::ActiveModel {
+        kpi_id: Set(kpi_id),
+        value: Set(value),
+        measured_on: Set(measured_on),
+        note: Set(note),
+        recorded_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    bump_kpi(&txn, kpi_id, now).await?;
+    let after = find_kpi(&txn, kpi_id).await?.ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of(
+            "kpi_actual.create",
+            "kpi_actual",
+            created.id,
+            Some(before.audit_view()),
+            Some(after.audit_view()),
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+async fn bump_kpi<C: ConnectionTrait>(
+    conn: &C,
+    kpi_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    kpi::Entity::update_many()
+        .col_expr(kpi::Column::Version, Expr::col(kpi::Column::Version).add(1))
+        .col_expr(kpi::Column::UpdatedAt, Expr::value(now))
+        .filter(kpi::Column::Id.eq(kpi_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn find_actual<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<KpiActual>, StoreError> {
+    Ok(kpi_actual::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(|a| KpiActual {
+            id: a.id,
+            kpi_id: a.kpi_id,
+            value: a.value,
+            measured_on: a.measured_on,
+            note: a.note,
+        }))
+}
+
+pub async fn delete_actual(
+    db: &DatabaseConnection,
+    id: i64,
+    actor: &AuditActor,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let actual = find_actual(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    let before = find_kpi(&txn, actual.kpi_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    kpi_actual::Entity::delete_by_id(id).exec(&txn).await?;
+    bump_kpi(&txn, actual.kpi_id, now).await?;
+    let after = find_kpi(&txn, actual.kpi_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of(
+            "kpi_actual.delete",
+            "kpi_actual",
+            id,
+            Some(before.audit_view()),
+            Some(after.audit_view()),
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// An issue's parts, loaded together for display
+
+#[derive(Debug, Clone, Default)]
+pub struct IssueParts {
+    pub milestones: Vec<Milestone>,
+    pub notes: Vec<ProgressNote>,
+    pub kpis: Vec<Kpi>,
+}
+
+/// Milestones (by quarter), progress notes (newest first) and KPIs of the given issues.
+pub async fn parts_of<C: ConnectionTrait>(
+    conn: &C,
+    issue_ids: &[i64],
+) -> Result<HashMap<i64, IssueParts>, StoreError> {
+    let mut parts: HashMap<i64, IssueParts> = HashMap::new();
+    if issue_ids.is_empty() {
+        return Ok(parts);
+    }
+    for row in milestone::Entity::find()
+        .filter(milestone::Column::IssueId.is_in(issue_ids.iter().copied()))
+        .order_by_asc(milestone::Column::Quarter)
+        .order_by_asc(milestone::Column::Id)
+        .all(conn)
+        .await?
+    {
+        parts
+            .entry(row.issue_id)
+            .or_default()
+            .milestones
+            .push(milestone_of(row)?);
+    }
+    for row in progress_note::Entity::find()
+        .filter(progress_note::Column::IssueId.is_in(issue_ids.iter().copied()))
+        .order_by_desc(progress_note::Column::AsOf)
+        .order_by_desc(progress_note::Column::Id)
+        .all(conn)
+        .await?
+    {
+        parts.entry(row.issue_id).or_default().notes.push(note_of(row));
+    }
+    let kpi_rows = kpi::Entity::find()
+        .filter(kpi::Column::IssueId.is_in(issue_ids.iter().copied()))
+        .order_by_asc(kpi::Column::Id)
+        .all(conn)
+        .await?;
+    for k in kpis_of_rows(conn, kpi_rows).await? {
+        parts.entry(k.issue_id).or_default().kpis.push(k);
+    }
+    Ok(parts)
+}

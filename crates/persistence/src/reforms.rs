@@ -1,0 +1,565 @@
+//! Self-initiated reforms with their sections, tags and quantified effects, and the per-bureau
+//! numbering the annual report uses.
+
+use crate::StoreError;
+use crate::audit::{self, AuditActor, AuditRecord};
+use crate::entities::{bureau, proposal, reform, reform_effect, reform_section, reform_tag, section};
+use crate::links;
+use crate::page::{Page, PageRequest};
+use crate::proposals::{like_literal, search_form};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::link::EntityKind;
+use domain::period::Period;
+use domain::reform::{Classification, EffectKind, ReformStatus};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde_json::json;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effect {
+    pub kind: EffectKind,
+    pub value: f64,
+    pub unit: String,
+    pub basis: Option<String>,
+}
+
+/// The fields of a reform that people write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReformFields {
+    pub fiscal_year: i32,
+    pub bureau_id: i64,
+    pub section_ids: Vec<i64>,
+    pub report_number: Option<i32>,
+    pub classification: Option<Classification>,
+    pub source_proposal_id: Option<i64>,
+    pub title: String,
+    pub problem: Option<String>,
+    pub action: Option<String>,
+    pub effect: Option<String>,
+    pub period_text: Option<String>,
+    pub status: ReformStatus,
+    pub tags: Vec<String>,
+    pub featured: bool,
+    pub effects: Vec<Effect>,
+}
+
+impl ReformFields {
+    pub fn period(&self) -> Option<Period> {
+        self.period_text.as_deref().map(Period::parse)
+    }
+
+    fn search_text(&self) -> String {
+        let mut parts: Vec<&str> = vec![self.title.as_str()];
+        parts.extend(self.problem.as_deref());
+        parts.extend(self.action.as_deref());
+        parts.extend(self.effect.as_deref());
+        parts.extend(self.period_text.as_deref());
+        parts.extend(self.tags.iter().map(String::as_str));
+        parts.extend(self.effects.iter().filter_map(|e| e.basis.as_deref()));
+        search_form(&parts.join("\n"))
+    }
+
+    fn audit_view(&self) -> serde_json::Value {
+        let effects: Vec<_> = self
+            .effects
+            .iter()
+            .map(|e| json!({ "kind": e.kind.as_str(), "value": e.value, "unit": e.unit, "basis": e.basis }))
+            .collect();
+        json!({
+            "fiscal_year": self.fiscal_year, "bureau_id": self.bureau_id, "section_ids": self.section_ids,
+            "report_number": self.report_number, "classification": self.classification.map(Classification::as_str),
+            "source_proposal_id": self.source_proposal_id, "title": self.title, "problem": self.problem,
+            "action": self.action, "effect": self.effect, "period": self.period_text,
+            "status": self.status.as_str(), "tags": self.tags, "featured": self.featured, "effects": effects,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reform {
+    pub id: i64,
+    pub fields: ReformFields,
+    /// The reform's place in its bureau's listing for the year, from 1, as the report numbers.
+    pub number_in_bureau: u32,
+    pub created_by_user_id: Option<i64>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Reform {
+    fn audit_view(&self) -> serde_json::Value {
+        json!({ "id": self.id, "fields": self.fields.audit_view(), "version": self.version })
+    }
+}
+
+async fn check_references<C: ConnectionTrait>(
+    conn: &C,
+    fields: &ReformFields,
+) -> Result<(), StoreError> {
+    if bureau::Entity::find_by_id(fields.bureau_id)
+        .one(conn)
+        .await?
+        .is_none()
+    {
+        return Err(StoreError::MissingReference("bureau"));
+    }
+    if !fields.section_ids.is_empty() {
+        let found = section::Entity::find()
+            .filter(section::Column::Id.is_in(fields.section_ids.iter().copied()))
+            .filter(section::Column::BureauId.eq(fields.bureau_id))
+            .count(conn)
+            .await?;
+        if found != fields.section_ids.len() as u64 {
+            return Err(StoreError::MissingReference("section of this bureau"));
+        }
+    }
+    if let Some(source) = fields.source_proposal_id
+        && proposal::Entity::find_by_id(source).one(conn).await?.is_none()
+    {
+        return Err(StoreError::MissingReference("proposal"));
+    }
+    Ok(())
+}
+
+fn period_bounds(fields: &ReformFields) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    match fields.period() {
+        Some(period) if period.is_structured() => (period.earliest(), period.latest()),
+        _ => (None, None),
+    }
+}
+
+fn row_values(fields: &ReformFields, row: &mut reform::ActiveModel) {
+    let (start, end) = period_bounds(fields);
+    row.fiscal_year = Set(fields.fiscal_year);
+    row.bureau_id = Set(fields.bureau_id);
+    row.report_number = Set(fields.report_number);
+    row.classification = Set(fields.classification.map(|c| c.as_str().to_owned()));
+    row.source_proposal_id = Set(fields.source_proposal_id);
+    row.title = Set(fields.title.clone());
+    row.problem = Set(fields.problem.clone());
+    row.action = Set(fields.action.clone());
+    row.effect = Set(fields.effect.clone());
+    row.period_text = Set(fields.period_text.clone());
+    row.period_start = Set(start);
+    row.period_end = Set(end);
+    row.status = Set(fields.status.as_str().to_owned());
+    row.featured = Set(fields.featured);
+    row.search_text = Set(fields.search_text());
+}
+
+/// Replaces the sections, tags and effects of a reform with those in `fields`.
+async fn write_children<C: ConnectionTrait>(
+    conn: &C,
+    reform_id: i64,
+    fields: &ReformFields,
+) -> Result<(), StoreError> {
+    reform_section::Entity::delete_many()
+        .filter(reform_section::Column::ReformId.eq(reform_id))
+        .exec(conn)
+        .await?;
+    reform_tag::Entity::delete_many()
+        .filter(reform_tag::Column::ReformId.eq(reform_id))
+        .exec(conn)
+        .await?;
+    reform_effect::Entity::delete_many()
+        .filter(reform_effect::Column::ReformId.eq(reform_id))
+        .exec(conn)
+        .await?;
+    for section_id in &fields.section_ids {
+        reform_section::ActiveModel {
+            reform_id: Set(reform_id),
+            section_id: Set(*section_id),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await
+        .map_err(StoreError::from_write)?;
+    }
+    for tag in &fields.tags {
+        reform_tag::ActiveModel {
+            reform_id: Set(reform_id),
+            tag: Set(tag.clone()),
+            tag_key: Set(search_form(tag)),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await
+        .map_err(StoreError::from_write)?;
+    }
+    for (position, effect) in fields.effects.iter().enumerate() {
+        reform_effect::ActiveModel {
+            reform_id: Set(reform_id),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            kind: Set(effect.kind.as_str().to_owned()),
+            value: Set(effect.value),
+            unit: Set(effect.unit.clone()),
+            basis: Set(effect.basis.clone()),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn create_reform(
+    db: &DatabaseConnection,
+    fields: ReformFields,
+    created_by_user_id: Option<i64>,
+    actor: &AuditActor,
+) -> Result<Reform, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    check_references(&txn, &fields).await?;
+    let mut row = reform::ActiveModel {
+        created_by_user_id: Set(created_by_user_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    row_values(&fields, &mut row);
+    let row = row.insert(&txn).await.map_err(StoreError::from_write)?;
+    write_children(&txn, row.id, &fields).await?;
+    let created = find_reform(&txn, row.id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("reform.create", "reform", created.id, None, Some(created.audit_view())),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn replace_reform(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    fields: ReformFields,
+    actor: &AuditActor,
+) -> Result<Reform, StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_reform(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    check_references(&txn, &fields).await?;
+    let mut row = reform::ActiveModel {
+        version: Set(expected_version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    row_values(&fields, &mut row);
+    let updated = reform::Entity::update_many()
+        .set(row)
+        .filter(reform::Column::Id.eq(id))
+        .filter(reform::Column::Version.eq(expected_version))
+        .exec(&txn)
+        .await
+        .map_err(StoreError::from_write)?;
+    if updated.rows_affected != 1 {
+        return Err(StoreError::Stale {
+            expected: expected_version,
+            current: before.version,
+        });
+    }
+    write_children(&txn, id, &fields).await?;
+    let after = find_reform(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of(
+            "reform.update",
+            "reform",
+            id,
+            Some(before.audit_view()),
+            Some(after.audit_view()),
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete_reform(
+    db: &DatabaseConnection,
+    id: i64,
+    expected_version: i32,
+    actor: &AuditActor,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let before = find_reform(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    if before.version != expected_version {
+        return Err(StoreError::Stale {
+            expected: expected_version,
+            current: before.version,
+        });
+    }
+    links::delete_links_of(&txn, EntityKind::Reform, id).await?;
+    reform::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        AuditRecord::of("reform.delete", "reform", id, Some(before.audit_view()), None),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn find_reform<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<Reform>, StoreError> {
+    let Some(row) = reform::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    Ok(assemble(conn, vec![row]).await?.pop())
+}
+
+/// Rows to reforms: children loaded in one query each, numbers within the bureau computed.
+async fn assemble<C: ConnectionTrait>(
+    conn: &C,
+    rows: Vec<reform::Model>,
+) -> Result<Vec<Reform>, StoreError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut sections: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut effects: HashMap<i64, Vec<Effect>> = HashMap::new();
+    if !ids.is_empty() {
+        for row in reform_section::Entity::find()
+            .filter(reform_section::Column::ReformId.is_in(ids.iter().copied()))
+            .order_by_asc(reform_section::Column::Id)
+            .all(conn)
+            .await?
+        {
+            sections.entry(row.reform_id).or_default().push(row.section_id);
+        }
+        for row in reform_tag::Entity::find()
+            .filter(reform_tag::Column::ReformId.is_in(ids.iter().copied()))
+            .order_by_asc(reform_tag::Column::Id)
+            .all(conn)
+            .await?
+        {
+            tags.entry(row.reform_id).or_default().push(row.tag);
+        }
+        for row in reform_effect::Entity::find()
+            .filter(reform_effect::Column::ReformId.is_in(ids.iter().copied()))
+            .order_by_asc(reform_effect::Column::Position)
+            .all(conn)
+            .await?
+        {
+            let kind = EffectKind::parse(&row.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("effect kind {}", row.kind)))?;
+            effects.entry(row.reform_id).or_default().push(Effect {
+                kind,
+                value: row.value,
+                unit: row.unit,
+                basis: row.basis,
+            });
+        }
+    }
+    let mut groups: Vec<(i64, i32)> = rows.iter().map(|r| (r.bureau_id, r.fiscal_year)).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let numbers = numbers_in_bureaus(conn, &groups).await?;
+    rows.into_iter()
+        .map(|row| {
+            let classification = row
+                .classification
+                .as_deref()
+                .map(|c| {
+                    Classification::parse(c)
+                        .ok_or_else(|| StoreError::Corrupt(format!("classification {c}")))
+                })
+                .transpose()?;
+            let status = ReformStatus::parse(&row.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("reform status {}", row.status)))?;
+            Ok(Reform {
+                number_in_bureau: numbers.get(&row.id).copied().unwrap_or(0),
+                fields: ReformFields {
+                    fiscal_year: row.fiscal_year,
+                    bureau_id: row.bureau_id,
+                    section_ids: sections.remove(&row.id).unwrap_or_default(),
+                    report_number: row.report_number,
+                    classification,
+                    source_proposal_id: row.source_proposal_id,
+                    title: row.title,
+                    problem: row.problem,
+                    action: row.action,
+                    effect: row.effect,
+                    period_text: row.period_text,
+                    status,
+                    tags: tags.remove(&row.id).unwrap_or_default(),
+                    featured: row.featured,
+                    effects: effects.remove(&row.id).unwrap_or_default(),
+                },
+                id: row.id,
+                created_by_user_id: row.created_by_user_id,
+                version: row.version,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+            })
+        })
+        .collect()
+}
+
+/// The report numbers a bureau's reforms of a year 1, 2, 3… in the order of the report's own
+/// No. column; reforms without one follow in the order they were entered.
+async fn numbers_in_bureaus<C: ConnectionTrait>(
+    conn: &C,
+    groups: &[(i64, i32)],
+) -> Result<HashMap<i64, u32>, StoreError> {
+    let mut numbers = HashMap::new();
+    if groups.is_empty() {
+        return Ok(numbers);
+    }
+    let bureaus: Vec<i64> = groups.iter().map(|(b, _)| *b).collect();
+    let rows: Vec<(i64, i64, i32, Option<i32>)> = reform::Entity::find()
+        .select_only()
+        .column(reform::Column::Id)
+        .column(reform::Column::BureauId)
+        .column(reform::Column::FiscalYear)
+        .column(reform::Column::ReportNumber)
+        .filter(reform::Column::BureauId.is_in(bureaus))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut by_group: HashMap<(i64, i32), Vec<(Option<i32>, i64)>> = HashMap::new();
+    for (id, bureau_id, year, report_number) in rows {
+        if groups.contains(&(bureau_id, year)) {
+            by_group
+                .entry((bureau_id, year))
+                .or_default()
+                .push((report_number, id));
+        }
+    }
+    for mut members in by_group.into_values() {
+        members.sort_by_key(|(report_number, id)| (report_number.is_none(), *report_number, *id));
+        for (position, (_, id)) in members.into_iter().enumerate() {
+            numbers.insert(id, u32::try_from(position + 1).unwrap_or(u32::MAX));
+        }
+    }
+    Ok(numbers)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ReformFilter {
+    pub bureau_id: Option<i64>,
+    pub section_id: Option<i64>,
+    pub classification: Option<Classification>,
+    pub status: Option<ReformStatus>,
+    /// In search form (`search_form`).
+    pub tag: Option<String>,
+    pub fiscal_year: Option<i32>,
+    pub featured: Option<bool>,
+    pub period_from: Option<NaiveDate>,
+    pub period_to: Option<NaiveDate>,
+    /// In search form; matched as a literal substring.
+    pub text: Option<String>,
+    pub ids: Option<Vec<i64>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReformSort {
+    ReportNumber,
+    Id,
+    Title,
+    UpdatedAt,
+}
+
+pub async fn list_reforms<C: ConnectionTrait>(
+    conn: &C,
+    filter: &ReformFilter,
+    sort: ReformSort,
+    descending: bool,
+    page: PageRequest,
+) -> Result<Page<Reform>, StoreError> {
+    use reform::Column as R;
+    let mut query = reform::Entity::find();
+    if let Some(bureau_id) = filter.bureau_id {
+        query = query.filter(R::BureauId.eq(bureau_id));
+    }
+    if let Some(year) = filter.fiscal_year {
+        query = query.filter(R::FiscalYear.eq(year));
+    }
+    if let Some(classification) = filter.classification {
+        query = query.filter(R::Classification.eq(classification.as_str()));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(R::Status.eq(status.as_str()));
+    }
+    if let Some(featured) = filter.featured {
+        query = query.filter(R::Featured.eq(featured));
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(R::Id.is_in(ids.iter().copied()));
+    }
+    if filter.period_from.is_some() || filter.period_to.is_some() {
+        // Only structured periods can overlap anything (see `Period::overlaps`).
+        query = query.filter(R::PeriodStart.is_not_null());
+        if let Some(to) = filter.period_to {
+            query = query.filter(R::PeriodStart.lte(to));
+        }
+        if let Some(from) = filter.period_from {
+            query = query.filter(R::PeriodEnd.is_null().or(R::PeriodEnd.gte(from)));
+        }
+    }
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
+        query = query.filter(R::SearchText.like(LikeExpr::new(like_literal(text)).escape('\\')));
+    }
+    if let Some(section_id) = filter.section_id {
+        let mut in_section = Query::select();
+        in_section
+            .column(reform_section::Column::ReformId)
+            .from(reform_section::Entity)
+            .and_where(Expr::col(reform_section::Column::SectionId).eq(section_id));
+        query = query.filter(R::Id.in_subquery(in_section.to_owned()));
+    }
+    if let Some(tag) = &filter.tag {
+        let mut tagged = Query::select();
+        tagged
+            .column(reform_tag::Column::ReformId)
+            .from(reform_tag::Entity)
+            .and_where(Expr::col(reform_tag::Column::TagKey).eq(tag.as_str()));
+        query = query.filter(R::Id.in_subquery(tagged.to_owned()));
+    }
+    let total = query.clone().count(conn).await?;
+    let order = if descending {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    query = match sort {
+        // Unnumbered reforms last in either direction, the same on both databases.
+        ReformSort::ReportNumber => query
+            .order_by_asc(Expr::col(R::ReportNumber).is_null())
+            .order_by(R::FiscalYear, order.clone())
+            .order_by(R::ReportNumber, order.clone()),
+        ReformSort::Id => query,
+        ReformSort::Title => query.order_by(R::Title, order.clone()),
+        ReformSort::UpdatedAt => query.order_by(R::UpdatedAt, order.clone()),
+    };
+    let rows = query
+        .order_by(R::Id, order)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(conn)
+        .await?;
+    Ok(Page {
+        items: assemble(conn, rows).await?,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
