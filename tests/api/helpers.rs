@@ -364,6 +364,26 @@ impl TestApp {
         user.id
     }
 
+    /// Creates an editor acting for these sections and bureaus, signed in; returns the token.
+    pub async fn editor_for(&self, email: &str, sections: Vec<i64>, bureaus: Vec<i64>) -> String {
+        commands::create_user(
+            &self.app_db,
+            UserSpec {
+                email: email.into(),
+                name: "テスト 編集者".into(),
+                role: commands::parse_role("editor").unwrap(),
+                section_ids: sections,
+                bureau_ids: bureaus,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+        let answer = self.login(email, PASSWORD).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        answer.json["access_token"].as_str().unwrap().to_owned()
+    }
+
     /// Creates an account and signs it in; returns the access token.
     pub async fn signed_in(&self, email: &str, role: &str) -> String {
         let sections = if role == "editor" { vec![1] } else { vec![] };

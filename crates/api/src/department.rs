@@ -115,9 +115,11 @@ pub(crate) fn field_error(pointer: &str, code: &str, message: impl Into<String>)
 /// Turns a missing reference from the store into a 422 at the field that named it.
 pub(crate) fn missing_at(pointer: &'static str) -> impl Fn(persistence::StoreError) -> ApiError {
     move |err| match err {
-        persistence::StoreError::MissingReference(what) => {
-            field_error(pointer, "missing_reference", format!("{what} does not exist"))
-        }
+        persistence::StoreError::MissingReference(what) => field_error(
+            pointer,
+            "missing_reference",
+            format!("{what} does not exist"),
+        ),
         other => other.into(),
     }
 }
@@ -138,7 +140,9 @@ pub(crate) fn check_amount(pointer: &str, value: f64) -> Result<(), ApiError> {
 /// Free-text query as matched: control characters dropped, NFKC, lower case, trimmed.
 pub(crate) fn search_text(q: Option<&str>) -> Option<String> {
     q.map(|q| {
-        persistence::proposals::search_form(&q.chars().filter(|c| !c.is_control()).collect::<String>())
+        persistence::proposals::search_form(
+            &q.chars().filter(|c| !c.is_control()).collect::<String>(),
+        )
     })
     .map(|q| q.trim().to_owned())
     .filter(|q| !q.is_empty())

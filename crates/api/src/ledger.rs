@@ -141,13 +141,23 @@ pub struct DigitalSystemIn {
     #[validate(custom(function = "long_text"))]
     pub workflow_after: Option<String>,
     /// 年間削減作業時間
-    #[validate(range(min = 0.0, max = 10_000_000.0, code = "out_of_range", message = "must be between 0 and 10000000"))]
+    #[validate(range(
+        min = 0.0,
+        max = 10_000_000.0,
+        code = "out_of_range",
+        message = "must be between 0 and 10000000"
+    ))]
     pub annual_hours_saved: Option<f64>,
     /// How the hours were estimated.
     #[validate(custom(function = "long_text"))]
     pub hours_basis: Option<String>,
     /// 節減されたと試算される効果額 in yen.
-    #[validate(range(min = 0, max = 1_000_000_000_000_i64, code = "out_of_range", message = "must be between 0 and 1e12"))]
+    #[validate(range(
+        min = 0,
+        max = 1_000_000_000_000_i64,
+        code = "out_of_range",
+        message = "must be between 0 and 1e12"
+    ))]
     pub cost_effect_yen: Option<i64>,
     #[validate(custom(function = "long_text"))]
     pub note: Option<String>,
@@ -218,7 +228,11 @@ fn system_out(dir: &Directory, caller: &Principal, s: &DigitalSystem) -> Digital
 
 fn system_fields(dir: &Directory, input: DigitalSystemIn) -> Result<SystemFields, ApiError> {
     if dir.bureau_of_section(input.section_id).is_none() {
-        return Err(field_error("/section_id", "missing_reference", "no section has this id"));
+        return Err(field_error(
+            "/section_id",
+            "missing_reference",
+            "no section has this id",
+        ));
     }
     let status: SystemStatus = input.status.into();
     if status == SystemStatus::Production && input.production_started_on.is_none() {
@@ -439,7 +453,10 @@ pub async fn replace_digital_system(
     }
     let system =
         ledger::replace_system(&state.db.conn, *id, if_match.0, fields, &actor(&caller)).await?;
-    Ok(system_response(StatusCode::OK, system_out(&dir, &caller, &system)))
+    Ok(system_response(
+        StatusCode::OK,
+        system_out(&dir, &caller, &system),
+    ))
 }
 
 /// Delete a ledger entry and its links. Needs `If-Match`.
@@ -504,7 +521,7 @@ impl TargetMetricDto {
     }
 
     /// The figure the ledger gives for this metric, if it gives one.
-    fn from_ledger(self, s: &Standing) -> Option<f64> {
+    fn ledger_figure(self, s: &Standing) -> Option<f64> {
         match self {
             TargetMetricDto::AnnualHoursSaved => Some(s.annual_hours_saved),
             TargetMetricDto::CostEffectYen => Some(s.cost_effect_yen as f64),
@@ -544,7 +561,12 @@ pub struct TargetIn {
 pub struct TargetMeasurementIn {
     pub value: f64,
     pub measured_on: NaiveDate,
-    #[validate(range(min = 2000, max = 2100, code = "out_of_range", message = "must be between 2000 and 2100"))]
+    #[validate(range(
+        min = 2000,
+        max = 2100,
+        code = "out_of_range",
+        message = "must be between 2000 and 2100"
+    ))]
     pub fiscal_year: Option<i32>,
     /// Where the figure was published.
     #[validate(custom(function = "source_text"))]
@@ -631,7 +653,7 @@ pub struct TargetsOut {
 fn target_out(t: &Target, s: &Standing, can_edit: bool) -> TargetOut {
     let f = &t.fields;
     let metric = TargetMetricDto::parse(&f.metric);
-    let ledger_value = metric.from_ledger(s);
+    let ledger_value = metric.ledger_figure(s);
     TargetOut {
         id: t.id,
         code: f.code.clone(),
@@ -698,10 +720,8 @@ fn standing_out(dir: &Directory, s: &Standing) -> LedgerStandingOut {
             .iter()
             .map(|(year, y)| LedgerYearOut {
                 fiscal_year: *year,
-                fiscal_year_label: year.map_or_else(
-                    || "開始年度不明".to_owned(),
-                    |y| FiscalYear(y).to_string(),
-                ),
+                fiscal_year_label: year
+                    .map_or_else(|| "開始年度不明".to_owned(), |y| FiscalYear(y).to_string()),
                 systems_started: y.systems_started,
                 annual_hours_saved: y.annual_hours_saved,
                 cumulative_hours_saved: y.cumulative_hours_saved,
@@ -727,7 +747,10 @@ pub async fn list_targets(
     let can_edit = authorize(&caller.0, Action::ManageTargets).is_ok();
     let targets = ledger::list_targets(&state.db.conn).await?;
     Ok(web::Json(TargetsOut {
-        targets: targets.iter().map(|t| target_out(t, &s, can_edit)).collect(),
+        targets: targets
+            .iter()
+            .map(|t| target_out(t, &s, can_edit))
+            .collect(),
         ledger: standing_out(&dir, &s),
     }))
 }

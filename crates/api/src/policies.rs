@@ -26,8 +26,8 @@ use domain::wareki::FiscalYear;
 use domain::{Action, Principal, authorize};
 use persistence::links::EntityRef;
 use persistence::policies::{
-    self, Issue, IssueFields, IssueFilter, IssueParts, Kpi, KpiFields, Milestone,
-    MilestoneFields, Policy, PolicyFields, PolicyFilter, ProgressNote,
+    self, Issue, IssueFields, IssueFilter, IssueParts, Kpi, KpiFields, Milestone, MilestoneFields,
+    Policy, PolicyFields, PolicyFilter, ProgressNote,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -46,8 +46,9 @@ fn note_text(value: &str) -> Result<(), ValidationError> {
 }
 
 fn forbidden() -> ApiError {
-    ApiError::new(ErrorCode::Forbidden)
-        .with_detail("editors write the X policy of their own bureau (or of their sections' bureau)")
+    ApiError::new(ErrorCode::Forbidden).with_detail(
+        "editors write the X policy of their own bureau (or of their sections' bureau)",
+    )
 }
 
 fn not_found() -> ApiError {
@@ -150,7 +151,12 @@ impl From<MilestoneState> for MilestoneStateDto {
 #[serde(deny_unknown_fields)]
 pub struct PolicyIn {
     pub bureau_id: i64,
-    #[validate(range(min = 2000, max = 2100, code = "out_of_range", message = "must be between 2000 and 2100"))]
+    #[validate(range(
+        min = 2000,
+        max = 2100,
+        code = "out_of_range",
+        message = "must be between 2000 and 2100"
+    ))]
     #[schema(example = 2025)]
     pub fiscal_year: i32,
     /// 組織の使命
@@ -211,7 +217,12 @@ pub struct PolicyOut {
 pub struct PolicyIssueIn {
     pub area: PolicyAreaDto,
     /// The number within the area: 1 for A(1).
-    #[validate(range(min = 1, max = 99, code = "out_of_range", message = "must be between 1 and 99"))]
+    #[validate(range(
+        min = 1,
+        max = 99,
+        code = "out_of_range",
+        message = "must be between 1 and 99"
+    ))]
     pub number: i32,
     /// 政策分野, e.g. 市民サービス向上, 働き方改革, 官民連携, 人材育成, 行政の透明性, 地域社会
     #[validate(custom(function = "short_text"))]
@@ -395,7 +406,12 @@ pub struct KpiOut {
 // ---------------------------------------------------------------------------------------------
 // Views
 
-fn milestone_out(m: &Milestone, fiscal_year: i32, can_edit: bool, today: NaiveDate) -> MilestoneOut {
+fn milestone_out(
+    m: &Milestone,
+    fiscal_year: i32,
+    can_edit: bool,
+    today: NaiveDate,
+) -> MilestoneOut {
     let f = &m.fields;
     let due_on = f.quarter.last_day(FiscalYear(fiscal_year));
     MilestoneOut {
@@ -465,7 +481,12 @@ fn kpi_out(k: &Kpi, bureau_id: i64, can_edit: bool) -> KpiOut {
     }
 }
 
-fn issue_out(dir: &Directory, caller: &Principal, issue: &Issue, parts: IssueParts) -> PolicyIssueOut {
+fn issue_out(
+    dir: &Directory,
+    caller: &Principal,
+    issue: &Issue,
+    parts: IssueParts,
+) -> PolicyIssueOut {
     let f = &issue.fields;
     let can_edit = dir.may_edit_bureau(caller, issue.bureau_id);
     let today = today_in_tokyo();
@@ -518,7 +539,11 @@ async fn issue_outs(
         .collect())
 }
 
-async fn policy_out(state: &AppState, caller: &Principal, p: &Policy) -> Result<PolicyOut, ApiError> {
+async fn policy_out(
+    state: &AppState,
+    caller: &Principal,
+    p: &Policy,
+) -> Result<PolicyOut, ApiError> {
     let dir = Directory::load(state).await?;
     let issues = policies::list_issues(
         &state.db.conn,
@@ -656,7 +681,11 @@ pub async fn create_policy(
     authorize(&caller, Action::EditDepartmentWork)?;
     let dir = Directory::load(&state).await?;
     if !dir.has_bureau(body.0.bureau_id) {
-        return Err(field_error("/bureau_id", "missing_reference", "no bureau has this id"));
+        return Err(field_error(
+            "/bureau_id",
+            "missing_reference",
+            "no bureau has this id",
+        ));
     }
     if !dir.may_edit_bureau(&caller, body.0.bureau_id) {
         return Err(forbidden());
@@ -1091,7 +1120,11 @@ pub async fn get_kpi(
         .await?
         .ok_or_else(not_found)?;
     let dir = Directory::load(&state).await?;
-    let mut out = kpi_out(&kpi, issue.bureau_id, dir.may_edit_bureau(&caller.0, issue.bureau_id));
+    let mut out = kpi_out(
+        &kpi,
+        issue.bureau_id,
+        dir.may_edit_bureau(&caller.0, issue.bureau_id),
+    );
     out.links = Some(
         link_outs(
             &state,
@@ -1117,7 +1150,8 @@ pub async fn create_kpi(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     let (issue, _) = writable_issue(&state, &caller, *id).await?;
-    let kpi = policies::create_kpi(&state.db.conn, *id, kpi_fields(body.0)?, &actor(&caller)).await?;
+    let kpi =
+        policies::create_kpi(&state.db.conn, *id, kpi_fields(body.0)?, &actor(&caller)).await?;
     let out = kpi_out(&kpi, issue.bureau_id, true);
     Ok(with_version(StatusCode::CREATED, out.version, out))
 }

@@ -5,7 +5,9 @@
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::concurrency::{IfMatch, with_etag};
-use crate::department::{Directory, SectionRef, check_amount, field_error, missing_at, search_text, sort_spec};
+use crate::department::{
+    Directory, SectionRef, check_amount, field_error, missing_at, search_text, sort_spec,
+};
 use crate::dto::PageOut;
 use crate::error::{ApiError, ErrorCode, FieldLocation};
 use crate::extract::{Paging, ValidJson, validate};
@@ -18,7 +20,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::link::EntityKind;
 use domain::period::Period;
 use domain::reform::{Classification, EffectKind, ReformStatus};
-use domain::{Action, PrincipalKind, Principal, authorize};
+use domain::{Action, Principal, PrincipalKind, authorize};
 use persistence::links::EntityRef;
 use persistence::reforms::{self, Effect, Reform, ReformFields, ReformFilter, ReformSort};
 use serde::{Deserialize, Serialize};
@@ -171,7 +173,12 @@ pub struct EffectOut {
 #[serde(deny_unknown_fields)]
 pub struct ReformIn {
     /// The fiscal year of the report it belongs to: 2025 = 令和7年度.
-    #[validate(range(min = 2000, max = 2100, code = "out_of_range", message = "must be between 2000 and 2100"))]
+    #[validate(range(
+        min = 2000,
+        max = 2100,
+        code = "out_of_range",
+        message = "must be between 2000 and 2100"
+    ))]
     #[schema(example = 2025)]
     pub fiscal_year: i32,
     pub bureau_id: i64,
@@ -180,7 +187,12 @@ pub struct ReformIn {
     #[serde(default)]
     pub section_ids: Vec<i64>,
     /// The No. in the annual report's list.
-    #[validate(range(min = 1, max = 100_000, code = "out_of_range", message = "must be between 1 and 100000"))]
+    #[validate(range(
+        min = 1,
+        max = 100_000,
+        code = "out_of_range",
+        message = "must be between 1 and 100000"
+    ))]
     pub report_number: Option<i32>,
     /// i, ii or iii; the report leaves a few blank.
     pub classification: Option<ReformClassificationDto>,
@@ -212,7 +224,10 @@ pub struct ReformIn {
     /// Shown as a topic in the annual report.
     #[serde(default)]
     pub featured: bool,
-    #[validate(nested, length(max = 20, code = "length", message = "at most 20 effects"))]
+    #[validate(
+        nested,
+        length(max = 20, code = "length", message = "at most 20 effects")
+    )]
     #[serde(default)]
     pub effects: Vec<EffectIn>,
 }
@@ -295,7 +310,11 @@ fn reform_out(dir: &Directory, caller: &Principal, r: &Reform) -> ReformOut {
 
 fn reform_fields(dir: &Directory, input: ReformIn) -> Result<ReformFields, ApiError> {
     if !dir.has_bureau(input.bureau_id) {
-        return Err(field_error("/bureau_id", "missing_reference", "no bureau has this id"));
+        return Err(field_error(
+            "/bureau_id",
+            "missing_reference",
+            "no bureau has this id",
+        ));
     }
     let mut section_ids = input.section_ids;
     section_ids.sort_unstable();
@@ -310,7 +329,9 @@ fn reform_fields(dir: &Directory, input: ReformIn) -> Result<ReformFields, ApiEr
         }
     }
     let classification = input.classification.map(Classification::from);
-    if input.source_proposal_id.is_some() && classification != Some(Classification::FromPlatinumProposal) {
+    if input.source_proposal_id.is_some()
+        && classification != Some(Classification::FromPlatinumProposal)
+    {
         return Err(field_error(
             "/source_proposal_id",
             "not_allowed",
@@ -328,7 +349,10 @@ fn reform_fields(dir: &Directory, input: ReformIn) -> Result<ReformFields, ApiEr
             ));
         }
         let key = persistence::proposals::search_form(&tag);
-        if !tags.iter().any(|t| persistence::proposals::search_form(t) == key) {
+        if !tags
+            .iter()
+            .any(|t| persistence::proposals::search_form(t) == key)
+        {
             tags.push(tag);
         }
     }
@@ -448,7 +472,9 @@ async fn list(
     }
     .request()?;
     let (field, descending) = sort_spec(query.sort.as_deref());
-    let sort = field.and_then(reform_sort).unwrap_or(ReformSort::ReportNumber);
+    let sort = field
+        .and_then(reform_sort)
+        .unwrap_or(ReformSort::ReportNumber);
     let filter = ReformFilter {
         bureau_id: bureau_id.or(query.bureau_id),
         section_id: query.section_id,
@@ -573,15 +599,21 @@ pub async fn replace_reform(
     let current = find(&state, *id).await?;
     let dir = Directory::load(&state).await?;
     let fields = reform_fields(&dir, body.0)?;
-    if !dir.may_edit(&caller, current.fields.bureau_id, &current.fields.section_ids)
-        || !dir.may_edit(&caller, fields.bureau_id, &fields.section_ids)
+    if !dir.may_edit(
+        &caller,
+        current.fields.bureau_id,
+        &current.fields.section_ids,
+    ) || !dir.may_edit(&caller, fields.bureau_id, &fields.section_ids)
     {
         return Err(forbidden_outside_scope());
     }
     let reform = reforms::replace_reform(&state.db.conn, *id, if_match.0, fields, &actor(&caller))
         .await
         .map_err(duplicate_number)?;
-    Ok(reform_response(StatusCode::OK, reform_out(&dir, &caller, &reform)))
+    Ok(reform_response(
+        StatusCode::OK,
+        reform_out(&dir, &caller, &reform),
+    ))
 }
 
 /// Delete a reform and its links. Needs `If-Match`.
@@ -597,7 +629,11 @@ pub async fn delete_reform(
     authorize(&caller, Action::EditDepartmentWork)?;
     let current = find(&state, *id).await?;
     let dir = Directory::load(&state).await?;
-    if !dir.may_edit(&caller, current.fields.bureau_id, &current.fields.section_ids) {
+    if !dir.may_edit(
+        &caller,
+        current.fields.bureau_id,
+        &current.fields.section_ids,
+    ) {
         return Err(forbidden_outside_scope());
     }
     reforms::delete_reform(&state.db.conn, *id, if_match.0, &actor(&caller)).await?;

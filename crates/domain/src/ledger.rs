@@ -166,10 +166,17 @@ pub fn standing(entries: &[LedgerEntry]) -> Standing {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failing unwrap is a failing test
 mod tests {
     use super::*;
 
-    fn entry(bureau_id: i64, status: SystemStatus, in_house: bool, year: Option<i32>, hours: f64) -> LedgerEntry {
+    fn entry(
+        bureau_id: i64,
+        status: SystemStatus,
+        in_house: bool,
+        year: Option<i32>,
+        hours: f64,
+    ) -> LedgerEntry {
         LedgerEntry {
             bureau_id,
             status,
@@ -217,6 +224,9 @@ mod tests {
             .iter()
             .map(|(y, v)| (*y, v.cumulative_hours_saved))
             .collect();
-        assert_eq!(years, vec![(None, 5.0), (Some(2023), 105.0), (Some(2024), 135.0)]);
+        assert_eq!(
+            years,
+            vec![(None, 5.0), (Some(2023), 105.0), (Some(2024), 135.0)]
+        );
     }
 }

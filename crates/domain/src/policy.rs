@@ -31,7 +31,9 @@ impl Area {
     pub const fn label_ja(self) -> &'static str {
         match self {
             Area::A => "行政サービス現場改善にかかる課題",
-            Area::B => "課題の掘り起こしが済み変革の実行段階にあるもの、又は掘り起こしを更に進め実行段階へ繋げていくもの",
+            Area::B => {
+                "課題の掘り起こしが済み変革の実行段階にあるもの、又は掘り起こしを更に進め実行段階へ繋げていくもの"
+            }
             Area::C => "将来を見据えて、今から着手しなければならない課題",
         }
     }
@@ -178,6 +180,7 @@ pub fn round_to_tenth(value: f64) -> f64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failing unwrap is a failing test
 mod tests {
     use super::*;
 

@@ -172,6 +172,7 @@ impl EffectKind {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failing unwrap is a failing test
 mod tests {
     use super::*;
 
@@ -205,8 +206,14 @@ mod tests {
 
     #[test]
     fn classifications_read_the_reports_numerals_only() {
-        assert_eq!(Classification::parse("iii"), Some(Classification::FromPlatinumProposal));
-        assert_eq!(Classification::parse(" ii "), Some(Classification::OrdinaryWork));
+        assert_eq!(
+            Classification::parse("iii"),
+            Some(Classification::FromPlatinumProposal)
+        );
+        assert_eq!(
+            Classification::parse(" ii "),
+            Some(Classification::OrdinaryWork)
+        );
         assert_eq!(Classification::parse("iv"), None);
     }
 }

@@ -17,7 +17,10 @@ fn n(name: &str) -> Alias {
 
 /// A new table with the usual big integer primary key `id`.
 fn table(name: &str) -> TableCreateStatement {
-    Table::create().table(n(name)).col(big_pk_auto(n("id"))).to_owned()
+    Table::create()
+        .table(n(name))
+        .col(big_pk_auto(n("id")))
+        .to_owned()
 }
 
 /// Version and timestamps, as every record people edit carries them.
@@ -96,7 +99,12 @@ impl MigrationTrait for Migration {
                     .col(boolean(n("featured")).default(false))
                     .col(text(n("search_text")))
                     .col(big_integer_null(n("created_by_user_id")))
-                    .foreign_key(&mut foreign_key("reforms", "bureau_id", "bureaus", Restrict))
+                    .foreign_key(&mut foreign_key(
+                        "reforms",
+                        "bureau_id",
+                        "bureaus",
+                        Restrict,
+                    ))
                     .foreign_key(&mut foreign_key(
                         "reforms",
                         "source_proposal_id",
@@ -108,7 +116,12 @@ impl MigrationTrait for Migration {
             table("reform_sections")
                 .col(big_integer(n("reform_id")))
                 .col(big_integer(n("section_id")))
-                .foreign_key(&mut foreign_key("reform_sections", "reform_id", "reforms", Cascade))
+                .foreign_key(&mut foreign_key(
+                    "reform_sections",
+                    "reform_id",
+                    "reforms",
+                    Cascade,
+                ))
                 .foreign_key(&mut foreign_key(
                     "reform_sections",
                     "section_id",
@@ -121,7 +134,12 @@ impl MigrationTrait for Migration {
                 .col(string_len(n("tag"), 50))
                 // The tag in search form (NFKC, lower case): what filters compare.
                 .col(string_len(n("tag_key"), 50))
-                .foreign_key(&mut foreign_key("reform_tags", "reform_id", "reforms", Cascade))
+                .foreign_key(&mut foreign_key(
+                    "reform_tags",
+                    "reform_id",
+                    "reforms",
+                    Cascade,
+                ))
                 .to_owned(),
             table("reform_effects")
                 .col(big_integer(n("reform_id")))
@@ -130,7 +148,12 @@ impl MigrationTrait for Migration {
                 .col(double(n("value")))
                 .col(string_len(n("unit"), 30))
                 .col(string_len_null(n("basis"), 500))
-                .foreign_key(&mut foreign_key("reform_effects", "reform_id", "reforms", Cascade))
+                .foreign_key(&mut foreign_key(
+                    "reform_effects",
+                    "reform_id",
+                    "reforms",
+                    Cascade,
+                ))
                 .to_owned(),
             versioned(
                 table("policies")
@@ -143,7 +166,12 @@ impl MigrationTrait for Migration {
                     .col(text_null(n("review_not_achieved")))
                     .col(text_null(n("direction")))
                     .col(text(n("search_text")))
-                    .foreign_key(&mut foreign_key("policies", "bureau_id", "bureaus", Restrict))
+                    .foreign_key(&mut foreign_key(
+                        "policies",
+                        "bureau_id",
+                        "bureaus",
+                        Restrict,
+                    ))
                     .to_owned(),
             ),
             versioned(
@@ -160,7 +188,12 @@ impl MigrationTrait for Migration {
                     .col(text_null(n("target_outcome")))
                     .col(text_null(n("actions")))
                     .col(text(n("search_text")))
-                    .foreign_key(&mut foreign_key("policy_issues", "policy_id", "policies", Cascade))
+                    .foreign_key(&mut foreign_key(
+                        "policy_issues",
+                        "policy_id",
+                        "policies",
+                        Cascade,
+                    ))
                     .to_owned(),
             ),
             versioned(
@@ -171,7 +204,12 @@ impl MigrationTrait for Migration {
                     .col(string_len(n("title"), 300))
                     .col(string_len(n("state"), 10))
                     .col(date_null(n("done_on")))
-                    .foreign_key(&mut foreign_key("milestones", "issue_id", "policy_issues", Cascade))
+                    .foreign_key(&mut foreign_key(
+                        "milestones",
+                        "issue_id",
+                        "policy_issues",
+                        Cascade,
+                    ))
                     .to_owned(),
             ),
             table("progress_notes")
@@ -181,7 +219,12 @@ impl MigrationTrait for Migration {
                 .col(text(n("body")))
                 .col(timestamp_with_time_zone(n("recorded_at")))
                 .col(string_len(n("actor_label"), 300))
-                .foreign_key(&mut foreign_key("progress_notes", "issue_id", "policy_issues", Cascade))
+                .foreign_key(&mut foreign_key(
+                    "progress_notes",
+                    "issue_id",
+                    "policy_issues",
+                    Cascade,
+                ))
                 .to_owned(),
             versioned(
                 table("kpis")
@@ -194,7 +237,12 @@ impl MigrationTrait for Migration {
                     .col(date_null(n("target_on")))
                     .col(text_null(n("note")))
                     .col(text(n("search_text")))
-                    .foreign_key(&mut foreign_key("kpis", "issue_id", "policy_issues", Cascade))
+                    .foreign_key(&mut foreign_key(
+                        "kpis",
+                        "issue_id",
+                        "policy_issues",
+                        Cascade,
+                    ))
                     .to_owned(),
             ),
             table("kpi_actuals")
@@ -271,22 +319,82 @@ impl MigrationTrait for Migration {
             manager.create_table(table).await?;
         }
         let indexes = [
-            index("ix_reforms_bureau", "reforms", &["bureau_id", "report_number"], false),
-            index("ux_reforms_report_number", "reforms", &["fiscal_year", "report_number"], true),
-            index("ux_reform_sections", "reform_sections", &["reform_id", "section_id"], true),
-            index("ix_reform_sections_section", "reform_sections", &["section_id"], false),
-            index("ux_reform_tags", "reform_tags", &["reform_id", "tag_key"], true),
+            index(
+                "ix_reforms_bureau",
+                "reforms",
+                &["bureau_id", "report_number"],
+                false,
+            ),
+            index(
+                "ux_reforms_report_number",
+                "reforms",
+                &["fiscal_year", "report_number"],
+                true,
+            ),
+            index(
+                "ux_reform_sections",
+                "reform_sections",
+                &["reform_id", "section_id"],
+                true,
+            ),
+            index(
+                "ix_reform_sections_section",
+                "reform_sections",
+                &["section_id"],
+                false,
+            ),
+            index(
+                "ux_reform_tags",
+                "reform_tags",
+                &["reform_id", "tag_key"],
+                true,
+            ),
             index("ix_reform_tags_key", "reform_tags", &["tag_key"], false),
-            index("ix_reform_effects_reform", "reform_effects", &["reform_id"], false),
-            index("ux_policies_bureau_year", "policies", &["bureau_id", "fiscal_year"], true),
-            index("ux_policy_issues_code", "policy_issues", &["policy_id", "area", "number"], true),
+            index(
+                "ix_reform_effects_reform",
+                "reform_effects",
+                &["reform_id"],
+                false,
+            ),
+            index(
+                "ux_policies_bureau_year",
+                "policies",
+                &["bureau_id", "fiscal_year"],
+                true,
+            ),
+            index(
+                "ux_policy_issues_code",
+                "policy_issues",
+                &["policy_id", "area", "number"],
+                true,
+            ),
             index("ix_milestones_issue", "milestones", &["issue_id"], false),
-            index("ix_progress_notes_issue", "progress_notes", &["issue_id"], false),
+            index(
+                "ix_progress_notes_issue",
+                "progress_notes",
+                &["issue_id"],
+                false,
+            ),
             index("ix_kpis_issue", "kpis", &["issue_id"], false),
             index("ix_kpi_actuals_kpi", "kpi_actuals", &["kpi_id"], false),
-            index("ix_digital_systems_section", "digital_systems", &["section_id"], false),
-            index("ix_target_measurements_target", "target_measurements", &["target_id"], false),
-            index("ux_links", "links", &["from_kind", "from_id", "to_kind", "to_id"], true),
+            index(
+                "ix_digital_systems_section",
+                "digital_systems",
+                &["section_id"],
+                false,
+            ),
+            index(
+                "ix_target_measurements_target",
+                "target_measurements",
+                &["target_id"],
+                false,
+            ),
+            index(
+                "ux_links",
+                "links",
+                &["from_kind", "from_id", "to_kind", "to_id"],
+                true,
+            ),
             index("ix_links_to", "links", &["to_kind", "to_id"], false),
         ];
         for index in indexes {

@@ -151,7 +151,13 @@ pub async fn create_system(
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("digital_system.create", "digital_system", created.id, None, Some(created.audit_view())),
+        AuditRecord::of(
+            "digital_system.create",
+            "digital_system",
+            created.id,
+            None,
+            Some(created.audit_view()),
+        ),
         now,
     )
     .await?;
@@ -226,7 +232,13 @@ pub async fn delete_system(
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("digital_system.delete", "digital_system", id, Some(before.audit_view()), None),
+        AuditRecord::of(
+            "digital_system.delete",
+            "digital_system",
+            id,
+            Some(before.audit_view()),
+            None,
+        ),
         now,
     )
     .await?;
@@ -314,6 +326,16 @@ pub async fn list_systems<C: ConnectionTrait>(
     })
 }
 
+/// Section, status, in-house, production start, hours and cost of one ledger row.
+type LedgerRow = (
+    i64,
+    String,
+    bool,
+    Option<NaiveDate>,
+    Option<f64>,
+    Option<i64>,
+);
+
 /// Every ledger entry with its bureau, for computing where the city stands.
 pub async fn ledger_entries<C: ConnectionTrait>(conn: &C) -> Result<Vec<LedgerEntry>, StoreError> {
     let bureau_of: HashMap<i64, i64> = section::Entity::find()
@@ -325,18 +347,17 @@ pub async fn ledger_entries<C: ConnectionTrait>(conn: &C) -> Result<Vec<LedgerEn
         .await?
         .into_iter()
         .collect();
-    let rows: Vec<(i64, String, bool, Option<NaiveDate>, Option<f64>, Option<i64>)> =
-        digital_system::Entity::find()
-            .select_only()
-            .column(digital_system::Column::SectionId)
-            .column(digital_system::Column::Status)
-            .column(digital_system::Column::BuiltInHouse)
-            .column(digital_system::Column::ProductionStartedOn)
-            .column(digital_system::Column::AnnualHoursSaved)
-            .column(digital_system::Column::CostEffectYen)
-            .into_tuple()
-            .all(conn)
-            .await?;
+    let rows: Vec<LedgerRow> = digital_system::Entity::find()
+        .select_only()
+        .column(digital_system::Column::SectionId)
+        .column(digital_system::Column::Status)
+        .column(digital_system::Column::BuiltInHouse)
+        .column(digital_system::Column::ProductionStartedOn)
+        .column(digital_system::Column::AnnualHoursSaved)
+        .column(digital_system::Column::CostEffectYen)
+        .into_tuple()
+        .all(conn)
+        .await?;
     rows.into_iter()
         .map(|(section_id, status, in_house, started, hours, cost)| {
             Ok(LedgerEntry {
@@ -411,15 +432,18 @@ async fn targets_of_rows<C: ConnectionTrait>(
             .all(conn)
             .await?
         {
-            measurements.entry(m.target_id).or_default().push(Measurement {
-                id: m.id,
-                target_id: m.target_id,
-                value: m.value,
-                measured_on: m.measured_on,
-                fiscal_year: m.fiscal_year,
-                source: m.source,
-                note: m.note,
-            });
+            measurements
+                .entry(m.target_id)
+                .or_default()
+                .push(Measurement {
+                    id: m.id,
+                    target_id: m.target_id,
+                    value: m.value,
+                    measured_on: m.measured_on,
+                    fiscal_year: m.fiscal_year,
+                    source: m.source,
+                    note: m.note,
+                });
         }
     }
     Ok(rows
@@ -483,14 +507,23 @@ pub async fn create_target(
         ..Default::default()
     };
     target_values(&fields, &mut row);
-    let created = targets_of_rows(&txn, vec![row.insert(&txn).await.map_err(StoreError::from_write)?])
-        .await?
-        .pop()
-        .ok_or(StoreError::NotFound)?;
+    let created = targets_of_rows(
+        &txn,
+        vec![row.insert(&txn).await.map_err(StoreError::from_write)?],
+    )
+    .await?
+    .pop()
+    .ok_or(StoreError::NotFound)?;
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("target.create", "target", created.id, None, Some(created.audit_view())),
+        AuditRecord::of(
+            "target.create",
+            "target",
+            created.id,
+            None,
+            Some(created.audit_view()),
+        ),
         now,
     )
     .await?;
@@ -531,7 +564,13 @@ pub async fn replace_target(
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("target.update", "target", id, Some(before.audit_view()), Some(after.audit_view())),
+        AuditRecord::of(
+            "target.update",
+            "target",
+            id,
+            Some(before.audit_view()),
+            Some(after.audit_view()),
+        ),
         now,
     )
     .await?;
@@ -598,7 +637,10 @@ async fn bump_target<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     target::Entity::update_many()
-        .col_expr(target::Column::Version, Expr::col(target::Column::Version).add(1))
+        .col_expr(
+            target::Column::Version,
+            Expr::col(target::Column::Version).add(1),
+        )
         .col_expr(target::Column::UpdatedAt, Expr::value(now))
         .filter(target::Column::Id.eq(target_id))
         .exec(conn)
@@ -620,7 +662,9 @@ pub async fn delete_measurement(
     let before = find_target(&txn, row.target_id)
         .await?
         .ok_or(StoreError::NotFound)?;
-    target_measurement::Entity::delete_by_id(id).exec(&txn).await?;
+    target_measurement::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?;
     bump_target(&txn, row.target_id, now).await?;
     let after = find_target(&txn, row.target_id)
         .await?

@@ -39,9 +39,8 @@ impl Link {
 }
 
 fn link_of(row: link::Model) -> Result<Link, StoreError> {
-    let kind = |k: &str| {
-        EntityKind::parse(k).ok_or_else(|| StoreError::Corrupt(format!("link kind {k}")))
-    };
+    let kind =
+        |k: &str| EntityKind::parse(k).ok_or_else(|| StoreError::Corrupt(format!("link kind {k}")));
     Ok(Link {
         id: Some(row.id),
         from: EntityRef {
@@ -72,7 +71,10 @@ pub async fn summaries<C: ConnectionTrait>(
     refs: &[EntityRef],
 ) -> Result<HashMap<EntityRef, Summary>, StoreError> {
     let ids_of = |kind: EntityKind| -> Vec<i64> {
-        refs.iter().filter(|r| r.kind == kind).map(|r| r.id).collect()
+        refs.iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.id)
+            .collect()
     };
     let mut out = HashMap::new();
     let ids = ids_of(EntityKind::Proposal);
@@ -226,8 +228,12 @@ pub async fn links_of<C: ConnectionTrait>(
     let kind = of.kind.as_str();
     let rows = link::Entity::find()
         .filter(
-            (link::Column::FromKind.eq(kind).and(link::Column::FromId.eq(of.id)))
-                .or(link::Column::ToKind.eq(kind).and(link::Column::ToId.eq(of.id))),
+            (link::Column::FromKind
+                .eq(kind)
+                .and(link::Column::FromId.eq(of.id)))
+            .or(link::Column::ToKind
+                .eq(kind)
+                .and(link::Column::ToId.eq(of.id))),
         )
         .order_by_asc(link::Column::Id)
         .all(conn)
@@ -297,10 +303,14 @@ pub async fn create_link(
     let txn = db.begin().await?;
     let found = summaries(&txn, &[from, to]).await?;
     if !found.contains_key(&from) {
-        return Err(StoreError::MissingReference("the record the link starts from"));
+        return Err(StoreError::MissingReference(
+            "the record the link starts from",
+        ));
     }
     if !found.contains_key(&to) {
-        return Err(StoreError::MissingReference("the record the link points to"));
+        return Err(StoreError::MissingReference(
+            "the record the link points to",
+        ));
     }
     let row = link::ActiveModel {
         from_kind: Set(from.kind.as_str().to_owned()),
@@ -356,8 +366,10 @@ pub(crate) async fn delete_links_of<C: ConnectionTrait>(
     let kind = kind.as_str();
     link::Entity::delete_many()
         .filter(
-            (link::Column::FromKind.eq(kind).and(link::Column::FromId.eq(id)))
-                .or(link::Column::ToKind.eq(kind).and(link::Column::ToId.eq(id))),
+            (link::Column::FromKind
+                .eq(kind)
+                .and(link::Column::FromId.eq(id)))
+            .or(link::Column::ToKind.eq(kind).and(link::Column::ToId.eq(id))),
         )
         .exec(conn)
         .await?;

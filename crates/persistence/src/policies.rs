@@ -179,7 +179,13 @@ pub async fn create_policy(
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("policy.create", "policy", created.id, None, Some(created.audit_view())),
+        AuditRecord::of(
+            "policy.create",
+            "policy",
+            created.id,
+            None,
+            Some(created.audit_view()),
+        ),
         now,
     )
     .await?;
@@ -420,7 +426,11 @@ pub async fn create_issue(
 ) -> Result<Issue, StoreError> {
     let now = Utc::now();
     let txn = db.begin().await?;
-    if policy::Entity::find_by_id(policy_id).one(&txn).await?.is_none() {
+    if policy::Entity::find_by_id(policy_id)
+        .one(&txn)
+        .await?
+        .is_none()
+    {
         return Err(StoreError::NotFound);
     }
     let mut row = policy_issue::ActiveModel {
@@ -439,7 +449,13 @@ pub async fn create_issue(
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("policy_issue.create", "policy_issue", created.id, None, Some(created.audit_view())),
+        AuditRecord::of(
+            "policy_issue.create",
+            "policy_issue",
+            created.id,
+            None,
+            Some(created.audit_view()),
+        ),
         now,
     )
     .await?;
@@ -511,7 +527,13 @@ pub async fn delete_issue(
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("policy_issue.delete", "policy_issue", id, Some(before.audit_view()), None),
+        AuditRecord::of(
+            "policy_issue.delete",
+            "policy_issue",
+            id,
+            Some(before.audit_view()),
+            None,
+        ),
         now,
     )
     .await?;
@@ -659,7 +681,11 @@ pub async fn create_milestone(
 ) -> Result<Milestone, StoreError> {
     let now = Utc::now();
     let txn = db.begin().await?;
-    if policy_issue::Entity::find_by_id(issue_id).one(&txn).await?.is_none() {
+    if policy_issue::Entity::find_by_id(issue_id)
+        .one(&txn)
+        .await?
+        .is_none()
+    {
         return Err(StoreError::NotFound);
     }
     let mut row = milestone::ActiveModel {
@@ -674,7 +700,13 @@ pub async fn create_milestone(
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("milestone.create", "milestone", created.id, None, Some(created.audit_view())),
+        AuditRecord::of(
+            "milestone.create",
+            "milestone",
+            created.id,
+            None,
+            Some(created.audit_view()),
+        ),
         now,
     )
     .await?;
@@ -691,7 +723,9 @@ pub async fn replace_milestone(
 ) -> Result<Milestone, StoreError> {
     let now = Utc::now();
     let txn = db.begin().await?;
-    let before = find_milestone(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    let before = find_milestone(&txn, id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let mut row = milestone::ActiveModel {
         version: Set(expected_version + 1),
         updated_at: Set(now),
@@ -705,7 +739,9 @@ pub async fn replace_milestone(
         .exec(&txn)
         .await?;
     updated_once(result.rows_affected, expected_version, before.version)?;
-    let after = find_milestone(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    let after = find_milestone(&txn, id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     audit::record(
         &txn,
         actor,
@@ -731,13 +767,21 @@ pub async fn delete_milestone(
 ) -> Result<(), StoreError> {
     let now = Utc::now();
     let txn = db.begin().await?;
-    let before = find_milestone(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    let before = find_milestone(&txn, id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     check_version(expected_version, before.version)?;
     milestone::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("milestone.delete", "milestone", id, Some(before.audit_view()), None),
+        AuditRecord::of(
+            "milestone.delete",
+            "milestone",
+            id,
+            Some(before.audit_view()),
+            None,
+        ),
         now,
     )
     .await?;
@@ -795,7 +839,11 @@ pub async fn create_note(
 ) -> Result<ProgressNote, StoreError> {
     let now = Utc::now();
     let txn = db.begin().await?;
-    if policy_issue::Entity::find_by_id(issue_id).one(&txn).await?.is_none() {
+    if policy_issue::Entity::find_by_id(issue_id)
+        .one(&txn)
+        .await?
+        .is_none()
+    {
         return Err(StoreError::NotFound);
     }
     let created = note_of(
@@ -814,7 +862,13 @@ pub async fn create_note(
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("progress_note.create", "progress_note", created.id, None, Some(created.audit_view())),
+        AuditRecord::of(
+            "progress_note.create",
+            "progress_note",
+            created.id,
+            None,
+            Some(created.audit_view()),
+        ),
         now,
     )
     .await?;
@@ -834,7 +888,13 @@ pub async fn delete_note(
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("progress_note.delete", "progress_note", id, Some(before.audit_view()), None),
+        AuditRecord::of(
+            "progress_note.delete",
+            "progress_note",
+            id,
+            Some(before.audit_view()),
+            None,
+        ),
         now,
     )
     .await?;
@@ -959,7 +1019,11 @@ pub async fn create_kpi(
 ) -> Result<Kpi, StoreError> {
     let now = Utc::now();
     let txn = db.begin().await?;
-    if policy_issue::Entity::find_by_id(issue_id).one(&txn).await?.is_none() {
+    if policy_issue::Entity::find_by_id(issue_id)
+        .one(&txn)
+        .await?
+        .is_none()
+    {
         return Err(StoreError::NotFound);
     }
     let mut row = kpi::ActiveModel {
@@ -977,7 +1041,13 @@ pub async fn create_kpi(
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("kpi.create", "kpi", created.id, None, Some(created.audit_view())),
+        AuditRecord::of(
+            "kpi.create",
+            "kpi",
+            created.id,
+            None,
+            Some(created.audit_view()),
+        ),
         now,
     )
     .await?;
@@ -1012,7 +1082,13 @@ pub async fn replace_kpi(
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("kpi.update", "kpi", id, Some(before.audit_view()), Some(after.audit_view())),
+        AuditRecord::of(
+            "kpi.update",
+            "kpi",
+            id,
+            Some(before.audit_view()),
+            Some(after.audit_view()),
+        ),
         now,
     )
     .await?;
@@ -1186,7 +1262,11 @@ pub async fn parts_of<C: ConnectionTrait>(
         .all(conn)
         .await?
     {
-        parts.entry(row.issue_id).or_default().notes.push(note_of(row));
+        parts
+            .entry(row.issue_id)
+            .or_default()
+            .notes
+            .push(note_of(row));
     }
     let kpi_rows = kpi::Entity::find()
         .filter(kpi::Column::IssueId.is_in(issue_ids.iter().copied()))

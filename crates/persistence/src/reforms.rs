@@ -3,7 +3,9 @@
 
 use crate::StoreError;
 use crate::audit::{self, AuditActor, AuditRecord};
-use crate::entities::{bureau, proposal, reform, reform_effect, reform_section, reform_tag, section};
+use crate::entities::{
+    bureau, proposal, reform, reform_effect, reform_section, reform_tag, section,
+};
 use crate::links;
 use crate::page::{Page, PageRequest};
 use crate::proposals::{like_literal, search_form};
@@ -119,7 +121,10 @@ async fn check_references<C: ConnectionTrait>(
         }
     }
     if let Some(source) = fields.source_proposal_id
-        && proposal::Entity::find_by_id(source).one(conn).await?.is_none()
+        && proposal::Entity::find_by_id(source)
+            .one(conn)
+            .await?
+            .is_none()
     {
         return Err(StoreError::MissingReference("proposal"));
     }
@@ -232,7 +237,13 @@ pub async fn create_reform(
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("reform.create", "reform", created.id, None, Some(created.audit_view())),
+        AuditRecord::of(
+            "reform.create",
+            "reform",
+            created.id,
+            None,
+            Some(created.audit_view()),
+        ),
         now,
     )
     .await?;
@@ -309,7 +320,13 @@ pub async fn delete_reform(
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("reform.delete", "reform", id, Some(before.audit_view()), None),
+        AuditRecord::of(
+            "reform.delete",
+            "reform",
+            id,
+            Some(before.audit_view()),
+            None,
+        ),
         now,
     )
     .await?;
@@ -343,7 +360,10 @@ async fn assemble<C: ConnectionTrait>(
             .all(conn)
             .await?
         {
-            sections.entry(row.reform_id).or_default().push(row.section_id);
+            sections
+                .entry(row.reform_id)
+                .or_default()
+                .push(row.section_id);
         }
         for row in reform_tag::Entity::find()
             .filter(reform_tag::Column::ReformId.is_in(ids.iter().copied()))
@@ -435,7 +455,9 @@ async fn numbers_in_bureaus<C: ConnectionTrait>(
         .into_tuple()
         .all(conn)
         .await?;
-    let mut by_group: HashMap<(i64, i32), Vec<(Option<i32>, i64)>> = HashMap::new();
+    // (bureau, fiscal year) → (report number, reform id) of its reforms.
+    type Members = Vec<(Option<i32>, i64)>;
+    let mut by_group: HashMap<(i64, i32), Members> = HashMap::new();
     for (id, bureau_id, year, report_number) in rows {
         if groups.contains(&(bureau_id, year)) {
             by_group
