@@ -40,5 +40,8 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['./src/test/setup.ts'],
     restoreMocks: true,
+    // Form tests type whole reforms with user-event; on a busy 2-core CI runner the 5 s default
+    // has been seen to run out for a test that takes about 1 s alone.
+    testTimeout: 20_000,
   },
 });

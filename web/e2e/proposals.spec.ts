@@ -55,9 +55,16 @@ test.describe('課題提案 from intake to the progress report', () => {
     });
     expect(team.status(), await team.text()).toBe(201);
 
-    const bureau = await request.post('/api/v1/bureaus', { headers, data: { name: '八幡西区役所' } });
-    expect(bureau.status(), await bureau.text()).toBe(201);
-    const bureauId = ((await bureau.json()) as { id: number }).id;
+    // Other specs may have created the ward already; bureau names are unique.
+    const bureaus = await request.get('/api/v1/bureaus', { headers });
+    expect(bureaus.status(), await bureaus.text()).toBe(200);
+    const existing = ((await bureaus.json()) as { id: number; name: string }[]).find((b) => b.name === '八幡西区役所');
+    let bureauId = existing?.id;
+    if (bureauId === undefined) {
+      const bureau = await request.post('/api/v1/bureaus', { headers, data: { name: '八幡西区役所' } });
+      expect(bureau.status(), await bureau.text()).toBe(201);
+      bureauId = ((await bureau.json()) as { id: number }).id;
+    }
 
     const section = await request.post('/api/v1/sections', {
       headers,

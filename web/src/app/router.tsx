@@ -9,6 +9,17 @@ import { ProposalNewPage } from '../features/proposals/ProposalNewPage';
 import { ProposalDetailPage } from '../features/proposals/ProposalDetailPage';
 import { ProgressReportPage } from '../features/proposals/ProgressReportPage';
 import { OrganizationPage } from '../features/organization/OrganizationPage';
+import { ReformListPage } from '../features/reforms/ReformListPage';
+import { ReformNewPage } from '../features/reforms/ReformNewPage';
+import { ReformDetailPage } from '../features/reforms/ReformDetailPage';
+import { ReformEditPage } from '../features/reforms/ReformEditPage';
+import { BureauPage } from '../features/bureaus/BureauPage';
+import { PolicyIssuePage } from '../features/bureaus/PolicyIssuePage';
+import { KpiPage } from '../features/bureaus/KpiPage';
+import { DigitalSystemListPage } from '../features/ledger/DigitalSystemListPage';
+import { DigitalSystemNewPage } from '../features/ledger/DigitalSystemNewPage';
+import { DigitalSystemDetailPage } from '../features/ledger/DigitalSystemDetailPage';
+import { DigitalSystemEditPage } from '../features/ledger/DigitalSystemEditPage';
 
 /**
  * Client routes. The server answers every non-API path with index.html, so deep links work.
@@ -30,6 +41,17 @@ export const routes: RouteObject[] = [
       { path: 'proposals/new', element: <ProposalNewPage /> },
       { path: 'proposals/:id', element: <ProposalDetailPage /> },
       { path: 'reports/proposal-progress', element: <ProgressReportPage /> },
+      { path: 'reforms', element: <ReformListPage /> },
+      { path: 'reforms/new', element: <ReformNewPage /> },
+      { path: 'reforms/:id', element: <ReformDetailPage /> },
+      { path: 'reforms/:id/edit', element: <ReformEditPage /> },
+      { path: 'bureaus/:id', element: <BureauPage /> },
+      { path: 'policy-issues/:id', element: <PolicyIssuePage /> },
+      { path: 'kpis/:id', element: <KpiPage /> },
+      { path: 'digital-systems', element: <DigitalSystemListPage /> },
+      { path: 'digital-systems/new', element: <DigitalSystemNewPage /> },
+      { path: 'digital-systems/:id', element: <DigitalSystemDetailPage /> },
+      { path: 'digital-systems/:id/edit', element: <DigitalSystemEditPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

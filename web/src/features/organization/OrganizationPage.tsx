@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, type BureauOut, type SectionNameOut, type SectionOut } from '../../lib/api';
 import { useAuth } from '../auth/AuthProvider';
@@ -176,6 +176,9 @@ function BureauItem({
       </h3>
       {expanded && (
         <div id={panelId} role="region" aria-labelledby={buttonId} className="org-bureau__panel">
+          <p>
+            <Link to={`/bureaus/${bureau.id}`}>{t('organization.openBureauPage', { name: bureau.name })}</Link>
+          </p>
           {isAdmin && !editing && (
             <div className="button-row">
               <button

@@ -20,5 +20,7 @@ export const primaryNav: readonly NavItem[] = [
   { id: 'organization', labelKey: 'shell.organization', to: '/organization' },
   { id: 'proposals', labelKey: 'shell.proposals', to: '/proposals' },
   { id: 'progress', labelKey: 'shell.progress', to: '/reports/proposal-progress' },
+  { id: 'reforms', labelKey: 'shell.reforms', to: '/reforms' },
+  { id: 'ledger', labelKey: 'shell.ledger', to: '/digital-systems' },
   { id: 'api-docs', labelKey: 'shell.apiDocs', to: '/api/docs', external: true },
 ];

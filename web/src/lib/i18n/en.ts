@@ -1,5 +1,7 @@
 import type { Messages } from './ja';
 import { proposalsEn } from './proposals.en';
+import { departmentsEn } from './departments.en';
+import { ledgerEn } from './ledger.en';
 
 type DeepStrings<T> = { [K in keyof T]: T[K] extends string ? string : DeepStrings<T[K]> };
 
@@ -23,6 +25,8 @@ export const en: DeepStrings<Messages> = {
     organization: 'Organization',
     proposals: 'Proposals',
     progress: 'Progress',
+    reforms: 'Reforms',
+    ledger: 'System ledger',
     apiDocs: 'API documentation',
     apiDocsDescription: 'API documentation (Swagger UI)',
     signedInAs: 'Signed-in user',
@@ -110,6 +114,7 @@ export const en: DeepStrings<Messages> = {
     addBureauSubmit: 'Add',
     bureauCreated: 'Added “{{name}}”.',
     editBureau: 'Edit',
+    openBureauPage: 'Page of {{name}} (reforms and X policy)',
     editBureauLabel: 'Edit {{name}}',
     editBureauHeading: 'Edit {{name}}',
     version: 'Version shown: {{version}}',
@@ -136,6 +141,8 @@ export const en: DeepStrings<Messages> = {
       'Someone else changed this section first. The latest version has been loaded; check it and rename again.',
   },
   ...proposalsEn,
+  ...departmentsEn,
+  ...ledgerEn,
   notFound: {
     title: 'Page not found',
     body: 'The page you are looking for does not exist or has moved.',

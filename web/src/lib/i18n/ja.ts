@@ -1,5 +1,7 @@
 // Japanese is the primary language of the UI; every key here must exist in en.ts too.
 import { proposalsJa } from './proposals.ja';
+import { departmentsJa } from './departments.ja';
+import { ledgerJa } from './ledger.ja';
 
 export const ja = {
   app: {
@@ -21,6 +23,8 @@ export const ja = {
     organization: '組織',
     proposals: '課題提案',
     progress: '進捗状況',
+    reforms: '自主改革',
+    ledger: 'システム台帳',
     apiDocs: 'API仕様書',
     apiDocsDescription: 'API仕様書（Swagger UI）',
     signedInAs: 'ログイン中のユーザー',
@@ -108,6 +112,7 @@ export const ja = {
     addBureauSubmit: '追加する',
     bureauCreated: '「{{name}}」を追加しました。',
     editBureau: '編集',
+    openBureauPage: '{{name}}のページ（自主改革・X方針）',
     editBureauLabel: '{{name}}を編集',
     editBureauHeading: '{{name}}を編集',
     version: '表示中の版: {{version}}',
@@ -134,6 +139,8 @@ export const ja = {
       'ほかの人がこの課を先に変更しました。最新の内容を読み込みました。確認してから、もう一度変更してください。',
   },
   ...proposalsJa,
+  ...departmentsJa,
+  ...ledgerJa,
   notFound: {
     title: 'ページが見つかりません',
     body: 'お探しのページは存在しないか、移動した可能性があります。',
