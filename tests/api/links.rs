@@ -186,6 +186,16 @@ async fn the_chain_from_proposal_to_kpi_is_shown_from_every_record_both_ways(bac
         vec![entry("outgoing", "reform", c.reform)]
     );
     assert_eq!(proposal.json[0]["bureau_name"], "八幡西区役所");
+
+    let proposer = app.signed_in("proposer@city.example.jp", "proposer").await;
+    let as_proposer = app
+        .get(&format!("/api/v1/reforms/{}", c.reform), Some(&proposer))
+        .await;
+    assert_eq!(
+        seen(&as_proposer.json["links"]),
+        vec![entry("outgoing", "policy_issue", c.issue)],
+        "a proposer does not learn of proposals that are not theirs"
+    );
 }
 
 async fn links_run_forward_once_between_existing_records_that_the_caller_may_edit(

@@ -148,6 +148,14 @@ fn view(
         (link.from, LinkDirection::Incoming)
     };
     let summary = summaries.get(&other)?;
+    // Proposers see only their own proposals; anyone else's stays out of their link lists too.
+    if other.kind == EntityKind::Proposal
+        && caller.sees_only_own_proposals()
+        && (caller.kind != domain::PrincipalKind::User
+            || summary.created_by_user_id != Some(caller.id))
+    {
+        return None;
+    }
     let editable_end = |r: EntityRef| {
         summaries
             .get(&r)

@@ -63,6 +63,8 @@ pub struct Summary {
     pub bureau_id: Option<i64>,
     /// The sections that own the record; empty for bureau-wide records.
     pub section_ids: Vec<i64>,
+    /// Who submitted it, for proposals (proposers see only their own).
+    pub created_by_user_id: Option<i64>,
 }
 
 /// Titles and owners of the given records; records that do not exist are absent.
@@ -97,6 +99,7 @@ pub async fn summaries<C: ConnectionTrait>(
                     title: row.title,
                     bureau_id: None,
                     section_ids: sections,
+                    created_by_user_id: row.created_by_user_id,
                 },
             );
         }
@@ -128,6 +131,7 @@ pub async fn summaries<C: ConnectionTrait>(
                     title: r.fields.title,
                     bureau_id: Some(r.fields.bureau_id),
                     section_ids: r.fields.section_ids,
+                    created_by_user_id: r.created_by_user_id,
                 },
             );
         }
@@ -173,6 +177,7 @@ pub async fn summaries<C: ConnectionTrait>(
                     title: format!("{code} {}", issue.title),
                     bureau_id: bureau_of_issue.get(&issue.id).copied(),
                     section_ids: Vec::new(),
+                    created_by_user_id: None,
                 },
             );
         }
@@ -186,6 +191,7 @@ pub async fn summaries<C: ConnectionTrait>(
                     title: k.name,
                     bureau_id: bureau_of_issue.get(&k.issue_id).copied(),
                     section_ids: Vec::new(),
+                    created_by_user_id: None,
                 },
             );
         }
@@ -213,6 +219,7 @@ pub async fn summaries<C: ConnectionTrait>(
                     title: s.name,
                     bureau_id: bureaus.get(&s.section_id).copied(),
                     section_ids: vec![s.section_id],
+                    created_by_user_id: None,
                 },
             );
         }
