@@ -163,7 +163,7 @@ fn status_code(label: &str) -> &'static str {
 /// be recorded.
 async fn load_seed_003(world: &mut World) -> HashMap<String, i64> {
     let fixture: Value =
-        serde_json::from_str(include_str!("../fixtures/r7_proposals_seed003.json")).unwrap();
+        serde_json::from_str(include_str!("../../data/demo/proposals_r7.json")).unwrap();
     let mut ids = HashMap::new();
     for p in fixture["proposals"].as_array().unwrap() {
         let report = &p["annual_report"];

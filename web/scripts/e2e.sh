@@ -46,6 +46,8 @@ port="$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));prin
 base_url="http://127.0.0.1:$port"
 
 echo "e2e: starting $binary on $base_url (log: $server_log)"
+# The browser tests build their own records, so the demo dataset stays out of their database.
+PLATINA__DEMO__LOAD_DATASET=false \
 PLATINA__SERVER__BIND="127.0.0.1:$port" \
 PLATINA__DATABASE__URL="sqlite://$tmp_dir/e2e.db?mode=rwc" \
 PLATINA__SERVER__WEB_DIST="$web_dir/dist" \

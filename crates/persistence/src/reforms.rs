@@ -475,6 +475,14 @@ async fn numbers_in_bureaus<C: ConnectionTrait>(
     Ok(numbers)
 }
 
+/// Whether the database holds any proposal or reform yet: the demo dataset goes only into one
+/// that does not.
+pub async fn holds_reform_work<C: ConnectionTrait>(conn: &C) -> Result<bool, StoreError> {
+    let proposals = proposal::Entity::find().count(conn).await?;
+    let reforms = reform::Entity::find().count(conn).await?;
+    Ok(proposals + reforms > 0)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ReformFilter {
     pub bureau_id: Option<i64>,

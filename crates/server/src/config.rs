@@ -144,6 +144,8 @@ pub struct LogConfig {
 #[serde(deny_unknown_fields)]
 pub struct DemoConfig {
     pub enabled: bool,
+    /// Load the demo dataset (data/demo) into an empty database on start, in demo mode.
+    pub load_dataset: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

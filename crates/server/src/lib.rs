@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod demo_data;
 pub mod telemetry;
 
 use actix_web::{HttpServer, web};
@@ -135,6 +136,11 @@ impl Application {
         }
         if config.demo.enabled {
             demo::ensure_demo_accounts(&db).await?;
+            if config.demo.load_dataset
+                && let Some(loaded) = demo_data::load_into_empty(&db).await?
+            {
+                tracing::info!(?loaded, "demo dataset loaded");
+            }
         }
         let stand_in_hash = api::auth::passwords::hash_off_thread(
             api::auth::passwords::random_token(24).map_err(|e| StartError::Setup(e.to_string()))?,

@@ -36,6 +36,15 @@ enum Command {
     /// Manage accounts of internal systems.
     #[command(subcommand, name = "service-account")]
     ServiceAccount(ServiceAccountCommand),
+    /// The demo dataset transcribed from the city's documents.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum DemoCommand {
+    /// Load data/demo into the database; refused when it already holds proposals or reforms.
+    Load,
 }
 
 #[derive(Debug, Subcommand)]
@@ -210,6 +219,32 @@ async fn run_command(config: Config, command: Command) -> Result<(), MainError> 
             println!(
                 "(the secret is shown only now; store it in the calling system's secret store)"
             );
+        }
+        Command::Demo(DemoCommand::Load) => {
+            db.migrate()
+                .await
+                .map_err(|source| platina_server::StartError::Database {
+                    url: config.database.url.redacted(),
+                    source,
+                })?;
+            match platina_server::demo_data::load_into_empty(&db).await? {
+                Some(loaded) => println!(
+                    "loaded {} bureaus, {} sections, {} proposals, {} reforms, {} X policies with {} issues, {} targets, {} ledger systems",
+                    loaded.bureaus,
+                    loaded.sections,
+                    loaded.proposals,
+                    loaded.reforms,
+                    loaded.policies,
+                    loaded.policy_issues,
+                    loaded.targets,
+                    loaded.digital_systems
+                ),
+                None => {
+                    println!(
+                        "the database already holds proposals or reforms; the demo dataset was not loaded"
+                    );
+                }
+            }
         }
         Command::Serve | Command::Openapi => {}
     }

@@ -1,0 +1,699 @@
+//! The demo dataset of `data/demo/`: the city's own 令和7年度 picture transcribed from the seeds
+//! (bureaus and sections, the R7 project team and its 34 proposals with their stages, the 130
+//! self-initiated reforms, two X policies, the ledger's targets and figures). It is compiled into
+//! the binary so `make run` and a container show the same data without a path to configure, and
+//! it is loaded only into a database that has no proposals and no reforms yet.
+
+use crate::StartError;
+use chrono::NaiveDate;
+use domain::ledger::{Platform, SystemStatus};
+use domain::organization::BureauKind;
+use domain::period::Period;
+use domain::policy::{Area, Level, MilestoneState, Quarter};
+use domain::proposal::{Decision, ImplementationStatus, Stage};
+use domain::reform::{Classification, EffectKind, ReformStatus};
+use persistence::organization::{self, NewBureau};
+use persistence::policies::{IssueFields, KpiFields, MilestoneFields, PolicyFields};
+use persistence::proposals::{ProjectTeamFields, ProposalFields, StageChange};
+use persistence::reforms::{Effect, ReformFields};
+use persistence::{AuditActor, Database, ledger, policies, proposals, reforms};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+const PROPOSALS: &str = include_str!("../../../data/demo/proposals_r7.json");
+const REFORMS: &str = include_str!("../../../data/demo/reforms.json");
+const POLICIES: &str = include_str!("../../../data/demo/policies.json");
+const LEDGER: &str = include_str!("../../../data/demo/ledger.json");
+
+/// The day the annual report's reform list stands at (R8.3.31時点): statuses left blank in the
+/// report are read from each period as of this day, not as of whenever the demo is started.
+const REPORT_DAY: (i32, u32, u32) = (2026, 3, 31);
+/// Sections whose names exist before the seeds' dates.
+const SECTIONS_EXIST_FROM: (i32, u32, u32) = (2019, 4, 1);
+/// Renames the annual report announces for R8.4.1; both names belong to one section.
+const RENAMES: [(&str, &str); 2] = [
+    ("広報戦略課", "企画・マーケティング課"),
+    ("広聴課", "みんなの声課"),
+];
+const RENAMED_ON: (i32, u32, u32) = (2026, 4, 1);
+/// Seed 003 names no responsible section for some proposals; their stages still need one.
+const UNNAMED_BUREAU: &str = "（所管未記載）";
+const UNNAMED_SECTION: &str = "（所管課未記載）";
+
+#[derive(Deserialize)]
+struct ProposalsFile {
+    fiscal_year: i32,
+    themes: Vec<String>,
+    proposals: Vec<ProposalRow>,
+}
+
+#[derive(Deserialize)]
+struct ProposalRow {
+    number: Option<String>,
+    theme: String,
+    scene: Option<String>,
+    viewpoint: Option<String>,
+    title: String,
+    pain_point: Option<String>,
+    proposed_solution: Option<String>,
+    assignments: Vec<AssignmentRow>,
+    stage: u8,
+    annual_report: Option<AnnualReportRow>,
+}
+
+#[derive(Deserialize)]
+struct AssignmentRow {
+    bureau: Option<String>,
+    section: String,
+    stage: Option<u8>,
+    decision: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AnnualReportRow {
+    outcome_status: Option<String>,
+    timing_text: Option<String>,
+    outcome_text: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ReformsFile {
+    fiscal_year: i32,
+    reforms: Vec<ReformRow>,
+}
+
+#[derive(Deserialize)]
+struct ReformRow {
+    report_number: i32,
+    bureau: String,
+    sections: Vec<String>,
+    classification: Option<String>,
+    title: String,
+    problem: Option<String>,
+    action: Option<String>,
+    effect: Option<String>,
+    period: Option<String>,
+    featured: bool,
+    tags: Vec<String>,
+    effects: Vec<EffectRow>,
+}
+
+#[derive(Deserialize)]
+struct EffectRow {
+    kind: String,
+    value: f64,
+    unit: String,
+    basis: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PoliciesFile {
+    policies: Vec<PolicyRow>,
+}
+
+#[derive(Deserialize)]
+struct PolicyRow {
+    bureau: String,
+    fiscal_year: i32,
+    mission: Option<String>,
+    basic_information: Option<String>,
+    review_summary: Option<String>,
+    review_achieved: Option<String>,
+    review_not_achieved: Option<String>,
+    direction: Option<String>,
+    issues: Vec<IssueRow>,
+}
+
+#[derive(Deserialize)]
+struct IssueRow {
+    area: String,
+    number: i32,
+    policy_field: Option<String>,
+    impact: Option<String>,
+    urgency: Option<String>,
+    title: String,
+    content: Option<String>,
+    background: Option<String>,
+    target_outcome: Option<String>,
+    actions: Option<String>,
+    milestones: Vec<MilestoneRow>,
+    progress_notes: Vec<NoteRow>,
+    kpis: Vec<KpiRow>,
+}
+
+#[derive(Deserialize)]
+struct MilestoneRow {
+    workstream: Option<String>,
+    quarter: u8,
+    title: String,
+}
+
+#[derive(Deserialize)]
+struct NoteRow {
+    as_of: NaiveDate,
+    as_of_label: String,
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct KpiRow {
+    name: String,
+    unit: String,
+    baseline_value: f64,
+    baseline_on: NaiveDate,
+    target_value: Option<f64>,
+    target_on: Option<NaiveDate>,
+    note: Option<String>,
+    actuals: Vec<ActualRow>,
+}
+
+#[derive(Deserialize)]
+struct ActualRow {
+    value: f64,
+    measured_on: NaiveDate,
+}
+
+#[derive(Deserialize)]
+struct LedgerFile {
+    targets: Vec<TargetRow>,
+    digital_systems: Vec<SystemRow>,
+}
+
+#[derive(Deserialize)]
+struct TargetRow {
+    code: String,
+    name: String,
+    metric: String,
+    unit: String,
+    target_value: Option<f64>,
+    due_on: Option<NaiveDate>,
+    description: Option<String>,
+    measurements: Vec<MeasurementRow>,
+}
+
+#[derive(Deserialize)]
+struct MeasurementRow {
+    value: f64,
+    measured_on: NaiveDate,
+    fiscal_year: Option<i32>,
+    source: Option<String>,
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SystemRow {
+    name: String,
+    section: String,
+    bureau: Option<String>,
+    platform: String,
+    built_in_house: bool,
+    status: String,
+    production_started_on: Option<NaiveDate>,
+    workflow_before: Option<String>,
+    workflow_after: Option<String>,
+    annual_hours_saved: Option<f64>,
+    cost_effect_yen: Option<i64>,
+    note: Option<String>,
+}
+
+/// What a load put into the database.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    pub bureaus: usize,
+    pub sections: usize,
+    pub proposals: usize,
+    pub reforms: usize,
+    pub policies: usize,
+    pub policy_issues: usize,
+    pub targets: usize,
+    pub digital_systems: usize,
+    /// Ledger systems of the seeds that name no bureau, so they have no section to belong to.
+    pub systems_without_bureau: Vec<String>,
+}
+
+fn day((y, m, d): (i32, u32, u32)) -> Result<NaiveDate, StartError> {
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| StartError::Setup(format!("date {y}-{m}-{d}")))
+}
+
+fn failed(what: &str) -> impl Fn(&dyn std::fmt::Display) -> StartError + '_ {
+    move |e| StartError::Setup(format!("demo data, {what}: {e}"))
+}
+
+/// Bureaus and sections by name, created on first use.
+struct Organisation<'a> {
+    db: &'a Database,
+    actor: &'a AuditActor,
+    bureaus: HashMap<String, i64>,
+    sections: HashMap<(i64, String), i64>,
+    loaded: Loaded,
+}
+
+impl Organisation<'_> {
+    async fn bureau(&mut self, name: &str) -> Result<i64, StartError> {
+        if let Some(id) = self.bureaus.get(name) {
+            return Ok(*id);
+        }
+        let sort_order = i32::try_from(self.bureaus.len() + 1).unwrap_or(i32::MAX);
+        let bureau = organization::create_bureau(
+            &self.db.conn,
+            NewBureau {
+                name: name.to_owned(),
+                kind: BureauKind::from_name(name),
+                sort_order,
+            },
+            self.actor,
+        )
+        .await
+        .map_err(|e| failed("bureau")(&e))?;
+        self.bureaus.insert(name.to_owned(), bureau.id);
+        self.loaded.bureaus += 1;
+        Ok(bureau.id)
+    }
+
+    async fn section(&mut self, bureau: &str, name: &str) -> Result<i64, StartError> {
+        let bureau_id = self.bureau(bureau).await?;
+        let canonical = RENAMES
+            .iter()
+            .find(|(old, new)| *old == name || *new == name)
+            .map_or(name, |(old, _)| *old);
+        if let Some(id) = self.sections.get(&(bureau_id, canonical.to_owned())) {
+            return Ok(*id);
+        }
+        let section = organization::create_section(
+            &self.db.conn,
+            bureau_id,
+            canonical.to_owned(),
+            day(SECTIONS_EXIST_FROM)?,
+            self.actor,
+        )
+        .await
+        .map_err(|e| failed("section")(&e))?;
+        if let Some((_, new)) = RENAMES.iter().find(|(old, _)| *old == canonical) {
+            organization::rename_section(
+                &self.db.conn,
+                section.id,
+                section.version,
+                (*new).to_owned(),
+                day(RENAMED_ON)?,
+                self.actor,
+            )
+            .await
+            .map_err(|e| failed("section rename")(&e))?;
+        }
+        self.sections
+            .insert((bureau_id, canonical.to_owned()), section.id);
+        self.loaded.sections += 1;
+        Ok(section.id)
+    }
+}
+
+/// Loads the dataset unless the database already holds proposals or reforms; answers what it
+/// loaded (`None` when it left the database alone).
+pub async fn load_into_empty(db: &Database) -> Result<Option<Loaded>, StartError> {
+    if reforms::holds_reform_work(&db.conn)
+        .await
+        .map_err(|e| failed("count")(&e))?
+    {
+        return Ok(None);
+    }
+    load(db).await.map(Some)
+}
+
+async fn load(db: &Database) -> Result<Loaded, StartError> {
+    let parse = |what: &'static str| move |e: serde_json::Error| failed(what)(&e);
+    let proposals_file: ProposalsFile =
+        serde_json::from_str(PROPOSALS).map_err(parse("proposals"))?;
+    let reforms_file: ReformsFile = serde_json::from_str(REFORMS).map_err(parse("reforms"))?;
+    let policies_file: PoliciesFile = serde_json::from_str(POLICIES).map_err(parse("policies"))?;
+    let ledger_file: LedgerFile = serde_json::from_str(LEDGER).map_err(parse("ledger"))?;
+    let actor = AuditActor::command_line("demo dataset (data/demo)");
+    let mut org = Organisation {
+        db,
+        actor: &actor,
+        bureaus: organization::list_bureaus(&db.conn)
+            .await
+            .map_err(|e| failed("bureaus")(&e))?
+            .into_iter()
+            .map(|b| (b.name, b.id))
+            .collect(),
+        sections: HashMap::new(),
+        loaded: Loaded::default(),
+    };
+    // The report's own order of the 28 bureaus comes first.
+    for row in &reforms_file.reforms {
+        org.bureau(&row.bureau).await?;
+    }
+    load_reforms(&mut org, reforms_file).await?;
+    load_proposals(&mut org, proposals_file).await?;
+    load_policies(&mut org, policies_file).await?;
+    load_ledger(&mut org, ledger_file).await?;
+    Ok(org.loaded)
+}
+
+async fn load_reforms(org: &mut Organisation<'_>, file: ReformsFile) -> Result<(), StartError> {
+    let report_day = day(REPORT_DAY)?;
+    for row in file.reforms {
+        let bureau_id = org.bureau(&row.bureau).await?;
+        let mut section_ids = Vec::new();
+        for section in &row.sections {
+            section_ids.push(org.section(&row.bureau, section).await?);
+        }
+        let status = row
+            .period
+            .as_deref()
+            .map(Period::parse)
+            .and_then(|p| ReformStatus::implied_by(&p, report_day))
+            .unwrap_or(ReformStatus::UnderConsideration);
+        let mut effects = Vec::new();
+        for e in row.effects {
+            let kind = EffectKind::parse(&e.kind)
+                .ok_or_else(|| StartError::Setup(format!("demo data: effect kind {}", e.kind)))?;
+            effects.push(Effect {
+                kind,
+                value: e.value,
+                unit: e.unit,
+                basis: e.basis,
+            });
+        }
+        reforms::create_reform(
+            &org.db.conn,
+            ReformFields {
+                fiscal_year: file.fiscal_year,
+                bureau_id,
+                section_ids,
+                report_number: Some(row.report_number),
+                classification: row
+                    .classification
+                    .as_deref()
+                    .and_then(Classification::parse),
+                source_proposal_id: None,
+                title: row.title,
+                problem: row.problem,
+                action: row.action,
+                effect: row.effect,
+                period_text: row.period,
+                status,
+                tags: row.tags,
+                featured: row.featured,
+                effects,
+            },
+            None,
+            org.actor,
+        )
+        .await
+        .map_err(|e| failed("reform")(&e))?;
+        org.loaded.reforms += 1;
+    }
+    Ok(())
+}
+
+fn implementation_status(label: &str) -> ImplementationStatus {
+    match label {
+        "実施済" => ImplementationStatus::Done,
+        "実施予定" => ImplementationStatus::Planned,
+        "試行" => ImplementationStatus::Trial,
+        "実証" => ImplementationStatus::Demonstration,
+        "終了" => ImplementationStatus::Ended,
+        _ => ImplementationStatus::UnderConsideration,
+    }
+}
+
+async fn load_proposals(org: &mut Organisation<'_>, file: ProposalsFile) -> Result<(), StartError> {
+    proposals::create_project_team(
+        &org.db.conn,
+        ProjectTeamFields {
+            fiscal_year: file.fiscal_year,
+            name: "令和7年度 プラチナ市役所プロジェクトチーム".into(),
+            themes: file.themes,
+            members: Vec::new(),
+        },
+        org.actor,
+    )
+    .await
+    .map_err(|e| failed("project team")(&e))?;
+    // The dates the seeds' stages were reached by: presented in October, discussed by the
+    // report's day, decided just before it.
+    let presented = day((2025, 10, 1))?;
+    let discussed = day((2025, 11, 10))?;
+    let decided = day((2025, 11, 20))?;
+    for row in file.proposals {
+        let report = row.annual_report.as_ref();
+        let created = proposals::create_proposal(
+            &org.db.conn,
+            ProposalFields {
+                fiscal_year: file.fiscal_year,
+                number: row.number,
+                theme: row.theme,
+                scene: row.scene,
+                viewpoint: row.viewpoint,
+                title: row.title,
+                pain_point: row.pain_point,
+                proposed_solution: row.proposed_solution,
+                implementation_status: report
+                    .and_then(|r| r.outcome_status.as_deref())
+                    .map(implementation_status),
+                outcome_period_text: report.and_then(|r| r.timing_text.clone()),
+                outcome_text: report.and_then(|r| r.outcome_text.clone()),
+                continues_proposal_id: None,
+            },
+            None,
+            org.actor,
+        )
+        .await
+        .map_err(|e| failed("proposal")(&e))?;
+        let mut assignments: Vec<(String, String, u8, Option<String>)> = row
+            .assignments
+            .into_iter()
+            .map(|a| {
+                let bureau = a.bureau.unwrap_or_else(|| a.section.clone());
+                (bureau, a.section, a.stage.unwrap_or(row.stage), a.decision)
+            })
+            .collect();
+        if assignments.is_empty() {
+            assignments.push((
+                UNNAMED_BUREAU.into(),
+                UNNAMED_SECTION.into(),
+                row.stage,
+                None,
+            ));
+        }
+        for (bureau, section, stage, decision) in assignments {
+            let section_id = org.section(&bureau, &section).await?;
+            let first = if stage == 4 {
+                Stage::AlreadyHandled
+            } else {
+                Stage::Presented
+            };
+            let change = |to, decision, effective_on| StageChange {
+                to,
+                decision,
+                effective_on,
+                note: None,
+            };
+            let (_, assignment_id) = proposals::add_assignment(
+                &org.db.conn,
+                created.id,
+                section_id,
+                change(first, None, presented),
+                org.actor,
+            )
+            .await
+            .map_err(|e| failed("assignment")(&e))?;
+            let mut moves = Vec::new();
+            if stage >= 2 && stage != 4 {
+                moves.push(change(Stage::Discussed, None, discussed));
+            }
+            if stage == 3 {
+                let decision = decision.as_deref().and_then(Decision::parse);
+                moves.push(change(Stage::Decided, decision, decided));
+            }
+            for step in moves {
+                proposals::change_stage(&org.db.conn, created.id, assignment_id, step, org.actor)
+                    .await
+                    .map_err(|e| failed("stage")(&e))?;
+            }
+        }
+        org.loaded.proposals += 1;
+    }
+    Ok(())
+}
+
+async fn load_policies(org: &mut Organisation<'_>, file: PoliciesFile) -> Result<(), StartError> {
+    for row in file.policies {
+        let bureau_id = org.bureau(&row.bureau).await?;
+        let policy = policies::create_policy(
+            &org.db.conn,
+            PolicyFields {
+                bureau_id,
+                fiscal_year: row.fiscal_year,
+                mission: row.mission,
+                basic_information: row.basic_information,
+                review_summary: row.review_summary,
+                review_achieved: row.review_achieved,
+                review_not_achieved: row.review_not_achieved,
+                direction: row.direction,
+            },
+            org.actor,
+        )
+        .await
+        .map_err(|e| failed("policy")(&e))?;
+        org.loaded.policies += 1;
+        for i in row.issues {
+            let area = Area::parse(&i.area)
+                .ok_or_else(|| StartError::Setup(format!("demo data: area {}", i.area)))?;
+            let issue = policies::create_issue(
+                &org.db.conn,
+                policy.id,
+                IssueFields {
+                    area,
+                    number: i.number,
+                    policy_field: i.policy_field,
+                    impact: i.impact.as_deref().and_then(Level::parse),
+                    urgency: i.urgency.as_deref().and_then(Level::parse),
+                    title: i.title,
+                    content: i.content,
+                    background: i.background,
+                    target_outcome: i.target_outcome,
+                    actions: i.actions,
+                },
+                org.actor,
+            )
+            .await
+            .map_err(|e| failed("policy issue")(&e))?;
+            org.loaded.policy_issues += 1;
+            for m in i.milestones {
+                let quarter = Quarter::new(m.quarter).ok_or_else(|| {
+                    StartError::Setup(format!("demo data: quarter {}", m.quarter))
+                })?;
+                policies::create_milestone(
+                    &org.db.conn,
+                    issue.id,
+                    MilestoneFields {
+                        workstream: m.workstream,
+                        quarter,
+                        title: m.title,
+                        state: MilestoneState::Planned,
+                        done_on: None,
+                    },
+                    org.actor,
+                )
+                .await
+                .map_err(|e| failed("milestone")(&e))?;
+            }
+            for n in i.progress_notes {
+                policies::create_note(
+                    &org.db.conn,
+                    issue.id,
+                    n.as_of,
+                    n.as_of_label,
+                    n.body,
+                    org.actor,
+                )
+                .await
+                .map_err(|e| failed("progress note")(&e))?;
+            }
+            for k in i.kpis {
+                let kpi = policies::create_kpi(
+                    &org.db.conn,
+                    issue.id,
+                    KpiFields {
+                        name: k.name,
+                        unit: k.unit,
+                        baseline_value: k.baseline_value,
+                        baseline_on: k.baseline_on,
+                        target_value: k.target_value,
+                        target_on: k.target_on,
+                        note: k.note,
+                    },
+                    org.actor,
+                )
+                .await
+                .map_err(|e| failed("kpi")(&e))?;
+                for a in k.actuals {
+                    policies::add_actual(
+                        &org.db.conn,
+                        kpi.id,
+                        a.value,
+                        a.measured_on,
+                        None,
+                        org.actor,
+                    )
+                    .await
+                    .map_err(|e| failed("kpi actual")(&e))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn load_ledger(org: &mut Organisation<'_>, file: LedgerFile) -> Result<(), StartError> {
+    for t in file.targets {
+        let target = ledger::create_target(
+            &org.db.conn,
+            ledger::TargetFields {
+                code: t.code,
+                name: t.name,
+                metric: t.metric,
+                unit: t.unit,
+                target_value: t.target_value,
+                due_on: t.due_on,
+                description: t.description,
+            },
+            org.actor,
+        )
+        .await
+        .map_err(|e| failed("target")(&e))?;
+        for m in t.measurements {
+            ledger::add_measurement(
+                &org.db.conn,
+                target.id,
+                ledger::MeasurementFields {
+                    value: m.value,
+                    measured_on: m.measured_on,
+                    fiscal_year: m.fiscal_year,
+                    source: m.source,
+                    note: m.note,
+                },
+                org.actor,
+            )
+            .await
+            .map_err(|e| failed("measurement")(&e))?;
+        }
+        org.loaded.targets += 1;
+    }
+    for s in file.digital_systems {
+        // The seed names only 保健所 for one system; its bureau is not guessed.
+        let Some(bureau) = s.bureau.as_deref() else {
+            org.loaded.systems_without_bureau.push(s.name);
+            continue;
+        };
+        let section_id = org.section(bureau, &s.section).await?;
+        let platform = Platform::parse(&s.platform).unwrap_or(Platform::Other);
+        let status = SystemStatus::parse(&s.status).unwrap_or(SystemStatus::Production);
+        ledger::create_system(
+            &org.db.conn,
+            ledger::SystemFields {
+                name: s.name,
+                section_id,
+                platform,
+                built_in_house: s.built_in_house,
+                status,
+                trial_started_on: None,
+                production_started_on: s.production_started_on,
+                retired_on: None,
+                workflow_before: s.workflow_before,
+                workflow_after: s.workflow_after,
+                annual_hours_saved: s.annual_hours_saved,
+                hours_basis: None,
+                cost_effect_yen: s.cost_effect_yen,
+                note: s.note,
+            },
+            org.actor,
+        )
+        .await
+        .map_err(|e| failed("digital system")(&e))?;
+        org.loaded.digital_systems += 1;
+    }
+    Ok(())
+}

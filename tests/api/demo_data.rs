@@ -1,0 +1,205 @@
+//! The demo dataset against the city's own totals: 130 reforms under the bureaus the annual
+//! report lists with its counts, the 34 proposals reproducing the PT's 10/23/0/1 table, the
+//! printed KPI percentages and the published ledger figures.
+
+use crate::helpers::{Backend, TestApp, spawn_app_with};
+use crate::on_both_databases;
+use serde_json::Value;
+use std::collections::HashMap;
+
+on_both_databases!(
+    the_demo_dataset_matches_the_totals_the_city_published,
+    the_demo_dataset_goes_only_into_a_database_without_reform_work,
+);
+
+/// 課題解決の検討及び実行いただいた局区, as the annual report lists them (R8.3.31時点).
+const REPORT_COUNTS: [(&str, u64); 28] = [
+    ("会計室", 3),
+    ("市長公室", 1),
+    ("危機管理室", 2),
+    ("技術監理局", 8),
+    ("政策局", 4),
+    ("総務市民局", 2),
+    ("財政・変革局", 1),
+    ("保健福祉局", 12),
+    ("子ども家庭局", 1),
+    ("環境局", 2),
+    ("産業経済局", 2),
+    ("都市ブランド創造局", 8),
+    ("都市戦略局", 2),
+    ("都市整備局", 1),
+    ("港湾空港局", 4),
+    ("門司区役所", 13),
+    ("小倉北区役所", 4),
+    ("小倉南区役所", 2),
+    ("若松区役所", 1),
+    ("八幡東区役所", 3),
+    ("八幡西区役所", 27),
+    ("戸畑区役所", 9),
+    ("消防局", 2),
+    ("上下水道局", 8),
+    ("交通局", 2),
+    ("公営競技局", 2),
+    ("教育委員会", 3),
+    ("行政委員会事務局", 1),
+];
+
+async fn demo_app(backend: Backend) -> (TestApp, String) {
+    let app = spawn_app_with(backend, "[demo]\nenabled = true\nload_dataset = true\n").await;
+    let login = app.login("admin@platina.example", "platina-demo").await;
+    assert_eq!(login.status, 200, "{}", login.text);
+    let token = login.json["access_token"].as_str().unwrap().to_owned();
+    (app, token)
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> Value {
+    let answer = app.get(path, Some(token)).await;
+    assert_eq!(answer.status, 200, "{path}: {}", answer.text);
+    answer.json
+}
+
+async fn the_demo_dataset_matches_the_totals_the_city_published(backend: Backend) {
+    let (app, token) = demo_app(backend).await;
+    let all = get(&app, &token, "/api/v1/reforms?per_page=1").await;
+    assert_eq!(all["total"], 130);
+
+    let bureaus: HashMap<String, i64> = get(&app, &token, "/api/v1/bureaus")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["name"].as_str().unwrap().to_owned(),
+                b["id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    for (name, count) in REPORT_COUNTS {
+        let id = bureaus[name];
+        let listed = get(
+            &app,
+            &token,
+            &format!("/api/v1/bureaus/{id}/reforms?per_page=200"),
+        )
+        .await;
+        assert_eq!(listed["total"], count, "{name}");
+        let numbers: Vec<u64> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["number_in_bureau"].as_u64().unwrap())
+            .collect();
+        assert_eq!(
+            numbers,
+            (1..=count).collect::<Vec<_>>(),
+            "{name} is numbered 1…{count}"
+        );
+    }
+    let west = get(
+        &app,
+        &token,
+        &format!(
+            "/api/v1/bureaus/{}/reforms?per_page=1",
+            bureaus["八幡西区役所"]
+        ),
+    )
+    .await;
+    assert_eq!(
+        west["items"][0]["report_number"], 77,
+        "八幡西区役所 opens at No. 77"
+    );
+
+    let report = get(
+        &app,
+        &token,
+        "/api/v1/reports/proposal-progress?fiscal_year=2025&as_of=2025-11-25",
+    )
+    .await;
+    assert_eq!(
+        report["totals"]["counts"],
+        serde_json::json!([10, 23, 0, 1])
+    );
+    assert_eq!(report["totals"]["total"], 34);
+
+    let policies = get(
+        &app,
+        &token,
+        &format!(
+            "/api/v1/policies?bureau_id={}",
+            bureaus["デジタル市役所推進室"]
+        ),
+    )
+    .await;
+    let policy = get(
+        &app,
+        &token,
+        &format!("/api/v1/policies/{}", policies["items"][0]["id"]),
+    )
+    .await;
+    let percents: Vec<f64> = policy["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["kpis"].as_array().unwrap().clone())
+        .filter_map(|k| k["change_percent"].as_f64())
+        .collect();
+    for printed in [5.7, 29.7, 26.7, 97.1] {
+        assert!(percents.contains(&printed), "{printed} in {percents:?}");
+    }
+    let west_policy = get(
+        &app,
+        &token,
+        &format!(
+            "/api/v1/policies?bureau_id={}&fiscal_year=2025",
+            bureaus["八幡西区役所"]
+        ),
+    )
+    .await;
+    assert_eq!(west_policy["items"][0]["issue_count"], 8);
+
+    let targets = get(&app, &token, "/api/v1/targets").await;
+    let hours = targets["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "annual-hours-saved")
+        .unwrap();
+    assert_eq!(hours["target_value"], 100_000.0);
+    assert!(
+        hours["measurements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["value"] == 40_355.0),
+        "the published 40,355 h of 令和5年度 is a measurement"
+    );
+
+    let mayor = get(
+        &app,
+        &token,
+        &format!("/api/v1/sections?bureau_id={}", bureaus["市長公室"]),
+    )
+    .await;
+    let names: Vec<&str> = mayor
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["names"].as_array().unwrap())
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"広報戦略課") && names.contains(&"企画・マーケティング課"),
+        "one section under both of its names: {names:?}"
+    );
+}
+
+async fn the_demo_dataset_goes_only_into_a_database_without_reform_work(backend: Backend) {
+    let (app, token) = demo_app(backend).await;
+    let again = platina_server::demo_data::load_into_empty(&app.app_db)
+        .await
+        .unwrap();
+    assert_eq!(again, None);
+    let all = get(&app, &token, "/api/v1/reforms?per_page=1").await;
+    assert_eq!(all["total"], 130, "nothing was loaded twice");
+}
