@@ -10,7 +10,43 @@ use std::collections::HashMap;
 on_both_databases!(
     the_demo_dataset_matches_the_totals_the_city_published,
     the_demo_dataset_goes_only_into_a_database_without_reform_work,
+    searching_kintone_finds_every_reform_of_the_report_that_mentions_it,
 );
+
+/// The report's reforms whose text mentions kintone, Kintone or キントーン, by their No., as read in
+/// seed 000 section 04.
+const KINTONE_REFORMS: [i64; 20] = [
+    4, 8, 10, 13, 14, 20, 26, 27, 30, 31, 38, 53, 81, 83, 87, 91, 93, 94, 118, 130,
+];
+
+async fn searching_kintone_finds_every_reform_of_the_report_that_mentions_it(backend: Backend) {
+    let (app, token) = demo_app(backend).await;
+    for query in ["kintone", "ＫＩＮＴＯＮＥ", "ｷﾝﾄｰﾝ"] {
+        let found = get(
+            &app,
+            &token,
+            &format!(
+                "/api/v1/search?kind=reform&per_page=100&q={}",
+                crate::search::urlencoding(query)
+            ),
+        )
+        .await;
+        assert_eq!(found["total"], 20, "{query}");
+        let ids: Vec<i64> = found["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_i64().unwrap())
+            .collect();
+        let mut numbers = Vec::new();
+        for id in ids {
+            let reform = get(&app, &token, &format!("/api/v1/reforms/{id}")).await;
+            numbers.push(reform["report_number"].as_i64().unwrap());
+        }
+        numbers.sort_unstable();
+        assert_eq!(numbers, KINTONE_REFORMS, "{query}");
+    }
+}
 
 /// 課題解決の検討及び実行いただいた局区, as the annual report lists them (R8.3.31時点).
 const REPORT_COUNTS: [(&str, u64); 28] = [

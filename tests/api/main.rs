@@ -15,6 +15,7 @@ mod organization;
 mod policies;
 mod proposals;
 mod reforms;
+mod search;
 mod service_accounts;
 mod throttling;
 mod tokens;

@@ -174,6 +174,8 @@ pub struct AuditEventOut {
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
     pub request_id: Option<String>,
+    /// The import or restore the write came through, e.g. `import 3f2a… 自主改革.csv`.
+    pub source: Option<String>,
 }
 
 impl From<&persistence::entities::audit_event::Model> for AuditEventOut {
@@ -192,6 +194,7 @@ impl From<&persistence::entities::audit_event::Model> for AuditEventOut {
             before: parse(&row.before),
             after: parse(&row.after),
             request_id: row.request_id.clone(),
+            source: row.source.clone(),
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod policies;
 pub mod proposals;
 pub mod reforms;
 pub mod routing;
+pub mod search;
 pub mod wareki;
 
 use actix_web::body::MessageBody;
@@ -128,6 +129,7 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(links::list_links)
             .service(links::create_link)
             .service(links::delete_link)
+            .service(search::search_everything)
             .service(wareki::parse),
     )
     .service(health::healthz)

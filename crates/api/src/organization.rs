@@ -34,6 +34,7 @@ pub fn actor(principal: &Principal) -> AuditActor {
         id: Some(principal.id),
         label: principal.display_name.clone(),
         request_id: crate::context::request_id(),
+        source: None,
     }
 }
 

@@ -3,7 +3,7 @@
 //! This crate owns the rules of proposals, self-initiated reforms, bureau X policies, the
 //! digital-system ledger and the links between them; who may do what (roles, scopes, the
 //! authorization rule); and the text rules every input passes (control characters, e-mail
-//! addresses). It knows nothing of HTTP, SQL or
+//! addresses, how a search query meets stored Japanese text). It knows nothing of HTTP, SQL or
 //! OpenAPI, so the rules can be tested and reused on their own.
 
 pub mod access;
@@ -14,6 +14,7 @@ pub mod period;
 pub mod policy;
 pub mod proposal;
 pub mod reform;
+pub mod search;
 pub mod text;
 pub mod wareki;
 

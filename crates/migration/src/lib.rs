@@ -7,6 +7,7 @@ mod m20261121_000001_accounts_and_audit;
 mod m20261121_000002_organization;
 mod m20261121_000003_proposals;
 mod m20261121_000004_department_work;
+mod m20261121_000005_search_and_imports;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_organization::Migration),
             Box::new(m20261121_000003_proposals::Migration),
             Box::new(m20261121_000004_department_work::Migration),
+            Box::new(m20261121_000005_search_and_imports::Migration),
         ]
     }
 }

@@ -16,6 +16,8 @@ pub struct AuditActor {
     pub id: Option<i64>,
     pub label: String,
     pub request_id: Option<String>,
+    /// What the write came through when not a single request, e.g. `import 3f2a… reforms.csv`.
+    pub source: Option<String>,
 }
 
 impl AuditActor {
@@ -26,6 +28,15 @@ impl AuditActor {
             id: None,
             label: label.into(),
             request_id: None,
+            source: None,
+        }
+    }
+
+    /// The same actor, writing through `source` (an import, a restore).
+    pub fn via(&self, source: impl Into<String>) -> Self {
+        AuditActor {
+            source: Some(source.into()),
+            ..self.clone()
         }
     }
 }
@@ -76,6 +87,7 @@ pub async fn record<C: ConnectionTrait>(
         before: Set(event.before.map(|v| v.to_string())),
         after: Set(event.after.map(|v| v.to_string())),
         request_id: Set(actor.request_id.clone()),
+        source: Set(actor.source.clone()),
         ..Default::default()
     }
     .insert(conn)

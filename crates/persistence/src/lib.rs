@@ -17,6 +17,7 @@ pub mod policies;
 pub mod proposals;
 pub mod reforms;
 pub mod refresh_tokens;
+pub mod search;
 pub mod throttle;
 
 pub use audit::{AuditActor, AuditRecord};

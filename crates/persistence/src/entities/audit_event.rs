@@ -17,6 +17,8 @@ pub struct Model {
     /// JSON of the entity after the write, absent for deletions.
     pub after: Option<String>,
     pub request_id: Option<String>,
+    /// The import or restore the write came through, if any.
+    pub source: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

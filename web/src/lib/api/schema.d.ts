@@ -683,6 +683,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Proposals, reforms, X policy issues, digital systems and KPIs that hold every word of `q`,
+         *     best first. A proposer finds only their own proposals.
+         */
+        get: operations["search_everything"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sections": {
         parameters: {
             query?: never;
@@ -938,6 +958,8 @@ export interface components {
             /** Format: date-time */
             occurred_at: string;
             request_id?: string | null;
+            /** @description The import or restore the write came through, e.g. `import 3f2a… 自主改革.csv`. */
+            source?: string | null;
         };
         BureauIn: {
             kind?: components["schemas"]["BureauKindDto"] | null;
@@ -1412,6 +1434,8 @@ export interface components {
                 /** Format: date-time */
                 occurred_at: string;
                 request_id?: string | null;
+                /** @description The import or restore the write came through, e.g. `import 3f2a… 自主改革.csv`. */
+                source?: string | null;
             }[];
             /** Format: int64 */
             page: number;
@@ -2072,6 +2096,51 @@ export interface components {
             bureau_ids: number[];
             section_ids: number[];
         };
+        SearchHitOut: {
+            /** Format: int64 */
+            bureau_id?: number | null;
+            bureau_name?: string | null;
+            /** Format: int32 */
+            fiscal_year?: number | null;
+            /** @description e.g. 令和7年度 */
+            fiscal_year_label?: string | null;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["EntityKindDto"];
+            /** @description The screen that shows the record, e.g. `/reforms/12`. */
+            path: string;
+            /**
+             * Format: int32
+             * @description Higher is better: title matches weigh ten body matches.
+             */
+            score: number;
+            /** @description About 80 characters of the record's text around the first match. */
+            snippet: components["schemas"]["TextFragment"][];
+            title: components["schemas"]["TextFragment"][];
+        };
+        SearchKindCount: {
+            /** Format: int64 */
+            count: number;
+            kind: components["schemas"]["EntityKindDto"];
+        };
+        SearchOut: {
+            /** @description Every kind with its hits for this query, whatever `kind` says. */
+            counts: components["schemas"]["SearchKindCount"][];
+            hits: components["schemas"]["SearchHitOut"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** @description The query as sent. */
+            query: string;
+            /** @description The terms matched, in search form, with the other spellings of each (kintone: キントーン). */
+            terms: string[];
+            /**
+             * Format: int64
+             * @description Hits of the kind asked for (all kinds without `kind`).
+             */
+            total: number;
+        };
         SectionIn: {
             /** Format: int64 */
             bureau_id: number;
@@ -2217,6 +2286,11 @@ export interface components {
         TargetsOut: {
             ledger: components["schemas"]["LedgerStandingOut"];
             targets: components["schemas"]["TargetOut"][];
+        };
+        /** @description A piece of shown text; `highlighted` where it matched the query. */
+        TextFragment: {
+            highlighted: boolean;
+            text: string;
         };
         /**
          * @description A signed-in session: a short-lived access token for the `Authorization: Bearer` header. The
@@ -6748,6 +6822,73 @@ export interface operations {
                 };
             };
             /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search_everything: {
+        parameters: {
+            query: {
+                /**
+                 * @description Words to find, all of them, in any field: substrings of any length after NFKC, regardless
+                 *     of case (ｶｲｶｸ finds カイカク, ＡＩ finds AI); `%`, `_` and `\` are literal.
+                 * @example kintone
+                 */
+                q: string;
+                /** @description Only this kind of record. */
+                kind?: components["schemas"]["EntityKindDto"];
+                /** @description From 1. */
+                page?: number;
+                /** @description Hits per page, at most 100 (default 20). */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
