@@ -199,6 +199,14 @@ impl From<&persistence::entities::audit_event::Model> for AuditEventOut {
     }
 }
 
+pub(crate) fn audit_filter(query: &AuditQuery) -> AuditFilter {
+    AuditFilter {
+        entity_type: query.entity_type.clone(),
+        entity_id: query.entity_id.clone(),
+        actor_id: query.actor_id,
+    }
+}
+
 /// The audit trail, newest first.
 #[utoipa::path(
     tag = "admin",
@@ -218,11 +226,7 @@ pub async fn list_audit_events(
         page: query.page,
         per_page: query.per_page,
     };
-    let filter = AuditFilter {
-        entity_type: query.entity_type.clone(),
-        entity_id: query.entity_id.clone(),
-        actor_id: query.actor_id,
-    };
+    let filter = audit_filter(&query);
     let page = audit::list(&state.db.conn, &filter, paging.request()?).await?;
     Ok(web::Json(PageOut::from_page(page, |e| {
         AuditEventOut::from(e)

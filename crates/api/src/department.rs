@@ -25,8 +25,12 @@ pub(crate) struct Directory {
 
 impl Directory {
     pub(crate) async fn load(state: &AppState) -> Result<Directory, ApiError> {
+        Directory::load_from(&state.db).await
+    }
+
+    pub(crate) async fn load_from(db: &persistence::Database) -> Result<Directory, ApiError> {
         let today = today_in_tokyo();
-        let sections = organization::list_sections(&state.db.conn, None)
+        let sections = organization::list_sections(&db.conn, None)
             .await?
             .into_iter()
             .map(|s| {
@@ -38,7 +42,7 @@ impl Directory {
                 (s.id, (name, s.bureau_id))
             })
             .collect();
-        let bureaus = organization::list_bureaus(&state.db.conn)
+        let bureaus = organization::list_bureaus(&db.conn)
             .await?
             .into_iter()
             .map(|b| (b.id, b.name))

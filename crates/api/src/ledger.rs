@@ -226,7 +226,10 @@ fn system_out(dir: &Directory, caller: &Principal, s: &DigitalSystem) -> Digital
     }
 }
 
-fn system_fields(dir: &Directory, input: DigitalSystemIn) -> Result<SystemFields, ApiError> {
+pub(crate) fn system_fields(
+    dir: &Directory,
+    input: DigitalSystemIn,
+) -> Result<SystemFields, ApiError> {
     if dir.bureau_of_section(input.section_id).is_none() {
         return Err(field_error(
             "/section_id",
@@ -342,6 +345,17 @@ fn system_sort_word(value: &str) -> Result<(), ValidationError> {
     }
 }
 
+pub(crate) fn system_filter(query: &DigitalSystemQuery) -> SystemFilter {
+    SystemFilter {
+        bureau_id: query.bureau_id,
+        section_id: query.section_id,
+        platform: query.platform.map(Into::into),
+        status: query.status.map(Into::into),
+        built_in_house: query.built_in_house,
+        text: search_text(query.q.as_deref()),
+    }
+}
+
 /// The ledger, filtered.
 #[utoipa::path(tag = "ledger", params(DigitalSystemQuery), responses((status = 200, body = PageOut<DigitalSystemOut>), (status = 422, body = crate::Problem, content_type = "application/problem+json")), security(("bearer" = ["admin", "editor", "proposer", "viewer"])))]
 #[get("/digital-systems")]
@@ -359,14 +373,7 @@ pub async fn list_digital_systems(
     .request()?;
     let (field, descending) = sort_spec(query.sort.as_deref());
     let sort = field.and_then(system_sort).unwrap_or(SystemSort::Id);
-    let filter = SystemFilter {
-        bureau_id: query.bureau_id,
-        section_id: query.section_id,
-        platform: query.platform.map(Into::into),
-        status: query.status.map(Into::into),
-        built_in_house: query.built_in_house,
-        text: search_text(query.q.as_deref()),
-    };
+    let filter = system_filter(&query);
     let page = ledger::list_systems(&state.db.conn, &filter, sort, descending, paging).await?;
     let dir = Directory::load(&state).await?;
     Ok(web::Json(PageOut::from_page(page, |s| {

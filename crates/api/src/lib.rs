@@ -12,8 +12,10 @@ pub mod context;
 pub mod department;
 pub mod dto;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod health;
+pub mod imports;
 pub mod ledger;
 pub mod links;
 pub mod middleware;
@@ -24,6 +26,7 @@ pub mod proposals;
 pub mod reforms;
 pub mod routing;
 pub mod search;
+pub mod tabular;
 pub mod wareki;
 
 use actix_web::body::MessageBody;
@@ -46,6 +49,8 @@ pub struct AppState {
     /// A hash of a random secret, verified against when an account is unknown so that an unknown
     /// e-mail address costs as much time as a wrong password.
     pub stand_in_hash: String,
+    /// Imports under way or recently finished, which the import screen polls.
+    pub imports: imports::ImportJobs,
 }
 
 /// How the HTTP surface is served.
@@ -60,6 +65,14 @@ pub struct HttpSettings {
 pub fn register_routes(cfg: &mut ServiceConfig) {
     cfg.service(
         utoipa_actix_web::scope("/api/v1")
+            // Before the `{id}` routes, which would otherwise take `export` for an id.
+            .service(exports::export_proposals)
+            .service(exports::export_reforms)
+            .service(exports::export_policies)
+            .service(exports::export_policy_issues)
+            .service(exports::export_kpis)
+            .service(exports::export_digital_systems)
+            .service(exports::export_audit_events)
             .service(auth::handlers::login)
             .service(auth::handlers::refresh)
             .service(auth::handlers::logout)
@@ -130,6 +143,8 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(links::create_link)
             .service(links::delete_link)
             .service(search::search_everything)
+            .service(imports::create_import)
+            .service(imports::get_import)
             .service(wareki::parse),
     )
     .service(health::healthz)

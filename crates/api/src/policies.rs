@@ -442,7 +442,7 @@ fn note_out(n: &ProgressNote) -> ProgressNoteOut {
     }
 }
 
-fn kpi_out(k: &Kpi, bureau_id: i64, can_edit: bool) -> KpiOut {
+pub(crate) fn kpi_out(k: &Kpi, bureau_id: i64, can_edit: bool) -> KpiOut {
     let f = &k.fields;
     let latest = k.actuals.last();
     let latest_value = latest.map(|a| a.value);
@@ -619,6 +619,14 @@ pub struct PolicyQuery {
     pub per_page: Option<u64>,
 }
 
+pub(crate) fn policy_filter(query: &PolicyQuery) -> PolicyFilter {
+    PolicyFilter {
+        bureau_id: query.bureau_id,
+        fiscal_year: query.fiscal_year,
+        text: search_text(query.q.as_deref()),
+    }
+}
+
 /// X policies, newest fiscal year first.
 #[utoipa::path(tag = "policies", params(PolicyQuery), responses((status = 200, body = PageOut<PolicySummaryOut>)), security(("bearer" = ["admin", "editor", "proposer", "viewer"])))]
 #[get("/policies")]
@@ -634,11 +642,7 @@ pub async fn list_policies(
         per_page: query.per_page,
     }
     .request()?;
-    let filter = PolicyFilter {
-        bureau_id: query.bureau_id,
-        fiscal_year: query.fiscal_year,
-        text: search_text(query.q.as_deref()),
-    };
+    let filter = policy_filter(&query);
     let page = policies::list_policies(&state.db.conn, &filter, paging).await?;
     let dir = Directory::load(&state).await?;
     Ok(web::Json(PageOut::from_page(page, |p| PolicySummaryOut {
@@ -805,6 +809,19 @@ pub struct PolicyIssueQuery {
     pub per_page: Option<u64>,
 }
 
+pub(crate) fn issue_filter(query: &PolicyIssueQuery) -> IssueFilter {
+    IssueFilter {
+        policy_id: None,
+        bureau_id: query.bureau_id,
+        fiscal_year: query.fiscal_year,
+        area: query.area.map(Into::into),
+        policy_field: optional(query.policy_field.clone()),
+        impact: query.impact.map(Into::into),
+        urgency: query.urgency.map(Into::into),
+        text: search_text(query.q.as_deref()),
+    }
+}
+
 /// Policy issues across bureaus and years, filtered.
 #[utoipa::path(tag = "policies", params(PolicyIssueQuery), responses((status = 200, body = PageOut<PolicyIssueOut>)), security(("bearer" = ["admin", "editor", "proposer", "viewer"])))]
 #[get("/policy-issues")]
@@ -820,16 +837,7 @@ pub async fn list_policy_issues(
         per_page: query.per_page,
     }
     .request()?;
-    let filter = IssueFilter {
-        policy_id: None,
-        bureau_id: query.bureau_id,
-        fiscal_year: query.fiscal_year,
-        area: query.area.map(Into::into),
-        policy_field: optional(query.policy_field.clone()),
-        impact: query.impact.map(Into::into),
-        urgency: query.urgency.map(Into::into),
-        text: search_text(query.q.as_deref()),
-    };
+    let filter = issue_filter(&query);
     let page = policies::list_issues(&state.db.conn, &filter, paging).await?;
     let dir = Directory::load(&state).await?;
     let items = issue_outs(&state, &dir, &caller.0, &page.items).await?;

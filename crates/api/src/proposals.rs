@@ -625,9 +625,12 @@ pub struct ProposalIn {
     pub continues_proposal_id: Option<i64>,
 }
 
-async fn proposal_fields(state: &AppState, input: ProposalIn) -> Result<ProposalFields, ApiError> {
+pub(crate) async fn proposal_fields(
+    db: &persistence::Database,
+    input: ProposalIn,
+) -> Result<ProposalFields, ApiError> {
     let theme = input.theme.trim().to_owned();
-    let team = proposals::find_project_team_by_year(&state.db.conn, input.fiscal_year).await?;
+    let team = proposals::find_project_team_by_year(&db.conn, input.fiscal_year).await?;
     if let Some(team) = team.filter(|t| !t.themes.contains(&theme)) {
         return Err(ApiError::validation(vec![FieldError {
             pointer: "/theme".into(),
@@ -755,6 +758,16 @@ pub async fn list_proposals(
         .as_deref()
         .and_then(parse_sort)
         .unwrap_or((ProposalSort::Id, false));
+    let filter = proposal_filter(&query, &caller);
+    let page = proposals::list_proposals(&state.db.conn, &filter, sort, descending, paging).await?;
+    let names = Names::load(&state).await?;
+    Ok(web::Json(PageOut::from_page(page, |p| {
+        names.proposal(p, &caller)
+    })))
+}
+
+/// The list's filter from its query, narrowed to what the caller may see.
+pub(crate) fn proposal_filter(query: &ProposalQuery, caller: &Principal) -> ProposalFilter {
     let text = query
         .q
         .as_deref()
@@ -789,11 +802,7 @@ pub async fn list_proposals(
             filter.ids = Some(Vec::new());
         }
     }
-    let page = proposals::list_proposals(&state.db.conn, &filter, sort, descending, paging).await?;
-    let names = Names::load(&state).await?;
-    Ok(web::Json(PageOut::from_page(page, |p| {
-        names.proposal(p, &caller)
-    })))
+    filter
 }
 
 /// One proposal with its sections and their stages.
@@ -822,7 +831,7 @@ pub async fn create_proposal(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     authorize(&caller, Action::CreateProposal)?;
-    let fields = proposal_fields(&state, body.0).await?;
+    let fields = proposal_fields(&state.db, body.0).await?;
     let author = (caller.kind == PrincipalKind::User).then_some(caller.id);
     let proposal = proposals::create_proposal(&state.db.conn, fields, author, &actor(&caller))
         .await
@@ -857,7 +866,7 @@ pub async fn replace_proposal(
     if !may_edit {
         return Err(ApiError::new(ErrorCode::Forbidden));
     }
-    let fields = proposal_fields(&state, body.0).await?;
+    let fields = proposal_fields(&state.db, body.0).await?;
     let updated =
         proposals::update_proposal(&state.db.conn, *id, if_match.0, fields, &actor(&caller))
             .await

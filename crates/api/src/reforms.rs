@@ -308,7 +308,7 @@ fn reform_out(dir: &Directory, caller: &Principal, r: &Reform) -> ReformOut {
     }
 }
 
-fn reform_fields(dir: &Directory, input: ReformIn) -> Result<ReformFields, ApiError> {
+pub(crate) fn reform_fields(dir: &Directory, input: ReformIn) -> Result<ReformFields, ApiError> {
     if !dir.has_bureau(input.bureau_id) {
         return Err(field_error(
             "/bureau_id",
@@ -458,6 +458,23 @@ fn reform_sort_word(value: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// The list's filter from its query; `bureau_id` from the path wins over the query's.
+pub(crate) fn reform_filter(query: &ReformQuery, bureau_id: Option<i64>) -> ReformFilter {
+    ReformFilter {
+        bureau_id: bureau_id.or(query.bureau_id),
+        section_id: query.section_id,
+        classification: query.classification.map(Into::into),
+        status: query.status.map(Into::into),
+        tag: search_text(query.tag.as_deref()),
+        fiscal_year: query.fiscal_year,
+        featured: query.featured,
+        period_from: query.period_from,
+        period_to: query.period_to,
+        text: search_text(query.q.as_deref()),
+        ids: None,
+    }
+}
+
 async fn list(
     state: &AppState,
     caller: &Principal,
@@ -475,19 +492,7 @@ async fn list(
     let sort = field
         .and_then(reform_sort)
         .unwrap_or(ReformSort::ReportNumber);
-    let filter = ReformFilter {
-        bureau_id: bureau_id.or(query.bureau_id),
-        section_id: query.section_id,
-        classification: query.classification.map(Into::into),
-        status: query.status.map(Into::into),
-        tag: search_text(query.tag.as_deref()),
-        fiscal_year: query.fiscal_year,
-        featured: query.featured,
-        period_from: query.period_from,
-        period_to: query.period_to,
-        text: search_text(query.q.as_deref()),
-        ids: None,
-    };
+    let filter = reform_filter(query, bureau_id);
     let page = reforms::list_reforms(&state.db.conn, &filter, sort, descending, paging).await?;
     let dir = Directory::load(state).await?;
     Ok(PageOut::from_page(page, |r| reform_out(&dir, caller, r)))

@@ -102,12 +102,7 @@ pub struct AuditFilter {
     pub actor_id: Option<i64>,
 }
 
-/// Newest first.
-pub async fn list<C: ConnectionTrait>(
-    conn: &C,
-    filter: &AuditFilter,
-    page: PageRequest,
-) -> Result<Page<audit_event::Model>, StoreError> {
+fn audit_query(filter: &AuditFilter) -> sea_orm::Select<audit_event::Entity> {
     let mut query = audit_event::Entity::find();
     if let Some(entity_type) = &filter.entity_type {
         query = query.filter(audit_event::Column::EntityType.eq(entity_type.as_str()));
@@ -118,6 +113,32 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(actor_id) = filter.actor_id {
         query = query.filter(audit_event::Column::ActorId.eq(actor_id));
     }
+    query
+}
+
+/// Up to `limit` events the filter selects with ids above `after_id`, oldest first: how an export
+/// walks the whole trail in constant memory.
+pub async fn events_after<C: ConnectionTrait>(
+    conn: &C,
+    filter: &AuditFilter,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<audit_event::Model>, StoreError> {
+    Ok(audit_query(filter)
+        .filter(audit_event::Column::Id.gt(after_id))
+        .order_by_asc(audit_event::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
+/// Newest first.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    filter: &AuditFilter,
+    page: PageRequest,
+) -> Result<Page<audit_event::Model>, StoreError> {
+    let query = audit_query(filter);
     let total = query.clone().count(conn).await?;
     let items = query
         .order_by_desc(audit_event::Column::Id)

@@ -54,6 +54,16 @@ pub struct Database {
 }
 
 impl Database {
+    /// A transaction for writes that must land together (an import), handed to the
+    /// repositories, which nest their own work in it.
+    pub async fn begin(&self) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+        sea_orm::TransactionTrait::begin(&self.conn).await
+    }
+
+    pub async fn commit(transaction: sea_orm::DatabaseTransaction) -> Result<(), DbErr> {
+        sea_orm::TransactionSession::commit(transaction).await
+    }
+
     pub async fn connect(settings: &DatabaseSettings) -> Result<Self, DbErr> {
         let mut options = ConnectOptions::new(settings.url.clone());
         options

@@ -9,6 +9,7 @@ use crate::proposals::{like_literal, search_form};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::ledger::{LedgerEntry, Platform, SystemStatus};
 use domain::link::EntityKind;
+use sea_orm::TransactionSession;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -132,8 +133,8 @@ pub async fn find_system<C: ConnectionTrait>(
         .transpose()
 }
 
-pub async fn create_system(
-    db: &DatabaseConnection,
+pub async fn create_system<C: TransactionTrait>(
+    db: &C,
     fields: SystemFields,
     actor: &AuditActor,
 ) -> Result<DigitalSystem, StoreError> {
@@ -165,8 +166,8 @@ pub async fn create_system(
     Ok(created)
 }
 
-pub async fn replace_system(
-    db: &DatabaseConnection,
+pub async fn replace_system<C: TransactionTrait>(
+    db: &C,
     id: i64,
     expected_version: i32,
     fields: SystemFields,
@@ -265,13 +266,8 @@ pub enum SystemSort {
     UpdatedAt,
 }
 
-pub async fn list_systems<C: ConnectionTrait>(
-    conn: &C,
-    filter: &SystemFilter,
-    sort: SystemSort,
-    descending: bool,
-    page: PageRequest,
-) -> Result<Page<DigitalSystem>, StoreError> {
+/// The rows the filter selects, unordered.
+fn systems_query(filter: &SystemFilter) -> sea_orm::Select<digital_system::Entity> {
     use digital_system::Column as D;
     let mut query = digital_system::Entity::find();
     if let Some(section_id) = filter.section_id {
@@ -297,6 +293,37 @@ pub async fn list_systems<C: ConnectionTrait>(
     if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
         query = query.filter(D::SearchText.like(LikeExpr::new(like_literal(text)).escape('\\')));
     }
+    query
+}
+
+/// Up to `limit` of the rows the filter selects with ids above `after_id`, in id order: how an
+/// export walks a list of any length in constant memory.
+pub async fn systems_after<C: ConnectionTrait>(
+    conn: &C,
+    filter: &SystemFilter,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<DigitalSystem>, StoreError> {
+    systems_query(filter)
+        .filter(digital_system::Column::Id.gt(after_id))
+        .order_by_asc(digital_system::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(system_of)
+        .collect()
+}
+
+pub async fn list_systems<C: ConnectionTrait>(
+    conn: &C,
+    filter: &SystemFilter,
+    sort: SystemSort,
+    descending: bool,
+    page: PageRequest,
+) -> Result<Page<DigitalSystem>, StoreError> {
+    use digital_system::Column as D;
+    let mut query = systems_query(filter);
     let total = query.clone().count(conn).await?;
     let order = if descending {
         sea_orm::Order::Desc
@@ -684,4 +711,26 @@ pub async fn delete_measurement(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The bureau's system of this name, if any: the key an import matches rows by.
+pub async fn find_system_id_by_name<C: ConnectionTrait>(
+    conn: &C,
+    bureau_id: i64,
+    name: &str,
+) -> Result<Option<i64>, StoreError> {
+    let mut sections = Query::select();
+    sections
+        .column(section::Column::Id)
+        .from(section::Entity)
+        .and_where(Expr::col(section::Column::BureauId).eq(bureau_id));
+    Ok(digital_system::Entity::find()
+        .select_only()
+        .column(digital_system::Column::Id)
+        .filter(digital_system::Column::SectionId.in_subquery(sections.to_owned()))
+        .filter(digital_system::Column::Name.eq(name))
+        .order_by_asc(digital_system::Column::Id)
+        .into_tuple()
+        .one(conn)
+        .await?)
 }

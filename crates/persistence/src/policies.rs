@@ -554,11 +554,8 @@ pub struct IssueFilter {
     pub text: Option<String>,
 }
 
-pub async fn list_issues<C: ConnectionTrait>(
-    conn: &C,
-    filter: &IssueFilter,
-    page: PageRequest,
-) -> Result<Page<Issue>, StoreError> {
+/// The rows the filter selects, unordered.
+fn issues_query(filter: &IssueFilter) -> sea_orm::Select<policy_issue::Entity> {
     use policy_issue::Column as I;
     let mut query = policy_issue::Entity::find();
     if let Some(policy_id) = filter.policy_id {
@@ -590,6 +587,33 @@ pub async fn list_issues<C: ConnectionTrait>(
     if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
         query = query.filter(I::SearchText.like(LikeExpr::new(like_literal(text)).escape('\\')));
     }
+    query
+}
+
+/// Up to `limit` of the rows the filter selects with ids above `after_id`, in id order: how an
+/// export walks a list of any length in constant memory.
+pub async fn issues_after<C: ConnectionTrait>(
+    conn: &C,
+    filter: &IssueFilter,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<Issue>, StoreError> {
+    let rows = issues_query(filter)
+        .filter(policy_issue::Column::Id.gt(after_id))
+        .order_by_asc(policy_issue::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    issues_of_rows(conn, rows).await
+}
+
+pub async fn list_issues<C: ConnectionTrait>(
+    conn: &C,
+    filter: &IssueFilter,
+    page: PageRequest,
+) -> Result<Page<Issue>, StoreError> {
+    use policy_issue::Column as I;
+    let query = issues_query(filter);
     let total = query.clone().count(conn).await?;
     let rows = query
         .order_by_asc(I::PolicyId)

@@ -12,6 +12,7 @@ use domain::proposal::{
     Decision, ImplementationStatus, Stage, StageEvent, StageState, TransitionError, most_advanced,
     state_on, transition,
 };
+use sea_orm::TransactionSession;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -382,8 +383,8 @@ async fn check_continues<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn create_proposal(
-    db: &DatabaseConnection,
+pub async fn create_proposal<C: TransactionTrait>(
+    db: &C,
     fields: ProposalFields,
     created_by_user_id: Option<i64>,
     actor: &AuditActor,
@@ -434,8 +435,8 @@ pub async fn create_proposal(
 }
 
 /// Replaces the written fields if the proposal is still at `expected_version`.
-pub async fn update_proposal(
-    db: &DatabaseConnection,
+pub async fn update_proposal<C: TransactionTrait>(
+    db: &C,
     id: i64,
     expected_version: i32,
     fields: ProposalFields,
@@ -929,13 +930,8 @@ pub(crate) fn like_literal(text: &str) -> String {
     escaped
 }
 
-pub async fn list_proposals<C: ConnectionTrait>(
-    conn: &C,
-    filter: &ProposalFilter,
-    sort: ProposalSort,
-    descending: bool,
-    page: PageRequest,
-) -> Result<Page<Proposal>, StoreError> {
+/// The rows the filter selects, unordered.
+fn proposals_query(filter: &ProposalFilter) -> sea_orm::Select<proposal::Entity> {
     use proposal::Column as P;
     let mut query = proposal::Entity::find();
     if let Some(year) = filter.fiscal_year {
@@ -996,6 +992,42 @@ pub async fn list_proposals<C: ConnectionTrait>(
         );
         query = query.filter(P::Id.in_subquery(assigned.to_owned()));
     }
+    query
+}
+
+/// Up to `limit` of the rows the filter selects with ids above `after_id`, in id order: how an
+/// export walks a list of any length in constant memory.
+pub async fn proposals_after<C: ConnectionTrait>(
+    conn: &C,
+    filter: &ProposalFilter,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<Proposal>, StoreError> {
+    let rows = proposals_query(filter)
+        .filter(proposal::Column::Id.gt(after_id))
+        .order_by_asc(proposal::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut assignments = assignments_of(conn, &ids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let id = row.id;
+            proposal_of(row, assignments.remove(&id).unwrap_or_default())
+        })
+        .collect()
+}
+
+pub async fn list_proposals<C: ConnectionTrait>(
+    conn: &C,
+    filter: &ProposalFilter,
+    sort: ProposalSort,
+    descending: bool,
+    page: PageRequest,
+) -> Result<Page<Proposal>, StoreError> {
+    use proposal::Column as P;
+    let query = proposals_query(filter);
     let total = query.clone().count(conn).await?;
     let column = match sort {
         ProposalSort::Id => P::Id,
@@ -1103,6 +1135,23 @@ pub async fn progress_as_of<C: ConnectionTrait>(
 /// every report of the city means.
 fn tokyo_date(at: DateTime<Utc>) -> NaiveDate {
     (at + chrono::Duration::hours(9)).date_naive()
+}
+
+/// The proposal of the year with this number, if any: the key an import matches rows by.
+pub async fn find_proposal_id_by_number<C: ConnectionTrait>(
+    conn: &C,
+    fiscal_year: i32,
+    number: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(proposal::Entity::find()
+        .select_only()
+        .column(proposal::Column::Id)
+        .filter(proposal::Column::FiscalYear.eq(fiscal_year))
+        .filter(proposal::Column::Number.eq(number))
+        .order_by_asc(proposal::Column::Id)
+        .into_tuple()
+        .one(conn)
+        .await?)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::link::EntityKind;
 use domain::period::Period;
 use domain::reform::{Classification, EffectKind, ReformStatus};
+use sea_orm::TransactionSession;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -212,8 +213,8 @@ async fn write_children<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn create_reform(
-    db: &DatabaseConnection,
+pub async fn create_reform<C: TransactionTrait>(
+    db: &C,
     fields: ReformFields,
     created_by_user_id: Option<i64>,
     actor: &AuditActor,
@@ -251,8 +252,8 @@ pub async fn create_reform(
     Ok(created)
 }
 
-pub async fn replace_reform(
-    db: &DatabaseConnection,
+pub async fn replace_reform<C: TransactionTrait>(
+    db: &C,
     id: i64,
     expected_version: i32,
     fields: ReformFields,
@@ -508,13 +509,8 @@ pub enum ReformSort {
     UpdatedAt,
 }
 
-pub async fn list_reforms<C: ConnectionTrait>(
-    conn: &C,
-    filter: &ReformFilter,
-    sort: ReformSort,
-    descending: bool,
-    page: PageRequest,
-) -> Result<Page<Reform>, StoreError> {
+/// The rows the filter selects, unordered.
+fn reforms_query(filter: &ReformFilter) -> sea_orm::Select<reform::Entity> {
     use reform::Column as R;
     let mut query = reform::Entity::find();
     if let Some(bureau_id) = filter.bureau_id {
@@ -564,6 +560,35 @@ pub async fn list_reforms<C: ConnectionTrait>(
             .and_where(Expr::col(reform_tag::Column::TagKey).eq(tag.as_str()));
         query = query.filter(R::Id.in_subquery(tagged.to_owned()));
     }
+    query
+}
+
+/// Up to `limit` of the rows the filter selects with ids above `after_id`, in id order: how an
+/// export walks a list of any length in constant memory.
+pub async fn reforms_after<C: ConnectionTrait>(
+    conn: &C,
+    filter: &ReformFilter,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<Reform>, StoreError> {
+    let rows = reforms_query(filter)
+        .filter(reform::Column::Id.gt(after_id))
+        .order_by_asc(reform::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    assemble(conn, rows).await
+}
+
+pub async fn list_reforms<C: ConnectionTrait>(
+    conn: &C,
+    filter: &ReformFilter,
+    sort: ReformSort,
+    descending: bool,
+    page: PageRequest,
+) -> Result<Page<Reform>, StoreError> {
+    use reform::Column as R;
+    let mut query = reforms_query(filter);
     let total = query.clone().count(conn).await?;
     let order = if descending {
         sea_orm::Order::Desc
@@ -592,4 +617,20 @@ pub async fn list_reforms<C: ConnectionTrait>(
         page: page.page,
         per_page: page.per_page,
     })
+}
+
+/// The reform a year's report lists under this No., if any: the key an import matches rows by.
+pub async fn find_reform_id_by_number<C: ConnectionTrait>(
+    conn: &C,
+    fiscal_year: i32,
+    report_number: i32,
+) -> Result<Option<i64>, StoreError> {
+    Ok(reform::Entity::find()
+        .select_only()
+        .column(reform::Column::Id)
+        .filter(reform::Column::FiscalYear.eq(fiscal_year))
+        .filter(reform::Column::ReportNumber.eq(report_number))
+        .into_tuple()
+        .one(conn)
+        .await?)
 }

@@ -168,6 +168,89 @@ pub async fn create_service_account(
     Ok((account, secret))
 }
 
+/// What `platina import` reports when it is done.
+pub struct ImportReport {
+    pub job: api::imports::ImportJobOut,
+}
+
+fn progress_line(processed: u32, total: u32) -> String {
+    const WIDTH: u32 = 30;
+    let filled = processed
+        .saturating_mul(WIDTH)
+        .checked_div(total)
+        .unwrap_or(WIDTH);
+    let bar: String = (0..WIDTH)
+        .map(|i| if i < filled { '#' } else { '-' })
+        .collect();
+    format!("\r[{bar}] {processed}/{total} rows")
+}
+
+/// Imports a file as the operator, drawing a progress bar on standard error. The same rules as
+/// `POST /api/v1/imports`: a dry run changes nothing; otherwise every row or none.
+pub async fn import_file(
+    db: &Database,
+    path: &std::path::Path,
+    kind: api::imports::ImportKindDto,
+    dry_run: bool,
+) -> Result<ImportReport, CommandError> {
+    use std::io::Write;
+    let bytes = std::fs::read(path)
+        .map_err(|e| CommandError::Input(format!("cannot read {}: {e}", path.display())))?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "import".into());
+    let problem = |e: api::ApiError| {
+        let fields: Vec<String> = e
+            .errors
+            .iter()
+            .map(|f| format!("{} {}", f.pointer, f.message))
+            .collect();
+        CommandError::Input(format!(
+            "{} {}",
+            e.detail.unwrap_or_else(|| e.code.title().to_owned()),
+            fields.join("; ")
+        ))
+    };
+    let sheet = api::imports::read_sheet(&file_name, &bytes).map_err(problem)?;
+    let columns = api::imports::check_columns(kind, &sheet.headers).map_err(problem)?;
+    let job = api::imports::new_job(kind, dry_run, &file_name, &sheet, columns);
+    let actor = operator().via(format!("import {} {}", job.id, file_name));
+    let job = std::sync::Arc::new(std::sync::Mutex::new(job));
+    let watched = std::sync::Arc::clone(&job);
+    let drawing = tokio::spawn(async move {
+        loop {
+            let (processed, total) = match watched.lock() {
+                Ok(j) => (j.processed_rows, j.total_rows),
+                Err(_) => break,
+            };
+            {
+                let mut err = std::io::stderr().lock();
+                let _ = write!(err, "{}", progress_line(processed, total));
+                let _ = err.flush();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    });
+    api::imports::run(
+        db,
+        kind,
+        sheet,
+        dry_run,
+        api::imports::Importer::Operator,
+        actor,
+        std::sync::Arc::clone(&job),
+    )
+    .await;
+    drawing.abort();
+    let job = job
+        .lock()
+        .map(|j| j.clone())
+        .map_err(|_| CommandError::Input("the import's state was lost".into()))?;
+    eprintln!("{}", progress_line(job.processed_rows, job.total_rows));
+    Ok(ImportReport { job })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

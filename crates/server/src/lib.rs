@@ -152,6 +152,7 @@ impl Application {
             tokens: TokenService::new(auth_settings(&config)?),
             throttle: throttle_settings(&config),
             stand_in_hash,
+            imports: api::imports::ImportJobs::default(),
         });
 
         let listener =

@@ -39,6 +39,17 @@ enum Command {
     /// The demo dataset transcribed from the city's documents.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Import reforms, proposals or ledger entries from CSV (UTF-8 or Shift_JIS), XLSX or JSON.
+    Import {
+        /// The file to read.
+        file: PathBuf,
+        /// reforms, proposals or digital_systems.
+        #[arg(long, value_parser = ["reforms", "proposals", "digital_systems"])]
+        kind: String,
+        /// Report what each row would do and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -244,6 +255,54 @@ async fn run_command(config: Config, command: Command) -> Result<(), MainError> 
                         "the database already holds proposals or reforms; the demo dataset was not loaded"
                     );
                 }
+            }
+        }
+        Command::Import {
+            file,
+            kind,
+            dry_run,
+        } => {
+            db.migrate()
+                .await
+                .map_err(|source| platina_server::StartError::Database {
+                    url: config.database.url.redacted(),
+                    source,
+                })?;
+            let kind = match kind.as_str() {
+                "proposals" => api::imports::ImportKindDto::Proposals,
+                "digital_systems" => api::imports::ImportKindDto::DigitalSystems,
+                _ => api::imports::ImportKindDto::Reforms,
+            };
+            let report = commands::import_file(&db, &file, kind, dry_run).await?;
+            let job = report.job;
+            for row in job.rows.iter().filter(|r| !r.errors.is_empty()) {
+                for error in &row.errors {
+                    println!(
+                        "row {}: {} {}",
+                        row.row,
+                        error.column.as_deref().unwrap_or(""),
+                        error.message
+                    );
+                }
+            }
+            let s = &job.summary;
+            println!(
+                "{}: {} created, {} updated, {} unchanged, {} rejected{}",
+                if job.dry_run { "dry run" } else { "import" },
+                s.created,
+                s.updated,
+                s.unchanged,
+                s.rejected,
+                job.message
+                    .as_deref()
+                    .map(|m| format!(" — {m}"))
+                    .unwrap_or_default()
+            );
+            if s.rejected > 0 || job.state == api::imports::ImportStateDto::Failed {
+                db.close().await.ok();
+                return Err(MainError::Command(CommandError::Input(
+                    "some rows were rejected".into(),
+                )));
             }
         }
         Command::Serve | Command::Openapi => {}

@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail as a file, oldest first (admins only). */
+        get: operations["export_audit_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -173,6 +190,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/digital-systems/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The list as a file: CSV for Excel (UTF-8 with BOM, formula-like text guarded), XLSX, or
+         *     NDJSON streamed row by row with no page limit. Takes the list's own filters.
+         */
+        get: operations["export_digital_systems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/digital-systems/{id}": {
         parameters: {
             query?: never;
@@ -192,6 +229,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts an import (or a dry run) of an uploaded file and answers with the job to poll.
+         *     Admins and editors; rows outside an editor's bureau or sections are rejected. Proposals are
+         *     imported by admins (the reform office) only.
+         */
+        post: operations["create_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An import's progress and, once finished, its outcome row by row. Visible to the person who
+         *     started it and to admins.
+         */
+        get: operations["get_import"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/kpi-actuals/{id}": {
         parameters: {
             query?: never;
@@ -204,6 +282,26 @@ export interface paths {
         post?: never;
         /** Delete a measured value. */
         delete: operations["delete_kpi_actual"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kpis/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * KPIs of the policy issues the filters select (the same filters as `/policy-issues`), each
+         *     with its latest actual and the computed change.
+         */
+        get: operations["export_kpis"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -336,6 +434,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/policies/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The list as a file: CSV for Excel (UTF-8 with BOM, formula-like text guarded), XLSX, or
+         *     NDJSON streamed row by row with no page limit. Takes the list's own filters.
+         */
+        get: operations["export_policies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/policies/{id}": {
         parameters: {
             query?: never;
@@ -380,6 +498,26 @@ export interface paths {
         };
         /** Policy issues across bureaus and years, filtered. */
         get: operations["list_policy_issues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy-issues/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The list as a file: CSV for Excel (UTF-8 with BOM, formula-like text guarded), XLSX, or
+         *     NDJSON streamed row by row with no page limit. Takes the list's own filters.
+         */
+        get: operations["export_policy_issues"];
         put?: never;
         post?: never;
         delete?: never;
@@ -529,6 +667,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/proposals/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The list as a file: CSV for Excel (UTF-8 with BOM, formula-like text guarded), XLSX, or
+         *     NDJSON streamed row by row with no page limit. Takes the list's own filters.
+         */
+        get: operations["export_proposals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/proposals/{id}": {
         parameters: {
             query?: never;
@@ -637,6 +795,26 @@ export interface paths {
         put?: never;
         /** Enter a reform. Editors only for their bureau or sections. */
         post: operations["create_reform"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reforms/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The list as a file: CSV for Excel (UTF-8 with BOM, formula-like text guarded), XLSX, or
+         *     NDJSON streamed row by row with no page limit. Takes the list's own filters.
+         */
+        get: operations["export_reforms"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1171,6 +1349,84 @@ export interface components {
         };
         /** @enum {string} */
         ImplementationStatusDto: "under_consideration" | "demonstration" | "trial" | "planned" | "done" | "ended";
+        ImportCellErrorOut: {
+            code: string;
+            /** @description The column as headed in the file. */
+            column?: string | null;
+            /** @description The API field it feeds. */
+            field?: string | null;
+            message: string;
+        };
+        ImportColumnOut: {
+            /** @description The field it is read into; null for a column that is not imported. */
+            field?: string | null;
+            header: string;
+        };
+        ImportJobOut: {
+            columns: components["schemas"]["ImportColumnOut"][];
+            /** Format: date-time */
+            created_at: string;
+            dry_run: boolean;
+            /** @description CSV only: UTF-8, UTF-8 (BOM) or Shift_JIS. */
+            encoding?: string | null;
+            file_name: string;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** @description csv, xlsx or json */
+            format: string;
+            id: string;
+            kind: components["schemas"]["ImportKindDto"];
+            message?: string | null;
+            /** Format: int32 */
+            processed_rows: number;
+            rows: components["schemas"]["ImportRowOut"][];
+            state: components["schemas"]["ImportStateDto"];
+            summary: components["schemas"]["ImportSummaryOut"];
+            /** Format: int32 */
+            total_rows: number;
+        };
+        /** @enum {string} */
+        ImportKindDto: "reforms" | "proposals" | "digital_systems";
+        /** @enum {string} */
+        ImportOutcomeDto: "created" | "updated" | "unchanged" | "rejected";
+        ImportRowOut: {
+            /** @description Present exactly when the row is rejected. */
+            errors: components["schemas"]["ImportCellErrorOut"][];
+            /** @description What the row was matched by, e.g. `ID 14` or `2025 No.12`. */
+            key?: string | null;
+            outcome: components["schemas"]["ImportOutcomeDto"];
+            /**
+             * Format: int64
+             * @description The record written or matched (none for a dry run's new record).
+             */
+            record_id?: number | null;
+            /**
+             * Format: int32
+             * @description The spreadsheet row: the header is row 1, the first record row 2.
+             */
+            row: number;
+            title?: string | null;
+        };
+        /** @enum {string} */
+        ImportStateDto: "running" | "succeeded" | "rejected" | "failed";
+        ImportSummaryOut: {
+            /** Format: int32 */
+            created: number;
+            /** Format: int32 */
+            rejected: number;
+            /** Format: int32 */
+            unchanged: number;
+            /** Format: int32 */
+            updated: number;
+        };
+        /** @description The upload. */
+        ImportUpload: {
+            /**
+             * Format: binary
+             * @description A .csv (UTF-8, UTF-8 with BOM or Shift_JIS), .xlsx, .json or .ndjson file of at most 20 MB.
+             */
+            file: string;
+        };
         KpiActualIn: {
             /**
              * Format: date
@@ -2419,6 +2675,74 @@ export interface operations {
             };
         };
     };
+    export_audit_events: {
+        parameters: {
+            query?: {
+                /** @description csv (default), xlsx or ndjson. */
+                format?: "csv" | "xlsx" | "ndjson";
+                /** @description Only events about this kind of record, e.g. `user`. */
+                entity_type?: string;
+                /** @description Only events about this record. */
+                entity_id?: string;
+                /** @description Only events by this account. */
+                actor_id?: number;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -3228,6 +3552,77 @@ export interface operations {
             };
         };
     };
+    export_digital_systems: {
+        parameters: {
+            query?: {
+                /** @description csv (default), xlsx or ndjson. */
+                format?: "csv" | "xlsx" | "ndjson";
+                bureau_id?: number;
+                section_id?: number;
+                platform?: components["schemas"]["PlatformDto"];
+                status?: components["schemas"]["SystemStatusDto"];
+                built_in_house?: boolean;
+                /** @description Text in the name, workflows, basis or note, any length after NFKC. */
+                q?: string;
+                /** @description id (default), name, annual_hours_saved or updated_at; prefix `-` for descending. */
+                sort?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_digital_system: {
         parameters: {
             query?: never;
@@ -3462,6 +3857,161 @@ export interface operations {
             };
         };
     };
+    create_import: {
+        parameters: {
+            query: {
+                /** @description What the rows are. */
+                kind: components["schemas"]["ImportKindDto"];
+                /** @description true: report what each row would do and change nothing. */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ImportUpload"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    /** @description The job to poll */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file cannot be read or lacks a required column */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     delete_kpi_actual: {
         parameters: {
             query?: never;
@@ -3506,6 +4056,76 @@ export interface operations {
                 };
             };
             /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_kpis: {
+        parameters: {
+            query?: {
+                /** @description csv (default), xlsx or ndjson. */
+                format?: "csv" | "xlsx" | "ndjson";
+                bureau_id?: number;
+                fiscal_year?: number;
+                area?: components["schemas"]["PolicyAreaDto"];
+                policy_field?: string;
+                impact?: components["schemas"]["LevelDto"];
+                urgency?: components["schemas"]["LevelDto"];
+                /** @description Text in any field of the issue, any length after NFKC; `%`, `_` and `\` are literal. */
+                q?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4435,6 +5055,72 @@ export interface operations {
             };
         };
     };
+    export_policies: {
+        parameters: {
+            query?: {
+                /** @description csv (default), xlsx or ndjson. */
+                format?: "csv" | "xlsx" | "ndjson";
+                bureau_id?: number;
+                fiscal_year?: number;
+                /** @description Text in the policy or any of its issues, any length after NFKC. */
+                q?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_policy: {
         parameters: {
             query?: never;
@@ -4738,6 +5424,76 @@ export interface operations {
                 };
             };
             /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_policy_issues: {
+        parameters: {
+            query?: {
+                /** @description csv (default), xlsx or ndjson. */
+                format?: "csv" | "xlsx" | "ndjson";
+                bureau_id?: number;
+                fiscal_year?: number;
+                area?: components["schemas"]["PolicyAreaDto"];
+                policy_field?: string;
+                impact?: components["schemas"]["LevelDto"];
+                urgency?: components["schemas"]["LevelDto"];
+                /** @description Text in any field of the issue, any length after NFKC; `%`, `_` and `\` are literal. */
+                q?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5791,6 +6547,86 @@ export interface operations {
             };
         };
     };
+    export_proposals: {
+        parameters: {
+            query?: {
+                /** @description csv (default), xlsx or ndjson. */
+                format?: "csv" | "xlsx" | "ndjson";
+                fiscal_year?: number;
+                theme?: string;
+                scene?: string;
+                viewpoint?: string;
+                /** @description The current stage, 1–4 (rule ※1). */
+                stage?: number;
+                section_id?: number;
+                bureau_id?: number;
+                implementation_status?: components["schemas"]["ImplementationStatusDto"];
+                /**
+                 * @description Text to find in any field, any length, after NFKC normalisation (ｶｲｶｸ finds カイカク);
+                 *     `%`, `_` and `\` are literal.
+                 */
+                q?: string;
+                /** @description `mine`: an editor's sections' proposals, or a proposer's own. */
+                scope?: string;
+                /** @description One of id, number, title, stage, updated_at; prefix `-` for descending. Default: id. */
+                sort?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_proposal: {
         parameters: {
             query?: never;
@@ -6517,6 +7353,86 @@ export interface operations {
             };
             /** @description The Content-Type is not accepted (unsupported_media_type) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_reforms: {
+        parameters: {
+            query?: {
+                /** @description csv (default), xlsx or ndjson. */
+                format?: "csv" | "xlsx" | "ndjson";
+                bureau_id?: number;
+                section_id?: number;
+                classification?: components["schemas"]["ReformClassificationDto"];
+                status?: components["schemas"]["ReformStatusDto"];
+                /** @description One tag, matched after NFKC regardless of case (ｋｉｎｔｏｎｅ finds kintone). */
+                tag?: string;
+                fiscal_year?: number;
+                featured?: boolean;
+                /**
+                 * @description Reforms whose period may share a day with `period_from ..= period_to`; periods that
+                 *     could not be read never match.
+                 */
+                period_from?: string;
+                period_to?: string;
+                /** @description Text to find in any field, any length, after NFKC; `%`, `_` and `\` are literal. */
+                q?: string;
+                /** @description report_number (default), id, title or updated_at; prefix `-` for descending. */
+                sort?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,313 @@
+//! Tables as staff exchange them: typed columns with Japanese and English headers, written as CSV
+//! for Excel (UTF-8 with BOM, RFC 4180, formula injection neutralised), XLSX (dates as dates in
+//! the Japanese era, header row, auto filter) or NDJSON, and read back from CSV in UTF-8 or
+//! Shift_JIS and from XLSX.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+/// What a column holds, which decides how each format writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellKind {
+    Text,
+    Integer,
+    Number,
+    Date,
+    DateTime,
+    Bool,
+    /// Structured data (a list of effects): JSON text in CSV and XLSX, JSON in NDJSON.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    /// The English header, also the NDJSON key and the API field it comes from.
+    pub field: &'static str,
+    /// The Japanese header the export writes.
+    pub ja: &'static str,
+    pub kind: CellKind,
+}
+
+impl Column {
+    pub const fn new(field: &'static str, ja: &'static str, kind: CellKind) -> Self {
+        Column { field, ja, kind }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Integer(i64),
+    Number(f64),
+    Date(NaiveDate),
+    DateTime(DateTime<Utc>),
+    Bool(bool),
+    Json(serde_json::Value),
+}
+
+impl Cell {
+    pub fn text(value: impl Into<String>) -> Cell {
+        Cell::Text(value.into())
+    }
+
+    pub fn opt_text(value: Option<impl Into<String>>) -> Cell {
+        value.map_or(Cell::Empty, |v| Cell::Text(v.into()))
+    }
+
+    pub fn opt_integer(value: Option<impl Into<i64>>) -> Cell {
+        value.map_or(Cell::Empty, |v| Cell::Integer(v.into()))
+    }
+
+    pub fn opt_number(value: Option<f64>) -> Cell {
+        value.map_or(Cell::Empty, Cell::Number)
+    }
+
+    pub fn opt_date(value: Option<NaiveDate>) -> Cell {
+        value.map_or(Cell::Empty, Cell::Date)
+    }
+}
+
+/// Characters that make a spreadsheet read a cell as a formula (OWASP's list).
+fn starts_like_formula(text: &str) -> bool {
+    matches!(
+        text.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r')
+    )
+}
+
+/// Whether text needs a leading apostrophe so that a spreadsheet shows it as text. Text that
+/// already starts with an apostrophe before such a character gets one more, so that reading it
+/// back (`unguard`) returns exactly what was written.
+pub fn needs_guard(text: &str) -> bool {
+    starts_like_formula(text) || text.strip_prefix('\'').is_some_and(needs_guard)
+}
+
+pub fn guard(text: &str) -> String {
+    if needs_guard(text) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Undoes `guard`: removes the apostrophe an export put before formula-like text.
+pub fn unguard(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if needs_guard(rest) => rest,
+        _ => text,
+    }
+}
+
+fn number_text(value: f64) -> String {
+    // Display prints 1200.0 as "1200" and keeps every digit that matters.
+    format!("{value}")
+}
+
+/// Japan keeps no daylight saving time, so Tokyo is always UTC+9.
+fn tokyo_time(at: DateTime<Utc>) -> chrono::NaiveDateTime {
+    at.naive_utc() + chrono::TimeDelta::hours(9)
+}
+
+/// A cell as CSV writes it.
+pub fn csv_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Empty => String::new(),
+        Cell::Text(text) => guard(text),
+        Cell::Integer(n) => n.to_string(),
+        Cell::Number(n) => number_text(*n),
+        Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Cell::DateTime(at) => tokyo_time(*at).format("%Y-%m-%d %H:%M:%S").to_string(),
+        Cell::Bool(true) => "はい".into(),
+        Cell::Bool(false) => "いいえ".into(),
+        Cell::Json(value) => guard(&value.to_string()),
+    }
+}
+
+/// A cell as NDJSON writes it.
+pub fn json_value(cell: &Cell) -> serde_json::Value {
+    use serde_json::Value;
+    match cell {
+        Cell::Empty => Value::Null,
+        Cell::Text(text) => Value::String(text.clone()),
+        Cell::Integer(n) => Value::from(*n),
+        Cell::Number(n) => serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number),
+        Cell::Date(d) => Value::String(d.format("%Y-%m-%d").to_string()),
+        Cell::DateTime(at) => Value::String(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        Cell::Bool(b) => Value::Bool(*b),
+        Cell::Json(value) => value.clone(),
+    }
+}
+
+/// The header row and the rows of a batch as CSV bytes; the byte-order mark goes first so that
+/// Excel reads UTF-8.
+pub struct CsvChunks;
+
+impl CsvChunks {
+    pub fn header(columns: &[Column]) -> Vec<u8> {
+        let mut bytes = "\u{FEFF}".as_bytes().to_vec();
+        bytes.extend(Self::line(columns.iter().map(|c| c.ja.to_owned())));
+        bytes
+    }
+
+    pub fn rows(rows: &[Vec<Cell>]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for row in rows {
+            bytes.extend(Self::line(row.iter().map(csv_text)));
+        }
+        bytes
+    }
+
+    fn line(fields: impl Iterator<Item = String>) -> Vec<u8> {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .quote_style(csv::QuoteStyle::Necessary)
+            .from_writer(Vec::new());
+        let fields: Vec<String> = fields.collect();
+        // Writing to a Vec cannot fail; an empty line is the worst outcome.
+        if writer.write_record(&fields).is_err() {
+            return Vec::new();
+        }
+        writer.into_inner().unwrap_or_default()
+    }
+}
+
+/// Rows as NDJSON lines keyed by the English field names.
+pub fn ndjson_rows(columns: &[Column], rows: &[Vec<Cell>]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for row in rows {
+        // Written by hand to keep the columns' order, which a JSON map would sort.
+        bytes.push(b'{');
+        for (i, (column, cell)) in columns.iter().zip(row).enumerate() {
+            if i > 0 {
+                bytes.push(b',');
+            }
+            bytes.extend(
+                serde_json::Value::from(column.field)
+                    .to_string()
+                    .into_bytes(),
+            );
+            bytes.push(b':');
+            bytes.extend(json_value(cell).to_string().into_bytes());
+        }
+        bytes.extend(b"}\n");
+    }
+    bytes
+}
+
+/// The most rows a worksheet holds below its header.
+pub const XLSX_MAX_ROWS: usize = 1_048_575;
+
+/// One worksheet: a bold frozen header row, an auto filter, dates as dates shown in the era.
+pub fn xlsx_workbook(
+    sheet_name: &str,
+    columns: &[Column],
+    rows: &[Vec<Cell>],
+) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(sheet_name)?;
+    let header = Format::new().set_bold().set_background_color("#E8F0FE");
+    // LCID 411 is Japanese; ggge is the era with its year, e.g. 令和7年.
+    let date = Format::new().set_num_format("[$-411]ggge\"年\"m\"月\"d\"日\"");
+    let date_time = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    let wrap = Format::new().set_text_wrap();
+    for (col, column) in columns.iter().enumerate() {
+        let col = u16::try_from(col).unwrap_or(u16::MAX);
+        sheet.write_string_with_format(0, col, column.ja, &header)?;
+        let width = match column.kind {
+            CellKind::Text => 24.0,
+            CellKind::Json => 30.0,
+            CellKind::Date | CellKind::DateTime => 18.0,
+            _ => 10.0,
+        };
+        sheet.set_column_width(col, width)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
+        for (c, cell) in row.iter().enumerate() {
+            let c = u16::try_from(c).unwrap_or(u16::MAX);
+            match cell {
+                Cell::Empty => {}
+                // Strings are never read as formulas by Excel, so they go in unguarded.
+                Cell::Text(text) if text.contains('\n') => {
+                    sheet.write_string_with_format(r, c, text, &wrap)?;
+                }
+                Cell::Text(text) => {
+                    sheet.write_string(r, c, text)?;
+                }
+                Cell::Integer(n) => {
+                    // Whole numbers within f64's exact range, as every count and yen figure is.
+                    sheet.write_number(r, c, *n as f64)?;
+                }
+                Cell::Number(n) => {
+                    sheet.write_number(r, c, *n)?;
+                }
+                Cell::Date(d) => {
+                    sheet.write_datetime_with_format(r, c, d, &date)?;
+                }
+                Cell::DateTime(at) => {
+                    sheet.write_datetime_with_format(r, c, tokyo_time(*at), &date_time)?;
+                }
+                Cell::Bool(b) => {
+                    sheet.write_string(r, c, if *b { "はい" } else { "いいえ" })?;
+                }
+                Cell::Json(value) => {
+                    sheet.write_string(r, c, value.to_string())?;
+                }
+            }
+        }
+    }
+    let last_row = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+    let last_col = u16::try_from(columns.len().saturating_sub(1)).unwrap_or(0);
+    sheet.autofilter(0, 0, last_row, last_col)?;
+    sheet.set_freeze_panes(1, 0)?;
+    workbook.save_to_buffer()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_text_is_guarded_and_reads_back_as_written() {
+        for text in [
+            "=1+1", "+81", "-5", "@SUM(A1)", "\tx", "\rx", "'=x", "''+y", "'plain", "普通", "",
+        ] {
+            assert_eq!(unguard(&guard(text)), text, "{text:?}");
+        }
+        assert_eq!(guard("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(guard("'plain"), "'plain");
+        assert_eq!(guard("'=x"), "''=x");
+    }
+
+    #[test]
+    fn csv_starts_with_a_byte_order_mark_and_quotes_as_rfc_4180_says() {
+        let columns = [Column::new("title", "取組名", CellKind::Text)];
+        let mut bytes = CsvChunks::header(&columns);
+        bytes.extend(CsvChunks::rows(&[vec![Cell::text("a,\"b\"\n改行")]]));
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(text, "\u{FEFF}取組名\r\n\"a,\"\"b\"\"\n改行\"\r\n");
+    }
+
+    #[test]
+    fn ndjson_keeps_types() {
+        let columns = [
+            Column::new("id", "ID", CellKind::Integer),
+            Column::new("featured", "注目", CellKind::Bool),
+            Column::new("on", "日", CellKind::Date),
+            Column::new("note", "備考", CellKind::Text),
+        ];
+        let rows = vec![vec![
+            Cell::Integer(3),
+            Cell::Bool(true),
+            Cell::Date(NaiveDate::from_ymd_opt(2025, 4, 1).unwrap()),
+            Cell::Empty,
+        ]];
+        assert_eq!(
+            String::from_utf8(ndjson_rows(&columns, &rows)).unwrap(),
+            "{\"id\":3,\"featured\":true,\"on\":\"2025-04-01\",\"note\":null}\n"
+        );
+    }
+}
