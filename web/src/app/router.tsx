@@ -20,6 +20,8 @@ import { DigitalSystemListPage } from '../features/ledger/DigitalSystemListPage'
 import { DigitalSystemNewPage } from '../features/ledger/DigitalSystemNewPage';
 import { DigitalSystemDetailPage } from '../features/ledger/DigitalSystemDetailPage';
 import { DigitalSystemEditPage } from '../features/ledger/DigitalSystemEditPage';
+import { ImportPage } from '../features/imports/ImportPage';
+import { SearchPage } from '../features/search/SearchPage';
 
 /**
  * Client routes. The server answers every non-API path with index.html, so deep links work.
@@ -52,6 +54,8 @@ export const routes: RouteObject[] = [
       { path: 'digital-systems/new', element: <DigitalSystemNewPage /> },
       { path: 'digital-systems/:id', element: <DigitalSystemDetailPage /> },
       { path: 'digital-systems/:id/edit', element: <DigitalSystemEditPage /> },
+      { path: 'imports', element: <ImportPage /> },
+      { path: 'search', element: <SearchPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

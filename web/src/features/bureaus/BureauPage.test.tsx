@@ -178,8 +178,8 @@ describe('the bureau page', () => {
     await screen.findByRole('table', { name: 'インパクトと緊急度による課題の配置' });
     expect(await screen.findByText('利用者アンケートの実施')).toBeInTheDocument();
     const main = screen.getByRole('main');
-    // The year selector is the only control: no button, form or edit link anywhere in the page.
-    expect(within(main).queryAllByRole('button')).toEqual([]);
+    // Besides the year selector, only the read-only exports: no other button, form or edit link.
+    expect(within(main).queryAllByRole('button', { name: (name) => !name.endsWith('をエクスポート') })).toEqual([]);
     expect(screen.queryByRole('link', { name: 'この局・区の取組を登録' })).not.toBeInTheDocument();
     expect(within(main).queryByRole('form')).not.toBeInTheDocument();
     expect(within(main).queryAllByRole('textbox')).toEqual([]);

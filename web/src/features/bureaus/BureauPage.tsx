@@ -11,6 +11,7 @@ import { PeriodCell } from '../reforms/PeriodCell';
 import { useBureau, useBureauReforms, useBureauSections } from '../reforms/api';
 import { classificationLabel, fiscalYearLabel, reformStatusLabel } from '../reforms/labels';
 import { usePageTitle } from '../shell/usePageTitle';
+import { ExportMenu } from '../export/ExportMenu';
 import { useBureauProposals, usePolicy, usePolicySummaries, type PolicyOut } from './api';
 import { AnnounceProvider, useAnnounce } from './announce';
 import { PolicyForm, POLICY_TEXT_FIELDS, IssueForm } from './forms';
@@ -348,6 +349,8 @@ function IssuesSection({ policy, yearText }: { policy: PolicyOut; yearText: stri
   const [adding, setAdding] = useState(false);
   const addButton = useFocusOnClose(adding);
   const issues = [...policy.issues].sort((a, b) => a.area.localeCompare(b.area) || a.number - b.number);
+  const exportFilters = { bureau_id: policy.bureau_id, fiscal_year: policy.fiscal_year };
+  const hasKpis = issues.some((issue) => issue.kpis.length > 0);
 
   return (
     <>
@@ -361,7 +364,15 @@ function IssuesSection({ policy, yearText }: { policy: PolicyOut; yearText: stri
       </section>
 
       <section className="pp-section bp-issues" aria-labelledby="bp-issues-heading">
-        <h2 id="bp-issues-heading">{t('bureaus.issuesHeading', { year: yearText })}</h2>
+        <div className="pp-title-row">
+          <h2 id="bp-issues-heading">{t('bureaus.issuesHeading', { year: yearText })}</h2>
+          {issues.length > 0 && (
+            <div className="xp-actions">
+              <ExportMenu path="/api/v1/policy-issues/export" filters={exportFilters} label={t('exportMenu.policyIssues')} />
+              {hasKpis && <ExportMenu path="/api/v1/kpis/export" filters={exportFilters} label={t('exportMenu.kpis')} />}
+            </div>
+          )}
+        </div>
         {issues.map((issue) => (
           <article key={issue.id} id={`issue-${issue.id}`} className="card bp-issue" aria-labelledby={`issue-${issue.id}-h`} tabIndex={-1}>
             <h3 id={`issue-${issue.id}-h`}>

@@ -17,6 +17,7 @@ import {
 import { formatHours, formatYen } from './format';
 import type { LedgerFlash } from './DigitalSystemNewPage';
 import { TargetsOverview } from './TargetsOverview';
+import { ExportMenu } from '../export/ExportMenu';
 import '../proposals/proposals.css';
 import './ledger.css';
 
@@ -138,11 +139,14 @@ export function DigitalSystemListPage() {
     <div className="page pp-page lg-page">
       <div className="pp-title-row">
         <h1 tabIndex={-1}>{t('ledger.listTitle')}</h1>
-        {mayCreate && (
-          <Link to="/digital-systems/new" className="button button--primary pp-link-button">
-            {t('ledger.newSystem')}
-          </Link>
-        )}
+        <div className="xp-actions">
+          {mayCreate && (
+            <Link to="/digital-systems/new" className="button button--primary pp-link-button">
+              {t('ledger.newSystem')}
+            </Link>
+          )}
+          <ExportMenu path="/api/v1/digital-systems/export" filters={query} />
+        </div>
       </div>
       <p className="lead">{t('ledger.listIntro')}</p>
       <div role="status" aria-atomic="true" className="alert-region" data-testid="ledger-announcement">

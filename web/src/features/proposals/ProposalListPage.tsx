@@ -16,6 +16,7 @@ import {
 } from './api';
 import { stageLabel, statusLabel } from './labels';
 import { StageBadge } from './StageBadge';
+import { ExportMenu } from '../export/ExportMenu';
 import './proposals.css';
 
 export const PER_PAGE = 50;
@@ -152,11 +153,14 @@ export function ProposalListPage() {
     <div className="page pp-page">
       <div className="pp-title-row">
         <h1 tabIndex={-1}>{t('proposals.listTitle')}</h1>
-        {mayCreate && (
-          <Link to="/proposals/new" className="button button--primary pp-link-button">
-            {t('proposals.newProposal')}
-          </Link>
-        )}
+        <div className="xp-actions">
+          {mayCreate && (
+            <Link to="/proposals/new" className="button button--primary pp-link-button">
+              {t('proposals.newProposal')}
+            </Link>
+          )}
+          <ExportMenu path="/api/v1/proposals/export" filters={query} />
+        </div>
       </div>
       <p className="lead">{t('proposals.listIntro')}</p>
 

@@ -18,6 +18,7 @@ import {
 } from './api';
 import { classificationLabel, fiscalYearLabel, reformStatusLabel } from './labels';
 import { PeriodCell } from './PeriodCell';
+import { ExportMenu } from '../export/ExportMenu';
 import '../proposals/proposals.css';
 import './reforms.css';
 
@@ -195,11 +196,14 @@ export function ReformListPage() {
     <div className="page pp-page rf-page">
       <div className="pp-title-row">
         <h1 tabIndex={-1}>{t('reforms.listTitle')}</h1>
-        {mayCreate && (
-          <Link to="/reforms/new" className="button button--primary pp-link-button">
-            {t('reforms.newReform')}
-          </Link>
-        )}
+        <div className="xp-actions">
+          {mayCreate && (
+            <Link to="/reforms/new" className="button button--primary pp-link-button">
+              {t('reforms.newReform')}
+            </Link>
+          )}
+          <ExportMenu path="/api/v1/reforms/export" filters={query} />
+        </div>
       </div>
       <p className="lead">{t('reforms.listIntro')}</p>
       <div role="status" aria-atomic="true" className="alert-region" data-testid="reform-list-announcement">

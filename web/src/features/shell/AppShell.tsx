@@ -2,9 +2,10 @@ import { useEffect, useRef, useState } from 'react';
 import { Link, NavLink, Outlet, useLocation } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useAuth } from '../auth/AuthProvider';
+import { SearchBox } from '../search/SearchBox';
 import { LanguageSwitch } from './LanguageSwitch';
 import { MAIN_ID, SkipLink } from './SkipLink';
-import { primaryNav } from './navigation';
+import { navItemsFor } from './navigation';
 
 /** Header, primary navigation and main landmark around every signed-in page. */
 export function AppShell() {
@@ -38,6 +39,7 @@ export function AppShell() {
           <Link to="/" className="site-header__brand">
             {t('app.productName')}
           </Link>
+          <SearchBox />
           <div className="site-header__tools">
             {user && (
               <p className="user-badge">
@@ -63,7 +65,7 @@ export function AppShell() {
         </div>
         <nav className="primary-nav" aria-label={t('shell.primaryNav')}>
           <ul className="primary-nav__list">
-            {primaryNav.map((item) => (
+            {navItemsFor(user?.role).map((item) => (
               <li key={item.id}>
                 {item.external ? (
                   <a className="primary-nav__link" href={item.to}>

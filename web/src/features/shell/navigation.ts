@@ -1,4 +1,5 @@
 import type { ParseKeys } from 'i18next';
+import type { Role } from '../../lib/api';
 
 /**
  * Entries of the primary navigation. Screens added later (課題提案, 自主改革, 局区X方針,
@@ -13,6 +14,8 @@ export interface NavItem {
   external?: boolean;
   /** Match the route exactly (for `/`). */
   end?: boolean;
+  /** Shown only to these roles (the server refuses the others anyway); absent: everyone. */
+  roles?: readonly Role[];
 }
 
 export const primaryNav: readonly NavItem[] = [
@@ -22,5 +25,11 @@ export const primaryNav: readonly NavItem[] = [
   { id: 'progress', labelKey: 'shell.progress', to: '/reports/proposal-progress' },
   { id: 'reforms', labelKey: 'shell.reforms', to: '/reforms' },
   { id: 'ledger', labelKey: 'shell.ledger', to: '/digital-systems' },
+  { id: 'imports', labelKey: 'imports.navLabel', to: '/imports', roles: ['admin', 'editor'] },
   { id: 'api-docs', labelKey: 'shell.apiDocs', to: '/api/docs', external: true },
 ];
+
+/** The entries a person with `role` is offered. */
+export function navItemsFor(role: Role | undefined): readonly NavItem[] {
+  return primaryNav.filter((item) => !item.roles || (role !== undefined && item.roles.includes(role)));
+}

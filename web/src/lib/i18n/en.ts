@@ -2,6 +2,8 @@ import type { Messages } from './ja';
 import { proposalsEn } from './proposals.en';
 import { departmentsEn } from './departments.en';
 import { ledgerEn } from './ledger.en';
+import { importsEn } from './imports.en';
+import { searchEn } from './search.en';
 
 type DeepStrings<T> = { [K in keyof T]: T[K] extends string ? string : DeepStrings<T[K]> };
 
@@ -143,6 +145,8 @@ export const en: DeepStrings<Messages> = {
   ...proposalsEn,
   ...departmentsEn,
   ...ledgerEn,
+  ...importsEn,
+  ...searchEn,
   notFound: {
     title: 'Page not found',
     body: 'The page you are looking for does not exist or has moved.',

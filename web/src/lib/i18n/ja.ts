@@ -2,6 +2,8 @@
 import { proposalsJa } from './proposals.ja';
 import { departmentsJa } from './departments.ja';
 import { ledgerJa } from './ledger.ja';
+import { importsJa } from './imports.ja';
+import { searchJa } from './search.ja';
 
 export const ja = {
   app: {
@@ -141,6 +143,8 @@ export const ja = {
   ...proposalsJa,
   ...departmentsJa,
   ...ledgerJa,
+  ...importsJa,
+  ...searchJa,
   notFound: {
     title: 'ページが見つかりません',
     body: 'お探しのページは存在しないか、移動した可能性があります。',

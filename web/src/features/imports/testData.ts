@@ -1,0 +1,65 @@
+// Fixtures of the import screen's component tests (not a test file itself).
+import type { ImportJobOut, ImportRowOut } from './api';
+
+export function importRow(overrides: Partial<ImportRowOut> = {}): ImportRowOut {
+  return {
+    row: 2,
+    key: '2025 No.12',
+    outcome: 'created',
+    record_id: null,
+    title: '窓口予約のオンライン化',
+    errors: [],
+    ...overrides,
+  };
+}
+
+/** A finished dry run of a Shift_JIS CSV of reforms: one new row, one update, nothing rejected. */
+export function importJob(overrides: Partial<ImportJobOut> = {}): ImportJobOut {
+  return {
+    id: '0b9d6c1e-6a7e-4c41-9d55-2f0c5e1d7a10',
+    kind: 'reforms',
+    dry_run: true,
+    file_name: '自主改革.csv',
+    format: 'csv',
+    encoding: 'Shift_JIS',
+    state: 'succeeded',
+    total_rows: 2,
+    processed_rows: 2,
+    summary: { created: 1, updated: 1, unchanged: 0, rejected: 0 },
+    columns: [
+      { header: '年度', field: 'fiscal_year' },
+      { header: 'No.', field: 'report_number' },
+      { header: '取組名', field: 'title' },
+      { header: '担当者メモ', field: null },
+    ],
+    rows: [
+      importRow(),
+      importRow({ row: 3, key: 'ID 14', outcome: 'updated', record_id: 14, title: '押印の廃止' }),
+    ],
+    message: null,
+    created_at: '2025-11-21T01:00:00Z',
+    finished_at: '2025-11-21T01:00:01Z',
+    ...overrides,
+  };
+}
+
+/** The same file with its second data row rejected for a fiscal year that is not a year. */
+export function rejectedDryRun(overrides: Partial<ImportJobOut> = {}): ImportJobOut {
+  return importJob({
+    summary: { created: 1, updated: 1, unchanged: 0, rejected: 1 },
+    total_rows: 3,
+    processed_rows: 3,
+    rows: [
+      importRow(),
+      importRow({
+        row: 3,
+        key: null,
+        outcome: 'rejected',
+        title: '公用車の予約システム',
+        errors: [{ column: '年度', field: 'fiscal_year', code: 'invalid_value', message: 'not a fiscal year' }],
+      }),
+      importRow({ row: 4, key: 'ID 14', outcome: 'updated', record_id: 14, title: '押印の廃止' }),
+    ],
+    ...overrides,
+  });
+}

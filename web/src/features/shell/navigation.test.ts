@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { navItemsFor } from './navigation';
+
+describe('the primary navigation', () => {
+  it('offers データの取り込み to administrators and editors only', () => {
+    const ids = (role: Parameters<typeof navItemsFor>[0]) => navItemsFor(role).map((item) => item.id);
+    expect(ids('admin')).toContain('imports');
+    expect(ids('editor')).toContain('imports');
+    expect(ids('proposer')).not.toContain('imports');
+    expect(ids('viewer')).not.toContain('imports');
+    expect(ids(undefined)).not.toContain('imports');
+    expect(ids('viewer')).toContain('reforms');
+  });
+});

@@ -1,0 +1,107 @@
+import type { importsJa } from './imports.ja';
+
+type DeepStrings<T> = { [K in keyof T]: T[K] extends string ? string : DeepStrings<T[K]> };
+
+// English messages of the data import screen; mirrors imports.ja.ts.
+
+export const importsEn: DeepStrings<typeof importsJa> = {
+  imports: {
+    navLabel: 'Import data',
+    title: 'Import data',
+    intro:
+      'Register or update many reforms, proposals or ledger systems at once from a CSV, Excel or JSON file. A dry run shows what would happen first; when it finds no errors, you import.',
+    notAllowed: 'Only administrators and editors can import data.',
+    formLabel: 'Data and file to import',
+    kindLegend: 'What to import',
+    kinds: {
+      reforms: 'Self-initiated reforms',
+      proposals: 'Proposals',
+      digital_systems: 'System ledger',
+    },
+    kindHints: {
+      reforms:
+        'The columns 年度, 局・区 and 取組名 (fiscal year, bureau, title) are required. A row updates the reform with the same ID, or else the same 年度 and No. (fiscal year and report number); otherwise it is registered as new.',
+      proposals:
+        'The columns 年度, テーマ and 提案名 are required, and only admins import proposals. A row updates the proposal with the same ID, or else the same 年度 and 番号 (fiscal year and number); otherwise it is registered as new.',
+      digital_systems:
+        'The columns システム名, 局・区, 所管課, 基盤 and 状況 are required. A row updates the system with the same ID, or else the same 局・区 and システム名 (bureau and name); otherwise it is registered as new.',
+    },
+    columnsSummary: 'Columns read for {{kind}}',
+    columnsNote: 'Headers may be Japanese or English. Exported files have the Japanese headers.',
+    file: 'File',
+    fileHint:
+      'Choose a CSV (.csv), Excel (.xlsx), JSON (.json) or NDJSON (.ndjson) file of up to 20 MB. The first row is read as the headers.',
+    encodingNote: 'CSV files may be UTF-8 or the Shift_JIS that kintone and Excel write.',
+    fileRequired: 'Choose the file to import.',
+    fileType: 'Choose a CSV, Excel (.xlsx), JSON or NDJSON file.',
+    fileTooLarge: 'The file is too large. Choose a file of up to 20 MB.',
+    dryRun: 'Check (dry run)',
+    dryRunning: 'Checking…',
+    dryRunNote: 'A dry run changes no data; it only shows what the import would do.',
+    progressLabel: {
+      dryRun: 'Progress of the check',
+      commit: 'Progress of the import',
+    },
+    progressStarting: 'Reading the file…',
+    progress: 'Rows processed: {{processed}} of {{total}}',
+    unreadable: 'The file could not be read.',
+    problemAtFile: 'File: {{message}}',
+    problemAtColumn: 'Column “{{column}}”: {{message}}',
+    previewHeading: 'Check result (dry run)',
+    resultHeading: 'Import result',
+    fileName: 'File name',
+    format: 'Format',
+    formats: {
+      csv: 'CSV',
+      xlsx: 'Excel (.xlsx)',
+      json: 'JSON',
+    },
+    encoding: 'Encoding',
+    rowCount: 'Data rows',
+    rows: '{{count}}',
+    mappingHeading: 'Column mapping',
+    mappingCaption: 'Columns of the file and the fields they are imported into',
+    mappingHeader: 'Column in the file',
+    mappingField: 'Imported into',
+    ignoredColumn: 'Not imported',
+    summaryHeading: 'Counts',
+    outcomes: {
+      created: 'New',
+      updated: 'Updated',
+      unchanged: 'Unchanged',
+      rejected: 'Error',
+    },
+    count: '{{count}}',
+    rowsHeading: 'Result by row',
+    rowsCaption: 'Result by row (rows with errors first)',
+    rowsCaptionErrorsOnly: 'Result by row (rows with errors only)',
+    errorsOnly: 'Show errors only',
+    columns: {
+      row: 'Row',
+      key: 'Key',
+      title: 'Title',
+      outcome: 'Result',
+      errors: 'Errors',
+    },
+    noTitle: '(no title)',
+    none: '—',
+    errorInColumn: 'Column “{{column}}”: {{message}}',
+    rowForbidden: 'You may not change records of this row’s bureau or section.',
+    columnRequired: 'This required column is missing.',
+    noRows: 'The file has no data rows.',
+    confirmHeading: 'Import',
+    confirm: 'Import',
+    confirming: 'Importing…',
+    confirmReady: 'No errors. Import registers and updates the records as shown above.',
+    confirmBlocked: 'Rows with errors: {{count}}. Nothing can be imported until they are fixed: choose the corrected file again.',
+    nothingToImport: 'There are no data rows to import. Choose another file.',
+    dryRunDone: 'The check is done. New: {{created}}, updated: {{updated}}, unchanged: {{unchanged}}, errors: {{rejected}}.',
+    dryRunFailed: 'The check stopped with an error. No data was changed.',
+    succeeded: 'Imported. New: {{created}}, updated: {{updated}}, unchanged: {{unchanged}}.',
+    succeededLinks: 'Open the records registered or updated from their titles in the table below.',
+    rejected: 'The import was stopped because some rows have errors. No data was changed.',
+    failed: 'The import failed. No data was changed.',
+    serverMessage: 'Message from the server: {{message}}',
+    another: 'Import another file',
+  },
+};
