@@ -173,7 +173,7 @@ async fn exports_are_excel_safe_csv_xlsx_and_ndjson_and_keep_the_list_filters(ba
     let text = csv_text(&csv.bytes);
     let header = text.trim_start_matches('\u{FEFF}').lines().next().unwrap();
     assert!(
-        header.starts_with("ID,年度,No.,局・区,局区内番号,所管課,分類,取組名"),
+        header.starts_with("ID,年度,No.,局・区,所管課,分類,取組名"),
         "{header}"
     );
     assert!(text.contains("\r\n"), "rows end in CRLF");

@@ -42,7 +42,7 @@ test.describe('kintone data in and out', () => {
     await page.getByLabel('ファイル', { exact: true }).setInputFiles(path.join(DATA, 'kintone-one-bad-row.sjis.csv'));
     await page.getByRole('button', { name: '確認する（ドライラン）' }).click();
     await expect(page.getByRole('heading', { name: '確認の結果（ドライラン）' })).toBeVisible();
-    await expect(page.getByText('Shift_JIS')).toBeVisible();
+    await expect(page.getByText('Shift_JIS', { exact: true })).toBeVisible();
     const rows = page.getByRole('table', { name: /行ごとの結果/ });
     const badRow = rows.getByRole('row').filter({ hasText: '誤った行' });
     await expect(badRow).toContainText('エラー');

@@ -156,7 +156,9 @@ test.describe('a ward’s reforms and X policy', () => {
     await expect(page.getByRole('table', { name: 'インパクトと緊急度による課題の配置' })).toBeVisible();
 
     const main = page.getByRole('main');
-    await expect(main.getByRole('button')).toHaveCount(0);
+    // Exporting is reading: the only buttons a viewer gets are the export menus.
+    await expect(main.getByRole('button').filter({ hasNotText: 'エクスポート' })).toHaveCount(0);
+    await expect(main.getByRole('button', { name: '課題をエクスポート' })).toBeVisible();
     await expect(main.getByRole('link', { name: 'この局・区の取組を登録' })).toHaveCount(0);
     await expect(main.getByRole('textbox')).toHaveCount(0);
     expect(await seriousViolations(page)).toEqual([]);

@@ -342,13 +342,23 @@ pub async fn find_reform<C: ConnectionTrait>(
     let Some(row) = reform::Entity::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
-    Ok(assemble(conn, vec![row]).await?.pop())
+    Ok(assemble(conn, vec![row], Numbering::InBureau).await?.pop())
+}
+
+/// Whether to number reforms within their bureau, which reads every reform of the bureau's year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Numbering {
+    InBureau,
+    /// For walking a whole list in batches, where reading the bureau again per batch would make
+    /// an export quadratic; `number_in_bureau` is then 0.
+    Skipped,
 }
 
 /// Rows to reforms: children loaded in one query each, numbers within the bureau computed.
 async fn assemble<C: ConnectionTrait>(
     conn: &C,
     rows: Vec<reform::Model>,
+    numbering: Numbering,
 ) -> Result<Vec<Reform>, StoreError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut sections: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -393,7 +403,10 @@ async fn assemble<C: ConnectionTrait>(
     let mut groups: Vec<(i64, i32)> = rows.iter().map(|r| (r.bureau_id, r.fiscal_year)).collect();
     groups.sort_unstable();
     groups.dedup();
-    let numbers = numbers_in_bureaus(conn, &groups).await?;
+    let numbers = match numbering {
+        Numbering::InBureau => numbers_in_bureaus(conn, &groups).await?,
+        Numbering::Skipped => HashMap::new(),
+    };
     rows.into_iter()
         .map(|row| {
             let classification = row
@@ -564,7 +577,8 @@ fn reforms_query(filter: &ReformFilter) -> sea_orm::Select<reform::Entity> {
 }
 
 /// Up to `limit` of the rows the filter selects with ids above `after_id`, in id order: how an
-/// export walks a list of any length in constant memory.
+/// export walks a list of any length in constant memory. They are not numbered within their
+/// bureau (`number_in_bureau` is 0).
 pub async fn reforms_after<C: ConnectionTrait>(
     conn: &C,
     filter: &ReformFilter,
@@ -577,7 +591,7 @@ pub async fn reforms_after<C: ConnectionTrait>(
         .limit(limit)
         .all(conn)
         .await?;
-    assemble(conn, rows).await
+    assemble(conn, rows, Numbering::Skipped).await
 }
 
 pub async fn list_reforms<C: ConnectionTrait>(
@@ -612,7 +626,7 @@ pub async fn list_reforms<C: ConnectionTrait>(
         .all(conn)
         .await?;
     Ok(Page {
-        items: assemble(conn, rows).await?,
+        items: assemble(conn, rows, Numbering::InBureau).await?,
         total,
         page: page.page,
         per_page: page.per_page,
