@@ -80,7 +80,7 @@ const REPORT_COUNTS: [(&str, u64); 28] = [
     ("行政委員会事務局", 1),
 ];
 
-async fn demo_app(backend: Backend) -> (TestApp, String) {
+pub(crate) async fn demo_app(backend: Backend) -> (TestApp, String) {
     let app = spawn_app_with(backend, "[demo]\nenabled = true\nload_dataset = true\n").await;
     let login = app.login("admin@platina.example", "platina-demo").await;
     assert_eq!(login.status, 200, "{}", login.text);
@@ -88,7 +88,7 @@ async fn demo_app(backend: Backend) -> (TestApp, String) {
     (app, token)
 }
 
-async fn get(app: &TestApp, token: &str, path: &str) -> Value {
+pub(crate) async fn get(app: &TestApp, token: &str, path: &str) -> Value {
     let answer = app.get(path, Some(token)).await;
     assert_eq!(answer.status, 200, "{path}: {}", answer.text);
     answer.json
@@ -157,6 +157,77 @@ async fn the_demo_dataset_matches_the_totals_the_city_published(backend: Backend
         serde_json::json!([10, 23, 0, 1])
     );
     assert_eq!(report["totals"]["total"], 34);
+
+    // The two project teams as the report presents them: R7 names its 26 members in two theme
+    // groups, R6 gives only its size (29) and three themes.
+    let teams = get(&app, &token, "/api/v1/project-teams").await;
+    let team = |year: i64| {
+        teams
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["fiscal_year"] == year)
+            .unwrap()
+            .clone()
+    };
+    let r7 = team(2025);
+    assert_eq!(r7["headcount"], 26);
+    let members = r7["members"].as_array().unwrap();
+    for theme in ["ユーザーの困りごと", "職員の困りごと"] {
+        assert_eq!(members.iter().filter(|m| m["theme"] == theme).count(), 13);
+    }
+    assert!(
+        members
+            .iter()
+            .any(|m| m["name"] == "小坂元" && m["bureau"] == "行政委員会事務局")
+    );
+    let r6 = team(2024);
+    assert_eq!(r6["headcount"], 29);
+    assert_eq!(
+        r6["themes"],
+        serde_json::json!(["ルール", "オフィス", "ワークスタイル"])
+    );
+
+    // The 13 R6 proposals of the report's section 03, with the outcomes it gives.
+    let r6_proposals = get(
+        &app,
+        &token,
+        "/api/v1/proposals?fiscal_year=2024&per_page=100",
+    )
+    .await;
+    assert_eq!(r6_proposals["total"], 13);
+    let mut statuses: HashMap<String, u64> = HashMap::new();
+    for p in r6_proposals["items"].as_array().unwrap() {
+        *statuses
+            .entry(p["implementation_status"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    assert_eq!(statuses.get("done"), Some(&3), "{statuses:?}");
+    assert_eq!(statuses.get("planned"), Some(&7), "{statuses:?}");
+    assert_eq!(statuses.get("trial"), Some(&2), "{statuses:?}");
+    assert_eq!(
+        statuses.get("under_consideration"),
+        Some(&1),
+        "{statuses:?}"
+    );
+    let travel = get(
+        &app,
+        &token,
+        &format!(
+            "/api/v1/search?kind=proposal&q={}",
+            crate::search::urlencoding("旅費計算の簡素化")
+        ),
+    )
+    .await;
+    assert_eq!(travel["total"], 1);
+    let travel = get(
+        &app,
+        &token,
+        &format!("/api/v1/proposals/{}", travel["hits"][0]["id"]),
+    )
+    .await;
+    assert_eq!(travel["fiscal_year"], 2024);
+    assert_eq!(travel["outcome_period"]["original"], "R8.4～適用");
 
     let policies = get(
         &app,

@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod authorization;
+mod backup;
 mod data_exchange;
 mod demo_data;
 mod errors;

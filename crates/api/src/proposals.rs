@@ -406,6 +406,10 @@ pub struct MemberDto {
     pub name: String,
     #[validate(custom(function = "short_text"))]
     pub bureau: Option<String>,
+    /// The theme group the member worked in, one of the team's themes.
+    #[validate(custom(function = "short_text"))]
+    #[serde(default)]
+    pub theme: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -432,17 +436,42 @@ pub struct ProjectTeamIn {
     )]
     #[serde(default)]
     pub members: Vec<MemberDto>,
+    /// The team's size as the source states it, when not every member is named (the annual
+    /// report gives the R6 team as 29 members).
+    #[validate(range(
+        min = 1,
+        max = 10000,
+        code = "out_of_range",
+        message = "must be between 1 and 10000"
+    ))]
+    #[serde(default)]
+    pub headcount: Option<i32>,
 }
 
-fn check_themes(themes: &[String]) -> Result<(), ApiError> {
+/// Themes are plain text, and a member's theme group must be one of the team's themes.
+fn check_themes(team: &ProjectTeamIn) -> Result<(), ApiError> {
     let mut errors = Vec::new();
-    for (i, theme) in themes.iter().enumerate() {
+    for (i, theme) in team.themes.iter().enumerate() {
         if let Err(e) = short_text(theme) {
             errors.push(FieldError {
                 pointer: format!("/themes/{i}"),
                 location: FieldLocation::Body,
                 code: e.code.to_string(),
                 message: e.message.map(|m| m.to_string()).unwrap_or_default(),
+            });
+        }
+    }
+    let themes: Vec<&str> = team.themes.iter().map(|t| t.trim()).collect();
+    for (i, member) in team.members.iter().enumerate() {
+        if let Some(theme) = member.theme.as_deref().map(str::trim)
+            && !theme.is_empty()
+            && !themes.contains(&theme)
+        {
+            errors.push(FieldError {
+                pointer: format!("/members/{i}/theme"),
+                location: FieldLocation::Body,
+                code: "unknown_theme".into(),
+                message: "must be one of the team's themes".into(),
             });
         }
     }
@@ -462,6 +491,8 @@ pub struct ProjectTeamOut {
     pub name: String,
     pub themes: Vec<String>,
     pub members: Vec<MemberDto>,
+    /// The stated size; `members.len()` when the source gives none.
+    pub headcount: i32,
     pub version: i32,
 }
 
@@ -479,8 +510,12 @@ impl From<&ProjectTeam> for ProjectTeamOut {
                 .map(|m| MemberDto {
                     name: m.name.clone(),
                     bureau: m.bureau.clone(),
+                    theme: m.theme.clone(),
                 })
                 .collect(),
+            headcount: t
+                .headcount
+                .unwrap_or_else(|| i32::try_from(t.members.len()).unwrap_or(i32::MAX)),
             version: t.version,
         }
     }
@@ -501,8 +536,10 @@ fn team_fields(input: ProjectTeamIn) -> ProjectTeamFields {
             .map(|m| Member {
                 name: m.name.trim().to_owned(),
                 bureau: optional(m.bureau),
+                theme: optional(m.theme),
             })
             .collect(),
+        headcount: input.headcount,
     }
 }
 
@@ -547,7 +584,7 @@ pub async fn create_project_team(
     body: ValidJson<ProjectTeamIn>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller.0, Action::ManageProposalWorkflow)?;
-    check_themes(&body.0.themes)?;
+    check_themes(&body.0)?;
     let team =
         proposals::create_project_team(&state.db.conn, team_fields(body.0), &actor(&caller.0))
             .await?;
@@ -565,7 +602,7 @@ pub async fn replace_project_team(
     body: ValidJson<ProjectTeamIn>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller.0, Action::ManageProposalWorkflow)?;
-    check_themes(&body.0.themes)?;
+    check_themes(&body.0)?;
     let team = proposals::replace_project_team(
         &state.db.conn,
         *id,

@@ -8,6 +8,7 @@ mod m20261121_000002_organization;
 mod m20261121_000003_proposals;
 mod m20261121_000004_department_work;
 mod m20261121_000005_search_and_imports;
+mod m20261121_000006_team_headcount;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_proposals::Migration),
             Box::new(m20261121_000004_department_work::Migration),
             Box::new(m20261121_000005_search_and_imports::Migration),
+            Box::new(m20261121_000006_team_headcount::Migration),
         ]
     }
 }

@@ -100,7 +100,7 @@ pub async fn create_user(
     new: NewUser,
     actor: &AuditActor,
 ) -> Result<User, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let row = user::ActiveModel {
         email: Set(new.email.as_str().to_owned()),
@@ -162,7 +162,7 @@ pub async fn disable_user(
     email: &Email,
     actor: &AuditActor,
 ) -> Result<User, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let row = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
@@ -270,7 +270,7 @@ pub async fn create_service_account(
     new: NewServiceAccount,
     actor: &AuditActor,
 ) -> Result<ServiceAccount, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let row = service_account::ActiveModel {
         client_id: Set(new.client_id),

@@ -138,7 +138,7 @@ pub async fn create_system<C: TransactionTrait>(
     fields: SystemFields,
     actor: &AuditActor,
 ) -> Result<DigitalSystem, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     check_section(&txn, fields.section_id).await?;
     let mut row = digital_system::ActiveModel {
@@ -173,7 +173,7 @@ pub async fn replace_system<C: TransactionTrait>(
     fields: SystemFields,
     actor: &AuditActor,
 ) -> Result<DigitalSystem, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_system(&txn, id).await?.ok_or(StoreError::NotFound)?;
     check_section(&txn, fields.section_id).await?;
@@ -219,7 +219,7 @@ pub async fn delete_system(
     expected_version: i32,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_system(&txn, id).await?.ok_or(StoreError::NotFound)?;
     if before.version != expected_version {
@@ -525,7 +525,7 @@ pub async fn create_target(
     fields: TargetFields,
     actor: &AuditActor,
 ) -> Result<Target, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let mut row = target::ActiveModel {
         version: Set(1),
@@ -565,7 +565,7 @@ pub async fn replace_target(
     fields: TargetFields,
     actor: &AuditActor,
 ) -> Result<Target, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_target(&txn, id).await?.ok_or(StoreError::NotFound)?;
     let mut row = target::ActiveModel {
@@ -620,7 +620,7 @@ pub async fn add_measurement(
     fields: MeasurementFields,
     actor: &AuditActor,
 ) -> Result<Target, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_target(&txn, target_id)
         .await?
@@ -680,7 +680,7 @@ pub async fn delete_measurement(
     id: i64,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let row = target_measurement::Entity::find_by_id(id)
         .one(&txn)

@@ -7,6 +7,8 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
+pub mod clock;
 pub mod database;
 pub mod entities;
 pub mod ledger;

@@ -306,7 +306,7 @@ pub async fn create_link(
     note: Option<String>,
     actor: &AuditActor,
 ) -> Result<Link, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let found = summaries(&txn, &[from, to]).await?;
     if !found.contains_key(&from) {
@@ -349,7 +349,7 @@ pub async fn delete_link(
     id: i64,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_link(&txn, id).await?.ok_or(StoreError::NotFound)?;
     link::Entity::delete_by_id(id).exec(&txn).await?;

@@ -102,7 +102,7 @@ pub async fn create_bureau(
     new: NewBureau,
     actor: &AuditActor,
 ) -> Result<Bureau, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let row = bureau::ActiveModel {
         name: Set(new.name),
@@ -149,7 +149,7 @@ pub async fn update_bureau(
     patch: BureauPatch,
     actor: &AuditActor,
 ) -> Result<Bureau, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_bureau(&txn, id).await?.ok_or(StoreError::NotFound)?;
     if before.version != expected_version {
@@ -263,7 +263,7 @@ pub async fn create_section(
     effective_from: NaiveDate,
     actor: &AuditActor,
 ) -> Result<Section, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     if find_bureau(&txn, bureau_id).await?.is_none() {
         return Err(StoreError::MissingReference("the bureau"));
@@ -315,7 +315,7 @@ pub async fn rename_section(
     effective_from: NaiveDate,
     actor: &AuditActor,
 ) -> Result<Section, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_section(&txn, id).await?.ok_or(StoreError::NotFound)?;
     if before.version != expected_version {

@@ -165,7 +165,7 @@ pub async fn create_policy(
     fields: PolicyFields,
     actor: &AuditActor,
 ) -> Result<Policy, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     check_bureau(&txn, fields.bureau_id).await?;
     let mut row = policy::ActiveModel {
@@ -200,7 +200,7 @@ pub async fn replace_policy(
     fields: PolicyFields,
     actor: &AuditActor,
 ) -> Result<Policy, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_policy(&txn, id).await?.ok_or(StoreError::NotFound)?;
     check_bureau(&txn, fields.bureau_id).await?;
@@ -424,7 +424,7 @@ pub async fn create_issue(
     fields: IssueFields,
     actor: &AuditActor,
 ) -> Result<Issue, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     if policy::Entity::find_by_id(policy_id)
         .one(&txn)
@@ -470,7 +470,7 @@ pub async fn replace_issue(
     fields: IssueFields,
     actor: &AuditActor,
 ) -> Result<Issue, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_issue(&txn, id).await?.ok_or(StoreError::NotFound)?;
     let mut row = policy_issue::ActiveModel {
@@ -511,7 +511,7 @@ pub async fn delete_issue(
     expected_version: i32,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_issue(&txn, id).await?.ok_or(StoreError::NotFound)?;
     check_version(expected_version, before.version)?;
@@ -703,7 +703,7 @@ pub async fn create_milestone(
     fields: MilestoneFields,
     actor: &AuditActor,
 ) -> Result<Milestone, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     if policy_issue::Entity::find_by_id(issue_id)
         .one(&txn)
@@ -745,7 +745,7 @@ pub async fn replace_milestone(
     fields: MilestoneFields,
     actor: &AuditActor,
 ) -> Result<Milestone, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_milestone(&txn, id)
         .await?
@@ -789,7 +789,7 @@ pub async fn delete_milestone(
     expected_version: i32,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_milestone(&txn, id)
         .await?
@@ -861,7 +861,7 @@ pub async fn create_note(
     body: String,
     actor: &AuditActor,
 ) -> Result<ProgressNote, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     if policy_issue::Entity::find_by_id(issue_id)
         .one(&txn)
@@ -905,7 +905,7 @@ pub async fn delete_note(
     id: i64,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_note(&txn, id).await?.ok_or(StoreError::NotFound)?;
     progress_note::Entity::delete_by_id(id).exec(&txn).await?;
@@ -1041,7 +1041,7 @@ pub async fn create_kpi(
     fields: KpiFields,
     actor: &AuditActor,
 ) -> Result<Kpi, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     if policy_issue::Entity::find_by_id(issue_id)
         .one(&txn)
@@ -1086,7 +1086,7 @@ pub async fn replace_kpi(
     fields: KpiFields,
     actor: &AuditActor,
 ) -> Result<Kpi, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_kpi(&txn, id).await?.ok_or(StoreError::NotFound)?;
     let mut row = kpi::ActiveModel {
@@ -1126,7 +1126,7 @@ pub async fn delete_kpi(
     expected_version: i32,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_kpi(&txn, id).await?.ok_or(StoreError::NotFound)?;
     check_version(expected_version, before.version)?;
@@ -1152,7 +1152,7 @@ pub async fn add_actual(
     note: Option<String>,
     actor: &AuditActor,
 ) -> Result<Kpi, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_kpi(&txn, kpi_id).await?.ok_or(StoreError::NotFound)?;
     let created = kpi_actual::ActiveModel {
@@ -1219,7 +1219,7 @@ pub async fn delete_actual(
     id: i64,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let actual = find_actual(&txn, id).await?.ok_or(StoreError::NotFound)?;
     let before = find_kpi(&txn, actual.kpi_id)

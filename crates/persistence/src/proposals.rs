@@ -30,6 +30,9 @@ use std::collections::HashMap;
 pub struct Member {
     pub name: String,
     pub bureau: Option<String>,
+    /// The theme group the member worked in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +42,7 @@ pub struct ProjectTeam {
     pub name: String,
     pub themes: Vec<String>,
     pub members: Vec<Member>,
+    pub headcount: Option<i32>,
     pub version: i32,
 }
 
@@ -54,6 +58,7 @@ impl TryFrom<project_team::Model> for ProjectTeam {
             id: row.id,
             fiscal_year: row.fiscal_year,
             name: row.name,
+            headcount: row.headcount,
             version: row.version,
         })
     }
@@ -61,7 +66,7 @@ impl TryFrom<project_team::Model> for ProjectTeam {
 
 impl ProjectTeam {
     fn audit_view(&self) -> serde_json::Value {
-        json!({ "id": self.id, "fiscal_year": self.fiscal_year, "name": self.name, "themes": self.themes, "members": self.members, "version": self.version })
+        json!({ "id": self.id, "fiscal_year": self.fiscal_year, "name": self.name, "themes": self.themes, "members": self.members, "headcount": self.headcount, "version": self.version })
     }
 }
 
@@ -71,6 +76,7 @@ pub struct ProjectTeamFields {
     pub name: String,
     pub themes: Vec<String>,
     pub members: Vec<Member>,
+    pub headcount: Option<i32>,
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
@@ -117,13 +123,14 @@ pub async fn create_project_team(
     fields: ProjectTeamFields,
     actor: &AuditActor,
 ) -> Result<ProjectTeam, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let row = project_team::ActiveModel {
         fiscal_year: Set(fields.fiscal_year),
         name: Set(fields.name),
         themes: Set(to_json(&fields.themes)),
         members: Set(to_json(&fields.members)),
+        headcount: Set(fields.headcount),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -157,7 +164,7 @@ pub async fn replace_project_team(
     fields: ProjectTeamFields,
     actor: &AuditActor,
 ) -> Result<ProjectTeam, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let row = project_team::Entity::find_by_id(id)
         .one(&txn)
@@ -175,6 +182,7 @@ pub async fn replace_project_team(
     active.name = Set(fields.name);
     active.themes = Set(to_json(&fields.themes));
     active.members = Set(to_json(&fields.members));
+    active.headcount = Set(fields.headcount);
     active.version = Set(expected_version + 1);
     active.updated_at = Set(now);
     let after = ProjectTeam::try_from(active.update(&txn).await.map_err(StoreError::from_write)?)?;
@@ -389,7 +397,7 @@ pub async fn create_proposal<C: TransactionTrait>(
     created_by_user_id: Option<i64>,
     actor: &AuditActor,
 ) -> Result<Proposal, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     check_continues(&txn, &fields, None).await?;
     let row = proposal::ActiveModel {
@@ -442,7 +450,7 @@ pub async fn update_proposal<C: TransactionTrait>(
     fields: ProposalFields,
     actor: &AuditActor,
 ) -> Result<Proposal, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_proposal(&txn, id).await?.ok_or(StoreError::NotFound)?;
     if before.version != expected_version {
@@ -665,7 +673,7 @@ pub async fn add_assignment(
     change: StageChange,
     actor: &AuditActor,
 ) -> Result<(Proposal, i64), WorkflowError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_proposal(&txn, proposal_id)
         .await?
@@ -730,7 +738,7 @@ pub async fn change_stage(
     change: StageChange,
     actor: &AuditActor,
 ) -> Result<Proposal, WorkflowError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_proposal(&txn, proposal_id)
         .await?
@@ -819,7 +827,7 @@ pub async fn add_consultation(
     note: String,
     actor: &AuditActor,
 ) -> Result<Consultation, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     if proposal::Entity::find_by_id(proposal_id)
         .one(&txn)

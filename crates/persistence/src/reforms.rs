@@ -219,7 +219,7 @@ pub async fn create_reform<C: TransactionTrait>(
     created_by_user_id: Option<i64>,
     actor: &AuditActor,
 ) -> Result<Reform, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     check_references(&txn, &fields).await?;
     let mut row = reform::ActiveModel {
@@ -259,7 +259,7 @@ pub async fn replace_reform<C: TransactionTrait>(
     fields: ReformFields,
     actor: &AuditActor,
 ) -> Result<Reform, StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_reform(&txn, id).await?.ok_or(StoreError::NotFound)?;
     check_references(&txn, &fields).await?;
@@ -307,7 +307,7 @@ pub async fn delete_reform(
     expected_version: i32,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let txn = db.begin().await?;
     let before = find_reform(&txn, id).await?.ok_or(StoreError::NotFound)?;
     if before.version != expected_version {

@@ -34,6 +34,66 @@ impl From<StoreError> for CommandError {
     }
 }
 
+/// Writes a backup of everything to `path` (`-` for standard output). A file is written beside
+/// its final name and renamed at the end, so an interrupted backup never looks complete.
+pub async fn write_backup(
+    db: &Database,
+    path: &std::path::Path,
+) -> Result<persistence::backup::RowCounts, CommandError> {
+    use std::io::Write;
+    let failed = |e: persistence::backup::BackupError| CommandError::Store(e.to_string());
+    if path.as_os_str() == "-" {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let counts = persistence::backup::write_backup(db, &mut out)
+            .await
+            .map_err(failed)?;
+        out.flush()
+            .map_err(|e| CommandError::Input(format!("cannot write the backup: {e}")))?;
+        return Ok(counts);
+    }
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let cannot =
+        |e: std::io::Error| CommandError::Input(format!("cannot write {}: {e}", path.display()));
+    let file = std::fs::File::create(&partial).map_err(cannot)?;
+    let mut out = std::io::BufWriter::new(file);
+    let written = persistence::backup::write_backup(db, &mut out).await;
+    let finished = written.map_err(failed).and_then(|counts| {
+        let file = out.into_inner().map_err(|e| cannot(e.into_error()))?;
+        file.sync_all().map_err(cannot)?;
+        Ok(counts)
+    });
+    match finished {
+        Ok(counts) => {
+            std::fs::rename(&partial, path).map_err(cannot)?;
+            Ok(counts)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(e)
+        }
+    }
+}
+
+/// Restores a backup into the (empty) database: all of it in one transaction, or nothing.
+pub async fn restore_backup(
+    db: &Database,
+    path: &std::path::Path,
+) -> Result<persistence::backup::Restored, CommandError> {
+    let input: Box<dyn std::io::Read + Send> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(
+            std::fs::File::open(path)
+                .map_err(|e| CommandError::Input(format!("cannot read {}: {e}", path.display())))?,
+        )
+    };
+    persistence::backup::restore_backup(db, input)
+        .await
+        .map_err(|e| CommandError::Input(e.to_string()))
+}
+
 fn operator() -> AuditActor {
     let who = std::env::var("USER").unwrap_or_else(|_| "operator".into());
     AuditActor::command_line(&format!("platina command line ({who})"))

@@ -1,5 +1,5 @@
 //! The demo dataset of `data/demo/`: the city's own 令和7年度 picture transcribed from the seeds
-//! (bureaus and sections, the R7 project team and its 34 proposals with their stages, the 130
+//! (bureaus and sections, the R6 and R7 project teams with their 13 and 34 proposals, the 130
 //! self-initiated reforms, two X policies, the ledger's targets and figures). It is compiled into
 //! the binary so `make run` and a container show the same data without a path to configure, and
 //! it is loaded only into a database that has no proposals and no reforms yet.
@@ -14,13 +14,14 @@ use domain::proposal::{Decision, ImplementationStatus, Stage};
 use domain::reform::{Classification, EffectKind, ReformStatus};
 use persistence::organization::{self, NewBureau};
 use persistence::policies::{IssueFields, KpiFields, MilestoneFields, PolicyFields};
-use persistence::proposals::{ProjectTeamFields, ProposalFields, StageChange};
+use persistence::proposals::{Member, ProjectTeamFields, ProposalFields, StageChange};
 use persistence::reforms::{Effect, ReformFields};
 use persistence::{AuditActor, Database, ledger, policies, proposals, reforms};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-const PROPOSALS: &str = include_str!("../../../data/demo/proposals_r7.json");
+const PROPOSALS_R7: &str = include_str!("../../../data/demo/proposals_r7.json");
+const PROPOSALS_R6: &str = include_str!("../../../data/demo/proposals_r6.json");
 const REFORMS: &str = include_str!("../../../data/demo/reforms.json");
 const POLICIES: &str = include_str!("../../../data/demo/policies.json");
 const LEDGER: &str = include_str!("../../../data/demo/ledger.json");
@@ -43,9 +44,48 @@ const UNNAMED_SECTION: &str = "（所管課未記載）";
 #[derive(Deserialize)]
 struct ProposalsFile {
     fiscal_year: i32,
-    themes: Vec<String>,
+    team: TeamRow,
     proposals: Vec<ProposalRow>,
 }
+
+#[derive(Deserialize)]
+struct TeamRow {
+    name: String,
+    headcount: Option<i32>,
+    themes: Vec<ThemeRow>,
+    members: Vec<MemberRow>,
+}
+
+#[derive(Deserialize)]
+struct ThemeRow {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct MemberRow {
+    name: String,
+    bureau: Option<String>,
+    theme: Option<String>,
+}
+
+/// The days a team's proposals reached their stages. The seeds date the R7 stages by the
+/// 2025-11-25 progress report and give no dates for R6, whose proposals were made a year before.
+struct StageDays {
+    presented: (i32, u32, u32),
+    discussed: (i32, u32, u32),
+    decided: (i32, u32, u32),
+}
+
+const R7_STAGE_DAYS: StageDays = StageDays {
+    presented: (2025, 10, 1),
+    discussed: (2025, 11, 10),
+    decided: (2025, 11, 20),
+};
+const R6_STAGE_DAYS: StageDays = StageDays {
+    presented: (2024, 10, 1),
+    discussed: (2024, 11, 10),
+    decided: (2024, 11, 20),
+};
 
 #[derive(Deserialize)]
 struct ProposalRow {
@@ -321,8 +361,10 @@ pub async fn load_into_empty(db: &Database) -> Result<Option<Loaded>, StartError
 
 async fn load(db: &Database) -> Result<Loaded, StartError> {
     let parse = |what: &'static str| move |e: serde_json::Error| failed(what)(&e);
-    let proposals_file: ProposalsFile =
-        serde_json::from_str(PROPOSALS).map_err(parse("proposals"))?;
+    let proposals_r7: ProposalsFile =
+        serde_json::from_str(PROPOSALS_R7).map_err(parse("proposals R7"))?;
+    let proposals_r6: ProposalsFile =
+        serde_json::from_str(PROPOSALS_R6).map_err(parse("proposals R6"))?;
     let reforms_file: ReformsFile = serde_json::from_str(REFORMS).map_err(parse("reforms"))?;
     let policies_file: PoliciesFile = serde_json::from_str(POLICIES).map_err(parse("policies"))?;
     let ledger_file: LedgerFile = serde_json::from_str(LEDGER).map_err(parse("ledger"))?;
@@ -344,7 +386,8 @@ async fn load(db: &Database) -> Result<Loaded, StartError> {
         org.bureau(&row.bureau).await?;
     }
     load_reforms(&mut org, reforms_file).await?;
-    load_proposals(&mut org, proposals_file).await?;
+    load_proposals(&mut org, proposals_r7, &R7_STAGE_DAYS).await?;
+    load_proposals(&mut org, proposals_r6, &R6_STAGE_DAYS).await?;
     load_policies(&mut org, policies_file).await?;
     load_ledger(&mut org, ledger_file).await?;
     Ok(org.loaded)
@@ -418,24 +461,36 @@ fn implementation_status(label: &str) -> ImplementationStatus {
     }
 }
 
-async fn load_proposals(org: &mut Organisation<'_>, file: ProposalsFile) -> Result<(), StartError> {
+async fn load_proposals(
+    org: &mut Organisation<'_>,
+    file: ProposalsFile,
+    days: &StageDays,
+) -> Result<(), StartError> {
     proposals::create_project_team(
         &org.db.conn,
         ProjectTeamFields {
             fiscal_year: file.fiscal_year,
-            name: "令和7年度 プラチナ市役所プロジェクトチーム".into(),
-            themes: file.themes,
-            members: Vec::new(),
+            name: file.team.name,
+            themes: file.team.themes.into_iter().map(|t| t.name).collect(),
+            members: file
+                .team
+                .members
+                .into_iter()
+                .map(|m| Member {
+                    name: m.name,
+                    bureau: m.bureau,
+                    theme: m.theme,
+                })
+                .collect(),
+            headcount: file.team.headcount,
         },
         org.actor,
     )
     .await
     .map_err(|e| failed("project team")(&e))?;
-    // The dates the seeds' stages were reached by: presented in October, discussed by the
-    // report's day, decided just before it.
-    let presented = day((2025, 10, 1))?;
-    let discussed = day((2025, 11, 10))?;
-    let decided = day((2025, 11, 20))?;
+    let presented = day(days.presented)?;
+    let discussed = day(days.discussed)?;
+    let decided = day(days.decided)?;
     for row in file.proposals {
         let report = row.annual_report.as_ref();
         let created = proposals::create_proposal(

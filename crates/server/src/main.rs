@@ -39,16 +39,28 @@ enum Command {
     /// The demo dataset transcribed from the city's documents.
     #[command(subcommand)]
     Demo(DemoCommand),
-    /// Import reforms, proposals or ledger entries from CSV (UTF-8 or Shift_JIS), XLSX or JSON.
+    /// Import reforms, proposals or ledger entries from CSV (UTF-8 or Shift_JIS), XLSX or JSON;
+    /// with --all, restore a backup written by `platina export --all` into an empty database.
     Import {
         /// The file to read.
         file: PathBuf,
         /// reforms, proposals or digital_systems.
-        #[arg(long, value_parser = ["reforms", "proposals", "digital_systems"])]
-        kind: String,
+        #[arg(long, value_parser = ["reforms", "proposals", "digital_systems"], required_unless_present = "all")]
+        kind: Option<String>,
         /// Report what each row would do and change nothing.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "all")]
         dry_run: bool,
+        /// Restore a whole backup (the database must be empty).
+        #[arg(long, conflicts_with = "kind")]
+        all: bool,
+    },
+    /// Back up the whole database content as one JSON document (`-` writes to standard output).
+    Export {
+        /// Everything: the only kind of export the command line offers; lists export over the API.
+        #[arg(long, required = true)]
+        all: bool,
+        /// Where to write the backup.
+        file: PathBuf,
     },
 }
 
@@ -257,10 +269,13 @@ async fn run_command(config: Config, command: Command) -> Result<(), MainError> 
                 }
             }
         }
+        Command::Export { all: _, file } => {
+            let counts = commands::write_backup(&db, &file).await?;
+            let rows: u64 = counts.iter().map(|(_, n)| n).sum();
+            eprintln!("backed up {rows} rows of {} tables", counts.len());
+        }
         Command::Import {
-            file,
-            kind,
-            dry_run,
+            file, all: true, ..
         } => {
             db.migrate()
                 .await
@@ -268,7 +283,26 @@ async fn run_command(config: Config, command: Command) -> Result<(), MainError> 
                     url: config.database.url.redacted(),
                     source,
                 })?;
-            let kind = match kind.as_str() {
+            let restored = commands::restore_backup(&db, &file).await?;
+            for (table, rows) in &restored.counts {
+                println!("{table}: {rows}");
+            }
+            let rows: u64 = restored.counts.iter().map(|(_, n)| n).sum();
+            println!("restored {rows} rows (schema {})", restored.schema);
+        }
+        Command::Import {
+            file,
+            kind,
+            dry_run,
+            all: false,
+        } => {
+            db.migrate()
+                .await
+                .map_err(|source| platina_server::StartError::Database {
+                    url: config.database.url.redacted(),
+                    source,
+                })?;
+            let kind = match kind.as_deref().unwrap_or("reforms") {
                 "proposals" => api::imports::ImportKindDto::Proposals,
                 "digital_systems" => api::imports::ImportKindDto::DigitalSystems,
                 _ => api::imports::ImportKindDto::Reforms,

@@ -8,6 +8,7 @@ import { ProposalListPage } from '../features/proposals/ProposalListPage';
 import { ProposalNewPage } from '../features/proposals/ProposalNewPage';
 import { ProposalDetailPage } from '../features/proposals/ProposalDetailPage';
 import { ProgressReportPage } from '../features/proposals/ProgressReportPage';
+import { ProjectTeamsPage } from '../features/proposals/ProjectTeamsPage';
 import { OrganizationPage } from '../features/organization/OrganizationPage';
 import { ReformListPage } from '../features/reforms/ReformListPage';
 import { ReformNewPage } from '../features/reforms/ReformNewPage';
@@ -43,6 +44,7 @@ export const routes: RouteObject[] = [
       { path: 'proposals/new', element: <ProposalNewPage /> },
       { path: 'proposals/:id', element: <ProposalDetailPage /> },
       { path: 'reports/proposal-progress', element: <ProgressReportPage /> },
+      { path: 'project-teams', element: <ProjectTeamsPage /> },
       { path: 'reforms', element: <ReformListPage /> },
       { path: 'reforms/new', element: <ReformNewPage /> },
       { path: 'reforms/:id', element: <ReformDetailPage /> },

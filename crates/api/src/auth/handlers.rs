@@ -277,7 +277,7 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let LoginIn { email, password } = body.0;
     let email = Email::parse(&email).map_err(|_| ApiError::new(ErrorCode::InvalidCredentials))?;
-    let now = Utc::now();
+    let now = persistence::clock::now();
     let account_key = format!("account:{email}");
     let address_key = format!("address:{}", client_address(&req, &state));
     refuse_if_paused(&state, &[&account_key, &address_key], now).await?;
@@ -341,7 +341,7 @@ pub async fn refresh(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = Utc::now();
+    let now = persistence::clock::now();
     let result = async {
         let claims = refresh_claims(&req, &state, now)?;
         match refresh_tokens::redeem(&state.db.conn, &claims.jti, now).await? {
@@ -377,7 +377,7 @@ pub async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = Utc::now();
+    let now = persistence::clock::now();
     if let Ok(claims) = refresh_claims(&req, &state, now) {
         refresh_tokens::revoke_family_of(&state.db.conn, &claims.jti, now).await?;
     }
@@ -413,7 +413,7 @@ pub async fn token(
         client_secret,
         ..
     } = body.0;
-    let now = Utc::now();
+    let now = persistence::clock::now();
     let account_key = format!("client:{client_id}");
     let address_key = format!("address:{}", client_address(&req, &state));
     refuse_if_paused(&state, &[&account_key, &address_key], now).await?;

@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// Failed sign-ins counted per key (`account:<email>` or `address:<ip>`), kept in the database so
 /// that every instance behind a load balancer sees the same counts.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "login_throttle")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "project_teams")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -10,8 +10,10 @@ pub struct Model {
     pub name: String,
     /// JSON array of theme names.
     pub themes: String,
-    /// JSON array of `{name, bureau}`.
+    /// JSON array of `{name, bureau, theme}`.
     pub members: String,
+    /// The size the source states, which may exceed the named members.
+    pub headcount: Option<i32>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// One issued refresh token (its `jti`). Tokens rotated from one sign-in share a family, so reuse
 /// of any of them can revoke them all.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "refresh_tokens")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -159,6 +159,7 @@ function Overview({
         name: '',
         themes: [proposal.theme],
         members: [],
+        headcount: 0,
         version: 0,
       },
     ];

@@ -28,6 +28,7 @@ export const team2025: ProjectTeamOut = {
   name: '令和7年度 プラチナ市役所プロジェクトチーム',
   themes: ['ユーザーの困りごと', '職員の困りごと'],
   members: [],
+  headcount: 26,
   version: 1,
 };
 

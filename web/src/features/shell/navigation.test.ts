@@ -11,4 +11,12 @@ describe('the primary navigation', () => {
     expect(ids(undefined)).not.toContain('imports');
     expect(ids('viewer')).toContain('reforms');
   });
+
+  it('offers プロジェクトチーム to every role, right after the proposal entries', () => {
+    for (const role of ['admin', 'editor', 'proposer', 'viewer', undefined] as const) {
+      const ids = navItemsFor(role).map((item) => item.id);
+      expect(ids).toContain('project-teams');
+      expect(ids.indexOf('project-teams')).toBe(ids.indexOf('progress') + 1);
+    }
+  });
 });

@@ -23,6 +23,7 @@ export const primaryNav: readonly NavItem[] = [
   { id: 'organization', labelKey: 'shell.organization', to: '/organization' },
   { id: 'proposals', labelKey: 'shell.proposals', to: '/proposals' },
   { id: 'progress', labelKey: 'shell.progress', to: '/reports/proposal-progress' },
+  { id: 'project-teams', labelKey: 'shell.projectTeams', to: '/project-teams' },
   { id: 'reforms', labelKey: 'shell.reforms', to: '/reforms' },
   { id: 'ledger', labelKey: 'shell.ledger', to: '/digital-systems' },
   { id: 'imports', labelKey: 'imports.navLabel', to: '/imports', roles: ['admin', 'editor'] },

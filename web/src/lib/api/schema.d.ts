@@ -1627,6 +1627,8 @@ export interface components {
         MemberDto: {
             bureau?: string | null;
             name: string;
+            /** @description The theme group the member worked in, one of the team's themes. */
+            theme?: string | null;
         };
         MilestoneIn: {
             /**
@@ -2156,6 +2158,12 @@ export interface components {
              * @example 2025
              */
             fiscal_year: number;
+            /**
+             * Format: int32
+             * @description The team's size as the source states it, when not every member is named (the annual
+             *     report gives the R6 team as 29 members).
+             */
+            headcount?: number | null;
             members?: components["schemas"]["MemberDto"][];
             /** @example 令和7年度 プラチナ市役所プロジェクトチーム */
             name: string;
@@ -2167,6 +2175,11 @@ export interface components {
             fiscal_year: number;
             /** @description e.g. 令和7年度 */
             fiscal_year_label: string;
+            /**
+             * Format: int32
+             * @description The stated size; `members.len()` when the source gives none.
+             */
+            headcount: number;
             /** Format: int64 */
             id: number;
             members: components["schemas"]["MemberDto"][];

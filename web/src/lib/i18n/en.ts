@@ -27,6 +27,7 @@ export const en: DeepStrings<Messages> = {
     organization: 'Organization',
     proposals: 'Proposals',
     progress: 'Progress',
+    projectTeams: 'Project teams',
     reforms: 'Reforms',
     ledger: 'System ledger',
     apiDocs: 'API documentation',

@@ -25,6 +25,7 @@ export const ja = {
     organization: '組織',
     proposals: '課題提案',
     progress: '進捗状況',
+    projectTeams: 'プロジェクトチーム',
     reforms: '自主改革',
     ledger: 'システム台帳',
     apiDocs: 'API仕様書',

@@ -2,7 +2,7 @@ import type { proposalsJa } from './proposals.ja';
 
 type DeepStrings<T> = { [K in keyof T]: T[K] extends string ? string : DeepStrings<T[K]> };
 
-// English messages of the 課題提案 and 進捗状況 screens; spread into en.ts.
+// English messages of the 課題提案, 進捗状況 and プロジェクトチーム screens; spread into en.ts.
 export const proposalsEn: DeepStrings<typeof proposalsJa> = {
   proposals: {
     listTitle: 'Proposals',
@@ -190,5 +190,25 @@ export const proposalsEn: DeepStrings<typeof proposalsJa> = {
     panelEmpty: 'No proposals.',
     closePanel: 'Close',
     allThemes: 'All themes',
+  },
+  projectTeams: {
+    title: 'Project teams',
+    intro: 'Size, themes and members of the Platinum City Hall project team (PT) of each fiscal year. Choose a theme to list that year’s proposals on it.',
+    loading: 'Loading…',
+    noTeams: 'No project team has been registered yet.',
+    headcount: 'Team size',
+    headcountValue: '{{count}}',
+    themes: 'Themes',
+    noThemes: 'No themes have been registered.',
+    themeLink: '{{theme}} (proposals of {{year}})',
+    membersHeading: 'Members',
+    membersCaption: '{{theme}} ({{count}})',
+    noTheme: 'No theme',
+    name: 'Name',
+    bureau: 'Bureau',
+    noBureau: '—',
+    unnamedMembers: 'The published material does not name the members ({{count}} in all).',
+    partlyNamed: 'The published material names {{count}} of the {{headcount}} members.',
+    noMembers: 'No members have been registered.',
   },
 };

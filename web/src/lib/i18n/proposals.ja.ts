@@ -1,4 +1,4 @@
-// Messages of the 課題提案 and 進捗状況 screens (features/proposals); spread into ja.ts.
+// Messages of the 課題提案, 進捗状況 and プロジェクトチーム screens (features/proposals); spread into ja.ts.
 // Every key here must exist in proposals.en.ts too.
 
 export const proposalsJa = {
@@ -190,5 +190,25 @@ export const proposalsJa = {
     panelEmpty: '該当する課題提案はありません。',
     closePanel: '閉じる',
     allThemes: 'すべてのテーマ',
+  },
+  projectTeams: {
+    title: 'プロジェクトチーム',
+    intro: '年度ごとのプラチナ市役所プロジェクトチーム（PT）の人数・テーマ・メンバーです。テーマを選ぶと、その年度・テーマの課題提案の一覧を表示します。',
+    loading: '読み込み中…',
+    noTeams: 'プロジェクトチームはまだ登録されていません。',
+    headcount: '人数',
+    headcountValue: '{{count}}名',
+    themes: 'テーマ',
+    noThemes: 'テーマは登録されていません。',
+    themeLink: '{{theme}}（{{year}}の課題提案の一覧）',
+    membersHeading: 'メンバー',
+    membersCaption: '{{theme}}（{{count}}名）',
+    noTheme: 'テーマ未設定',
+    name: '氏名',
+    bureau: '所属',
+    noBureau: '―',
+    unnamedMembers: 'メンバーの氏名は公表資料に記載がありません（{{count}}名）。',
+    partlyNamed: '公表資料に氏名の記載があるのは{{headcount}}名のうち{{count}}名です。',
+    noMembers: 'メンバーは登録されていません。',
   },
 };
