@@ -49,7 +49,7 @@ async fn searching_kintone_finds_every_reform_of_the_report_that_mentions_it(bac
 }
 
 /// 課題解決の検討及び実行いただいた局区, as the annual report lists them (R8.3.31時点).
-const REPORT_COUNTS: [(&str, u64); 28] = [
+pub(crate) const REPORT_COUNTS: [(&str, u64); 28] = [
     ("会計室", 3),
     ("市長公室", 1),
     ("危機管理室", 2),

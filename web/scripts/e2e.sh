@@ -23,62 +23,80 @@ if [[ ! -f "$web_dir/dist/index.html" ]]; then
 fi
 
 tmp_dir="$(mktemp -d "${TMPDIR:-/tmp}/platina-e2e.XXXXXX")"
-server_log="$tmp_dir/server.log"
-server_pid=""
+server_pids=()
 
 cleanup() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  for pid in "${server_pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+      done
+      kill -9 "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   rm -rf "$tmp_dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port="$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')"
-base_url="http://127.0.0.1:$port"
+free_port() {
+  python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+}
 
-echo "e2e: starting $binary on $base_url (log: $server_log)"
-# The browser tests build their own records, so the demo dataset stays out of their database.
-PLATINA__DEMO__LOAD_DATASET=false \
-PLATINA__SERVER__BIND="127.0.0.1:$port" \
-PLATINA__DATABASE__URL="sqlite://$tmp_dir/e2e.db?mode=rwc" \
-PLATINA__SERVER__WEB_DIST="$web_dir/dist" \
-  "$binary" --config "$repo_dir/config/demo.toml" serve >"$server_log" 2>&1 &
-server_pid=$!
+# start_server NAME LOAD_DATASET: starts the binary on a free port with its own SQLite database,
+# waits until /readyz answers and sets started_url.
+started_url=""
+start_server() {
+  local name="$1" load_dataset="$2"
+  local port log pid
+  port="$(free_port)"
+  log="$tmp_dir/$name.log"
+  started_url="http://127.0.0.1:$port"
+  echo "e2e: starting $binary ($name) on $started_url (log: $log)"
+  PLATINA__DEMO__LOAD_DATASET="$load_dataset" \
+  PLATINA__SERVER__BIND="127.0.0.1:$port" \
+  PLATINA__DATABASE__URL="sqlite://$tmp_dir/$name.db?mode=rwc" \
+  PLATINA__SERVER__WEB_DIST="$web_dir/dist" \
+    "$binary" --config "$repo_dir/config/demo.toml" serve >"$log" 2>&1 &
+  pid=$!
+  server_pids+=("$pid")
 
-ready=""
-deadline=$((SECONDS + 60))
-while ((SECONDS < deadline)); do
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "e2e: the server exited before it was ready; its log:" >&2
-    cat "$server_log" >&2
-    exit 1
-  fi
-  if curl -fsS -o /dev/null --max-time 2 "$base_url/readyz" 2>/dev/null; then
-    ready=yes
-    break
-  fi
-  sleep 0.5
-done
-if [[ -z "$ready" ]]; then
-  echo "e2e: $base_url/readyz did not answer within 60 s; the server log:" >&2
-  cat "$server_log" >&2
+  local deadline=$((SECONDS + 90))
+  while ((SECONDS < deadline)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "e2e: the $name server exited before it was ready; its log:" >&2
+      cat "$log" >&2
+      exit 1
+    fi
+    if curl -fsS -o /dev/null --max-time 2 "$started_url/readyz" 2>/dev/null; then
+      echo "e2e: $name server ready"
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "e2e: $started_url/readyz did not answer within 90 s; the $name server log:" >&2
+  cat "$log" >&2
   exit 1
-fi
-echo "e2e: server ready"
+}
+
+# The browser tests build their own records, so the demo dataset stays out of their database...
+start_server e2e false
+base_url="$started_url"
+# ...except the dashboard's, which checks the figures of the city's public report (data/demo):
+# a second server with the demo dataset loaded, reached through PLATINA_E2E_DEMO_URL.
+start_server demo true
+demo_url="$started_url"
 
 status=0
-(cd "$web_dir" && PLATINA_E2E_URL="$base_url" npx playwright test) || status=$?
+(cd "$web_dir" && PLATINA_E2E_URL="$base_url" PLATINA_E2E_DEMO_URL="$demo_url" npx playwright test) || status=$?
 if [[ $status -ne 0 ]]; then
-  echo "e2e: playwright failed ($status); the last lines of the server log:" >&2
-  tail -n 50 "$server_log" >&2
+  for log in "$tmp_dir"/*.log; do
+    echo "e2e: playwright failed ($status); the last lines of $(basename "$log"):" >&2
+    tail -n 50 "$log" >&2
+  done
 fi
 exit "$status"

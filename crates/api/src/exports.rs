@@ -648,7 +648,8 @@ pub async fn export_proposals(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller.0, Action::ReadProposals)?;
     let (query, format) = export_query::<ProposalQuery>(&req)?;
-    let filter = proposal_filter(&query, &caller.0);
+    let mut filter = proposal_filter(&query, &caller.0);
+    crate::dashboard::narrow_proposals(&state, &query, &mut filter).await?;
     respond(state, Listing::Proposals(filter), format).await
 }
 

@@ -314,6 +314,10 @@ pub struct DigitalSystemQuery {
     pub platform: Option<PlatformDto>,
     pub status: Option<SystemStatusDto>,
     pub built_in_house: Option<bool>,
+    /// In production on this day: production started by then and not retired by then.
+    pub in_production_on: Option<NaiveDate>,
+    /// Production started in this fiscal year (2025 = 令和7年度, April to March).
+    pub production_fiscal_year: Option<i32>,
     /// Text in the name, workflows, basis or note, any length after NFKC.
     #[validate(length(max = 200, code = "length", message = "at most 200 characters"))]
     pub q: Option<String>,
@@ -353,6 +357,8 @@ pub(crate) fn system_filter(query: &DigitalSystemQuery) -> SystemFilter {
         status: query.status.map(Into::into),
         built_in_house: query.built_in_house,
         text: search_text(query.q.as_deref()),
+        in_production_on: query.in_production_on,
+        production_fiscal_year: query.production_fiscal_year,
     }
 }
 

@@ -6,9 +6,11 @@
 //! configuration and the listening socket.
 
 pub mod admin;
+pub mod annual_report;
 pub mod auth;
 pub mod concurrency;
 pub mod context;
+pub mod dashboard;
 pub mod department;
 pub mod dto;
 pub mod error;
@@ -81,6 +83,10 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(admin::list_users)
             .service(admin::create_user)
             .service(admin::list_audit_events)
+            .service(dashboard::city_dashboard)
+            .service(dashboard::bureau_dashboard)
+            .service(dashboard::list_milestones)
+            .service(annual_report::annual_report)
             .service(organization::list_bureaus)
             .service(organization::get_bureau)
             .service(organization::create_bureau)

@@ -29,6 +29,7 @@ Operations that need a signed-in caller list the roles allowed in their `bearer`
         (name = "policies", description = "Bureau X policies (局区X方針): issues in areas A/B/C, quarterly milestones, progress notes, KPIs with computed change"),
         (name = "ledger", description = "The digital-system ledger (kintone システム管理台帳) and city-wide targets, with the standing computed from the ledger"),
         (name = "links", description = "Links along proposal → reform → policy issue → digital system → KPI, readable from either end"),
+        (name = "dashboards", description = "Figures for a fiscal year as of any day, each with the list query that returns exactly its rows; ETag and 304 when nothing changed"),
         (name = "search", description = "One query over proposals, reforms, policy issues, digital systems and KPIs: Japanese substrings after NFKC, ranked and highlighted"),
         (name = "exports", description = "Every list as CSV for Excel (UTF-8 with BOM, formula-safe), XLSX, or NDJSON streamed row by row, with the list's own filters"),
         (name = "imports", description = "CSV (UTF-8, BOM or Shift_JIS), XLSX or JSON into reforms, proposals or the ledger: a dry run per row, then one transaction"),

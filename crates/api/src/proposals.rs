@@ -115,6 +115,34 @@ pub enum ImplementationStatusDto {
     Ended,
 }
 
+/// An implementation status to filter by, or `none` for proposals without one.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ImplementationStatusFilterDto {
+    UnderConsideration,
+    Demonstration,
+    Trial,
+    Planned,
+    Done,
+    Ended,
+    None,
+}
+
+impl ImplementationStatusFilterDto {
+    /// `Some(None)` selects proposals without a status.
+    fn selects(self) -> Option<ImplementationStatus> {
+        match self {
+            Self::UnderConsideration => Some(ImplementationStatus::UnderConsideration),
+            Self::Demonstration => Some(ImplementationStatus::Demonstration),
+            Self::Trial => Some(ImplementationStatus::Trial),
+            Self::Planned => Some(ImplementationStatus::Planned),
+            Self::Done => Some(ImplementationStatus::Done),
+            Self::Ended => Some(ImplementationStatus::Ended),
+            Self::None => None,
+        }
+    }
+}
+
 impl From<ImplementationStatusDto> for ImplementationStatus {
     fn from(s: ImplementationStatusDto) -> Self {
         match s {
@@ -245,13 +273,13 @@ pub struct ProposalOut {
 }
 
 /// Section and bureau names, looked up once per response.
-struct Names {
+pub(crate) struct Names {
     sections: HashMap<i64, (String, i64)>,
     bureaus: HashMap<i64, String>,
 }
 
 impl Names {
-    async fn load(state: &AppState) -> Result<Names, ApiError> {
+    pub(crate) async fn load(state: &AppState) -> Result<Names, ApiError> {
         let today = today_in_tokyo();
         let sections = organization::list_sections(&state.db.conn, None)
             .await?
@@ -277,7 +305,7 @@ impl Names {
         self.sections.get(&section_id).map_or(0, |(_, b)| *b)
     }
 
-    fn proposal(&self, p: &Proposal, caller: &Principal) -> ProposalOut {
+    pub(crate) fn proposal(&self, p: &Proposal, caller: &Principal) -> ProposalOut {
         let f = &p.fields;
         ProposalOut {
             id: p.id,
@@ -718,12 +746,28 @@ pub struct ProposalQuery {
     pub scene: Option<String>,
     #[validate(length(max = 100, code = "length", message = "at most 100 characters"))]
     pub viewpoint: Option<String>,
-    /// The current stage, 1–4 (rule ※1).
-    #[validate(range(min = 1, max = 4, code = "out_of_range", message = "must be 1 to 4"))]
+    /// The stage, 1–4 (rule ※1), or 0 for proposals no section has yet; on `as_of` when given,
+    /// else now.
+    #[validate(range(min = 0, max = 4, code = "out_of_range", message = "must be 0 to 4"))]
     pub stage: Option<u8>,
     pub section_id: Option<i64>,
+    /// Held by a section of this bureau (on `as_of` when given).
     pub bureau_id: Option<i64>,
-    pub implementation_status: Option<ImplementationStatusDto>,
+    /// A status, or `none` for proposals without one.
+    #[param(inline)]
+    pub implementation_status: Option<ImplementationStatusFilterDto>,
+    /// The list as it stood at the end of this day: proposals that existed then, at the stages
+    /// the recorded events give for it (back-dated corrections included).
+    pub as_of: Option<NaiveDate>,
+    /// Only proposals some section still had at ① or ② with no stage change or consultation
+    /// for more than this many days before `as_of` (today when absent).
+    #[validate(range(
+        min = 1,
+        max = 3650,
+        code = "out_of_range",
+        message = "must be 1 to 3650"
+    ))]
+    pub stale_days: Option<i64>,
     /// Text to find in any field, any length, after NFKC normalisation (ｶｲｶｸ finds カイカク);
     /// `%`, `_` and `\` are literal.
     #[validate(length(max = 200, code = "length", message = "at most 200 characters"))]
@@ -795,7 +839,8 @@ pub async fn list_proposals(
         .as_deref()
         .and_then(parse_sort)
         .unwrap_or((ProposalSort::Id, false));
-    let filter = proposal_filter(&query, &caller);
+    let mut filter = proposal_filter(&query, &caller);
+    crate::dashboard::narrow_proposals(&state, &query, &mut filter).await?;
     let page = proposals::list_proposals(&state.db.conn, &filter, sort, descending, paging).await?;
     let names = Names::load(&state).await?;
     Ok(web::Json(PageOut::from_page(page, |p| {
@@ -821,9 +866,12 @@ pub(crate) fn proposal_filter(query: &ProposalQuery, caller: &Principal) -> Prop
         scene: query.scene.clone(),
         viewpoint: query.viewpoint.clone(),
         stage: query.stage.and_then(Stage::from_number),
+        not_presented: query.stage == Some(0),
         section_ids: query.section_id.into_iter().collect(),
         bureau_ids: query.bureau_id.into_iter().collect(),
-        implementation_status: query.implementation_status.map(Into::into),
+        implementation_status: query.implementation_status.and_then(|s| s.selects()),
+        no_implementation_status: query.implementation_status
+            == Some(ImplementationStatusFilterDto::None),
         text,
         ..ProposalFilter::default()
     };

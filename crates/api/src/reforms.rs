@@ -40,6 +40,28 @@ pub enum ReformClassificationDto {
     Iii,
 }
 
+/// A classification to filter by, or `none` for reforms the report left unclassified.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub enum ReformClassificationFilterDto {
+    #[serde(rename = "i")]
+    I,
+    #[serde(rename = "ii")]
+    Ii,
+    #[serde(rename = "iii")]
+    Iii,
+    #[serde(rename = "none")]
+    None,
+}
+
+/// How the implementation date was written: read into dates, text only, or blank.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodKindDto {
+    Parsed,
+    TextOnly,
+    Missing,
+}
+
 impl From<ReformClassificationDto> for Classification {
     fn from(c: ReformClassificationDto) -> Self {
         match c {
@@ -266,7 +288,7 @@ pub struct ReformOut {
     pub updated_at: DateTime<Utc>,
 }
 
-fn reform_out(dir: &Directory, caller: &Principal, r: &Reform) -> ReformOut {
+pub(crate) fn reform_out(dir: &Directory, caller: &Principal, r: &Reform) -> ReformOut {
     let f = &r.fields;
     ReformOut {
         id: r.id,
@@ -416,8 +438,18 @@ fn duplicate_number(err: persistence::StoreError) -> ApiError {
 pub struct ReformQuery {
     pub bureau_id: Option<i64>,
     pub section_id: Option<i64>,
-    pub classification: Option<ReformClassificationDto>,
+    /// i, ii, iii, or `none` for reforms without a classification.
+    #[param(inline)]
+    pub classification: Option<ReformClassificationFilterDto>,
     pub status: Option<ReformStatusDto>,
+    /// The listing as it stood at the end of this day: reforms registered by then.
+    pub as_of: Option<NaiveDate>,
+    /// Reforms whose period starts in this month, `YYYY-MM`.
+    #[validate(custom(function = "year_month"))]
+    pub started_in: Option<String>,
+    /// parsed, text_only or missing.
+    #[param(inline)]
+    pub period: Option<PeriodKindDto>,
     /// One tag, matched after NFKC regardless of case (ｋｉｎｔｏｎｅ finds kintone).
     #[validate(length(max = 50, code = "length", message = "at most 50 characters"))]
     pub tag: Option<String>,
@@ -459,11 +491,45 @@ fn reform_sort_word(value: &str) -> Result<(), ValidationError> {
 }
 
 /// The list's filter from its query; `bureau_id` from the path wins over the query's.
+/// The first and last day of a `YYYY-MM` month.
+pub(crate) fn month_bounds(value: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let (year, month) = value.split_once('-')?;
+    if year.len() != 4 || month.len() != 2 {
+        return None;
+    }
+    let first = NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)?;
+    let last = first
+        .checked_add_months(chrono::Months::new(1))?
+        .pred_opt()?;
+    Some((first, last))
+}
+
+fn year_month(value: &str) -> Result<(), ValidationError> {
+    month_bounds(value).map(|_| ()).ok_or_else(|| {
+        let mut e = ValidationError::new("invalid_month");
+        e.message = Some("must be a month as YYYY-MM".into());
+        e
+    })
+}
+
 pub(crate) fn reform_filter(query: &ReformQuery, bureau_id: Option<i64>) -> ReformFilter {
     ReformFilter {
         bureau_id: bureau_id.or(query.bureau_id),
         section_id: query.section_id,
-        classification: query.classification.map(Into::into),
+        classification: match query.classification {
+            Some(ReformClassificationFilterDto::I) => Some(Classification::OwnProjectTeam),
+            Some(ReformClassificationFilterDto::Ii) => Some(Classification::OrdinaryWork),
+            Some(ReformClassificationFilterDto::Iii) => Some(Classification::FromPlatinumProposal),
+            Some(ReformClassificationFilterDto::None) | None => None,
+        },
+        unclassified: query.classification == Some(ReformClassificationFilterDto::None),
+        registered_by: query.as_of,
+        started_between: query.started_in.as_deref().and_then(month_bounds),
+        period_kind: query.period.map(|k| match k {
+            PeriodKindDto::Parsed => reforms::PeriodKind::Parsed,
+            PeriodKindDto::TextOnly => reforms::PeriodKind::TextOnly,
+            PeriodKindDto::Missing => reforms::PeriodKind::Missing,
+        }),
         status: query.status.map(Into::into),
         tag: search_text(query.tag.as_deref()),
         fiscal_year: query.fiscal_year,

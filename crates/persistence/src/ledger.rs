@@ -256,6 +256,10 @@ pub struct SystemFilter {
     pub built_in_house: Option<bool>,
     /// In search form; matched as a literal substring.
     pub text: Option<String>,
+    /// In production on this day: started by then and not retired by then.
+    pub in_production_on: Option<NaiveDate>,
+    /// Production started within this fiscal year (April to March).
+    pub production_fiscal_year: Option<i32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,6 +293,19 @@ fn systems_query(filter: &SystemFilter) -> sea_orm::Select<digital_system::Entit
     }
     if let Some(in_house) = filter.built_in_house {
         query = query.filter(D::BuiltInHouse.eq(in_house));
+    }
+    if let Some(day) = filter.in_production_on {
+        query = query
+            .filter(D::ProductionStartedOn.lte(day))
+            .filter(D::RetiredOn.is_null().or(D::RetiredOn.gt(day)));
+    }
+    if let Some(year) = filter.production_fiscal_year
+        && let (Some(first), Some(last)) = (
+            NaiveDate::from_ymd_opt(year, 4, 1),
+            NaiveDate::from_ymd_opt(year + 1, 3, 31),
+        )
+    {
+        query = query.filter(D::ProductionStartedOn.between(first, last));
     }
     if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
         query = query.filter(D::SearchText.like(LikeExpr::new(like_literal(text)).escape('\\')));

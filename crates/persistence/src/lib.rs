@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod audit;
 pub mod backup;
 pub mod clock;
+pub mod dashboard;
 pub mod database;
 pub mod entities;
 pub mod ledger;

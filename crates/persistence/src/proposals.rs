@@ -923,6 +923,10 @@ pub struct ProposalFilter {
     /// Only proposals this user created (what a proposer may see).
     pub created_by_user_id: Option<i64>,
     pub ids: Option<Vec<i64>>,
+    /// Only proposals no section has yet (stage 0, 未提示).
+    pub not_presented: bool,
+    /// Only proposals without an implementation status.
+    pub no_implementation_status: bool,
 }
 
 pub(crate) fn like_literal(text: &str) -> String {
@@ -959,6 +963,12 @@ fn proposals_query(filter: &ProposalFilter) -> sea_orm::Select<proposal::Entity>
     }
     if let Some(status) = filter.implementation_status {
         query = query.filter(P::ImplementationStatus.eq(status.as_str()));
+    }
+    if filter.not_presented {
+        query = query.filter(P::Stage.is_null());
+    }
+    if filter.no_implementation_status {
+        query = query.filter(P::ImplementationStatus.is_null());
     }
     if let Some(user) = filter.created_by_user_id {
         query = query.filter(P::CreatedByUserId.eq(user));
@@ -1143,6 +1153,23 @@ pub async fn progress_as_of<C: ConnectionTrait>(
 /// every report of the city means.
 fn tokyo_date(at: DateTime<Utc>) -> NaiveDate {
     (at + chrono::Duration::hours(9)).date_naive()
+}
+
+/// Dates proposals transcribed from a report to the day they were made, so a dashboard as of an
+/// earlier day does not count them.
+pub async fn date_registration<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+    registered_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for chunk in ids.chunks(500) {
+        proposal::Entity::update_many()
+            .col_expr(proposal::Column::CreatedAt, Expr::value(registered_at))
+            .filter(proposal::Column::Id.is_in(chunk.iter().copied()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The proposal of the year with this number, if any: the key an import matches rows by.

@@ -489,6 +489,24 @@ async fn numbers_in_bureaus<C: ConnectionTrait>(
     Ok(numbers)
 }
 
+/// Dates the registration of reforms transcribed from a report to the report's day, so a
+/// listing as of an earlier day does not show them and one as of that day does.
+pub async fn date_registration<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+    registered_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for chunk in ids.chunks(500) {
+        reform::Entity::update_many()
+            .col_expr(reform::Column::CreatedAt, Expr::value(registered_at))
+            .col_expr(reform::Column::UpdatedAt, Expr::value(registered_at))
+            .filter(reform::Column::Id.is_in(chunk.iter().copied()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Whether the database holds any proposal or reform yet: the demo dataset goes only into one
 /// that does not.
 pub async fn holds_reform_work<C: ConnectionTrait>(conn: &C) -> Result<bool, StoreError> {
@@ -512,6 +530,24 @@ pub struct ReformFilter {
     /// In search form; matched as a literal substring.
     pub text: Option<String>,
     pub ids: Option<Vec<i64>>,
+    /// Only reforms without a classification (the report leaves two blank).
+    pub unclassified: bool,
+    /// Registered by the end of this day in Japan: how the listing stood then.
+    pub registered_by: Option<NaiveDate>,
+    /// Periods that start within these days (both included).
+    pub started_between: Option<(NaiveDate, NaiveDate)>,
+    pub period_kind: Option<PeriodKind>,
+}
+
+/// How a reform's implementation date was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodKind {
+    /// Read into dates.
+    Parsed,
+    /// Written, but as text no date can be read from (随時, 令和7年度中…).
+    TextOnly,
+    /// Left blank.
+    Missing,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -534,6 +570,23 @@ fn reforms_query(filter: &ReformFilter) -> sea_orm::Select<reform::Entity> {
     }
     if let Some(classification) = filter.classification {
         query = query.filter(R::Classification.eq(classification.as_str()));
+    }
+    if filter.unclassified {
+        query = query.filter(R::Classification.is_null());
+    }
+    if let Some(day) = filter.registered_by {
+        query = query.filter(R::CreatedAt.lt(crate::dashboard::end_of_tokyo_day(day)));
+    }
+    if let Some((first, last)) = filter.started_between {
+        query = query.filter(R::PeriodStart.between(first, last));
+    }
+    match filter.period_kind {
+        Some(PeriodKind::Parsed) => query = query.filter(R::PeriodStart.is_not_null()),
+        Some(PeriodKind::TextOnly) => {
+            query = query.filter(R::PeriodStart.is_null().and(R::PeriodText.is_not_null()));
+        }
+        Some(PeriodKind::Missing) => query = query.filter(R::PeriodText.is_null()),
+        None => {}
     }
     if let Some(status) = filter.status {
         query = query.filter(R::Status.eq(status.as_str()));

@@ -395,6 +395,7 @@ async fn load(db: &Database) -> Result<Loaded, StartError> {
 
 async fn load_reforms(org: &mut Organisation<'_>, file: ReformsFile) -> Result<(), StartError> {
     let report_day = day(REPORT_DAY)?;
+    let mut created_ids = Vec::new();
     for row in file.reforms {
         let bureau_id = org.bureau(&row.bureau).await?;
         let mut section_ids = Vec::new();
@@ -418,7 +419,7 @@ async fn load_reforms(org: &mut Organisation<'_>, file: ReformsFile) -> Result<(
                 basis: e.basis,
             });
         }
-        reforms::create_reform(
+        let created = reforms::create_reform(
             &org.db.conn,
             ReformFields {
                 fiscal_year: file.fiscal_year,
@@ -445,8 +446,17 @@ async fn load_reforms(org: &mut Organisation<'_>, file: ReformsFile) -> Result<(
         )
         .await
         .map_err(|e| failed("reform")(&e))?;
+        created_ids.push(created.id);
         org.loaded.reforms += 1;
     }
+    // The listing is the report's as of its day, so that is when these reforms were registered.
+    let registered_at = report_day
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc() - chrono::Duration::hours(9))
+        .ok_or_else(|| StartError::Setup("report day".into()))?;
+    reforms::date_registration(&org.db.conn, &created_ids, registered_at)
+        .await
+        .map_err(|e| failed("reform registration")(&e))?;
     Ok(())
 }
 
@@ -491,6 +501,7 @@ async fn load_proposals(
     let presented = day(days.presented)?;
     let discussed = day(days.discussed)?;
     let decided = day(days.decided)?;
+    let mut created_ids = Vec::new();
     for row in file.proposals {
         let report = row.annual_report.as_ref();
         let created = proposals::create_proposal(
@@ -516,6 +527,7 @@ async fn load_proposals(
         )
         .await
         .map_err(|e| failed("proposal")(&e))?;
+        created_ids.push(created.id);
         let mut assignments: Vec<(String, String, u8, Option<String>)> = row
             .assignments
             .into_iter()
@@ -570,6 +582,14 @@ async fn load_proposals(
         }
         org.loaded.proposals += 1;
     }
+    // The PT made its proposals by the day they were presented to the sections.
+    let made_at = presented
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc() - chrono::Duration::hours(9))
+        .ok_or_else(|| StartError::Setup("presentation day".into()))?;
+    proposals::date_registration(&org.db.conn, &created_ids, made_at)
+        .await
+        .map_err(|e| failed("proposal registration")(&e))?;
     Ok(())
 }
 

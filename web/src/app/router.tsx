@@ -1,3 +1,4 @@
+import { lazy, Suspense, type ReactNode } from 'react';
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import { LoginPage } from '../features/auth/LoginPage';
 import { RequireAuth } from '../features/auth/RequireAuth';
@@ -8,6 +9,7 @@ import { ProposalListPage } from '../features/proposals/ProposalListPage';
 import { ProposalNewPage } from '../features/proposals/ProposalNewPage';
 import { ProposalDetailPage } from '../features/proposals/ProposalDetailPage';
 import { ProgressReportPage } from '../features/proposals/ProgressReportPage';
+import { AnnualReportPage } from '../features/reports/AnnualReportPage';
 import { ProjectTeamsPage } from '../features/proposals/ProjectTeamsPage';
 import { OrganizationPage } from '../features/organization/OrganizationPage';
 import { ReformListPage } from '../features/reforms/ReformListPage';
@@ -23,6 +25,20 @@ import { DigitalSystemDetailPage } from '../features/ledger/DigitalSystemDetailP
 import { DigitalSystemEditPage } from '../features/ledger/DigitalSystemEditPage';
 import { ImportPage } from '../features/imports/ImportPage';
 import { SearchPage } from '../features/search/SearchPage';
+import { LoadingScreenInline } from '../features/shell/LoadingScreen';
+
+// Screens with charts load ECharts in their own chunk, on first visit; the milestone list is rarely used.
+const BureauDashboardPage = lazy(() =>
+  import('../features/dashboard/BureauDashboardPage').then((m) => ({ default: m.BureauDashboardPage })),
+);
+
+const MilestoneListPage = lazy(() =>
+  import('../features/dashboard/MilestoneListPage').then((m) => ({ default: m.MilestoneListPage })),
+);
+
+function Lazy({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<LoadingScreenInline />}>{children}</Suspense>;
+}
 
 /**
  * Client routes. The server answers every non-API path with index.html, so deep links work.
@@ -44,12 +60,29 @@ export const routes: RouteObject[] = [
       { path: 'proposals/new', element: <ProposalNewPage /> },
       { path: 'proposals/:id', element: <ProposalDetailPage /> },
       { path: 'reports/proposal-progress', element: <ProgressReportPage /> },
+      { path: 'reports/annual', element: <AnnualReportPage /> },
       { path: 'project-teams', element: <ProjectTeamsPage /> },
       { path: 'reforms', element: <ReformListPage /> },
       { path: 'reforms/new', element: <ReformNewPage /> },
       { path: 'reforms/:id', element: <ReformDetailPage /> },
       { path: 'reforms/:id/edit', element: <ReformEditPage /> },
       { path: 'bureaus/:id', element: <BureauPage /> },
+      {
+        path: 'bureaus/:id/dashboard',
+        element: (
+          <Lazy>
+            <BureauDashboardPage />
+          </Lazy>
+        ),
+      },
+      {
+        path: 'milestones',
+        element: (
+          <Lazy>
+            <MilestoneListPage />
+          </Lazy>
+        ),
+      },
       { path: 'policy-issues/:id', element: <PolicyIssuePage /> },
       { path: 'kpis/:id', element: <KpiPage /> },
       { path: 'digital-systems', element: <DigitalSystemListPage /> },

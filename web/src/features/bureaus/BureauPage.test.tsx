@@ -52,6 +52,10 @@ describe('the bureau page', () => {
     expect(row).toHaveTextContent('令和7年4月～令和8年2月記載: R7.4~ R8.2');
     expect(reformUrls.at(-1)?.searchParams.get('fiscal_year')).toBe('2025');
     expect(screen.getByRole('link', { name: 'この局・区の取組を登録' })).toHaveAttribute('href', '/reforms/new?bureau_id=5');
+    expect(screen.getByRole('link', { name: 'この局・区のダッシュボードを見る' })).toHaveAttribute(
+      'href',
+      '/bureaus/5/dashboard?fiscal_year=2025',
+    );
 
     const proposals = await screen.findByTestId('bureau-proposals');
     expect(within(proposals).getByRole('link', { name: '区役所の窓口が混雑して待ち時間が長い' })).toHaveAttribute('href', '/proposals/7');

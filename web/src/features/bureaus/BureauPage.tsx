@@ -129,6 +129,10 @@ function BureauView({ bureau }: { bureau: BureauOut }) {
         </select>
       </div>
 
+      <p className="bp-dashboard-link">
+        <Link to={`/bureaus/${bureauId}/dashboard?fiscal_year=${year}`}>{t('dashboardLinks.bureauLink')}</Link>
+      </p>
+
       <PolicySection
         bureauId={bureauId}
         year={year}

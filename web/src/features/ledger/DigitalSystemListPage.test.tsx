@@ -235,4 +235,21 @@ describe('the system ledger', () => {
     });
     expect(await screen.findByText('目標「相談件数」を追加しました。')).toBeInTheDocument();
   });
+
+  it('passes the dashboard’s in_production_on, production_fiscal_year and bureau through and names them above the list', async () => {
+    const { fetch, listQueries } = ledgerServer();
+    renderApp('/digital-systems?in_production_on=2026-03-31&production_fiscal_year=2025&bureau_id=9', fetch);
+
+    await screen.findByRole('table', { name: /システム台帳の一覧/ });
+    const last = listQueries.at(-1)!;
+    expect(last.get('in_production_on')).toBe('2026-03-31');
+    expect(last.get('production_fiscal_year')).toBe('2025');
+    expect(last.get('bureau_id')).toBe('9');
+
+    const filters = screen.getByTestId('active-filters');
+    expect(filters).toHaveTextContent('2026年3月31日 時点で本運用中');
+    expect(filters).toHaveTextContent('令和7年度に本運用開始');
+    await waitFor(() => expect(filters).toHaveTextContent('局・区: デジタル市役所推進室'));
+    expect(screen.getByTestId('system-count')).toHaveTextContent('2件中');
+  });
 });

@@ -18,13 +18,26 @@ import { formatHours, formatYen } from './format';
 import type { LedgerFlash } from './DigitalSystemNewPage';
 import { TargetsOverview } from './TargetsOverview';
 import { ExportMenu } from '../export/ExportMenu';
+import { ActiveFilters, type ActiveFilter } from '../shell/ActiveFilters';
+import { shortDate } from '../dashboard/format';
+import { isIsoDate } from '../proposals/dates';
+import { fiscalYearLabel } from '../reforms/labels';
 import '../proposals/proposals.css';
 import './ledger.css';
 
 export const PER_PAGE = 50;
 
-/** The query-string keys the list understands. */
-const FILTER_KEYS = ['bureau_id', 'section_id', 'platform', 'status', 'built_in_house', 'q'] as const;
+/** The query-string keys the list understands (the dashboard links here with the last two). */
+const FILTER_KEYS = [
+  'bureau_id',
+  'section_id',
+  'platform',
+  'status',
+  'built_in_house',
+  'q',
+  'in_production_on',
+  'production_fiscal_year',
+] as const;
 /** Columns the server sorts by (its allow-list also has id and updated_at). */
 type SortColumn = 'name' | 'annual_hours_saved';
 const SORT_COLUMNS: readonly SortColumn[] = ['name', 'annual_hours_saved'];
@@ -50,6 +63,10 @@ export function queryFromParams(params: URLSearchParams): DigitalSystemQuery {
   if (inHouse === 'true' || inHouse === 'false') query.built_in_house = inHouse === 'true';
   const q = params.get('q')?.trim();
   if (q) query.q = q;
+  const inProductionOn = params.get('in_production_on');
+  if (inProductionOn && isIsoDate(inProductionOn)) query.in_production_on = inProductionOn;
+  const productionYear = positiveInt(params.get('production_fiscal_year'));
+  if (productionYear) query.production_fiscal_year = productionYear;
   const sort = params.get('sort');
   if (sort && SORT_COLUMNS.some((c) => sort === c || sort === `-${c}`)) query.sort = sort;
   return query;
@@ -87,6 +104,50 @@ export function DigitalSystemListPage() {
     event.preventDefault();
     setFilter('q', text.trim() || undefined);
   }
+
+  function removeFilters(keys: readonly string[]) {
+    const next = new URLSearchParams(params);
+    for (const key of keys) next.delete(key);
+    next.delete('page');
+    setParams(next);
+  }
+
+  const allGroups = groups.data ?? [];
+  const bureauName = (id: number) => allGroups.find((g) => g.bureau.id === id)?.bureau.name ?? String(id);
+  const sectionName = (id: number) =>
+    allGroups.flatMap((g) => g.sections).find((section) => section.id === id)?.name ?? String(id);
+  const active: ActiveFilter[] = [];
+  if (query.in_production_on) {
+    active.push({
+      keys: ['in_production_on'],
+      label: t('listFilters.inProductionOn', { date: shortDate(query.in_production_on, language) }),
+    });
+  }
+  if (query.production_fiscal_year) {
+    active.push({
+      keys: ['production_fiscal_year'],
+      label: t('listFilters.productionFiscalYear', { year: fiscalYearLabel(t, query.production_fiscal_year) }),
+    });
+  }
+  if (query.bureau_id) {
+    active.push({ keys: ['bureau_id', 'section_id'], label: t('listFilters.bureau', { name: bureauName(query.bureau_id) }) });
+  }
+  if (query.section_id) {
+    active.push({ keys: ['section_id'], label: t('listFilters.section', { name: sectionName(query.section_id) }) });
+  }
+  if (query.platform) {
+    active.push({ keys: ['platform'], label: t('listFilters.platform', { platform: t(`ledger.platforms.${query.platform}`) }) });
+  }
+  if (query.status) {
+    active.push({ keys: ['status'], label: t('listFilters.systemStatus', { status: t(`ledger.statuses.${query.status}`) }) });
+  }
+  if (query.built_in_house !== undefined) {
+    active.push({
+      keys: ['built_in_house'],
+      label: query.built_in_house ? t('listFilters.builtInHouse') : t('listFilters.notBuiltInHouse'),
+    });
+  }
+  if (query.q) active.push({ keys: ['q'], label: t('listFilters.q', { q: query.q }) });
 
   const sectionGroups = (groups.data ?? []).filter(
     (group) => group.sections.length > 0 && (!query.bureau_id || group.bureau.id === query.bureau_id),
@@ -283,6 +344,8 @@ export function DigitalSystemListPage() {
             )}
           </form>
         </div>
+
+        <ActiveFilters filters={active} onRemove={removeFilters} onClear={() => setParams(new URLSearchParams())} />
 
         {list.isError && (
           <div className="notice notice--error" role="alert">

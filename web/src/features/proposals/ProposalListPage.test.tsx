@@ -102,4 +102,51 @@ describe('the proposal list', () => {
     expect(screen.queryByRole('link', { name: '新規提案' })).not.toBeInTheDocument();
     expect(screen.queryByRole('checkbox', { name: '自分の担当のみ表示' })).not.toBeInTheDocument();
   });
+
+  it('passes the dashboard’s as_of, stage 0, stale_days, bureau and status “none” through and names them above the list', async () => {
+    const { fetch, listUrls } = listServer();
+    const { router } = renderApp(
+      '/proposals?fiscal_year=2025&as_of=2025-11-25&stage=0&stale_days=60&bureau_id=5&implementation_status=none',
+      fetch,
+    );
+    const user = userEvent.setup();
+
+    await screen.findByRole('table');
+    const last = listUrls.at(-1)!;
+    expect(last.searchParams.get('as_of')).toBe('2025-11-25');
+    expect(last.searchParams.get('stage')).toBe('0');
+    expect(last.searchParams.get('stale_days')).toBe('60');
+    expect(last.searchParams.get('bureau_id')).toBe('5');
+    expect(last.searchParams.get('implementation_status')).toBe('none');
+    expect(screen.getByLabelText('段階')).toHaveValue('0');
+
+    const filters = screen.getByTestId('active-filters');
+    expect(filters).toHaveTextContent('基準日 2025年11月25日 時点');
+    expect(filters).toHaveTextContent('令和7年度');
+    expect(filters).toHaveTextContent('未提示（どの課にも提示されていない）');
+    expect(filters).toHaveTextContent('停滞（60日超）');
+    expect(filters).toHaveTextContent('実施状況: 未設定');
+    await waitFor(() => expect(filters).toHaveTextContent('局・区: 八幡西区役所'));
+    // The count is the API's total, whatever the filters.
+    expect(screen.getByTestId('proposal-count')).toHaveTextContent('全1件中');
+
+    await user.click(within(filters).getByRole('button', { name: '「停滞（60日超）」の条件を解除' }));
+    await waitFor(() => expect(listUrls.at(-1)?.searchParams.has('stale_days')).toBe(false));
+    expect(listUrls.at(-1)?.searchParams.get('as_of')).toBe('2025-11-25');
+
+    await user.click(within(screen.getByTestId('active-filters')).getByRole('button', { name: 'すべての条件を解除' }));
+    await waitFor(() => expect(router.state.location.search).toBe(''));
+    expect(screen.queryByTestId('active-filters')).not.toBeInTheDocument();
+  });
+
+  it('passes a stage of the progress report through as it is', async () => {
+    const { fetch, listUrls } = listServer();
+    renderApp(`/proposals?fiscal_year=2025&as_of=2025-11-25&theme=${encodeURIComponent('ユーザーの困りごと')}&stage=2`, fetch);
+
+    await screen.findByRole('table');
+    expect(listUrls.at(-1)?.searchParams.get('stage')).toBe('2');
+    expect(listUrls.at(-1)?.searchParams.get('theme')).toBe('ユーザーの困りごと');
+    expect(screen.getByTestId('active-filters')).toHaveTextContent('段階 ②PTと所管課で協議');
+    expect(screen.getByTestId('active-filters')).toHaveTextContent('テーマ: ユーザーの困りごと');
+  });
 });

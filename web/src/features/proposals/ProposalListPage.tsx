@@ -17,12 +17,31 @@ import {
 import { stageLabel, statusLabel } from './labels';
 import { StageBadge } from './StageBadge';
 import { ExportMenu } from '../export/ExportMenu';
+import { ActiveFilters, type ActiveFilter } from '../shell/ActiveFilters';
+import { fiscalYearLabel } from '../reforms/labels';
+import { shortDate } from '../dashboard/format';
+import { isIsoDate } from './dates';
 import './proposals.css';
 
 export const PER_PAGE = 50;
 
-/** The query-string keys the list understands; links from the progress report use the same. */
-const FILTER_KEYS = ['fiscal_year', 'theme', 'stage', 'implementation_status', 'section_id', 'q', 'scope'] as const;
+/**
+ * The query-string keys the list understands; links from the progress report and the dashboard
+ * use the same (`as_of`, `stale_days` and `bureau_id` come only from such links).
+ */
+const FILTER_KEYS = [
+  'fiscal_year',
+  'theme',
+  'stage',
+  'implementation_status',
+  'section_id',
+  'bureau_id',
+  'as_of',
+  'stale_days',
+  'q',
+  'scope',
+] as const;
+type FilterKey = (typeof FILTER_KEYS)[number];
 type SortColumn = 'number' | 'title' | 'stage';
 const SORT_COLUMNS: readonly SortColumn[] = ['number', 'title', 'stage'];
 
@@ -39,14 +58,22 @@ export function queryFromParams(params: URLSearchParams): ProposalQuery {
   if (fiscalYear) query.fiscal_year = fiscalYear;
   const theme = params.get('theme');
   if (theme) query.theme = theme;
-  const stage = positiveInt(params.get('stage'));
-  if (stage && stage <= 4) query.stage = stage;
+  // 0 is 未提示: proposals no section has yet.
+  const stage = params.get('stage');
+  if (stage !== null && /^[0-4]$/.test(stage)) query.stage = Number(stage);
   const status = params.get('implementation_status');
-  if (status && (IMPLEMENTATION_STATUSES as readonly string[]).includes(status)) {
+  if (status === 'none') query.implementation_status = 'none';
+  else if (status && (IMPLEMENTATION_STATUSES as readonly string[]).includes(status)) {
     query.implementation_status = status as ImplementationStatus;
   }
   const sectionId = positiveInt(params.get('section_id'));
   if (sectionId) query.section_id = sectionId;
+  const bureauId = positiveInt(params.get('bureau_id'));
+  if (bureauId) query.bureau_id = bureauId;
+  const asOf = params.get('as_of');
+  if (asOf && isIsoDate(asOf)) query.as_of = asOf;
+  const staleDays = positiveInt(params.get('stale_days'));
+  if (staleDays) query.stale_days = staleDays;
   const q = params.get('q')?.trim();
   if (q) query.q = q;
   if (params.get('scope') === 'mine') query.scope = 'mine';
@@ -56,7 +83,8 @@ export function queryFromParams(params: URLSearchParams): ProposalQuery {
 }
 
 export function ProposalListPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const language = i18n.resolvedLanguage ?? 'ja';
   const { user } = useAuth();
   usePageTitle(t('proposals.listTitle'));
   const [params, setParams] = useSearchParams();
@@ -74,7 +102,7 @@ export function ProposalListPage() {
   useEffect(() => setText(query.q ?? ''), [query.q]);
 
   /** Changes one filter in the URL and goes back to the first page. */
-  function setFilter(key: (typeof FILTER_KEYS)[number] | 'sort', value: string | undefined) {
+  function setFilter(key: FilterKey | 'sort', value: string | undefined) {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
     else next.delete(key);
@@ -90,6 +118,38 @@ export function ProposalListPage() {
   function clearFilters() {
     setParams(new URLSearchParams());
   }
+
+  function removeFilters(keys: readonly string[]) {
+    const next = new URLSearchParams(params);
+    for (const key of keys) next.delete(key);
+    next.delete('page');
+    setParams(next);
+  }
+
+  const groups = sections.data ?? [];
+  const bureauName = (id: number) => groups.find((g) => g.bureau.id === id)?.bureau.name ?? String(id);
+  const sectionName = (id: number) =>
+    groups.flatMap((g) => g.sections).find((section) => section.id === id)?.name ?? String(id);
+  const active: ActiveFilter[] = [];
+  if (query.as_of) active.push({ keys: ['as_of'], label: t('listFilters.asOf', { date: shortDate(query.as_of, language) }) });
+  if (query.fiscal_year) {
+    active.push({ keys: ['fiscal_year'], label: t('listFilters.fiscalYear', { year: fiscalYearLabel(t, query.fiscal_year) }) });
+  }
+  if (query.theme) active.push({ keys: ['theme'], label: t('listFilters.theme', { theme: query.theme }) });
+  if (query.stage === 0) active.push({ keys: ['stage'], label: t('listFilters.notPresented') });
+  else if (query.stage) active.push({ keys: ['stage'], label: t('listFilters.stage', { stage: stageLabel(t, query.stage) }) });
+  if (query.implementation_status) {
+    const status =
+      query.implementation_status === 'none' ? t('listFilters.statusNone') : statusLabel(t, query.implementation_status);
+    active.push({ keys: ['implementation_status'], label: t('listFilters.implementationStatus', { status }) });
+  }
+  if (query.bureau_id) active.push({ keys: ['bureau_id'], label: t('listFilters.bureau', { name: bureauName(query.bureau_id) }) });
+  if (query.section_id) {
+    active.push({ keys: ['section_id'], label: t('listFilters.section', { name: sectionName(query.section_id) }) });
+  }
+  if (query.stale_days) active.push({ keys: ['stale_days'], label: t('listFilters.staleDays', { days: query.stale_days }) });
+  if (query.q) active.push({ keys: ['q'], label: t('listFilters.q', { q: query.q }) });
+  if (query.scope === 'mine') active.push({ keys: ['scope'], label: t('listFilters.mine') });
 
   const themeOptions = useMemo(() => {
     const all = teams.data ?? [];
@@ -221,6 +281,7 @@ export function ProposalListPage() {
                   {stageLabel(t, stage)}
                 </option>
               ))}
+              <option value="0">{t('proposals.notPresented')}</option>
             </select>
           </div>
           <div className="form-field">
@@ -239,6 +300,7 @@ export function ProposalListPage() {
                   {statusLabel(t, status)}
                 </option>
               ))}
+              <option value="none">{t('listFilters.statusNone')}</option>
             </select>
           </div>
           <div className="form-field">
@@ -308,6 +370,8 @@ export function ProposalListPage() {
           )}
         </form>
       </section>
+
+      <ActiveFilters filters={active} onRemove={removeFilters} onClear={clearFilters} />
 
       {list.isError && (
         <div className="notice notice--error" role="alert">

@@ -123,4 +123,37 @@ describe('the reform list', () => {
     await screen.findByRole('table');
     expect(screen.queryByRole('link', { name: '新規登録' })).not.toBeInTheDocument();
   });
+
+  it('passes the dashboard’s as_of, started_in, period and classification “none” through and names them above the list', async () => {
+    const { fetch, listUrls } = listServer();
+    renderApp('/reforms?fiscal_year=2025&as_of=2026-03-31&started_in=2025-04&period=text_only&classification=none&bureau_id=5', fetch);
+
+    await screen.findByRole('table');
+    const last = listUrls.at(-1)!;
+    expect(last.searchParams.get('as_of')).toBe('2026-03-31');
+    expect(last.searchParams.get('started_in')).toBe('2025-04');
+    expect(last.searchParams.get('period')).toBe('text_only');
+    expect(last.searchParams.get('classification')).toBe('none');
+    expect(last.searchParams.get('fiscal_year')).toBe('2025');
+    expect(last.searchParams.get('bureau_id')).toBe('5');
+
+    const filters = screen.getByTestId('active-filters');
+    expect(filters).toHaveTextContent('基準日 2026年3月31日 時点');
+    expect(filters).toHaveTextContent('2025年4月に開始');
+    expect(filters).toHaveTextContent('実施時期が文章のみ');
+    expect(filters).toHaveTextContent('分類: 分類なし');
+    await waitFor(() => expect(filters).toHaveTextContent('局・区: 八幡西区役所'));
+    expect(screen.getByTestId('reform-count')).toHaveTextContent('全2件中');
+  });
+
+  it('drops a month or a period kind that is not one', async () => {
+    const { fetch, listUrls } = listServer();
+    renderApp('/reforms?started_in=2025-13&period=someday&as_of=yesterday', fetch);
+
+    await screen.findByRole('table');
+    const last = listUrls.at(-1)!;
+    expect(last.searchParams.has('started_in')).toBe(false);
+    expect(last.searchParams.has('period')).toBe(false);
+    expect(last.searchParams.has('as_of')).toBe(false);
+  });
 });

@@ -19,13 +19,21 @@ import {
 import { classificationLabel, fiscalYearLabel, reformStatusLabel } from './labels';
 import { PeriodCell } from './PeriodCell';
 import { ExportMenu } from '../export/ExportMenu';
+import { ActiveFilters, type ActiveFilter } from '../shell/ActiveFilters';
+import { monthLabel, shortDate } from '../dashboard/format';
 import '../proposals/proposals.css';
 import './reforms.css';
 
 export const PER_PAGE = 50;
 
-/** The query-string keys the list understands (the bureau page links here with the same). */
+/**
+ * The query-string keys the list understands (the bureau page and the dashboard link here with the
+ * same; `as_of`, `started_in` and `period` come only from the dashboard's figures).
+ */
 const FILTER_KEYS = [
+  'as_of',
+  'started_in',
+  'period',
   'fiscal_year',
   'bureau_id',
   'section_id',
@@ -38,6 +46,9 @@ const FILTER_KEYS = [
   'q',
 ] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
+const PERIOD_KINDS = ['parsed', 'text_only', 'missing'] as const;
+type PeriodKind = (typeof PERIOD_KINDS)[number];
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 type SortColumn = 'report_number' | 'title' | 'updated_at';
 const SORT_COLUMNS: readonly SortColumn[] = ['report_number', 'title', 'updated_at'];
 
@@ -57,9 +68,16 @@ export function reformQueryFromParams(params: URLSearchParams): ReformQuery {
   const sectionId = positiveInt(params.get('section_id'));
   if (sectionId) query.section_id = sectionId;
   const classification = params.get('classification');
-  if (classification && (CLASSIFICATIONS as readonly string[]).includes(classification)) {
+  if (classification === 'none') query.classification = 'none';
+  else if (classification && (CLASSIFICATIONS as readonly string[]).includes(classification)) {
     query.classification = classification as ReformClassification;
   }
+  const asOf = params.get('as_of');
+  if (asOf && isIsoDate(asOf)) query.as_of = asOf;
+  const startedIn = params.get('started_in');
+  if (startedIn && MONTH.test(startedIn)) query.started_in = startedIn;
+  const period = params.get('period');
+  if (period && (PERIOD_KINDS as readonly string[]).includes(period)) query.period = period as PeriodKind;
   const status = params.get('status');
   if (status && (REFORM_STATUSES as readonly string[]).includes(status)) query.status = status as ReformStatus;
   const tag = params.get('tag')?.trim();
@@ -77,7 +95,8 @@ export function reformQueryFromParams(params: URLSearchParams): ReformQuery {
 }
 
 export function ReformListPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const language = i18n.resolvedLanguage ?? 'ja';
   const { user } = useAuth();
   usePageTitle(t('reforms.listTitle'));
   const [params, setParams] = useSearchParams();
@@ -124,6 +143,40 @@ export function ReformListPage() {
     return query.bureau_id ? all.filter((s) => s.bureau_id === query.bureau_id) : all;
   }, [sections.data, query.bureau_id]);
   const bureauName = (id: number) => bureaus.data?.find((b) => b.id === id)?.name ?? String(id);
+  const sectionName = (id: number) => sections.data?.find((s) => s.id === id)?.name ?? String(id);
+
+  const active: ActiveFilter[] = [];
+  if (query.as_of) active.push({ keys: ['as_of'], label: t('listFilters.asOf', { date: shortDate(query.as_of, language) }) });
+  if (query.fiscal_year) {
+    active.push({ keys: ['fiscal_year'], label: t('listFilters.fiscalYear', { year: fiscalYearLabel(t, query.fiscal_year) }) });
+  }
+  if (query.bureau_id) active.push({ keys: ['bureau_id', 'section_id'], label: t('listFilters.bureau', { name: bureauName(query.bureau_id) }) });
+  if (query.section_id) {
+    active.push({ keys: ['section_id'], label: t('listFilters.section', { name: sectionName(query.section_id) }) });
+  }
+  if (query.started_in) {
+    active.push({ keys: ['started_in'], label: t('listFilters.startedIn', { month: monthLabel(query.started_in, language) }) });
+  }
+  if (query.period) active.push({ keys: ['period'], label: t(`listFilters.period.${query.period}`) });
+  if (query.classification) {
+    const classification =
+      query.classification === 'none' ? t('listFilters.classificationNone') : classificationLabel(t, query.classification);
+    active.push({ keys: ['classification'], label: t('listFilters.classification', { classification }) });
+  }
+  if (query.status) active.push({ keys: ['status'], label: t('listFilters.status', { status: reformStatusLabel(t, query.status) }) });
+  if (query.tag) active.push({ keys: ['tag'], label: t('listFilters.tag', { tag: query.tag }) });
+  if (query.featured) active.push({ keys: ['featured'], label: t('listFilters.featured') });
+  if (query.period_from) {
+    active.push({ keys: ['period_from'], label: t('listFilters.periodFrom', { date: shortDate(query.period_from, language) }) });
+  }
+  if (query.period_to) {
+    active.push({ keys: ['period_to'], label: t('listFilters.periodTo', { date: shortDate(query.period_to, language) }) });
+  }
+  if (query.q) active.push({ keys: ['q'], label: t('listFilters.q', { q: query.q }) });
+
+  function removeFilters(keys: readonly string[]) {
+    setFilters(Object.fromEntries(keys.map((key) => [key, undefined])) as Partial<Record<FilterKey, undefined>>);
+  }
 
   const page = list.data;
   const total = page?.total ?? 0;
@@ -240,7 +293,7 @@ export function ReformListPage() {
             'classification',
             t('reforms.classification'),
             query.classification,
-            CLASSIFICATIONS.map((c) => [c, classificationLabel(t, c)]),
+            [...CLASSIFICATIONS.map((c): [string, string] => [c, classificationLabel(t, c)]), ['none', t('listFilters.classificationNone')]],
             t('reforms.allClassifications'),
           )}
           {select(
@@ -325,6 +378,8 @@ export function ReformListPage() {
           )}
         </form>
       </section>
+
+      <ActiveFilters filters={active} onRemove={removeFilters} onClear={() => setParams(new URLSearchParams())} />
 
       {list.isError && (
         <div className="notice notice--error" role="alert">

@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, isApiProblem, useApi, type MeOut, type UserOut } from '../../lib/api';
@@ -6,6 +7,9 @@ import { usePageTitle } from './usePageTitle';
 
 /** What the page shows: GET /me once loaded, the sign-in answer until then. */
 type Profile = Pick<MeOut, 'display_name' | 'role' | 'scopes'> & { email?: string | null | undefined };
+
+// ECharts comes with the dashboard, in its own chunk: the shell and the other screens load without it.
+const DashboardView = lazy(() => import('../dashboard/DashboardView').then((m) => ({ default: m.DashboardView })));
 
 function toProfile(user: MeOut | UserOut): Profile {
   return { display_name: user.display_name, role: user.role, scopes: user.scopes, email: user.email };
@@ -45,6 +49,10 @@ export function HomePage() {
           {t('home.refreshing')}
         </p>
       )}
+
+      <Suspense fallback={<p className="muted">{t('dashboardLinks.loading')}</p>}>
+        <DashboardView />
+      </Suspense>
 
       {user && (
         <>

@@ -8,3 +8,13 @@ export function LoadingScreen() {
     </main>
   );
 }
+
+/** The placeholder of a page inside the shell while its code loads. */
+export function LoadingScreenInline() {
+  const { t } = useTranslation();
+  return (
+    <div className="page">
+      <p role="status">{t('app.loading')}</p>
+    </div>
+  );
+}

@@ -19,4 +19,12 @@ describe('the primary navigation', () => {
       expect(ids.indexOf('project-teams')).toBe(ids.indexOf('progress') + 1);
     }
   });
+
+  it('offers the プラチナレポート and the milestones to every role', () => {
+    for (const role of ['admin', 'editor', 'proposer', 'viewer', undefined] as const) {
+      const ids = navItemsFor(role).map((item) => item.id);
+      expect(ids.indexOf('annual-report')).toBe(ids.indexOf('project-teams') + 1);
+      expect(ids).toContain('milestones');
+    }
+  });
 });

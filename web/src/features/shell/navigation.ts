@@ -24,8 +24,10 @@ export const primaryNav: readonly NavItem[] = [
   { id: 'proposals', labelKey: 'shell.proposals', to: '/proposals' },
   { id: 'progress', labelKey: 'shell.progress', to: '/reports/proposal-progress' },
   { id: 'project-teams', labelKey: 'shell.projectTeams', to: '/project-teams' },
+  { id: 'annual-report', labelKey: 'reports.navLabel', to: '/reports/annual' },
   { id: 'reforms', labelKey: 'shell.reforms', to: '/reforms' },
   { id: 'ledger', labelKey: 'shell.ledger', to: '/digital-systems' },
+  { id: 'milestones', labelKey: 'milestones.title', to: '/milestones' },
   { id: 'imports', labelKey: 'imports.navLabel', to: '/imports', roles: ['admin', 'editor'] },
   { id: 'api-docs', labelKey: 'shell.apiDocs', to: '/api/docs', external: true },
 ];

@@ -155,6 +155,23 @@ export interface paths {
         patch: operations["update_bureau"];
         trace?: never;
     };
+    "/api/v1/bureaus/{id}/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One bureau's dashboard: its proposals, reforms, systems, KPIs and milestones. */
+        get: operations["bureau_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bureaus/{id}/reforms": {
         parameters: {
             query?: never;
@@ -164,6 +181,23 @@ export interface paths {
         };
         /** One bureau's reforms, in the report's order (the same filters as `/reforms`). */
         get: operations["list_bureau_reforms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The city-wide dashboard for a fiscal year as of a day. */
+        get: operations["city_dashboard"];
         put?: never;
         post?: never;
         delete?: never;
@@ -390,6 +424,23 @@ export interface paths {
         };
         /** The signed-in caller, with role and scopes as they are now. */
         get: operations["me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/milestones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Milestones of the X policies of a fiscal year; with `overdue_on`, those overdue that day. */
+        get: operations["list_milestones"];
         put?: never;
         post?: never;
         delete?: never;
@@ -840,6 +891,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/annual": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The year's プラチナレポート from the records: JSON, or `format=html` for a printable page. */
+        get: operations["annual_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/proposal-progress": {
         parameters: {
             query?: never;
@@ -1081,6 +1149,20 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AnnualReportOut: {
+            /** @description In the report's order: by the first report No. of each bureau. */
+            bureaus: components["schemas"]["ReportBureauOut"][];
+            /** Format: int32 */
+            fiscal_year: number;
+            /** @description e.g. 令和7年度 */
+            fiscal_year_label: string;
+            /** Format: date */
+            generated_on: string;
+            /** Format: int64 */
+            reform_total: number;
+            /** @description The year's team first, then the previous year's. */
+            teams: components["schemas"]["ReportTeamOut"][];
+        };
         AssignmentIn: {
             /**
              * Format: date
@@ -1139,6 +1221,13 @@ export interface components {
             /** @description The import or restore the write came through, e.g. `import 3f2a… 自主改革.csv`. */
             source?: string | null;
         };
+        /** @description One bar or slice: a category, its label and its figure. */
+        BucketOut: {
+            figure: components["schemas"]["FigureOut"];
+            /** @description The value the list is filtered by (a bureau id, a status, a tag, a month…). */
+            key: string;
+            label: string;
+        };
         BureauIn: {
             kind?: components["schemas"]["BureauKindDto"] | null;
             /** @example 八幡西区役所 */
@@ -1167,6 +1256,11 @@ export interface components {
             /** Format: int32 */
             sort_order?: number | null;
         };
+        BureauRefOut: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+        };
         /** @description The OAuth 2.0 client-credentials grant of an internal system. */
         ClientCredentialsIn: {
             client_id: string;
@@ -1194,6 +1288,21 @@ export interface components {
             /** Format: date-time */
             recorded_at: string;
             recorded_by: string;
+        };
+        DashboardOut: {
+            /** Format: date */
+            as_of: string;
+            bureau?: components["schemas"]["BureauRefOut"] | null;
+            /** Format: int32 */
+            fiscal_year: number;
+            /** @description e.g. 令和7年度 */
+            fiscal_year_label: string;
+            hours_saved: components["schemas"]["HoursSavedOut"];
+            implementations: components["schemas"]["ImplementationsOut"];
+            kpis: components["schemas"]["KpiChangeOut"][];
+            proposals: components["schemas"]["ProposalPanelOut"];
+            reforms: components["schemas"]["ReformPanelOut"];
+            stale: components["schemas"]["StaleOut"];
         };
         /** @enum {string} */
         DecisionDto: "continue" | "end";
@@ -1321,6 +1430,15 @@ export interface components {
          * @enum {string}
          */
         FieldLocation: "body" | "query" | "path";
+        /** @description A number and the list behind it. */
+        FigureOut: {
+            /** Format: int64 */
+            count: number;
+            /** @description The API list query that returns exactly `count` rows. */
+            list: string;
+            /** @description The same list in the web app. */
+            path: string;
+        };
         HealthOut: {
             /** @description `ok` */
             status: string;
@@ -1347,8 +1465,40 @@ export interface components {
             /** @description The note of a stage change, the participants and note of a consultation, or the action. */
             text?: string | null;
         };
+        HoursBucketOut: {
+            /** Format: double */
+            hours: number;
+            key: string;
+            label: string;
+            systems: components["schemas"]["FigureOut"];
+        };
+        HoursSavedOut: {
+            by_bureau: components["schemas"]["HoursBucketOut"][];
+            /** @description By the fiscal year production started in. */
+            by_fiscal_year: components["schemas"]["HoursBucketOut"][];
+            /**
+             * Format: double
+             * @description Annual hours saved by the ledger's systems in production on the day.
+             */
+            hours: number;
+            published?: components["schemas"]["PublishedHoursOut"] | null;
+            systems: components["schemas"]["FigureOut"];
+            /**
+             * Format: double
+             * @description The city's target (100,000 時間), when a target in hours is recorded.
+             */
+            target_hours?: number | null;
+        };
         /** @enum {string} */
         ImplementationStatusDto: "under_consideration" | "demonstration" | "trial" | "planned" | "done" | "ended";
+        ImplementationsOut: {
+            /** @description Reforms by the month their period starts, `YYYY-MM`, in order. */
+            by_month: components["schemas"]["BucketOut"][];
+            /** @description No date written at all. */
+            missing: components["schemas"]["FigureOut"];
+            /** @description Dates written as text no day can be read from (随時, 令和7年度中…): counted, not dropped. */
+            text_only: components["schemas"]["FigureOut"];
+        };
         ImportCellErrorOut: {
             code: string;
             /** @description The column as headed in the file. */
@@ -1448,6 +1598,34 @@ export interface components {
             note?: string | null;
             /** Format: double */
             value: number;
+        };
+        KpiChangeOut: {
+            /** Format: double */
+            baseline_value: number;
+            bureau: string;
+            /** Format: int64 */
+            bureau_id: number;
+            /**
+             * Format: double
+             * @description latest − previous, or latest − baseline for the first actual.
+             */
+            change?: number | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: date */
+            latest_on?: string | null;
+            /** Format: double */
+            latest_value?: number | null;
+            name: string;
+            /** @description The SPA page of the KPI, with every actual. */
+            path: string;
+            /** Format: date */
+            previous_on?: string | null;
+            /** Format: double */
+            previous_value?: number | null;
+            /** Format: double */
+            target_value?: number | null;
+            unit: string;
         };
         KpiIn: {
             /**
@@ -1646,6 +1824,29 @@ export interface components {
             /** @description The row of the quarter grid, e.g. 子ども受付ルーム. */
             workstream?: string | null;
         };
+        MilestoneListItemOut: {
+            bureau: string;
+            /** Format: int64 */
+            bureau_id: number;
+            done: boolean;
+            /** Format: date */
+            due_on: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            issue_id: number;
+            issue_title: string;
+            overdue: boolean;
+            /** Format: int64 */
+            policy_id: number;
+            /**
+             * Format: int32
+             * @description 1–4: April–June … January–March.
+             */
+            quarter: number;
+            quarter_label: string;
+            title: string;
+        };
         MilestoneOut: {
             can_edit: boolean;
             /** Format: date */
@@ -1742,6 +1943,38 @@ export interface components {
                 version: number;
                 workflow_after?: string | null;
                 workflow_before?: string | null;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One page of a list, with the total over all pages. */
+        PageOut_MilestoneListItemOut: {
+            items: {
+                bureau: string;
+                /** Format: int64 */
+                bureau_id: number;
+                done: boolean;
+                /** Format: date */
+                due_on: string;
+                /** Format: int64 */
+                id: number;
+                /** Format: int64 */
+                issue_id: number;
+                issue_title: string;
+                overdue: boolean;
+                /** Format: int64 */
+                policy_id: number;
+                /**
+                 * Format: int32
+                 * @description 1–4: April–June … January–March.
+                 */
+                quarter: number;
+                quarter_label: string;
+                title: string;
             }[];
             /** Format: int64 */
             page: number;
@@ -2261,6 +2494,25 @@ export interface components {
             version: number;
             viewpoint?: string | null;
         };
+        ProposalPanelOut: {
+            /** @description A proposal held by sections of two bureaus counts under both. */
+            by_bureau: components["schemas"]["BucketOut"][];
+            by_implementation_status: components["schemas"]["BucketOut"][];
+            /** @description Rule ※1: a proposal counts once, at its most advanced section's stage. */
+            by_stage_theme: components["schemas"]["ThemeStagesOut"][];
+            not_presented: components["schemas"]["FigureOut"];
+            /** @description ①提示 … ④既対応, the columns of `by_stage_theme`. */
+            stage_labels: string[];
+            stage_totals: components["schemas"]["FigureOut"][];
+            total: components["schemas"]["FigureOut"];
+        };
+        PublishedHoursOut: {
+            /** Format: double */
+            hours: number;
+            /** Format: date */
+            measured_on: string;
+            note?: string | null;
+        };
         /** @enum {string} */
         ReformClassificationDto: "i" | "ii" | "iii";
         /** @description A reform as entered or edited. Optional texts may be omitted or null. */
@@ -2351,8 +2603,34 @@ export interface components {
             /** Format: int32 */
             version: number;
         };
+        ReformPanelOut: {
+            by_bureau: components["schemas"]["BucketOut"][];
+            by_classification: components["schemas"]["BucketOut"][];
+            by_status: components["schemas"]["BucketOut"][];
+            /** @description A reform with two tags counts under both. */
+            by_tag: components["schemas"]["BucketOut"][];
+            total: components["schemas"]["FigureOut"];
+        };
         /** @enum {string} */
         ReformStatusDto: "under_consideration" | "planned" | "trial" | "in_progress" | "done" | "ended";
+        ReportBureauOut: {
+            bureau: string;
+            /** Format: int64 */
+            bureau_id: number;
+            /** Format: int64 */
+            count: number;
+            reforms: components["schemas"]["ReformOut"][];
+        };
+        ReportTeamOut: {
+            /**
+             * Format: int64
+             * @description All the team's proposals.
+             */
+            proposal_count: number;
+            /** @description Those with an outcome the sections reported, in theme and number order. */
+            proposals: components["schemas"]["ProposalOut"][];
+            team: components["schemas"]["ProjectTeamOut"];
+        };
         /**
          * @description A role as a client sets it.
          * @enum {string}
@@ -2465,6 +2743,14 @@ export interface components {
             /** @example Bearer */
             token_type: string;
         };
+        StaleOut: {
+            /** Format: int64 */
+            days: number;
+            /** @description Milestones past their quarter and not done by the day. */
+            milestones: components["schemas"]["FigureOut"];
+            /** @description Proposals some section still has at ① or ② with nothing recorded for `days` days. */
+            proposals: components["schemas"]["FigureOut"];
+        };
         /**
          * @description 試行, 本運用 or 廃止.
          * @enum {string}
@@ -2560,6 +2846,14 @@ export interface components {
         TextFragment: {
             highlighted: boolean;
             text: string;
+        };
+        ThemeStagesOut: {
+            /** @description Not yet with any section on the day. */
+            not_presented: components["schemas"]["FigureOut"];
+            /** @description ①–④, in order. */
+            stages: components["schemas"]["FigureOut"][];
+            theme: string;
+            total: components["schemas"]["FigureOut"];
         };
         /**
          * @description A signed-in session: a short-lived access token for the `Authorization: Bearer` header. The
@@ -3329,13 +3623,102 @@ export interface operations {
             };
         };
     };
+    bureau_dashboard: {
+        parameters: {
+            query?: {
+                /** @description 2025 = 令和7年度; the fiscal year `as_of` falls in when absent. */
+                fiscal_year?: number;
+                /** @description The day the figures are computed for (the end of it, in Japan); today when absent. */
+                as_of?: string;
+                /**
+                 * @description Days without a stage change or consultation after which a proposal awaiting a decision
+                 *     is stale; 60 when absent.
+                 */
+                stale_days?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardOut"];
+                };
+            };
+            /** @description The figures are unchanged since the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_bureau_reforms: {
         parameters: {
             query?: {
                 bureau_id?: number;
                 section_id?: number;
-                classification?: components["schemas"]["ReformClassificationDto"];
+                /** @description i, ii, iii, or `none` for reforms without a classification. */
+                classification?: "i" | "ii" | "iii" | "none";
                 status?: components["schemas"]["ReformStatusDto"];
+                /** @description The listing as it stood at the end of this day: reforms registered by then. */
+                as_of?: string;
+                /** @description Reforms whose period starts in this month, `YYYY-MM`. */
+                started_in?: string;
+                /** @description parsed, text_only or missing. */
+                period?: "parsed" | "text_only" | "missing";
                 /** @description One tag, matched after NFKC regardless of case (ｋｉｎｔｏｎｅ finds kintone). */
                 tag?: string;
                 fiscal_year?: number;
@@ -3415,6 +3798,77 @@ export interface operations {
             };
         };
     };
+    city_dashboard: {
+        parameters: {
+            query?: {
+                /** @description 2025 = 令和7年度; the fiscal year `as_of` falls in when absent. */
+                fiscal_year?: number;
+                /** @description The day the figures are computed for (the end of it, in Japan); today when absent. */
+                as_of?: string;
+                /**
+                 * @description Days without a stage change or consultation after which a proposal awaiting a decision
+                 *     is stale; 60 when absent.
+                 */
+                stale_days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardOut"];
+                };
+            };
+            /** @description The figures are unchanged since the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_digital_systems: {
         parameters: {
             query?: {
@@ -3423,6 +3877,10 @@ export interface operations {
                 platform?: components["schemas"]["PlatformDto"];
                 status?: components["schemas"]["SystemStatusDto"];
                 built_in_house?: boolean;
+                /** @description In production on this day: production started by then and not retired by then. */
+                in_production_on?: string;
+                /** @description Production started in this fiscal year (2025 = 令和7年度, April to March). */
+                production_fiscal_year?: number;
                 /** @description Text in the name, workflows, basis or note, any length after NFKC. */
                 q?: string;
                 /** @description id (default), name, annual_hours_saved or updated_at; prefix `-` for descending. */
@@ -3575,6 +4033,10 @@ export interface operations {
                 platform?: components["schemas"]["PlatformDto"];
                 status?: components["schemas"]["SystemStatusDto"];
                 built_in_house?: boolean;
+                /** @description In production on this day: production started by then and not retired by then. */
+                in_production_on?: string;
+                /** @description Production started in this fiscal year (2025 = 令和7年度, April to March). */
+                production_fiscal_year?: number;
                 /** @description Text in the name, workflows, basis or note, any length after NFKC. */
                 q?: string;
                 /** @description id (default), name, annual_hours_saved or updated_at; prefix `-` for descending. */
@@ -4724,6 +5186,68 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_milestones: {
+        parameters: {
+            query: {
+                /** @description 2025 = 令和7年度 */
+                fiscal_year: number;
+                bureau_id?: number;
+                /** @description Only milestones past their quarter and not done by this day. */
+                overdue_on?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_MilestoneListItemOut"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6405,11 +6929,26 @@ export interface operations {
                 theme?: string;
                 scene?: string;
                 viewpoint?: string;
-                /** @description The current stage, 1–4 (rule ※1). */
+                /**
+                 * @description The stage, 1–4 (rule ※1), or 0 for proposals no section has yet; on `as_of` when given,
+                 *     else now.
+                 */
                 stage?: number;
                 section_id?: number;
+                /** @description Held by a section of this bureau (on `as_of` when given). */
                 bureau_id?: number;
-                implementation_status?: components["schemas"]["ImplementationStatusDto"];
+                /** @description A status, or `none` for proposals without one. */
+                implementation_status?: "under_consideration" | "demonstration" | "trial" | "planned" | "done" | "ended" | "none";
+                /**
+                 * @description The list as it stood at the end of this day: proposals that existed then, at the stages
+                 *     the recorded events give for it (back-dated corrections included).
+                 */
+                as_of?: string;
+                /**
+                 * @description Only proposals some section still had at ① or ② with no stage change or consultation
+                 *     for more than this many days before `as_of` (today when absent).
+                 */
+                stale_days?: number;
                 /**
                  * @description Text to find in any field, any length, after NFKC normalisation (ｶｲｶｸ finds カイカク);
                  *     `%`, `_` and `\` are literal.
@@ -6569,11 +7108,26 @@ export interface operations {
                 theme?: string;
                 scene?: string;
                 viewpoint?: string;
-                /** @description The current stage, 1–4 (rule ※1). */
+                /**
+                 * @description The stage, 1–4 (rule ※1), or 0 for proposals no section has yet; on `as_of` when given,
+                 *     else now.
+                 */
                 stage?: number;
                 section_id?: number;
+                /** @description Held by a section of this bureau (on `as_of` when given). */
                 bureau_id?: number;
-                implementation_status?: components["schemas"]["ImplementationStatusDto"];
+                /** @description A status, or `none` for proposals without one. */
+                implementation_status?: "under_consideration" | "demonstration" | "trial" | "planned" | "done" | "ended" | "none";
+                /**
+                 * @description The list as it stood at the end of this day: proposals that existed then, at the stages
+                 *     the recorded events give for it (back-dated corrections included).
+                 */
+                as_of?: string;
+                /**
+                 * @description Only proposals some section still had at ① or ② with no stage change or consultation
+                 *     for more than this many days before `as_of` (today when absent).
+                 */
+                stale_days?: number;
                 /**
                  * @description Text to find in any field, any length, after NFKC normalisation (ｶｲｶｸ finds カイカク);
                  *     `%`, `_` and `\` are literal.
@@ -7238,8 +7792,15 @@ export interface operations {
             query?: {
                 bureau_id?: number;
                 section_id?: number;
-                classification?: components["schemas"]["ReformClassificationDto"];
+                /** @description i, ii, iii, or `none` for reforms without a classification. */
+                classification?: "i" | "ii" | "iii" | "none";
                 status?: components["schemas"]["ReformStatusDto"];
+                /** @description The listing as it stood at the end of this day: reforms registered by then. */
+                as_of?: string;
+                /** @description Reforms whose period starts in this month, `YYYY-MM`. */
+                started_in?: string;
+                /** @description parsed, text_only or missing. */
+                period?: "parsed" | "text_only" | "missing";
                 /** @description One tag, matched after NFKC regardless of case (ｋｉｎｔｏｎｅ finds kintone). */
                 tag?: string;
                 fiscal_year?: number;
@@ -7399,8 +7960,15 @@ export interface operations {
                 format?: "csv" | "xlsx" | "ndjson";
                 bureau_id?: number;
                 section_id?: number;
-                classification?: components["schemas"]["ReformClassificationDto"];
+                /** @description i, ii, iii, or `none` for reforms without a classification. */
+                classification?: "i" | "ii" | "iii" | "none";
                 status?: components["schemas"]["ReformStatusDto"];
+                /** @description The listing as it stood at the end of this day: reforms registered by then. */
+                as_of?: string;
+                /** @description Reforms whose period starts in this month, `YYYY-MM`. */
+                started_in?: string;
+                /** @description parsed, text_only or missing. */
+                period?: "parsed" | "text_only" | "missing";
                 /** @description One tag, matched after NFKC regardless of case (ｋｉｎｔｏｎｅ finds kintone). */
                 tag?: string;
                 fiscal_year?: number;
@@ -7687,6 +8255,66 @@ export interface operations {
                 };
             };
             /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    annual_report: {
+        parameters: {
+            query: {
+                /** @description The report's fiscal year: 2025 = 令和7年度 (its own PT and the previous year's). */
+                fiscal_year: number;
+                /** @description `json` (default) or `html` (a printable page). */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnualReportOut"];
+                    "text/html": string;
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -1,13 +1,15 @@
-import type { Messages } from './ja';
+import type { MainMessages } from './ja';
 import { proposalsEn } from './proposals.en';
 import { departmentsEn } from './departments.en';
 import { ledgerEn } from './ledger.en';
 import { importsEn } from './imports.en';
 import { searchEn } from './search.en';
+import { dashboardEn } from './dashboard.en';
+import { reportsEn } from './reports.en';
 
 type DeepStrings<T> = { [K in keyof T]: T[K] extends string ? string : DeepStrings<T[K]> };
 
-export const en: DeepStrings<Messages> = {
+export const en: DeepStrings<MainMessages> = {
   app: {
     productName: 'Platina — Platinum City Hall Reform Tracker',
     productShort: 'Platina',
@@ -148,6 +150,8 @@ export const en: DeepStrings<Messages> = {
   ...ledgerEn,
   ...importsEn,
   ...searchEn,
+  ...dashboardEn,
+  ...reportsEn,
   notFound: {
     title: 'Page not found',
     body: 'The page you are looking for does not exist or has moved.',

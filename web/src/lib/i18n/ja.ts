@@ -4,6 +4,9 @@ import { departmentsJa } from './departments.ja';
 import { ledgerJa } from './ledger.ja';
 import { importsJa } from './imports.ja';
 import { searchJa } from './search.ja';
+import { dashboardJa } from './dashboard.ja';
+import type { chartsJa } from './charts.ja';
+import { reportsJa } from './reports.ja';
 
 export const ja = {
   app: {
@@ -146,6 +149,8 @@ export const ja = {
   ...ledgerJa,
   ...importsJa,
   ...searchJa,
+  ...dashboardJa,
+  ...reportsJa,
   notFound: {
     title: 'ページが見つかりません',
     body: 'お探しのページは存在しないか、移動した可能性があります。',
@@ -194,4 +199,10 @@ export const ja = {
   },
 };
 
-export type Messages = typeof ja;
+/** The main bundle's messages. */
+export type MainMessages = typeof ja;
+/**
+ * Every message key, including the dashboard panels' (charts.ja.ts), which are added to i18next when
+ * the dashboard's chunk loads (features/dashboard/messages.ts).
+ */
+export type Messages = MainMessages & typeof chartsJa;

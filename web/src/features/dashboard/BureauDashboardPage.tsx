@@ -1,0 +1,43 @@
+import './messages';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { isApiProblem } from '../../lib/api';
+import { useBureau } from '../reforms/api';
+import { usePageTitle } from '../shell/usePageTitle';
+import { DashboardView } from './DashboardView';
+
+/** /bureaus/:id/dashboard: the dashboard of one bureau (the same panels, the bureau's figures). */
+export function BureauDashboardPage() {
+  const { t } = useTranslation();
+  const { id: idParam } = useParams();
+  const id = Number(idParam);
+  const valid = Number.isSafeInteger(id) && id > 0;
+  const bureau = useBureau(valid ? id : 0);
+  const [params] = useSearchParams();
+  const name = bureau.data?.name;
+  const title = name ? t('dashboard.bureauTitle', { name }) : t('dashboard.heading');
+  usePageTitle(title);
+  const year = params.get('fiscal_year');
+  const back = `/bureaus/${id}${year ? `?fiscal_year=${encodeURIComponent(year)}` : ''}`;
+
+  return (
+    <div className="page pp-page">
+      <h1 tabIndex={-1}>{title}</h1>
+      {name && (
+        <p>
+          <Link to={back}>{t('dashboard.backToBureau', { name })}</Link>
+        </p>
+      )}
+      {bureau.isError && (
+        <div className="notice notice--error" role="alert">
+          {isApiProblem(bureau.error) && bureau.error.status === 404
+            ? t('bureaus.notFound')
+            : isApiProblem(bureau.error)
+              ? bureau.error.localizedMessage(t)
+              : t('problem.internal_error')}
+        </div>
+      )}
+      {valid && !bureau.isError && <DashboardView bureauId={id} />}
+    </div>
+  );
+}

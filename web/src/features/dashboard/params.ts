@@ -1,0 +1,56 @@
+import { useMemo } from 'react';
+import { useSearchParams } from 'react-router';
+import { useProjectTeams } from '../proposals/api';
+import { fiscalYearOf, isIsoDate, todayInTokyo } from '../proposals/dates';
+
+const FIRST_FISCAL_YEAR = 2019; // 令和元年度
+
+export function positiveInt(value: string | null): number | undefined {
+  if (value === null || !/^\d+$/.test(value)) return undefined;
+  const n = Number(value);
+  return n > 0 && Number.isSafeInteger(n) ? n : undefined;
+}
+
+export type DashboardParamKey = 'fiscal_year' | 'as_of' | 'stale_days';
+
+/**
+ * The fiscal year, day and stale threshold a dashboard is computed for, read from the address
+ * (`?fiscal_year=2025&as_of=2025-11-25&stale_days=60`). Without `fiscal_year` the newest project
+ * team's year is shown (the demo's teams end in 令和7年度 while today may be later), else the year
+ * of today; without `as_of`, today. The defaults are not written into the address: a control the
+ * person changes writes the year and the day together, so the view can be linked and reloaded.
+ */
+export function useDashboardParams() {
+  const [params, setParams] = useSearchParams();
+  const teams = useProjectTeams();
+  const today = todayInTokyo();
+
+  const yearParam = positiveInt(params.get('fiscal_year'));
+  const asOfParam = params.get('as_of');
+  const asOf = asOfParam && isIsoDate(asOfParam) ? asOfParam : today;
+  const staleDays = positiveInt(params.get('stale_days'));
+  const defaultYear = teams.isPending ? undefined : (teams.data?.[0]?.fiscal_year ?? fiscalYearOf(today));
+  const fiscalYear = yearParam ?? defaultYear;
+
+  const yearOptions = useMemo(() => {
+    const years = new Set<number>((teams.data ?? []).map((team) => team.fiscal_year));
+    const current = fiscalYearOf(today);
+    for (let year = current; year >= FIRST_FISCAL_YEAR; year -= 1) years.add(year);
+    if (fiscalYear !== undefined) years.add(fiscalYear);
+    return [...years].sort((a, b) => b - a);
+  }, [teams.data, today, fiscalYear]);
+
+  /** Writes the shown year and day, with the given changes, into the address. */
+  function update(changes: Partial<Record<DashboardParamKey, string | undefined>>) {
+    const next = new URLSearchParams(params);
+    if (fiscalYear !== undefined) next.set('fiscal_year', String(fiscalYear));
+    next.set('as_of', asOf);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value) next.set(key, value);
+      else next.delete(key);
+    }
+    setParams(next, { replace: true });
+  }
+
+  return { fiscalYear, asOf, staleDays, today, yearOptions, update };
+}
