@@ -214,7 +214,14 @@ fn render_html(report: &AnnualReportOut) -> String {
             let sections: Vec<String> = p
                 .assignments
                 .iter()
-                .map(|a| format!("{}{}", a.bureau_name, a.section_name))
+                // An office that is its own section (会計室) is named once.
+                .map(|a| {
+                    if a.bureau_name == a.section_name {
+                        a.section_name.clone()
+                    } else {
+                        format!("{}{}", a.bureau_name, a.section_name)
+                    }
+                })
                 .collect();
             let _ = write!(
                 html,

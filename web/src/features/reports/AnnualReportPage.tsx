@@ -219,10 +219,15 @@ function TeamSection({ team }: { team: ReportTeamOut }) {
   );
 }
 
-/** 所管課: each assigned section with its bureau, once, in the assignments' order. */
+/**
+ * 所管課: each assigned section with its bureau, once, in the assignments' order. An office that
+ * is its own section (会計室) is named once.
+ */
 function sectionList(t: TFunction, proposal: ProposalOut): string {
   const names = proposal.assignments.map((a) =>
-    t('reports.annual.sectionName', { bureau: a.bureau_name, section: a.section_name }),
+    a.bureau_name === a.section_name
+      ? a.section_name
+      : t('reports.annual.sectionName', { bureau: a.bureau_name, section: a.section_name }),
   );
   return [...new Set(names)].join(t('reports.annual.listSeparator'));
 }
