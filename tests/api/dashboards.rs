@@ -12,6 +12,7 @@ on_both_databases!(
     a_back_dated_stage_change_moves_the_past_figures_and_changes_the_etag,
     a_bureau_dashboard_counts_only_the_bureau_and_bad_queries_are_problems,
     the_annual_report_lists_every_reform_under_its_bureau_and_the_teams_outcomes,
+    the_tallies_the_writes_keep_equal_a_recount_from_the_records,
 );
 
 /// Every `{count, list, path}` in the document, with where it was found.
@@ -387,4 +388,148 @@ async fn the_annual_report_lists_every_reform_under_its_bureau_and_the_teams_out
         )
         .await;
     bad.assert_problem(422, "validation_failed");
+}
+
+async fn send_ok(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+    version: Option<&str>,
+) -> Value {
+    let answer = app.send(method, path, token, body, version).await;
+    assert!(
+        answer.status < 300,
+        "{path}: {} {}",
+        answer.status,
+        answer.text
+    );
+    answer.json
+}
+
+/// The ETag a write must send as If-Match.
+async fn current_version(app: &TestApp, token: &str, path: &str) -> Option<String> {
+    app.get(path, Some(token))
+        .await
+        .header("etag")
+        .map(str::to_owned)
+}
+
+async fn the_tallies_the_writes_keep_equal_a_recount_from_the_records(backend: Backend) {
+    let (app, token) = demo_app(backend).await;
+    let conn = &app.app_db.conn;
+    let (loaded, _) = persistence::tallies::stored(conn).await.unwrap();
+    assert!(!loaded.is_empty(), "the demo load kept tallies");
+
+    let sections = get(&app, &token, "/api/v1/sections").await;
+    let section_ids: Vec<i64> = sections
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    // A proposal moved through two sections, with a back-dated correction and a consultation…
+    let proposal = send_ok(
+        &app,
+        Method::POST,
+        "/api/v1/proposals",
+        &token,
+        Some(json!({ "fiscal_year": 2025, "theme": "職員の困りごと", "title": "集計の検証" })),
+        None,
+    )
+    .await;
+    let id = proposal["id"].as_i64().unwrap();
+    let first = send_ok(
+        &app,
+        Method::POST,
+        &format!("/api/v1/proposals/{id}/assignments"),
+        &token,
+        Some(json!({ "section_id": section_ids[0], "effective_on": "2025-11-01" })),
+        None,
+    )
+    .await;
+    let assignment = first["assignments"][0]["id"].as_i64().unwrap();
+    send_ok(&app, Method::POST, &format!("/api/v1/proposals/{id}/assignments"), &token,
+        Some(json!({ "section_id": section_ids[section_ids.len() - 1], "effective_on": "2025-12-01" })), None).await;
+    send_ok(
+        &app,
+        Method::POST,
+        &format!("/api/v1/proposals/{id}/assignments/{assignment}/transitions"),
+        &token,
+        Some(json!({ "to_stage": 2, "effective_on": "2026-01-10" })),
+        None,
+    )
+    .await;
+    send_ok(
+        &app,
+        Method::POST,
+        &format!("/api/v1/proposals/{id}/assignments/{assignment}/transitions"),
+        &token,
+        Some(json!({ "to_stage": 2, "effective_on": "2025-11-20" })),
+        None,
+    )
+    .await;
+    send_ok(
+        &app,
+        Method::POST,
+        &format!("/api/v1/proposals/{id}/consultations"),
+        &token,
+        Some(json!({ "held_on": "2025-12-15", "participants": "PT", "note": "協議" })),
+        None,
+    )
+    .await;
+    // …then moved to another theme and year with an outcome.
+    let version = current_version(&app, &token, &format!("/api/v1/proposals/{id}")).await;
+    send_ok(&app, Method::PUT, &format!("/api/v1/proposals/{id}"), &token,
+        Some(json!({ "fiscal_year": 2024, "theme": "ワークスタイル", "title": "集計の検証", "implementation_status": "planned" })),
+        version.as_deref()).await;
+    // A demo reform re-tagged under another bureau, and another deleted.
+    let reforms = get(&app, &token, "/api/v1/reforms?fiscal_year=2025&per_page=2").await;
+    let moved = reforms["items"][0]["id"].as_i64().unwrap();
+    let deleted = reforms["items"][1]["id"].as_i64().unwrap();
+    let bureaus = get(&app, &token, "/api/v1/bureaus").await;
+    let other_bureau = bureaus.as_array().unwrap().last().unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let version = current_version(&app, &token, &format!("/api/v1/reforms/{moved}")).await;
+    send_ok(&app, Method::PUT, &format!("/api/v1/reforms/{moved}"), &token,
+        Some(json!({ "fiscal_year": 2025, "bureau_id": other_bureau, "classification": "iii", "title": "付け替え",
+                     "period": "R7.10～", "tags": ["ｋｉｎｔｏｎｅ", "検証"], "status": "done" })),
+        version.as_deref()).await;
+    send_ok(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/reforms/{deleted}"),
+        &token,
+        None,
+        current_version(&app, &token, &format!("/api/v1/reforms/{deleted}"))
+            .await
+            .as_deref(),
+    )
+    .await;
+
+    let kept = persistence::tallies::stored(conn).await.unwrap();
+    persistence::tallies::rebuild(conn).await.unwrap();
+    let recounted = persistence::tallies::stored(conn).await.unwrap();
+    assert_eq!(kept.0, recounted.0, "figure tallies");
+    assert_eq!(kept.1, recounted.1, "stale tallies");
+    assert!(
+        !recounted.1.is_empty(),
+        "some proposals wait for a decision"
+    );
+    let today = get(
+        &app,
+        &token,
+        "/api/v1/dashboard?fiscal_year=2024&stale_days=30",
+    )
+    .await;
+    walk(&app, &token, &today).await;
+    let today = get(
+        &app,
+        &token,
+        "/api/v1/dashboard?fiscal_year=2025&as_of=2026-03-31",
+    )
+    .await;
+    walk(&app, &token, &today).await;
 }

@@ -16,11 +16,12 @@ use domain::proposal::{ImplementationStatus, Stage};
 use domain::reform::{Classification, ReformStatus};
 use domain::wareki::FiscalYear;
 use domain::{Action, authorize};
-use persistence::dashboard::{self, ProposalState};
+use persistence::dashboard;
 use persistence::organization;
 use persistence::proposals::ProposalFilter;
+use persistence::tallies::{self, figure};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -239,6 +240,29 @@ fn count_where<T>(rows: &[T], keep: impl Fn(&T) -> bool) -> usize {
     rows.iter().filter(|r| keep(r)).count()
 }
 
+/// A scope's figures as of the day, read from the tallies.
+struct Counts(HashMap<(String, String), u64>);
+
+impl Counts {
+    fn of(&self, figure: &str, key: &str) -> usize {
+        self.0
+            .get(&(figure.to_owned(), key.to_owned()))
+            .map_or(0, |n| usize::try_from(*n).unwrap_or(usize::MAX))
+    }
+
+    /// The keys of a figure that count something.
+    fn keys<'a>(&'a self, figure: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .keys()
+            .filter(move |(f, _)| f == figure)
+            .map(|(_, k)| k.as_str())
+    }
+}
+
+fn stage_key(theme: &str, stage: u8) -> String {
+    format!("{theme}{}{stage}", tallies::KEY_SEPARATOR)
+}
+
 fn implementation_statuses() -> [(Option<ImplementationStatus>, &'static str); 7] {
     [
         (Some(ImplementationStatus::Done), "done"),
@@ -262,22 +286,30 @@ const STAGES: [Stage; 4] = [
 ];
 
 fn proposal_panel(
-    states: &[ProposalState],
+    counts: &Counts,
     base: &ListQuery,
     themes: &[String],
     bureaus: &[(i64, String)],
 ) -> ProposalPanelOut {
     let mut theme_order: Vec<String> = themes.to_vec();
-    for s in states {
-        if !theme_order.contains(&s.theme) {
-            theme_order.push(s.theme.clone());
-        }
-    }
+    let mut others: Vec<String> = counts
+        .keys(figure::PROPOSAL_STAGE)
+        .filter_map(|k| {
+            k.rsplit_once(tallies::KEY_SEPARATOR)
+                .map(|(t, _)| t.to_owned())
+        })
+        .filter(|t| !theme_order.contains(t))
+        .collect();
+    others.sort();
+    others.dedup();
+    theme_order.extend(others);
+    let stage_count =
+        |theme: &str, stage: u8| counts.of(figure::PROPOSAL_STAGE, &stage_key(theme, stage));
     let by_stage_theme = theme_order
         .iter()
         .map(|theme| {
             let of_theme = base.with("theme", theme);
-            let rows: Vec<&ProposalState> = states.iter().filter(|s| &s.theme == theme).collect();
+            let total: usize = (0..=4).map(|n| stage_count(theme, n)).sum();
             ThemeStagesOut {
                 theme: theme.clone(),
                 stages: STAGES
@@ -285,16 +317,16 @@ fn proposal_panel(
                     .map(|stage| {
                         of_theme
                             .with("stage", stage.number())
-                            .figure(count_where(&rows, |s| s.stage == Some(*stage)))
+                            .figure(stage_count(theme, stage.number()))
                     })
                     .collect(),
-                not_presented: of_theme
-                    .with("stage", 0)
-                    .figure(count_where(&rows, |s| s.stage.is_none())),
-                total: of_theme.figure(rows.len()),
+                not_presented: of_theme.with("stage", 0).figure(stage_count(theme, 0)),
+                total: of_theme.figure(total),
             }
         })
         .collect();
+    let stage_total =
+        |stage: u8| -> usize { theme_order.iter().map(|t| stage_count(t, stage)).sum() };
     let by_implementation_status = implementation_statuses()
         .into_iter()
         .map(|(status, key)| BucketOut {
@@ -302,7 +334,7 @@ fn proposal_panel(
             label: status.map_or("未設定", |s| s.label_ja()).to_owned(),
             figure: base
                 .with("implementation_status", key)
-                .figure(count_where(states, |s| s.implementation_status == status)),
+                .figure(counts.of(figure::PROPOSAL_STATUS, key)),
         })
         .filter(|b| b.figure.count > 0)
         .collect();
@@ -313,24 +345,22 @@ fn proposal_panel(
             label: name.clone(),
             figure: base
                 .with("bureau_id", id)
-                .figure(count_where(states, |s| s.bureau_ids.contains(id))),
+                .figure(counts.of(figure::PROPOSAL_BUREAU, &id.to_string())),
         })
         .filter(|b| b.figure.count > 0)
         .collect();
     ProposalPanelOut {
-        total: base.figure(states.len()),
+        total: base.figure(counts.of(figure::PROPOSALS, "")),
         stage_labels: STAGES.iter().map(|s| s.label_ja().to_owned()).collect(),
         by_stage_theme,
         stage_totals: STAGES
             .iter()
             .map(|stage| {
                 base.with("stage", stage.number())
-                    .figure(count_where(states, |s| s.stage == Some(*stage)))
+                    .figure(stage_total(stage.number()))
             })
             .collect(),
-        not_presented: base
-            .with("stage", 0)
-            .figure(count_where(states, |s| s.stage.is_none())),
+        not_presented: base.with("stage", 0).figure(stage_total(0)),
         by_implementation_status,
         by_bureau,
     }
@@ -344,7 +374,8 @@ const CLASSIFICATIONS: [(Option<Classification>, &str); 4] = [
 ];
 
 fn reform_panel(
-    reforms: &[dashboard::ReformFacts],
+    counts: &Counts,
+    tag_labels: &HashMap<String, String>,
     base: &ListQuery,
     bureaus: &[(i64, String)],
 ) -> ReformPanelOut {
@@ -355,7 +386,7 @@ fn reform_panel(
             label: name.clone(),
             figure: base
                 .with("bureau_id", id)
-                .figure(count_where(reforms, |r| r.bureau_id == *id)),
+                .figure(counts.of(figure::REFORM_BUREAU, &id.to_string())),
         })
         .filter(|b| b.figure.count > 0)
         .collect();
@@ -368,9 +399,7 @@ fn reform_panel(
                 .to_owned(),
             figure: base
                 .with("classification", key)
-                .figure(count_where(reforms, |r| {
-                    r.classification == *classification
-                })),
+                .figure(counts.of(figure::REFORM_CLASSIFICATION, key)),
         })
         .filter(|b| b.figure.count > 0)
         .collect();
@@ -381,36 +410,31 @@ fn reform_panel(
             label: status.label_ja().to_owned(),
             figure: base
                 .with("status", status.as_str())
-                .figure(count_where(reforms, |r| r.status == *status)),
+                .figure(counts.of(figure::REFORM_STATUS, status.as_str())),
         })
         .filter(|b| b.figure.count > 0)
         .collect();
     // Tags are counted by their search key (ｋｉｎｔｏｎｅ and kintone are one tag), labelled as
     // first written.
-    let mut tags: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    for r in reforms {
-        let mut seen: Vec<&str> = Vec::new();
-        for (tag, key) in &r.tags {
-            if seen.contains(&key.as_str()) {
-                continue;
+    let mut by_tag: Vec<BucketOut> = counts
+        .keys(figure::REFORM_TAG)
+        .map(|key| {
+            let label = tag_labels
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| key.to_owned());
+            BucketOut {
+                figure: base
+                    .with("tag", &label)
+                    .figure(counts.of(figure::REFORM_TAG, key)),
+                key: key.to_owned(),
+                label,
             }
-            seen.push(key);
-            tags.entry(key.clone())
-                .or_insert_with(|| (tag.clone(), 0))
-                .1 += 1;
-        }
-    }
-    let mut by_tag: Vec<BucketOut> = tags
-        .into_iter()
-        .map(|(key, (label, count))| BucketOut {
-            figure: base.with("tag", &label).figure(count),
-            key,
-            label,
         })
         .collect();
     by_tag.sort_by(|a, b| b.figure.count.cmp(&a.figure.count).then(a.key.cmp(&b.key)));
     ReformPanelOut {
-        total: base.figure(reforms.len()),
+        total: base.figure(counts.of(figure::REFORMS, "")),
         by_bureau,
         by_classification,
         by_status,
@@ -418,32 +442,26 @@ fn reform_panel(
     }
 }
 
-fn implementations(reforms: &[dashboard::ReformFacts], base: &ListQuery) -> ImplementationsOut {
-    let mut months: BTreeMap<String, usize> = BTreeMap::new();
-    for r in reforms {
-        if let Some(start) = r.period_start {
-            *months
-                .entry(format!("{:04}-{:02}", start.year(), start.month()))
-                .or_default() += 1;
-        }
-    }
+fn implementations(counts: &Counts, base: &ListQuery) -> ImplementationsOut {
+    let mut months: Vec<&str> = counts.keys(figure::REFORM_MONTH).collect();
+    months.sort_unstable();
     ImplementationsOut {
         by_month: months
             .into_iter()
-            .map(|(month, count)| BucketOut {
-                label: month.clone(),
-                figure: base.with("started_in", &month).figure(count),
-                key: month,
+            .map(|month| BucketOut {
+                label: month.to_owned(),
+                figure: base
+                    .with("started_in", month)
+                    .figure(counts.of(figure::REFORM_MONTH, month)),
+                key: month.to_owned(),
             })
             .collect(),
         text_only: base
             .with("period", "text_only")
-            .figure(count_where(reforms, |r| {
-                r.period_start.is_none() && r.period_text.is_some()
-            })),
+            .figure(counts.of(figure::REFORM_PERIOD, "text_only")),
         missing: base
             .with("period", "missing")
-            .figure(count_where(reforms, |r| r.period_text.is_none())),
+            .figure(counts.of(figure::REFORM_PERIOD, "missing")),
     }
 }
 
@@ -478,10 +496,8 @@ async fn build(state: &AppState, scope: Scope) -> Result<DashboardOut, ApiError>
         .map(|b| (b.id, b.name))
         .collect();
 
-    let mut states = dashboard::proposal_states(conn, Some(fiscal_year), as_of).await?;
-    if let Some(id) = bureau_id {
-        states.retain(|s| s.bureau_ids.contains(&id));
-    }
+    let scope = bureau_id.unwrap_or(tallies::CITY);
+    let counts = Counts(tallies::counts_as_of(conn, fiscal_year, scope, as_of).await?);
     let mut proposals_base = ListQuery::new("proposals")
         .with("fiscal_year", fiscal_year)
         .with("as_of", as_of);
@@ -492,20 +508,21 @@ async fn build(state: &AppState, scope: Scope) -> Result<DashboardOut, ApiError>
         .await?
         .map(|t| t.themes)
         .unwrap_or_default();
-    let proposals = proposal_panel(&states, &proposals_base, &themes, &bureaus);
+    let proposals = proposal_panel(&counts, &proposals_base, &themes, &bureaus);
+    let stale_count = tallies::stale_as_of(conn, fiscal_year, scope, as_of, stale_days).await?;
     let stale_proposals = proposals_base
         .with("stale_days", stale_days)
-        .figure(count_where(&states, |s| s.is_stale(as_of, stale_days)));
+        .figure(usize::try_from(stale_count).unwrap_or(usize::MAX));
 
-    let reforms = dashboard::reform_facts(conn, fiscal_year, bureau_id, as_of).await?;
     let mut reforms_base = ListQuery::new("reforms")
         .with("fiscal_year", fiscal_year)
         .with("as_of", as_of);
     if let Some(id) = bureau_id {
         reforms_base = reforms_base.with("bureau_id", id);
     }
-    let reform_panel = reform_panel(&reforms, &reforms_base, &bureaus);
-    let implementations = implementations(&reforms, &reforms_base);
+    let tag_labels = tallies::first_spellings(conn, counts.keys(figure::REFORM_TAG)).await?;
+    let reform_panel = reform_panel(&counts, &tag_labels, &reforms_base, &bureaus);
+    let implementations = implementations(&counts, &reforms_base);
 
     let systems = dashboard::systems_in_production(conn, bureau_id, as_of).await?;
     let mut systems_base = ListQuery::new("digital-systems").with("in_production_on", as_of);

@@ -9,6 +9,7 @@ mod m20261121_000003_proposals;
 mod m20261121_000004_department_work;
 mod m20261121_000005_search_and_imports;
 mod m20261121_000006_team_headcount;
+mod m20261121_000007_dashboard_tallies;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_department_work::Migration),
             Box::new(m20261121_000005_search_and_imports::Migration),
             Box::new(m20261121_000006_team_headcount::Migration),
+            Box::new(m20261121_000007_dashboard_tallies::Migration),
         ]
     }
 }

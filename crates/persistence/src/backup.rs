@@ -328,6 +328,10 @@ pub async fn restore_backup(
             }
         }
     }
+    // The dashboard tallies are derived, so a backup leaves them out and a restore recounts them.
+    crate::tallies::rebuild(&txn)
+        .await
+        .map_err(|e| BackupError::Parse(format!("recounting the dashboard figures: {e}")))?;
     if db.backend() == DatabaseBackend::Postgres {
         for table in TABLES {
             // The next id continues after the restored ones instead of colliding with them.

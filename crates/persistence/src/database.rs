@@ -47,6 +47,9 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The migration that adds `dashboard_tallies` and `stale_tallies`.
+const TALLIES_MIGRATION: &str = "m20261121_000007_dashboard_tallies";
+
 /// The connection pool and the backend it speaks to.
 #[derive(Clone, Debug)]
 pub struct Database {
@@ -92,8 +95,20 @@ impl Database {
         self.conn.get_database_backend()
     }
 
+    /// Applies pending migrations; when one of them adds the dashboard tallies, counts them from
+    /// the records already there.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.conn, None).await
+        let adds_tallies = Migrator::get_pending_migrations(&self.conn)
+            .await?
+            .iter()
+            .any(|m| m.name() == TALLIES_MIGRATION);
+        Migrator::up(&self.conn, None).await?;
+        if adds_tallies {
+            crate::tallies::rebuild(&self.conn)
+                .await
+                .map_err(|e| DbErr::Custom(format!("counting the dashboard tallies: {e}")))?;
+        }
+        Ok(())
     }
 
     /// Migrations this binary knows that the database has not applied yet.

@@ -21,6 +21,7 @@ pub mod proposals;
 pub mod reforms;
 pub mod refresh_tokens;
 pub mod search;
+pub mod tallies;
 pub mod throttle;
 
 pub use audit::{AuditActor, AuditRecord};

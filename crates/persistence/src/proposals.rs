@@ -7,6 +7,7 @@ use crate::entities::{
     consultation, project_team, proposal, proposal_assignment, section, stage_event,
 };
 use crate::page::{Page, PageRequest};
+use crate::tallies::{self, Contributions};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::proposal::{
     Decision, ImplementationStatus, Stage, StageEvent, StageState, TransitionError, most_advanced,
@@ -391,6 +392,19 @@ async fn check_continues<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Holds the proposal's row until the transaction ends (PostgreSQL; SQLite has one writer), so
+/// two writers cannot both count the tallies from the state before the other's change.
+async fn lock_proposal<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), StoreError> {
+    proposal::Entity::find_by_id(id)
+        .select_only()
+        .column(proposal::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i64>()
+        .one(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn create_proposal<C: TransactionTrait>(
     db: &C,
     fields: ProposalFields,
@@ -425,6 +439,8 @@ pub async fn create_proposal<C: TransactionTrait>(
     .await
     .map_err(StoreError::from_write)?;
     let created = proposal_of(row, Vec::new())?;
+    let counted = tallies::proposal_contributions(&txn, &[created.id]).await?;
+    tallies::apply(&txn, Contributions::default(), counted).await?;
     audit::record(
         &txn,
         actor,
@@ -452,6 +468,7 @@ pub async fn update_proposal<C: TransactionTrait>(
 ) -> Result<Proposal, StoreError> {
     let now = crate::clock::now();
     let txn = db.begin().await?;
+    lock_proposal(&txn, id).await?;
     let before = find_proposal(&txn, id).await?.ok_or(StoreError::NotFound)?;
     if before.version != expected_version {
         return Err(StoreError::Stale {
@@ -460,6 +477,7 @@ pub async fn update_proposal<C: TransactionTrait>(
         });
     }
     check_continues(&txn, &fields, Some(id)).await?;
+    let counted_before = tallies::proposal_contributions(&txn, &[id]).await?;
     let result = proposal::Entity::update_many()
         .col_expr(
             proposal::Column::SearchText,
@@ -513,6 +531,8 @@ pub async fn update_proposal<C: TransactionTrait>(
             current: expected_version + 1,
         });
     }
+    let counted = tallies::proposal_contributions(&txn, &[id]).await?;
+    tallies::apply(&txn, counted_before, counted).await?;
     let after = find_proposal(&txn, id).await?.ok_or(StoreError::NotFound)?;
     audit::record(
         &txn,
@@ -675,9 +695,11 @@ pub async fn add_assignment(
 ) -> Result<(Proposal, i64), WorkflowError> {
     let now = crate::clock::now();
     let txn = db.begin().await?;
+    lock_proposal(&txn, proposal_id).await?;
     let before = find_proposal(&txn, proposal_id)
         .await?
         .ok_or(StoreError::NotFound)?;
+    let counted_before = tallies::proposal_contributions(&txn, &[proposal_id]).await?;
     if section::Entity::find_by_id(section_id)
         .one(&txn)
         .await?
@@ -698,6 +720,8 @@ pub async fn add_assignment(
     .map_err(StoreError::from_write)?;
     record_stage_event(&txn, proposal_id, assignment.id, &change, actor, now).await?;
     refresh_current_stage(&txn, proposal_id, now).await?;
+    let counted = tallies::proposal_contributions(&txn, &[proposal_id]).await?;
+    tallies::apply(&txn, counted_before, counted).await?;
     let after = find_proposal(&txn, proposal_id)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -740,14 +764,18 @@ pub async fn change_stage(
 ) -> Result<Proposal, WorkflowError> {
     let now = crate::clock::now();
     let txn = db.begin().await?;
+    lock_proposal(&txn, proposal_id).await?;
     let before = find_proposal(&txn, proposal_id)
         .await?
         .ok_or(StoreError::NotFound)?;
+    let counted_before = tallies::proposal_contributions(&txn, &[proposal_id]).await?;
     if !before.assignments.iter().any(|a| a.id == assignment_id) {
         return Err(StoreError::NotFound.into());
     }
     record_stage_event(&txn, proposal_id, assignment_id, &change, actor, now).await?;
     refresh_current_stage(&txn, proposal_id, now).await?;
+    let counted = tallies::proposal_contributions(&txn, &[proposal_id]).await?;
+    tallies::apply(&txn, counted_before, counted).await?;
     let after = find_proposal(&txn, proposal_id)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -829,6 +857,7 @@ pub async fn add_consultation(
 ) -> Result<Consultation, StoreError> {
     let now = crate::clock::now();
     let txn = db.begin().await?;
+    lock_proposal(&txn, proposal_id).await?;
     if proposal::Entity::find_by_id(proposal_id)
         .one(&txn)
         .await?
@@ -836,6 +865,7 @@ pub async fn add_consultation(
     {
         return Err(StoreError::NotFound);
     }
+    let counted_before = tallies::proposal_contributions(&txn, &[proposal_id]).await?;
     let row = consultation::ActiveModel {
         proposal_id: Set(proposal_id),
         held_on: Set(held_on),
@@ -847,6 +877,8 @@ pub async fn add_consultation(
     }
     .insert(&txn)
     .await?;
+    let counted = tallies::proposal_contributions(&txn, &[proposal_id]).await?;
+    tallies::apply(&txn, counted_before, counted).await?;
     audit::record(
         &txn,
         actor,
@@ -1162,6 +1194,7 @@ pub async fn date_registration<C: ConnectionTrait>(
     ids: &[i64],
     registered_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let counted_before = tallies::proposal_contributions(conn, ids).await?;
     for chunk in ids.chunks(500) {
         proposal::Entity::update_many()
             .col_expr(proposal::Column::CreatedAt, Expr::value(registered_at))
@@ -1169,7 +1202,8 @@ pub async fn date_registration<C: ConnectionTrait>(
             .exec(conn)
             .await?;
     }
-    Ok(())
+    let counted = tallies::proposal_contributions(conn, ids).await?;
+    tallies::apply(conn, counted_before, counted).await
 }
 
 /// The proposal of the year with this number, if any: the key an import matches rows by.

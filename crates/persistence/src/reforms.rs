@@ -9,6 +9,7 @@ use crate::entities::{
 use crate::links;
 use crate::page::{Page, PageRequest};
 use crate::proposals::{like_literal, search_form};
+use crate::tallies::{self, Contributions};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::link::EntityKind;
 use domain::period::Period;
@@ -213,6 +214,19 @@ async fn write_children<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Holds the reform's row until the transaction ends (PostgreSQL; SQLite has one writer), so
+/// two writers cannot both count the tallies from the state before the other's change.
+async fn lock_reform<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), StoreError> {
+    reform::Entity::find_by_id(id)
+        .select_only()
+        .column(reform::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i64>()
+        .one(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn create_reform<C: TransactionTrait>(
     db: &C,
     fields: ReformFields,
@@ -232,6 +246,8 @@ pub async fn create_reform<C: TransactionTrait>(
     row_values(&fields, &mut row);
     let row = row.insert(&txn).await.map_err(StoreError::from_write)?;
     write_children(&txn, row.id, &fields).await?;
+    let counted = tallies::reform_contributions(&txn, &[row.id]).await?;
+    tallies::apply(&txn, Contributions::default(), counted).await?;
     let created = find_reform(&txn, row.id)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -261,8 +277,10 @@ pub async fn replace_reform<C: TransactionTrait>(
 ) -> Result<Reform, StoreError> {
     let now = crate::clock::now();
     let txn = db.begin().await?;
+    lock_reform(&txn, id).await?;
     let before = find_reform(&txn, id).await?.ok_or(StoreError::NotFound)?;
     check_references(&txn, &fields).await?;
+    let counted_before = tallies::reform_contributions(&txn, &[id]).await?;
     let mut row = reform::ActiveModel {
         version: Set(expected_version + 1),
         updated_at: Set(now),
@@ -283,6 +301,8 @@ pub async fn replace_reform<C: TransactionTrait>(
         });
     }
     write_children(&txn, id, &fields).await?;
+    let counted = tallies::reform_contributions(&txn, &[id]).await?;
+    tallies::apply(&txn, counted_before, counted).await?;
     let after = find_reform(&txn, id).await?.ok_or(StoreError::NotFound)?;
     audit::record(
         &txn,
@@ -309,6 +329,7 @@ pub async fn delete_reform(
 ) -> Result<(), StoreError> {
     let now = crate::clock::now();
     let txn = db.begin().await?;
+    lock_reform(&txn, id).await?;
     let before = find_reform(&txn, id).await?.ok_or(StoreError::NotFound)?;
     if before.version != expected_version {
         return Err(StoreError::Stale {
@@ -316,8 +337,10 @@ pub async fn delete_reform(
             current: before.version,
         });
     }
+    let counted_before = tallies::reform_contributions(&txn, &[id]).await?;
     links::delete_links_of(&txn, EntityKind::Reform, id).await?;
     reform::Entity::delete_by_id(id).exec(&txn).await?;
+    tallies::apply(&txn, counted_before, Contributions::default()).await?;
     audit::record(
         &txn,
         actor,
@@ -496,6 +519,7 @@ pub async fn date_registration<C: ConnectionTrait>(
     ids: &[i64],
     registered_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let counted_before = tallies::reform_contributions(conn, ids).await?;
     for chunk in ids.chunks(500) {
         reform::Entity::update_many()
             .col_expr(reform::Column::CreatedAt, Expr::value(registered_at))
@@ -504,7 +528,8 @@ pub async fn date_registration<C: ConnectionTrait>(
             .exec(conn)
             .await?;
     }
-    Ok(())
+    let counted = tallies::reform_contributions(conn, ids).await?;
+    tallies::apply(conn, counted_before, counted).await
 }
 
 /// Whether the database holds any proposal or reform yet: the demo dataset goes only into one

@@ -3,6 +3,7 @@
 pub mod audit_event;
 pub mod bureau;
 pub mod consultation;
+pub mod dashboard_tally;
 pub mod digital_system;
 pub mod kpi;
 pub mod kpi_actual;
@@ -24,6 +25,7 @@ pub mod section;
 pub mod section_name;
 pub mod service_account;
 pub mod stage_event;
+pub mod stale_tally;
 pub mod target;
 pub mod target_measurement;
 pub mod user;
