@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 PLATINA := target/debug/platina
 
-.PHONY: run test build web web-deps test-rust test-web test-e2e openapi check-generated lint clean
+.PHONY: run test build web web-deps test-rust test-web test-e2e openapi check-generated lint clean bench
 
 ## run: build the web app and the server, then serve on http://127.0.0.1:8080 with the demo data (SQLite under data/)
 run: build web
@@ -43,6 +43,13 @@ openapi: web-deps
 check-generated: web-deps
 	$(CARGO) test --workspace openapi
 	cd web && npm run check:api
+
+## bench: a synthetic city at national scale on SQLite and PostgreSQL, driven by oha (release build);
+## results in bench/results/ and the table in docs/performance.md. BENCH_ARGS="--scale 0.1 --seconds 5" for a quick look.
+bench:
+	$(CARGO) build --release -p platina-server
+	@command -v oha >/dev/null || $(CARGO) install oha --version 1.16.0 --locked
+	python3 bench/run.py $(BENCH_ARGS)
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -13,6 +13,7 @@ on_both_databases!(
     a_bureau_dashboard_counts_only_the_bureau_and_bad_queries_are_problems,
     the_annual_report_lists_every_reform_under_its_bureau_and_the_teams_outcomes,
     the_tallies_the_writes_keep_equal_a_recount_from_the_records,
+    writes_arriving_at_once_all_land_and_keep_the_tallies_exact,
 );
 
 /// Every `{count, list, path}` in the document, with where it was found.
@@ -408,6 +409,16 @@ async fn send_ok(
     answer.json
 }
 
+async fn section_ids(app: &TestApp, token: &str) -> Vec<i64> {
+    get(app, token, "/api/v1/sections")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect()
+}
+
 /// The ETag a write must send as If-Match.
 async fn current_version(app: &TestApp, token: &str, path: &str) -> Option<String> {
     app.get(path, Some(token))
@@ -422,13 +433,7 @@ async fn the_tallies_the_writes_keep_equal_a_recount_from_the_records(backend: B
     let (loaded, _) = persistence::tallies::stored(conn).await.unwrap();
     assert!(!loaded.is_empty(), "the demo load kept tallies");
 
-    let sections = get(&app, &token, "/api/v1/sections").await;
-    let section_ids: Vec<i64> = sections
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_i64().unwrap())
-        .collect();
+    let section_ids = section_ids(&app, &token).await;
     // A proposal moved through two sections, with a back-dated correction and a consultation…
     let proposal = send_ok(
         &app,
@@ -532,4 +537,57 @@ async fn the_tallies_the_writes_keep_equal_a_recount_from_the_records(backend: B
     )
     .await;
     walk(&app, &token, &today).await;
+}
+
+async fn writes_arriving_at_once_all_land_and_keep_the_tallies_exact(backend: Backend) {
+    let (app, token) = demo_app(backend).await;
+    let section_ids = section_ids(&app, &token).await;
+    let body =
+        json!({ "fiscal_year": 2025, "theme": "職員の困りごと", "title": "同時に書かれる提案" });
+    let id = send_ok(
+        &app,
+        Method::POST,
+        "/api/v1/proposals",
+        &token,
+        Some(body),
+        None,
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    // Consultations and new sections for one proposal, and new proposals, all sent together:
+    // SQLite must queue the writers rather than refuse one with "database is locked", and
+    // PostgreSQL must not let two of them count the tallies from the same old state.
+    let mut writes = tokio::task::JoinSet::new();
+    for (i, section) in section_ids.iter().enumerate().take(24) {
+        let (path, body) = match i % 3 {
+            0 => (
+                format!("/api/v1/proposals/{id}/consultations"),
+                json!({ "held_on": format!("2025-11-{:02}", 1 + i), "participants": "PT", "note": "同時" }),
+            ),
+            1 => (
+                format!("/api/v1/proposals/{id}/assignments"),
+                json!({ "section_id": section, "effective_on": format!("2025-10-{:02}", 1 + i) }),
+            ),
+            _ => (
+                "/api/v1/proposals".to_owned(),
+                json!({ "fiscal_year": 2025, "theme": "職員の困りごと", "title": format!("同時の提案{i}") }),
+            ),
+        };
+        let request = app
+            .client
+            .post(app.url(&path))
+            .bearer_auth(&token)
+            .json(&body);
+        writes.spawn(async move { request.send().await.unwrap().status().as_u16() });
+    }
+    let statuses: Vec<u16> = writes.join_all().await;
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let history = get(&app, &token, &format!("/api/v1/proposals/{id}")).await;
+    assert_eq!(history["assignments"].as_array().unwrap().len(), 8);
+
+    let conn = &app.app_db.conn;
+    let kept = persistence::tallies::stored(conn).await.unwrap();
+    persistence::tallies::rebuild(conn).await.unwrap();
+    assert_eq!(kept, persistence::tallies::stored(conn).await.unwrap());
 }

@@ -2,7 +2,8 @@
 //! before it instead of replaying every stage event, so it stays fast at a million events. The
 //! rows are derived: the repositories keep them in the transaction of each write, and
 //! `persistence::tallies::rebuild` recomputes them from the records (after this migration, after
-//! a restore). Also an index that finds the first spelling of a tag without scanning its rows.
+//! a restore). Also indexes for the first spelling of a tag and for the proposal list's year and
+//! theme.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -60,6 +61,18 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The proposal list filters by year and theme; with the search narrowed by the trigram
+        // index, this index answers the rest without reading the rows.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_proposals_year_theme")
+                    .table(n("proposals"))
+                    .col(n("fiscal_year"))
+                    .col(n("theme"))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_index(
                 Index::create()
@@ -73,6 +86,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_proposals_year_theme")
+                    .table(n("proposals"))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_index(
                 Index::drop()

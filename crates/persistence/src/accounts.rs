@@ -9,7 +9,6 @@ use domain::{Email, Principal, PrincipalKind, Role, Scopes};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -101,7 +100,7 @@ pub async fn create_user(
     actor: &AuditActor,
 ) -> Result<User, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let row = user::ActiveModel {
         email: Set(new.email.as_str().to_owned()),
         display_name: Set(new.display_name),
@@ -163,7 +162,7 @@ pub async fn disable_user(
     actor: &AuditActor,
 ) -> Result<User, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let row = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
         .one(&txn)
@@ -271,7 +270,7 @@ pub async fn create_service_account(
     actor: &AuditActor,
 ) -> Result<ServiceAccount, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let row = service_account::ActiveModel {
         client_id: Set(new.client_id),
         name: Set(new.name),

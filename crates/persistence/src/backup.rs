@@ -262,7 +262,7 @@ pub async fn restore_backup(
     let (sender, mut receiver) = mpsc::channel::<Parsed>(4);
     let parser = tokio::task::spawn_blocking(move || parse(input, sender));
 
-    let txn = db.conn.begin().await?;
+    let txn = crate::begin_write(&db.conn).await?;
     let mut restored = Restored::default();
     let mut inserted: BTreeMap<String, u64> = BTreeMap::new();
     let mut declared: Option<BTreeMap<String, u64>> = None;

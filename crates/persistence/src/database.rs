@@ -60,7 +60,7 @@ impl Database {
     /// A transaction for writes that must land together (an import), handed to the
     /// repositories, which nest their own work in it.
     pub async fn begin(&self) -> Result<sea_orm::DatabaseTransaction, DbErr> {
-        sea_orm::TransactionTrait::begin(&self.conn).await
+        crate::begin_write(&self.conn).await
     }
 
     pub async fn commit(transaction: sea_orm::DatabaseTransaction) -> Result<(), DbErr> {

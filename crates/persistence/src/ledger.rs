@@ -139,7 +139,7 @@ pub async fn create_system<C: TransactionTrait>(
     actor: &AuditActor,
 ) -> Result<DigitalSystem, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     check_section(&txn, fields.section_id).await?;
     let mut row = digital_system::ActiveModel {
         version: Set(1),
@@ -174,7 +174,7 @@ pub async fn replace_system<C: TransactionTrait>(
     actor: &AuditActor,
 ) -> Result<DigitalSystem, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_system(&txn, id).await?.ok_or(StoreError::NotFound)?;
     check_section(&txn, fields.section_id).await?;
     let mut row = digital_system::ActiveModel {
@@ -220,7 +220,7 @@ pub async fn delete_system(
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_system(&txn, id).await?.ok_or(StoreError::NotFound)?;
     if before.version != expected_version {
         return Err(StoreError::Stale {
@@ -543,7 +543,7 @@ pub async fn create_target(
     actor: &AuditActor,
 ) -> Result<Target, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let mut row = target::ActiveModel {
         version: Set(1),
         created_at: Set(now),
@@ -583,7 +583,7 @@ pub async fn replace_target(
     actor: &AuditActor,
 ) -> Result<Target, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_target(&txn, id).await?.ok_or(StoreError::NotFound)?;
     let mut row = target::ActiveModel {
         version: Set(expected_version + 1),
@@ -638,7 +638,7 @@ pub async fn add_measurement(
     actor: &AuditActor,
 ) -> Result<Target, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_target(&txn, target_id)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -698,7 +698,7 @@ pub async fn delete_measurement(
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let row = target_measurement::Entity::find_by_id(id)
         .one(&txn)
         .await?

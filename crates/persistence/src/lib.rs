@@ -21,6 +21,7 @@ pub mod proposals;
 pub mod reforms;
 pub mod refresh_tokens;
 pub mod search;
+pub mod synth;
 pub mod tallies;
 pub mod throttle;
 
@@ -28,6 +29,17 @@ pub use audit::{AuditActor, AuditRecord};
 pub use database::{Database, DatabaseSettings, SqliteSync};
 pub use page::{Page, PageRequest};
 pub use sea_orm::DbErr;
+
+/// Starts a transaction that writes. On SQLite it takes the write lock at `BEGIN IMMEDIATE`, so
+/// concurrent writers queue behind each other (up to the busy timeout) instead of one failing with
+/// "database is locked" when it upgrades from reading to writing; PostgreSQL ignores the mode.
+pub async fn begin_write<C: sea_orm::TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
 
 /// Why a repository call failed, in terms the HTTP layer can answer with.
 #[derive(Debug, thiserror::Error)]

@@ -10,7 +10,7 @@ use domain::link::EntityKind;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -307,7 +307,7 @@ pub async fn create_link(
     actor: &AuditActor,
 ) -> Result<Link, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let found = summaries(&txn, &[from, to]).await?;
     if !found.contains_key(&from) {
         return Err(StoreError::MissingReference(
@@ -350,7 +350,7 @@ pub async fn delete_link(
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_link(&txn, id).await?.ok_or(StoreError::NotFound)?;
     link::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(

@@ -8,7 +8,7 @@ use domain::organization::{BureauKind, SectionName, name_on};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -103,7 +103,7 @@ pub async fn create_bureau(
     actor: &AuditActor,
 ) -> Result<Bureau, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let row = bureau::ActiveModel {
         name: Set(new.name),
         kind: Set(new.kind.as_str().to_owned()),
@@ -150,7 +150,7 @@ pub async fn update_bureau(
     actor: &AuditActor,
 ) -> Result<Bureau, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_bureau(&txn, id).await?.ok_or(StoreError::NotFound)?;
     if before.version != expected_version {
         return Err(StoreError::Stale {
@@ -264,7 +264,7 @@ pub async fn create_section(
     actor: &AuditActor,
 ) -> Result<Section, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     if find_bureau(&txn, bureau_id).await?.is_none() {
         return Err(StoreError::MissingReference("the bureau"));
     }
@@ -316,7 +316,7 @@ pub async fn rename_section(
     actor: &AuditActor,
 ) -> Result<Section, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_section(&txn, id).await?.ok_or(StoreError::NotFound)?;
     if before.version != expected_version {
         return Err(StoreError::Stale {

@@ -13,7 +13,7 @@ use domain::policy::{Area, Level, MilestoneState, Quarter};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -166,7 +166,7 @@ pub async fn create_policy(
     actor: &AuditActor,
 ) -> Result<Policy, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     check_bureau(&txn, fields.bureau_id).await?;
     let mut row = policy::ActiveModel {
         version: Set(1),
@@ -201,7 +201,7 @@ pub async fn replace_policy(
     actor: &AuditActor,
 ) -> Result<Policy, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_policy(&txn, id).await?.ok_or(StoreError::NotFound)?;
     check_bureau(&txn, fields.bureau_id).await?;
     let mut row = policy::ActiveModel {
@@ -425,7 +425,7 @@ pub async fn create_issue(
     actor: &AuditActor,
 ) -> Result<Issue, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     if policy::Entity::find_by_id(policy_id)
         .one(&txn)
         .await?
@@ -471,7 +471,7 @@ pub async fn replace_issue(
     actor: &AuditActor,
 ) -> Result<Issue, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_issue(&txn, id).await?.ok_or(StoreError::NotFound)?;
     let mut row = policy_issue::ActiveModel {
         version: Set(expected_version + 1),
@@ -512,7 +512,7 @@ pub async fn delete_issue(
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_issue(&txn, id).await?.ok_or(StoreError::NotFound)?;
     check_version(expected_version, before.version)?;
     for k in kpi::Entity::find()
@@ -704,7 +704,7 @@ pub async fn create_milestone(
     actor: &AuditActor,
 ) -> Result<Milestone, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     if policy_issue::Entity::find_by_id(issue_id)
         .one(&txn)
         .await?
@@ -746,7 +746,7 @@ pub async fn replace_milestone(
     actor: &AuditActor,
 ) -> Result<Milestone, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_milestone(&txn, id)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -790,7 +790,7 @@ pub async fn delete_milestone(
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_milestone(&txn, id)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -862,7 +862,7 @@ pub async fn create_note(
     actor: &AuditActor,
 ) -> Result<ProgressNote, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     if policy_issue::Entity::find_by_id(issue_id)
         .one(&txn)
         .await?
@@ -906,7 +906,7 @@ pub async fn delete_note(
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_note(&txn, id).await?.ok_or(StoreError::NotFound)?;
     progress_note::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
@@ -1042,7 +1042,7 @@ pub async fn create_kpi(
     actor: &AuditActor,
 ) -> Result<Kpi, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     if policy_issue::Entity::find_by_id(issue_id)
         .one(&txn)
         .await?
@@ -1087,7 +1087,7 @@ pub async fn replace_kpi(
     actor: &AuditActor,
 ) -> Result<Kpi, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_kpi(&txn, id).await?.ok_or(StoreError::NotFound)?;
     let mut row = kpi::ActiveModel {
         version: Set(expected_version + 1),
@@ -1127,7 +1127,7 @@ pub async fn delete_kpi(
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_kpi(&txn, id).await?.ok_or(StoreError::NotFound)?;
     check_version(expected_version, before.version)?;
     links::delete_links_of(&txn, EntityKind::Kpi, id).await?;
@@ -1153,7 +1153,7 @@ pub async fn add_actual(
     actor: &AuditActor,
 ) -> Result<Kpi, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find_kpi(&txn, kpi_id).await?.ok_or(StoreError::NotFound)?;
     let created = kpi_actual::ActiveModel {
         kpi_id: Set(kpi_id),
@@ -1220,7 +1220,7 @@ pub async fn delete_actual(
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let actual = find_actual(&txn, id).await?.ok_or(StoreError::NotFound)?;
     let before = find_kpi(&txn, actual.kpi_id)
         .await?

@@ -234,7 +234,7 @@ pub async fn create_reform<C: TransactionTrait>(
     actor: &AuditActor,
 ) -> Result<Reform, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     check_references(&txn, &fields).await?;
     let mut row = reform::ActiveModel {
         created_by_user_id: Set(created_by_user_id),
@@ -276,7 +276,7 @@ pub async fn replace_reform<C: TransactionTrait>(
     actor: &AuditActor,
 ) -> Result<Reform, StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     lock_reform(&txn, id).await?;
     let before = find_reform(&txn, id).await?.ok_or(StoreError::NotFound)?;
     check_references(&txn, &fields).await?;
@@ -328,7 +328,7 @@ pub async fn delete_reform(
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
     let now = crate::clock::now();
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     lock_reform(&txn, id).await?;
     let before = find_reform(&txn, id).await?.ok_or(StoreError::NotFound)?;
     if before.version != expected_version {

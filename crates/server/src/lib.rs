@@ -187,7 +187,11 @@ impl Application {
                 routes.clone(),
             )
         })
-        .shutdown_timeout(config.server.shutdown_timeout_seconds);
+        .shutdown_timeout(config.server.shutdown_timeout_seconds)
+        // A response written in two segments would otherwise wait for the client's delayed ACK
+        // (40 ms on Linux) before its second half leaves: the benchmark saw one list in eight
+        // take 44 ms for that alone.
+        .tcp_nodelay(true);
         if config.server.workers > 0 {
             server = server.workers(config.server.workers);
         }

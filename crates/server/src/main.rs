@@ -54,6 +54,8 @@ enum Command {
         #[arg(long, conflicts_with = "kind")]
         all: bool,
     },
+    /// Add a synthetic city for benchmarks (needs an organisation: run `demo load` first).
+    Synth(SynthArgs),
     /// Back up the whole database content as one JSON document (`-` writes to standard output).
     Export {
         /// Everything: the only kind of export the command line offers; lists export over the API.
@@ -62,6 +64,24 @@ enum Command {
         /// Where to write the backup.
         file: PathBuf,
     },
+}
+
+#[derive(Debug, Args)]
+struct SynthArgs {
+    /// The fiscal year everything is made in (2025 = 令和7年度).
+    #[arg(long, default_value_t = 2025)]
+    fiscal_year: i32,
+    #[arg(long, default_value_t = 100_000)]
+    proposals: u64,
+    #[arg(long, default_value_t = 1_000_000)]
+    stage_events: u64,
+    #[arg(long, default_value_t = 200_000)]
+    reforms: u64,
+    #[arg(long, default_value_t = 2_000_000)]
+    audit_events: u64,
+    /// The same seed makes the same city.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,25 +204,26 @@ async fn serve(config: Config) -> Result<(), MainError> {
     Ok(())
 }
 
+/// Brings the schema up to date before a command that writes.
+async fn migrate(db: &persistence::Database, config: &Config) -> Result<(), MainError> {
+    db.migrate()
+        .await
+        .map_err(|source| platina_server::StartError::Database {
+            url: config.database.url.redacted(),
+            source,
+        })?;
+    Ok(())
+}
+
 async fn run_command(config: Config, command: Command) -> Result<(), MainError> {
     let db = platina_server::connect(&config).await?;
     match command {
         Command::Migrate => {
-            db.migrate()
-                .await
-                .map_err(|source| platina_server::StartError::Database {
-                    url: config.database.url.redacted(),
-                    source,
-                })?;
+            migrate(&db, &config).await?;
             println!("migrations applied");
         }
         Command::User(UserCommand::Create(args)) => {
-            db.migrate()
-                .await
-                .map_err(|source| platina_server::StartError::Database {
-                    url: config.database.url.redacted(),
-                    source,
-                })?;
+            migrate(&db, &config).await?;
             let password = commands::read_password(std::io::stdin().lock())?;
             let user = commands::create_user(
                 &db,
@@ -228,12 +249,7 @@ async fn run_command(config: Config, command: Command) -> Result<(), MainError> 
             sections,
             bureaus,
         }) => {
-            db.migrate()
-                .await
-                .map_err(|source| platina_server::StartError::Database {
-                    url: config.database.url.redacted(),
-                    source,
-                })?;
+            migrate(&db, &config).await?;
             let role = commands::parse_role(&role)?;
             let (account, secret) =
                 commands::create_service_account(&db, &name, role, sections, bureaus).await?;
@@ -244,12 +260,7 @@ async fn run_command(config: Config, command: Command) -> Result<(), MainError> 
             );
         }
         Command::Demo(DemoCommand::Load) => {
-            db.migrate()
-                .await
-                .map_err(|source| platina_server::StartError::Database {
-                    url: config.database.url.redacted(),
-                    source,
-                })?;
+            migrate(&db, &config).await?;
             match platina_server::demo_data::load_into_empty(&db).await? {
                 Some(loaded) => println!(
                     "loaded {} bureaus, {} sections, {} proposals, {} reforms, {} X policies with {} issues, {} targets, {} ledger systems",
@@ -269,6 +280,38 @@ async fn run_command(config: Config, command: Command) -> Result<(), MainError> 
                 }
             }
         }
+        Command::Synth(args) => {
+            migrate(&db, &config).await?;
+            let spec = persistence::synth::SynthSpec {
+                fiscal_year: args.fiscal_year,
+                proposals: args.proposals,
+                stage_events: args.stage_events,
+                reforms: args.reforms,
+                audit_events: args.audit_events,
+                seed: args.seed,
+            };
+            let started = std::time::Instant::now();
+            let mut progress = |what: &str, done: u64, total: u64| {
+                eprintln!(
+                    "[{:>6.1} s] {what}: {done}/{total}",
+                    started.elapsed().as_secs_f64()
+                );
+            };
+            let made = persistence::synth::synthesize(&db, &spec, &mut progress)
+                .await
+                .map_err(|e| CommandError::Input(format!("synth: {e}")))?;
+            println!(
+                "made {} proposals ({} sections' assignments, {} stage events, {} consultations), {} reforms ({} tags), {} audit events in {:.1} s",
+                made.proposals,
+                made.assignments,
+                made.stage_events,
+                made.consultations,
+                made.reforms,
+                made.reform_tags,
+                made.audit_events,
+                started.elapsed().as_secs_f64()
+            );
+        }
         Command::Export { all: _, file } => {
             let counts = commands::write_backup(&db, &file).await?;
             let rows: u64 = counts.iter().map(|(_, n)| n).sum();
@@ -277,12 +320,7 @@ async fn run_command(config: Config, command: Command) -> Result<(), MainError> 
         Command::Import {
             file, all: true, ..
         } => {
-            db.migrate()
-                .await
-                .map_err(|source| platina_server::StartError::Database {
-                    url: config.database.url.redacted(),
-                    source,
-                })?;
+            migrate(&db, &config).await?;
             let restored = commands::restore_backup(&db, &file).await?;
             for (table, rows) in &restored.counts {
                 println!("{table}: {rows}");
@@ -296,12 +334,7 @@ async fn run_command(config: Config, command: Command) -> Result<(), MainError> 
             dry_run,
             all: false,
         } => {
-            db.migrate()
-                .await
-                .map_err(|source| platina_server::StartError::Database {
-                    url: config.database.url.redacted(),
-                    source,
-                })?;
+            migrate(&db, &config).await?;
             let kind = match kind.as_deref().unwrap_or("reforms") {
                 "proposals" => api::imports::ImportKindDto::Proposals,
                 "digital_systems" => api::imports::ImportKindDto::DigitalSystems,
