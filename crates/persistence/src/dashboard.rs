@@ -1,17 +1,16 @@
 //! The rows behind the dashboards, as they stood on a given day: proposals at their stages from
-//! the recorded stage events (back-dated corrections included), reforms, ledger systems,
-//! milestones and KPI actuals. The dashboard counts these rows and the lists filter by them, so a
-//! figure and the list it links to cannot disagree.
+//! the recorded stage events (back-dated corrections included), ledger systems, milestones and KPI
+//! actuals. The lists filter by these rows; the dashboard counts the small ones directly and the
+//! proposals and reforms through `tallies`, which the tests hold equal to these rows.
 
 use crate::StoreError;
 use crate::entities::{
     consultation, digital_system, kpi, kpi_actual, milestone, policy, policy_issue, proposal,
-    proposal_assignment, reform, reform_tag, section, stage_event,
+    proposal_assignment, section, stage_event,
 };
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use domain::policy::{MilestoneState, Quarter};
 use domain::proposal::{ImplementationStatus, Stage, StageEvent, StageState, most_advanced};
-use domain::reform::{Classification, ReformStatus};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
@@ -188,69 +187,6 @@ pub async fn proposal_states<C: ConnectionTrait>(
         });
     }
     Ok(states)
-}
-
-/// One reform of the listing, as recorded.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReformFacts {
-    pub id: i64,
-    pub bureau_id: i64,
-    pub classification: Option<Classification>,
-    pub status: ReformStatus,
-    /// Tags as written, with their search key.
-    pub tags: Vec<(String, String)>,
-    pub period_text: Option<String>,
-    pub period_start: Option<NaiveDate>,
-}
-
-/// The reforms of a fiscal year (optionally one bureau's) registered by the end of `as_of`.
-pub async fn reform_facts<C: ConnectionTrait>(
-    conn: &C,
-    fiscal_year: i32,
-    bureau_id: Option<i64>,
-    as_of: NaiveDate,
-) -> Result<Vec<ReformFacts>, StoreError> {
-    let mut query = reform::Entity::find()
-        .filter(reform::Column::FiscalYear.eq(fiscal_year))
-        .filter(reform::Column::CreatedAt.lt(end_of_tokyo_day(as_of)))
-        .order_by_asc(reform::Column::Id);
-    let mut of_year = Query::select();
-    of_year
-        .column(reform::Column::Id)
-        .from(reform::Entity)
-        .and_where(reform::Column::FiscalYear.eq(fiscal_year));
-    if let Some(bureau) = bureau_id {
-        query = query.filter(reform::Column::BureauId.eq(bureau));
-        of_year.and_where(reform::Column::BureauId.eq(bureau));
-    }
-    let mut tags: HashMap<i64, Vec<(String, String)>> = HashMap::new();
-    for t in reform_tag::Entity::find()
-        .filter(reform_tag::Column::ReformId.in_subquery(of_year))
-        .order_by_asc(reform_tag::Column::Id)
-        .all(conn)
-        .await?
-    {
-        tags.entry(t.reform_id)
-            .or_default()
-            .push((t.tag, t.tag_key));
-    }
-    query
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|r| {
-            Ok(ReformFacts {
-                classification: r.classification.as_deref().and_then(Classification::parse),
-                status: ReformStatus::parse(&r.status)
-                    .ok_or_else(|| StoreError::Corrupt(format!("reform status {}", r.status)))?,
-                tags: tags.remove(&r.id).unwrap_or_default(),
-                id: r.id,
-                bureau_id: r.bureau_id,
-                period_text: r.period_text,
-                period_start: r.period_start,
-            })
-        })
-        .collect()
 }
 
 /// One ledger system and what it saves.

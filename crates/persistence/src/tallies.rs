@@ -97,10 +97,6 @@ impl Contributions {
         self.figures.retain(|_, d| *d != 0);
         self.stale.retain(|_, d| *d != 0);
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.figures.values().all(|d| *d == 0) && self.stale.values().all(|d| *d == 0)
-    }
 }
 
 pub(crate) fn tokyo_date(at: DateTime<Utc>) -> NaiveDate {
@@ -121,7 +117,6 @@ async fn bureau_of_section<C: ConnectionTrait>(conn: &C) -> Result<HashMap<i64, 
 
 /// One proposal and everything its figures depend on.
 struct ProposalRecord {
-    id: i64,
     fiscal_year: i32,
     theme: String,
     status: Option<ImplementationStatus>,
@@ -313,7 +308,6 @@ async fn add_proposals<C: ConnectionTrait>(
         records.insert(
             id,
             ProposalRecord {
-                id,
                 fiscal_year,
                 theme,
                 status,
@@ -370,7 +364,6 @@ async fn add_proposals<C: ConnectionTrait>(
         }
     }
     for record in records.values() {
-        debug_assert!(record.id > 0);
         record.contributions(out);
     }
     Ok(())
