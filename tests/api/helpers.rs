@@ -144,6 +144,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub app_db: persistence::Database,
+    /// The scratch database's URL, for tests that open connections of their own.
+    pub database_url: String,
     handle: actix_web::dev::ServerHandle,
     _database: ScratchDatabase,
 }
@@ -166,7 +168,7 @@ pub async fn spawn_app_with(backend: Backend, overrides: &str) -> TestApp {
         "[auth]\njwt_secret = \"{JWT_SECRET}\"\n[server]\nbind = \"127.0.0.1:0\"\nworkers = 1\nweb_dist = \"/nonexistent\"\n[database]\nmax_connections = 4\nsqlite_synchronous = \"normal\"\n[log]\nfilter = \"warn\"\n"
     );
     let mut config = Config::from_defaults_and(&[&base, overrides]).unwrap();
-    config.database.url = DatabaseUrl::new(url);
+    config.database.url = DatabaseUrl::new(url.clone());
     let app = Application::build(config).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
@@ -179,6 +181,7 @@ pub async fn spawn_app_with(backend: Backend, overrides: &str) -> TestApp {
             .build()
             .unwrap(),
         app_db,
+        database_url: url,
         handle,
         _database: database,
     }

@@ -20,5 +20,6 @@ mod proposals;
 mod reforms;
 mod search;
 mod service_accounts;
+mod storage_faults;
 mod throttling;
 mod tokens;

@@ -11,6 +11,10 @@ use utoipa::ToSchema;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// What a `storage_unavailable` answer asks clients to wait: long enough not to hammer a full
+/// disk, short enough that staff retrying by hand find it working soon after it is fixed.
+pub const STORAGE_RETRY_AFTER_SECONDS: u64 = 5;
+
 /// The stable machine-readable codes. Clients key their messages on these, so a code is never
 /// renamed or reused for another meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -35,6 +39,7 @@ pub enum ErrorCode {
     PreconditionRequired,
     TooManyRequests,
     ServiceUnavailable,
+    StorageUnavailable,
     InternalError,
 }
 
@@ -163,6 +168,13 @@ impl ErrorCode {
                 "The service is temporarily unavailable",
                 "一時的に利用できません",
             ),
+            StorageUnavailable => (
+                "storage_unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The database is temporarily unavailable (full, read-only or disconnected); \
+nothing this request changed was saved. Try again later",
+                "データベースを一時的に利用できません（容量不足・読み取り専用・接続断）。この操作による変更は保存されていません。しばらくしてから再試行してください",
+            ),
             InternalError => (
                 "internal_error",
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -274,6 +286,9 @@ pub struct ApiError {
     pub retry_after_seconds: Option<u64>,
     pub allowed_methods: Vec<String>,
     pub allowed_stages: Vec<u8>,
+    /// What kept the storage from taking the request's work; the readiness probe learns of it
+    /// from here. Never sent.
+    pub storage_fault: Option<persistence::StorageFault>,
 }
 
 impl ApiError {
@@ -285,6 +300,7 @@ impl ApiError {
             retry_after_seconds: None,
             allowed_methods: Vec::new(),
             allowed_stages: Vec::new(),
+            storage_fault: None,
         }
     }
 
@@ -297,6 +313,16 @@ impl ApiError {
         ApiError {
             errors,
             ..ApiError::new(ErrorCode::ValidationFailed)
+        }
+    }
+
+    /// The storage could not take the work (full disk, read-only, lost connection); whatever the
+    /// request wrote was rolled back.
+    pub fn storage_unavailable(fault: persistence::StorageFault) -> Self {
+        ApiError {
+            retry_after_seconds: Some(STORAGE_RETRY_AFTER_SECONDS),
+            storage_fault: Some(fault),
+            ..ApiError::new(ErrorCode::StorageUnavailable)
         }
     }
 
@@ -392,7 +418,13 @@ impl From<persistence::StoreError> for ApiError {
                 tracing::error!(cause = %db, "database unavailable");
                 ApiError::new(ErrorCode::ServiceUnavailable)
             }
-            other => ApiError::internal(other),
+            other => match other.storage_fault() {
+                Some(fault) => {
+                    tracing::error!(%fault, cause = %other, "storage unavailable");
+                    ApiError::storage_unavailable(fault)
+                }
+                None => ApiError::internal(other),
+            },
         }
     }
 }
@@ -438,6 +470,7 @@ mod tests {
             PreconditionRequired,
             TooManyRequests,
             ServiceUnavailable,
+            StorageUnavailable,
             InternalError,
         ];
         let mut names: Vec<_> = all.iter().map(|c| c.as_str()).collect();

@@ -1,13 +1,15 @@
-//! The outermost layer of every request: request id, log span, security headers, and the promise
-//! that no error leaves the server in any shape but problem+json.
+//! The outermost layer of every request: request id, log span, security headers, the promise
+//! that no error leaves the server in any shape but problem+json, and noting storage faults for
+//! the readiness probe.
 
+use crate::AppState;
 use crate::context::{self, RequestContext};
 use crate::error::{ApiError, PROBLEM_JSON};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, ResponseError};
+use actix_web::{Error, ResponseError, web};
 use std::time::Instant;
 use tracing::Instrument;
 
@@ -46,6 +48,7 @@ pub async fn request_context(
         path = %req.path(),
     );
     let started = Instant::now();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
 
     let outcome = context::scope(ctx.clone(), next.call(req).instrument(span.clone())).await;
     // Services answer errors as responses; an `Err` here comes from a layer without a request
@@ -60,6 +63,15 @@ pub async fn request_context(
             }));
         }
     };
+    if let Some(fault) = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .and_then(|e| e.storage_fault)
+        && let Some(state) = &state
+    {
+        state.db.storage_health().record(fault);
+    }
     let mut response = context::sync_scope(ctx, || as_problem(response));
 
     let headers = response.headers_mut();

@@ -1,9 +1,16 @@
-//! Connecting to SQLite or PostgreSQL, migrating, and telling whether the schema is current.
+//! Connecting to SQLite or PostgreSQL, migrating, telling whether the schema is current, and
+//! keeping connections that a failed transaction left behind out of the pool.
 
+use crate::faults::StorageHealth;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::pool::PoolConnectionMetadata;
+use sea_orm::sqlx::sqlite::{SqliteConnection, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::{self, Connection as _, PgConnection};
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr};
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -20,6 +27,8 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
     pub sqlite_synchronous: SqliteSync,
+    /// A cap on the SQLite file in MiB (SQLite's `max_page_count`); 0 leaves it to the disk.
+    pub sqlite_max_size_mib: u32,
 }
 
 impl fmt::Debug for DatabaseSettings {
@@ -29,6 +38,7 @@ impl fmt::Debug for DatabaseSettings {
             .field("max_connections", &self.max_connections)
             .field("acquire_timeout", &self.acquire_timeout)
             .field("sqlite_synchronous", &self.sqlite_synchronous)
+            .field("sqlite_max_size_mib", &self.sqlite_max_size_mib)
             .finish()
     }
 }
@@ -50,10 +60,59 @@ pub fn redact_url(url: &str) -> String {
 /// The migration that adds `dashboard_tallies` and `stale_tallies`.
 const TALLIES_MIGRATION: &str = "m20261121_000007_dashboard_tallies";
 
+/// SQLite's page size for the files Platina creates (the default), to turn MiB into pages.
+const SQLITE_PAGE_BYTES: u32 = 4096;
+
 /// The connection pool and the backend it speaks to.
 #[derive(Clone, Debug)]
 pub struct Database {
     pub conn: DatabaseConnection,
+    /// The last storage fault requests ran into, for the readiness probe.
+    storage: Arc<StorageHealth>,
+}
+
+type ReleaseCheck<'c> = Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + 'c>>;
+
+/// Whether a SQLite connection that a request hands back may serve the next one: neither sqlx nor
+/// SQLite itself may be inside a transaction. After SQLITE_FULL or an I/O error, SQLite may roll a
+/// transaction back on its own; sqlx's ROLLBACK then fails and its transaction depth stays above
+/// zero, so the next `begin` on that connection opens a SAVEPOINT and its "commit" only releases
+/// it, leaving every later write of that connection uncommitted (acknowledged, then lost) while
+/// it holds the write lock ("database is locked" for everyone else). Such a connection is closed,
+/// which rolls back whatever it still holds; the pool opens a fresh one.
+fn sqlite_connection_is_idle(
+    conn: &mut SqliteConnection,
+    _: PoolConnectionMetadata,
+) -> ReleaseCheck<'_> {
+    Box::pin(async move {
+        // Runs after the ROLLBACK a dropped transaction queued: the connection's worker executes
+        // its commands in order. SQLite refuses BEGIN inside a transaction.
+        if sqlx::raw_sql("BEGIN").execute(&mut *conn).await.is_err() {
+            tracing::warn!("closing a SQLite connection left inside a transaction");
+            return Ok(false);
+        }
+        if sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.is_err() {
+            return Ok(false);
+        }
+        if conn.is_in_transaction() {
+            tracing::warn!("closing a SQLite connection whose transaction depth is out of step");
+            return Ok(false);
+        }
+        Ok(true)
+    })
+}
+
+/// The same rule for PostgreSQL, where the server ends a failed transaction itself: a connection
+/// sqlx still counts inside a transaction is closed rather than reused.
+fn postgres_connection_is_idle(
+    conn: &mut PgConnection,
+    _: PoolConnectionMetadata,
+) -> ReleaseCheck<'_> {
+    Box::pin(async move {
+        // The ping sends any ROLLBACK a dropped transaction queued.
+        conn.ping().await?;
+        Ok(!conn.is_in_transaction())
+    })
 }
 
 impl Database {
@@ -79,16 +138,46 @@ impl Database {
                 SqliteSync::Full => SqliteSynchronous::Full,
                 SqliteSync::Normal => SqliteSynchronous::Normal,
             };
+            let max_pages = u64::from(settings.sqlite_max_size_mib) * 1024 * 1024
+                / u64::from(SQLITE_PAGE_BYTES);
             options.map_sqlx_sqlite_opts(move |opts| {
-                opts.create_if_missing(true)
+                let opts = opts
+                    .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(synchronous)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10))
+                    .busy_timeout(Duration::from_secs(10));
+                if max_pages > 0 {
+                    opts.pragma("max_page_count", max_pages.to_string())
+                } else {
+                    opts
+                }
+            });
+            options.map_sqlx_sqlite_pool_opts(|pool| pool.after_release(sqlite_connection_is_idle));
+        } else {
+            options.map_sqlx_postgres_pool_opts(|pool| {
+                pool.after_release(postgres_connection_is_idle)
             });
         }
         let conn = sea_orm::Database::connect(options).await?;
-        Ok(Database { conn })
+        Ok(Database {
+            conn,
+            storage: Arc::default(),
+        })
+    }
+
+    /// What requests have learnt about the storage since the last successful write probe.
+    pub fn storage_health(&self) -> &StorageHealth {
+        &self.storage
+    }
+
+    /// Commits a small write; on success forgets the recorded fault (unless a request met a new
+    /// one meanwhile). See `faults::probe_writes`.
+    pub async fn probe_writes(&self) -> Result<(), DbErr> {
+        let started = std::time::Instant::now();
+        crate::faults::probe_writes(&self.conn).await?;
+        self.storage.clear_unless_recorded_after(started);
+        Ok(())
     }
 
     pub fn backend(&self) -> DatabaseBackend {
@@ -127,7 +216,70 @@ impl Database {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::*;
+
+    /// SQLite rolls a transaction back by itself after SQLITE_FULL or an I/O error; `INSERT OR
+    /// ROLLBACK` makes it do the same on demand. A COMMIT refused for a deferred foreign key
+    /// leaves the transaction open, as a COMMIT refused for a full disk can.
+    #[tokio::test]
+    async fn a_write_acknowledged_after_sqlite_rolled_back_on_its_own_is_committed()
+    -> Result<(), DbErr> {
+        let file = crate::faults::tests::ScratchFile::new("self-rollback");
+        let settings = DatabaseSettings {
+            url: file.url("rwc"),
+            // One connection, so every step runs on the connection the step before left behind.
+            max_connections: 1,
+            acquire_timeout: Duration::from_secs(5),
+            sqlite_synchronous: SqliteSync::Normal,
+            sqlite_max_size_mib: 0,
+        };
+        let db = Database::connect(&settings).await?;
+        db.conn
+            .execute_unprepared(
+                "CREATE TABLE parents (id INTEGER PRIMARY KEY);
+                 CREATE TABLE children (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL
+                     REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED);
+                 CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
+                 INSERT INTO notes VALUES (1, 'first');",
+            )
+            .await?;
+
+        // SQLite ends the transaction itself; the ROLLBACK sqlx sends on drop then fails.
+        let txn = crate::begin_write(&db.conn).await?;
+        let duplicate = txn
+            .execute_unprepared("INSERT OR ROLLBACK INTO notes VALUES (1, 'again')")
+            .await;
+        assert!(duplicate.is_err());
+        drop(txn);
+
+        // A commit refused while the transaction stays open; it is dropped, as a handler does.
+        let txn = crate::begin_write(&db.conn).await?;
+        txn.execute_unprepared("INSERT INTO children VALUES (1, 99)")
+            .await?;
+        assert!(txn.commit().await.is_err());
+
+        // An ordinary write, acknowledged.
+        let txn = crate::begin_write(&db.conn).await?;
+        txn.execute_unprepared("INSERT INTO notes VALUES (2, 'acknowledged')")
+            .await?;
+        txn.commit().await?;
+
+        // Another connection, as after a restart, must see it.
+        let other = Database::connect(&settings).await?;
+        let found = other
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                other.backend(),
+                "SELECT count(*) FROM notes WHERE id = 2",
+            ))
+            .await?
+            .map(|row| row.try_get_by_index::<i64>(0))
+            .transpose()?;
+        other.close().await?;
+        db.close().await?;
+        assert_eq!(found, Some(1), "the acknowledged write was not committed");
+        Ok(())
+    }
 
     #[test]
     fn passwords_in_database_urls_never_reach_the_logs() {

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod dashboard;
 pub mod database;
 pub mod entities;
+pub mod faults;
 pub mod ledger;
 pub mod links;
 pub mod organization;
@@ -27,6 +28,7 @@ pub mod throttle;
 
 pub use audit::{AuditActor, AuditRecord};
 pub use database::{Database, DatabaseSettings, SqliteSync};
+pub use faults::{StorageFault, storage_fault};
 pub use page::{Page, PageRequest};
 pub use sea_orm::DbErr;
 
@@ -58,6 +60,16 @@ pub enum StoreError {
     Corrupt(String),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
+}
+
+impl StoreError {
+    /// The storage fault behind this error, when the storage and not the request is to blame.
+    pub fn storage_fault(&self) -> Option<StorageFault> {
+        match self {
+            StoreError::Db(err) => storage_fault(err),
+            _ => None,
+        }
+    }
 }
 
 impl StoreError {

@@ -84,6 +84,7 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     pub acquire_timeout_seconds: u64,
     pub sqlite_synchronous: persistence::SqliteSync,
+    pub sqlite_max_size_mib: u32,
     pub migrate_on_start: bool,
 }
 

@@ -42,6 +42,7 @@ pub fn database_settings(config: &Config) -> DatabaseSettings {
         max_connections: config.database.max_connections,
         acquire_timeout: Duration::from_secs(config.database.acquire_timeout_seconds),
         sqlite_synchronous: config.database.sqlite_synchronous,
+        sqlite_max_size_mib: config.database.sqlite_max_size_mib,
     }
 }
 

@@ -26,6 +26,7 @@ pub mod section_name;
 pub mod service_account;
 pub mod stage_event;
 pub mod stale_tally;
+pub mod storage_probe;
 pub mod target;
 pub mod target_measurement;
 pub mod user;

@@ -181,6 +181,8 @@ export const en: DeepStrings<MainMessages> = {
     forbidden: 'You do not have permission to do this.',
     too_many_requests: 'Too many requests. Please wait a moment and try again.',
     service_unavailable: 'The service is unavailable right now. Please try again later.',
+    storage_unavailable:
+      'Nothing could be saved: the database is full or unavailable right now. Please try again later.',
     internal_error: 'An error occurred on the server. Please try again later.',
     network_error: 'Cannot reach the server. Please check the network.',
     unexpected_response: 'The server gave an unexpected answer (HTTP {{status}}).',

@@ -181,6 +181,8 @@ export const ja = {
     forbidden: 'この操作を行う権限がありません。',
     too_many_requests: 'リクエストが多すぎます。しばらくしてからもう一度お試しください。',
     service_unavailable: '現在サービスを利用できません。しばらくしてからもう一度お試しください。',
+    storage_unavailable:
+      'データベースの容量不足などのため、保存できませんでした。しばらくしてからもう一度お試しください。',
     internal_error: 'サーバーでエラーが発生しました。時間をおいてもう一度お試しください。',
     network_error: 'サーバーに接続できません。ネットワークを確認してください。',
     unexpected_response: 'サーバーから予期しない応答がありました（HTTP {{status}}）。',
