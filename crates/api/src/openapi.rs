@@ -144,8 +144,35 @@ pub fn document() -> OpenApi {
         {
             add_problem_responses(operation);
         }
+        for operation in [
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            add_storage_unavailable(operation);
+        }
     }
     openapi
+}
+
+/// Every write can meet a full disk, a read-only database or a lost connection; nothing it
+/// changed is kept then.
+fn add_storage_unavailable(operation: &mut Operation) {
+    operation
+        .responses
+        .responses
+        .entry("503".to_owned())
+        .or_insert_with(|| {
+            problem_response(
+                "Nothing was saved: the database cannot take writes now (full disk, read-only, \
+lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; \
+`service_unavailable` when no connection could be had",
+            )
+        });
 }
 
 /// Pretty JSON with a final newline: the exact bytes of the committed file.
@@ -218,5 +245,24 @@ mod tests {
         }
         let users = &json["paths"]["/api/v1/users"]["get"]["responses"];
         assert!(users.get("403").is_some());
+    }
+
+    #[test]
+    fn every_write_documents_that_storage_may_be_unavailable() {
+        let json = serde_json::to_value(document()).unwrap_or_default();
+        let paths = json["paths"].as_object().cloned().unwrap_or_default();
+        let mut writes = 0;
+        for (path, item) in &paths {
+            for method in ["post", "put", "patch", "delete"] {
+                if let Some(operation) = item.get(method) {
+                    writes += 1;
+                    assert!(
+                        operation["responses"].get("503").is_some(),
+                        "{method} {path} lacks 503"
+                    );
+                }
+            }
+        }
+        assert!(writes > 30, "only {writes} writes found");
     }
 }

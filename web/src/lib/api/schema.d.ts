@@ -1135,7 +1135,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and every migration this binary knows has been applied. */
+        /**
+         * Readiness: the database answers, every migration this binary knows has been applied, and,
+         *     after a request met a storage fault (full disk, read-only database, lost connection), a write
+         *     probe commits again.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -1413,7 +1417,7 @@ export interface components {
          *     renamed or reused for another meaning.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "invalid_query" | "invalid_path" | "unsupported_media_type" | "payload_too_large" | "validation_failed" | "unauthenticated" | "invalid_credentials" | "invalid_token" | "refresh_token_reused" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "precondition_required" | "too_many_requests" | "service_unavailable" | "internal_error";
+        ErrorCode: "malformed_json" | "invalid_query" | "invalid_path" | "unsupported_media_type" | "payload_too_large" | "validation_failed" | "unauthenticated" | "invalid_credentials" | "invalid_token" | "refresh_token_reused" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "precondition_required" | "too_many_requests" | "service_unavailable" | "storage_unavailable" | "internal_error";
         /**
          * @description One invalid field: `pointer` is a JSON Pointer (RFC 6901) into the body, or the parameter name
          *     prefixed with `/` for query and path parameters.
@@ -3135,6 +3139,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     logout: {
@@ -3155,6 +3168,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3193,6 +3215,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3281,6 +3312,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3422,6 +3462,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3614,6 +3663,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4021,6 +4079,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     export_digital_systems: {
@@ -4266,6 +4333,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_digital_system: {
@@ -4323,6 +4399,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4413,6 +4498,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4541,6 +4635,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4789,6 +4892,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_kpi: {
@@ -4847,6 +4959,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4934,6 +5055,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5092,6 +5222,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_link: {
@@ -5148,6 +5287,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5370,6 +5518,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_milestone: {
@@ -5428,6 +5585,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5583,6 +5749,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5826,6 +6001,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_policy_issue: {
@@ -5905,6 +6089,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6219,6 +6412,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_policy_issue: {
@@ -6277,6 +6479,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6371,6 +6582,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_milestone: {
@@ -6451,6 +6671,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6545,6 +6774,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_progress_note: {
@@ -6601,6 +6839,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6742,6 +6989,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6920,6 +7176,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_proposals: {
@@ -7090,6 +7355,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7372,6 +7646,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     add_assignment: {
@@ -7470,6 +7753,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7576,6 +7868,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7721,6 +8022,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7944,6 +8254,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8208,6 +8527,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_reform: {
@@ -8265,6 +8593,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8612,6 +8949,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_section: {
@@ -8806,6 +9152,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_target_measurement: {
@@ -8862,6 +9217,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8999,6 +9363,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     replace_target: {
@@ -9105,6 +9478,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_target_measurement: {
@@ -9194,6 +9576,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9356,6 +9747,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     parse: {
@@ -9473,7 +9873,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Database unreachable or migrations pending */
+            /** @description Database unreachable or migrations pending (service_unavailable), or writes do not commit since a storage fault (storage_unavailable, with Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
