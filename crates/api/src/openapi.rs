@@ -131,7 +131,7 @@ pub fn document() -> OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(crate::register_routes)
         .split_for_parts();
-    for item in openapi.paths.paths.values_mut() {
+    for (path, item) in openapi.paths.paths.iter_mut() {
         for operation in [
             &mut item.get,
             &mut item.put,
@@ -143,6 +143,9 @@ pub fn document() -> OpenApi {
         .flatten()
         {
             add_problem_responses(operation);
+        }
+        if let Some(post) = item.post.as_mut() {
+            crate::idempotency::document_operation(path, post);
         }
     }
     openapi

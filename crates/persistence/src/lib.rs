@@ -12,6 +12,7 @@ pub mod clock;
 pub mod dashboard;
 pub mod database;
 pub mod entities;
+pub mod idempotency;
 pub mod ledger;
 pub mod links;
 pub mod organization;

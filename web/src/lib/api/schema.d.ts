@@ -1413,13 +1413,16 @@ export interface components {
          *     renamed or reused for another meaning.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "invalid_query" | "invalid_path" | "unsupported_media_type" | "payload_too_large" | "validation_failed" | "unauthenticated" | "invalid_credentials" | "invalid_token" | "refresh_token_reused" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "precondition_required" | "too_many_requests" | "service_unavailable" | "internal_error";
+        ErrorCode: "malformed_json" | "invalid_query" | "invalid_path" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_key_in_flight" | "validation_failed" | "unauthenticated" | "invalid_credentials" | "invalid_token" | "refresh_token_reused" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "precondition_required" | "too_many_requests" | "service_unavailable" | "internal_error";
         /**
          * @description One invalid field: `pointer` is a JSON Pointer (RFC 6901) into the body, or the parameter name
          *     prefixed with `/` for query and path parameters.
          */
         FieldError: {
-            /** @description Stable reason, e.g. `required`, `too_long`, `invalid_email`, `control_character`. */
+            /**
+             * @description Stable reason, e.g. `required`, `too_long`, `invalid_email`, `control_character`,
+             *     `invisible_character`.
+             */
             code: string;
             location: components["schemas"]["FieldLocation"];
             message: string;
@@ -3339,7 +3342,13 @@ export interface operations {
     create_bureau: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3351,13 +3360,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BureauOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3384,7 +3395,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A bureau of that name exists */
+            /** @description A bureau of that name exists; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3411,7 +3422,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3942,7 +3953,13 @@ export interface operations {
     create_digital_system: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3954,13 +3971,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DigitalSystemOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3986,6 +4005,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -4004,6 +4032,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description ; The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4340,7 +4369,13 @@ export interface operations {
                 /** @description true: report what each row would do and change nothing. */
                 dry_run?: boolean;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4352,6 +4387,8 @@ export interface operations {
         responses: {
             202: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     /** @description The job to poll */
                     Location?: string;
                     [name: string]: unknown;
@@ -4360,7 +4397,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportJobOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4386,6 +4423,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4402,7 +4448,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The file cannot be read or lacks a required column */
+            /** @description The file cannot be read or lacks a required column; The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4859,7 +4905,13 @@ export interface operations {
     create_kpi_actual: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4873,13 +4925,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["KpiOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4905,6 +4959,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -4923,7 +4986,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5004,7 +5067,13 @@ export interface operations {
     create_link: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5016,13 +5085,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LinkOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5049,6 +5120,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description ; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5075,6 +5147,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description ; The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5502,7 +5575,13 @@ export interface operations {
     create_policy: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5514,13 +5593,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PolicyOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5546,6 +5627,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description ; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5572,7 +5654,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5831,7 +5913,13 @@ export interface operations {
     create_policy_issue: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -5845,13 +5933,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PolicyIssueOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5877,6 +5967,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -5895,6 +5994,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description ; The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6289,7 +6389,13 @@ export interface operations {
     create_kpi: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6303,13 +6409,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["KpiOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6335,6 +6443,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -6353,7 +6470,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6376,7 +6493,13 @@ export interface operations {
     create_milestone: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6390,13 +6513,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MilestoneOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6422,6 +6547,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -6440,7 +6574,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6463,7 +6597,13 @@ export interface operations {
     create_progress_note: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6477,13 +6617,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProgressNoteOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6509,6 +6651,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -6527,7 +6678,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6659,7 +6810,13 @@ export interface operations {
     create_project_team: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6671,13 +6828,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectTeamOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6704,7 +6863,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The year has a team */
+            /** @description The year has a team; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6731,7 +6890,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7016,7 +7175,13 @@ export interface operations {
     create_proposal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7028,13 +7193,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProposalOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7061,6 +7228,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -7079,7 +7255,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7377,7 +7553,13 @@ export interface operations {
     add_assignment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -7391,13 +7573,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProposalOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7432,7 +7616,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Already assigned, or an illegal first stage */
+            /** @description Already assigned, or an illegal first stage; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7459,7 +7643,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7482,7 +7666,13 @@ export interface operations {
     transition_assignment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
                 assignment_id: number;
@@ -7497,13 +7687,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProposalOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7538,7 +7730,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal transition; `allowed_stages` lists the legal ones */
+            /** @description Illegal transition; `allowed_stages` lists the legal ones; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7565,7 +7757,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7645,7 +7837,13 @@ export interface operations {
     add_consultation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -7659,13 +7857,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ConsultationOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7692,6 +7892,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -7710,7 +7919,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7872,7 +8081,13 @@ export interface operations {
     create_reform: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7884,13 +8099,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ReformOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7916,6 +8133,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -7934,6 +8160,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description ; The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8531,7 +8758,13 @@ export interface operations {
     create_section: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8543,13 +8776,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SectionOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8576,6 +8811,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -8594,7 +8838,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8689,6 +8933,11 @@ export interface operations {
             header: {
                 /** @description The ETag last read */
                 "If-Match": string;
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Section id */
@@ -8704,13 +8953,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SectionOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8745,7 +8996,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A name already takes effect on that date */
+            /** @description A name already takes effect on that date; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8780,7 +9031,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8920,7 +9171,13 @@ export interface operations {
     create_target: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8932,13 +9189,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TargetOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8964,6 +9223,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -8982,6 +9250,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description ; The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9110,7 +9379,13 @@ export interface operations {
     create_target_measurement: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -9124,13 +9399,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TargetOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9165,6 +9442,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -9183,7 +9469,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9266,7 +9552,13 @@ export interface operations {
     create_user: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9278,13 +9570,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9311,7 +9605,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An account with this e-mail address exists */
+            /** @description An account with this e-mail address exists; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9338,7 +9632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
