@@ -114,10 +114,10 @@ fn refuse_before_routing(req: &ServiceRequest) -> Option<ApiError> {
         )));
     }
     let path = req.path();
-    if path == "/api" || path.starts_with("/api/") {
-        if let Err(reason) = crate::extract::check_query_encoding(req.query_string()) {
-            return Some(ApiError::new(ErrorCode::InvalidQuery).with_detail(reason));
-        }
+    if (path == "/api" || path.starts_with("/api/"))
+        && let Err(reason) = crate::extract::check_query_encoding(req.query_string())
+    {
+        return Some(ApiError::new(ErrorCode::InvalidQuery).with_detail(reason));
     }
     None
 }

@@ -84,7 +84,7 @@ fn joins_emoji(chars: &[char], at: usize) -> bool {
 /// query pasted with a stray zero-width space must still find what it shows.
 pub fn without_hidden(text: &str) -> String {
     text.chars()
-        .filter(|&c| !(c.is_control() && c != '\n') && !is_invisible(c))
+        .filter(|&c| c == '\n' || !(c.is_control() || is_invisible(c)))
         .collect()
 }
 

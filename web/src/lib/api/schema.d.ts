@@ -2947,6 +2947,15 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_AuditEventOut"];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -3014,6 +3023,15 @@ export interface operations {
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -3670,6 +3688,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -3763,6 +3790,15 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_ReformOut"];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -3843,6 +3879,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -3911,6 +3956,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageOut_DigitalSystemOut"];
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -4088,6 +4142,15 @@ export interface operations {
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -4629,6 +4692,15 @@ export interface operations {
                     "application/x-ndjson": string;
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -5026,6 +5098,15 @@ export interface operations {
                     "application/json": components["schemas"]["LinkOut"][];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -5302,6 +5383,15 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_MilestoneListItemOut"];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -5534,6 +5624,15 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_PolicySummaryOut"];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -5701,6 +5800,15 @@ export interface operations {
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -6042,6 +6150,15 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_PolicyIssueOut"];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -6111,6 +6228,15 @@ export interface operations {
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -7134,6 +7260,15 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_ProposalOut"];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -7331,6 +7466,15 @@ export interface operations {
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -8041,6 +8185,15 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_ReformOut"];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -8228,6 +8381,15 @@ export interface operations {
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -8524,6 +8686,15 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -8585,6 +8756,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProgressReportOut"];
                     "text/csv": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -8655,6 +8835,15 @@ export interface operations {
                     "application/json": components["schemas"]["SearchOut"];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -8715,6 +8904,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SectionOut"][];
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -8879,6 +9077,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SectionOut"];
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -9511,6 +9718,15 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_UserOut"];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -9673,6 +9889,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PeriodOut"];
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
