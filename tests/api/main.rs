@@ -12,6 +12,8 @@ mod data_exchange;
 mod demo_data;
 mod errors;
 mod health;
+mod hygiene;
+mod idempotency;
 mod ledger;
 mod links;
 mod organization;

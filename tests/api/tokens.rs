@@ -16,6 +16,8 @@ on_both_databases!(
     a_refresh_token_is_not_an_access_token_and_an_access_token_is_not_a_refresh_token,
     a_token_for_another_issuer_or_audience_or_without_iat_is_refused,
     a_token_forged_correctly_with_the_servers_key_is_accepted,
+    a_token_used_before_its_not_before_time_is_refused,
+    a_refused_token_is_challenged_with_invalid_token_and_a_missing_one_is_not,
 );
 
 fn claims(sub: &str, typ: &str) -> Value {
@@ -69,6 +71,10 @@ async fn an_expired_token_is_refused(backend: Backend) {
         .await;
 
     answer.assert_problem(401, "invalid_token");
+    assert_eq!(
+        answer.header("www-authenticate"),
+        Some("Bearer realm=\"platina\", error=\"invalid_token\"")
+    );
 }
 
 async fn a_tampered_token_is_refused(backend: Backend) {
@@ -171,4 +177,43 @@ async fn a_token_forged_correctly_with_the_servers_key_is_accepted(backend: Back
     let answer = app.get("/api/v1/me", Some(&token)).await;
 
     assert_eq!(answer.status, 200, "{}", answer.text);
+}
+
+async fn a_token_used_before_its_not_before_time_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user_id = app
+        .create_user("taro@city.example.jp", "viewer", vec![])
+        .await;
+    let mut early = claims(&format!("user:{user_id}"), "access");
+    // Beyond the 30 seconds of leeway the server allows for clock skew.
+    early["nbf"] = json!(chrono::Utc::now().timestamp() + 120);
+    let mut due = claims(&format!("user:{user_id}"), "access");
+    due["nbf"] = json!(chrono::Utc::now().timestamp() - 5);
+
+    app.get("/api/v1/me", Some(&sign(&early, Algorithm::HS256)))
+        .await
+        .assert_problem(401, "invalid_token");
+    let answer = app
+        .get("/api/v1/me", Some(&sign(&due, Algorithm::HS256)))
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+}
+
+async fn a_refused_token_is_challenged_with_invalid_token_and_a_missing_one_is_not(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let missing = app.get("/api/v1/me", None).await;
+    missing.assert_problem(401, "unauthenticated");
+    assert_eq!(
+        missing.header("www-authenticate"),
+        Some("Bearer realm=\"platina\"")
+    );
+
+    let refused = app.get("/api/v1/me", Some("not.a.token")).await;
+    refused.assert_problem(401, "invalid_token");
+    assert_eq!(
+        refused.header("www-authenticate"),
+        Some("Bearer realm=\"platina\", error=\"invalid_token\"")
+    );
 }

@@ -33,6 +33,12 @@ pub async fn list_users(
 }
 
 fn display_name_rule(value: &str) -> Result<(), ValidationError> {
+    if let Some(fault @ domain::text::TextFault::Invisible) = domain::text::text_fault(value, false)
+    {
+        let mut e = ValidationError::new(fault.code());
+        e.message = Some(fault.message().into());
+        return Err(e);
+    }
     let trimmed = value.trim();
     if trimmed.is_empty()
         || trimmed.chars().count() > 200

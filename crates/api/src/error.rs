@@ -25,6 +25,10 @@ pub enum ErrorCode {
     InvalidPath,
     UnsupportedMediaType,
     PayloadTooLarge,
+    UriTooLong,
+    InvalidIdempotencyKey,
+    IdempotencyKeyReused,
+    IdempotencyKeyInFlight,
     ValidationFailed,
     Unauthenticated,
     InvalidCredentials,
@@ -83,6 +87,30 @@ impl ErrorCode {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "The request body is too large",
                 "リクエスト本文が大きすぎます",
+            ),
+            UriTooLong => (
+                "uri_too_long",
+                StatusCode::URI_TOO_LONG,
+                "The address (path and query) is too long",
+                "URL（パスとクエリ）が長すぎます",
+            ),
+            InvalidIdempotencyKey => (
+                "invalid_idempotency_key",
+                StatusCode::BAD_REQUEST,
+                "The Idempotency-Key header is not a valid key",
+                "Idempotency-Key ヘッダーの値が正しくありません",
+            ),
+            IdempotencyKeyReused => (
+                "idempotency_key_reused",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "This Idempotency-Key was already used for a different request",
+                "この Idempotency-Key は別の内容のリクエストで使用済みです",
+            ),
+            IdempotencyKeyInFlight => (
+                "idempotency_key_in_flight",
+                StatusCode::CONFLICT,
+                "A request with this Idempotency-Key is still being processed",
+                "この Idempotency-Key のリクエストはまだ処理中です",
             ),
             ValidationFailed => (
                 "validation_failed",
@@ -208,6 +236,22 @@ nothing this request changed was saved. Try again later",
         }
     }
 
+    /// The `WWW-Authenticate` challenge a 401 carries (RFC 9110 §15.5.2). RFC 6750 §3: a request
+    /// without credentials gets the bare challenge; a token that was presented and refused
+    /// (expired, not yet valid, forged, revoked) also names `error="invalid_token"`, so a client
+    /// knows to get a new token rather than ask the person to sign in again.
+    pub fn bearer_challenge(self) -> Option<&'static str> {
+        match self {
+            ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => {
+                Some("Bearer realm=\"platina\"")
+            }
+            ErrorCode::InvalidToken | ErrorCode::RefreshTokenReused => {
+                Some("Bearer realm=\"platina\", error=\"invalid_token\"")
+            }
+            _ => None,
+        }
+    }
+
     /// The code an error response without a body of ours most likely means, by its status.
     pub fn for_status(status: StatusCode) -> Self {
         match status.as_u16() {
@@ -219,6 +263,7 @@ nothing this request changed was saved. Try again later",
             409 => ErrorCode::Conflict,
             412 => ErrorCode::PreconditionFailed,
             413 => ErrorCode::PayloadTooLarge,
+            414 => ErrorCode::UriTooLong,
             415 => ErrorCode::UnsupportedMediaType,
             422 => ErrorCode::ValidationFailed,
             428 => ErrorCode::PreconditionRequired,
@@ -244,7 +289,8 @@ pub enum FieldLocation {
 pub struct FieldError {
     pub pointer: String,
     pub location: FieldLocation,
-    /// Stable reason, e.g. `required`, `too_long`, `invalid_email`, `control_character`.
+    /// Stable reason, e.g. `required`, `too_long`, `invalid_email`, `control_character`,
+    /// `invisible_character`.
     pub code: String,
     pub message: String,
 }
@@ -379,11 +425,8 @@ impl ResponseError for ApiError {
         if let Some(seconds) = self.retry_after_seconds {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
-        if matches!(
-            self.code,
-            ErrorCode::Unauthenticated | ErrorCode::InvalidToken | ErrorCode::RefreshTokenReused
-        ) {
-            response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"platina\""));
+        if let Some(challenge) = self.code.bearer_challenge() {
+            response.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
         if !self.allowed_methods.is_empty() {
             response.insert_header((header::ALLOW, self.allowed_methods.join(", ")));
@@ -456,6 +499,10 @@ mod tests {
             InvalidPath,
             UnsupportedMediaType,
             PayloadTooLarge,
+            UriTooLong,
+            InvalidIdempotencyKey,
+            IdempotencyKeyReused,
+            IdempotencyKeyInFlight,
             ValidationFailed,
             Unauthenticated,
             InvalidCredentials,
@@ -482,6 +529,34 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), all.len());
+    }
+
+    #[test]
+    fn every_401_challenges_and_a_refused_token_says_invalid_token() {
+        use ErrorCode::*;
+        for code in [
+            Unauthenticated,
+            InvalidCredentials,
+            InvalidToken,
+            RefreshTokenReused,
+        ] {
+            assert_eq!(code.status(), StatusCode::UNAUTHORIZED);
+            let response = ApiError::new(code).error_response();
+            let challenge = response
+                .headers()
+                .get(header::WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            assert!(
+                challenge.starts_with("Bearer realm=\"platina\""),
+                "{code:?}"
+            );
+            assert_eq!(
+                challenge.contains("error=\"invalid_token\""),
+                matches!(code, InvalidToken | RefreshTokenReused),
+                "{code:?}: {challenge}"
+            );
+        }
     }
 
     #[test]

@@ -230,6 +230,42 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonOrForm<T> {
     }
 }
 
+/// Whether a raw query string is well-formed: every `%` starts a two-digit hex escape and the
+/// decoded bytes are UTF-8. The form decoder behind `web::Query` accepts both faults silently
+/// (`%ZZ` stays literal text, a lone `%FF` becomes U+FFFD), so a search for garbage would be
+/// answered as if it meant something.
+pub fn check_query_encoding(query: &str) -> Result<(), String> {
+    let bytes = query.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
+                match (hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
+                    (Some(high), Some(low)) => {
+                        decoded.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
+                        i += 3;
+                    }
+                    _ => {
+                        let escape: String = query[i..].chars().take(3).collect();
+                        return Err(format!(
+                            "`{escape}` is not a percent-escape (% and two hex digits)"
+                        ));
+                    }
+                }
+            }
+            other => {
+                decoded.push(other);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&decoded)
+        .map(|_| ())
+        .map_err(|_| "the percent-escapes do not decode to UTF-8 text".to_owned())
+}
+
 /// Query strings that do not parse are answered 400 with the reason, never in plain text.
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _req| {
@@ -315,6 +351,23 @@ mod tests {
             panic!("expected an error");
         };
         assert_eq!(err.code, ErrorCode::MalformedJson);
+    }
+
+    #[test]
+    fn a_query_must_be_percent_encoded_utf8() {
+        for good in [
+            "",
+            "q=%E9%9B%BB%E5%AD%90",
+            "q=a+b&page=2",
+            "q=%25",
+            "flag",
+            "q=電子",
+        ] {
+            assert_eq!(check_query_encoding(good), Ok(()), "{good}");
+        }
+        for bad in ["q=%", "q=%ZZ", "q=%E9%9B", "q=%FF", "q=abc%2", "q=%C0%AF"] {
+            assert!(check_query_encoding(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

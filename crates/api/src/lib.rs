@@ -17,6 +17,7 @@ pub mod error;
 pub mod exports;
 pub mod extract;
 pub mod health;
+pub mod idempotency;
 pub mod imports;
 pub mod ledger;
 pub mod links;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub stand_in_hash: String,
     /// Imports under way or recently finished, which the import screen polls.
     pub imports: imports::ImportJobs,
+    /// How long `Idempotency-Key`s are remembered.
+    pub idempotency: idempotency::IdempotencySettings,
 }
 
 /// How the HTTP surface is served.
@@ -219,6 +222,10 @@ pub fn build_app(
             );
     }
     app.default_service(web::to(routing::fallback))
+        // Inside compression, so a recorded response is stored as the handler wrote it.
+        .wrap(actix_web::middleware::from_fn(
+            idempotency::idempotent_creates,
+        ))
         .wrap(actix_web::middleware::Compress::default())
         .wrap(actix_web::middleware::from_fn(middleware::request_context))
 }

@@ -1,10 +1,11 @@
-//! The outermost layer of every request: request id, log span, security headers, the promise
-//! that no error leaves the server in any shape but problem+json, and noting storage faults for
-//! the readiness probe.
+//! The outermost layer of every request: request id, log span, security and cache headers, the
+//! checks made before routing (request-target length, query encoding), noting storage faults for
+//! the readiness probe, and the promise that no error leaves the server in any shape but
+//! problem+json.
 
 use crate::AppState;
 use crate::context::{self, RequestContext};
-use crate::error::{ApiError, PROBLEM_JSON};
+use crate::error::{ApiError, ErrorCode, PROBLEM_JSON};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -50,16 +51,25 @@ pub async fn request_context(
     let started = Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
 
-    let outcome = context::scope(ctx.clone(), next.call(req).instrument(span.clone())).await;
+    let refusal = context::sync_scope(ctx.clone(), || refuse_before_routing(&req));
+    let outcome = match refusal {
+        Some(error) => {
+            let answer = context::sync_scope(ctx.clone(), || error.error_response());
+            Ok(req.into_response(answer))
+        }
+        None => context::scope(ctx.clone(), next.call(req).instrument(span.clone()))
+            .await
+            .map(ServiceResponse::map_into_boxed_body),
+    };
     // Services answer errors as responses; an `Err` here comes from a layer without a request
     // to answer with, so it is logged and re-raised as a problem for the dispatcher to render.
     let response = match outcome {
-        Ok(response) => response.map_into_boxed_body(),
+        Ok(response) => response,
         Err(err) => {
             let status = err.as_response_error().status_code();
             span.in_scope(|| tracing::warn!(cause = %err, status = status.as_u16(), "request failed outside a handler"));
             return Err(context::sync_scope(ctx, || {
-                ApiError::new(crate::error::ErrorCode::for_status(status)).into()
+                ApiError::new(ErrorCode::for_status(status)).into()
             }));
         }
     };
@@ -74,11 +84,15 @@ pub async fn request_context(
     }
     let mut response = context::sync_scope(ctx, || as_problem(response));
 
+    let is_api = response.request().path().starts_with("/api/v1/");
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
     add_security_headers(headers);
+    if is_api {
+        add_cache_control(headers);
+    }
 
     let status = response.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -90,6 +104,50 @@ pub async fn request_context(
         }
     });
     Ok(response)
+}
+
+/// The longest request target (path and query) served, in bytes. Longer ones are answered 414
+/// here; past 65,534 bytes actix-http's parser refuses the request line itself with an empty 400
+/// before any code of ours runs (it offers no hook for that answer), so this limit keeps every
+/// target up to that point answered as problem+json.
+pub const MAX_REQUEST_TARGET_BYTES: usize = 8 * 1024;
+
+/// What is wrong with a request before any route looks at it: an over-long target, or an API
+/// query string that is not valid percent-encoded UTF-8 (which the query parser would otherwise
+/// decode leniently, turning `%ZZ` into literal text and bad bytes into U+FFFD).
+fn refuse_before_routing(req: &ServiceRequest) -> Option<ApiError> {
+    let target_len = req
+        .uri()
+        .path_and_query()
+        .map_or(0, |target| target.as_str().len());
+    if target_len > MAX_REQUEST_TARGET_BYTES {
+        return Some(ApiError::new(ErrorCode::UriTooLong).with_detail(format!(
+            "the path and query are {target_len} bytes; at most {MAX_REQUEST_TARGET_BYTES} are served"
+        )));
+    }
+    let path = req.path();
+    if (path == "/api" || path.starts_with("/api/"))
+        && let Err(reason) = crate::extract::check_query_encoding(req.query_string())
+    {
+        return Some(ApiError::new(ErrorCode::InvalidQuery).with_detail(reason));
+    }
+    None
+}
+
+/// Records, dashboards and errors of the API are the caller's own data: no shared cache may keep
+/// them, and a browser may not reuse one without asking. A response that carries an ETag may be
+/// kept privately and revalidated (`If-None-Match` answers 304); any other one is not stored at
+/// all. Handlers that choose their own policy keep it.
+fn add_cache_control(headers: &mut actix_web::http::header::HeaderMap) {
+    if headers.contains_key(header::CACHE_CONTROL) {
+        return;
+    }
+    let policy = if headers.contains_key(header::ETAG) {
+        "private, no-cache"
+    } else {
+        "no-store"
+    };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
 }
 
 /// Replaces any error response that is not already problem+json (actix's own 404, 405, 413 …).
@@ -105,7 +163,7 @@ fn as_problem(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     if let Some(cause) = response.response().error() {
         tracing::debug!(cause = %cause, "framework error rendered as problem");
     }
-    let error = ApiError::new(crate::error::ErrorCode::for_status(status));
+    let error = ApiError::new(ErrorCode::for_status(status));
     let replacement = error.error_response();
     response.into_response(replacement)
 }

@@ -16,7 +16,8 @@ use utoipa::{Modify, OpenApi as _};
         version = "0.1.0",
         description = "The REST API of Platina, the system of record for the reform work of the city \
 (プラチナ市役所プロジェクト). Every error is RFC 9457 `application/problem+json` with a stable `code`. \
-Operations that need a signed-in caller list the roles allowed in their `bearer` security requirement.",
+Operations that need a signed-in caller list the roles allowed in their `bearer` security requirement. \
+A request target (path and query) longer than 8 KiB is answered 414 (`uri_too_long`).",
         license(name = "MIT", identifier = "MIT"),
     ),
     components(schemas(Problem, FieldError, FieldLocation, ErrorCode)),
@@ -103,6 +104,17 @@ fn add_problem_responses(operation: &mut Operation) {
             "Fields are invalid; `errors` lists each with a JSON pointer (validation_failed)",
         );
     }
+    let has_query = operation.parameters.as_ref().is_some_and(|parameters| {
+        parameters.iter().any(|p| {
+            matches!(p, RefOr::T(p) if p.parameter_in == utoipa::openapi::path::ParameterIn::Query)
+        })
+    });
+    if has_query {
+        add(
+            "400",
+            "The query string is not valid percent-encoded UTF-8 (invalid_query)",
+        );
+    }
     if operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
         add(
             "422",
@@ -131,7 +143,7 @@ pub fn document() -> OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(crate::register_routes)
         .split_for_parts();
-    for item in openapi.paths.paths.values_mut() {
+    for (path, item) in openapi.paths.paths.iter_mut() {
         for operation in [
             &mut item.get,
             &mut item.put,
@@ -154,6 +166,9 @@ pub fn document() -> OpenApi {
         .flatten()
         {
             add_storage_unavailable(operation);
+        }
+        if let Some(post) = item.post.as_mut() {
+            crate::idempotency::document_operation(path, post);
         }
     }
     openapi

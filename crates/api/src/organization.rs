@@ -45,8 +45,8 @@ pub fn organisation_name(value: &str) -> Result<(), ValidationError> {
         e.message = Some(message.into());
         Err(e)
     };
-    if domain::text::has_forbidden_control(value, false) {
-        return error("control_character", "control characters are not allowed");
+    if let Some(fault) = domain::text::text_fault(value, false) {
+        return error(fault.code(), fault.message());
     }
     if trimmed.is_empty() {
         return error("required", "must not be empty");

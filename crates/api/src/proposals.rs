@@ -35,11 +35,8 @@ pub(crate) fn text_rule(value: &str, max: usize, multiline: bool) -> Result<(), 
         e.message = Some(message.into());
         Err(e)
     };
-    if domain::text::has_forbidden_control(value, multiline) {
-        return fail(
-            "control_character",
-            "control characters are not allowed".into(),
-        );
+    if let Some(fault) = domain::text::text_fault(value, multiline) {
+        return fail(fault.code(), fault.message().into());
     }
     if value.trim().is_empty() {
         return fail("required", "must not be empty".into());
@@ -850,16 +847,7 @@ pub async fn list_proposals(
 
 /// The list's filter from its query, narrowed to what the caller may see.
 pub(crate) fn proposal_filter(query: &ProposalQuery, caller: &Principal) -> ProposalFilter {
-    let text = query
-        .q
-        .as_deref()
-        .map(|q| {
-            persistence::proposals::search_form(
-                &q.chars().filter(|c| !c.is_control()).collect::<String>(),
-            )
-        })
-        .map(|q| q.trim().to_owned())
-        .filter(|q| !q.is_empty());
+    let text = crate::department::search_text(query.q.as_deref());
     let mut filter = ProposalFilter {
         fiscal_year: query.fiscal_year,
         theme: query.theme.clone(),

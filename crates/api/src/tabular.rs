@@ -68,10 +68,16 @@ impl Cell {
     }
 }
 
-/// Characters that make a spreadsheet read a cell as a formula (OWASP's list).
+/// Characters that make a spreadsheet read a cell as a formula (OWASP's list), in any width:
+/// Japanese Excel reads a full-width ＝＋－＠ (and their small and super- or subscript forms, all
+/// NFKC-equal to the ASCII ones) as the start of a formula too.
 fn starts_like_formula(text: &str) -> bool {
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
+    let first = domain::text::normalize(first.encode_utf8(&mut [0; 4]));
     matches!(
-        text.chars().next(),
+        first.chars().next(),
         Some('=' | '+' | '-' | '@' | '\t' | '\r')
     )
 }
@@ -289,6 +295,27 @@ mod tests {
         assert_eq!(guard("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(guard("'plain"), "'plain");
         assert_eq!(guard("'=x"), "''=x");
+    }
+
+    #[test]
+    fn full_width_and_other_forms_of_formula_characters_are_guarded_too() {
+        for text in [
+            "＝1+1",
+            "＋81",
+            "－5",
+            "＠SUM(A1)",
+            "﹦cmd",
+            "⁼x",
+            "＝HYPERLINK(\"x\")",
+            "'＝x",
+        ] {
+            assert!(needs_guard(text), "{text:?}");
+            assert_eq!(unguard(&guard(text)), text, "{text:?}");
+        }
+        assert_eq!(guard("＝1+1"), "'＝1+1");
+        for text in ["全角＝", "ー長音", "・中黒", "（注）"] {
+            assert!(!needs_guard(text), "{text:?}");
+        }
     }
 
     #[test]

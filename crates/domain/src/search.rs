@@ -15,13 +15,11 @@ const SYNONYMS: &[&[&str]] = &[
 /// The longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
 
-/// Text in the form it is searched in: NFKC, lower case, control characters dropped (PostgreSQL
-/// cannot hold NUL, and no stored text contains one).
+/// Text in the form it is searched in: NFKC, lower case, control and invisible characters
+/// dropped (PostgreSQL cannot hold NUL, and stored text holds neither).
 pub fn search_form(text: &str) -> String {
-    text.nfkc()
-        .flat_map(char::to_lowercase)
-        .filter(|c| !c.is_control() || *c == '\n')
-        .collect()
+    let lowered: String = text.nfkc().flat_map(char::to_lowercase).collect();
+    crate::text::without_hidden(&lowered)
 }
 
 /// One term of a query: the record must contain at least one of its spellings.

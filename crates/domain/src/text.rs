@@ -2,6 +2,7 @@
 
 use std::fmt;
 use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeEmoji, UnicodeGeneralCategory};
 
 /// True when the text holds a control character that no field accepts. PostgreSQL cannot store
 /// NUL at all, so refusing these up front keeps both databases answering the same.
@@ -10,6 +11,81 @@ pub fn has_forbidden_control(text: &str, allow_line_breaks: bool) -> bool {
         let line_break = c == '\n' || c == '\r' || c == '\t';
         c.is_control() && !(allow_line_breaks && line_break)
     })
+}
+
+/// A character that changes how text around it shows without showing itself: Unicode format
+/// characters (general category Cf: the bidi overrides and isolates U+202A–U+202E and
+/// U+2066–U+2069, zero-width space and joiners U+200B–U+200D, the marks U+200E/U+200F, word
+/// joiner U+2060, BOM U+FEFF, soft hyphen, tag characters …) and the line and paragraph
+/// separators U+2028/U+2029, which most screens do not break on. A right-to-left override in
+/// a title makes `txt.exe` read as `exe.txt` in a list or an export.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c.general_category(),
+        GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+    )
+}
+
+/// Why a text is refused; `code()` is the stable field-error code clients key on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFault {
+    Control,
+    Invisible,
+}
+
+impl TextFault {
+    pub fn code(self) -> &'static str {
+        match self {
+            TextFault::Control => "control_character",
+            TextFault::Invisible => "invisible_character",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            TextFault::Control => "control characters are not allowed",
+            TextFault::Invisible => {
+                "invisible formatting characters (such as U+202E or U+200B) are not allowed"
+            }
+        }
+    }
+}
+
+/// The one rule for stored text: no control characters (line breaks and tabs only in
+/// `multiline` text) and no invisible format characters. The one exception is the zero-width
+/// joiner inside an emoji sequence (👨‍👩‍👧) in multi-line free text, where it is part of the
+/// picture and cannot disguise words; titles and names, which people compare and search,
+/// refuse it everywhere.
+pub fn text_fault(text: &str, multiline: bool) -> Option<TextFault> {
+    if has_forbidden_control(text, multiline) {
+        return Some(TextFault::Control);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let invisible = chars.iter().enumerate().any(|(i, &c)| {
+        is_invisible(c) && !(multiline && c == ZERO_WIDTH_JOINER && joins_emoji(&chars, i))
+    });
+    invisible.then_some(TextFault::Invisible)
+}
+
+const ZERO_WIDTH_JOINER: char = '\u{200D}';
+const EMOJI_PRESENTATION: char = '\u{FE0F}';
+
+/// Whether the joiner at `at` sits between two emoji (an emoji presentation selector may
+/// follow the first). Digits, `#` and `*` are emoji characters too (keycaps) but never joined.
+fn joins_emoji(chars: &[char], at: usize) -> bool {
+    let is_emoji = |c: &char| !c.is_ascii() && c.is_emoji_char();
+    let before = chars[..at].iter().rev().find(|c| **c != EMOJI_PRESENTATION);
+    before.is_some_and(is_emoji) && chars.get(at + 1).is_some_and(is_emoji)
+}
+
+/// Text with control and invisible characters removed (line breaks kept), for search terms: a
+/// query pasted with a stray zero-width space must still find what it shows.
+pub fn without_hidden(text: &str) -> String {
+    text.chars()
+        .filter(|&c| c == '\n' || !(c.is_control() || is_invisible(c)))
+        .collect()
 }
 
 /// NFKC normalisation, so that full-width ＡＢＣ１２３ and half-width ｶﾅ meet their ordinary forms.
@@ -30,7 +106,7 @@ impl Email {
 
     pub fn parse(raw: &str) -> Result<Self, InvalidEmail> {
         let email = normalize(raw).trim().to_lowercase();
-        if email.is_empty() || email.len() > Self::MAX_LEN || has_forbidden_control(&email, false) {
+        if email.is_empty() || email.len() > Self::MAX_LEN || text_fault(&email, false).is_some() {
             return Err(InvalidEmail);
         }
         let (local, domain) = email.split_once('@').ok_or(InvalidEmail)?;
@@ -77,6 +153,7 @@ mod tests {
             "@city.jp",
             "ta ro@city.jp",
             "taro@city.jp\u{0}",
+            "taro\u{200B}@city.jp",
             "a@b@c",
         ] {
             assert_eq!(Email::parse(raw), Err(InvalidEmail), "{raw:?}");
@@ -88,5 +165,58 @@ mod tests {
         assert!(has_forbidden_control("a\u{0}b", true));
         assert!(has_forbidden_control("a\nb", false));
         assert!(!has_forbidden_control("課題\n取組", true));
+    }
+
+    #[test]
+    fn bidi_overrides_and_zero_width_characters_are_invisible_and_refused() {
+        for text in [
+            "申請書\u{202E}fdp.exe",
+            "a\u{202A}b",
+            "a\u{2066}b\u{2069}",
+            "電子\u{200B}申請",
+            "電子\u{200C}申請",
+            "\u{200E}title",
+            "\u{FEFF}title",
+            "ad\u{2060}min",
+            "soft\u{AD}hyphen",
+            "line\u{2028}separator",
+        ] {
+            assert_eq!(
+                text_fault(text, false),
+                Some(TextFault::Invisible),
+                "{text:?}"
+            );
+            assert_eq!(
+                text_fault(text, true),
+                Some(TextFault::Invisible),
+                "{text:?}"
+            );
+        }
+        assert_eq!(TextFault::Invisible.code(), "invisible_character");
+        assert_eq!(text_fault("a\u{0}b", true), Some(TextFault::Control));
+        assert_eq!(text_fault("課題\n取組\t（R7）", true), None);
+        assert_eq!(text_fault("ｶﾅ・全角＝カナ 😀", false), None);
+    }
+
+    #[test]
+    fn a_joiner_inside_an_emoji_sequence_is_allowed_only_in_free_text() {
+        let family = "家族 👨\u{200D}👩\u{200D}👧 で参加";
+        let rainbow_flag = "🏳\u{FE0F}\u{200D}🌈";
+        assert_eq!(text_fault(family, true), None);
+        assert_eq!(text_fault(rainbow_flag, true), None);
+        assert_eq!(text_fault(family, false), Some(TextFault::Invisible));
+        for between_letters in ["ad\u{200D}min", "1\u{200D}2", "👨\u{200D}", "\u{200D}👩"] {
+            assert_eq!(
+                text_fault(between_letters, true),
+                Some(TextFault::Invisible),
+                "{between_letters:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn search_terms_lose_hidden_characters_but_keep_what_shows() {
+        assert_eq!(without_hidden("電子\u{200B}申請\u{202E}\u{0}"), "電子申請");
+        assert_eq!(without_hidden("a\nb"), "a\nb");
     }
 }

@@ -29,8 +29,9 @@ const BATCH: usize = 500;
 
 /// Every table a backup holds, each after the tables it refers to. Left out on purpose: sign-in
 /// sessions and throttling (they belong to the running server, and restored sessions would let
-/// old tokens back in), the migration ledger (the restoring binary migrates), the search
-/// indexes (rebuilt by triggers as rows arrive) and the readiness probe's scratch row.
+/// old tokens back in), `Idempotency-Key` records (a day's retry memory of the running server),
+/// the migration ledger (the restoring binary migrates), the search indexes (rebuilt by triggers
+/// as rows arrive) and the readiness probe's scratch row.
 pub const TABLES: [&str; 25] = [
     "bureaus",
     "sections",

@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod database;
 pub mod entities;
 pub mod faults;
+pub mod idempotency;
 pub mod ledger;
 pub mod links;
 pub mod organization;

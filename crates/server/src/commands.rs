@@ -130,10 +130,10 @@ fn check_name(name: &str) -> Result<String, CommandError> {
     let name = domain::text::normalize(name).trim().to_owned();
     if name.is_empty()
         || name.chars().count() > 200
-        || domain::text::has_forbidden_control(&name, false)
+        || domain::text::text_fault(&name, false).is_some()
     {
         return Err(CommandError::Input(
-            "the name must be 1 to 200 characters without control characters".into(),
+            "the name must be 1 to 200 characters without control or invisible characters".into(),
         ));
     }
     Ok(name)

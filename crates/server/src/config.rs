@@ -65,6 +65,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub log: LogConfig,
     pub demo: DemoConfig,
+    pub idempotency: IdempotencyConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -139,6 +140,13 @@ pub enum LogFormat {
 pub struct LogConfig {
     pub format: LogFormat,
     pub filter: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdempotencyConfig {
+    /// Hours an `Idempotency-Key` is remembered after its first use.
+    pub retention_hours: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -218,6 +226,9 @@ impl Config {
             || throttle.block_seconds < 1
         {
             return invalid("auth.throttle values must all be at least 1");
+        }
+        if !(1..=720).contains(&self.idempotency.retention_hours) {
+            return invalid("idempotency.retention_hours must be between 1 and 720 (30 days)");
         }
         if self.server.json_body_limit_bytes < 1024 {
             return invalid("server.json_body_limit_bytes must be at least 1024");

@@ -154,6 +154,9 @@ impl Application {
             throttle: throttle_settings(&config),
             stand_in_hash,
             imports: api::imports::ImportJobs::default(),
+            idempotency: api::idempotency::IdempotencySettings {
+                retention: Duration::from_secs(config.idempotency.retention_hours * 3600),
+            },
         });
 
         let listener =

@@ -1,6 +1,6 @@
 //! Access and refresh tokens as JWTs, following RFC 8725: the algorithm comes from configuration
-//! and never from the token, `iss`, `aud`, `exp`, `iat` and `sub` are required, a `typ` claim keeps
-//! the two kinds apart, and clock leeway is at most 30 seconds.
+//! and never from the token, `iss`, `aud`, `exp`, `iat` and `sub` are required, `nbf` is honoured
+//! when present, a `typ` claim keeps the two kinds apart, and clock leeway is at most 30 seconds.
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -145,6 +145,8 @@ impl TokenService {
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.set_issuer(&[settings.issuer.as_str()]);
         validation.set_audience(&[settings.audience.as_str()]);
+        // Off by default in jsonwebtoken: a token that is not valid yet must not work early.
+        validation.validate_nbf = true;
         validation.leeway = settings.leeway.min(Self::MAX_LEEWAY).as_secs();
         TokenService {
             encoding: EncodingKey::from_secret(settings.secret.expose()),
@@ -200,7 +202,7 @@ impl TokenService {
         })
     }
 
-    /// Checks signature, algorithm, issuer, audience, expiry, issue time and kind.
+    /// Checks signature, algorithm, issuer, audience, expiry, not-before, issue time and kind.
     pub fn verify(
         &self,
         token: &str,
@@ -267,6 +269,36 @@ mod tests {
             now,
         );
         assert!(matches!(result, Err(TokenError::Rejected(_))));
+        Ok(())
+    }
+
+    fn sign_raw(claims: &serde_json::Value) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
+        )
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_token_that_is_not_valid_yet_is_rejected_until_its_nbf() -> Result<(), TokenError> {
+        let tokens = service("0123456789abcdef0123456789abcdef");
+        let now = Utc::now();
+        let claims = |nbf: i64| {
+            serde_json::json!({
+                "iss": "platina", "aud": "platina-api", "sub": "user:1", "jti": "j",
+                "typ": "access", "iat": now.timestamp(), "exp": now.timestamp() + 600,
+                "nbf": nbf,
+            })
+        };
+        let later = sign_raw(&claims(now.timestamp() + 300));
+        assert!(matches!(
+            tokens.verify(&later, TokenKind::Access, now),
+            Err(TokenError::Rejected(_))
+        ));
+        let already = sign_raw(&claims(now.timestamp() - 1));
+        tokens.verify(&already, TokenKind::Access, now)?;
         Ok(())
     }
 

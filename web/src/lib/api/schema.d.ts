@@ -1135,11 +1135,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * Readiness: the database answers, every migration this binary knows has been applied, and,
-         *     after a request met a storage fault (full disk, read-only database, lost connection), a write
-         *     probe commits again.
-         */
+        /** Readiness: the database answers and every migration this binary knows has been applied. */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -1417,13 +1413,16 @@ export interface components {
          *     renamed or reused for another meaning.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "invalid_query" | "invalid_path" | "unsupported_media_type" | "payload_too_large" | "validation_failed" | "unauthenticated" | "invalid_credentials" | "invalid_token" | "refresh_token_reused" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "precondition_required" | "too_many_requests" | "service_unavailable" | "storage_unavailable" | "internal_error";
+        ErrorCode: "malformed_json" | "invalid_query" | "invalid_path" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_key_in_flight" | "validation_failed" | "unauthenticated" | "invalid_credentials" | "invalid_token" | "refresh_token_reused" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "precondition_required" | "too_many_requests" | "service_unavailable" | "internal_error";
         /**
          * @description One invalid field: `pointer` is a JSON Pointer (RFC 6901) into the body, or the parameter name
          *     prefixed with `/` for query and path parameters.
          */
         FieldError: {
-            /** @description Stable reason, e.g. `required`, `too_long`, `invalid_email`, `control_character`. */
+            /**
+             * @description Stable reason, e.g. `required`, `too_long`, `invalid_email`, `control_character`,
+             *     `invisible_character`.
+             */
             code: string;
             location: components["schemas"]["FieldLocation"];
             message: string;
@@ -2948,6 +2947,15 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_AuditEventOut"];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -3015,6 +3023,15 @@ export interface operations {
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -3139,15 +3156,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     logout: {
@@ -3168,15 +3176,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3215,15 +3214,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3319,15 +3309,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     list_bureaus: {
@@ -3379,7 +3360,13 @@ export interface operations {
     create_bureau: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3391,13 +3378,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BureauOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3424,7 +3413,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A bureau of that name exists */
+            /** @description A bureau of that name exists; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3451,7 +3440,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3462,15 +3451,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3670,15 +3650,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     bureau_dashboard: {
@@ -3716,6 +3687,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
@@ -3810,6 +3790,15 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_ReformOut"];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -3890,6 +3879,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -3960,6 +3958,15 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_DigitalSystemOut"];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -4000,7 +4007,13 @@ export interface operations {
     create_digital_system: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4012,13 +4025,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DigitalSystemOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4044,6 +4059,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -4062,6 +4086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description ; The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4072,15 +4097,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4126,6 +4142,15 @@ export interface operations {
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -4333,15 +4358,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     delete_digital_system: {
@@ -4406,15 +4422,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     create_import: {
@@ -4425,7 +4432,13 @@ export interface operations {
                 /** @description true: report what each row would do and change nothing. */
                 dry_run?: boolean;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4437,6 +4450,8 @@ export interface operations {
         responses: {
             202: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     /** @description The job to poll */
                     Location?: string;
                     [name: string]: unknown;
@@ -4445,7 +4460,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportJobOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4471,6 +4486,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4487,7 +4511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The file cannot be read or lacks a required column */
+            /** @description The file cannot be read or lacks a required column; The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4498,15 +4522,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4642,15 +4657,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     export_kpis: {
@@ -4684,6 +4690,15 @@ export interface operations {
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -4892,15 +4907,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     delete_kpi: {
@@ -4966,21 +4972,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     create_kpi_actual: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4994,13 +4997,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["KpiOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5026,6 +5031,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -5044,7 +5058,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5055,15 +5069,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5091,6 +5096,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LinkOut"][];
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -5134,7 +5148,13 @@ export interface operations {
     create_link: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5146,13 +5166,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LinkOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5179,6 +5201,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description ; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5205,6 +5228,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description ; The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5215,15 +5239,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5287,15 +5302,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5375,6 +5381,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageOut_MilestoneListItemOut"];
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -5518,15 +5533,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     delete_milestone: {
@@ -5592,15 +5598,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     list_policies: {
@@ -5625,6 +5622,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageOut_PolicySummaryOut"];
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -5668,7 +5674,13 @@ export interface operations {
     create_policy: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5680,13 +5692,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PolicyOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5712,6 +5726,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description ; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5738,7 +5753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5749,15 +5764,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5794,6 +5800,15 @@ export interface operations {
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -6001,21 +6016,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     create_policy_issue: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6029,13 +6041,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PolicyIssueOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6061,6 +6075,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -6079,6 +6102,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description ; The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6089,15 +6113,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6133,6 +6148,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageOut_PolicyIssueOut"];
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -6204,6 +6228,15 @@ export interface operations {
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -6412,15 +6445,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     delete_policy_issue: {
@@ -6486,21 +6510,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     create_kpi: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6514,13 +6535,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["KpiOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6546,6 +6569,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -6564,7 +6596,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6582,21 +6614,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     create_milestone: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6610,13 +6639,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MilestoneOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6642,6 +6673,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -6660,7 +6700,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6678,21 +6718,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     create_progress_note: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -6706,13 +6743,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProgressNoteOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6738,6 +6777,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -6756,7 +6804,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6767,15 +6815,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6846,15 +6885,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     list_project_teams: {
@@ -6906,7 +6936,13 @@ export interface operations {
     create_project_team: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6918,13 +6954,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectTeamOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6951,7 +6989,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The year has a team */
+            /** @description The year has a team; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6978,7 +7016,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6989,15 +7027,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7176,15 +7205,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     list_proposals: {
@@ -7240,6 +7260,15 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_ProposalOut"];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -7281,7 +7310,13 @@ export interface operations {
     create_proposal: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7293,13 +7328,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProposalOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7326,6 +7363,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -7344,7 +7390,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7355,15 +7401,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7429,6 +7466,15 @@ export interface operations {
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -7646,21 +7692,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     add_assignment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -7674,13 +7717,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProposalOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7715,7 +7760,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Already assigned, or an illegal first stage */
+            /** @description Already assigned, or an illegal first stage; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7742,7 +7787,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7760,21 +7805,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     transition_assignment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
                 assignment_id: number;
@@ -7789,13 +7831,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProposalOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7830,7 +7874,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Illegal transition; `allowed_stages` lists the legal ones */
+            /** @description Illegal transition; `allowed_stages` lists the legal ones; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7857,7 +7901,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7868,15 +7912,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7946,7 +7981,13 @@ export interface operations {
     add_consultation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -7960,13 +8001,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ConsultationOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7993,6 +8036,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -8011,7 +8063,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8022,15 +8074,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8142,6 +8185,15 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_ReformOut"];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -8182,7 +8234,13 @@ export interface operations {
     create_reform: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8194,13 +8252,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ReformOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8226,6 +8286,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -8244,6 +8313,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description ; The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8254,15 +8324,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8320,6 +8381,15 @@ export interface operations {
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -8527,15 +8597,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     delete_reform: {
@@ -8600,15 +8661,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     annual_report: {
@@ -8632,6 +8684,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AnnualReportOut"];
                     "text/html": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -8695,6 +8756,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProgressReportOut"];
                     "text/csv": string;
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -8765,6 +8835,15 @@ export interface operations {
                     "application/json": components["schemas"]["SearchOut"];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -8827,6 +8906,15 @@ export interface operations {
                     "application/json": components["schemas"]["SectionOut"][];
                 };
             };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -8868,7 +8956,13 @@ export interface operations {
     create_section: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8880,13 +8974,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SectionOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8913,6 +9009,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -8931,7 +9036,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8942,15 +9047,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8981,6 +9077,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SectionOut"];
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -9035,6 +9140,11 @@ export interface operations {
             header: {
                 /** @description The ETag last read */
                 "If-Match": string;
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Section id */
@@ -9050,13 +9160,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SectionOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9091,7 +9203,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A name already takes effect on that date */
+            /** @description A name already takes effect on that date; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9126,7 +9238,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9145,15 +9257,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9224,15 +9327,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     list_targets: {
@@ -9284,7 +9378,13 @@ export interface operations {
     create_target: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9296,13 +9396,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TargetOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9328,6 +9430,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -9346,6 +9457,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description ; The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9356,15 +9468,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9478,21 +9581,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
     create_target_measurement: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -9506,13 +9606,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TargetOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9547,6 +9649,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the documented limit (payload_too_large) */
             413: {
                 headers: {
@@ -9565,7 +9676,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9576,15 +9687,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9614,6 +9716,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageOut_UserOut"];
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -9657,7 +9768,13 @@ export interface operations {
     create_user: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9669,13 +9786,15 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9702,7 +9821,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An account with this e-mail address exists */
+            /** @description An account with this e-mail address exists; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9729,7 +9848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9740,15 +9859,6 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9779,6 +9889,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PeriodOut"];
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -9873,7 +9992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Database unreachable or migrations pending (service_unavailable), or writes do not commit since a storage fault (storage_unavailable, with Retry-After) */
+            /** @description Database unreachable or migrations pending */
             503: {
                 headers: {
                     [name: string]: unknown;
