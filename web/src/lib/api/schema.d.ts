@@ -1135,7 +1135,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and every migration this binary knows has been applied. */
+        /**
+         * Readiness: the database answers, every migration this binary knows has been applied, and,
+         *     after a request met a storage fault (full disk, read-only database, lost connection), a write
+         *     probe commits again.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -1413,7 +1417,7 @@ export interface components {
          *     renamed or reused for another meaning.
          * @enum {string}
          */
-        ErrorCode: "malformed_json" | "invalid_query" | "invalid_path" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_key_in_flight" | "validation_failed" | "unauthenticated" | "invalid_credentials" | "invalid_token" | "refresh_token_reused" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "precondition_required" | "too_many_requests" | "service_unavailable" | "internal_error";
+        ErrorCode: "malformed_json" | "invalid_query" | "invalid_path" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_key_in_flight" | "validation_failed" | "unauthenticated" | "invalid_credentials" | "invalid_token" | "refresh_token_reused" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "precondition_required" | "too_many_requests" | "service_unavailable" | "storage_unavailable" | "internal_error";
         /**
          * @description One invalid field: `pointer` is a JSON Pointer (RFC 6901) into the body, or the parameter name
          *     prefixed with `/` for query and path parameters.
@@ -3156,6 +3160,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     logout: {
@@ -3176,6 +3189,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3214,6 +3236,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3302,6 +3333,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3451,6 +3491,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3643,6 +3692,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4104,6 +4162,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     export_digital_systems: {
@@ -4358,6 +4425,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_digital_system: {
@@ -4415,6 +4491,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4522,6 +4607,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4650,6 +4744,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4907,6 +5010,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_kpi: {
@@ -4965,6 +5077,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5069,6 +5190,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5246,6 +5376,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_link: {
@@ -5302,6 +5441,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5533,6 +5681,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_milestone: {
@@ -5591,6 +5748,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5764,6 +5930,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6016,6 +6191,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_policy_issue: {
@@ -6113,6 +6297,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6445,6 +6638,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_policy_issue: {
@@ -6503,6 +6705,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6614,6 +6825,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_milestone: {
@@ -6711,6 +6931,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6822,6 +7051,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_progress_note: {
@@ -6878,6 +7116,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7027,6 +7274,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7198,6 +7454,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7401,6 +7666,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7692,6 +7966,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     add_assignment: {
@@ -7798,6 +8081,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7912,6 +8204,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8074,6 +8375,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8324,6 +8634,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8597,6 +8916,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_reform: {
@@ -8654,6 +8982,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9054,6 +9391,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_section: {
@@ -9264,6 +9610,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_target_measurement: {
@@ -9320,6 +9675,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9475,6 +9839,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     replace_target: {
@@ -9574,6 +9947,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9687,6 +10069,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9866,6 +10257,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     parse: {
@@ -9992,7 +10392,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Database unreachable or migrations pending */
+            /** @description Database unreachable or migrations pending (service_unavailable), or writes do not commit since a storage fault (storage_unavailable, with Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
