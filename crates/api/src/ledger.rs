@@ -328,6 +328,9 @@ pub struct DigitalSystemQuery {
     pub per_page: Option<u64>,
 }
 
+/// The keys the ledger sorts by (each also with `-` for descending).
+pub(crate) const SYSTEM_SORT_KEYS: &[&str] = &["id", "name", "annual_hours_saved", "updated_at"];
+
 fn system_sort(field: &str) -> Option<SystemSort> {
     match field {
         "id" => Some(SystemSort::Id),
@@ -452,6 +455,8 @@ pub async fn replace_digital_system(
     if_match: IfMatch,
     body: ValidJson<DigitalSystemIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     authorize(&caller, Action::EditDepartmentWork)?;
     let current = find(&state, *id).await?;
@@ -465,7 +470,7 @@ pub async fn replace_digital_system(
         return Err(forbidden());
     }
     let system =
-        ledger::replace_system(&state.db.conn, *id, if_match.0, fields, &actor(&caller)).await?;
+        ledger::replace_system(&state.db.conn, *id, version, fields, &actor(&caller)).await?;
     Ok(system_response(
         StatusCode::OK,
         system_out(&dir, &caller, &system),
@@ -481,6 +486,8 @@ pub async fn delete_digital_system(
     id: web::Path<i64>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     authorize(&caller, Action::EditDepartmentWork)?;
     let current = find(&state, *id).await?;
@@ -491,7 +498,7 @@ pub async fn delete_digital_system(
     if !dir.may_edit(&caller, bureau, &[current.fields.section_id]) {
         return Err(forbidden());
     }
-    ledger::delete_system(&state.db.conn, *id, if_match.0, &actor(&caller)).await?;
+    ledger::delete_system(&state.db.conn, *id, version, &actor(&caller)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -828,11 +835,13 @@ pub async fn replace_target(
     if_match: IfMatch,
     body: ValidJson<TargetIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     authorize(&caller.0, Action::ManageTargets)?;
     let target = ledger::replace_target(
         &state.db.conn,
         *id,
-        if_match.0,
+        version,
         target_fields(body.0)?,
         &actor(&caller.0),
     )

@@ -18,6 +18,7 @@ pub mod exports;
 pub mod extract;
 pub mod health;
 pub mod imports;
+pub mod limits;
 pub mod ledger;
 pub mod links;
 pub mod middleware;
@@ -219,6 +220,7 @@ pub fn build_app(
             );
     }
     app.default_service(web::to(routing::fallback))
+        .wrap(actix_web::middleware::from_fn(middleware::operation_gate))
         .wrap(actix_web::middleware::Compress::default())
         .wrap(actix_web::middleware::from_fn(middleware::request_context))
 }

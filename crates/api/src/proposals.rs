@@ -629,12 +629,14 @@ pub async fn replace_project_team(
     if_match: IfMatch,
     body: ValidJson<ProjectTeamIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     authorize(&caller.0, Action::ManageProposalWorkflow)?;
     check_themes(&body.0)?;
     let team = proposals::replace_project_team(
         &state.db.conn,
         *id,
-        if_match.0,
+        version,
         team_fields(body.0),
         &actor(&caller.0),
     )
@@ -782,8 +784,14 @@ pub struct ProposalQuery {
     pub per_page: Option<u64>,
 }
 
+/// The values of `scope` on the proposal list, as documented and as checked.
+pub(crate) const PROPOSAL_SCOPES: &[&str] = &["mine", "all"];
+
+/// The keys the proposal list sorts by (each also with `-` for descending).
+pub(crate) const PROPOSAL_SORT_KEYS: &[&str] = &["id", "number", "title", "stage", "updated_at"];
+
 fn scope_word(value: &str) -> Result<(), ValidationError> {
-    if value == "mine" || value == "all" {
+    if PROPOSAL_SCOPES.contains(&value) {
         Ok(())
     } else {
         let mut e = ValidationError::new("unknown_value");
@@ -939,6 +947,8 @@ pub async fn replace_proposal(
     if_match: IfMatch,
     body: ValidJson<ProposalIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     let proposal = visible_proposal(&state, &caller, *id).await?;
     let names = Names::load(&state).await?;
@@ -953,7 +963,7 @@ pub async fn replace_proposal(
     }
     let fields = proposal_fields(&state.db, body.0).await?;
     let updated =
-        proposals::update_proposal(&state.db.conn, *id, if_match.0, fields, &actor(&caller))
+        proposals::update_proposal(&state.db.conn, *id, version, fields, &actor(&caller))
             .await
             .map_err(missing_continued)?;
     Ok(proposal_response(

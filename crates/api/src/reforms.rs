@@ -469,6 +469,9 @@ pub struct ReformQuery {
     pub per_page: Option<u64>,
 }
 
+/// The keys the reform list sorts by (each also with `-` for descending).
+pub(crate) const REFORM_SORT_KEYS: &[&str] = &["report_number", "id", "title", "updated_at"];
+
 fn reform_sort(field: &str) -> Option<ReformSort> {
     match field {
         "report_number" => Some(ReformSort::ReportNumber),
@@ -665,6 +668,8 @@ pub async fn replace_reform(
     if_match: IfMatch,
     body: ValidJson<ReformIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     authorize(&caller, Action::EditDepartmentWork)?;
     let current = find(&state, *id).await?;
@@ -678,7 +683,7 @@ pub async fn replace_reform(
     {
         return Err(forbidden_outside_scope());
     }
-    let reform = reforms::replace_reform(&state.db.conn, *id, if_match.0, fields, &actor(&caller))
+    let reform = reforms::replace_reform(&state.db.conn, *id, version, fields, &actor(&caller))
         .await
         .map_err(duplicate_number)?;
     Ok(reform_response(
@@ -696,6 +701,8 @@ pub async fn delete_reform(
     id: web::Path<i64>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     authorize(&caller, Action::EditDepartmentWork)?;
     let current = find(&state, *id).await?;
@@ -707,6 +714,6 @@ pub async fn delete_reform(
     ) {
         return Err(forbidden_outside_scope());
     }
-    reforms::delete_reform(&state.db.conn, *id, if_match.0, &actor(&caller)).await?;
+    reforms::delete_reform(&state.db.conn, *id, version, &actor(&caller)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
