@@ -317,6 +317,12 @@ pub struct DigitalSystemQuery {
     /// In production on this day: production started by then and not retired by then.
     pub in_production_on: Option<NaiveDate>,
     /// Production started in this fiscal year (2025 = 令和7年度, April to March).
+    #[validate(range(
+        min = 2000,
+        max = 2100,
+        code = "out_of_range",
+        message = "must be between 2000 and 2100"
+    ))]
     pub production_fiscal_year: Option<i32>,
     /// Text in the name, workflows, basis or note, any length after NFKC.
     #[validate(length(max = 200, code = "length", message = "at most 200 characters"))]
@@ -569,6 +575,7 @@ pub struct TargetIn {
     #[schema(example = "時間")]
     pub unit: String,
     #[schema(example = 100000)]
+    #[validate(custom(function = "crate::department::amount"))]
     pub target_value: Option<f64>,
     #[schema(example = "2026-03-31")]
     pub due_on: Option<NaiveDate>,
@@ -579,6 +586,7 @@ pub struct TargetIn {
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TargetMeasurementIn {
+    #[validate(custom(function = "crate::department::amount"))]
     pub value: f64,
     pub measured_on: NaiveDate,
     #[validate(range(

@@ -129,7 +129,7 @@ fn queries() -> Vec<(&'static str, Judge)> {
         ("/api/v1/users", query::<admin::UserQuery>()),
         ("/api/v1/audit-events", query::<admin::AuditQuery>()),
         ("/api/v1/audit-events/export", query::<admin::AuditQuery>()),
-        ("/api/v1/reports/annual", plain_query::<annual_report::AnnualReportQuery>()),
+        ("/api/v1/reports/annual", query::<annual_report::AnnualReportQuery>()),
         ("/api/v1/dashboard", query::<dashboard::DashboardQuery>()),
         ("/api/v1/bureaus/{id}/dashboard", query::<dashboard::DashboardQuery>()),
         ("/api/v1/milestones", query::<dashboard::MilestoneQuery>()),
@@ -146,12 +146,12 @@ fn queries() -> Vec<(&'static str, Judge)> {
         ("/api/v1/kpis/export", query::<policies::PolicyIssueQuery>()),
         ("/api/v1/proposals", query::<proposals::ProposalQuery>()),
         ("/api/v1/proposals/export", query::<proposals::ProposalQuery>()),
-        ("/api/v1/reports/proposal-progress", plain_query::<proposals::ProgressQuery>()),
+        ("/api/v1/reports/proposal-progress", query::<proposals::ProgressQuery>()),
         ("/api/v1/reforms", query::<reforms::ReformQuery>()),
         ("/api/v1/reforms/export", query::<reforms::ReformQuery>()),
         ("/api/v1/bureaus/{id}/reforms", query::<reforms::ReformQuery>()),
         ("/api/v1/search", query::<search::SearchQuery>()),
-        ("/api/v1/wareki/parse", plain_query::<wareki::ParseQuery>()),
+        ("/api/v1/wareki/parse", query::<wareki::ParseQuery>()),
     ]
 }
 
@@ -170,7 +170,10 @@ fn vocabularies() -> Vec<(&'static str, &'static str, Vec<String>)> {
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
+    let words = |list: &[&str]| list.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
     vec![
+        ("/api/v1/reports/annual", "format", words(crate::annual_report::REPORT_FORMATS)),
+        ("/api/v1/reports/proposal-progress", "format", words(crate::proposals::PROGRESS_FORMATS)),
         ("/api/v1/proposals", "sort", proposals.clone()),
         ("/api/v1/proposals/export", "sort", proposals),
         ("/api/v1/proposals", "scope", scopes.clone()),
@@ -181,6 +184,34 @@ fn vocabularies() -> Vec<(&'static str, &'static str, Vec<String>)> {
         ("/api/v1/digital-systems", "sort", systems.clone()),
         ("/api/v1/digital-systems/export", "sort", systems),
     ]
+}
+
+/// Texts of a fixed shape, which a probe cannot guess: where they are (a body component and
+/// property, or a query path and parameter) and the pattern their validator accepts. The test
+/// `every_documented_shape_is_what_its_validator_accepts` holds each pattern to its validator.
+fn shapes() -> Vec<(Place, &'static str)> {
+    const MONTH: &str = "^[0-9]{4}-(0[1-9]|1[0-2])$";
+    vec![
+        (Place::Body("TargetIn", "code"), "^[a-z0-9_-]{1,50}$"),
+        (Place::Query("/api/v1/reforms", "started_in"), MONTH),
+        (Place::Query("/api/v1/reforms/export", "started_in"), MONTH),
+        (Place::Query("/api/v1/bureaus/{id}/reforms", "started_in"), MONTH),
+    ]
+}
+
+/// The one value some body fields take.
+fn constants() -> Vec<(&'static str, &'static str, Value)> {
+    vec![(
+        "ClientCredentialsIn",
+        "grant_type",
+        json!(crate::auth::handlers::CLIENT_CREDENTIALS),
+    )]
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Body(&'static str, &'static str),
+    Query(&'static str, &'static str),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -447,7 +478,12 @@ fn field_limits(
 fn apply(schema: &mut Value, limits: Map<String, Value>) {
     if let Some(object) = schema.as_object_mut() {
         for (key, value) in limits {
-            object.insert(key, value);
+            match (object.get_mut(&key), value) {
+                (Some(Value::Object(inner)), Value::Object(more)) => inner.extend(more),
+                (_, value) => {
+                    object.insert(key, value);
+                }
+            }
         }
     }
 }
@@ -482,6 +518,14 @@ fn collect_body(
             continue;
         }
         found.push((component.to_owned(), name.clone(), field_limits(judge, base, &pointer, schema, false)));
+        if types_of(&schema["items"]).contains(&"string") {
+            let item = field_limits(judge, base, &format!("{pointer}/0"), &schema["items"], false);
+            if !item.is_empty() {
+                let mut items = Map::new();
+                items.insert("items".into(), Value::Object(item));
+                found.push((component.to_owned(), name.clone(), items));
+            }
+        }
         let nested = schema["items"]["$ref"]
             .as_str()
             .and_then(|r| r.strip_prefix("#/components/schemas/"));
@@ -498,12 +542,21 @@ fn limit_query(doc: &mut Value, path: &str, judge: &Judge) {
     };
     let mut found = Vec::new();
     for (method, operation) in item {
+        let parameters: Vec<&Value> = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "query")
+            .collect();
+        let required = required_query(doc, &parameters);
         for (index, parameter) in operation["parameters"].as_array().into_iter().flatten().enumerate() {
             if parameter["in"] != "query" {
                 continue;
             }
             let name = parameter["name"].as_str().unwrap_or_default();
-            let base = json!({ name: stand_in_query(doc, &parameter["schema"]) });
+            let mut base = required.clone();
+            base.insert(name.to_owned(), stand_in_query(doc, &parameter["schema"]));
+            let base = Value::Object(base);
             let pointer = format!("/{name}");
             let limits = field_limits(judge, &base, &pointer, &parameter["schema"], true);
             found.push((method.clone(), index, limits));
@@ -512,6 +565,16 @@ fn limit_query(doc: &mut Value, path: &str, judge: &Judge) {
     for (method, index, limits) in found {
         apply(&mut doc["paths"][path][&method]["parameters"][index]["schema"], limits);
     }
+}
+
+/// The parameters an operation cannot do without, to stand in while another one is probed.
+fn required_query(doc: &Value, parameters: &[&Value]) -> Map<String, Value> {
+    let mut required = Map::new();
+    for parameter in parameters.iter().filter(|p| p["in"] == "query" && p["required"] == true) {
+        let name = parameter["name"].as_str().unwrap_or_default().to_owned();
+        required.insert(name, stand_in_query(doc, &parameter["schema"]));
+    }
+    required
 }
 
 fn stand_in_query(doc: &Value, schema: &Value) -> Value {
@@ -528,6 +591,56 @@ pub fn document_limits(doc: &mut Value) {
     }
     for (path, judge) in queries() {
         limit_query(doc, path, &judge);
+    }
+    for (place, pattern) in shapes() {
+        let schema = match place {
+            Place::Body(component, property) => {
+                doc["components"]["schemas"][component]["properties"].get_mut(property)
+            }
+            Place::Query(path, name) => doc["paths"][path]
+                .as_object_mut()
+                .and_then(|item| item.get_mut("get"))
+                .and_then(|operation| operation.get_mut("parameters"))
+                .and_then(Value::as_array_mut)
+                .and_then(|ps| ps.iter_mut().find(|p| p["name"] == name))
+                .and_then(|p| p.get_mut("schema")),
+        };
+        if let Some(object) = schema.and_then(Value::as_object_mut) {
+            object.insert("pattern".into(), json!(pattern));
+        }
+    }
+    for (component, property, value) in constants() {
+        if let Some(object) = doc["components"]["schemas"][component]["properties"]
+            .get_mut(property)
+            .and_then(Value::as_object_mut)
+        {
+            object.insert("enum".into(), json!([value]));
+        }
+    }
+    for (place, pattern) in shapes() {
+        let schema = match place {
+            Place::Body(component, property) => {
+                doc["components"]["schemas"][component]["properties"].get_mut(property)
+            }
+            Place::Query(path, name) => doc["paths"][path]
+                .as_object_mut()
+                .and_then(|item| item.get_mut("get"))
+                .and_then(|operation| operation.get_mut("parameters"))
+                .and_then(Value::as_array_mut)
+                .and_then(|ps| ps.iter_mut().find(|p| p["name"] == name))
+                .and_then(|p| p.get_mut("schema")),
+        };
+        if let Some(object) = schema.and_then(Value::as_object_mut) {
+            object.insert("pattern".into(), json!(pattern));
+        }
+    }
+    for (component, property, value) in constants() {
+        if let Some(object) = doc["components"]["schemas"][component]["properties"]
+            .get_mut(property)
+            .and_then(Value::as_object_mut)
+        {
+            object.insert("enum".into(), json!([value]));
+        }
     }
     for (path, name, values) in vocabularies() {
         if let Some(parameters) = doc["paths"][path]["get"]["parameters"].as_array_mut() {
@@ -598,12 +711,52 @@ mod tests {
     #[test]
     fn every_documented_sort_key_and_scope_is_accepted_and_nothing_else() {
         let judges = queries();
+        let doc = crate::openapi::document();
         for (path, name, values) in vocabularies() {
             let judge = &judges.iter().find(|(p, _)| *p == path).unwrap_or_else(|| panic!("{path}")).1;
             let pointer = format!("/{name}");
+            let parameters: Vec<&Value> =
+                doc["paths"][path]["get"]["parameters"].as_array().into_iter().flatten().collect();
             for value in values.iter().map(String::as_str).chain(["unknown"]) {
-                let verdict = judge(&json!({ name: value })).accepts(&pointer);
+                let mut query = required_query(&doc, &parameters);
+                query.insert(name.to_owned(), json!(value));
+                let verdict = judge(&Value::Object(query)).accepts(&pointer);
                 assert_eq!(verdict, Some(value != "unknown"), "{path} {name}={value}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_documented_shape_is_what_its_validator_accepts() {
+        let samples = [
+            "2025-04", "2025-13", "2025-00", "2025-4", "+202-04", "２０２５-04", "0000-01", "abcd-ef",
+            "", "annual-hours-saved", "a", "A", "a b", "a_b-9", "あ", "-",
+        ];
+        let long = ["x".repeat(50), "x".repeat(51)];
+        let bodies = bodies();
+        let queries = queries();
+        let doc = crate::openapi::document();
+        for (place, source) in shapes() {
+            let pattern = regex::Regex::new(source).unwrap_or_else(|e| panic!("{e}"));
+            let (judge, name, base) = match place {
+                Place::Body(component, property) => {
+                    let root = json!({ "$ref": format!("#/components/schemas/{component}") });
+                    let judge = &bodies.iter().find(|(n, _)| *n == component).unwrap_or_else(|| panic!("{component}")).1;
+                    (judge, property, stand_in(&doc, &root, 0))
+                }
+                Place::Query(path, name) => {
+                    let judge = &queries.iter().find(|(p, _)| *p == path).unwrap_or_else(|| panic!("{path}")).1;
+                    (judge, name, json!({}))
+                }
+            };
+            let pointer = format!("/{name}");
+            for text in samples.iter().copied().chain(long.iter().map(String::as_str)) {
+                let sent = match place {
+                    Place::Body(..) => with_value_at(&base, &pointer, json!(text)),
+                    Place::Query(..) => json!({ name: text }),
+                };
+                let verdict = judge(&sent).accepts(&pointer);
+                assert_eq!(verdict, Some(pattern.is_match(text)), "{place:?} {text:?}");
             }
         }
     }

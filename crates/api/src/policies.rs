@@ -346,9 +346,11 @@ pub struct KpiIn {
     #[schema(example = "時間")]
     pub unit: String,
     #[schema(example = 948)]
+    #[validate(custom(function = "crate::department::amount"))]
     pub baseline_value: f64,
     #[schema(example = "2023-11-30")]
     pub baseline_on: NaiveDate,
+    #[validate(custom(function = "crate::department::amount"))]
     pub target_value: Option<f64>,
     pub target_on: Option<NaiveDate>,
     #[validate(custom(function = "note_text"))]
@@ -359,6 +361,7 @@ pub struct KpiIn {
 #[serde(deny_unknown_fields)]
 pub struct KpiActualIn {
     #[schema(example = 1002)]
+    #[validate(custom(function = "crate::department::amount"))]
     pub value: f64,
     #[schema(example = "2024-11-30")]
     pub measured_on: NaiveDate,

@@ -1314,15 +1314,34 @@ pub async fn proposal_history(
 // ---------------------------------------------------------------------------------------------
 // The progress report (seed 003, page ④)
 
-#[derive(Debug, Deserialize, IntoParams)]
+/// The forms the progress report comes in.
+pub(crate) const PROGRESS_FORMATS: &[&str] = &["json", "csv"];
+
+fn progress_format(value: &str) -> Result<(), ValidationError> {
+    if PROGRESS_FORMATS.contains(&value) {
+        return Ok(());
+    }
+    let mut e = ValidationError::new("unknown_value");
+    e.message = Some("must be json or csv".into());
+    Err(e)
+}
+
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ProgressQuery {
     /// 2025 = 令和7年度
+    #[validate(range(
+        min = 2000,
+        max = 2100,
+        code = "out_of_range",
+        message = "must be between 2000 and 2100"
+    ))]
     pub fiscal_year: i32,
     /// The date to recompute the table for; today when absent.
     pub as_of: Option<NaiveDate>,
     /// `json` (default) or `csv` (UTF-8 with BOM, for Excel).
+    #[validate(custom(function = "progress_format"))]
     pub format: Option<String>,
 }
 
@@ -1514,14 +1533,7 @@ pub async fn proposal_progress(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     authorize(&caller, Action::ReadProposals)?;
-    if !(2000..=2100).contains(&query.fiscal_year) {
-        return Err(ApiError::validation(vec![FieldError {
-            pointer: "/fiscal_year".into(),
-            location: FieldLocation::Query,
-            code: "out_of_range".into(),
-            message: "must be between 2000 and 2100".into(),
-        }]));
-    }
+    validate(&*query, FieldLocation::Query)?;
     let report = progress_report(
         &state,
         &caller,

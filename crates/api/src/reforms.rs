@@ -497,7 +497,8 @@ fn reform_sort_word(value: &str) -> Result<(), ValidationError> {
 /// The first and last day of a `YYYY-MM` month.
 pub(crate) fn month_bounds(value: &str) -> Option<(NaiveDate, NaiveDate)> {
     let (year, month) = value.split_once('-')?;
-    if year.len() != 4 || month.len() != 2 {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(year, 4) || !digits(month, 2) {
         return None;
     }
     let first = NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)?;
