@@ -20,6 +20,8 @@ on_both_databases!(
     a_broken_body_is_refused_before_if_match_is_compared,
     a_viewer_may_not_move_a_stage_whatever_they_send,
     a_caller_without_a_token_is_a_401_whatever_they_send,
+    a_fiscal_year_past_the_calendar_is_refused_not_a_dropped_connection,
+    a_whole_number_written_with_a_fraction_is_taken_as_the_integer,
 );
 
 async fn document(app: &crate::helpers::TestApp) -> Value {
@@ -73,9 +75,7 @@ async fn an_unparsable_id_is_a_400_that_every_operation_with_an_id_documents(bac
     }
 }
 
-async fn a_child_route_of_a_missing_parent_is_a_404_that_its_operation_documents(
-    backend: Backend,
-) {
+async fn a_child_route_of_a_missing_parent_is_a_404_that_its_operation_documents(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.signed_in("admin@city.example.jp", "admin").await;
     let doc = document(&app).await;
@@ -154,14 +154,19 @@ async fn the_document_carries_the_limits_the_validators_enforce(backend: Backend
     assert_eq!(param("per_page")["maximum"], 200);
     let sorts = param("sort")["enum"].clone();
     assert!(
-        sorts.as_array().is_some_and(|s| s.contains(&json!("-updated_at"))),
+        sorts
+            .as_array()
+            .is_some_and(|s| s.contains(&json!("-updated_at"))),
         "{sorts}"
     );
 
     // What the document allows is accepted: the longest title and the last page size.
     let admin = app.signed_in("admin@city.example.jp", "admin").await;
     let listed = app
-        .get("/api/v1/proposals?per_page=200&sort=-updated_at", Some(&admin))
+        .get(
+            "/api/v1/proposals?per_page=200&sort=-updated_at",
+            Some(&admin),
+        )
         .await;
     assert_eq!(listed.status, 200, "{}", listed.text);
     // ...and what it forbids is refused.
@@ -197,14 +202,20 @@ async fn the_user_list_refuses_parameters_it_does_not_know(backend: Backend) {
     app.get("/api/v1/reforms?bogus=1", Some(&admin))
         .await
         .assert_problem(422, "validation_failed");
-    let page = app.get("/api/v1/users?page=1&per_page=5", Some(&admin)).await;
+    let page = app
+        .get("/api/v1/users?page=1&per_page=5", Some(&admin))
+        .await;
     assert_eq!(page.status, 200, "{}", page.text);
 }
 
 async fn a_wrong_method_on_a_probe_is_a_405_with_allow_while_the_app_is_served(backend: Backend) {
     let dist = std::env::temp_dir().join(format!("platina-dist-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dist).unwrap();
-    std::fs::write(dist.join("index.html"), "<!doctype html><title>Platina</title>").unwrap();
+    std::fs::write(
+        dist.join("index.html"),
+        "<!doctype html><title>Platina</title>",
+    )
+    .unwrap();
     let app = spawn_app_with(
         backend,
         &format!("[server]\nweb_dist = \"{}\"\n", dist.display()),
@@ -268,4 +279,49 @@ async fn a_caller_without_a_token_is_a_401_whatever_they_send(backend: Backend) 
         .post_raw("/api/v1/reforms", "text/plain", "not even json")
         .await;
     answer.assert_problem(401, "unauthenticated");
+}
+
+async fn a_fiscal_year_past_the_calendar_is_refused_not_a_dropped_connection(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.signed_in("admin@city.example.jp", "admin").await;
+    for path in [
+        "/api/v1/digital-systems?production_fiscal_year=2147483647",
+        "/api/v1/digital-systems/export?production_fiscal_year=2147483647",
+    ] {
+        app.get(path, Some(&admin))
+            .await
+            .assert_problem(422, "validation_failed");
+    }
+    let listed = app
+        .get(
+            "/api/v1/digital-systems?production_fiscal_year=2025",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+}
+
+async fn a_whole_number_written_with_a_fraction_is_taken_as_the_integer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.signed_in("admin@city.example.jp", "admin").await;
+    let created = app
+        .send(
+            Method::POST,
+            "/api/v1/bureaus",
+            &admin,
+            Some(json!({ "name": "保健福祉局", "sort_order": 3.0 })),
+            None,
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(created.json["sort_order"], 3);
+    app.send(
+        Method::POST,
+        "/api/v1/bureaus",
+        &admin,
+        Some(json!({ "name": "環境局", "sort_order": 3.5 })),
+        None,
+    )
+    .await
+    .assert_problem(422, "validation_failed");
 }

@@ -79,14 +79,21 @@ mod tests {
     fn the_documented_pattern_accepts_exactly_what_the_parser_reads() {
         let pattern = regex::Regex::new(IF_MATCH_PATTERN).unwrap_or_else(|e| panic!("{e}"));
         for value in [
-            "\"3\"", "\"0\"", "\"999999999\"", "\"1234567890\"", "\"+3\"", "\"-1\"", "\"\"",
-            "W/\"3\"", "3", "*", "\"3\", \"4\"", "\"٣\"", "\"3\"x",
+            "\"3\"",
+            "\"0\"",
+            "\"999999999\"",
+            "\"1234567890\"",
+            "\"+3\"",
+            "\"-1\"",
+            "\"\"",
+            "W/\"3\"",
+            "3",
+            "*",
+            "\"3\", \"4\"",
+            "\"٣\"",
+            "\"3\"x",
         ] {
-            assert_eq!(
-                pattern.is_match(value),
-                parse(value).is_some(),
-                "{value:?}"
-            );
+            assert_eq!(pattern.is_match(value), parse(value).is_some(), "{value:?}");
         }
     }
 }

@@ -100,7 +100,9 @@ fn export_query<T: DeserializeOwned + Validate>(
                 pointer: format!("/{key}"),
                 location: FieldLocation::Query,
                 code: "unknown_parameter".into(),
-                message: "an export holds every row the filters select; page and per_page do not apply".into(),
+                message:
+                    "an export holds every row the filters select; page and per_page do not apply"
+                        .into(),
             }]));
         }
         if key == "format" {

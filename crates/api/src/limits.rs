@@ -65,7 +65,12 @@ fn query_with<T: DeserializeOwned + 'static>(rules: fn(&T) -> Result<(), ApiErro
         };
         let pairs: Vec<(String, String)> = pairs
             .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                )
+            })
             .collect();
         let Ok(encoded) = serde_urlencoded::to_string(&pairs) else {
             return Verdict::Unreadable;
@@ -77,10 +82,7 @@ fn query_with<T: DeserializeOwned + 'static>(rules: fn(&T) -> Result<(), ApiErro
             return Verdict::Unreadable;
         };
         let mut refusals = BTreeSet::new();
-        for verdict in [
-            refused(rules(&dto)),
-            refused(paging.request().map(|_| ())),
-        ] {
+        for verdict in [refused(rules(&dto)), refused(paging.request().map(|_| ()))] {
             if let Verdict::Refused(pointers) = verdict {
                 refusals.extend(pointers);
             }
@@ -96,7 +98,10 @@ fn bodies() -> Vec<(&'static str, Judge)> {
         ("AssignmentIn", body::<proposals::AssignmentIn>()),
         ("BureauIn", body::<organization::BureauIn>()),
         ("BureauPatchIn", body::<organization::BureauPatchIn>()),
-        ("ClientCredentialsIn", body::<auth::handlers::ClientCredentialsIn>()),
+        (
+            "ClientCredentialsIn",
+            body::<auth::handlers::ClientCredentialsIn>(),
+        ),
         ("ConsultationIn", body::<proposals::ConsultationIn>()),
         ("DigitalSystemIn", body::<ledger::DigitalSystemIn>()),
         ("KpiActualIn", body::<policies::KpiActualIn>()),
@@ -122,34 +127,64 @@ fn bodies() -> Vec<(&'static str, Judge)> {
 /// The query types, by operation (`GET` only), each with the rules its handler applies.
 fn queries() -> Vec<(&'static str, Judge)> {
     use crate::{
-        admin, annual_report, dashboard, imports, ledger, links, organization, policies,
-        proposals, reforms, search, wareki,
+        admin, annual_report, dashboard, imports, ledger, links, organization, policies, proposals,
+        reforms, search, wareki,
     };
     vec![
         ("/api/v1/users", query::<admin::UserQuery>()),
         ("/api/v1/audit-events", query::<admin::AuditQuery>()),
         ("/api/v1/audit-events/export", query::<admin::AuditQuery>()),
-        ("/api/v1/reports/annual", query::<annual_report::AnnualReportQuery>()),
+        (
+            "/api/v1/reports/annual",
+            query::<annual_report::AnnualReportQuery>(),
+        ),
         ("/api/v1/dashboard", query::<dashboard::DashboardQuery>()),
-        ("/api/v1/bureaus/{id}/dashboard", query::<dashboard::DashboardQuery>()),
+        (
+            "/api/v1/bureaus/{id}/dashboard",
+            query::<dashboard::DashboardQuery>(),
+        ),
         ("/api/v1/milestones", query::<dashboard::MilestoneQuery>()),
         ("/api/v1/imports", plain_query::<imports::ImportQuery>()),
-        ("/api/v1/digital-systems", query::<ledger::DigitalSystemQuery>()),
-        ("/api/v1/digital-systems/export", query::<ledger::DigitalSystemQuery>()),
+        (
+            "/api/v1/digital-systems",
+            query::<ledger::DigitalSystemQuery>(),
+        ),
+        (
+            "/api/v1/digital-systems/export",
+            query::<ledger::DigitalSystemQuery>(),
+        ),
         ("/api/v1/links", plain_query::<links::LinkQuery>()),
         ("/api/v1/sections", query::<organization::SectionQuery>()),
-        ("/api/v1/sections/{id}", plain_query::<organization::AsOfQuery>()),
+        (
+            "/api/v1/sections/{id}",
+            plain_query::<organization::AsOfQuery>(),
+        ),
         ("/api/v1/policies", query::<policies::PolicyQuery>()),
         ("/api/v1/policies/export", query::<policies::PolicyQuery>()),
-        ("/api/v1/policy-issues", query::<policies::PolicyIssueQuery>()),
-        ("/api/v1/policy-issues/export", query::<policies::PolicyIssueQuery>()),
+        (
+            "/api/v1/policy-issues",
+            query::<policies::PolicyIssueQuery>(),
+        ),
+        (
+            "/api/v1/policy-issues/export",
+            query::<policies::PolicyIssueQuery>(),
+        ),
         ("/api/v1/kpis/export", query::<policies::PolicyIssueQuery>()),
         ("/api/v1/proposals", query::<proposals::ProposalQuery>()),
-        ("/api/v1/proposals/export", query::<proposals::ProposalQuery>()),
-        ("/api/v1/reports/proposal-progress", query::<proposals::ProgressQuery>()),
+        (
+            "/api/v1/proposals/export",
+            query::<proposals::ProposalQuery>(),
+        ),
+        (
+            "/api/v1/reports/proposal-progress",
+            query::<proposals::ProgressQuery>(),
+        ),
         ("/api/v1/reforms", query::<reforms::ReformQuery>()),
         ("/api/v1/reforms/export", query::<reforms::ReformQuery>()),
-        ("/api/v1/bureaus/{id}/reforms", query::<reforms::ReformQuery>()),
+        (
+            "/api/v1/bureaus/{id}/reforms",
+            query::<reforms::ReformQuery>(),
+        ),
         ("/api/v1/search", query::<search::SearchQuery>()),
         ("/api/v1/wareki/parse", query::<wareki::ParseQuery>()),
     ]
@@ -172,8 +207,16 @@ fn vocabularies() -> Vec<(&'static str, &'static str, Vec<String>)> {
         .collect();
     let words = |list: &[&str]| list.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
     vec![
-        ("/api/v1/reports/annual", "format", words(crate::annual_report::REPORT_FORMATS)),
-        ("/api/v1/reports/proposal-progress", "format", words(crate::proposals::PROGRESS_FORMATS)),
+        (
+            "/api/v1/reports/annual",
+            "format",
+            words(crate::annual_report::REPORT_FORMATS),
+        ),
+        (
+            "/api/v1/reports/proposal-progress",
+            "format",
+            words(crate::proposals::PROGRESS_FORMATS),
+        ),
         ("/api/v1/proposals", "sort", proposals.clone()),
         ("/api/v1/proposals/export", "sort", proposals),
         ("/api/v1/proposals", "scope", scopes.clone()),
@@ -195,7 +238,10 @@ fn shapes() -> Vec<(Place, &'static str)> {
         (Place::Body("TargetIn", "code"), "^[a-z0-9_-]{1,50}$"),
         (Place::Query("/api/v1/reforms", "started_in"), MONTH),
         (Place::Query("/api/v1/reforms/export", "started_in"), MONTH),
-        (Place::Query("/api/v1/bureaus/{id}/reforms", "started_in"), MONTH),
+        (
+            Place::Query("/api/v1/bureaus/{id}/reforms", "started_in"),
+            MONTH,
+        ),
     ]
 }
 
@@ -245,11 +291,7 @@ fn probe_text(accepts: &dyn Fn(&str) -> Option<bool>) -> Option<TextLimits> {
         let (mut lo, mut hi) = (shortest, UNBOUNDED_TEXT);
         while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2;
-            if fits(mid) {
-                lo = mid
-            } else {
-                hi = mid
-            }
+            if fits(mid) { lo = mid } else { hi = mid }
         }
         lo
     });
@@ -281,10 +323,14 @@ fn text_pattern(forbid_controls: bool, allow_line_breaks: bool, forbid_blank: bo
     static PATTERNS: OnceLock<Mutex<HashMap<(bool, bool, bool), String>>> = OnceLock::new();
     let key = (forbid_controls, allow_line_breaks, forbid_blank);
     let cache = PATTERNS.get_or_init(Default::default);
-    let mut cache = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     cache
         .entry(key)
-        .or_insert_with(|| domain::text::text_pattern(forbid_controls, allow_line_breaks, forbid_blank))
+        .or_insert_with(|| {
+            domain::text::text_pattern(forbid_controls, allow_line_breaks, forbid_blank)
+        })
         .clone()
 }
 
@@ -303,7 +349,11 @@ fn probe_integer(accepts: &dyn Fn(i64) -> Option<bool>) -> (Option<i64>, Option<
         let (mut good, mut bad) = (inside as i128, outward as i128);
         while (bad - good).abs() > 1 {
             let mid = good + (bad - good) / 2;
-            if accepts(mid as i64) == Some(true) { good = mid } else { bad = mid }
+            if accepts(mid as i64) == Some(true) {
+                good = mid
+            } else {
+                bad = mid
+            }
         }
         Some(good as i64)
     };
@@ -323,7 +373,11 @@ fn probe_number(accepts: &dyn Fn(f64) -> Option<bool>) -> (Option<f64>, Option<f
         let (mut good, mut bad) = (0u64, f64::MAX.to_bits());
         while bad - good > 1 {
             let mid = good + (bad - good) / 2;
-            if accepts(sign * f64::from_bits(mid)) == Some(true) { good = mid } else { bad = mid }
+            if accepts(sign * f64::from_bits(mid)) == Some(true) {
+                good = mid
+            } else {
+                bad = mid
+            }
         }
         Some(sign * f64::from_bits(good))
     };
@@ -339,7 +393,11 @@ fn probe_items(accepts: &dyn Fn(usize) -> Option<bool>) -> (Option<usize>, Optio
         let (mut lo, mut hi) = (1, UNBOUNDED_ITEMS);
         while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2;
-            if accepts(mid) == Some(true) { lo = mid } else { hi = mid }
+            if accepts(mid) == Some(true) {
+                lo = mid
+            } else {
+                hi = mid
+            }
         }
         lo
     });
@@ -380,7 +438,11 @@ fn stand_in(doc: &Value, schema: &Value, depth: usize) -> Value {
         }
     }
     let types = types_of(schema);
-    let plain = types.iter().find(|t| **t != "null").copied().unwrap_or("null");
+    let plain = types
+        .iter()
+        .find(|t| **t != "null")
+        .copied()
+        .unwrap_or("null");
     match (plain, schema["format"].as_str()) {
         ("string", Some("date")) => json!("2025-04-01"),
         ("string", Some("date-time")) => json!("2025-04-01T00:00:00Z"),
@@ -495,7 +557,9 @@ fn limit_body(doc: &mut Value, name: &str, judge: &Judge) {
     let mut found: Vec<(String, String, Map<String, Value>)> = Vec::new();
     collect_body(doc, name, "", &base, judge, &mut found);
     for (component, property, limits) in found {
-        if let Some(schema) = doc["components"]["schemas"][&component]["properties"].get_mut(&property) {
+        if let Some(schema) =
+            doc["components"]["schemas"][&component]["properties"].get_mut(&property)
+        {
             apply(schema, limits);
         }
     }
@@ -517,9 +581,19 @@ fn collect_body(
         if base.pointer(&pointer).is_none() {
             continue;
         }
-        found.push((component.to_owned(), name.clone(), field_limits(judge, base, &pointer, schema, false)));
+        found.push((
+            component.to_owned(),
+            name.clone(),
+            field_limits(judge, base, &pointer, schema, false),
+        ));
         if types_of(&schema["items"]).contains(&"string") {
-            let item = field_limits(judge, base, &format!("{pointer}/0"), &schema["items"], false);
+            let item = field_limits(
+                judge,
+                base,
+                &format!("{pointer}/0"),
+                &schema["items"],
+                false,
+            );
             if !item.is_empty() {
                 let mut items = Map::new();
                 items.insert("items".into(), Value::Object(item));
@@ -549,7 +623,12 @@ fn limit_query(doc: &mut Value, path: &str, judge: &Judge) {
             .filter(|p| p["in"] == "query")
             .collect();
         let required = required_query(doc, &parameters);
-        for (index, parameter) in operation["parameters"].as_array().into_iter().flatten().enumerate() {
+        for (index, parameter) in operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             if parameter["in"] != "query" {
                 continue;
             }
@@ -563,14 +642,20 @@ fn limit_query(doc: &mut Value, path: &str, judge: &Judge) {
         }
     }
     for (method, index, limits) in found {
-        apply(&mut doc["paths"][path][&method]["parameters"][index]["schema"], limits);
+        apply(
+            &mut doc["paths"][path][&method]["parameters"][index]["schema"],
+            limits,
+        );
     }
 }
 
 /// The parameters an operation cannot do without, to stand in while another one is probed.
 fn required_query(doc: &Value, parameters: &[&Value]) -> Map<String, Value> {
     let mut required = Map::new();
-    for parameter in parameters.iter().filter(|p| p["in"] == "query" && p["required"] == true) {
+    for parameter in parameters
+        .iter()
+        .filter(|p| p["in"] == "query" && p["required"] == true)
+    {
         let name = parameter["name"].as_str().unwrap_or_default().to_owned();
         required.insert(name, stand_in_query(doc, &parameter["schema"]));
     }
@@ -681,7 +766,14 @@ mod tests {
             Some(domain::text::text_pattern(true, false, true))
         );
         let free = probe_text(&|s| Some(s.chars().count() <= 20)).unwrap_or_default();
-        assert_eq!(free, TextLimits { max_length: Some(20), min_length: None, pattern: None });
+        assert_eq!(
+            free,
+            TextLimits {
+                max_length: Some(20),
+                min_length: None,
+                pattern: None
+            }
+        );
         let password = |s: &str| {
             let n = s.chars().count();
             Some((12..=1024).contains(&n) && !domain::text::has_forbidden_control(s, false))
@@ -689,7 +781,10 @@ mod tests {
         let limits = probe_text(&password).unwrap_or_default();
         assert_eq!(limits.min_length, Some(12));
         assert_eq!(limits.max_length, Some(1024));
-        assert_eq!(limits.pattern, Some(domain::text::text_pattern(true, false, false)));
+        assert_eq!(
+            limits.pattern,
+            Some(domain::text::text_pattern(true, false, false))
+        );
     }
 
     #[test]
@@ -698,12 +793,29 @@ mod tests {
             let source = domain::text::text_pattern(true, multiline, true);
             let pattern = regex::Regex::new(&source).unwrap_or_else(|e| panic!("{e}"));
             for text in [
-                "課題", " 課題 ", "", " ", "\u{3000}", "a\u{0}", "a\nb", "\n", "a\u{85}",
-                "a\u{7f}", "\u{feff}", "\u{200b}", "x\ty", "-]^\\", "\u{1F600}",
+                "課題",
+                " 課題 ",
+                "",
+                " ",
+                "\u{3000}",
+                "a\u{0}",
+                "a\nb",
+                "\n",
+                "a\u{85}",
+                "a\u{7f}",
+                "\u{feff}",
+                "\u{200b}",
+                "x\ty",
+                "-]^\\",
+                "\u{1F600}",
             ] {
-                let rule =
-                    !domain::text::has_forbidden_control(text, multiline) && !text.trim().is_empty();
-                assert_eq!(pattern.is_match(text), rule, "{text:?}, multiline {multiline}");
+                let rule = !domain::text::has_forbidden_control(text, multiline)
+                    && !text.trim().is_empty();
+                assert_eq!(
+                    pattern.is_match(text),
+                    rule,
+                    "{text:?}, multiline {multiline}"
+                );
             }
         }
     }
@@ -713,10 +825,17 @@ mod tests {
         let judges = queries();
         let doc = crate::openapi::document();
         for (path, name, values) in vocabularies() {
-            let judge = &judges.iter().find(|(p, _)| *p == path).unwrap_or_else(|| panic!("{path}")).1;
+            let judge = &judges
+                .iter()
+                .find(|(p, _)| *p == path)
+                .unwrap_or_else(|| panic!("{path}"))
+                .1;
             let pointer = format!("/{name}");
-            let parameters: Vec<&Value> =
-                doc["paths"][path]["get"]["parameters"].as_array().into_iter().flatten().collect();
+            let parameters: Vec<&Value> = doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .collect();
             for value in values.iter().map(String::as_str).chain(["unknown"]) {
                 let mut query = required_query(&doc, &parameters);
                 query.insert(name.to_owned(), json!(value));
@@ -729,8 +848,22 @@ mod tests {
     #[test]
     fn every_documented_shape_is_what_its_validator_accepts() {
         let samples = [
-            "2025-04", "2025-13", "2025-00", "2025-4", "+202-04", "２０２５-04", "0000-01", "abcd-ef",
-            "", "annual-hours-saved", "a", "A", "a b", "a_b-9", "あ", "-",
+            "2025-04",
+            "2025-13",
+            "2025-00",
+            "2025-4",
+            "+202-04",
+            "２０２５-04",
+            "0000-01",
+            "abcd-ef",
+            "",
+            "annual-hours-saved",
+            "a",
+            "A",
+            "a b",
+            "a_b-9",
+            "あ",
+            "-",
         ];
         let long = ["x".repeat(50), "x".repeat(51)];
         let bodies = bodies();
@@ -741,16 +874,28 @@ mod tests {
             let (judge, name, base) = match place {
                 Place::Body(component, property) => {
                     let root = json!({ "$ref": format!("#/components/schemas/{component}") });
-                    let judge = &bodies.iter().find(|(n, _)| *n == component).unwrap_or_else(|| panic!("{component}")).1;
+                    let judge = &bodies
+                        .iter()
+                        .find(|(n, _)| *n == component)
+                        .unwrap_or_else(|| panic!("{component}"))
+                        .1;
                     (judge, property, stand_in(&doc, &root, 0))
                 }
                 Place::Query(path, name) => {
-                    let judge = &queries.iter().find(|(p, _)| *p == path).unwrap_or_else(|| panic!("{path}")).1;
+                    let judge = &queries
+                        .iter()
+                        .find(|(p, _)| *p == path)
+                        .unwrap_or_else(|| panic!("{path}"))
+                        .1;
                     (judge, name, json!({}))
                 }
             };
             let pointer = format!("/{name}");
-            for text in samples.iter().copied().chain(long.iter().map(String::as_str)) {
+            for text in samples
+                .iter()
+                .copied()
+                .chain(long.iter().map(String::as_str))
+            {
                 let sent = match place {
                     Place::Body(..) => with_value_at(&base, &pointer, json!(text)),
                     Place::Query(..) => json!({ name: text }),
@@ -772,6 +917,9 @@ mod tests {
             probe_number(&|x| Some(x.abs() <= 1e15)),
             (Some(-1e15), Some(1e15))
         );
-        assert_eq!(probe_items(&|n| Some((1..=20).contains(&n))), (Some(1), Some(20)));
+        assert_eq!(
+            probe_items(&|n| Some((1..=20).contains(&n))),
+            (Some(1), Some(20))
+        );
     }
 }

@@ -136,7 +136,10 @@ pub async fn operation_gate(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let routes = req.app_data::<web::Data<RouteTable>>().cloned();
     let Some(operations) = routes.as_ref().and_then(|r| r.operations(req.path())) else {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     };
     let Some(operation) = operations
         .iter()
@@ -171,5 +174,7 @@ pub async fn operation_gate(
             Err(refusal) => return Ok(req.into_response(refusal.error_response())),
         }
     }
-    next.call(req).await.map(ServiceResponse::map_into_boxed_body)
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
 }

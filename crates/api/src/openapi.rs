@@ -99,7 +99,10 @@ fn complete_operation(path: &str, operation: &mut Value) {
     {
         if is_export {
             parameters.retain(|p| {
-                !(p["in"] == "query" && crate::exports::NOT_FOR_EXPORTS.iter().any(|n| p["name"] == *n))
+                !(p["in"] == "query"
+                    && crate::exports::NOT_FOR_EXPORTS
+                        .iter()
+                        .any(|n| p["name"] == *n))
             });
         }
         for parameter in parameters.iter_mut() {
@@ -111,7 +114,10 @@ fn complete_operation(path: &str, operation: &mut Value) {
             }
         }
     }
-    let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+    let parameters = operation["parameters"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let takes = |location: &str| parameters.iter().any(|p| p["in"] == location);
     let if_match = parameters
         .iter()
@@ -132,7 +138,10 @@ fn complete_operation(path: &str, operation: &mut Value) {
         (false, false) => {}
     }
     if takes("path") {
-        answers.push(("404", "No such record, or no such parent record (not_found)"));
+        answers.push((
+            "404",
+            "No such record, or no such parent record (not_found)",
+        ));
     }
     if if_match {
         answers.push((
@@ -142,8 +151,14 @@ fn complete_operation(path: &str, operation: &mut Value) {
         answers.push(("428", "If-Match is missing (precondition_required)"));
     }
     if body {
-        answers.push(("413", "The body is larger than the documented limit (payload_too_large)"));
-        answers.push(("415", "The Content-Type is not accepted (unsupported_media_type)"));
+        answers.push((
+            "413",
+            "The body is larger than the documented limit (payload_too_large)",
+        ));
+        answers.push((
+            "415",
+            "The Content-Type is not accepted (unsupported_media_type)",
+        ));
         answers.push((
             "422",
             "Fields are invalid; `errors` lists each with a JSON pointer (validation_failed)",
@@ -156,7 +171,10 @@ fn complete_operation(path: &str, operation: &mut Value) {
         ));
     }
     if secured {
-        answers.push(("401", "No valid access token (unauthenticated, invalid_token)"));
+        answers.push((
+            "401",
+            "No valid access token (unauthenticated, invalid_token)",
+        ));
         answers.push(("403", "The caller's role may not do this (forbidden)"));
     }
     // Liveness answers from the process alone; everything else may find the database away.

@@ -1023,8 +1023,8 @@ pub async fn replace_milestone(
     let caller = caller.0;
     let (_, issue, _) = writable_milestone(&state, &caller, *id).await?;
     let fields = milestone_fields(body.0)?;
-    let m = policies::replace_milestone(&state.db.conn, *id, version, fields, &actor(&caller))
-        .await?;
+    let m =
+        policies::replace_milestone(&state.db.conn, *id, version, fields, &actor(&caller)).await?;
     let out = milestone_out(&m, issue.fiscal_year, true, today_in_tokyo());
     Ok(with_version(StatusCode::OK, out.version, out))
 }

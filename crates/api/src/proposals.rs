@@ -962,10 +962,9 @@ pub async fn replace_proposal(
         return Err(ApiError::new(ErrorCode::Forbidden));
     }
     let fields = proposal_fields(&state.db, body.0).await?;
-    let updated =
-        proposals::update_proposal(&state.db.conn, *id, version, fields, &actor(&caller))
-            .await
-            .map_err(missing_continued)?;
+    let updated = proposals::update_proposal(&state.db.conn, *id, version, fields, &actor(&caller))
+        .await
+        .map_err(missing_continued)?;
     Ok(proposal_response(
         StatusCode::OK,
         names.proposal(&updated, &caller),

@@ -4,8 +4,8 @@
 use crate::error::{ApiError, ErrorCode};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
-use std::path::PathBuf;
 use serde_json::Value;
+use std::path::PathBuf;
 
 /// One documented operation as the server enforces it before any handler runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +69,6 @@ impl RouteTable {
         self.operations(path)
             .map(|operations| operations.iter().map(|o| o.method).collect())
     }
-
 }
 
 fn is_template(segment: &str) -> bool {
@@ -177,7 +176,10 @@ mod tests {
                     vec!["api".into(), "v1".into(), "users".into(), "export".into()],
                     vec![op("GET")],
                 ),
-                (vec!["api".into(), "v1".into(), "me".into()], vec![op("GET")]),
+                (
+                    vec!["api".into(), "v1".into(), "me".into()],
+                    vec![op("GET")],
+                ),
                 (
                     vec!["api".into(), "v1".into(), "users".into(), "{id}".into()],
                     vec![op("GET"), op("PATCH")],

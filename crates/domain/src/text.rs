@@ -6,7 +6,8 @@ use unicode_normalization::UnicodeNormalization;
 /// True when the text holds a control character that no field accepts. PostgreSQL cannot store
 /// NUL at all, so refusing these up front keeps both databases answering the same.
 pub fn has_forbidden_control(text: &str, allow_line_breaks: bool) -> bool {
-    text.chars().any(|c| is_forbidden_char(c, allow_line_breaks))
+    text.chars()
+        .any(|c| is_forbidden_char(c, allow_line_breaks))
 }
 
 /// The one character rule behind `has_forbidden_control`, and behind the pattern the API

@@ -1268,8 +1268,9 @@ export interface components {
             /**
              * @description Must be `client_credentials`.
              * @example client_credentials
+             * @enum {string}
              */
-            grant_type: string;
+            grant_type: "client_credentials";
         };
         ConsultationIn: {
             /** Format: date */
@@ -2962,7 +2963,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2973,6 +2974,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2993,8 +3003,6 @@ export interface operations {
                 entity_id?: string;
                 /** @description Only events by this account. */
                 actor_id?: number;
-                page?: number;
-                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -3008,9 +3016,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -3030,7 +3038,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3041,6 +3049,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3135,6 +3152,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     logout: {
@@ -3155,6 +3181,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3193,6 +3228,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3288,6 +3332,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_bureaus: {
@@ -3327,6 +3380,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3429,6 +3491,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_bureau: {
@@ -3449,6 +3520,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BureauOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -3477,8 +3557,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3486,8 +3566,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3501,7 +3581,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The ETag last read, e.g. "3" */
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -3524,7 +3604,7 @@ export interface operations {
                     "application/json": components["schemas"]["BureauOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3621,6 +3701,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     bureau_dashboard: {
@@ -3659,6 +3748,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -3685,7 +3783,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3696,6 +3794,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3732,7 +3839,7 @@ export interface operations {
                 /** @description Text to find in any field, any length, after NFKC; `%`, `_` and `\` are literal. */
                 q?: string;
                 /** @description report_number (default), id, title or updated_at; prefix `-` for descending. */
-                sort?: string;
+                sort?: "report_number" | "-report_number" | "id" | "-id" | "title" | "-title" | "updated_at" | "-updated_at";
                 page?: number;
                 per_page?: number;
             };
@@ -3750,6 +3857,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageOut_ReformOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -3778,7 +3894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3789,6 +3905,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3867,6 +3992,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_digital_systems: {
@@ -3884,7 +4018,7 @@ export interface operations {
                 /** @description Text in the name, workflows, basis or note, any length after NFKC. */
                 q?: string;
                 /** @description id (default), name, annual_hours_saved or updated_at; prefix `-` for descending. */
-                sort?: string;
+                sort?: "id" | "-id" | "name" | "-name" | "annual_hours_saved" | "-annual_hours_saved" | "updated_at" | "-updated_at";
                 page?: number;
                 per_page?: number;
             };
@@ -3930,6 +4064,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4021,6 +4164,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     export_digital_systems: {
@@ -4040,9 +4192,7 @@ export interface operations {
                 /** @description Text in the name, workflows, basis or note, any length after NFKC. */
                 q?: string;
                 /** @description id (default), name, annual_hours_saved or updated_at; prefix `-` for descending. */
-                sort?: string;
-                page?: number;
-                per_page?: number;
+                sort?: "id" | "-id" | "name" | "-name" | "annual_hours_saved" | "-annual_hours_saved" | "updated_at" | "-updated_at";
             };
             header?: never;
             path?: never;
@@ -4056,9 +4206,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -4089,6 +4239,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4117,6 +4276,15 @@ export interface operations {
                     "application/json": components["schemas"]["DigitalSystemOut"];
                 };
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -4143,8 +4311,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4152,8 +4320,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4167,6 +4335,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -4188,7 +4357,7 @@ export interface operations {
                     "application/json": components["schemas"]["DigitalSystemOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4207,6 +4376,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4266,12 +4444,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_digital_system: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -4286,6 +4474,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
@@ -4304,6 +4501,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -4312,8 +4518,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description If-Match is missing (precondition_required) */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4323,6 +4529,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4420,6 +4635,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_import: {
@@ -4439,6 +4663,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportJobOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -4467,8 +4700,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4476,8 +4709,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4504,6 +4737,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -4530,8 +4772,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4539,8 +4781,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4563,8 +4805,6 @@ export interface operations {
                 urgency?: components["schemas"]["LevelDto"];
                 /** @description Text in any field of the issue, any length after NFKC; `%`, `_` and `\` are literal. */
                 q?: string;
-                page?: number;
-                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -4578,9 +4818,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -4611,6 +4851,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4639,6 +4888,15 @@ export interface operations {
                     "application/json": components["schemas"]["KpiOut"];
                 };
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -4665,8 +4923,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4674,8 +4932,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4689,6 +4947,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -4710,7 +4969,7 @@ export interface operations {
                     "application/json": components["schemas"]["KpiOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4730,6 +4989,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4789,12 +5057,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_kpi: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -4809,6 +5087,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
@@ -4828,6 +5115,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -4836,8 +5132,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description If-Match is missing (precondition_required) */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4847,6 +5143,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4879,7 +5184,7 @@ export interface operations {
                     "application/json": components["schemas"]["KpiOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4898,6 +5203,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4934,6 +5248,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4981,7 +5304,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4992,6 +5315,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5092,6 +5424,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_link: {
@@ -5110,6 +5451,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
@@ -5137,8 +5487,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5146,8 +5496,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5195,6 +5545,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5264,12 +5623,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     replace_milestone: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -5291,7 +5660,7 @@ export interface operations {
                     "application/json": components["schemas"]["MilestoneOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5311,6 +5680,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5370,12 +5748,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_milestone: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -5390,6 +5778,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
@@ -5409,6 +5806,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -5417,8 +5823,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description If-Match is missing (precondition_required) */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5428,6 +5834,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5479,7 +5894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5490,6 +5905,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5590,6 +6014,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     export_policies: {
@@ -5601,8 +6034,6 @@ export interface operations {
                 fiscal_year?: number;
                 /** @description Text in the policy or any of its issues, any length after NFKC. */
                 q?: string;
-                page?: number;
-                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -5616,9 +6047,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -5649,6 +6080,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5677,6 +6117,15 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyOut"];
                 };
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -5703,8 +6152,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5712,8 +6161,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5727,6 +6176,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -5748,7 +6198,7 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5767,6 +6217,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5826,6 +6285,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_policy_issue: {
@@ -5851,7 +6319,7 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyIssueOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5870,6 +6338,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5905,6 +6382,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5960,7 +6446,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5971,6 +6457,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5993,8 +6488,6 @@ export interface operations {
                 urgency?: components["schemas"]["LevelDto"];
                 /** @description Text in any field of the issue, any length after NFKC; `%`, `_` and `\` are literal. */
                 q?: string;
-                page?: number;
-                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -6008,9 +6501,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -6041,6 +6534,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6069,6 +6571,15 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyIssueOut"];
                 };
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -6095,8 +6606,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6104,8 +6615,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6119,6 +6630,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -6140,7 +6652,7 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyIssueOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6160,6 +6672,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6219,12 +6740,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_policy_issue: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -6239,6 +6770,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
@@ -6258,6 +6798,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -6266,8 +6815,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description If-Match is missing (precondition_required) */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6277,6 +6826,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6309,7 +6867,7 @@ export interface operations {
                     "application/json": components["schemas"]["KpiOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6328,6 +6886,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6364,6 +6931,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6396,7 +6972,7 @@ export interface operations {
                     "application/json": components["schemas"]["MilestoneOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6415,6 +6991,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6451,6 +7036,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6483,7 +7077,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgressNoteOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6502,6 +7096,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6545,6 +7148,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_progress_note: {
@@ -6563,6 +7175,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
@@ -6590,8 +7211,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6599,8 +7220,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6647,6 +7268,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6749,6 +7379,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_project_team: {
@@ -6768,6 +7407,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectTeamOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -6796,8 +7444,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6805,8 +7453,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6820,6 +7468,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -6841,7 +7490,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectTeamOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6861,6 +7510,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6920,6 +7578,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_proposals: {
@@ -6955,9 +7622,9 @@ export interface operations {
                  */
                 q?: string;
                 /** @description `mine`: an editor's sections' proposals, or a proposer's own. */
-                scope?: string;
+                scope?: "mine" | "all";
                 /** @description One of id, number, title, stage, updated_at; prefix `-` for descending. Default: id. */
-                sort?: string;
+                sort?: "id" | "-id" | "number" | "-number" | "title" | "-title" | "stage" | "-stage" | "updated_at" | "-updated_at";
                 page?: number;
                 per_page?: number;
             };
@@ -6993,7 +7660,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7004,6 +7671,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7097,6 +7773,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     export_proposals: {
@@ -7134,11 +7819,9 @@ export interface operations {
                  */
                 q?: string;
                 /** @description `mine`: an editor's sections' proposals, or a proposer's own. */
-                scope?: string;
+                scope?: "mine" | "all";
                 /** @description One of id, number, title, stage, updated_at; prefix `-` for descending. Default: id. */
-                sort?: string;
-                page?: number;
-                per_page?: number;
+                sort?: "id" | "-id" | "number" | "-number" | "title" | "-title" | "stage" | "-stage" | "updated_at" | "-updated_at";
             };
             header?: never;
             path?: never;
@@ -7152,9 +7835,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -7192,6 +7875,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_proposal: {
@@ -7211,6 +7903,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProposalOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -7240,8 +7941,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7249,8 +7950,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7264,6 +7965,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -7285,7 +7987,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProposalOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7372,6 +8074,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     add_assignment: {
@@ -7397,7 +8108,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProposalOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7477,6 +8188,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     transition_assignment: {
@@ -7503,7 +8223,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProposalOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7583,6 +8303,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_consultations: {
@@ -7604,6 +8333,15 @@ export interface operations {
                     "application/json": components["schemas"]["ConsultationOut"][];
                 };
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -7622,8 +8360,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7633,6 +8371,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7665,7 +8412,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConsultationOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7685,6 +8432,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7728,6 +8484,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     proposal_history: {
@@ -7749,6 +8514,15 @@ export interface operations {
                     "application/json": components["schemas"]["HistoryEntryOut"][];
                 };
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -7767,8 +8541,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7778,6 +8552,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7814,7 +8597,7 @@ export interface operations {
                 /** @description Text to find in any field, any length, after NFKC; `%`, `_` and `\` are literal. */
                 q?: string;
                 /** @description report_number (default), id, title or updated_at; prefix `-` for descending. */
-                sort?: string;
+                sort?: "report_number" | "-report_number" | "id" | "-id" | "title" | "-title" | "updated_at" | "-updated_at";
                 page?: number;
                 per_page?: number;
             };
@@ -7860,6 +8643,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7951,6 +8743,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     export_reforms: {
@@ -7982,9 +8783,7 @@ export interface operations {
                 /** @description Text to find in any field, any length, after NFKC; `%`, `_` and `\` are literal. */
                 q?: string;
                 /** @description report_number (default), id, title or updated_at; prefix `-` for descending. */
-                sort?: string;
-                page?: number;
-                per_page?: number;
+                sort?: "report_number" | "-report_number" | "id" | "-id" | "title" | "-title" | "updated_at" | "-updated_at";
             };
             header?: never;
             path?: never;
@@ -7998,9 +8797,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -8031,6 +8830,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8059,6 +8867,15 @@ export interface operations {
                     "application/json": components["schemas"]["ReformOut"];
                 };
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -8085,8 +8902,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8094,8 +8911,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8109,6 +8926,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -8130,7 +8948,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReformOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8149,6 +8967,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8208,12 +9035,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_reform: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -8228,6 +9065,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
@@ -8246,6 +9092,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -8254,8 +9109,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description If-Match is missing (precondition_required) */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8272,6 +9127,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     annual_report: {
@@ -8280,7 +9144,7 @@ export interface operations {
                 /** @description The report's fiscal year: 2025 = 令和7年度 (its own PT and the previous year's). */
                 fiscal_year: number;
                 /** @description `json` (default) or `html` (a printable page). */
-                format?: string;
+                format?: "json" | "html";
             };
             header?: never;
             path?: never;
@@ -8332,6 +9196,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     proposal_progress: {
@@ -8342,7 +9215,7 @@ export interface operations {
                 /** @description The date to recompute the table for; today when absent. */
                 as_of?: string;
                 /** @description `json` (default) or `csv` (UTF-8 with BOM, for Excel). */
-                format?: string;
+                format?: "json" | "csv";
             };
             header?: never;
             path?: never;
@@ -8378,7 +9251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8389,6 +9262,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8463,6 +9345,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_sections: {
@@ -8508,7 +9399,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8519,6 +9410,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8612,6 +9512,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_section: {
@@ -8635,6 +9544,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SectionOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -8663,7 +9581,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8681,13 +9599,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rename_section: {
         parameters: {
             query?: never;
             header: {
-                /** @description The ETag last read */
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -8710,7 +9637,7 @@ export interface operations {
                     "application/json": components["schemas"]["SectionOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8806,6 +9733,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_target_measurement: {
@@ -8824,6 +9760,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
@@ -8851,8 +9796,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8860,8 +9805,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8908,6 +9853,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8999,12 +9953,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     replace_target: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -9026,7 +9990,7 @@ export interface operations {
                     "application/json": components["schemas"]["TargetOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9046,6 +10010,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9105,6 +10078,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_target_measurement: {
@@ -9130,7 +10112,7 @@ export interface operations {
                     "application/json": components["schemas"]["TargetOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9201,14 +10183,21 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_users: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
                 page?: number;
-                /** @description Rows per page, at most 200 (default 50). */
                 per_page?: number;
             };
             header?: never;
@@ -9243,7 +10232,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9254,6 +10243,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9356,6 +10354,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     parse: {
@@ -9399,7 +10406,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9410,6 +10417,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database cannot be reached; try again later (service_unavailable) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
