@@ -5,7 +5,8 @@
 # tests/contract/schemathesis.toml.
 #   tests/contract/run.sh target/debug/platina
 # CONTRACT_MAX_EXAMPLES (default 5) bounds the cases per operation and phase; CONTRACT_SEED fixes
-# the generator (default: a fixed seed, so CI runs the same cases every time).
+# the generator (default: a fixed seed, so CI runs the same cases every time). CONTRACT_DATABASES
+# (default "sqlite postgres") picks the databases.
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -127,8 +128,13 @@ run_database() {
 }
 
 started=$SECONDS
-run_database sqlite "sqlite://$tmp_dir/contract.db?mode=rwc"
-if [[ -n "${PLATINA_TEST_POSTGRES_URL:-}" ]]; then
+databases=" ${CONTRACT_DATABASES:-sqlite postgres} "
+if [[ "$databases" == *" sqlite "* ]]; then
+  run_database sqlite "sqlite://$tmp_dir/contract.db?mode=rwc"
+fi
+if [[ "$databases" != *" postgres "* ]]; then
+  :
+elif [[ -n "${PLATINA_TEST_POSTGRES_URL:-}" ]]; then
   postgres_db="platina_contract_$(python3 -c 'import uuid;print(uuid.uuid4().hex)')"
   psql "$PLATINA_TEST_POSTGRES_URL" -q -c "CREATE DATABASE \"$postgres_db\" ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0" >/dev/null
   run_database postgres "$(python3 - "$PLATINA_TEST_POSTGRES_URL" "$postgres_db" <<'PY'

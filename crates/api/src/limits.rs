@@ -320,7 +320,8 @@ fn probe_text(accepts: &dyn Fn(&str) -> Option<bool>) -> Option<TextLimits> {
 
 /// `domain::text::text_pattern`, worked out once per combination: it walks every code point.
 fn text_pattern(forbid_controls: bool, allow_line_breaks: bool, forbid_blank: bool) -> String {
-    static PATTERNS: OnceLock<Mutex<HashMap<(bool, bool, bool), String>>> = OnceLock::new();
+    type Patterns = Mutex<HashMap<(bool, bool, bool), String>>;
+    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
     let key = (forbid_controls, allow_line_breaks, forbid_blank);
     let cache = PATTERNS.get_or_init(Default::default);
     let mut cache = cache
