@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 PLATINA := target/debug/platina
 
-.PHONY: run test build web web-deps test-rust test-web test-e2e openapi check-generated lint clean bench
+.PHONY: run test build web web-deps test-rust test-web test-e2e contract openapi check-generated lint clean bench
 
 ## run: build the web app and the server, then serve on http://127.0.0.1:8080 with the demo data (SQLite under data/)
 run: build web
@@ -32,6 +32,11 @@ test-web: web-deps
 
 test-e2e: build web
 	web/scripts/e2e.sh $(PLATINA)
+
+## contract: schemathesis (pinned in requirements-test.txt, installed into .venv/) with every check against the
+## real server, as admin and viewer, on SQLite and (with PLATINA_TEST_POSTGRES_URL) PostgreSQL
+contract: build
+	tests/contract/run.sh $(PLATINA)
 
 ## openapi: rewrite openapi/openapi.json from the code and regenerate the web client from it
 # The same `cargo test --workspace` shape as `make test`, so no dependency is rebuilt.

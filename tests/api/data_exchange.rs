@@ -485,10 +485,17 @@ async fn imports_check_columns_roles_scope_and_ownership(backend: Backend) {
     assert_eq!(outcomes(&job.json), vec!["created", "rejected"]);
     assert_eq!(job.json["rows"][1]["errors"][0]["code"], "forbidden");
     let id = job.json["id"].as_str().unwrap();
+    // Another editor's job is not there for them; a viewer may not read imports at all.
+    let other_editor = app
+        .editor_for("moji@city.example.jp", vec![org.west_section], vec![])
+        .await;
     let someone_else = app
-        .get(&format!("/api/v1/imports/{id}"), Some(&viewer))
+        .get(&format!("/api/v1/imports/{id}"), Some(&other_editor))
         .await;
     someone_else.assert_problem(404, "not_found");
+    app.get(&format!("/api/v1/imports/{id}"), Some(&viewer))
+        .await
+        .assert_problem(403, "forbidden");
     let admin_reads = app
         .get(&format!("/api/v1/imports/{id}"), Some(&org.admin))
         .await;

@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod authorization;
 mod backup;
+mod contract;
 mod dashboards;
 mod data_exchange;
 mod demo_data;

@@ -14,10 +14,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
+/// The user list's parameters: paging only, and nothing it does not know.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UserQuery {
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
 /// Accounts of people, oldest first.
 #[utoipa::path(
     tag = "admin",
-    params(Paging),
+    params(UserQuery),
     responses((status = 200, body = PageOut<UserOut>)),
     security(("bearer" = ["admin"])),
 )]
@@ -25,9 +34,13 @@ use validator::{Validate, ValidationError};
 pub async fn list_users(
     state: web::Data<AppState>,
     caller: Authenticated,
-    paging: web::Query<Paging>,
+    query: web::Query<UserQuery>,
 ) -> Result<web::Json<PageOut<UserOut>>, ApiError> {
     authorize(&caller.0, Action::ListUsers)?;
+    let paging = Paging {
+        page: query.page,
+        per_page: query.per_page,
+    };
     let page = accounts::list_users(&state.db.conn, paging.request()?).await?;
     Ok(web::Json(PageOut::from_page(page, |u| UserOut::from(u))))
 }

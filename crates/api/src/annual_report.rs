@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::auth::Authenticated;
 use crate::department::Directory;
-use crate::error::{ApiError, FieldError, FieldLocation};
+use crate::error::{ApiError, FieldLocation};
 use crate::organization::today_in_tokyo;
 use crate::proposals::{Names, ProjectTeamOut, ProposalOut};
 use crate::reforms::{ReformOut, reform_out};
@@ -21,13 +21,32 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use utoipa::{IntoParams, ToSchema};
 
-#[derive(Debug, Deserialize, IntoParams)]
+/// The forms the annual report comes in.
+pub(crate) const REPORT_FORMATS: &[&str] = &["json", "html"];
+
+fn report_format(value: &str) -> Result<(), validator::ValidationError> {
+    if REPORT_FORMATS.contains(&value) {
+        return Ok(());
+    }
+    let mut e = validator::ValidationError::new("unknown_value");
+    e.message = Some("must be json or html".into());
+    Err(e)
+}
+
+#[derive(Debug, Deserialize, IntoParams, validator::Validate)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AnnualReportQuery {
     /// The report's fiscal year: 2025 = 令和7年度 (its own PT and the previous year's).
+    #[validate(range(
+        min = 2000,
+        max = 2100,
+        code = "out_of_range",
+        message = "must be between 2000 and 2100"
+    ))]
     pub fiscal_year: i32,
     /// `json` (default) or `html` (a printable page).
+    #[validate(custom(function = "report_format"))]
     pub format: Option<String>,
 }
 
@@ -302,26 +321,8 @@ pub async fn annual_report(
     query: web::Query<AnnualReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller.0, Action::ReadDepartmentWork)?;
-    let html = match query.format.as_deref() {
-        None | Some("json") => false,
-        Some("html") => true,
-        Some(_) => {
-            return Err(ApiError::validation(vec![FieldError {
-                pointer: "/format".into(),
-                location: FieldLocation::Query,
-                code: "unknown_value".into(),
-                message: "must be json or html".into(),
-            }]));
-        }
-    };
-    if !(2000..=2100).contains(&query.fiscal_year) {
-        return Err(ApiError::validation(vec![FieldError {
-            pointer: "/fiscal_year".into(),
-            location: FieldLocation::Query,
-            code: "out_of_range".into(),
-            message: "must be between 2000 and 2100".into(),
-        }]));
-    }
+    crate::extract::validate(&*query, FieldLocation::Query)?;
+    let html = query.format.as_deref() == Some("html");
     let report = build(&state, &caller.0, query.fiscal_year).await?;
     if html {
         Ok(HttpResponse::Ok()

@@ -18,17 +18,29 @@ pub fn with_etag(builder: &mut HttpResponseBuilder, version: i32) -> &mut HttpRe
     builder
 }
 
-/// The version the caller last read, from `If-Match`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IfMatch(pub i32);
+/// What `If-Match` must hold: one strong ETag of a version, as this API sends them. The OpenAPI
+/// document gives the same pattern for the header; a test keeps the two in agreement.
+pub const IF_MATCH_PATTERN: &str = r#"^"[0-9]{1,9}"$"#;
 
+/// The version the caller last read, from `If-Match`. Extracting it never fails: handlers ask for
+/// the version once the path and body were accepted, so a broken body is reported before a
+/// missing (428) or unusable (412) precondition.
+#[derive(Debug, Clone)]
+pub struct IfMatch(Result<i32, ApiError>);
+
+impl IfMatch {
+    pub fn version(&self) -> Result<i32, ApiError> {
+        self.0.clone()
+    }
+}
+
+/// `"3"`, digits only (at most nine, which a version never outgrows), per `IF_MATCH_PATTERN`.
 fn parse(value: &str) -> Option<i32> {
-    value
-        .trim()
-        .strip_prefix('"')?
-        .strip_suffix('"')?
-        .parse()
-        .ok()
+    let digits = value.trim().strip_prefix('"')?.strip_suffix('"')?;
+    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 impl FromRequest for IfMatch {
@@ -36,21 +48,21 @@ impl FromRequest for IfMatch {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(raw) = req.headers().get(header::IF_MATCH) else {
-            return ready(Err(ApiError::new(ErrorCode::PreconditionRequired)
-                .with_detail("send the record's ETag in If-Match")));
+        let version = match req.headers().get(header::IF_MATCH) {
+            None => Err(ApiError::new(ErrorCode::PreconditionRequired)
+                .with_detail("send the record's ETag in If-Match")),
+            Some(raw) => raw.to_str().ok().and_then(parse).ok_or_else(|| {
+                ApiError::new(ErrorCode::PreconditionFailed)
+                    .with_detail("If-Match must be one ETag as sent by this API, e.g. \"3\"")
+            }),
         };
-        let parsed = raw.to_str().ok().and_then(parse);
-        ready(parsed.map(IfMatch).ok_or_else(|| {
-            ApiError::new(ErrorCode::PreconditionFailed)
-                .with_detail("If-Match must be one ETag as sent by this API, e.g. \"3\"")
-        }))
+        ready(Ok(IfMatch(version)))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{IF_MATCH_PATTERN, parse};
 
     #[test]
     fn only_a_strong_etag_of_a_version_is_understood() {
@@ -59,5 +71,29 @@ mod tests {
         assert_eq!(parse("W/\"3\""), None);
         assert_eq!(parse("3"), None);
         assert_eq!(parse("*"), None);
+        assert_eq!(parse("\"+3\""), None);
+        assert_eq!(parse("\"1234567890\""), None);
+    }
+
+    #[test]
+    fn the_documented_pattern_accepts_exactly_what_the_parser_reads() {
+        let pattern = regex::Regex::new(IF_MATCH_PATTERN).unwrap_or_else(|e| panic!("{e}"));
+        for value in [
+            "\"3\"",
+            "\"0\"",
+            "\"999999999\"",
+            "\"1234567890\"",
+            "\"+3\"",
+            "\"-1\"",
+            "\"\"",
+            "W/\"3\"",
+            "3",
+            "*",
+            "\"3\", \"4\"",
+            "\"٣\"",
+            "\"3\"x",
+        ] {
+            assert_eq!(pattern.is_match(value), parse(value).is_some(), "{value:?}");
+        }
     }
 }

@@ -128,6 +128,16 @@ pub(crate) fn missing_at(pointer: &'static str) -> impl Fn(persistence::StoreErr
     }
 }
 
+/// `check_amount` as a field rule, so that the limit shows in the OpenAPI document too.
+pub(crate) fn amount(value: f64) -> Result<(), validator::ValidationError> {
+    if value.is_finite() && value.abs() <= 1e15 {
+        return Ok(());
+    }
+    let mut e = validator::ValidationError::new("out_of_range");
+    e.message = Some("must be a number between -1e15 and 1e15".into());
+    Err(e)
+}
+
 /// Numbers arrive as JSON numbers; this keeps them to magnitudes a ledger can mean.
 pub(crate) fn check_amount(pointer: &str, value: f64) -> Result<(), ApiError> {
     if value.is_finite() && value.abs() <= 1e15 {

@@ -73,6 +73,10 @@ impl ExportFormat {
     }
 }
 
+/// List parameters an export does not take: it holds every row the filters select. The OpenAPI
+/// document leaves them out of the export operations for the same reason.
+pub const NOT_FOR_EXPORTS: [&str; 2] = ["page", "per_page"];
+
 /// Splits `format` off the query string and reads the rest as the list's own query, so an
 /// export takes exactly the filters its list does.
 fn export_query<T: DeserializeOwned + Validate>(
@@ -91,6 +95,16 @@ fn export_query<T: DeserializeOwned + Validate>(
     let mut format = ExportFormat::default();
     let mut rest = Vec::new();
     for (key, value) in pairs {
+        if NOT_FOR_EXPORTS.contains(&key.as_str()) {
+            return Err(ApiError::validation(vec![FieldError {
+                pointer: format!("/{key}"),
+                location: FieldLocation::Query,
+                code: "unknown_parameter".into(),
+                message:
+                    "an export holds every row the filters select; page and per_page do not apply"
+                        .into(),
+            }]));
+        }
         if key == "format" {
             format = match value.as_str() {
                 "csv" => ExportFormat::Csv,

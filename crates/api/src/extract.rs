@@ -88,11 +88,11 @@ async fn read_limited(req: &HttpRequest, payload: &mut Payload) -> Result<web::B
 
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // Syntax first, so that broken JSON is a 400 even when its opening already has the wrong shape.
-    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::new(ErrorCode::MalformedJson).with_detail(e.to_string()))?;
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
-    let value = parsed.map_err(|err| {
+    whole_numbers_as_integers(&mut value);
+    let parsed: Result<T, _> = serde_path_to_error::deserialize(value);
+    parsed.map_err(|err| {
         let pointer = pointer_from_path(err.path());
         let inner = err.into_inner();
         if inner.is_data() {
@@ -105,11 +105,32 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             ApiError::new(ErrorCode::MalformedJson).with_detail(inner.to_string())
         }
-    })?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::new(ErrorCode::MalformedJson).with_detail(e.to_string()))?;
-    Ok(value)
+    })
+}
+
+/// JSON has one number type, and JSON Schema counts `3.0` as the integer 3; serde would refuse it
+/// for an integer field. Whole numbers in the range of exact doubles are made integers first.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    /// 2^53: beyond it a double no longer holds every whole number exactly.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        serde_json::Value::Number(number) => {
+            if let Some(float) = number.as_f64().filter(|_| number.is_f64())
+                && float.fract() == 0.0
+                && float.abs() <= EXACT
+            {
+                // In range and whole, so the conversion is exact.
+                #[allow(clippy::cast_possible_truncation)]
+                let whole = float as i64;
+                *number = whole.into();
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        serde_json::Value::Object(fields) => {
+            fields.values_mut().for_each(whole_numbers_as_integers)
+        }
+        _ => {}
+    }
 }
 
 fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
@@ -327,7 +348,6 @@ mod tests {
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
     struct Sample {
         items: Vec<u32>,
     }
@@ -368,6 +388,18 @@ mod tests {
         for bad in ["q=%", "q=%ZZ", "q=%E9%9B", "q=%FF", "q=abc%2", "q=%C0%AF"] {
             assert!(check_query_encoding(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_an_integer() {
+        let Ok(sample) = parse_json::<Sample>(br#"{"items": [1.0, 2, 3e2]}"#) else {
+            panic!("3.0 and 3e2 are whole numbers");
+        };
+        assert_eq!(sample.items, vec![1, 2, 300]);
+        let Err(err) = parse_json::<Sample>(br#"{"items": [1.5]}"#) else {
+            panic!("1.5 is not an integer");
+        };
+        assert_eq!(err.code, ErrorCode::ValidationFailed);
     }
 
     #[test]

@@ -381,75 +381,60 @@ pub async fn idempotent_creates(
 
 /// Documents the header, the replay marker and the answers the key can add on an operation
 /// that honours it, so the OpenAPI document says exactly what `idempotent_creates` does.
-pub fn document_operation(path: &str, operation: &mut utoipa::openapi::path::Operation) {
-    use utoipa::openapi::header::HeaderBuilder;
-    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-    use utoipa::openapi::schema::{ObjectBuilder, Type};
-    use utoipa::openapi::{RefOr, Required};
+pub fn document_operation(path: &str, operation: &mut serde_json::Value) {
+    use serde_json::{Value, json};
     if !applies_to(&Method::POST, path) {
         return;
     }
-    let key_schema = ObjectBuilder::new()
-        .schema_type(Type::String)
-        .min_length(Some(1))
-        .max_length(Some(MAX_KEY_CHARS + 2))
-        .build();
-    operation
-        .parameters
-        .get_or_insert_with(Vec::new)
-        .push(RefOr::T(
-            ParameterBuilder::new()
-                .name("Idempotency-Key")
-                .parameter_in(ParameterIn::Header)
-                .required(Required::False)
-                .description(Some(
-                    "A unique key per intended write (a UUID), as a Structured Field string \
+    let key_parameter = json!({
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": false,
+        "description": "A unique key per intended write (a UUID), as a Structured Field string \
 (`\"8e03978e-…\"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the \
 same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead \
 of creating a second record; the key is remembered per caller for `idempotency.retention_hours` \
 (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an \
 error the key may be used again.",
-                ))
-                .schema(Some(key_schema))
-                .example(Some(serde_json::json!(
-                    "\"8e03978e-40d5-43e8-bc93-6894a57f9324\""
-                )))
-                .build(),
-        ));
-    let responses = &mut operation.responses.responses;
+        "schema": { "type": "string", "minLength": 1, "maxLength": MAX_KEY_CHARS + 2 },
+        "example": "\"8e03978e-40d5-43e8-bc93-6894a57f9324\"",
+    });
+    if !operation["parameters"].is_array() {
+        operation["parameters"] = json!([]);
+    }
+    if let Some(parameters) = operation["parameters"].as_array_mut() {
+        parameters.push(key_parameter);
+    }
+    let Some(responses) = operation["responses"].as_object_mut() else {
+        return;
+    };
     for (status, response) in responses.iter_mut() {
-        if let (true, RefOr::T(response)) = (status.starts_with('2'), response) {
-            response.headers.insert(
-                "Idempotent-Replayed".into(),
-                RefOr::T(HeaderBuilder::new()
-                    .schema(Some(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["true"]))))
-                    .description(Some(
-                        "`true` when this is the recorded answer to an earlier request with the same Idempotency-Key",
-                    ))
-                    .build()),
-            );
+        if status.starts_with('2') && response.is_object() {
+            if !response["headers"].is_object() {
+                response["headers"] = json!({});
+            }
+            response["headers"]["Idempotent-Replayed"] = json!({
+                "description": "`true` when this is the recorded answer to an earlier request with the same Idempotency-Key",
+                "schema": { "type": "string", "enum": ["true"] },
+            });
         }
     }
-    let problem = |description: &str| {
-        RefOr::T(
-            utoipa::openapi::response::ResponseBuilder::new()
-                .description(description)
-                .content(
-                    crate::error::PROBLEM_JSON,
-                    utoipa::openapi::ContentBuilder::new()
-                        .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
-                        .build(),
-                )
-                .build(),
-        )
-    };
     let mut add = |status: &str, description: &str| match responses.get_mut(status) {
-        Some(RefOr::T(existing)) => {
-            existing.description = format!("{}; {description}", existing.description);
+        Some(existing) => {
+            let joined = format!(
+                "{}; {description}",
+                existing["description"].as_str().unwrap_or_default()
+            );
+            existing["description"] = Value::String(joined);
         }
-        Some(RefOr::Ref(_)) => {}
         None => {
-            responses.insert(status.to_owned(), problem(description));
+            responses.insert(
+                status.to_owned(),
+                json!({
+                    "description": description,
+                    "content": { (crate::error::PROBLEM_JSON): { "schema": { "$ref": "#/components/schemas/Problem" } } },
+                }),
+            );
         }
     };
     add(

@@ -317,6 +317,12 @@ pub struct DigitalSystemQuery {
     /// In production on this day: production started by then and not retired by then.
     pub in_production_on: Option<NaiveDate>,
     /// Production started in this fiscal year (2025 = 令和7年度, April to March).
+    #[validate(range(
+        min = 2000,
+        max = 2100,
+        code = "out_of_range",
+        message = "must be between 2000 and 2100"
+    ))]
     pub production_fiscal_year: Option<i32>,
     /// Text in the name, workflows, basis or note, any length after NFKC.
     #[validate(length(max = 200, code = "length", message = "at most 200 characters"))]
@@ -327,6 +333,9 @@ pub struct DigitalSystemQuery {
     pub page: Option<u64>,
     pub per_page: Option<u64>,
 }
+
+/// The keys the ledger sorts by (each also with `-` for descending).
+pub(crate) const SYSTEM_SORT_KEYS: &[&str] = &["id", "name", "annual_hours_saved", "updated_at"];
 
 fn system_sort(field: &str) -> Option<SystemSort> {
     match field {
@@ -452,6 +461,8 @@ pub async fn replace_digital_system(
     if_match: IfMatch,
     body: ValidJson<DigitalSystemIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     authorize(&caller, Action::EditDepartmentWork)?;
     let current = find(&state, *id).await?;
@@ -465,7 +476,7 @@ pub async fn replace_digital_system(
         return Err(forbidden());
     }
     let system =
-        ledger::replace_system(&state.db.conn, *id, if_match.0, fields, &actor(&caller)).await?;
+        ledger::replace_system(&state.db.conn, *id, version, fields, &actor(&caller)).await?;
     Ok(system_response(
         StatusCode::OK,
         system_out(&dir, &caller, &system),
@@ -481,6 +492,8 @@ pub async fn delete_digital_system(
     id: web::Path<i64>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     authorize(&caller, Action::EditDepartmentWork)?;
     let current = find(&state, *id).await?;
@@ -491,7 +504,7 @@ pub async fn delete_digital_system(
     if !dir.may_edit(&caller, bureau, &[current.fields.section_id]) {
         return Err(forbidden());
     }
-    ledger::delete_system(&state.db.conn, *id, if_match.0, &actor(&caller)).await?;
+    ledger::delete_system(&state.db.conn, *id, version, &actor(&caller)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -562,6 +575,7 @@ pub struct TargetIn {
     #[schema(example = "時間")]
     pub unit: String,
     #[schema(example = 100000)]
+    #[validate(custom(function = "crate::department::amount"))]
     pub target_value: Option<f64>,
     #[schema(example = "2026-03-31")]
     pub due_on: Option<NaiveDate>,
@@ -572,6 +586,7 @@ pub struct TargetIn {
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TargetMeasurementIn {
+    #[validate(custom(function = "crate::department::amount"))]
     pub value: f64,
     pub measured_on: NaiveDate,
     #[validate(range(
@@ -828,11 +843,13 @@ pub async fn replace_target(
     if_match: IfMatch,
     body: ValidJson<TargetIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     authorize(&caller.0, Action::ManageTargets)?;
     let target = ledger::replace_target(
         &state.db.conn,
         *id,
-        if_match.0,
+        version,
         target_fields(body.0)?,
         &actor(&caller.0),
     )

@@ -20,6 +20,7 @@ pub mod health;
 pub mod idempotency;
 pub mod imports;
 pub mod ledger;
+pub mod limits;
 pub mod links;
 pub mod middleware;
 pub mod openapi;
@@ -226,6 +227,8 @@ pub fn build_app(
         .wrap(actix_web::middleware::from_fn(
             idempotency::idempotent_creates,
         ))
+        // Outside the idempotency layer: a caller the gate refuses never reserves a key.
+        .wrap(actix_web::middleware::from_fn(middleware::operation_gate))
         .wrap(actix_web::middleware::Compress::default())
         .wrap(actix_web::middleware::from_fn(middleware::request_context))
 }

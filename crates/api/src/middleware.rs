@@ -1,16 +1,20 @@
-//! The outermost layer of every request: request id, log span, security and cache headers, the
-//! checks made before routing (request-target length, query encoding), noting storage faults for
-//! the readiness probe, and the promise that no error leaves the server in any shape but
-//! problem+json.
+//! The layers around every request: request id, log span, security and cache headers, the checks
+//! made before routing (request-target length, query encoding), noting storage faults for the
+//! readiness probe and the promise that no error leaves the server in any shape but problem+json
+//! (outermost), and the gate that answers wrong methods, missing tokens and roles an operation
+//! does not admit before a handler runs.
 
 use crate::AppState;
+use crate::auth::Authenticated;
+use crate::auth::principal::{authenticate, bearer_token};
 use crate::context::{self, RequestContext};
 use crate::error::{ApiError, ErrorCode, PROBLEM_JSON};
+use crate::routing::RouteTable;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, ResponseError, web};
+use actix_web::{Error, HttpMessage, ResponseError, web};
 use std::time::Instant;
 use tracing::Instrument;
 
@@ -187,4 +191,59 @@ fn add_security_headers(headers: &mut actix_web::http::header::HeaderMap) {
             HeaderValue::from_static(CSP_APP),
         );
     }
+}
+
+/// The gate in front of every documented operation, applied before any handler reads the request:
+/// a method the path does not document is a 405 with `Allow`; an operation whose `bearer`
+/// requirement lists roles answers 401 without a valid token and 403 to any other role, before
+/// its path, body or `If-Match` is looked at. The roles come from the OpenAPI document itself, so
+/// what is documented is what is enforced; finer rules (sections, bureaus, own proposals) stay
+/// with the handlers, which need the record to decide.
+pub async fn operation_gate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let routes = req.app_data::<web::Data<RouteTable>>().cloned();
+    let Some(operations) = routes.as_ref().and_then(|r| r.operations(req.path())) else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    let Some(operation) = operations
+        .iter()
+        .find(|o| o.method == req.method().as_str())
+    else {
+        let allowed = operations.iter().map(|o| o.method.to_owned()).collect();
+        let refusal = ApiError {
+            allowed_methods: allowed,
+            ..ApiError::new(ErrorCode::MethodNotAllowed)
+        };
+        return Ok(req.into_response(refusal.error_response()));
+    };
+    if let Some(roles) = operation.roles.clone() {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req.request());
+        let decided = async {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            let token = token.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+            let principal = authenticate(&state, &token).await?;
+            if roles.iter().any(|role| role == principal.role.as_str()) {
+                Ok(principal)
+            } else {
+                tracing::info!(role = %principal.role, "denied by the operation's roles");
+                Err(ApiError::new(ErrorCode::Forbidden))
+            }
+        }
+        .await;
+        match decided {
+            Ok(principal) => {
+                req.extensions_mut().insert(Authenticated(principal));
+            }
+            Err(refusal) => return Ok(req.into_response(refusal.error_response())),
+        }
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
 }

@@ -1,11 +1,12 @@
 //! The OpenAPI 3.1 document, collected from the real handlers by utoipa-actix-web and completed
-//! with the bearer scheme and the problem+json answers every operation can give.
+//! from each operation's shape: the bearer scheme, the problem+json answers it can give, and the
+//! limits its validators enforce.
 
+use crate::concurrency::IF_MATCH_PATTERN;
 use crate::error::{ErrorCode, FieldError, FieldLocation, Problem};
-use utoipa::openapi::path::Operation;
-use utoipa::openapi::response::ResponseBuilder;
+use serde_json::{Value, json};
+use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr};
 use utoipa::{Modify, OpenApi as _};
 
 #[derive(utoipa::OpenApi)]
@@ -62,138 +63,182 @@ The scopes listed on an operation are the roles allowed to call it.",
     }
 }
 
-fn problem_response(description: &str) -> RefOr<utoipa::openapi::response::Response> {
-    RefOr::T(
-        ResponseBuilder::new()
-            .description(description)
-            .content(
-                crate::error::PROBLEM_JSON,
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .build(),
-            )
-            .build(),
-    )
+fn problem_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { (crate::error::PROBLEM_JSON): { "schema": { "$ref": "#/components/schemas/Problem" } } }
+    })
 }
 
-/// Adds the error answers an operation can give because of what it is (has a body, needs a
-/// token), so that no handler has to list them by hand and none forgets one.
-fn add_problem_responses(operation: &mut Operation) {
-    let responses = &mut operation.responses.responses;
-    let mut add = |status: &str, description: &str| {
-        responses
-            .entry(status.to_owned())
-            .or_insert_with(|| problem_response(description));
+/// Completes each operation from its shape, so that no handler lists these by hand and a new
+/// operation has them from the start: the error answers it can give (400 for an unreadable path
+/// id or body, 404 for a missing record or parent, 412/428 around `If-Match`, 413/415/422 for
+/// bodies, 422 for queries, 401/403 when it needs a token, 503 when storage is away, 500), the
+/// pattern of `If-Match`, no paging on exports, and the limits the validators enforce.
+fn complete(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
     };
-    let secured = operation
-        .security
-        .as_ref()
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in item.iter_mut() {
+            complete_operation(path, operation);
+            if method == "post" {
+                crate::idempotency::document_operation(path, operation);
+            }
+        }
+    }
+    crate::limits::document_limits(doc);
+}
+
+fn complete_operation(path: &str, operation: &mut Value) {
+    let is_export = operation["tags"]
+        .as_array()
+        .is_some_and(|tags| tags.iter().any(|t| t == "exports"));
+    if let Some(parameters) = operation
+        .get_mut("parameters")
+        .and_then(Value::as_array_mut)
+    {
+        if is_export {
+            parameters.retain(|p| {
+                !(p["in"] == "query"
+                    && crate::exports::NOT_FOR_EXPORTS
+                        .iter()
+                        .any(|n| p["name"] == *n))
+            });
+        }
+        for parameter in parameters.iter_mut() {
+            if parameter["in"] == "header" && parameter["name"] == "If-Match" {
+                parameter["schema"] = json!({ "type": "string", "pattern": IF_MATCH_PATTERN });
+                parameter["description"] = json!(
+                    "The ETag of the version last read, e.g. \"3\"; without it 428, for another version 412"
+                );
+            }
+        }
+    }
+    let parameters = operation["parameters"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let takes = |location: &str| parameters.iter().any(|p| p["in"] == location);
+    let if_match = parameters
+        .iter()
+        .any(|p| p["in"] == "header" && p["name"] == "If-Match");
+    let secured = operation["security"]
+        .as_array()
         .is_some_and(|requirements| !requirements.is_empty());
-    if operation.request_body.is_some() {
-        add("400", "The body is not valid JSON (malformed_json)");
-        add(
+    let body = operation.get("requestBody").is_some();
+
+    let mut unreadable = Vec::new();
+    if takes("path") {
+        unreadable.push("an id in the path is not a number (invalid_path)");
+    }
+    if takes("query") {
+        unreadable.push("the query string is not valid percent-encoded UTF-8 (invalid_query)");
+    }
+    if body {
+        unreadable.push("the body is not valid JSON (malformed_json)");
+    }
+    let mut unreadable = unreadable.join(", or ");
+    if let Some(first) = unreadable.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    let mut answers: Vec<(&str, &str)> = Vec::new();
+    if !unreadable.is_empty() {
+        answers.push(("400", &unreadable));
+    }
+    if takes("path") {
+        answers.push((
+            "404",
+            "No such record, or no such parent record (not_found)",
+        ));
+    }
+    if if_match {
+        answers.push((
+            "412",
+            "If-Match names another version than the current one (precondition_failed)",
+        ));
+        answers.push(("428", "If-Match is missing (precondition_required)"));
+    }
+    if body {
+        answers.push((
             "413",
             "The body is larger than the documented limit (payload_too_large)",
-        );
-        add(
+        ));
+        answers.push((
             "415",
             "The Content-Type is not accepted (unsupported_media_type)",
-        );
-        add(
+        ));
+        answers.push((
             "422",
             "Fields are invalid; `errors` lists each with a JSON pointer (validation_failed)",
-        );
+        ));
     }
-    let has_query = operation.parameters.as_ref().is_some_and(|parameters| {
-        parameters.iter().any(|p| {
-            matches!(p, RefOr::T(p) if p.parameter_in == utoipa::openapi::path::ParameterIn::Query)
-        })
-    });
-    if has_query {
-        add(
-            "400",
-            "The query string is not valid percent-encoded UTF-8 (invalid_query)",
-        );
-    }
-    if operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
-        add(
+    if takes("query") {
+        answers.push((
             "422",
-            "Parameters are invalid; `errors` lists each (validation_failed)",
-        );
+            "Parameters are invalid or unknown; `errors` lists each (validation_failed)",
+        ));
     }
     if secured {
-        add(
+        answers.push((
             "401",
             "No valid access token (unauthenticated, invalid_token)",
-        );
-        add("403", "The caller's role may not do this (forbidden)");
+        ));
+        answers.push(("403", "The caller's role may not do this (forbidden)"));
     }
-    add(
+    // Liveness answers from the process alone; everything else may find the database away.
+    if path != "/healthz" {
+        answers.push((
+            "503",
+            "Nothing was saved: the database cannot take writes now (full disk, read-only, lost \
+connection: storage_unavailable, with Retry-After) or no connection could be had \
+(service_unavailable); try again later",
+        ));
+    }
+    answers.push((
         "500",
         "Internal error; the body carries only the request id (internal_error)",
-    );
+    ));
+    if !operation["responses"].is_object() {
+        operation["responses"] = json!({});
+    }
+    if let Some(responses) = operation["responses"].as_object_mut() {
+        for (status, description) in answers {
+            responses
+                .entry(status)
+                .or_insert_with(|| problem_response(description));
+        }
+    }}
+
+/// The document as served at `/api/openapi.json` and committed as `openapi/openapi.json`. Built
+/// once per process: probing the validators for their limits takes a moment.
+pub fn document() -> Value {
+    static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(build_document).clone()
 }
 
-/// The document as served at `/api/openapi.json` and committed as `openapi/openapi.json`.
-pub fn document() -> OpenApi {
+fn build_document() -> Value {
     use actix_web::App;
     use utoipa_actix_web::AppExt;
-    let (_, mut openapi) = App::new()
+    let (_, openapi) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(crate::register_routes)
         .split_for_parts();
-    for (path, item) in openapi.paths.paths.iter_mut() {
-        for operation in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            add_problem_responses(operation);
-        }
-        for operation in [
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            add_storage_unavailable(operation);
-        }
-        if let Some(post) = item.post.as_mut() {
-            crate::idempotency::document_operation(path, post);
-        }
-    }
-    openapi
-}
-
-/// Every write can meet a full disk, a read-only database or a lost connection; nothing it
-/// changed is kept then.
-fn add_storage_unavailable(operation: &mut Operation) {
-    operation
-        .responses
-        .responses
-        .entry("503".to_owned())
-        .or_insert_with(|| {
-            problem_response(
-                "Nothing was saved: the database cannot take writes now (full disk, read-only, \
-lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; \
-`service_unavailable` when no connection could be had",
-            )
-        });
+    let mut document = serde_json::to_value(&openapi).unwrap_or_else(|e| {
+        tracing::error!(cause = %e, "the OpenAPI document could not be written");
+        Value::Null
+    });
+    complete(&mut document);
+    document
 }
 
 /// Pretty JSON with a final newline: the exact bytes of the committed file.
 pub fn document_json() -> String {
-    let mut json = document()
-        .to_pretty_json()
+    let mut json = serde_json::to_string_pretty(&document())
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     json.push('\n');
     json
@@ -201,6 +246,28 @@ pub fn document_json() -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_write_documents_that_storage_may_be_unavailable() {
+        let json = super::document();
+        let paths = json["paths"].as_object().cloned().unwrap_or_default();
+        let mut writes = 0;
+        for (path, item) in &paths {
+            for method in ["post", "put", "patch", "delete"] {
+                if let Some(operation) = item.get(method) {
+                    writes += 1;
+                    let description = operation["responses"]["503"]["description"]
+                        .as_str()
+                        .unwrap_or_default();
+                    assert!(
+                        description.contains("storage_unavailable"),
+                        "{method} {path} lacks the 503 storage_unavailable"
+                    );
+                }
+            }
+        }
+        assert!(writes > 30, "only {writes} writes found");
+    }
     use super::*;
     use std::path::PathBuf;
 
@@ -238,8 +305,7 @@ mod tests {
 
     #[test]
     fn the_document_is_openapi_3_1_with_the_bearer_scheme() {
-        let doc = document();
-        let json = serde_json::to_value(&doc).unwrap_or_default();
+        let json = document();
         assert_eq!(json["openapi"], "3.1.0");
         assert_eq!(
             json["components"]["securitySchemes"]["bearer"]["scheme"],
@@ -252,32 +318,41 @@ mod tests {
     }
 
     #[test]
+    fn every_request_body_and_query_is_probed_for_its_limits() {
+        let json = document();
+        let (bodies, queries) = crate::limits::covered();
+        for (path, item) in json["paths"].as_object().into_iter().flatten() {
+            for (method, operation) in item.as_object().into_iter().flatten() {
+                let content = &operation["requestBody"]["content"];
+                for media in content.as_object().into_iter().flatten().map(|(_, m)| m) {
+                    let name = media["schema"]["$ref"]
+                        .as_str()
+                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                        .unwrap_or_default();
+                    assert!(
+                        bodies.contains(name) || name == "ImportUpload",
+                        "{method} {path}: register {name} in limits::bodies()"
+                    );
+                }
+                let has_query = operation["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+                assert!(
+                    !has_query || queries.contains(path.as_str()),
+                    "{method} {path}: register its query in limits::queries()"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn every_operation_documents_its_problem_answers() {
-        let json = serde_json::to_value(document()).unwrap_or_default();
+        let json = document();
         let login = &json["paths"]["/api/v1/auth/login"]["post"]["responses"];
         for status in ["400", "401", "413", "415", "422", "429", "500"] {
             assert!(login.get(status).is_some(), "login lacks {status}");
         }
         let users = &json["paths"]["/api/v1/users"]["get"]["responses"];
         assert!(users.get("403").is_some());
-    }
-
-    #[test]
-    fn every_write_documents_that_storage_may_be_unavailable() {
-        let json = serde_json::to_value(document()).unwrap_or_default();
-        let paths = json["paths"].as_object().cloned().unwrap_or_default();
-        let mut writes = 0;
-        for (path, item) in &paths {
-            for method in ["post", "put", "patch", "delete"] {
-                if let Some(operation) = item.get(method) {
-                    writes += 1;
-                    assert!(
-                        operation["responses"].get("503").is_some(),
-                        "{method} {path} lacks 503"
-                    );
-                }
-            }
-        }
-        assert!(writes > 30, "only {writes} writes found");
     }
 }

@@ -343,12 +343,14 @@ pub async fn update_bureau(
     if_match: IfMatch,
     body: ValidJson<BureauPatchIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     authorize(&caller.0, Action::ManageOrganization)?;
     let input = body.0;
     let bureau = organization::update_bureau(
         &state.db.conn,
         *id,
-        if_match.0,
+        version,
         BureauPatch {
             name: input.name.map(|n| n.trim().to_owned()),
             kind: input.kind.map(BureauKind::from),
@@ -472,12 +474,14 @@ pub async fn rename_section(
     if_match: IfMatch,
     body: ValidJson<SectionRenameIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     authorize(&caller.0, Action::ManageOrganization)?;
     let input = body.0;
     let section = organization::rename_section(
         &state.db.conn,
         *id,
-        if_match.0,
+        version,
         input.name.trim().to_owned(),
         input.effective_from,
         &actor(&caller.0),

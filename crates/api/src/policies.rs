@@ -346,9 +346,11 @@ pub struct KpiIn {
     #[schema(example = "時間")]
     pub unit: String,
     #[schema(example = 948)]
+    #[validate(custom(function = "crate::department::amount"))]
     pub baseline_value: f64,
     #[schema(example = "2023-11-30")]
     pub baseline_on: NaiveDate,
+    #[validate(custom(function = "crate::department::amount"))]
     pub target_value: Option<f64>,
     pub target_on: Option<NaiveDate>,
     #[validate(custom(function = "note_text"))]
@@ -359,6 +361,7 @@ pub struct KpiIn {
 #[serde(deny_unknown_fields)]
 pub struct KpiActualIn {
     #[schema(example = 1002)]
+    #[validate(custom(function = "crate::department::amount"))]
     pub value: f64,
     #[schema(example = "2024-11-30")]
     pub measured_on: NaiveDate,
@@ -711,6 +714,8 @@ pub async fn replace_policy(
     if_match: IfMatch,
     body: ValidJson<PolicyIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     authorize(&caller, Action::EditDepartmentWork)?;
     let current = policies::find_policy(&state.db.conn, *id)
@@ -725,7 +730,7 @@ pub async fn replace_policy(
     let policy = policies::replace_policy(
         &state.db.conn,
         *id,
-        if_match.0,
+        version,
         policy_fields(body.0),
         &actor(&caller),
     )
@@ -911,12 +916,14 @@ pub async fn replace_policy_issue(
     if_match: IfMatch,
     body: ValidJson<PolicyIssueIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     writable_issue(&state, &caller, *id).await?;
     let issue = policies::replace_issue(
         &state.db.conn,
         *id,
-        if_match.0,
+        version,
         issue_fields(body.0),
         &actor(&caller),
     )
@@ -935,9 +942,11 @@ pub async fn delete_policy_issue(
     id: web::Path<i64>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     writable_issue(&state, &caller, *id).await?;
-    policies::delete_issue(&state.db.conn, *id, if_match.0, &actor(&caller)).await?;
+    policies::delete_issue(&state.db.conn, *id, version, &actor(&caller)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -1009,11 +1018,13 @@ pub async fn replace_milestone(
     if_match: IfMatch,
     body: ValidJson<MilestoneIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     let (_, issue, _) = writable_milestone(&state, &caller, *id).await?;
     let fields = milestone_fields(body.0)?;
-    let m = policies::replace_milestone(&state.db.conn, *id, if_match.0, fields, &actor(&caller))
-        .await?;
+    let m =
+        policies::replace_milestone(&state.db.conn, *id, version, fields, &actor(&caller)).await?;
     let out = milestone_out(&m, issue.fiscal_year, true, today_in_tokyo());
     Ok(with_version(StatusCode::OK, out.version, out))
 }
@@ -1027,9 +1038,11 @@ pub async fn delete_milestone(
     id: web::Path<i64>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     writable_milestone(&state, &caller, *id).await?;
-    policies::delete_milestone(&state.db.conn, *id, if_match.0, &actor(&caller)).await?;
+    policies::delete_milestone(&state.db.conn, *id, version, &actor(&caller)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -1174,12 +1187,14 @@ pub async fn replace_kpi(
     if_match: IfMatch,
     body: ValidJson<KpiIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     let (_, issue) = writable_kpi(&state, &caller, *id).await?;
     let kpi = policies::replace_kpi(
         &state.db.conn,
         *id,
-        if_match.0,
+        version,
         kpi_fields(body.0)?,
         &actor(&caller),
     )
@@ -1197,9 +1212,11 @@ pub async fn delete_kpi(
     id: web::Path<i64>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     writable_kpi(&state, &caller, *id).await?;
-    policies::delete_kpi(&state.db.conn, *id, if_match.0, &actor(&caller)).await?;
+    policies::delete_kpi(&state.db.conn, *id, version, &actor(&caller)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

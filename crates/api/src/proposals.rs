@@ -626,12 +626,14 @@ pub async fn replace_project_team(
     if_match: IfMatch,
     body: ValidJson<ProjectTeamIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     authorize(&caller.0, Action::ManageProposalWorkflow)?;
     check_themes(&body.0)?;
     let team = proposals::replace_project_team(
         &state.db.conn,
         *id,
-        if_match.0,
+        version,
         team_fields(body.0),
         &actor(&caller.0),
     )
@@ -779,8 +781,14 @@ pub struct ProposalQuery {
     pub per_page: Option<u64>,
 }
 
+/// The values of `scope` on the proposal list, as documented and as checked.
+pub(crate) const PROPOSAL_SCOPES: &[&str] = &["mine", "all"];
+
+/// The keys the proposal list sorts by (each also with `-` for descending).
+pub(crate) const PROPOSAL_SORT_KEYS: &[&str] = &["id", "number", "title", "stage", "updated_at"];
+
 fn scope_word(value: &str) -> Result<(), ValidationError> {
-    if value == "mine" || value == "all" {
+    if PROPOSAL_SCOPES.contains(&value) {
         Ok(())
     } else {
         let mut e = ValidationError::new("unknown_value");
@@ -927,6 +935,8 @@ pub async fn replace_proposal(
     if_match: IfMatch,
     body: ValidJson<ProposalIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     let proposal = visible_proposal(&state, &caller, *id).await?;
     let names = Names::load(&state).await?;
@@ -940,10 +950,9 @@ pub async fn replace_proposal(
         return Err(ApiError::new(ErrorCode::Forbidden));
     }
     let fields = proposal_fields(&state.db, body.0).await?;
-    let updated =
-        proposals::update_proposal(&state.db.conn, *id, if_match.0, fields, &actor(&caller))
-            .await
-            .map_err(missing_continued)?;
+    let updated = proposals::update_proposal(&state.db.conn, *id, version, fields, &actor(&caller))
+        .await
+        .map_err(missing_continued)?;
     Ok(proposal_response(
         StatusCode::OK,
         names.proposal(&updated, &caller),
@@ -1292,15 +1301,34 @@ pub async fn proposal_history(
 // ---------------------------------------------------------------------------------------------
 // The progress report (seed 003, page ④)
 
-#[derive(Debug, Deserialize, IntoParams)]
+/// The forms the progress report comes in.
+pub(crate) const PROGRESS_FORMATS: &[&str] = &["json", "csv"];
+
+fn progress_format(value: &str) -> Result<(), ValidationError> {
+    if PROGRESS_FORMATS.contains(&value) {
+        return Ok(());
+    }
+    let mut e = ValidationError::new("unknown_value");
+    e.message = Some("must be json or csv".into());
+    Err(e)
+}
+
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ProgressQuery {
     /// 2025 = 令和7年度
+    #[validate(range(
+        min = 2000,
+        max = 2100,
+        code = "out_of_range",
+        message = "must be between 2000 and 2100"
+    ))]
     pub fiscal_year: i32,
     /// The date to recompute the table for; today when absent.
     pub as_of: Option<NaiveDate>,
     /// `json` (default) or `csv` (UTF-8 with BOM, for Excel).
+    #[validate(custom(function = "progress_format"))]
     pub format: Option<String>,
 }
 
@@ -1492,14 +1520,7 @@ pub async fn proposal_progress(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     authorize(&caller, Action::ReadProposals)?;
-    if !(2000..=2100).contains(&query.fiscal_year) {
-        return Err(ApiError::validation(vec![FieldError {
-            pointer: "/fiscal_year".into(),
-            location: FieldLocation::Query,
-            code: "out_of_range".into(),
-            message: "must be between 2000 and 2100".into(),
-        }]));
-    }
+    validate(&*query, FieldLocation::Query)?;
     let report = progress_report(
         &state,
         &caller,

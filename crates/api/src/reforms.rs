@@ -469,6 +469,9 @@ pub struct ReformQuery {
     pub per_page: Option<u64>,
 }
 
+/// The keys the reform list sorts by (each also with `-` for descending).
+pub(crate) const REFORM_SORT_KEYS: &[&str] = &["report_number", "id", "title", "updated_at"];
+
 fn reform_sort(field: &str) -> Option<ReformSort> {
     match field {
         "report_number" => Some(ReformSort::ReportNumber),
@@ -494,7 +497,8 @@ fn reform_sort_word(value: &str) -> Result<(), ValidationError> {
 /// The first and last day of a `YYYY-MM` month.
 pub(crate) fn month_bounds(value: &str) -> Option<(NaiveDate, NaiveDate)> {
     let (year, month) = value.split_once('-')?;
-    if year.len() != 4 || month.len() != 2 {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(year, 4) || !digits(month, 2) {
         return None;
     }
     let first = NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)?;
@@ -665,6 +669,8 @@ pub async fn replace_reform(
     if_match: IfMatch,
     body: ValidJson<ReformIn>,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     authorize(&caller, Action::EditDepartmentWork)?;
     let current = find(&state, *id).await?;
@@ -678,7 +684,7 @@ pub async fn replace_reform(
     {
         return Err(forbidden_outside_scope());
     }
-    let reform = reforms::replace_reform(&state.db.conn, *id, if_match.0, fields, &actor(&caller))
+    let reform = reforms::replace_reform(&state.db.conn, *id, version, fields, &actor(&caller))
         .await
         .map_err(duplicate_number)?;
     Ok(reform_response(
@@ -696,6 +702,8 @@ pub async fn delete_reform(
     id: web::Path<i64>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
+    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
+    let version = if_match.version()?;
     let caller = caller.0;
     authorize(&caller, Action::EditDepartmentWork)?;
     let current = find(&state, *id).await?;
@@ -707,6 +715,6 @@ pub async fn delete_reform(
     ) {
         return Err(forbidden_outside_scope());
     }
-    reforms::delete_reform(&state.db.conn, *id, if_match.0, &actor(&caller)).await?;
+    reforms::delete_reform(&state.db.conn, *id, version, &actor(&caller)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,39 +4,54 @@
 use crate::error::{ApiError, ErrorCode};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::Value;
 use std::path::PathBuf;
-use utoipa::openapi::OpenApi;
 
-/// The documented paths and their methods, matched segment by segment (`{id}` matches any one).
+/// One documented operation as the server enforces it before any handler runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteOperation {
+    pub method: &'static str,
+    /// The roles its `bearer` security requirement lists; `None` for operations open to anyone.
+    pub roles: Option<Vec<String>>,
+}
+
+/// The documented paths and their operations, matched segment by segment (`{id}` matches any
+/// one). A literal segment wins over a template, as in the router: `/proposals/export` is the
+/// export, never a proposal whose id is `export`.
 #[derive(Debug, Clone, Default)]
 pub struct RouteTable {
-    routes: Vec<(Vec<String>, Vec<&'static str>)>,
+    routes: Vec<(Vec<String>, Vec<RouteOperation>)>,
 }
 
 impl RouteTable {
-    pub fn from_openapi(openapi: &OpenApi) -> Self {
-        let routes = openapi
-            .paths
-            .paths
-            .iter()
+    /// The table of a completed OpenAPI document (`openapi::document()`).
+    pub fn from_openapi(openapi: &Value) -> Self {
+        const METHODS: [&str; 5] = ["GET", "PUT", "POST", "DELETE", "PATCH"];
+        let mut routes: Vec<(Vec<String>, Vec<RouteOperation>)> = openapi["paths"]
+            .as_object()
+            .into_iter()
+            .flatten()
             .map(|(path, item)| {
-                let methods = [
-                    ("GET", item.get.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("DELETE", item.delete.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                ]
-                .into_iter()
-                .filter_map(|(name, present)| present.then_some(name))
-                .collect();
-                (split(path).map(str::to_owned).collect(), methods)
+                let operations = METHODS
+                    .into_iter()
+                    .filter_map(|method| {
+                        let operation = item.get(method.to_ascii_lowercase())?;
+                        Some(RouteOperation {
+                            method,
+                            roles: bearer_roles(operation),
+                        })
+                    })
+                    .collect();
+                (split(path).map(str::to_owned).collect(), operations)
             })
             .collect();
+        // Fewer templated segments first, so the most literal match is found first.
+        routes.sort_by_key(|(template, _)| template.iter().filter(|s| is_template(s)).count());
         RouteTable { routes }
     }
 
-    pub fn allowed_methods(&self, path: &str) -> Option<Vec<&'static str>> {
+    /// The operations of the documented path this request path addresses.
+    pub fn operations(&self, path: &str) -> Option<&[RouteOperation]> {
         let segments: Vec<&str> = split(path).collect();
         self.routes
             .iter()
@@ -45,10 +60,32 @@ impl RouteTable {
                     && template
                         .iter()
                         .zip(&segments)
-                        .all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()))
+                        .all(|(t, s)| t == s || (is_template(t) && !s.is_empty()))
             })
-            .map(|(_, methods)| methods.clone())
+            .map(|(_, operations)| operations.as_slice())
     }
+
+    pub fn allowed_methods(&self, path: &str) -> Option<Vec<&'static str>> {
+        self.operations(path)
+            .map(|operations| operations.iter().map(|o| o.method).collect())
+    }
+}
+
+fn is_template(segment: &str) -> bool {
+    segment.starts_with('{')
+}
+
+/// The scopes of the operation's `bearer` requirement: the roles that may call it.
+fn bearer_roles(operation: &Value) -> Option<Vec<String>> {
+    let roles: Vec<String> = operation
+        .get("security")?
+        .as_array()?
+        .iter()
+        .filter_map(|requirement| requirement.get("bearer")?.as_array().cloned())
+        .flatten()
+        .filter_map(|role| role.as_str().map(str::to_owned))
+        .collect();
+    Some(roles)
 }
 
 fn split(path: &str) -> impl Iterator<Item = &str> {
@@ -129,13 +166,24 @@ mod tests {
 
     #[test]
     fn a_templated_path_matches_any_single_segment() {
+        let op = |method| RouteOperation {
+            method,
+            roles: None,
+        };
         let table = RouteTable {
             routes: vec![
                 (
-                    vec!["api".into(), "v1".into(), "users".into(), "{id}".into()],
-                    vec!["GET", "PATCH"],
+                    vec!["api".into(), "v1".into(), "users".into(), "export".into()],
+                    vec![op("GET")],
                 ),
-                (vec!["api".into(), "v1".into(), "me".into()], vec!["GET"]),
+                (
+                    vec!["api".into(), "v1".into(), "me".into()],
+                    vec![op("GET")],
+                ),
+                (
+                    vec!["api".into(), "v1".into(), "users".into(), "{id}".into()],
+                    vec![op("GET"), op("PATCH")],
+                ),
             ],
         };
         assert_eq!(
@@ -144,6 +192,12 @@ mod tests {
         );
         assert_eq!(table.allowed_methods("/api/v1/me/"), Some(vec!["GET"]));
         assert_eq!(table.allowed_methods("/api/v1/users/12/x"), None);
+        assert_eq!(
+            table.allowed_methods("/api/v1/users/export"),
+            Some(vec!["GET"]),
+            "the literal route wins"
+        );
+
         assert_eq!(table.allowed_methods("/api/v1/nothing"), None);
     }
 }

@@ -2,20 +2,30 @@
 //! can preview it before saving.
 
 use crate::auth::Authenticated;
-use crate::error::{ApiError, FieldError, FieldLocation};
+use crate::error::{ApiError, FieldLocation};
 use crate::proposals::PeriodOut;
 use actix_web::{get, web};
 use domain::period::Period;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, validator::Validate)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ParseQuery {
     /// The date as staff write it, up to 200 characters.
     #[param(example = "R7.4~ R8.2")]
+    #[validate(custom(function = "date_text"))]
     pub text: String,
+}
+
+fn date_text(text: &str) -> Result<(), validator::ValidationError> {
+    if text.chars().count() > 200 || domain::text::has_forbidden_control(text, false) {
+        let mut e = validator::ValidationError::new("invalid_value");
+        e.message = Some("at most 200 characters, without control characters".into());
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// Reads a Japanese-era date or period. Text that cannot be read comes back with
@@ -31,14 +41,7 @@ pub async fn parse(
     _caller: Authenticated,
     query: web::Query<ParseQuery>,
 ) -> Result<web::Json<PeriodOut>, ApiError> {
+    crate::extract::validate(&*query, FieldLocation::Query)?;
     let text = query.text.as_str();
-    if text.chars().count() > 200 || domain::text::has_forbidden_control(text, false) {
-        return Err(ApiError::validation(vec![FieldError {
-            pointer: "/text".into(),
-            location: FieldLocation::Query,
-            code: "invalid_value".into(),
-            message: "at most 200 characters, without control characters".into(),
-        }]));
-    }
     Ok(web::Json(PeriodOut::from(&Period::parse(text))))
 }

@@ -7,10 +7,63 @@ use unicode_properties::{GeneralCategory, UnicodeEmoji, UnicodeGeneralCategory};
 /// True when the text holds a control character that no field accepts. PostgreSQL cannot store
 /// NUL at all, so refusing these up front keeps both databases answering the same.
 pub fn has_forbidden_control(text: &str, allow_line_breaks: bool) -> bool {
-    text.chars().any(|c| {
-        let line_break = c == '\n' || c == '\r' || c == '\t';
-        c.is_control() && !(allow_line_breaks && line_break)
-    })
+    text.chars()
+        .any(|c| is_forbidden_char(c, allow_line_breaks))
+}
+
+/// The one character rule behind `has_forbidden_control`, and behind the pattern the API
+/// documents for text fields (`text_pattern`).
+pub fn is_forbidden_char(c: char, allow_line_breaks: bool) -> bool {
+    let line_break = c == '\n' || c == '\r' || c == '\t';
+    c.is_control() && !(allow_line_breaks && line_break)
+}
+
+/// A regular expression (ECMA 262, as JSON Schema uses) that matches exactly the texts the rules
+/// accept: without forbidden characters (`forbid_controls`, line breaks and tabs allowed with
+/// `allow_line_breaks`) and, with `forbid_blank`, with something besides white space (what
+/// `str::trim` would leave). Built from the same predicates the validators call, by going through
+/// every code point, so the documented pattern cannot drift from the rule.
+pub fn text_pattern(forbid_controls: bool, allow_line_breaks: bool, forbid_blank: bool) -> String {
+    let forbidden = char_class(|c| forbid_controls && is_forbidden_char(c, allow_line_breaks));
+    let forbidden_or_blank = char_class(|c| {
+        (forbid_controls && is_forbidden_char(c, allow_line_breaks)) || c.is_whitespace()
+    });
+    match (forbid_controls, forbid_blank) {
+        (true, true) => format!("^[^{forbidden}]*[^{forbidden_or_blank}][^{forbidden}]*$"),
+        (true, false) => format!("^[^{forbidden}]*$"),
+        (false, true) => format!("[^{forbidden_or_blank}]"),
+        (false, false) => String::new(),
+    }
+}
+
+/// The inside of a bracket expression holding every character for which `member` is true, as
+/// ranges of literal characters (only `\\`, `]`, `^` and `-` escaped).
+fn char_class(member: impl Fn(char) -> bool) -> String {
+    let mut ranges: Vec<(char, char)> = Vec::new();
+    for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+        if !member(c) {
+            continue;
+        }
+        match ranges.last_mut() {
+            Some((_, last)) if u32::from(*last) + 1 == u32::from(c) => *last = c,
+            _ => ranges.push((c, c)),
+        }
+    }
+    let literal = |c: char| {
+        if matches!(c, '\\' | ']' | '^' | '-') {
+            format!("\\{c}")
+        } else {
+            c.to_string()
+        }
+    };
+    ranges
+        .iter()
+        .map(|&(first, last)| match u32::from(last) - u32::from(first) {
+            0 => literal(first),
+            1 => format!("{}{}", literal(first), literal(last)),
+            _ => format!("{}-{}", literal(first), literal(last)),
+        })
+        .collect()
 }
 
 /// A character that changes how text around it shows without showing itself: Unicode format

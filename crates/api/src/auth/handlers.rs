@@ -103,8 +103,11 @@ pub struct ClientCredentialsIn {
     pub client_secret: String,
 }
 
+/// The one OAuth 2.0 grant the token endpoint serves.
+pub const CLIENT_CREDENTIALS: &str = "client_credentials";
+
 fn client_credentials_grant(value: &str) -> Result<(), ValidationError> {
-    if value == "client_credentials" {
+    if value == CLIENT_CREDENTIALS {
         Ok(())
     } else {
         let mut error = ValidationError::new("unsupported_grant_type");

@@ -68,7 +68,7 @@ export function queryFromParams(params: URLSearchParams): DigitalSystemQuery {
   const productionYear = positiveInt(params.get('production_fiscal_year'));
   if (productionYear) query.production_fiscal_year = productionYear;
   const sort = params.get('sort');
-  if (sort && SORT_COLUMNS.some((c) => sort === c || sort === `-${c}`)) query.sort = sort;
+  if (sort && SORT_COLUMNS.some((c) => sort === c || sort === `-${c}`)) query.sort = sort as NonNullable<typeof query.sort>;
   return query;
 }
 

@@ -78,7 +78,7 @@ export function queryFromParams(params: URLSearchParams): ProposalQuery {
   if (q) query.q = q;
   if (params.get('scope') === 'mine') query.scope = 'mine';
   const sort = params.get('sort');
-  if (sort && SORT_COLUMNS.some((c) => sort === c || sort === `-${c}`)) query.sort = sort;
+  if (sort && SORT_COLUMNS.some((c) => sort === c || sort === `-${c}`)) query.sort = sort as NonNullable<typeof query.sort>;
   return query;
 }
 

@@ -90,7 +90,7 @@ export function reformQueryFromParams(params: URLSearchParams): ReformQuery {
   const q = params.get('q')?.trim();
   if (q) query.q = q;
   const sort = params.get('sort');
-  if (sort && SORT_COLUMNS.some((c) => sort === c || sort === `-${c}`)) query.sort = sort;
+  if (sort && SORT_COLUMNS.some((c) => sort === c || sort === `-${c}`)) query.sort = sort as NonNullable<typeof query.sort>;
   return query;
 }
 

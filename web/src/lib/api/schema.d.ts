@@ -1272,8 +1272,9 @@ export interface components {
             /**
              * @description Must be `client_credentials`.
              * @example client_credentials
+             * @enum {string}
              */
-            grant_type: string;
+            grant_type: "client_credentials";
         };
         ConsultationIn: {
             /** Format: date */
@@ -2978,7 +2979,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2989,6 +2990,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3009,8 +3019,6 @@ export interface operations {
                 entity_id?: string;
                 /** @description Only events by this account. */
                 actor_id?: number;
-                page?: number;
-                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -3024,9 +3032,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
@@ -3055,7 +3063,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3066,6 +3074,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3160,7 +3177,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3196,7 +3213,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3243,7 +3260,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3340,7 +3357,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3388,6 +3405,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3498,7 +3524,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3529,6 +3555,15 @@ export interface operations {
                     "application/json": components["schemas"]["BureauOut"];
                 };
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -3555,8 +3590,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3564,8 +3599,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3579,7 +3614,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The ETag last read, e.g. "3" */
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -3602,7 +3637,7 @@ export interface operations {
                     "application/json": components["schemas"]["BureauOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3699,7 +3734,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3746,7 +3781,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            /** @description An id in the path is not a number (invalid_path), or the query string is not valid percent-encoded UTF-8 (invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3781,7 +3816,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3792,6 +3827,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3828,7 +3872,7 @@ export interface operations {
                 /** @description Text to find in any field, any length, after NFKC; `%`, `_` and `\` are literal. */
                 q?: string;
                 /** @description report_number (default), id, title or updated_at; prefix `-` for descending. */
-                sort?: string;
+                sort?: "report_number" | "-report_number" | "id" | "-id" | "title" | "-title" | "updated_at" | "-updated_at";
                 page?: number;
                 per_page?: number;
             };
@@ -3848,7 +3892,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageOut_ReformOut"];
                 };
             };
-            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            /** @description An id in the path is not a number (invalid_path), or the query string is not valid percent-encoded UTF-8 (invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3883,7 +3927,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3894,6 +3938,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3981,6 +4034,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_digital_systems: {
@@ -3998,7 +4060,7 @@ export interface operations {
                 /** @description Text in the name, workflows, basis or note, any length after NFKC. */
                 q?: string;
                 /** @description id (default), name, annual_hours_saved or updated_at; prefix `-` for descending. */
-                sort?: string;
+                sort?: "id" | "-id" | "name" | "-name" | "annual_hours_saved" | "-annual_hours_saved" | "updated_at" | "-updated_at";
                 page?: number;
                 per_page?: number;
             };
@@ -4053,6 +4115,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4162,7 +4233,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4190,9 +4261,7 @@ export interface operations {
                 /** @description Text in the name, workflows, basis or note, any length after NFKC. */
                 q?: string;
                 /** @description id (default), name, annual_hours_saved or updated_at; prefix `-` for descending. */
-                sort?: string;
-                page?: number;
-                per_page?: number;
+                sort?: "id" | "-id" | "name" | "-name" | "annual_hours_saved" | "-annual_hours_saved" | "updated_at" | "-updated_at";
             };
             header?: never;
             path?: never;
@@ -4206,9 +4275,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
@@ -4255,6 +4324,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_digital_system: {
@@ -4274,6 +4352,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DigitalSystemOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -4302,8 +4389,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4311,8 +4398,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4326,6 +4413,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -4347,7 +4435,7 @@ export interface operations {
                     "application/json": components["schemas"]["DigitalSystemOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4366,6 +4454,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4425,7 +4522,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4440,6 +4537,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -4454,6 +4552,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
@@ -4472,6 +4579,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -4480,8 +4596,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description If-Match is missing (precondition_required) */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4498,7 +4614,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4545,7 +4661,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportJobOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query), or the body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4614,7 +4730,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4644,6 +4760,15 @@ export interface operations {
                     "application/json": components["schemas"]["ImportJobOut"];
                 };
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -4670,8 +4795,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4679,8 +4804,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4707,6 +4832,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -4733,15 +4867,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
                 headers: {
@@ -4751,7 +4876,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4775,8 +4900,6 @@ export interface operations {
                 urgency?: components["schemas"]["LevelDto"];
                 /** @description Text in any field of the issue, any length after NFKC; `%`, `_` and `\` are literal. */
                 q?: string;
-                page?: number;
-                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -4790,9 +4913,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
@@ -4839,6 +4962,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_kpi: {
@@ -4858,6 +4990,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["KpiOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -4886,8 +5027,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4895,8 +5036,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4910,6 +5051,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -4931,7 +5073,7 @@ export interface operations {
                     "application/json": components["schemas"]["KpiOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4951,6 +5093,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5010,7 +5161,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5025,6 +5176,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -5039,6 +5191,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
@@ -5058,6 +5219,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -5066,8 +5236,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description If-Match is missing (precondition_required) */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5084,7 +5254,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5126,7 +5296,7 @@ export interface operations {
                     "application/json": components["schemas"]["KpiOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5145,6 +5315,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5197,7 +5376,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5255,7 +5434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5266,6 +5445,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5376,7 +5564,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5404,6 +5592,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -5430,15 +5627,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
                 headers: {
@@ -5448,7 +5636,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5497,6 +5685,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5575,12 +5772,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     replace_milestone: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -5602,7 +5809,7 @@ export interface operations {
                     "application/json": components["schemas"]["MilestoneOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5622,6 +5829,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5681,7 +5897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5696,6 +5912,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -5710,6 +5927,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
@@ -5729,6 +5955,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -5737,8 +5972,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description If-Match is missing (precondition_required) */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5755,7 +5990,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5817,7 +6052,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5828,6 +6063,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5937,7 +6181,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5957,8 +6201,6 @@ export interface operations {
                 fiscal_year?: number;
                 /** @description Text in the policy or any of its issues, any length after NFKC. */
                 q?: string;
-                page?: number;
-                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -5972,9 +6214,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
@@ -6021,6 +6263,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_policy: {
@@ -6040,6 +6291,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PolicyOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -6068,8 +6328,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6077,8 +6337,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6092,6 +6352,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -6113,7 +6374,7 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6132,6 +6393,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6191,7 +6461,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6233,7 +6503,7 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyIssueOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6252,6 +6522,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6304,7 +6583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6370,7 +6649,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6381,6 +6660,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6403,8 +6691,6 @@ export interface operations {
                 urgency?: components["schemas"]["LevelDto"];
                 /** @description Text in any field of the issue, any length after NFKC; `%`, `_` and `\` are literal. */
                 q?: string;
-                page?: number;
-                per_page?: number;
             };
             header?: never;
             path?: never;
@@ -6418,9 +6704,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
@@ -6467,6 +6753,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_policy_issue: {
@@ -6486,6 +6781,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PolicyIssueOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -6514,8 +6818,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6523,8 +6827,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6538,6 +6842,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -6559,7 +6864,7 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyIssueOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6579,6 +6884,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6638,7 +6952,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6653,6 +6967,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -6667,6 +6982,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
@@ -6686,6 +7010,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -6694,8 +7027,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description If-Match is missing (precondition_required) */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6712,7 +7045,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6754,7 +7087,7 @@ export interface operations {
                     "application/json": components["schemas"]["KpiOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6773,6 +7106,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6825,7 +7167,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6867,7 +7209,7 @@ export interface operations {
                     "application/json": components["schemas"]["MilestoneOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6886,6 +7228,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6938,7 +7289,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6980,7 +7331,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProgressNoteOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6999,6 +7350,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7051,7 +7411,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7079,6 +7439,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -7105,15 +7474,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
                 headers: {
@@ -7123,7 +7483,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7171,6 +7531,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7281,7 +7650,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7311,6 +7680,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectTeamOut"];
                 };
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -7337,8 +7715,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7346,8 +7724,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7361,6 +7739,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -7382,7 +7761,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectTeamOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7402,6 +7781,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7461,7 +7849,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7505,9 +7893,9 @@ export interface operations {
                  */
                 q?: string;
                 /** @description `mine`: an editor's sections' proposals, or a proposer's own. */
-                scope?: string;
+                scope?: "mine" | "all";
                 /** @description One of id, number, title, stage, updated_at; prefix `-` for descending. Default: id. */
-                sort?: string;
+                sort?: "id" | "-id" | "number" | "-number" | "title" | "-title" | "stage" | "-stage" | "updated_at" | "-updated_at";
                 page?: number;
                 per_page?: number;
             };
@@ -7552,7 +7940,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7563,6 +7951,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7673,7 +8070,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7719,11 +8116,9 @@ export interface operations {
                  */
                 q?: string;
                 /** @description `mine`: an editor's sections' proposals, or a proposer's own. */
-                scope?: string;
+                scope?: "mine" | "all";
                 /** @description One of id, number, title, stage, updated_at; prefix `-` for descending. Default: id. */
-                sort?: string;
-                page?: number;
-                per_page?: number;
+                sort?: "id" | "-id" | "number" | "-number" | "title" | "-title" | "stage" | "-stage" | "updated_at" | "-updated_at";
             };
             header?: never;
             path?: never;
@@ -7737,9 +8132,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
@@ -7786,6 +8181,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_proposal: {
@@ -7805,6 +8209,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProposalOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -7834,8 +8247,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7843,8 +8256,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7858,6 +8271,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -7879,7 +8293,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProposalOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7966,7 +8380,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8008,7 +8422,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProposalOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8088,7 +8502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8131,7 +8545,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProposalOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8211,7 +8625,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8241,6 +8655,15 @@ export interface operations {
                     "application/json": components["schemas"]["ConsultationOut"][];
                 };
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -8259,8 +8682,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8270,6 +8693,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8310,7 +8742,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConsultationOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8330,6 +8762,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8382,7 +8823,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8412,6 +8853,15 @@ export interface operations {
                     "application/json": components["schemas"]["HistoryEntryOut"][];
                 };
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -8430,8 +8880,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8441,6 +8891,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8477,7 +8936,7 @@ export interface operations {
                 /** @description Text to find in any field, any length, after NFKC; `%`, `_` and `\` are literal. */
                 q?: string;
                 /** @description report_number (default), id, title or updated_at; prefix `-` for descending. */
-                sort?: string;
+                sort?: "report_number" | "-report_number" | "id" | "-id" | "title" | "-title" | "updated_at" | "-updated_at";
                 page?: number;
                 per_page?: number;
             };
@@ -8532,6 +8991,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8641,7 +9109,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8681,9 +9149,7 @@ export interface operations {
                 /** @description Text to find in any field, any length, after NFKC; `%`, `_` and `\` are literal. */
                 q?: string;
                 /** @description report_number (default), id, title or updated_at; prefix `-` for descending. */
-                sort?: string;
-                page?: number;
-                per_page?: number;
+                sort?: "report_number" | "-report_number" | "id" | "-id" | "title" | "-title" | "updated_at" | "-updated_at";
             };
             header?: never;
             path?: never;
@@ -8697,9 +9163,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/x-ndjson": string;
+                    "text/csv": string;
                 };
             };
             /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
@@ -8746,6 +9212,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_reform: {
@@ -8765,6 +9240,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReformOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
@@ -8793,8 +9277,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8802,8 +9286,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Internal error; the body carries only the request id (internal_error) */
-            500: {
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8817,6 +9301,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -8838,7 +9323,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReformOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8857,6 +9342,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8916,7 +9410,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8931,6 +9425,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -8945,6 +9440,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
@@ -8963,6 +9467,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: {
                 headers: {
                     [name: string]: unknown;
@@ -8971,8 +9484,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
+            /** @description If-Match is missing (precondition_required) */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8989,7 +9502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9006,7 +9519,7 @@ export interface operations {
                 /** @description The report's fiscal year: 2025 = 令和7年度 (its own PT and the previous year's). */
                 fiscal_year: number;
                 /** @description `json` (default) or `html` (a printable page). */
-                format?: string;
+                format?: "json" | "html";
             };
             header?: never;
             path?: never;
@@ -9067,6 +9580,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     proposal_progress: {
@@ -9077,7 +9599,7 @@ export interface operations {
                 /** @description The date to recompute the table for; today when absent. */
                 as_of?: string;
                 /** @description `json` (default) or `csv` (UTF-8 with BOM, for Excel). */
-                format?: string;
+                format?: "json" | "csv";
             };
             header?: never;
             path?: never;
@@ -9122,7 +9644,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9133,6 +9655,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9216,6 +9747,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_sections: {
@@ -9270,7 +9810,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9281,6 +9821,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9391,7 +9940,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9425,7 +9974,7 @@ export interface operations {
                     "application/json": components["schemas"]["SectionOut"];
                 };
             };
-            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            /** @description An id in the path is not a number (invalid_path), or the query string is not valid percent-encoded UTF-8 (invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9460,7 +10009,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9478,13 +10027,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rename_section: {
         parameters: {
             query?: never;
             header: {
-                /** @description The ETag last read */
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
                 /**
                  * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
@@ -9514,7 +10072,7 @@ export interface operations {
                     "application/json": components["schemas"]["SectionOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9610,7 +10168,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9638,6 +10196,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid access token (unauthenticated, invalid_token) */
             401: {
                 headers: {
@@ -9664,15 +10231,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
                 headers: {
@@ -9682,7 +10240,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9730,6 +10288,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9839,7 +10406,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9854,6 +10421,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
                 "If-Match": string;
             };
             path: {
@@ -9875,7 +10443,7 @@ export interface operations {
                     "application/json": components["schemas"]["TargetOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9895,6 +10463,15 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9954,7 +10531,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9996,7 +10573,7 @@ export interface operations {
                     "application/json": components["schemas"]["TargetOut"];
                 };
             };
-            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10076,7 +10653,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10090,9 +10667,7 @@ export interface operations {
     list_users: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. */
                 page?: number;
-                /** @description Rows per page, at most 200 (default 50). */
                 per_page?: number;
             };
             header?: never;
@@ -10136,7 +10711,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10147,6 +10722,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10257,7 +10841,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection) or does not answer. `storage_unavailable` comes with `Retry-After`; `service_unavailable` when no connection could be had */
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10318,7 +10902,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid; `errors` lists each (validation_failed) */
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10329,6 +10913,15 @@ export interface operations {
             };
             /** @description Internal error; the body carries only the request id (internal_error) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
