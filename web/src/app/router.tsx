@@ -1,10 +1,10 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import { LoginPage } from '../features/auth/LoginPage';
-import { RequireAuth } from '../features/auth/RequireAuth';
-import { AppShell } from '../features/shell/AppShell';
-import { HomePage } from '../features/shell/HomePage';
-import { NotFoundPage } from '../features/shell/NotFoundPage';
+import { RequireAuth } from '../components/layout/RequireAuth';
+import { AppShell } from './shell/AppShell';
+import { HomePage } from './shell/HomePage';
+import { NotFoundPage } from './shell/NotFoundPage';
 import { ProposalListPage } from '../features/proposals/ProposalListPage';
 import { ProposalNewPage } from '../features/proposals/ProposalNewPage';
 import { ProposalDetailPage } from '../features/proposals/ProposalDetailPage';
@@ -25,7 +25,7 @@ import { DigitalSystemDetailPage } from '../features/ledger/DigitalSystemDetailP
 import { DigitalSystemEditPage } from '../features/ledger/DigitalSystemEditPage';
 import { ImportPage } from '../features/imports/ImportPage';
 import { SearchPage } from '../features/search/SearchPage';
-import { LoadingScreenInline } from '../features/shell/LoadingScreen';
+import { LoadingScreenInline } from '../components/layout/LoadingScreen';
 
 // Screens with charts load ECharts in their own chunk, on first visit; the milestone list is rarely used.
 const BureauDashboardPage = lazy(() =>

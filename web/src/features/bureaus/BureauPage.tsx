@@ -3,21 +3,27 @@ import { useId, useMemo, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, type BureauOut } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { useFocusOnClose } from '../organization/formSupport';
-import { fiscalYearOf, todayInTokyo } from '../proposals/dates';
-import { StageBadge } from '../proposals/StageBadge';
-import { PeriodCell } from '../reforms/PeriodCell';
-import { useBureau, useBureauReforms, useBureauSections } from '../reforms/api';
-import { classificationLabel, fiscalYearLabel, reformStatusLabel } from '../reforms/labels';
-import { usePageTitle } from '../shell/usePageTitle';
-import { ExportMenu } from '../export/ExportMenu';
-import { useBureauProposals, usePolicy, usePolicySummaries, type PolicyOut } from './api';
+import { useAuth } from '../../lib/auth';
+import { useFocusOnClose } from '../../components/form';
+import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
+import { StageBadge } from '../../components/records/StageBadge';
+import { PeriodCell } from '../../components/records/PeriodCell';
+import { classificationLabel, fiscalYearLabel, reformStatusLabel } from '../../lib/labels';
+import { usePageTitle } from '../../lib/usePageTitle';
+import { ExportMenu } from '../../components/records/ExportMenu';
+import {
+  useBureau,
+  useBureauProposals,
+  useBureauReforms,
+  useBureauSections,
+  usePolicy,
+  usePolicySummaries,
+  type PolicyOut,
+} from './api';
 import { AnnounceProvider, useAnnounce } from './announce';
-import { PolicyForm, POLICY_TEXT_FIELDS, IssueForm } from './forms';
+import { IssueForm } from './forms/IssueForm';
+import { POLICY_TEXT_FIELDS, PolicyForm } from './forms/PolicyForm';
 import { IssueDetails, IssueMatrix } from './issues';
-import '../proposals/proposals.css';
-import '../reforms/reforms.css';
 import './bureaus.css';
 
 /** The year shown lives in the address (`?fiscal_year=2025`), so a view can be linked and reloaded. */

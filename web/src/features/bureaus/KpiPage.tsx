@@ -2,16 +2,15 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, useApi } from '../../lib/api';
-import { LinksPanel } from '../links/LinksPanel';
-import { usePageTitle } from '../shell/usePageTitle';
+import { LinksPanel } from '../../components/links/LinksPanel';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { useInvalidatePolicies, useKpi, type KpiOut } from './api';
 import { AnnounceProvider, useAnnounce } from './announce';
-import { formatNumber, formatShortDate } from './format';
-import { ConfirmDelete } from './forms';
+import { formatShortDate } from '../../lib/dates';
+import { formatNumber } from './format';
+import { ConfirmDelete } from '../../components/form';
 import { KpiControls, KpiTable } from './issues';
 import { KpiChart } from './KpiChart';
-import '../proposals/proposals.css';
-import '../reforms/reforms.css';
 import './bureaus.css';
 
 /** One KPI: baseline, actuals over time (chart and table), target, and the records linked to it. */

@@ -3,12 +3,17 @@ import { Link } from 'react-router';
 import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, useApi } from '../../lib/api';
-import { todayInTokyo } from '../proposals/dates';
-import { useFocusOnClose } from '../organization/formSupport';
+import { todayInTokyo } from '../../lib/dates';
+import { useFocusOnClose } from '../../components/form';
 import { ifMatch, QUARTERS, useInvalidatePolicies, type KpiOut, type MilestoneOut, type PolicyIssueOut } from './api';
 import { useAnnounce } from './announce';
-import { formatChangePercent, formatNumber, formatShortDate, levelLabel, milestoneStateLabel, quarterLabel } from './format';
-import { ActualForm, ConfirmDelete, IssueForm, KpiForm, MilestoneForm, NoteForm } from './forms';
+import { formatShortDate } from '../../lib/dates';
+import { formatChangePercent, formatNumber, levelLabel, milestoneStateLabel, quarterLabel } from './format';
+import { ConfirmDelete } from '../../components/form';
+import { IssueForm } from './forms/IssueForm';
+import { ActualForm, KpiForm } from './forms/KpiForm';
+import { MilestoneForm } from './forms/MilestoneForm';
+import { NoteForm } from './forms/NoteForm';
 import { KpiChart } from './KpiChart';
 
 export type HeadingTag = 'h2' | 'h3' | 'h4' | 'h5';
@@ -196,7 +201,7 @@ export function IssueDetails({
           <button
             ref={editButton}
             type="button"
-            className="button button--secondary bp-small-button"
+            className="button button--secondary button--small"
             aria-label={t('bureaus.editIssueLabel', { code: issue.code })}
             onClick={() => setEditing(true)}
           >
@@ -399,7 +404,7 @@ function MilestoneItem({ milestone: m, onEdit }: { milestone: MilestoneOut; onEd
           {m.state !== 'done' && (
             <button
               type="button"
-              className="button button--primary bp-small-button"
+              className="button button--primary button--small"
               aria-label={t('bureaus.markDoneLabel', { title: m.title })}
               disabled={markDone.isPending}
               onClick={() => markDone.mutate()}
@@ -409,7 +414,7 @@ function MilestoneItem({ milestone: m, onEdit }: { milestone: MilestoneOut; onEd
           )}
           <button
             type="button"
-            className="button button--secondary bp-small-button"
+            className="button button--secondary button--small"
             aria-label={t('bureaus.editMilestoneLabel', { title: m.title })}
             onClick={onEdit}
           >
@@ -643,7 +648,7 @@ export function KpiControls({ kpi, sub, onDeleted }: { kpi: KpiOut; sub: Heading
           <button
             ref={actualButton}
             type="button"
-            className="button button--secondary bp-small-button"
+            className="button button--secondary button--small"
             aria-label={t('bureaus.addActualLabel', { name: kpi.name })}
             onClick={() => setOpen('actual')}
           >
@@ -652,7 +657,7 @@ export function KpiControls({ kpi, sub, onDeleted }: { kpi: KpiOut; sub: Heading
           <button
             ref={editButton}
             type="button"
-            className="button button--secondary bp-small-button"
+            className="button button--secondary button--small"
             aria-label={t('bureaus.editKpiLabel', { name: kpi.name })}
             onClick={() => setOpen('edit')}
           >

@@ -4,19 +4,21 @@ import { Link, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { isApiProblem } from '../../lib/api';
-import { IMPLEMENTATION_STATUSES, STAGES } from '../proposals/api';
-import { isIsoDate } from '../proposals/dates';
-import { stageLabel, stageShortLabel } from '../proposals/labels';
-import { CLASSIFICATIONS, REFORM_STATUSES } from '../reforms/api';
-import { fiscalYearLabel } from '../reforms/labels';
-import { formatHours, formatInUnit, formatPercent, percentOf } from '../ledger/format';
-import { SemicircleGauge } from '../ledger/Gauge';
+import { isIsoDate, monthLabel, shortDate } from '../../lib/dates';
+import {
+  CLASSIFICATIONS,
+  IMPLEMENTATION_STATUSES,
+  REFORM_STATUSES,
+  STAGES,
+  fiscalYearLabel,
+  stageLabel,
+  stageShortLabel,
+} from '../../lib/labels';
+import { formatCount, formatHours, formatInUnit, formatPercent, percentOf, signedNumber } from '../../lib/format';
+import { SemicircleGauge } from '../../components/records/Gauge';
 import { useDashboard, type BucketOut, type DashboardOut, type FigureOut, type HoursBucketOut } from './api';
 import { EChart, type ChartOption } from './EChart';
-import { formatCount, monthLabel, shortDate, signedNumber } from './format';
 import { positiveInt, useDashboardParams } from './params';
-import '../proposals/proposals.css';
-import '../ledger/ledger.css';
 import './dashboard.css';
 
 /** Series colours from the design tokens: ① blue, ② green, ③ yellow, ④ purple, 未提示 grey. */

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { useSearchParams } from 'react-router';
-import { useProjectTeams } from '../proposals/api';
-import { fiscalYearOf, isIsoDate, todayInTokyo } from '../proposals/dates';
+import { useProjectTeams } from '../../lib/reference';
+import { fiscalYearOf, isIsoDate, todayInTokyo } from '../../lib/dates';
 
 const FIRST_FISCAL_YEAR = 2019; // 令和元年度
 

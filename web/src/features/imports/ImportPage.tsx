@@ -3,9 +3,9 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { fieldErrorMessage, isApiProblem, type ApiProblem } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { usePageTitle } from '../shell/usePageTitle';
-import { Field, FormAlert, toApiProblem, type FormFailure } from '../proposals/forms';
+import { useAuth } from '../../lib/auth';
+import { usePageTitle } from '../../lib/usePageTitle';
+import { Field, FormAlert, toApiProblem, type FormFailure } from '../../components/form';
 import {
   IMPORT_COLUMNS,
   IMPORT_EXTENSIONS,
@@ -18,7 +18,6 @@ import {
   type ImportKindDto,
 } from './api';
 import { JobDetails, JobProgress, RowsTable, formatCount, formattedSummary, rejectedCount } from './ImportJobView';
-import '../proposals/proposals.css';
 import './imports.css';
 
 export function ImportPage() {

@@ -3,13 +3,12 @@ import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, useApi } from '../../lib/api';
-import { usePageTitle } from '../shell/usePageTitle';
-import { formatDate, formatDateTime } from '../proposals/dates';
-import { LinksPanel } from '../links/LinksPanel';
+import { usePageTitle } from '../../lib/usePageTitle';
+import { formatDate, formatDateTime } from '../../lib/dates';
+import { LinksPanel } from '../../components/links/LinksPanel';
 import { ifMatch, LEDGER_KEY, ledgerKeys, useDigitalSystem, type DigitalSystemOut } from './api';
-import { formatHours, formatYen } from './format';
+import { formatHours, formatYen } from '../../lib/format';
 import type { LedgerFlash } from './DigitalSystemNewPage';
-import '../proposals/proposals.css';
 import './ledger.css';
 
 export function DigitalSystemDetailPage() {

@@ -3,12 +3,11 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, isApiProblem, useApi } from '../../lib/api';
-import { usePageTitle } from '../shell/usePageTitle';
-import { toApiProblem } from '../proposals/forms';
+import { usePageTitle } from '../../lib/usePageTitle';
+import { toApiProblem } from '../../components/form';
 import { ifMatch, LEDGER_KEY, ledgerKeys, useDigitalSystem, type DigitalSystemIn, type DigitalSystemOut } from './api';
 import { DigitalSystemForm, systemValuesOf } from './DigitalSystemForm';
 import type { LedgerFlash } from './DigitalSystemNewPage';
-import '../proposals/proposals.css';
 import './ledger.css';
 
 export function DigitalSystemEditPage() {

@@ -1,7 +1,7 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiProblem } from '../../lib/api';
-import { describeFailure, Field, FormAlert, useFocusFirstInvalid } from '../proposals/forms';
+import { describeFailure, Field, FormAlert, useFocusFirstInvalid } from '../../components/form';
 import {
   PLATFORMS,
   SYSTEM_STATUSES,

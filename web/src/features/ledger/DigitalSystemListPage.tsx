@@ -2,8 +2,8 @@ import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { usePageTitle } from '../shell/usePageTitle';
+import { useAuth } from '../../lib/auth';
+import { usePageTitle } from '../../lib/usePageTitle';
 import {
   PLATFORMS,
   SYSTEM_STATUSES,
@@ -14,15 +14,13 @@ import {
   type PlatformDto,
   type SystemStatusDto,
 } from './api';
-import { formatHours, formatYen } from './format';
+import { formatHours, formatYen } from '../../lib/format';
 import type { LedgerFlash } from './DigitalSystemNewPage';
 import { TargetsOverview } from './TargetsOverview';
-import { ExportMenu } from '../export/ExportMenu';
-import { ActiveFilters, type ActiveFilter } from '../shell/ActiveFilters';
-import { shortDate } from '../dashboard/format';
-import { isIsoDate } from '../proposals/dates';
-import { fiscalYearLabel } from '../reforms/labels';
-import '../proposals/proposals.css';
+import { ExportMenu } from '../../components/records/ExportMenu';
+import { ActiveFilters, type ActiveFilter } from '../../components/list/ActiveFilters';
+import { isIsoDate, shortDate } from '../../lib/dates';
+import { fiscalYearLabel } from '../../lib/labels';
 import './ledger.css';
 
 export const PER_PAGE = 50;

@@ -3,12 +3,11 @@ import { Link, useNavigate } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { usePageTitle } from '../shell/usePageTitle';
-import { toApiProblem } from '../proposals/forms';
+import { useAuth } from '../../lib/auth';
+import { usePageTitle } from '../../lib/usePageTitle';
+import { toApiProblem } from '../../components/form';
 import { LEDGER_KEY, type DigitalSystemIn } from './api';
 import { DigitalSystemForm, emptySystemValues } from './DigitalSystemForm';
-import '../proposals/proposals.css';
 import './ledger.css';
 
 /** What the next page announces after a redirect from a ledger form. */

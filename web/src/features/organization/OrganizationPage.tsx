@@ -2,12 +2,12 @@ import { useId, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, type BureauOut, type SectionNameOut, type SectionOut } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { usePageTitle } from '../shell/usePageTitle';
+import { useAuth } from '../../lib/auth';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { useBureaus, useSections } from './api';
-import { formatDate, isIsoDate, todayInTokyo } from './dates';
+import { formatDate, isIsoDate, todayInTokyo } from '../../lib/dates';
 import { BureauForm, RenameForm, SectionForm, type Announce } from './forms';
-import { useFocusOnClose } from './formSupport';
+import { useFocusOnClose } from '../../components/form';
 
 /** The 基準日 lives in the address (`?as_of=2026-04-01`), so a view can be linked and reloaded. */
 function useAsOf(): [string, (value: string) => void] {

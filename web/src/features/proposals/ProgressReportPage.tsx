@@ -2,11 +2,11 @@ import { useEffect, useId, useMemo, useState, type MouseEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, useApi } from '../../lib/api';
-import { usePageTitle } from '../shell/usePageTitle';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { STAGES, useProgressReport, useProjectTeams, type ProgressReportOut, type ProgressRowOut } from './api';
-import { fiscalYearOf, formatDate, isIsoDate, todayInTokyo } from './dates';
-import { toApiProblem } from './forms';
-import { stageLabel } from './labels';
+import { fiscalYearOf, formatDate, isIsoDate, todayInTokyo } from '../../lib/dates';
+import { toApiProblem } from '../../components/form';
+import { stageLabel } from '../../lib/labels';
 import './proposals.css';
 
 const REPORT_PATH = '/api/v1/reports/proposal-progress';

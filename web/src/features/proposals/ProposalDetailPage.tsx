@@ -3,8 +3,8 @@ import { Link, useLocation, useParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, isApiProblem, useApi, type ApiProblem } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { usePageTitle } from '../shell/usePageTitle';
+import { useAuth } from '../../lib/auth';
+import { usePageTitle } from '../../lib/usePageTitle';
 import {
   ifMatch,
   PROPOSALS_KEY,
@@ -19,12 +19,12 @@ import {
   type Decision,
   type ProposalOut,
 } from './api';
-import { formatDate, formatDateTime, todayInTokyo } from './dates';
-import { describeFailure, Field, FormAlert, toApiProblem, useFocusFirstInvalid } from './forms';
-import { decisionLabel, stageLabel, statusLabel } from './labels';
+import { formatDate, formatDateTime, todayInTokyo } from '../../lib/dates';
+import { describeFailure, Field, FormAlert, toApiProblem, useFocusFirstInvalid } from '../../components/form';
+import { decisionLabel, stageLabel, statusLabel } from '../../lib/labels';
 import { bodyOf, ProposalForm, valuesOf, type ProposalValues } from './ProposalForm';
 import type { ProposalFlash } from './ProposalNewPage';
-import { StageBadge } from './StageBadge';
+import { StageBadge } from '../../components/records/StageBadge';
 import './proposals.css';
 
 type Announce = (message: string) => void;

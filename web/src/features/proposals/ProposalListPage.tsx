@@ -2,8 +2,8 @@ import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { usePageTitle } from '../shell/usePageTitle';
+import { useAuth } from '../../lib/auth';
+import { usePageTitle } from '../../lib/usePageTitle';
 import {
   IMPLEMENTATION_STATUSES,
   STAGES,
@@ -14,14 +14,12 @@ import {
   type ProposalOut,
   type ProposalQuery,
 } from './api';
-import { stageLabel, statusLabel } from './labels';
-import { StageBadge } from './StageBadge';
-import { ExportMenu } from '../export/ExportMenu';
-import { ActiveFilters, type ActiveFilter } from '../shell/ActiveFilters';
-import { fiscalYearLabel } from '../reforms/labels';
-import { shortDate } from '../dashboard/format';
-import { isIsoDate } from './dates';
-import './proposals.css';
+import { stageLabel, statusLabel } from '../../lib/labels';
+import { StageBadge } from '../../components/records/StageBadge';
+import { ExportMenu } from '../../components/records/ExportMenu';
+import { ActiveFilters, type ActiveFilter } from '../../components/list/ActiveFilters';
+import { fiscalYearLabel } from '../../lib/labels';
+import { isIsoDate, shortDate } from '../../lib/dates';
 
 export const PER_PAGE = 50;
 

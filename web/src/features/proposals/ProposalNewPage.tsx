@@ -3,13 +3,12 @@ import { Link, useNavigate } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, isApiProblem, useApi } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { usePageTitle } from '../shell/usePageTitle';
+import { useAuth } from '../../lib/auth';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { PROPOSALS_KEY, useProjectTeams } from './api';
-import { fiscalYearOf, todayInTokyo } from './dates';
-import { toApiProblem } from './forms';
+import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
+import { toApiProblem } from '../../components/form';
 import { bodyOf, emptyValues, ProposalForm, type ProposalValues } from './ProposalForm';
-import './proposals.css';
 
 /** What the detail page announces after a redirect from this form. */
 export interface ProposalFlash {

@@ -3,14 +3,13 @@ import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, useApi } from '../../lib/api';
-import { LinksPanel } from '../links/LinksPanel';
-import { formatDateTime } from '../proposals/dates';
-import { toApiProblem } from '../proposals/forms';
-import { usePageTitle } from '../shell/usePageTitle';
+import { LinksPanel } from '../../components/links/LinksPanel';
+import { formatDateTime } from '../../lib/dates';
+import { toApiProblem } from '../../components/form';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { ifMatch, REFORMS_KEY, reformKeys, useReform, type ReformOut } from './api';
-import { classificationLabel, effectKindLabel, periodText, reformStatusLabel } from './labels';
+import { classificationLabel, effectKindLabel, periodText, reformStatusLabel } from '../../lib/labels';
 import type { ReformFlash } from './ReformNewPage';
-import '../proposals/proposals.css';
 import './reforms.css';
 
 export function ReformDetailPage() {

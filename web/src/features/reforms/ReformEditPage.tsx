@@ -3,12 +3,11 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, isApiProblem, useApi } from '../../lib/api';
-import { toApiProblem } from '../proposals/forms';
-import { usePageTitle } from '../shell/usePageTitle';
+import { toApiProblem } from '../../components/form';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { ifMatch, REFORMS_KEY, reformKeys, useBureauList, useReform } from './api';
 import { ReformForm, reformBodyOf, reformValuesOf, type ReformValues } from './ReformForm';
 import type { ReformFlash } from './ReformNewPage';
-import '../proposals/proposals.css';
 import './reforms.css';
 
 export function ReformEditPage() {

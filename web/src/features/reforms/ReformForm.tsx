@@ -2,22 +2,21 @@ import type { TFunction } from 'i18next';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiProblem, fieldErrorMessage, type BureauOut } from '../../lib/api';
-import { fiscalYearOf, todayInTokyo } from '../proposals/dates';
-import { describeFailure, Field, FormAlert, useFocusFirstInvalid } from '../proposals/forms';
+import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
+import { describeFailure, Field, FormAlert, useFocusFirstInvalid, WarekiPreview } from '../../components/form';
 import {
   CLASSIFICATIONS,
   DEFAULT_UNITS,
   EFFECT_KINDS,
   REFORM_STATUSES,
   useBureauSections,
-  useWarekiPreview,
   type EffectKind,
   type ReformClassification,
   type ReformIn,
   type ReformOut,
   type ReformStatus,
 } from './api';
-import { classificationLabel, effectKindLabel, fiscalYearLabel, reformStatusLabel } from './labels';
+import { classificationLabel, effectKindLabel, fiscalYearLabel, reformStatusLabel } from '../../lib/labels';
 
 /** The form's fields, named like the members of ReformIn so `errors[].pointer` finds them. */
 export const REFORM_FIELDS = [
@@ -180,35 +179,6 @@ export function checkReformValues(values: ReformValues): ApiProblem | null {
   });
   if (errors.length === 0) return null;
   return new ApiProblem({ status: 422, code: 'validation_failed', fieldErrors: errors });
-}
-
-function useDebounced(value: string, delayMs: number): string {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(value), delayMs);
-    return () => clearTimeout(timer);
-  }, [value, delayMs]);
-  return debounced;
-}
-
-/** How the period will be read, updated as the user types (debounced), like the proposal form. */
-function PeriodPreview({ text }: { text: string }) {
-  const { t } = useTranslation();
-  const debounced = useDebounced(text.trim(), 350);
-  const preview = useWarekiPreview(debounced);
-  let message = '';
-  if (text.trim() !== '') {
-    if (debounced !== text.trim() || preview.isFetching) message = t('reforms.previewReading');
-    else if (preview.data?.structured) {
-      const status = preview.data.status ? `（${preview.data.status}）` : '';
-      message = `${t('reforms.previewLabel')}: ${preview.data.display}${status}`;
-    } else if (preview.data || preview.isError) message = t('reforms.previewUnreadable');
-  }
-  return (
-    <p role="status" aria-atomic="true" className="pp-preview" data-testid="period-preview">
-      {message}
-    </p>
-  );
 }
 
 /** Tags typed one at a time: Enter or a comma (、 too) turns the text into a chip. */
@@ -612,7 +582,7 @@ export function ReformForm({
         label={t('reforms.fields.period')}
         hint={t('reforms.hints.period')}
         error={error('period')}
-        after={<PeriodPreview text={values.period} />}
+        after={<WarekiPreview text={values.period} testId="period-preview" withStatus />}
       >
         {(a11y) => (
           <input

@@ -2,9 +2,9 @@ import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { fiscalYearOf, isIsoDate, todayInTokyo } from '../proposals/dates';
-import { usePageTitle } from '../shell/usePageTitle';
+import { useAuth } from '../../lib/auth';
+import { fiscalYearOf, isIsoDate, monthLabel, shortDate, todayInTokyo } from '../../lib/dates';
+import { usePageTitle } from '../../lib/usePageTitle';
 import {
   CLASSIFICATIONS,
   REFORM_STATUSES,
@@ -16,12 +16,10 @@ import {
   type ReformQuery,
   type ReformStatus,
 } from './api';
-import { classificationLabel, fiscalYearLabel, reformStatusLabel } from './labels';
-import { PeriodCell } from './PeriodCell';
-import { ExportMenu } from '../export/ExportMenu';
-import { ActiveFilters, type ActiveFilter } from '../shell/ActiveFilters';
-import { monthLabel, shortDate } from '../dashboard/format';
-import '../proposals/proposals.css';
+import { classificationLabel, fiscalYearLabel, reformStatusLabel } from '../../lib/labels';
+import { PeriodCell } from '../../components/records/PeriodCell';
+import { ExportMenu } from '../../components/records/ExportMenu';
+import { ActiveFilters, type ActiveFilter } from '../../components/list/ActiveFilters';
 import './reforms.css';
 
 export const PER_PAGE = 50;

@@ -3,12 +3,11 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, isApiProblem, useApi } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { toApiProblem } from '../proposals/forms';
-import { usePageTitle } from '../shell/usePageTitle';
+import { useAuth } from '../../lib/auth';
+import { toApiProblem } from '../../components/form';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { REFORMS_KEY, useBureauList } from './api';
 import { emptyReformValues, ReformForm, reformBodyOf, type ReformValues } from './ReformForm';
-import '../proposals/proposals.css';
 import './reforms.css';
 
 /** What the detail page announces after a redirect from a form. */

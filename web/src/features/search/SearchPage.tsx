@@ -2,7 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem } from '../../lib/api';
-import { usePageTitle } from '../shell/usePageTitle';
+import { usePageTitle } from '../../lib/usePageTitle';
 import {
   MAX_QUERY_LENGTH,
   SEARCH_KINDS,
@@ -16,7 +16,6 @@ import {
   type SearchHitOut,
 } from './api';
 import { HitMeta, Highlighted } from './Highlighted';
-import '../proposals/proposals.css';
 import './search.css';
 
 export const PER_PAGE = 20;
