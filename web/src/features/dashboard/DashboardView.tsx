@@ -18,7 +18,8 @@ import { formatCount, formatHours, formatInUnit, formatPercent, percentOf, signe
 import { SemicircleGauge } from '../../components/records/Gauge';
 import { useDashboard, type BucketOut, type DashboardOut, type FigureOut, type HoursBucketOut } from './api';
 import { EChart, type ChartOption } from './EChart';
-import { positiveInt, useDashboardParams } from './params';
+import { positiveInt } from '../../lib/listParams';
+import { useDashboardParams } from './params';
 import './dashboard.css';
 
 /** Series colours from the design tokens: ① blue, ② green, ③ yellow, ④ purple, 未提示 grey. */

@@ -2,6 +2,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem } from '../../lib/api';
+import { Pagination } from '../../components/list';
 import { usePageTitle } from '../../lib/usePageTitle';
 import {
   MAX_QUERY_LENGTH,
@@ -142,24 +143,14 @@ export function SearchPage() {
           </section>
         ))}
 
-      {data && pages > 1 && (
-        <nav aria-label={t('search.page.pagination')} className="pp-pagination">
-          {current > 1 ? (
-            <Link to={searchPageLink(q, kind, current - 1)} rel="prev">
-              {t('search.page.previous')}
-            </Link>
-          ) : (
-            <span />
-          )}
-          <span>{t('search.page.pageOf', { page: current, pages })}</span>
-          {current < pages ? (
-            <Link to={searchPageLink(q, kind, current + 1)} rel="next">
-              {t('search.page.next')}
-            </Link>
-          ) : (
-            <span />
-          )}
-        </nav>
+      {data && (
+        <Pagination
+          page={current}
+          pages={pages}
+          linkTo={(n) => searchPageLink(q, kind, n)}
+          label={t('search.page.pagination')}
+          pageOf={t('search.page.pageOf', { page: current, pages })}
+        />
       )}
     </div>
   );
