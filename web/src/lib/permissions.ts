@@ -7,13 +7,18 @@
 import type { components } from './api/schema';
 import type { Role, UserOut } from './api';
 
-/** Who is asking: the signed-in person (the session answer), or nobody yet. */
-export type Principal = Pick<UserOut, 'id' | 'role' | 'scopes'> | null | undefined;
+/** Who is asking: the signed-in person (the session answer or GET /me), or nobody yet. */
+export type Principal = (Pick<UserOut, 'role' | 'scopes'> & { id?: number | null | undefined }) | null | undefined;
 
 type Schemas = components['schemas'];
 /** Any record on which the server has already decided whether the caller may edit it. */
 interface Editable {
   can_edit: boolean;
+}
+/** What the proposal decisions read: which sections the caller may act on, and who wrote it. */
+interface ProposalFacts {
+  assignments: readonly Pick<Schemas['AssignmentOut'], 'can_act'>[];
+  created_by_user_id?: number | null | undefined;
 }
 
 function roleOf(principal: Principal): Role | undefined {
@@ -59,22 +64,19 @@ export function ownProposalsScope(principal: Principal): 'sections' | 'written' 
 }
 
 /** An editor is responsible for a proposal when the server lets them act on one of its sections. */
-function isResponsibleEditor(principal: Principal, proposal: Pick<Schemas['ProposalOut'], 'assignments'>): boolean {
+function isResponsibleEditor(principal: Principal, proposal: ProposalFacts): boolean {
   return hasRole(principal, 'editor') && proposal.assignments.some((assignment) => mayMoveStage(assignment));
 }
 
 /** Editing a proposal's texts: administrators, a responsible editor, or the person who wrote it. */
-export function mayEditProposal(
-  principal: Principal,
-  proposal: Pick<Schemas['ProposalOut'], 'assignments' | 'created_by_user_id'>,
-): boolean {
+export function mayEditProposal(principal: Principal, proposal: ProposalFacts): boolean {
   if (!principal) return false;
   if (hasRole(principal, 'admin') || isResponsibleEditor(principal, proposal)) return true;
-  return proposal.created_by_user_id != null && proposal.created_by_user_id === principal.id;
+  return proposal.created_by_user_id != null && principal.id != null && proposal.created_by_user_id === principal.id;
 }
 
 /** Recording a consultation (協議): administrators and a responsible editor. */
-export function mayRecordConsultation(principal: Principal, proposal: Pick<Schemas['ProposalOut'], 'assignments'>): boolean {
+export function mayRecordConsultation(principal: Principal, proposal: ProposalFacts): boolean {
   return hasRole(principal, 'admin') || isResponsibleEditor(principal, proposal);
 }
 

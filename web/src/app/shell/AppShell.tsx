@@ -1,11 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
-import { Link, NavLink, Outlet, useLocation } from 'react-router';
+import { Link, Outlet, useLocation } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useAuth } from '../../lib/auth';
 import { SearchBox } from '../../features/search/SearchBox';
 import { LanguageSwitch } from '../../components/layout/LanguageSwitch';
 import { MAIN_ID, SkipLink } from '../../components/layout/SkipLink';
-import { navItemsFor } from './navigation';
+import { PrimaryNav } from './PrimaryNav';
 
 /** Header, primary navigation and main landmark around every signed-in page. */
 export function AppShell() {
@@ -52,6 +52,9 @@ export function AppShell() {
                 </span>
               </p>
             )}
+            <a className="site-header__tool-link" href="/api/docs">
+              {t('shell.apiDocs')}
+            </a>
             <LanguageSwitch />
             <button
               type="button"
@@ -63,23 +66,7 @@ export function AppShell() {
             </button>
           </div>
         </div>
-        <nav className="primary-nav" aria-label={t('shell.primaryNav')}>
-          <ul className="primary-nav__list">
-            {navItemsFor(user?.role).map((item) => (
-              <li key={item.id}>
-                {item.external ? (
-                  <a className="primary-nav__link" href={item.to}>
-                    {t(item.labelKey)}
-                  </a>
-                ) : (
-                  <NavLink className="primary-nav__link" to={item.to} end={item.end ?? false}>
-                    {t(item.labelKey)}
-                  </NavLink>
-                )}
-              </li>
-            ))}
-          </ul>
-        </nav>
+        <PrimaryNav principal={user} />
       </header>
       <main id={MAIN_ID} ref={mainRef} tabIndex={-1} className="main">
         <Outlet />

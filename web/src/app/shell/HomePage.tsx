@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { dataOf, isApiProblem, useApi, type MeOut, type UserOut } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import { usePageTitle } from '../../lib/usePageTitle';
+import { hasCityWideScope } from '../../lib/permissions';
 
 /** What the page shows: GET /me once loaded, the sign-in answer until then. */
 type Profile = Pick<MeOut, 'display_name' | 'role' | 'scopes'> & { email?: string | null | undefined };
@@ -77,7 +78,7 @@ export function HomePage() {
           </section>
           <section className="card" aria-labelledby="scope-heading">
             <h2 id="scope-heading">{t('home.scopesHeading')}</h2>
-            {user.role === 'admin' && <p>{t('home.adminScope')}</p>}
+            {hasCityWideScope(user) && <p>{t('home.adminScope')}</p>}
             <dl className="summary-list">
               <div>
                 <dt>{t('home.bureaus')}</dt>

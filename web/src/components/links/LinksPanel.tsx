@@ -13,6 +13,7 @@ import {
   type EntityKindDto,
   type LinkOut,
 } from './api';
+import { mayDeleteLink } from '../../lib/permissions';
 import './links.css';
 
 export type { EntityKindDto, LinkOut } from './api';
@@ -154,7 +155,7 @@ function LinkItem({
   const wasConfirming = useRef(false);
   // Derived links (a reform of classification iii and its proposal) have no id and follow the record.
   const linkId = link.id ?? null;
-  const deletable = canEdit && link.can_delete && linkId !== null;
+  const deletable = mayDeleteLink(canEdit, link) && linkId !== null;
 
   useEffect(() => {
     if (confirming) confirmButton.current?.focus();

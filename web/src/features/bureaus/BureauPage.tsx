@@ -25,6 +25,7 @@ import { IssueForm } from './forms/IssueForm';
 import { POLICY_TEXT_FIELDS, PolicyForm } from './forms/PolicyForm';
 import { IssueDetails, IssueMatrix } from './issues';
 import './bureaus.css';
+import { mayCreateReform, mayEditPolicy, mayWritePolicyOf } from '../../lib/permissions';
 
 /** The year shown lives in the address (`?fiscal_year=2025`), so a view can be linked and reloaded. */
 function useFiscalYear(): [number, (year: number) => void] {
@@ -104,11 +105,8 @@ function BureauView({ bureau }: { bureau: BureauOut }) {
 
   // Only a guess for showing the form; the server decides and answers 403 otherwise.
   const sectionIds = (sections.data ?? []).map((s) => s.id);
-  const mayWriteHere =
-    user?.role === 'admin' ||
-    (user?.role === 'editor' &&
-      (user.scopes.bureau_ids.includes(bureauId) || user.scopes.section_ids.some((s) => sectionIds.includes(s))));
-  const mayAddReform = user?.role === 'admin' || user?.role === 'editor';
+  const mayWriteHere = mayWritePolicyOf(user, bureauId, sectionIds);
+  const mayAddReform = mayCreateReform(user);
 
   return (
     <>
@@ -224,7 +222,7 @@ function PolicySection({
               </div>
             ))}
           </dl>
-          {policy.can_edit && (
+          {mayEditPolicy(policy) && (
             <button ref={editButton} type="button" className="button button--secondary" onClick={() => setEditing(true)}>
               {t('bureaus.editPolicy')}
             </button>
@@ -394,12 +392,12 @@ function IssuesSection({ policy, yearText }: { policy: PolicyOut; yearText: stri
             <IssueDetails issue={issue} sub="h4" />
           </article>
         ))}
-        {policy.can_edit && !adding && (
+        {mayEditPolicy(policy) && !adding && (
           <button ref={addButton} type="button" className="button button--primary" onClick={() => setAdding(true)}>
             {t('bureaus.addIssue')}
           </button>
         )}
-        {policy.can_edit && adding && (
+        {mayEditPolicy(policy) && adding && (
           <div className="card">
             <IssueForm
               policyId={policy.id}

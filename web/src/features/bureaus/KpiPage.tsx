@@ -12,6 +12,7 @@ import { ConfirmDelete } from '../../components/form';
 import { KpiControls, KpiTable } from './issues';
 import { KpiChart } from './KpiChart';
 import './bureaus.css';
+import { mayEditKpi, mayLinkFrom } from '../../lib/permissions';
 
 /** One KPI: baseline, actuals over time (chart and table), target, and the records linked to it. */
 export function KpiPage() {
@@ -69,7 +70,7 @@ function KpiView({ kpi }: { kpi: KpiOut }) {
         )}
         {kpi.note && <p className="pp-pre">{kpi.note}</p>}
         <KpiChart kpi={kpi} language={language} />
-        {kpi.can_edit && (
+        {mayEditKpi(kpi) && (
           <KpiControls kpi={kpi} sub="h3" onDeleted={() => void navigate(`/policy-issues/${kpi.issue_id}`)} />
         )}
       </section>
@@ -78,7 +79,7 @@ function KpiView({ kpi }: { kpi: KpiOut }) {
         <ActualsTable kpi={kpi} language={language} />
       </section>
       <div className="pp-section">
-        <LinksPanel kind="kpi" id={kpi.id} links={kpi.links ?? []} canEdit={kpi.can_edit} />
+        <LinksPanel kind="kpi" id={kpi.id} links={kpi.links ?? []} canEdit={mayLinkFrom(kpi)} />
       </div>
     </>
   );
@@ -110,7 +111,7 @@ function ActualsTable({ kpi, language }: { kpi: KpiOut; language: string }) {
             <th scope="col">{t('bureaus.actualFields.measuredOn')}</th>
             <th scope="col">{t('bureaus.actualColumnValue')}</th>
             <th scope="col">{t('bureaus.actualFields.note')}</th>
-            {kpi.can_edit && <th scope="col">{t('bureaus.actions')}</th>}
+            {mayEditKpi(kpi) && <th scope="col">{t('bureaus.actions')}</th>}
           </tr>
         </thead>
         <tbody>
@@ -123,7 +124,7 @@ function ActualsTable({ kpi, language }: { kpi: KpiOut; language: string }) {
                   {formatNumber(actual.value, language)} {kpi.unit}
                 </td>
                 <td>{actual.note || t('bureaus.none')}</td>
-                {kpi.can_edit && (
+                {mayEditKpi(kpi) && (
                   <td>
                     <ConfirmDelete
                       label={t('bureaus.deleteActualLabel', { date })}

@@ -8,6 +8,7 @@ import { usePolicyIssue } from './api';
 import { AnnounceProvider } from './announce';
 import { IssueDetails } from './issues';
 import './bureaus.css';
+import { mayLinkFrom } from '../../lib/permissions';
 
 /** One issue of a bureau's X policy with its plan, progress, KPIs and the records linked to it. */
 export function PolicyIssuePage() {
@@ -60,7 +61,7 @@ export function PolicyIssuePage() {
               <IssueDetails issue={data} sub="h2" onDeleted={() => void navigate(bureauPath)} />
             </div>
             <div className="pp-section">
-              <LinksPanel kind="policy_issue" id={data.id} links={data.links ?? []} canEdit={data.can_edit} />
+              <LinksPanel kind="policy_issue" id={data.id} links={data.links ?? []} canEdit={mayLinkFrom(data)} />
             </div>
           </>
         )}

@@ -15,6 +15,7 @@ import { ActualForm, KpiForm } from './forms/KpiForm';
 import { MilestoneForm } from './forms/MilestoneForm';
 import { NoteForm } from './forms/NoteForm';
 import { KpiChart } from './KpiChart';
+import { mayEditIssue, mayEditKpi, mayEditMilestone } from '../../lib/permissions';
 
 export type HeadingTag = 'h2' | 'h3' | 'h4' | 'h5';
 
@@ -196,7 +197,7 @@ export function IssueDetails({
             </div>
           ))}
       </dl>
-      {issue.can_edit && !editing && (
+      {mayEditIssue(issue) && !editing && (
         <div className="button-row">
           <button
             ref={editButton}
@@ -322,7 +323,7 @@ function QuarterGrid({ issue, sub }: { issue: PolicyIssueOut; sub: HeadingTag })
           }}
         />
       )}
-      {issue.can_edit && !adding && (
+      {mayEditIssue(issue) && !adding && (
         <button
           ref={addButton}
           type="button"
@@ -399,7 +400,7 @@ function MilestoneItem({ milestone: m, onEdit }: { milestone: MilestoneOut; onEd
       {m.state !== 'done' && (
         <span className="bp-milestone__date">{t('bureaus.dueOn', { date: formatShortDate(m.due_on, language) })}</span>
       )}
-      {m.can_edit && (
+      {mayEditMilestone(m) && (
         <span className="bp-milestone__actions">
           {m.state !== 'done' && (
             <button
@@ -470,7 +471,7 @@ function ProgressNotes({ issue, sub }: { issue: PolicyIssueOut; sub: HeadingTag 
                 <strong>{note.as_of_label}</strong>
               </p>
               <p className="pp-pre">{note.body}</p>
-              {issue.can_edit && (
+              {mayEditIssue(issue) && (
                 <ConfirmDelete
                   label={t('bureaus.deleteNoteLabel', { label: note.as_of_label })}
                   question={t('bureaus.deleteNoteQuestion', { label: note.as_of_label })}
@@ -482,7 +483,7 @@ function ProgressNotes({ issue, sub }: { issue: PolicyIssueOut; sub: HeadingTag 
           ))}
         </ul>
       )}
-      {issue.can_edit && !adding && (
+      {mayEditIssue(issue) && !adding && (
         <button
           ref={addButton}
           type="button"
@@ -581,13 +582,13 @@ function KpiSection({ issue, sub }: { issue: PolicyIssueOut; sub: HeadingTag }) 
             {issue.kpis.map((kpi) => (
               <div key={kpi.id} className="bp-chart-item">
                 <KpiChart kpi={kpi} language={language} />
-                {kpi.can_edit && <KpiControls kpi={kpi} sub={deeper(sub)} />}
+                {mayEditKpi(kpi) && <KpiControls kpi={kpi} sub={deeper(sub)} />}
               </div>
             ))}
           </div>
         </>
       )}
-      {issue.can_edit && !adding && (
+      {mayEditIssue(issue) && !adding && (
         <button
           ref={addButton}
           type="button"

@@ -19,16 +19,17 @@ import {
 } from './api';
 import { JobDetails, JobProgress, RowsTable, formatCount, formattedSummary, rejectedCount } from './ImportJobView';
 import './imports.css';
+import { mayImport } from '../../lib/permissions';
 
 export function ImportPage() {
   const { t } = useTranslation();
   const { user } = useAuth();
   usePageTitle(t('imports.title'));
-  const mayImport = user?.role === 'admin' || user?.role === 'editor';
+  const mayImportHere = mayImport(user);
   return (
     <div className="page pp-page im-page">
       <h1 tabIndex={-1}>{t('imports.title')}</h1>
-      {mayImport ? (
+      {mayImportHere ? (
         <ImportWorkflow />
       ) : (
         <div className="notice notice--info">{t('imports.notAllowed')}</div>

@@ -10,6 +10,7 @@ import { ifMatch, LEDGER_KEY, ledgerKeys, useDigitalSystem, type DigitalSystemOu
 import { formatHours, formatYen } from '../../lib/format';
 import type { LedgerFlash } from './DigitalSystemNewPage';
 import './ledger.css';
+import { mayEditDigitalSystem, mayLinkFrom } from '../../lib/permissions';
 
 export function DigitalSystemDetailPage() {
   const { t, i18n } = useTranslation();
@@ -52,7 +53,7 @@ export function DigitalSystemDetailPage() {
         <>
           <div className="pp-title-row">
             <h1 tabIndex={-1}>{data.name}</h1>
-            {data.can_edit && (
+            {mayEditDigitalSystem(data) && (
               <Link to={`/digital-systems/${data.id}/edit`} className="button button--secondary pp-link-button">
                 {t('ledger.edit')}
               </Link>
@@ -60,8 +61,8 @@ export function DigitalSystemDetailPage() {
           </div>
           <Overview system={data} language={language} />
           <Workflows system={data} />
-          <LinksPanel kind="digital_system" id={data.id} links={data.links ?? []} canEdit={data.can_edit} />
-          {data.can_edit && <DeleteSystem system={data} />}
+          <LinksPanel kind="digital_system" id={data.id} links={data.links ?? []} canEdit={mayLinkFrom(data)} />
+          {mayEditDigitalSystem(data) && <DeleteSystem system={data} />}
         </>
       )}
     </div>

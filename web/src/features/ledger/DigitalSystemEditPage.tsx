@@ -9,6 +9,7 @@ import { ifMatch, LEDGER_KEY, ledgerKeys, useDigitalSystem, type DigitalSystemIn
 import { DigitalSystemForm, systemValuesOf } from './DigitalSystemForm';
 import type { LedgerFlash } from './DigitalSystemNewPage';
 import './ledger.css';
+import { mayEditDigitalSystem } from '../../lib/permissions';
 
 export function DigitalSystemEditPage() {
   const { t } = useTranslation();
@@ -39,8 +40,8 @@ export function DigitalSystemEditPage() {
               : t('problem.internal_error')}
         </div>
       )}
-      {data && !data.can_edit && <div className="notice notice--info">{t('ledger.notAllowedToEdit')}</div>}
-      {data && data.can_edit && <EditForm system={data} headingId={headingId} />}
+      {data && !mayEditDigitalSystem(data) && <div className="notice notice--info">{t('ledger.notAllowedToEdit')}</div>}
+      {data && mayEditDigitalSystem(data) && <EditForm system={data} headingId={headingId} />}
     </div>
   );
 }

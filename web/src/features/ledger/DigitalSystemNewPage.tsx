@@ -9,6 +9,7 @@ import { toApiProblem } from '../../components/form';
 import { LEDGER_KEY, type DigitalSystemIn } from './api';
 import { DigitalSystemForm, emptySystemValues } from './DigitalSystemForm';
 import './ledger.css';
+import { mayCreateDigitalSystem } from '../../lib/permissions';
 
 /** What the next page announces after a redirect from a ledger form. */
 export interface LedgerFlash {
@@ -23,7 +24,7 @@ export function DigitalSystemNewPage() {
   const queryClient = useQueryClient();
   const headingId = useId();
   usePageTitle(t('ledger.newTitle'));
-  const mayCreate = user?.role === 'admin' || user?.role === 'editor';
+  const mayCreate = mayCreateDigitalSystem(user);
   const initial = useMemo(() => emptySystemValues(), []);
 
   const create = useMutation({

@@ -18,6 +18,7 @@ import {
 } from './api';
 import { formatHours, formatInUnit, formatNumber, formatPercent, formatYen, percentOf } from '../../lib/format';
 import { BarGauge, ColumnChart, SemicircleGauge } from '../../components/records/Gauge';
+import { mayAddTarget, mayEditTarget } from '../../lib/permissions';
 
 /** 令和5年度 / FY2023 for a fiscal year given by the year it starts in. */
 export function fiscalYearLabel(t: TFunction, year: number): string {
@@ -58,7 +59,7 @@ export function TargetsOverview() {
           <ByBureau ledger={data.ledger} language={language} />
           <ByYear ledger={data.ledger} language={language} />
           <TargetList targets={data.targets} language={language} />
-          {user?.role === 'admin' && <AddTargetForm />}
+          {mayAddTarget(user) && <AddTargetForm />}
         </>
       )}
     </section>
@@ -352,7 +353,7 @@ function TargetCard({ target, language }: { target: TargetOut; language: string 
           </table>
         </div>
       )}
-      {target.can_edit &&
+      {mayEditTarget(target) &&
         (adding ? (
           <MeasurementForm target={target} onDone={() => setAdding(false)} />
         ) : (

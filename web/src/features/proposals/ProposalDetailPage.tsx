@@ -26,6 +26,7 @@ import { bodyOf, ProposalForm, valuesOf, type ProposalValues } from './ProposalF
 import type { ProposalFlash } from './ProposalNewPage';
 import { StageBadge } from '../../components/records/StageBadge';
 import './proposals.css';
+import { mayAssignSection, mayEditProposal, mayMoveStage, mayRecordConsultation } from '../../lib/permissions';
 
 type Announce = (message: string) => void;
 
@@ -40,12 +41,8 @@ export function ProposalDetailPage() {
   usePageTitle(proposal.data?.title ?? t('proposals.listTitle'));
 
   const data = proposal.data;
-  const role = user?.role;
-  const isAdmin = role === 'admin';
-  const responsibleEditor = role === 'editor' && !!data?.assignments.some((a) => a.can_act);
-  const mayEdit =
-    !!data && (isAdmin || responsibleEditor || (data.created_by_user_id != null && data.created_by_user_id === user?.id));
-  const mayConsult = isAdmin || responsibleEditor;
+  const mayEdit = !!data && mayEditProposal(user, data);
+  const mayConsult = !!data && mayRecordConsultation(user, data);
   const language = i18n.resolvedLanguage ?? 'ja';
 
   return (
@@ -84,7 +81,7 @@ export function ProposalDetailPage() {
             {data.assignments.map((assignment) => (
               <AssignmentCard key={assignment.id} proposal={data} assignment={assignment} announce={setAnnouncement} />
             ))}
-            {isAdmin && <AddAssignmentForm proposal={data} announce={setAnnouncement} />}
+            {mayAssignSection(user) && <AddAssignmentForm proposal={data} announce={setAnnouncement} />}
           </section>
           <Consultations proposalId={data.id} mayAdd={mayConsult} language={language} announce={setAnnouncement} />
           <History proposalId={data.id} language={language} />
@@ -287,7 +284,7 @@ function AssignmentCard({
         <span className="pp-muted-small">（{assignment.bureau_name}）</span>
       </h3>
       <Stepper assignment={assignment} />
-      {assignment.can_act && assignment.allowed_next.length > 0 && (
+      {mayMoveStage(assignment) && assignment.allowed_next.length > 0 && (
         <TransitionForm proposal={proposal} assignment={assignment} announce={announce} />
       )}
     </article>

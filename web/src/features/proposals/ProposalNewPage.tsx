@@ -9,6 +9,7 @@ import { PROPOSALS_KEY, useProjectTeams } from './api';
 import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
 import { toApiProblem } from '../../components/form';
 import { bodyOf, emptyValues, ProposalForm, type ProposalValues } from './ProposalForm';
+import { mayCreateProposal } from '../../lib/permissions';
 
 /** What the detail page announces after a redirect from this form. */
 export interface ProposalFlash {
@@ -24,7 +25,7 @@ export function ProposalNewPage() {
   const headingId = useId();
   usePageTitle(t('proposals.newTitle'));
   const teams = useProjectTeams();
-  const mayCreate = user?.role === 'admin' || user?.role === 'editor' || user?.role === 'proposer';
+  const mayCreate = mayCreateProposal(user);
 
   const initial = useMemo(() => {
     const list = teams.data ?? [];

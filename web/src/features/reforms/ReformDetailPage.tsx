@@ -11,6 +11,7 @@ import { ifMatch, REFORMS_KEY, reformKeys, useReform, type ReformOut } from './a
 import { classificationLabel, effectKindLabel, periodText, reformStatusLabel } from '../../lib/labels';
 import type { ReformFlash } from './ReformNewPage';
 import './reforms.css';
+import { mayEditReform, mayLinkFrom } from '../../lib/permissions';
 
 export function ReformDetailPage() {
   const { t, i18n } = useTranslation();
@@ -104,7 +105,7 @@ function ReformView({ reform, language }: { reform: ReformOut; language: string 
     <>
       <div className="pp-title-row">
         <h1 tabIndex={-1}>{reform.title}</h1>
-        {reform.can_edit && (
+        {mayEditReform(reform) && (
           <Link to={`/reforms/${reform.id}/edit`} className="button button--secondary pp-link-button">
             {t('reforms.edit')}
           </Link>
@@ -168,10 +169,10 @@ function ReformView({ reform, language }: { reform: ReformOut; language: string 
       </section>
 
       <div className="pp-section">
-        <LinksPanel kind="reform" id={reform.id} links={reform.links ?? []} canEdit={reform.can_edit} />
+        <LinksPanel kind="reform" id={reform.id} links={reform.links ?? []} canEdit={mayLinkFrom(reform)} />
       </div>
 
-      {reform.can_edit && <DeleteReform reform={reform} />}
+      {mayEditReform(reform) && <DeleteReform reform={reform} />}
     </>
   );
 }

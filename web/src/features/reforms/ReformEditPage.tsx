@@ -9,6 +9,7 @@ import { ifMatch, REFORMS_KEY, reformKeys, useBureauList, useReform } from './ap
 import { ReformForm, reformBodyOf, reformValuesOf, type ReformValues } from './ReformForm';
 import type { ReformFlash } from './ReformNewPage';
 import './reforms.css';
+import { mayEditReform } from '../../lib/permissions';
 
 export function ReformEditPage() {
   const { t } = useTranslation();
@@ -71,8 +72,8 @@ export function ReformEditPage() {
               : t('problem.internal_error')}
         </div>
       )}
-      {data && !data.can_edit && <div className="notice notice--info">{t('reforms.notAllowedToEdit')}</div>}
-      {data && data.can_edit && initial && bureaus.data && (
+      {data && !mayEditReform(data) && <div className="notice notice--info">{t('reforms.notAllowedToEdit')}</div>}
+      {data && mayEditReform(data) && initial && bureaus.data && (
         <>
           <p className="lead">{data.title}</p>
           <ReformForm

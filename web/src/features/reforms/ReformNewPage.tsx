@@ -9,6 +9,7 @@ import { usePageTitle } from '../../lib/usePageTitle';
 import { REFORMS_KEY, useBureauList } from './api';
 import { emptyReformValues, ReformForm, reformBodyOf, type ReformValues } from './ReformForm';
 import './reforms.css';
+import { mayCreateReform } from '../../lib/permissions';
 
 /** What the detail page announces after a redirect from a form. */
 export interface ReformFlash {
@@ -25,7 +26,7 @@ export function ReformNewPage() {
   const headingId = useId();
   usePageTitle(t('reforms.newTitle'));
   const bureaus = useBureauList();
-  const mayCreate = user?.role === 'admin' || user?.role === 'editor';
+  const mayCreate = mayCreateReform(user);
 
   // The bureau page links here with ?bureau_id= so the reform starts in that bureau.
   const prefill = params.get('bureau_id');

@@ -37,6 +37,16 @@ export const en: DeepStrings<MainMessages> = {
     signedInAs: 'Signed-in user',
     signOut: 'Sign out',
     signingOut: 'Signing out…',
+    groups: {
+      proposals: 'Proposals',
+      reports: 'Reports',
+      departments: 'Bureau work',
+      registers: 'Registers',
+      inquiries: 'Inquiries',
+      admin: 'Administration',
+    },
+    currentGroup: ' (you are here)',
+    groupScreens: 'Screens of {{group}}',
     userMenu: 'User information',
   },
   roles: {

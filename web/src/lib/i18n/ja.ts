@@ -36,6 +36,16 @@ export const ja = {
     signedInAs: 'ログイン中のユーザー',
     signOut: 'ログアウト',
     signingOut: 'ログアウト中…',
+    groups: {
+      proposals: '提案',
+      reports: '報告',
+      departments: '局区の取組',
+      registers: '台帳',
+      inquiries: '照会',
+      admin: '管理',
+    },
+    currentGroup: '（現在の場所）',
+    groupScreens: '{{group}}の画面',
     userMenu: 'ユーザー情報',
   },
   roles: {
