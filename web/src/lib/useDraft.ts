@@ -1,14 +1,14 @@
-// Text typed into a filter before it is applied: it follows the applied value whenever that
-// changes (a link, "clear", the back button) and is free to differ in between.
+// A value the person edits that starts from another and follows it whenever that one changes (a
+// link, "clear", the back button, a record reloaded after a 412), free to differ in between.
 import { useState } from 'react';
 
-export function useDraft(applied: string): [string, (value: string) => void] {
-  const [draft, setDraft] = useState(applied);
-  const [seen, setSeen] = useState(applied);
-  if (seen !== applied) {
-    // Adjusting state while rendering (not in an effect) so the input never shows a stale value.
-    setSeen(applied);
-    setDraft(applied);
+export function useDraft<T>(source: T): [T, (value: T | ((current: T) => T)) => void] {
+  const [draft, setDraft] = useState(source);
+  const [seen, setSeen] = useState(source);
+  if (!Object.is(seen, source)) {
+    // Adjusted while rendering (not in an effect), so the field never shows a stale value.
+    setSeen(source);
+    setDraft(source);
   }
   return [draft, setDraft];
 }

@@ -1,5 +1,5 @@
 import './messages';
-import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
+import { useId, useMemo, type ReactNode } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
@@ -21,6 +21,7 @@ import { EChart, type ChartOption } from './EChart';
 import { positiveInt } from '../../lib/listParams';
 import { useDashboardParams } from './params';
 import './dashboard.css';
+import { useDraft } from '../../lib/useDraft';
 
 /** Series colours from the design tokens: ① blue, ② green, ③ yellow, ④ purple, 未提示 grey. */
 const STAGE_COLOURS = ['#0017c1', '#197a4b', '#b78f00', '#6f23d0', '#767676'] as const;
@@ -53,10 +54,8 @@ export function DashboardView({ bureauId }: { bureauId?: number }) {
   const dashboard = useDashboard(bureauId, params);
   const data = dashboard.data;
 
-  const [asOfInput, setAsOfInput] = useState(asOf);
-  useEffect(() => setAsOfInput(asOf), [asOf]);
-  const [staleInput, setStaleInput] = useState(staleDays === undefined ? '' : String(staleDays));
-  useEffect(() => setStaleInput(staleDays === undefined ? '' : String(staleDays)), [staleDays]);
+  const [asOfInput, setAsOfInput] = useDraft(asOf);
+  const [staleInput, setStaleInput] = useDraft(staleDays === undefined ? '' : String(staleDays));
 
   function changeAsOf(value: string) {
     setAsOfInput(value);

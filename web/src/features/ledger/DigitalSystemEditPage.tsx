@@ -54,6 +54,7 @@ function EditForm({ system, headingId }: { system: DigitalSystemOut; headingId: 
   const [stale, setStale] = useState(false);
   // Reset the form only when the record itself changed (after a 412 reload), not on every render.
   const version = system.version;
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on the version on purpose (see above)
   const initial = useMemo(() => systemValuesOf(system), [version]);
 
   const save = useMutation({

@@ -113,6 +113,7 @@ function Overview({
   const headingId = useId();
   // Reset the form only when the record itself changed (a 412 reload), not on a stage move.
   const versionShown = proposal.version;
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on the version on purpose (see above)
   const initial = useMemo(() => valuesOf(proposal), [versionShown]);
 
   useEffect(() => {
@@ -308,16 +309,14 @@ function TransitionForm({
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
   const today = todayInTokyo();
-  const [toStage, setToStage] = useState<number | null>(null);
+  const [chosenStage, setToStage] = useState<number | null>(null);
+  // After a refresh (a 409, someone else's move) the chosen stage may no longer be on offer.
+  const toStage = chosenStage !== null && assignment.allowed_next.includes(chosenStage) ? chosenStage : null;
   const [effectiveOn, setEffectiveOn] = useState(today);
   const [decision, setDecision] = useState<Decision | ''>('');
   const [note, setNote] = useState('');
   const section = assignment.section_name;
 
-  // After a refresh (a 409, someone else's move) the chosen stage may no longer be on offer.
-  useEffect(() => {
-    if (toStage !== null && !assignment.allowed_next.includes(toStage)) setToStage(null);
-  }, [assignment.allowed_next, toStage]);
 
   const move = useMutation({
     mutationFn: async () =>

@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useMemo, useRef, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiProblem } from '../../lib/api';
 import {
@@ -10,6 +10,7 @@ import {
 } from './api';
 import { describeFailure, Field, FormAlert, useFocusFirstInvalid, WarekiPreview } from '../../components/form';
 import { statusLabel } from '../../lib/labels';
+import { useDraft } from '../../lib/useDraft';
 
 /** The form's fields, named like the members of ProposalIn so `errors[].pointer` finds them. */
 export const PROPOSAL_FIELDS = [
@@ -99,8 +100,7 @@ export function ProposalForm({
   const { t } = useTranslation();
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
-  const [values, setValues] = useState<ProposalValues>(initial);
-  useEffect(() => setValues(initial), [initial]);
+  const [values, setValues] = useDraft<ProposalValues>(initial);
   const failure = useMemo(
     () => (problem ? describeFailure(t, problem, PROPOSAL_FIELDS, problemSummary) : null),
     [t, problem, problemSummary],

@@ -27,6 +27,7 @@ export function ReformEditPage() {
   const data = reform.data;
   // The form starts over only when the record itself changed (e.g. reloaded after a 412).
   const version = data?.version;
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on the version on purpose (see above)
   const initial = useMemo(() => (data ? reformValuesOf(data) : null), [version]);
 
   const save = useMutation({

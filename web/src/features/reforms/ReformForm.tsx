@@ -17,6 +17,7 @@ import {
   type ReformStatus,
 } from './api';
 import { classificationLabel, effectKindLabel, fiscalYearLabel, reformStatusLabel } from '../../lib/labels';
+import { useDraft } from '../../lib/useDraft';
 
 /** The form's fields, named like the members of ReformIn so `errors[].pointer` finds them. */
 export const REFORM_FIELDS = [
@@ -317,10 +318,11 @@ export function ReformForm({
   const { t } = useTranslation();
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
-  const [values, setValues] = useState<ReformValues>(initial);
-  const [localProblem, setLocalProblem] = useState<ApiProblem | null>(null);
-  useEffect(() => setValues(initial), [initial]);
-  useEffect(() => setLocalProblem(null), [problem]);
+  const [values, setValues] = useDraft<ReformValues>(initial);
+  // A refusal found before asking the server holds until the server answers again.
+  const [local, setLocal] = useState<{ problem: ApiProblem | null; after: ApiProblem | null }>({ problem: null, after: null });
+  const localProblem = local.after === problem ? local.problem : null;
+  const setLocalProblem = (found: ApiProblem | null) => setLocal({ problem: found, after: problem });
 
   const shown = localProblem ?? problem;
   const failure = useMemo(
@@ -377,14 +379,19 @@ export function ReformForm({
 
   const addEffectButton = useRef<HTMLButtonElement>(null);
   const effectsRef = useRef<HTMLDivElement>(null);
-  const [focusRow, setFocusRow] = useState<number | null>(null);
+  // The row to focus once the effect rows have re-rendered (a new row, or the one after a removed one).
+  const focusRow = useRef<number | null>(null);
+  const setFocusRow = (row: number) => {
+    focusRow.current = row;
+  };
   useEffect(() => {
-    if (focusRow === null) return;
+    const row = focusRow.current;
+    if (row === null) return;
+    focusRow.current = null;
     const selects = effectsRef.current?.querySelectorAll<HTMLElement>('select');
-    if (selects && selects[focusRow]) selects[focusRow].focus();
+    if (selects && selects[row]) selects[row].focus();
     else addEffectButton.current?.focus();
-    setFocusRow(null);
-  }, [focusRow]);
+  }, [values.effects.length]);
 
   function addEffect() {
     setValues((current) => ({

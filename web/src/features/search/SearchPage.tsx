@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem } from '../../lib/api';
@@ -18,6 +18,7 @@ import {
 } from './api';
 import { HitMeta, Highlighted } from './Highlighted';
 import './search.css';
+import { useDraft } from '../../lib/useDraft';
 
 export const PER_PAGE = 20;
 
@@ -39,8 +40,7 @@ export function SearchPage() {
   const search = useSearch({ q, ...(kind ? { kind } : {}), page: current, per_page: PER_PAGE });
   usePageTitle(q ? t('search.page.titleWithQuery', { query: q }) : t('search.page.title'));
 
-  const [text, setText] = useState(q);
-  useEffect(() => setText(q), [q]);
+  const [text, setText] = useDraft(q);
 
   function handleSubmit(event: FormEvent) {
     event.preventDefault();
