@@ -24,3 +24,14 @@ export async function signIn(
   const body = (await response.json()) as { user: SignedInUser };
   return body.user;
 }
+
+/**
+ * Follows an entry of the main menu: opens its group first unless the page shown is in that group
+ * (whose screens then stand in the menu's second row).
+ */
+export async function followNavLink(page: Page, group: string, link: string): Promise<void> {
+  const nav = page.getByRole('navigation', { name: 'メインメニュー' });
+  const button = nav.getByRole('button', { name: group });
+  if ((await button.count()) > 0 && (await button.getAttribute('aria-expanded')) !== 'true') await button.click();
+  await nav.getByRole('link', { name: link, exact: true }).click();
+}

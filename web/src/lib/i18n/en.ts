@@ -147,7 +147,6 @@ export const en: DeepStrings<MainMessages> = {
     renamed: 'Renamed “{{from}}” to “{{to}}” from {{date}}.',
     cancel: 'Cancel',
     saving: 'Saving…',
-    fixErrors: 'Please check what you entered.',
     duplicateBureau: 'A bureau or ward office with this name already exists.',
     renameDateTaken: 'A name already takes effect on this date. Choose another date.',
     staleBureau:

@@ -146,7 +146,6 @@ export const ja = {
     renamed: '「{{from}}」を{{date}}から「{{to}}」に変更しました。',
     cancel: 'キャンセル',
     saving: '保存中…',
-    fixErrors: '入力内容を確認してください。',
     duplicateBureau: '同じ名称の局・区がすでにあります。',
     renameDateTaken: 'この適用開始日から有効になる名称がすでにあります。別の日付を指定してください。',
     staleBureau:
