@@ -49,6 +49,8 @@ test.describe('accessibility (axe-core, WCAG 2.2 AA)', () => {
   });
 
   test('each group of the main menu opens by keyboard, passes axe open, and closes with Escape', async ({ page }) => {
+    // Six axe scans of the home page with its charts: more than the default 30 s on a shared runner.
+    test.setTimeout(180_000);
     await page.setViewportSize({ width: 1366, height: 768 });
     await signIn(page, DEMO_ADMIN);
     const nav = page.getByRole('navigation', { name: 'メインメニュー' });

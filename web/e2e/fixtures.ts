@@ -31,7 +31,9 @@ export async function signIn(
  */
 export async function followNavLink(page: Page, group: string, link: string): Promise<void> {
   const nav = page.getByRole('navigation', { name: 'メインメニュー' });
-  const button = nav.getByRole('button', { name: group });
-  if ((await button.count()) > 0 && (await button.getAttribute('aria-expanded')) !== 'true') await button.click();
-  await nav.getByRole('link', { name: link, exact: true }).click();
+  const target = nav.getByRole('link', { name: link, exact: true });
+  // The menu is there once the shell has rendered (right after sign-in it may not be yet).
+  await expect(nav.getByRole('link', { name: 'ホーム' })).toBeVisible();
+  if (!(await target.isVisible())) await nav.getByRole('button', { name: group }).click();
+  await target.click();
 }
