@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 PLATINA := target/debug/platina
 
-.PHONY: run test build web web-deps test-rust test-web test-e2e contract openapi check-generated lint clean bench
+.PHONY: run test build web web-deps test-rust test-web test-e2e contract openapi check-generated lint lint-web clean bench
 
 ## run: build the web app and the server, then serve on http://127.0.0.1:8080 with the demo data (SQLite under data/)
 run: build web
@@ -56,9 +56,13 @@ bench:
 	@command -v oha >/dev/null || $(CARGO) install oha --version 1.16.0 --locked
 	python3 bench/run.py $(BENCH_ARGS)
 
-lint:
+## lint: rustfmt, clippy, and the web's ESLint (TypeScript, React hooks, the layer boundaries of web/src)
+lint: lint-web
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+lint-web: web-deps
+	cd web && npm run lint
 
 clean:
 	$(CARGO) clean

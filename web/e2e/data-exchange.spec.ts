@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
-import { DEMO_ADMIN, signIn } from './fixtures';
+import { expect, test, type Page } from '@playwright/test';
+import { DEMO_ADMIN, signIn, followNavLink } from './fixtures';
 
 const DATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'data');
 // The bureau and section the fixture files name (they are Shift_JIS, as kintone writes them).
@@ -34,7 +34,7 @@ test.describe('kintone data in and out', () => {
     page,
   }) => {
     await signIn(page, DEMO_ADMIN);
-    await page.getByRole('navigation').getByRole('link', { name: 'データの取り込み' }).click();
+    await followNavLink(page, '管理', 'データの取り込み');
     await expect(page.getByRole('heading', { level: 1, name: 'データの取り込み' })).toBeVisible();
     await page.getByRole('radio', { name: '自主改革' }).check();
 
@@ -86,7 +86,7 @@ test.describe('kintone data in and out', () => {
   });
 });
 
-async function seriousViolations(page: import('@playwright/test').Page) {
+async function seriousViolations(page: Page) {
   const results = await new AxeBuilder({ page })
     .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
     .analyze();

@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { DEMO_ADMIN, DEMO_VIEWER, signIn } from './fixtures';
+import { DEMO_ADMIN, DEMO_VIEWER, signIn, followNavLink } from './fixtures';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const BUREAU = '八幡西区役所';
@@ -99,7 +99,7 @@ test.describe('a ward’s reforms and X policy', () => {
   test('the ward’s editor registers a reform and marks the milestone done on the ward’s page', async ({ page }) => {
     expect(bureauId, 'the ward of beforeAll').toBeGreaterThan(0);
     await signIn(page, EDITOR);
-    await page.getByRole('navigation', { name: 'メインメニュー' }).getByRole('link', { name: '自主改革' }).click();
+    await followNavLink(page, '局区の取組', '自主改革');
     await expect(page.getByRole('heading', { level: 1, name: '自主改革' })).toBeVisible();
     await page.getByRole('link', { name: '新規登録' }).click();
     await expect(page.getByRole('heading', { level: 1, name: '自主改革の取組を登録' })).toBeVisible();

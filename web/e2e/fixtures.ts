@@ -24,3 +24,16 @@ export async function signIn(
   const body = (await response.json()) as { user: SignedInUser };
   return body.user;
 }
+
+/**
+ * Follows an entry of the main menu: opens its group first unless the page shown is in that group
+ * (whose screens then stand in the menu's second row).
+ */
+export async function followNavLink(page: Page, group: string, link: string): Promise<void> {
+  const nav = page.getByRole('navigation', { name: 'メインメニュー' });
+  const target = nav.getByRole('link', { name: link, exact: true });
+  // The menu is there once the shell has rendered (right after sign-in it may not be yet).
+  await expect(nav.getByRole('link', { name: 'ホーム' })).toBeVisible();
+  if (!(await target.isVisible())) await nav.getByRole('button', { name: group }).click();
+  await target.click();
+}

@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { DEMO_ADMIN, DEMO_VIEWER, signIn } from './fixtures';
+import { DEMO_ADMIN, DEMO_VIEWER, signIn, followNavLink } from './fixtures';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
@@ -12,7 +12,7 @@ async function seriousViolations(page: Page) {
 }
 
 async function openOrganization(page: Page) {
-  await page.getByRole('navigation', { name: 'メインメニュー' }).getByRole('link', { name: '組織' }).click();
+  await followNavLink(page, '管理', '組織');
   await expect(page).toHaveURL(/\/organization/);
   await expect(page.getByRole('heading', { level: 1, name: '組織' })).toBeVisible();
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { DEMO_ADMIN, signIn } from './fixtures';
+import { DEMO_ADMIN, signIn, followNavLink } from './fixtures';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const DEMO_PROPOSER = { email: 'proposer@platina.example', password: 'platina-demo' };
@@ -83,7 +83,7 @@ test.describe('課題提案 from intake to the progress report', () => {
 
   test('the proposer submits a proposal in Japanese through the intake form', async ({ page }) => {
     await signIn(page, DEMO_PROPOSER);
-    await page.getByRole('navigation', { name: 'メインメニュー' }).getByRole('link', { name: '課題提案' }).click();
+    await followNavLink(page, '提案', '課題提案');
     await expect(page.getByRole('heading', { level: 1, name: '課題提案' })).toBeVisible();
     await page.getByRole('link', { name: '新規提案' }).click();
     await expect(page.getByRole('heading', { level: 1, name: '新規提案' })).toBeVisible();
@@ -108,7 +108,7 @@ test.describe('課題提案 from intake to the progress report', () => {
   test('the admin makes 総務企画課 responsible for it', async ({ page }) => {
     expect(proposalPath, 'the proposal of the previous test').not.toBe('');
     await signIn(page, DEMO_ADMIN);
-    await page.getByRole('navigation', { name: 'メインメニュー' }).getByRole('link', { name: '課題提案' }).click();
+    await followNavLink(page, '提案', '課題提案');
     const link = page.getByRole('link', { name: TITLE });
     await expect(link).toBeVisible();
     await expect(page.getByTestId('proposal-count')).toHaveText('全1件中 1～1件を表示');
@@ -146,7 +146,7 @@ test.describe('課題提案 from intake to the progress report', () => {
 
   test('the progress report counts it in ② today but not as of yesterday', async ({ page }) => {
     await signIn(page, DEMO_ADMIN);
-    await page.getByRole('navigation', { name: 'メインメニュー' }).getByRole('link', { name: '進捗状況' }).click();
+    await followNavLink(page, '提案', '進捗状況');
     await expect(page.getByRole('heading', { level: 1, name: '進捗状況' })).toBeVisible();
     await expect(page.getByLabel(/^基準日/)).toHaveValue(tokyoDate());
 

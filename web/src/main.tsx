@@ -5,6 +5,7 @@ import '@fontsource/noto-sans-jp/400.css';
 import '@fontsource/noto-sans-jp/700.css';
 import '@digital-go-jp/design-tokens/dist/tokens.css';
 import './styles/global.css';
+import './styles/records.css';
 import { currentLanguage } from './lib/i18n';
 import { createApiClient } from './lib/api';
 import { AppProviders } from './app/App';

@@ -3,7 +3,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { I18nextProvider } from 'react-i18next';
 import { ApiProvider, isApiProblem, type ApiClient } from '../lib/api';
 import { i18n } from '../lib/i18n';
-import { AuthProvider } from '../features/auth/AuthProvider';
+import { AuthProvider } from '../lib/auth';
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({

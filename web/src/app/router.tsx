@@ -1,48 +1,28 @@
-import { lazy, Suspense, type ReactNode } from 'react';
+import { lazy, Suspense, type ComponentType, type ReactNode } from 'react';
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import { LoginPage } from '../features/auth/LoginPage';
-import { RequireAuth } from '../features/auth/RequireAuth';
-import { AppShell } from '../features/shell/AppShell';
-import { HomePage } from '../features/shell/HomePage';
-import { NotFoundPage } from '../features/shell/NotFoundPage';
-import { ProposalListPage } from '../features/proposals/ProposalListPage';
-import { ProposalNewPage } from '../features/proposals/ProposalNewPage';
-import { ProposalDetailPage } from '../features/proposals/ProposalDetailPage';
-import { ProgressReportPage } from '../features/proposals/ProgressReportPage';
-import { AnnualReportPage } from '../features/reports/AnnualReportPage';
-import { ProjectTeamsPage } from '../features/proposals/ProjectTeamsPage';
-import { OrganizationPage } from '../features/organization/OrganizationPage';
-import { ReformListPage } from '../features/reforms/ReformListPage';
-import { ReformNewPage } from '../features/reforms/ReformNewPage';
-import { ReformDetailPage } from '../features/reforms/ReformDetailPage';
-import { ReformEditPage } from '../features/reforms/ReformEditPage';
-import { BureauPage } from '../features/bureaus/BureauPage';
-import { PolicyIssuePage } from '../features/bureaus/PolicyIssuePage';
-import { KpiPage } from '../features/bureaus/KpiPage';
-import { DigitalSystemListPage } from '../features/ledger/DigitalSystemListPage';
-import { DigitalSystemNewPage } from '../features/ledger/DigitalSystemNewPage';
-import { DigitalSystemDetailPage } from '../features/ledger/DigitalSystemDetailPage';
-import { DigitalSystemEditPage } from '../features/ledger/DigitalSystemEditPage';
-import { ImportPage } from '../features/imports/ImportPage';
-import { SearchPage } from '../features/search/SearchPage';
-import { LoadingScreenInline } from '../features/shell/LoadingScreen';
+import { RequireAuth } from '../components/layout/RequireAuth';
+import { LoadingScreenInline } from '../components/layout/LoadingScreen';
+import { AppShell } from './shell/AppShell';
+import { HomePage } from './shell/HomePage';
+import { NotFoundPage } from './shell/NotFoundPage';
 
-// Screens with charts load ECharts in their own chunk, on first visit; the milestone list is rarely used.
-const BureauDashboardPage = lazy(() =>
-  import('../features/dashboard/BureauDashboardPage').then((m) => ({ default: m.BureauDashboardPage })),
-);
-
-const MilestoneListPage = lazy(() =>
-  import('../features/dashboard/MilestoneListPage').then((m) => ({ default: m.MilestoneListPage })),
-);
-
-function Lazy({ children }: { children: ReactNode }) {
-  return <Suspense fallback={<LoadingScreenInline />}>{children}</Suspense>;
+/**
+ * A screen loaded on its first visit, in its own chunk: the first screen does not download every
+ * feature. `pick` names the export, since the features export named components.
+ */
+function screen<M>(load: () => Promise<M>, pick: (module: M) => ComponentType): ReactNode {
+  const Screen = lazy(() => load().then((module) => ({ default: pick(module) })));
+  return (
+    <Suspense fallback={<LoadingScreenInline />}>
+      <Screen />
+    </Suspense>
+  );
 }
 
 /**
  * Client routes. The server answers every non-API path with index.html, so deep links work.
- * New screens become children of the shell route (and an entry in features/shell/navigation.ts).
+ * New screens become children of the shell route (and an entry in app/shell/navigation.ts).
  */
 export const routes: RouteObject[] = [
   { path: '/login', element: <LoginPage /> },
@@ -55,42 +35,46 @@ export const routes: RouteObject[] = [
     ),
     children: [
       { index: true, element: <HomePage /> },
-      { path: 'organization', element: <OrganizationPage /> },
-      { path: 'proposals', element: <ProposalListPage /> },
-      { path: 'proposals/new', element: <ProposalNewPage /> },
-      { path: 'proposals/:id', element: <ProposalDetailPage /> },
-      { path: 'reports/proposal-progress', element: <ProgressReportPage /> },
-      { path: 'reports/annual', element: <AnnualReportPage /> },
-      { path: 'project-teams', element: <ProjectTeamsPage /> },
-      { path: 'reforms', element: <ReformListPage /> },
-      { path: 'reforms/new', element: <ReformNewPage /> },
-      { path: 'reforms/:id', element: <ReformDetailPage /> },
-      { path: 'reforms/:id/edit', element: <ReformEditPage /> },
-      { path: 'bureaus/:id', element: <BureauPage /> },
+      { path: 'organization', element: screen(() => import('../features/organization/OrganizationPage'), (m) => m.OrganizationPage) },
+      { path: 'proposals', element: screen(() => import('../features/proposals/ProposalListPage'), (m) => m.ProposalListPage) },
+      { path: 'proposals/new', element: screen(() => import('../features/proposals/ProposalNewPage'), (m) => m.ProposalNewPage) },
+      { path: 'proposals/:id', element: screen(() => import('../features/proposals/ProposalDetailPage'), (m) => m.ProposalDetailPage) },
+      {
+        path: 'reports/proposal-progress',
+        element: screen(() => import('../features/proposals/ProgressReportPage'), (m) => m.ProgressReportPage),
+      },
+      { path: 'reports/annual', element: screen(() => import('../features/reports/AnnualReportPage'), (m) => m.AnnualReportPage) },
+      { path: 'project-teams', element: screen(() => import('../features/proposals/ProjectTeamsPage'), (m) => m.ProjectTeamsPage) },
+      { path: 'reforms', element: screen(() => import('../features/reforms/ReformListPage'), (m) => m.ReformListPage) },
+      { path: 'reforms/new', element: screen(() => import('../features/reforms/ReformNewPage'), (m) => m.ReformNewPage) },
+      { path: 'reforms/:id', element: screen(() => import('../features/reforms/ReformDetailPage'), (m) => m.ReformDetailPage) },
+      { path: 'reforms/:id/edit', element: screen(() => import('../features/reforms/ReformEditPage'), (m) => m.ReformEditPage) },
+      { path: 'bureaus/:id', element: screen(() => import('../features/bureaus/BureauPage'), (m) => m.BureauPage) },
       {
         path: 'bureaus/:id/dashboard',
-        element: (
-          <Lazy>
-            <BureauDashboardPage />
-          </Lazy>
-        ),
+        element: screen(() => import('../features/dashboard/BureauDashboardPage'), (m) => m.BureauDashboardPage),
+      },
+      { path: 'milestones', element: screen(() => import('../features/dashboard/MilestoneListPage'), (m) => m.MilestoneListPage) },
+      { path: 'policy-issues/:id', element: screen(() => import('../features/bureaus/PolicyIssuePage'), (m) => m.PolicyIssuePage) },
+      { path: 'kpis/:id', element: screen(() => import('../features/bureaus/KpiPage'), (m) => m.KpiPage) },
+      {
+        path: 'digital-systems',
+        element: screen(() => import('../features/ledger/DigitalSystemListPage'), (m) => m.DigitalSystemListPage),
       },
       {
-        path: 'milestones',
-        element: (
-          <Lazy>
-            <MilestoneListPage />
-          </Lazy>
-        ),
+        path: 'digital-systems/new',
+        element: screen(() => import('../features/ledger/DigitalSystemNewPage'), (m) => m.DigitalSystemNewPage),
       },
-      { path: 'policy-issues/:id', element: <PolicyIssuePage /> },
-      { path: 'kpis/:id', element: <KpiPage /> },
-      { path: 'digital-systems', element: <DigitalSystemListPage /> },
-      { path: 'digital-systems/new', element: <DigitalSystemNewPage /> },
-      { path: 'digital-systems/:id', element: <DigitalSystemDetailPage /> },
-      { path: 'digital-systems/:id/edit', element: <DigitalSystemEditPage /> },
-      { path: 'imports', element: <ImportPage /> },
-      { path: 'search', element: <SearchPage /> },
+      {
+        path: 'digital-systems/:id',
+        element: screen(() => import('../features/ledger/DigitalSystemDetailPage'), (m) => m.DigitalSystemDetailPage),
+      },
+      {
+        path: 'digital-systems/:id/edit',
+        element: screen(() => import('../features/ledger/DigitalSystemEditPage'), (m) => m.DigitalSystemEditPage),
+      },
+      { path: 'imports', element: screen(() => import('../features/imports/ImportPage'), (m) => m.ImportPage) },
+      { path: 'search', element: screen(() => import('../features/search/SearchPage'), (m) => m.SearchPage) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

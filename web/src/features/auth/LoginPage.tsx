@@ -2,11 +2,11 @@ import { useId, useRef, useState, type FormEvent } from 'react';
 import { Navigate, useLocation } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { ApiProblem, fieldErrorMessage, isApiProblem, type FieldProblem } from '../../lib/api';
-import { LanguageSwitch } from '../shell/LanguageSwitch';
-import { MAIN_ID, SkipLink } from '../shell/SkipLink';
-import { usePageTitle } from '../shell/usePageTitle';
-import { useAuth } from './AuthProvider';
-import type { LoginLocationState } from './RequireAuth';
+import { LanguageSwitch } from '../../components/layout/LanguageSwitch';
+import { MAIN_ID, SkipLink } from '../../components/layout/SkipLink';
+import { usePageTitle } from '../../lib/usePageTitle';
+import { useAuth } from '../../lib/auth';
+import type { LoginLocationState } from '../../components/layout/RequireAuth';
 
 type Field = 'email' | 'password';
 const FIELDS: readonly Field[] = ['email', 'password'];

@@ -3,11 +3,11 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeFetch, json, problem, tokenOut, viewerUser, type Handler } from '../../test/http';
 import { renderApp } from '../../test/renderApp';
-import { todayInTokyo } from '../proposals/dates';
-import { proposal } from '../proposals/testData';
-import { bureauEditor, reform } from '../reforms/testData';
+import { todayInTokyo } from '../../lib/dates';
+import { proposal } from '../../test/fixtures/proposals';
+import { bureauEditor, reform } from '../../test/fixtures/reforms';
 import type { PolicyOut } from './api';
-import { bureauRoutes, policy, readOnly, summaryOf } from './testData';
+import { bureauRoutes, policy, readOnly, summaryOf } from '../../test/fixtures/bureaus';
 
 function bureauServer(current: () => PolicyOut | null, extra: Record<string, Handler> = {}, user = tokenOut('token-6', bureauEditor)) {
   const policyUrls: URL[] = [];

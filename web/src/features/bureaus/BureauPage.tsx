@@ -3,22 +3,29 @@ import { useId, useMemo, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, type BureauOut } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { useFocusOnClose } from '../organization/formSupport';
-import { fiscalYearOf, todayInTokyo } from '../proposals/dates';
-import { StageBadge } from '../proposals/StageBadge';
-import { PeriodCell } from '../reforms/PeriodCell';
-import { useBureau, useBureauReforms, useBureauSections } from '../reforms/api';
-import { classificationLabel, fiscalYearLabel, reformStatusLabel } from '../reforms/labels';
-import { usePageTitle } from '../shell/usePageTitle';
-import { ExportMenu } from '../export/ExportMenu';
-import { useBureauProposals, usePolicy, usePolicySummaries, type PolicyOut } from './api';
+import { useAuth } from '../../lib/auth';
+import { useFocusOnClose } from '../../components/form';
+import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
+import { StageBadge } from '../../components/records/StageBadge';
+import { PeriodCell } from '../../components/records/PeriodCell';
+import { classificationLabel, fiscalYearLabel, reformStatusLabel } from '../../lib/labels';
+import { usePageTitle } from '../../lib/usePageTitle';
+import { ExportMenu } from '../../components/records/ExportMenu';
+import {
+  useBureau,
+  useBureauProposals,
+  useBureauReforms,
+  useBureauSections,
+  usePolicy,
+  usePolicySummaries,
+  type PolicyOut,
+} from './api';
 import { AnnounceProvider, useAnnounce } from './announce';
-import { PolicyForm, POLICY_TEXT_FIELDS, IssueForm } from './forms';
+import { IssueForm } from './forms/IssueForm';
+import { POLICY_TEXT_FIELDS, PolicyForm } from './forms/PolicyForm';
 import { IssueDetails, IssueMatrix } from './issues';
-import '../proposals/proposals.css';
-import '../reforms/reforms.css';
 import './bureaus.css';
+import { mayCreateReform, mayEditPolicy, mayWritePolicyOf } from '../../lib/permissions';
 
 /** The year shown lives in the address (`?fiscal_year=2025`), so a view can be linked and reloaded. */
 function useFiscalYear(): [number, (year: number) => void] {
@@ -98,11 +105,8 @@ function BureauView({ bureau }: { bureau: BureauOut }) {
 
   // Only a guess for showing the form; the server decides and answers 403 otherwise.
   const sectionIds = (sections.data ?? []).map((s) => s.id);
-  const mayWriteHere =
-    user?.role === 'admin' ||
-    (user?.role === 'editor' &&
-      (user.scopes.bureau_ids.includes(bureauId) || user.scopes.section_ids.some((s) => sectionIds.includes(s))));
-  const mayAddReform = user?.role === 'admin' || user?.role === 'editor';
+  const mayWriteHere = mayWritePolicyOf(user, bureauId, sectionIds);
+  const mayAddReform = mayCreateReform(user);
 
   return (
     <>
@@ -218,7 +222,7 @@ function PolicySection({
               </div>
             ))}
           </dl>
-          {policy.can_edit && (
+          {mayEditPolicy(policy) && (
             <button ref={editButton} type="button" className="button button--secondary" onClick={() => setEditing(true)}>
               {t('bureaus.editPolicy')}
             </button>
@@ -388,12 +392,12 @@ function IssuesSection({ policy, yearText }: { policy: PolicyOut; yearText: stri
             <IssueDetails issue={issue} sub="h4" />
           </article>
         ))}
-        {policy.can_edit && !adding && (
+        {mayEditPolicy(policy) && !adding && (
           <button ref={addButton} type="button" className="button button--primary" onClick={() => setAdding(true)}>
             {t('bureaus.addIssue')}
           </button>
         )}
-        {policy.can_edit && adding && (
+        {mayEditPolicy(policy) && adding && (
           <div className="card">
             <IssueForm
               policyId={policy.id}

@@ -1,7 +1,8 @@
 import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { KpiOut } from './api';
-import { chartDateLabel, formatNumber, formatShortDate } from './format';
+import { chartDateLabel, formatShortDate } from '../../lib/dates';
+import { formatNumber } from './format';
 
 const BAR = 44;
 const GAP = 36;

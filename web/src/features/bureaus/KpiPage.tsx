@@ -2,17 +2,17 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, useApi } from '../../lib/api';
-import { LinksPanel } from '../links/LinksPanel';
-import { usePageTitle } from '../shell/usePageTitle';
+import { LinksPanel } from '../../components/links/LinksPanel';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { useInvalidatePolicies, useKpi, type KpiOut } from './api';
 import { AnnounceProvider, useAnnounce } from './announce';
-import { formatNumber, formatShortDate } from './format';
-import { ConfirmDelete } from './forms';
+import { formatShortDate } from '../../lib/dates';
+import { formatNumber } from './format';
+import { ConfirmDelete } from '../../components/form';
 import { KpiControls, KpiTable } from './issues';
 import { KpiChart } from './KpiChart';
-import '../proposals/proposals.css';
-import '../reforms/reforms.css';
 import './bureaus.css';
+import { mayEditKpi, mayLinkFrom } from '../../lib/permissions';
 
 /** One KPI: baseline, actuals over time (chart and table), target, and the records linked to it. */
 export function KpiPage() {
@@ -70,7 +70,7 @@ function KpiView({ kpi }: { kpi: KpiOut }) {
         )}
         {kpi.note && <p className="pp-pre">{kpi.note}</p>}
         <KpiChart kpi={kpi} language={language} />
-        {kpi.can_edit && (
+        {mayEditKpi(kpi) && (
           <KpiControls kpi={kpi} sub="h3" onDeleted={() => void navigate(`/policy-issues/${kpi.issue_id}`)} />
         )}
       </section>
@@ -79,7 +79,7 @@ function KpiView({ kpi }: { kpi: KpiOut }) {
         <ActualsTable kpi={kpi} language={language} />
       </section>
       <div className="pp-section">
-        <LinksPanel kind="kpi" id={kpi.id} links={kpi.links ?? []} canEdit={kpi.can_edit} />
+        <LinksPanel kind="kpi" id={kpi.id} links={kpi.links ?? []} canEdit={mayLinkFrom(kpi)} />
       </div>
     </>
   );
@@ -111,7 +111,7 @@ function ActualsTable({ kpi, language }: { kpi: KpiOut; language: string }) {
             <th scope="col">{t('bureaus.actualFields.measuredOn')}</th>
             <th scope="col">{t('bureaus.actualColumnValue')}</th>
             <th scope="col">{t('bureaus.actualFields.note')}</th>
-            {kpi.can_edit && <th scope="col">{t('bureaus.actions')}</th>}
+            {mayEditKpi(kpi) && <th scope="col">{t('bureaus.actions')}</th>}
           </tr>
         </thead>
         <tbody>
@@ -124,7 +124,7 @@ function ActualsTable({ kpi, language }: { kpi: KpiOut; language: string }) {
                   {formatNumber(actual.value, language)} {kpi.unit}
                 </td>
                 <td>{actual.note || t('bureaus.none')}</td>
-                {kpi.can_edit && (
+                {mayEditKpi(kpi) && (
                   <td>
                     <ConfirmDelete
                       label={t('bureaus.deleteActualLabel', { date })}

@@ -3,9 +3,9 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeFetch, json, tokenOut, viewerUser } from '../../test/http';
 import { renderApp } from '../../test/renderApp';
-import { bureauEditor } from '../reforms/testData';
+import { bureauEditor } from '../../test/fixtures/reforms';
 import type { PolicyIssueOut } from './api';
-import { issue, kpi, readOnly, policy } from './testData';
+import { issue, kpi, readOnly, policy } from '../../test/fixtures/bureaus';
 
 describe('the policy issue page', () => {
   it('shows the issue with its plan, KPIs and links, and a way back to the bureau’s year', async () => {

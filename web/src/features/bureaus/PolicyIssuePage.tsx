@@ -1,15 +1,14 @@
 import { Link, useNavigate, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem } from '../../lib/api';
-import { LinksPanel } from '../links/LinksPanel';
-import { fiscalYearLabel } from '../reforms/labels';
-import { usePageTitle } from '../shell/usePageTitle';
+import { LinksPanel } from '../../components/links/LinksPanel';
+import { fiscalYearLabel } from '../../lib/labels';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { usePolicyIssue } from './api';
 import { AnnounceProvider } from './announce';
 import { IssueDetails } from './issues';
-import '../proposals/proposals.css';
-import '../reforms/reforms.css';
 import './bureaus.css';
+import { mayLinkFrom } from '../../lib/permissions';
 
 /** One issue of a bureau's X policy with its plan, progress, KPIs and the records linked to it. */
 export function PolicyIssuePage() {
@@ -62,7 +61,7 @@ export function PolicyIssuePage() {
               <IssueDetails issue={data} sub="h2" onDeleted={() => void navigate(bureauPath)} />
             </div>
             <div className="pp-section">
-              <LinksPanel kind="policy_issue" id={data.id} links={data.links ?? []} canEdit={data.can_edit} />
+              <LinksPanel kind="policy_issue" id={data.id} links={data.links ?? []} canEdit={mayLinkFrom(data)} />
             </div>
           </>
         )}

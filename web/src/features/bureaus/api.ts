@@ -1,6 +1,9 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { dataOf, useApi } from '../../lib/api';
-import type { components } from '../../lib/api/schema';
+import { POLICIES_KEY, PROPOSALS_KEY, REFORMS_KEY } from '../../lib/queryKeys';
+
+export { useBureau, useSectionsOf as useBureauSections } from '../../lib/reference';
+import type { components, paths } from '../../lib/api/schema';
 
 export type PolicyIn = components['schemas']['PolicyIn'];
 export type PolicyOut = components['schemas']['PolicyOut'];
@@ -19,26 +22,24 @@ export type KpiOut = components['schemas']['KpiOut'];
 export type KpiActualIn = components['schemas']['KpiActualIn'];
 export type KpiActualOut = components['schemas']['KpiActualOut'];
 
+export type BureauReformQuery = NonNullable<paths['/api/v1/bureaus/{id}/reforms']['get']['parameters']['query']>;
+
 export const AREAS: readonly PolicyArea[] = ['A', 'B', 'C'];
 export const LEVELS: readonly Level[] = ['high', 'low'];
 export const MILESTONE_STATES: readonly MilestoneState[] = ['planned', 'done', 'slipped'];
 export const QUARTERS = [1, 2, 3, 4] as const;
-
-/**
- * Every query of the policy screens starts with this key: a write to a policy, issue, milestone,
- * note or KPI refreshes the bureau page, the issue page and the KPI page alike.
- */
-export const POLICIES_KEY = ['policies'] as const;
 
 export const policyKeys = {
   summaries: (bureauId: number) => [...POLICIES_KEY, 'summaries', bureauId] as const,
   detail: (id: number) => [...POLICIES_KEY, 'detail', id] as const,
   issue: (id: number) => [...POLICIES_KEY, 'issue', id] as const,
   kpi: (id: number) => [...POLICIES_KEY, 'kpi', id] as const,
-  proposals: (bureauId: number, fiscalYear: number) => ['proposals', 'bureau', bureauId, fiscalYear] as const,
+  // Under the reforms' and proposals' roots, so their writes refresh the bureau page too.
+  reforms: (bureauId: number, query: BureauReformQuery) => [...REFORMS_KEY, 'bureau', bureauId, query] as const,
+  proposals: (bureauId: number, fiscalYear: number) => [...PROPOSALS_KEY, 'bureau', bureauId, fiscalYear] as const,
 };
 
-export { ifMatch } from '../proposals/api';
+export { ifMatch } from '../../lib/api';
 
 /** Every policy of a bureau (all years, newest first): they tell which years to offer. */
 export function usePolicySummaries(bureauId: number) {
@@ -84,6 +85,19 @@ export function useKpi(id: number) {
     queryKey: policyKeys.kpi(id),
     queryFn: async ({ signal }) => dataOf(await api.client.GET('/api/v1/kpis/{id}', { params: { path: { id } }, signal })),
     enabled: Number.isSafeInteger(id) && id > 0,
+  });
+}
+
+/** The bureau's reforms (自主改革) of one fiscal year. */
+export function useBureauReforms(bureauId: number, query: BureauReformQuery) {
+  const api = useApi();
+  return useQuery({
+    queryKey: policyKeys.reforms(bureauId, query),
+    queryFn: async ({ signal }) =>
+      dataOf(
+        await api.client.GET('/api/v1/bureaus/{id}/reforms', { params: { path: { id: bureauId }, query }, signal }),
+      ),
+    enabled: Number.isSafeInteger(bureauId) && bureauId > 0,
   });
 }
 

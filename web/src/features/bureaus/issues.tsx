@@ -3,13 +3,19 @@ import { Link } from 'react-router';
 import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, useApi } from '../../lib/api';
-import { todayInTokyo } from '../proposals/dates';
-import { useFocusOnClose } from '../organization/formSupport';
+import { todayInTokyo } from '../../lib/dates';
+import { useFocusOnClose } from '../../components/form';
 import { ifMatch, QUARTERS, useInvalidatePolicies, type KpiOut, type MilestoneOut, type PolicyIssueOut } from './api';
 import { useAnnounce } from './announce';
-import { formatChangePercent, formatNumber, formatShortDate, levelLabel, milestoneStateLabel, quarterLabel } from './format';
-import { ActualForm, ConfirmDelete, IssueForm, KpiForm, MilestoneForm, NoteForm } from './forms';
+import { formatShortDate } from '../../lib/dates';
+import { formatChangePercent, formatNumber, levelLabel, milestoneStateLabel, quarterLabel } from './format';
+import { ConfirmDelete } from '../../components/form';
+import { IssueForm } from './forms/IssueForm';
+import { ActualForm, KpiForm } from './forms/KpiForm';
+import { MilestoneForm } from './forms/MilestoneForm';
+import { NoteForm } from './forms/NoteForm';
 import { KpiChart } from './KpiChart';
+import { mayEditIssue, mayEditKpi, mayEditMilestone } from '../../lib/permissions';
 
 export type HeadingTag = 'h2' | 'h3' | 'h4' | 'h5';
 
@@ -191,12 +197,12 @@ export function IssueDetails({
             </div>
           ))}
       </dl>
-      {issue.can_edit && !editing && (
+      {mayEditIssue(issue) && !editing && (
         <div className="button-row">
           <button
             ref={editButton}
             type="button"
-            className="button button--secondary bp-small-button"
+            className="button button--secondary button--small"
             aria-label={t('bureaus.editIssueLabel', { code: issue.code })}
             onClick={() => setEditing(true)}
           >
@@ -317,7 +323,7 @@ function QuarterGrid({ issue, sub }: { issue: PolicyIssueOut; sub: HeadingTag })
           }}
         />
       )}
-      {issue.can_edit && !adding && (
+      {mayEditIssue(issue) && !adding && (
         <button
           ref={addButton}
           type="button"
@@ -394,12 +400,12 @@ function MilestoneItem({ milestone: m, onEdit }: { milestone: MilestoneOut; onEd
       {m.state !== 'done' && (
         <span className="bp-milestone__date">{t('bureaus.dueOn', { date: formatShortDate(m.due_on, language) })}</span>
       )}
-      {m.can_edit && (
+      {mayEditMilestone(m) && (
         <span className="bp-milestone__actions">
           {m.state !== 'done' && (
             <button
               type="button"
-              className="button button--primary bp-small-button"
+              className="button button--primary button--small"
               aria-label={t('bureaus.markDoneLabel', { title: m.title })}
               disabled={markDone.isPending}
               onClick={() => markDone.mutate()}
@@ -409,7 +415,7 @@ function MilestoneItem({ milestone: m, onEdit }: { milestone: MilestoneOut; onEd
           )}
           <button
             type="button"
-            className="button button--secondary bp-small-button"
+            className="button button--secondary button--small"
             aria-label={t('bureaus.editMilestoneLabel', { title: m.title })}
             onClick={onEdit}
           >
@@ -465,7 +471,7 @@ function ProgressNotes({ issue, sub }: { issue: PolicyIssueOut; sub: HeadingTag 
                 <strong>{note.as_of_label}</strong>
               </p>
               <p className="pp-pre">{note.body}</p>
-              {issue.can_edit && (
+              {mayEditIssue(issue) && (
                 <ConfirmDelete
                   label={t('bureaus.deleteNoteLabel', { label: note.as_of_label })}
                   question={t('bureaus.deleteNoteQuestion', { label: note.as_of_label })}
@@ -477,7 +483,7 @@ function ProgressNotes({ issue, sub }: { issue: PolicyIssueOut; sub: HeadingTag 
           ))}
         </ul>
       )}
-      {issue.can_edit && !adding && (
+      {mayEditIssue(issue) && !adding && (
         <button
           ref={addButton}
           type="button"
@@ -576,13 +582,13 @@ function KpiSection({ issue, sub }: { issue: PolicyIssueOut; sub: HeadingTag }) 
             {issue.kpis.map((kpi) => (
               <div key={kpi.id} className="bp-chart-item">
                 <KpiChart kpi={kpi} language={language} />
-                {kpi.can_edit && <KpiControls kpi={kpi} sub={deeper(sub)} />}
+                {mayEditKpi(kpi) && <KpiControls kpi={kpi} sub={deeper(sub)} />}
               </div>
             ))}
           </div>
         </>
       )}
-      {issue.can_edit && !adding && (
+      {mayEditIssue(issue) && !adding && (
         <button
           ref={addButton}
           type="button"
@@ -643,7 +649,7 @@ export function KpiControls({ kpi, sub, onDeleted }: { kpi: KpiOut; sub: Heading
           <button
             ref={actualButton}
             type="button"
-            className="button button--secondary bp-small-button"
+            className="button button--secondary button--small"
             aria-label={t('bureaus.addActualLabel', { name: kpi.name })}
             onClick={() => setOpen('actual')}
           >
@@ -652,7 +658,7 @@ export function KpiControls({ kpi, sub, onDeleted }: { kpi: KpiOut; sub: Heading
           <button
             ref={editButton}
             type="button"
-            className="button button--secondary bp-small-button"
+            className="button button--secondary button--small"
             aria-label={t('bureaus.editKpiLabel', { name: kpi.name })}
             onClick={() => setOpen('edit')}
           >

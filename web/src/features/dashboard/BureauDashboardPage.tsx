@@ -2,8 +2,8 @@ import './messages';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem } from '../../lib/api';
-import { useBureau } from '../reforms/api';
-import { usePageTitle } from '../shell/usePageTitle';
+import { useBureau } from '../../lib/reference';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { DashboardView } from './DashboardView';
 
 /** /bureaus/:id/dashboard: the dashboard of one bureau (the same panels, the bureau's figures). */

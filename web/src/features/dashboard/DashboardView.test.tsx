@@ -3,8 +3,8 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event';
 import { adminMe, fakeFetch, json, tokenOut } from '../../test/http';
 import { renderApp } from '../../test/renderApp';
-import { todayInTokyo } from '../proposals/dates';
-import { organizationRoutes, team2025 } from '../proposals/testData';
+import { todayInTokyo } from '../../lib/dates';
+import { organizationRoutes, team2025 } from '../../test/fixtures/proposals';
 import type { EChartProps } from './EChart';
 import { dashboardOut } from './testData';
 

@@ -1,23 +1,27 @@
 import './messages';
-import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
+import { useId, useMemo, type ReactNode } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { isApiProblem } from '../../lib/api';
-import { IMPLEMENTATION_STATUSES, STAGES } from '../proposals/api';
-import { isIsoDate } from '../proposals/dates';
-import { stageLabel, stageShortLabel } from '../proposals/labels';
-import { CLASSIFICATIONS, REFORM_STATUSES } from '../reforms/api';
-import { fiscalYearLabel } from '../reforms/labels';
-import { formatHours, formatInUnit, formatPercent, percentOf } from '../ledger/format';
-import { SemicircleGauge } from '../ledger/Gauge';
+import { isIsoDate, monthLabel, shortDate } from '../../lib/dates';
+import {
+  CLASSIFICATIONS,
+  IMPLEMENTATION_STATUSES,
+  REFORM_STATUSES,
+  STAGES,
+  fiscalYearLabel,
+  stageLabel,
+  stageShortLabel,
+} from '../../lib/labels';
+import { formatCount, formatHours, formatInUnit, formatPercent, percentOf, signedNumber } from '../../lib/format';
+import { SemicircleGauge } from '../../components/records/Gauge';
 import { useDashboard, type BucketOut, type DashboardOut, type FigureOut, type HoursBucketOut } from './api';
 import { EChart, type ChartOption } from './EChart';
-import { formatCount, monthLabel, shortDate, signedNumber } from './format';
-import { positiveInt, useDashboardParams } from './params';
-import '../proposals/proposals.css';
-import '../ledger/ledger.css';
+import { positiveInt } from '../../lib/listParams';
+import { useDashboardParams } from './params';
 import './dashboard.css';
+import { useDraft } from '../../lib/useDraft';
 
 /** Series colours from the design tokens: ① blue, ② green, ③ yellow, ④ purple, 未提示 grey. */
 const STAGE_COLOURS = ['#0017c1', '#197a4b', '#b78f00', '#6f23d0', '#767676'] as const;
@@ -50,10 +54,8 @@ export function DashboardView({ bureauId }: { bureauId?: number }) {
   const dashboard = useDashboard(bureauId, params);
   const data = dashboard.data;
 
-  const [asOfInput, setAsOfInput] = useState(asOf);
-  useEffect(() => setAsOfInput(asOf), [asOf]);
-  const [staleInput, setStaleInput] = useState(staleDays === undefined ? '' : String(staleDays));
-  useEffect(() => setStaleInput(staleDays === undefined ? '' : String(staleDays)), [staleDays]);
+  const [asOfInput, setAsOfInput] = useDraft(asOf);
+  const [staleInput, setStaleInput] = useDraft(staleDays === undefined ? '' : String(staleDays));
 
   function changeAsOf(value: string) {
     setAsOfInput(value);

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 // The tree-shaken core plus only what the dashboard draws (STACK.md trap 9: not echarts-for-react).
-import { init, use, type ComposeOption, type EChartsType } from 'echarts/core';
+import { init, use as registerChartParts, type ComposeOption, type EChartsType } from 'echarts/core';
 import { BarChart, type BarSeriesOption } from 'echarts/charts';
 import {
   AriaComponent,
@@ -14,7 +14,7 @@ import {
 } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 
-use([BarChart, GridComponent, LegendComponent, TooltipComponent, AriaComponent, SVGRenderer]);
+registerChartParts([BarChart, GridComponent, LegendComponent, TooltipComponent, AriaComponent, SVGRenderer]);
 
 export type ChartOption = ComposeOption<
   BarSeriesOption | GridComponentOption | LegendComponentOption | TooltipComponentOption | AriaComponentOption

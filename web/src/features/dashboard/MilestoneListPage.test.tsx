@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeFetch, json, tokenOut } from '../../test/http';
 import { renderApp } from '../../test/renderApp';
-import { fiscalYearOf, todayInTokyo } from '../proposals/dates';
+import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
 import { milestoneItem } from './testData';
 
 const FIND = { timeout: 5000 };

@@ -1,16 +1,14 @@
-import { useEffect, useId, useMemo, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useId, useMemo } from 'react';
+import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { isApiProblem } from '../../lib/api';
-import { fiscalYearOf, isIsoDate, todayInTokyo } from '../proposals/dates';
-import { useBureauList } from '../reforms/api';
-import { fiscalYearLabel } from '../reforms/labels';
-import { ActiveFilters, type ActiveFilter } from '../shell/ActiveFilters';
-import { usePageTitle } from '../shell/usePageTitle';
+import { fiscalYearOf, isIsoDate, shortDate, todayInTokyo } from '../../lib/dates';
+import { useBureauList } from '../../lib/reference';
+import { fiscalYearLabel } from '../../lib/labels';
+import { ActiveFilters, FilterSelect, ListResults, useListParams, type ActiveFilter } from '../../components/list';
+import { useDraft } from '../../lib/useDraft';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { useMilestoneList, type MilestoneListItemOut, type MilestoneQuery } from './api';
-import { shortDate } from './format';
-import { positiveInt } from './params';
-import '../proposals/proposals.css';
+import { positiveInt } from '../../lib/listParams';
 import './dashboard.css';
 
 export const PER_PAGE = 50;
@@ -37,23 +35,11 @@ export function MilestoneListPage() {
   usePageTitle(t('milestones.title'));
   const ids = useId();
   const today = todayInTokyo();
-  const [params, setParams] = useSearchParams();
+  const { params, setFilters, removeFilters, pageLink } = useListParams();
   const query = useMemo(() => milestoneQueryFromParams(params, today), [params, today]);
   const list = useMilestoneList(query);
   const bureaus = useBureauList();
-
-  const [overdueInput, setOverdueInput] = useState(query.overdue_on ?? '');
-  useEffect(() => setOverdueInput(query.overdue_on ?? ''), [query.overdue_on]);
-
-  function setFilters(changes: Record<string, string | undefined>) {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value) next.set(key, value);
-      else next.delete(key);
-    }
-    next.delete('page');
-    setParams(next);
-  }
+  const [overdueInput, setOverdueInput] = useDraft(query.overdue_on ?? '');
 
   const years = useMemo(() => {
     const current = fiscalYearOf(today);
@@ -69,62 +55,25 @@ export function MilestoneListPage() {
     active.push({ keys: ['overdue_on'], label: t('listFilters.overdueOn', { date: shortDate(query.overdue_on, language) }) });
   }
 
-  const page = list.data;
-  const total = page?.total ?? 0;
-  const pages = Math.max(1, Math.ceil(total / PER_PAGE));
-  const current = query.page ?? 1;
-  const from = total === 0 ? 0 : (current - 1) * PER_PAGE + 1;
-  const to = Math.min(total, current * PER_PAGE);
-
-  function pageLink(n: number): string {
-    const next = new URLSearchParams(params);
-    if (n <= 1) next.delete('page');
-    else next.set('page', String(n));
-    const search = next.toString();
-    return search ? `?${search}` : '?';
-  }
-
   return (
     <div className="page pp-page">
       <h1 tabIndex={-1}>{t('milestones.title')}</h1>
       <p className="lead">{t('milestones.intro')}</p>
 
       <div className="pp-report-controls">
-        <div className="form-field">
-          <label className="form-field__label" htmlFor={`${ids}-year`}>
-            {t('milestones.fiscalYear')}
-          </label>
-          <select
-            id={`${ids}-year`}
-            className="form-field__input"
-            value={query.fiscal_year}
-            onChange={(e) => setFilters({ fiscal_year: e.target.value })}
-          >
-            {years.map((year) => (
-              <option key={year} value={year}>
-                {fiscalYearLabel(t, year)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="form-field">
-          <label className="form-field__label" htmlFor={`${ids}-bureau`}>
-            {t('milestones.bureau')}
-          </label>
-          <select
-            id={`${ids}-bureau`}
-            className="form-field__input"
-            value={query.bureau_id ?? ''}
-            onChange={(e) => setFilters({ bureau_id: e.target.value })}
-          >
-            <option value="">{t('milestones.allBureaus')}</option>
-            {(bureaus.data ?? []).map((b) => (
-              <option key={b.id} value={b.id}>
-                {b.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          label={t('milestones.fiscalYear')}
+          value={query.fiscal_year}
+          options={years.map((year) => [String(year), fiscalYearLabel(t, year)] as const)}
+          onChange={(fiscal_year) => setFilters({ fiscal_year })}
+        />
+        <FilterSelect
+          label={t('milestones.bureau')}
+          value={query.bureau_id}
+          allLabel={t('milestones.allBureaus')}
+          options={(bureaus.data ?? []).map((b) => [String(b.id), b.name] as const)}
+          onChange={(bureau_id) => setFilters({ bureau_id })}
+        />
         <div className="form-field">
           <label className="form-field__label" htmlFor={`${ids}-overdue`}>
             {t('milestones.overdueOn')}
@@ -148,66 +97,31 @@ export function MilestoneListPage() {
 
       <ActiveFilters
         filters={active}
-        onRemove={(keys) => setFilters(Object.fromEntries(keys.map((k) => [k, undefined])))}
-        onClear={() => setFilters(Object.fromEntries(FILTER_KEYS.map((k) => [k, undefined])))}
+        onRemove={removeFilters}
+        onClear={() => removeFilters(FILTER_KEYS)}
       />
 
-      {list.isError && (
-        <div className="notice notice--error" role="alert">
-          {isApiProblem(list.error) ? list.error.localizedMessage(t) : t('problem.internal_error')}
-        </div>
-      )}
-
-      <p role="status" aria-atomic="true" className="pp-result-count" data-testid="milestone-count">
-        {list.isPending
-          ? t('milestones.loading')
-          : page && (total === 0 ? t('milestones.noResults') : t('milestones.resultRange', { total, from, to }))}
-      </p>
-
-      {page && page.items.length > 0 && (
-        <div className="pp-table-wrap">
-          <table className="pp-table">
-            <caption className="visually-hidden">
-              {t('milestones.tableCaption')} {fiscalYearLabel(t, query.fiscal_year)}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('milestones.columns.bureau')}</th>
-                <th scope="col">{t('milestones.columns.issue')}</th>
-                <th scope="col">{t('milestones.columns.title')}</th>
-                <th scope="col">{t('milestones.columns.quarter')}</th>
-                <th scope="col">{t('milestones.columns.due')}</th>
-                <th scope="col">{t('milestones.columns.state')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((item) => (
-                <MilestoneRow key={item.id} item={item} fiscalYear={query.fiscal_year} language={language} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-
-      {page && pages > 1 && (
-        <nav aria-label={t('milestones.pagination')} className="pp-pagination">
-          {current > 1 ? (
-            <Link to={pageLink(current - 1)} rel="prev">
-              {t('milestones.previous')}
-            </Link>
-          ) : (
-            <span />
-          )}
-          <span>{t('milestones.pageOf', { page: current, pages })}</span>
-          {current < pages ? (
-            <Link to={pageLink(current + 1)} rel="next">
-              {t('milestones.next')}
-            </Link>
-          ) : (
-            <span />
-          )}
-        </nav>
-      )}
+      <ListResults
+        list={list}
+        page={query.page ?? 1}
+        perPage={PER_PAGE}
+        countTestId="milestone-count"
+        emptyText={t('milestones.noResults')}
+        rangeText={(range) => t('milestones.resultRange', range)}
+        caption={() => `${t('milestones.tableCaption')} ${fiscalYearLabel(t, query.fiscal_year)}`}
+        head={
+          <tr>
+            <th scope="col">{t('milestones.columns.bureau')}</th>
+            <th scope="col">{t('milestones.columns.issue')}</th>
+            <th scope="col">{t('milestones.columns.title')}</th>
+            <th scope="col">{t('milestones.columns.quarter')}</th>
+            <th scope="col">{t('milestones.columns.due')}</th>
+            <th scope="col">{t('milestones.columns.state')}</th>
+          </tr>
+        }
+        row={(item) => <MilestoneRow key={item.id} item={item} fiscalYear={query.fiscal_year} language={language} />}
+        pageLink={pageLink}
+      />
     </div>
   );
 }

@@ -1,15 +1,10 @@
 import { useMemo } from 'react';
 import { useSearchParams } from 'react-router';
-import { useProjectTeams } from '../proposals/api';
-import { fiscalYearOf, isIsoDate, todayInTokyo } from '../proposals/dates';
+import { useProjectTeams } from '../../lib/reference';
+import { fiscalYearOf, isIsoDate, todayInTokyo } from '../../lib/dates';
+import { positiveInt } from '../../lib/listParams';
 
 const FIRST_FISCAL_YEAR = 2019; // 令和元年度
-
-export function positiveInt(value: string | null): number | undefined {
-  if (value === null || !/^\d+$/.test(value)) return undefined;
-  const n = Number(value);
-  return n > 0 && Number.isSafeInteger(n) ? n : undefined;
-}
 
 export type DashboardParamKey = 'fiscal_year' | 'as_of' | 'stale_days';
 

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { fieldErrorMessage } from '../../lib/api';
-import { formatNumber } from '../ledger/format';
+import { formatNumber } from '../../lib/format';
 import {
   IMPORT_COLUMNS,
   recordPath,

@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { i18n } from '../../lib/i18n';
 import { fakeFetch, json, problem, tokenOut, viewerUser, type Handler } from '../../test/http';
-import { editorUser } from '../ledger/testData';
+import { editorUser } from '../../test/fixtures/ledger';
 import type { ImportJobOut } from './api';
 import { renderImports } from './renderImports';
 import { importJob, importRow, rejectedDryRun } from './testData';

@@ -3,9 +3,9 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { fieldErrorMessage, isApiProblem, type ApiProblem } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { usePageTitle } from '../shell/usePageTitle';
-import { Field, FormAlert, toApiProblem, type FormFailure } from '../proposals/forms';
+import { useAuth } from '../../lib/auth';
+import { usePageTitle } from '../../lib/usePageTitle';
+import { Field, FormAlert, toApiProblem, type FormFailure } from '../../components/form';
 import {
   IMPORT_COLUMNS,
   IMPORT_EXTENSIONS,
@@ -18,18 +18,18 @@ import {
   type ImportKindDto,
 } from './api';
 import { JobDetails, JobProgress, RowsTable, formatCount, formattedSummary, rejectedCount } from './ImportJobView';
-import '../proposals/proposals.css';
 import './imports.css';
+import { mayImport } from '../../lib/permissions';
 
 export function ImportPage() {
   const { t } = useTranslation();
   const { user } = useAuth();
   usePageTitle(t('imports.title'));
-  const mayImport = user?.role === 'admin' || user?.role === 'editor';
+  const mayImportHere = mayImport(user);
   return (
     <div className="page pp-page im-page">
       <h1 tabIndex={-1}>{t('imports.title')}</h1>
-      {mayImport ? (
+      {mayImportHere ? (
         <ImportWorkflow />
       ) : (
         <div className="notice notice--info">{t('imports.notAllowed')}</div>

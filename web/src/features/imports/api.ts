@@ -1,9 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Client } from 'openapi-fetch';
 import { dataOf, useApi, type ApiClient } from '../../lib/api';
-import { LEDGER_KEY } from '../ledger/api';
-import { PROPOSALS_KEY } from '../proposals/api';
-import { REFORMS_KEY } from '../reforms/api';
+import { LEDGER_KEY, PROPOSALS_KEY, REFORMS_KEY } from '../../lib/queryKeys';
 
 // The import endpoints are not in schema.d.ts yet (the backend is written in parallel); these
 // mirror the contract's schema names and fields until `npm run gen:api` brings the real ones.

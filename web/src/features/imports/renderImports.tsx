@@ -2,9 +2,9 @@
 // the shell and screens that other features are still changing.
 import { render } from '@testing-library/react';
 import { Outlet, RouterProvider, createMemoryRouter } from 'react-router';
-import { AppProviders } from '../../app/App';
+import { AppProviders } from '../../test/providers';
 import { createApiClient } from '../../lib/api';
-import { RequireAuth } from '../auth/RequireAuth';
+import { RequireAuth } from '../../components/layout/RequireAuth';
 import { ImportPage } from './ImportPage';
 
 export function renderImports(fetch: typeof globalThis.fetch) {

@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeFetch, json, problem, tokenOut, viewerUser, type Handler } from '../../test/http';
 import type { DigitalSystemOut } from './api';
-import { organizationRoutes, system, targetsOut } from './testData';
+import { organizationRoutes, system, targetsOut } from '../../test/fixtures/ledger';
 import { renderLedger } from './renderLedger';
 
 const linked: DigitalSystemOut = system({

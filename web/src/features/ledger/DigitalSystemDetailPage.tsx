@@ -3,14 +3,14 @@ import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, useApi } from '../../lib/api';
-import { usePageTitle } from '../shell/usePageTitle';
-import { formatDate, formatDateTime } from '../proposals/dates';
-import { LinksPanel } from '../links/LinksPanel';
+import { usePageTitle } from '../../lib/usePageTitle';
+import { formatDate, formatDateTime } from '../../lib/dates';
+import { LinksPanel } from '../../components/links/LinksPanel';
 import { ifMatch, LEDGER_KEY, ledgerKeys, useDigitalSystem, type DigitalSystemOut } from './api';
-import { formatHours, formatYen } from './format';
+import { formatHours, formatYen } from '../../lib/format';
 import type { LedgerFlash } from './DigitalSystemNewPage';
-import '../proposals/proposals.css';
 import './ledger.css';
+import { mayEditDigitalSystem, mayLinkFrom } from '../../lib/permissions';
 
 export function DigitalSystemDetailPage() {
   const { t, i18n } = useTranslation();
@@ -53,7 +53,7 @@ export function DigitalSystemDetailPage() {
         <>
           <div className="pp-title-row">
             <h1 tabIndex={-1}>{data.name}</h1>
-            {data.can_edit && (
+            {mayEditDigitalSystem(data) && (
               <Link to={`/digital-systems/${data.id}/edit`} className="button button--secondary pp-link-button">
                 {t('ledger.edit')}
               </Link>
@@ -61,8 +61,8 @@ export function DigitalSystemDetailPage() {
           </div>
           <Overview system={data} language={language} />
           <Workflows system={data} />
-          <LinksPanel kind="digital_system" id={data.id} links={data.links ?? []} canEdit={data.can_edit} />
-          {data.can_edit && <DeleteSystem system={data} />}
+          <LinksPanel kind="digital_system" id={data.id} links={data.links ?? []} canEdit={mayLinkFrom(data)} />
+          {mayEditDigitalSystem(data) && <DeleteSystem system={data} />}
         </>
       )}
     </div>

@@ -3,13 +3,13 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, isApiProblem, useApi } from '../../lib/api';
-import { usePageTitle } from '../shell/usePageTitle';
-import { toApiProblem } from '../proposals/forms';
+import { usePageTitle } from '../../lib/usePageTitle';
+import { toApiProblem } from '../../components/form';
 import { ifMatch, LEDGER_KEY, ledgerKeys, useDigitalSystem, type DigitalSystemIn, type DigitalSystemOut } from './api';
 import { DigitalSystemForm, systemValuesOf } from './DigitalSystemForm';
 import type { LedgerFlash } from './DigitalSystemNewPage';
-import '../proposals/proposals.css';
 import './ledger.css';
+import { mayEditDigitalSystem } from '../../lib/permissions';
 
 export function DigitalSystemEditPage() {
   const { t } = useTranslation();
@@ -40,8 +40,8 @@ export function DigitalSystemEditPage() {
               : t('problem.internal_error')}
         </div>
       )}
-      {data && !data.can_edit && <div className="notice notice--info">{t('ledger.notAllowedToEdit')}</div>}
-      {data && data.can_edit && <EditForm system={data} headingId={headingId} />}
+      {data && !mayEditDigitalSystem(data) && <div className="notice notice--info">{t('ledger.notAllowedToEdit')}</div>}
+      {data && mayEditDigitalSystem(data) && <EditForm system={data} headingId={headingId} />}
     </div>
   );
 }
@@ -54,6 +54,7 @@ function EditForm({ system, headingId }: { system: DigitalSystemOut; headingId: 
   const [stale, setStale] = useState(false);
   // Reset the form only when the record itself changed (after a 412 reload), not on every render.
   const version = system.version;
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on the version on purpose (see above)
   const initial = useMemo(() => systemValuesOf(system), [version]);
 
   const save = useMutation({

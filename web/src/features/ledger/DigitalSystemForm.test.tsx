@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeFetch, json, problem, tokenOut, viewerUser, type Handler } from '../../test/http';
-import { organizationRoutes, system } from './testData';
+import { organizationRoutes, system } from '../../test/fixtures/ledger';
 import { renderLedger } from './renderLedger';
 
 function formServer(routes: Record<string, Handler>, user = tokenOut('token-1')) {

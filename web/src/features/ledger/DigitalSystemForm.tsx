@@ -1,7 +1,7 @@
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiProblem } from '../../lib/api';
-import { describeFailure, Field, FormAlert, useFocusFirstInvalid } from '../proposals/forms';
+import { describeFailure, Field, FormAlert, useFocusFirstInvalid } from '../../components/form';
 import {
   PLATFORMS,
   SYSTEM_STATUSES,
@@ -12,6 +12,7 @@ import {
   type PlatformDto,
   type SystemStatusDto,
 } from './api';
+import { useDraft } from '../../lib/useDraft';
 
 /** The form's fields, named like the members of DigitalSystemIn so `errors[].pointer` finds them. */
 export const SYSTEM_FIELDS = [
@@ -177,10 +178,9 @@ export function DigitalSystemForm({
   const { t } = useTranslation();
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
-  const [values, setValues] = useState<SystemValues>(initial);
+  const [values, setValues] = useDraft<SystemValues>(initial);
   const [local, setLocal] = useState<LocalErrors>({});
   const [localTrigger, setLocalTrigger] = useState(0);
-  useEffect(() => setValues(initial), [initial]);
   const failure = useMemo(
     () => (problem ? describeFailure(t, problem, SYSTEM_FIELDS, problemSummary) : null),
     [t, problem, problemSummary],

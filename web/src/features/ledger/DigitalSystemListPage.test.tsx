@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { fakeFetch, json, tokenOut, viewerUser, type Handler } from '../../test/http';
 import { renderLedger as renderApp } from './renderLedger';
 import type { TargetsOut } from './api';
-import { costTarget, editorUser, hoursTarget, organizationRoutes, system, targetsOut } from './testData';
+import { costTarget, editorUser, hoursTarget, organizationRoutes, system, targetsOut } from '../../test/fixtures/ledger';
 
 function ledgerServer({
   user = tokenOut('token-1'),

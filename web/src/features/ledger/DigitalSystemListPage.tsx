@@ -1,9 +1,27 @@
-import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
-import { Link, useLocation, useSearchParams } from 'react-router';
+import { useMemo } from 'react';
+import { Link, useLocation } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { isApiProblem } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { usePageTitle } from '../shell/usePageTitle';
+import { useAuth } from '../../lib/auth';
+import { shortDate } from '../../lib/dates';
+import { formatHours, formatYen } from '../../lib/format';
+import { fiscalYearLabel } from '../../lib/labels';
+import { isoDate, oneOf, positiveInt, sortParam, text } from '../../lib/listParams';
+import { mayCreateDigitalSystem } from '../../lib/permissions';
+import { useDraft } from '../../lib/useDraft';
+import { usePageTitle } from '../../lib/usePageTitle';
+import {
+  ActiveFilters,
+  Announcement,
+  FilterBar,
+  FilterSelect,
+  FilterText,
+  ListHeader,
+  ListResults,
+  SortableHeader,
+  useListParams,
+  type ActiveFilter,
+} from '../../components/list';
+import { ExportMenu } from '../../components/records/ExportMenu';
 import {
   PLATFORMS,
   SYSTEM_STATUSES,
@@ -11,18 +29,9 @@ import {
   useSectionGroups,
   type DigitalSystemOut,
   type DigitalSystemQuery,
-  type PlatformDto,
-  type SystemStatusDto,
 } from './api';
-import { formatHours, formatYen } from './format';
 import type { LedgerFlash } from './DigitalSystemNewPage';
 import { TargetsOverview } from './TargetsOverview';
-import { ExportMenu } from '../export/ExportMenu';
-import { ActiveFilters, type ActiveFilter } from '../shell/ActiveFilters';
-import { shortDate } from '../dashboard/format';
-import { isIsoDate } from '../proposals/dates';
-import { fiscalYearLabel } from '../reforms/labels';
-import '../proposals/proposals.css';
 import './ledger.css';
 
 export const PER_PAGE = 50;
@@ -39,37 +48,25 @@ const FILTER_KEYS = [
   'production_fiscal_year',
 ] as const;
 /** Columns the server sorts by (its allow-list also has id and updated_at). */
-type SortColumn = 'name' | 'annual_hours_saved';
-const SORT_COLUMNS: readonly SortColumn[] = ['name', 'annual_hours_saved'];
-
-function positiveInt(value: string | null): number | undefined {
-  if (value === null || !/^\d+$/.test(value)) return undefined;
-  const n = Number(value);
-  return n > 0 && Number.isSafeInteger(n) ? n : undefined;
-}
+const SORT_COLUMNS = ['name', 'annual_hours_saved'] as const;
 
 /** Reads the list's filters from the URL into the API's query (unknown values are dropped). */
 export function queryFromParams(params: URLSearchParams): DigitalSystemQuery {
-  const query: DigitalSystemQuery = { page: positiveInt(params.get('page')) ?? 1, per_page: PER_PAGE };
-  const bureauId = positiveInt(params.get('bureau_id'));
-  if (bureauId) query.bureau_id = bureauId;
-  const sectionId = positiveInt(params.get('section_id'));
-  if (sectionId) query.section_id = sectionId;
-  const platform = params.get('platform');
-  if (platform && (PLATFORMS as readonly string[]).includes(platform)) query.platform = platform as PlatformDto;
-  const status = params.get('status');
-  if (status && (SYSTEM_STATUSES as readonly string[]).includes(status)) query.status = status as SystemStatusDto;
   const inHouse = params.get('built_in_house');
-  if (inHouse === 'true' || inHouse === 'false') query.built_in_house = inHouse === 'true';
-  const q = params.get('q')?.trim();
-  if (q) query.q = q;
-  const inProductionOn = params.get('in_production_on');
-  if (inProductionOn && isIsoDate(inProductionOn)) query.in_production_on = inProductionOn;
-  const productionYear = positiveInt(params.get('production_fiscal_year'));
-  if (productionYear) query.production_fiscal_year = productionYear;
-  const sort = params.get('sort');
-  if (sort && SORT_COLUMNS.some((c) => sort === c || sort === `-${c}`)) query.sort = sort as NonNullable<typeof query.sort>;
-  return query;
+  const query: DigitalSystemQuery = {
+    page: positiveInt(params.get('page')) ?? 1,
+    per_page: PER_PAGE,
+    bureau_id: positiveInt(params.get('bureau_id')),
+    section_id: positiveInt(params.get('section_id')),
+    platform: oneOf(params.get('platform'), PLATFORMS),
+    status: oneOf(params.get('status'), SYSTEM_STATUSES),
+    built_in_house: inHouse === 'true' || inHouse === 'false' ? inHouse === 'true' : undefined,
+    q: text(params.get('q')),
+    in_production_on: isoDate(params.get('in_production_on')),
+    production_fiscal_year: positiveInt(params.get('production_fiscal_year')),
+    sort: sortParam(params.get('sort'), SORT_COLUMNS),
+  };
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as DigitalSystemQuery;
 }
 
 export function DigitalSystemListPage() {
@@ -77,40 +74,13 @@ export function DigitalSystemListPage() {
   const { user } = useAuth();
   const location = useLocation();
   usePageTitle(t('ledger.listTitle'));
-  const [params, setParams] = useSearchParams();
+  const { params, setFilters, removeFilters, clearAll, hasAny, pageLink } = useListParams();
   const query = useMemo(() => queryFromParams(params), [params]);
   const list = useDigitalSystemList(query);
   const groups = useSectionGroups();
-  const ids = useId();
   const language = i18n.resolvedLanguage ?? 'ja';
   const flash = (location.state as LedgerFlash | null)?.flash ?? '';
-  const mayCreate = user?.role === 'admin' || user?.role === 'editor';
-
-  const [text, setText] = useState(query.q ?? '');
-  useEffect(() => setText(query.q ?? ''), [query.q]);
-
-  /** Changes one filter in the URL and goes back to the first page. */
-  function setFilter(key: (typeof FILTER_KEYS)[number] | 'sort', value: string | undefined) {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    // A section of another bureau would match nothing.
-    if (key === 'bureau_id') next.delete('section_id');
-    next.delete('page');
-    setParams(next);
-  }
-
-  function handleSearch(event: FormEvent) {
-    event.preventDefault();
-    setFilter('q', text.trim() || undefined);
-  }
-
-  function removeFilters(keys: readonly string[]) {
-    const next = new URLSearchParams(params);
-    for (const key of keys) next.delete(key);
-    next.delete('page');
-    setParams(next);
-  }
+  const [draft, setDraft] = useDraft(query.q ?? '');
 
   const allGroups = groups.data ?? [];
   const bureauName = (id: number) => allGroups.find((g) => g.bureau.id === id)?.bureau.name ?? String(id);
@@ -149,261 +119,114 @@ export function DigitalSystemListPage() {
   }
   if (query.q) active.push({ keys: ['q'], label: t('listFilters.q', { q: query.q }) });
 
-  const sectionGroups = (groups.data ?? []).filter(
+  const sectionGroups = allGroups.filter(
     (group) => group.sections.length > 0 && (!query.bureau_id || group.bureau.id === query.bureau_id),
   );
-
-  const page = list.data;
-  const total = page?.total ?? 0;
-  const pages = Math.max(1, Math.ceil(total / PER_PAGE));
-  const current = query.page ?? 1;
-  const from = total === 0 ? 0 : (current - 1) * PER_PAGE + 1;
-  const to = Math.min(total, current * PER_PAGE);
-  const anyFilter = FILTER_KEYS.some((key) => params.has(key));
-
-  function pageLink(n: number): string {
-    const next = new URLSearchParams(params);
-    if (n <= 1) next.delete('page');
-    else next.set('page', String(n));
-    const search = next.toString();
-    return search ? `?${search}` : '?';
-  }
-
-  const sortValue = query.sort ?? '';
-  const sortColumn = sortValue.replace(/^-/, '');
-  const descending = sortValue.startsWith('-');
-
-  function sortHeader(column: SortColumn, label: string) {
-    const active = sortColumn === column;
-    const ariaSort = active ? (descending ? 'descending' : 'ascending') : undefined;
-    // Hours are most useful largest first; names alphabetically.
-    const first = column === 'annual_hours_saved' ? `-${column}` : column;
-    const nextSort = active ? (descending ? column : `-${column}`) : first;
-    return (
-      <th scope="col" aria-sort={ariaSort} key={column}>
-        <button type="button" className="pp-sort" onClick={() => setFilter('sort', nextSort)}>
-          {label}
-          <span aria-hidden="true" className="pp-sort__icon">
-            {active ? (descending ? '▼' : '▲') : '↕'}
-          </span>
-          <span className="visually-hidden">
-            {' '}
-            {t('ledger.sortBy', { column: label })}
-            {active && `（${descending ? t('ledger.sortDescending') : t('ledger.sortAscending')}）`}
-          </span>
-        </button>
-      </th>
-    );
-  }
+  const sortBy = (sort: string) => setFilters({ sort });
 
   return (
     <div className="page pp-page lg-page">
-      <div className="pp-title-row">
-        <h1 tabIndex={-1}>{t('ledger.listTitle')}</h1>
-        <div className="xp-actions">
-          {mayCreate && (
-            <Link to="/digital-systems/new" className="button button--primary pp-link-button">
-              {t('ledger.newSystem')}
-            </Link>
-          )}
-          <ExportMenu path="/api/v1/digital-systems/export" filters={query} />
-        </div>
-      </div>
-      <p className="lead">{t('ledger.listIntro')}</p>
-      <div role="status" aria-atomic="true" className="alert-region" data-testid="ledger-announcement">
-        {flash && <div className="notice notice--info">{flash}</div>}
-      </div>
+      <ListHeader
+        title={t('ledger.listTitle')}
+        intro={t('ledger.listIntro')}
+        actions={
+          <>
+            {mayCreateDigitalSystem(user) && (
+              <Link to="/digital-systems/new" className="button button--primary pp-link-button">
+                {t('ledger.newSystem')}
+              </Link>
+            )}
+            <ExportMenu path="/api/v1/digital-systems/export" filters={query} />
+          </>
+        }
+      />
+      <Announcement message={flash} testId="ledger-announcement" />
 
       <TargetsOverview />
 
-      <section className="lg-systems" aria-labelledby={`${ids}-systems`}>
-        <h2 id={`${ids}-systems`}>{t('ledger.systemsHeading')}</h2>
-        <div className="card">
-          <h3 id={`${ids}-filters`} className="pp-h2-small">
-            {t('ledger.filtersHeading')}
-          </h3>
-          <form role="search" aria-labelledby={`${ids}-filters`} onSubmit={handleSearch} className="pp-filter-grid">
-            <div className="form-field">
-              <label className="form-field__label" htmlFor={`${ids}-bureau`}>
-                {t('ledger.fields.bureau')}
-              </label>
-              <select
-                id={`${ids}-bureau`}
-                className="form-field__input"
-                value={query.bureau_id ?? ''}
-                onChange={(e) => setFilter('bureau_id', e.target.value)}
-              >
-                <option value="">{t('ledger.allBureaus')}</option>
-                {(groups.data ?? []).map((group) => (
-                  <option key={group.bureau.id} value={group.bureau.id}>
-                    {group.bureau.name}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="form-field">
-              <label className="form-field__label" htmlFor={`${ids}-section`}>
-                {t('ledger.fields.section')}
-              </label>
-              <select
-                id={`${ids}-section`}
-                className="form-field__input"
-                value={query.section_id ?? ''}
-                onChange={(e) => setFilter('section_id', e.target.value)}
-              >
-                <option value="">{t('ledger.allSections')}</option>
-                {sectionGroups.map((group) => (
-                  <optgroup key={group.bureau.id} label={group.bureau.name}>
-                    {group.sections.map((section) => (
-                      <option key={section.id} value={section.id}>
-                        {section.name}
-                      </option>
-                    ))}
-                  </optgroup>
-                ))}
-              </select>
-            </div>
-            <div className="form-field">
-              <label className="form-field__label" htmlFor={`${ids}-platform`}>
-                {t('ledger.fields.platform')}
-              </label>
-              <select
-                id={`${ids}-platform`}
-                className="form-field__input"
-                value={query.platform ?? ''}
-                onChange={(e) => setFilter('platform', e.target.value)}
-              >
-                <option value="">{t('ledger.allPlatforms')}</option>
-                {PLATFORMS.map((platform) => (
-                  <option key={platform} value={platform}>
-                    {t(`ledger.platforms.${platform}`)}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="form-field">
-              <label className="form-field__label" htmlFor={`${ids}-status`}>
-                {t('ledger.fields.status')}
-              </label>
-              <select
-                id={`${ids}-status`}
-                className="form-field__input"
-                value={query.status ?? ''}
-                onChange={(e) => setFilter('status', e.target.value)}
-              >
-                <option value="">{t('ledger.allStatuses')}</option>
-                {SYSTEM_STATUSES.map((status) => (
-                  <option key={status} value={status}>
-                    {t(`ledger.statuses.${status}`)}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="form-field">
-              <label className="form-field__label" htmlFor={`${ids}-in-house`}>
-                {t('ledger.columns.inHouse')}
-              </label>
-              <select
-                id={`${ids}-in-house`}
-                className="form-field__input"
-                value={query.built_in_house === undefined ? '' : String(query.built_in_house)}
-                onChange={(e) => setFilter('built_in_house', e.target.value)}
-              >
-                <option value="">{t('ledger.inHouseAny')}</option>
-                <option value="true">{t('ledger.inHouseYes')}</option>
-                <option value="false">{t('ledger.inHouseNo')}</option>
-              </select>
-            </div>
-            <div className="form-field pp-filter-search">
-              <label className="form-field__label" htmlFor={`${ids}-q`}>
-                {t('ledger.search')}
-              </label>
-              <p id={`${ids}-q-hint`} className="form-field__hint">
-                {t('ledger.searchHint')}
-              </p>
-              <div className="pp-search-row">
-                <input
-                  id={`${ids}-q`}
-                  type="search"
-                  className="form-field__input"
-                  value={text}
-                  aria-describedby={`${ids}-q-hint`}
-                  onChange={(e) => setText(e.target.value)}
-                />
-                <button type="submit" className="button button--secondary">
-                  {t('ledger.searchSubmit')}
-                </button>
-              </div>
-            </div>
-            {anyFilter && (
-              <div>
-                <button type="button" className="button button--secondary" onClick={() => setParams(new URLSearchParams())}>
-                  {t('ledger.clearFilters')}
-                </button>
-              </div>
-            )}
-          </form>
-        </div>
+      <section className="lg-systems" aria-labelledby="ledger-systems-heading">
+        <h2 id="ledger-systems-heading">{t('ledger.systemsHeading')}</h2>
+        <FilterBar
+          heading="h3"
+          onSearch={() => setFilters({ q: draft.trim() || undefined })}
+          onClear={hasAny(FILTER_KEYS) ? clearAll : undefined}
+        >
+          <FilterSelect
+            label={t('ledger.fields.bureau')}
+            value={query.bureau_id}
+            allLabel={t('ledger.allBureaus')}
+            options={allGroups.map((group) => [String(group.bureau.id), group.bureau.name] as const)}
+            // A section of another bureau would match nothing.
+            onChange={(bureau_id) => setFilters({ bureau_id, section_id: undefined })}
+          />
+          <FilterSelect
+            label={t('ledger.fields.section')}
+            value={query.section_id}
+            allLabel={t('ledger.allSections')}
+            groups={sectionGroups.map((group) => ({
+              label: group.bureau.name,
+              options: group.sections.map((section) => [String(section.id), section.name] as const),
+            }))}
+            onChange={(section_id) => setFilters({ section_id })}
+          />
+          <FilterSelect
+            label={t('ledger.fields.platform')}
+            value={query.platform}
+            allLabel={t('ledger.allPlatforms')}
+            options={PLATFORMS.map((platform) => [platform, t(`ledger.platforms.${platform}`)] as const)}
+            onChange={(platform) => setFilters({ platform })}
+          />
+          <FilterSelect
+            label={t('ledger.fields.status')}
+            value={query.status}
+            allLabel={t('ledger.allStatuses')}
+            options={SYSTEM_STATUSES.map((status) => [status, t(`ledger.statuses.${status}`)] as const)}
+            onChange={(status) => setFilters({ status })}
+          />
+          <FilterSelect
+            label={t('ledger.columns.inHouse')}
+            value={query.built_in_house}
+            allLabel={t('ledger.inHouseAny')}
+            options={[
+              ['true', t('ledger.inHouseYes')],
+              ['false', t('ledger.inHouseNo')],
+            ]}
+            onChange={(built_in_house) => setFilters({ built_in_house })}
+          />
+          <FilterText label={t('ledger.search')} hint={t('ledger.searchHint')} value={draft} onChange={setDraft} wide />
+        </FilterBar>
 
-        <ActiveFilters filters={active} onRemove={removeFilters} onClear={() => setParams(new URLSearchParams())} />
+        <ActiveFilters filters={active} onRemove={removeFilters} onClear={clearAll} />
 
-        {list.isError && (
-          <div className="notice notice--error" role="alert">
-            {isApiProblem(list.error) ? list.error.localizedMessage(t) : t('problem.internal_error')}
-          </div>
-        )}
-
-        <p role="status" aria-atomic="true" className="pp-result-count" data-testid="system-count">
-          {list.isPending
-            ? t('ledger.loading')
-            : page && (total === 0 ? t('ledger.noResults') : t('ledger.resultRange', { total, from, to }))}
-        </p>
-
-        {page && page.items.length > 0 && (
-          <div className="pp-table-wrap">
-            <table className="pp-table lg-systems-table">
-              <caption className="visually-hidden">
-                {t('ledger.tableCaption')} {t('ledger.resultCount', { total })}
-              </caption>
-              <thead>
-                <tr>
-                  {sortHeader('name', t('ledger.columns.name'))}
-                  <th scope="col">{t('ledger.columns.section')}</th>
-                  <th scope="col">{t('ledger.columns.platform')}</th>
-                  <th scope="col">{t('ledger.columns.status')}</th>
-                  <th scope="col">{t('ledger.columns.inHouse')}</th>
-                  {sortHeader('annual_hours_saved', t('ledger.columns.hoursSaved'))}
-                  <th scope="col">{t('ledger.columns.costEffect')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.items.map((system) => (
-                  <SystemRow key={system.id} system={system} language={language} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-
-        {page && pages > 1 && (
-          <nav aria-label={t('ledger.pagination')} className="pp-pagination">
-            {current > 1 ? (
-              <Link to={pageLink(current - 1)} rel="prev">
-                {t('ledger.previous')}
-              </Link>
-            ) : (
-              <span />
-            )}
-            <span>{t('ledger.pageOf', { page: current, pages })}</span>
-            {current < pages ? (
-              <Link to={pageLink(current + 1)} rel="next">
-                {t('ledger.next')}
-              </Link>
-            ) : (
-              <span />
-            )}
-          </nav>
-        )}
+        <ListResults
+          list={list}
+          page={query.page ?? 1}
+          perPage={PER_PAGE}
+          countTestId="system-count"
+          emptyText={t('ledger.noResults')}
+          rangeText={(range) => t('ledger.resultRange', range)}
+          caption={(total) => `${t('ledger.tableCaption')} ${t('ledger.resultCount', { total })}`}
+          tableClassName="pp-table lg-systems-table"
+          head={
+            <tr>
+              <SortableHeader column="name" label={t('ledger.columns.name')} sort={query.sort} onSort={sortBy} />
+              <th scope="col">{t('ledger.columns.section')}</th>
+              <th scope="col">{t('ledger.columns.platform')}</th>
+              <th scope="col">{t('ledger.columns.status')}</th>
+              <th scope="col">{t('ledger.columns.inHouse')}</th>
+              <SortableHeader
+                column="annual_hours_saved"
+                label={t('ledger.columns.hoursSaved')}
+                sort={query.sort}
+                descendingFirst
+                onSort={sortBy}
+              />
+              <th scope="col">{t('ledger.columns.costEffect')}</th>
+            </tr>
+          }
+          row={(system) => <SystemRow key={system.id} system={system} language={language} />}
+          pageLink={pageLink}
+        />
       </section>
     </div>
   );

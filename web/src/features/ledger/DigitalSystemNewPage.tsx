@@ -3,13 +3,13 @@ import { Link, useNavigate } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { usePageTitle } from '../shell/usePageTitle';
-import { toApiProblem } from '../proposals/forms';
+import { useAuth } from '../../lib/auth';
+import { usePageTitle } from '../../lib/usePageTitle';
+import { toApiProblem } from '../../components/form';
 import { LEDGER_KEY, type DigitalSystemIn } from './api';
 import { DigitalSystemForm, emptySystemValues } from './DigitalSystemForm';
-import '../proposals/proposals.css';
 import './ledger.css';
+import { mayCreateDigitalSystem } from '../../lib/permissions';
 
 /** What the next page announces after a redirect from a ledger form. */
 export interface LedgerFlash {
@@ -24,7 +24,7 @@ export function DigitalSystemNewPage() {
   const queryClient = useQueryClient();
   const headingId = useId();
   usePageTitle(t('ledger.newTitle'));
-  const mayCreate = user?.role === 'admin' || user?.role === 'editor';
+  const mayCreate = mayCreateDigitalSystem(user);
   const initial = useMemo(() => emptySystemValues(), []);
 
   const create = useMutation({

@@ -2,9 +2,9 @@ import { useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { isApiProblem } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { formatDate, todayInTokyo, fiscalYearOf } from '../proposals/dates';
-import { describeFailure, Field, FormAlert, toApiProblem, useFocusFirstInvalid } from '../proposals/forms';
+import { useAuth } from '../../lib/auth';
+import { formatDate, todayInTokyo, fiscalYearOf } from '../../lib/dates';
+import { describeFailure, Field, FormAlert, toApiProblem, useFocusFirstInvalid } from '../../components/form';
 import {
   TARGET_METRICS,
   useAddMeasurement,
@@ -16,8 +16,9 @@ import {
   type TargetMetricDto,
   type TargetOut,
 } from './api';
-import { formatHours, formatInUnit, formatNumber, formatPercent, formatYen, percentOf } from './format';
-import { BarGauge, ColumnChart, SemicircleGauge } from './Gauge';
+import { formatHours, formatInUnit, formatNumber, formatPercent, formatYen, percentOf } from '../../lib/format';
+import { BarGauge, ColumnChart, SemicircleGauge } from '../../components/records/Gauge';
+import { mayAddTarget, mayEditTarget } from '../../lib/permissions';
 
 /** 令和5年度 / FY2023 for a fiscal year given by the year it starts in. */
 export function fiscalYearLabel(t: TFunction, year: number): string {
@@ -58,7 +59,7 @@ export function TargetsOverview() {
           <ByBureau ledger={data.ledger} language={language} />
           <ByYear ledger={data.ledger} language={language} />
           <TargetList targets={data.targets} language={language} />
-          {user?.role === 'admin' && <AddTargetForm />}
+          {mayAddTarget(user) && <AddTargetForm />}
         </>
       )}
     </section>
@@ -352,7 +353,7 @@ function TargetCard({ target, language }: { target: TargetOut; language: string 
           </table>
         </div>
       )}
-      {target.can_edit &&
+      {mayEditTarget(target) &&
         (adding ? (
           <MeasurementForm target={target} onDone={() => setAdding(false)} />
         ) : (

@@ -1,5 +1,10 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { dataOf, useApi } from '../../lib/api';
+import { LEDGER_KEY } from '../../lib/queryKeys';
+
+export { ifMatch } from '../../lib/api';
+export { LEDGER_KEY } from '../../lib/queryKeys';
+export { useBureauList, useSectionGroups, useSectionsOf } from '../../lib/reference';
 import type { components, paths } from '../../lib/api/schema';
 
 export type DigitalSystemOut = components['schemas']['DigitalSystemOut'];
@@ -28,22 +33,12 @@ export const TARGET_METRICS: readonly TargetMetricDto[] = [
   'other',
 ];
 
-/** Every query of the ledger screens starts with this key, so one invalidation refreshes them all. */
-export const LEDGER_KEY = ['digital-systems'] as const;
 
 export const ledgerKeys = {
   list: (query: DigitalSystemQuery) => [...LEDGER_KEY, 'list', query] as const,
   detail: (id: number) => [...LEDGER_KEY, 'detail', id] as const,
   targets: () => [...LEDGER_KEY, 'targets'] as const,
-  sectionGroups: () => [...LEDGER_KEY, 'section-groups'] as const,
-  bureaus: () => [...LEDGER_KEY, 'bureaus'] as const,
-  sectionsOf: (bureauId: number) => [...LEDGER_KEY, 'sections', bureauId] as const,
 };
-
-/** The `If-Match` value for a record read at `version` (the server's ETag is `"<version>"`). */
-export function ifMatch(version: number): string {
-  return `"${version}"`;
-}
 
 export function useDigitalSystemList(query: DigitalSystemQuery) {
   const api = useApi();
@@ -70,48 +65,6 @@ export function useTargets() {
   return useQuery({
     queryKey: ledgerKeys.targets(),
     queryFn: async ({ signal }) => dataOf(await api.client.GET('/api/v1/targets', { signal })),
-  });
-}
-
-export function useBureauList() {
-  const api = useApi();
-  return useQuery({
-    queryKey: ledgerKeys.bureaus(),
-    queryFn: async ({ signal }) => dataOf(await api.client.GET('/api/v1/bureaus', { signal })),
-    staleTime: 5 * 60_000,
-  });
-}
-
-/** Today's sections of one bureau, for the form's second select; idle until a bureau is chosen. */
-export function useSectionsOf(bureauId: number | null) {
-  const api = useApi();
-  return useQuery({
-    queryKey: ledgerKeys.sectionsOf(bureauId ?? 0),
-    queryFn: async ({ signal }) =>
-      dataOf(
-        await api.client.GET('/api/v1/sections', { params: { query: { bureau_id: bureauId ?? 0 } }, signal }),
-      ),
-    enabled: bureauId !== null,
-    staleTime: 5 * 60_000,
-  });
-}
-
-/** Every section with today's name, grouped under its bureau in the bureaus' order (for the filter). */
-export function useSectionGroups() {
-  const api = useApi();
-  return useQuery({
-    queryKey: ledgerKeys.sectionGroups(),
-    queryFn: async ({ signal }) => {
-      const [bureaus, sections] = await Promise.all([
-        api.client.GET('/api/v1/bureaus', { signal }).then(dataOf),
-        api.client.GET('/api/v1/sections', { signal }).then(dataOf),
-      ]);
-      return bureaus.map((bureau) => ({
-        bureau,
-        sections: sections.filter((s) => s.bureau_id === bureau.id).sort((a, b) => a.id - b.id),
-      }));
-    },
-    staleTime: 5 * 60_000,
   });
 }
 

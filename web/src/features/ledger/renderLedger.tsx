@@ -2,9 +2,9 @@
 // screens that other features are still building.
 import { render } from '@testing-library/react';
 import { Outlet, RouterProvider, createMemoryRouter } from 'react-router';
-import { AppProviders } from '../../app/App';
+import { AppProviders } from '../../test/providers';
 import { createApiClient } from '../../lib/api';
-import { RequireAuth } from '../auth/RequireAuth';
+import { RequireAuth } from '../../components/layout/RequireAuth';
 import { DigitalSystemDetailPage } from './DigitalSystemDetailPage';
 import { DigitalSystemEditPage } from './DigitalSystemEditPage';
 import { DigitalSystemListPage } from './DigitalSystemListPage';

@@ -2,12 +2,13 @@ import { useId, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, type BureauOut, type SectionNameOut, type SectionOut } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { usePageTitle } from '../shell/usePageTitle';
+import { useAuth } from '../../lib/auth';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { useBureaus, useSections } from './api';
-import { formatDate, isIsoDate, todayInTokyo } from './dates';
+import { formatDate, isIsoDate, todayInTokyo } from '../../lib/dates';
 import { BureauForm, RenameForm, SectionForm, type Announce } from './forms';
-import { useFocusOnClose } from './formSupport';
+import { useFocusOnClose } from '../../components/form';
+import { mayManageOrganization } from '../../lib/permissions';
 
 /** The 基準日 lives in the address (`?as_of=2026-04-01`), so a view can be linked and reloaded. */
 function useAsOf(): [string, (value: string) => void] {
@@ -34,7 +35,7 @@ export function OrganizationPage() {
   const { user } = useAuth();
   const ids = useId();
   usePageTitle(t('organization.title'));
-  const isAdmin = user?.role === 'admin';
+  const isAdmin = mayManageOrganization(user);
   const [asOf, setAsOf] = useAsOf();
   const validAsOf = isIsoDate(asOf);
   const [announcement, setAnnouncement] = useState('');

@@ -9,27 +9,15 @@ import {
   type SectionOut,
   type SectionRenameIn,
 } from '../../lib/api';
+import { ifMatch } from '../../lib/api';
+import { ORGANIZATION_KEY } from '../../lib/queryKeys';
 
-/** Every query of this screen starts with this key, so one invalidation refreshes them all. */
-export const ORGANIZATION_KEY = ['organization'] as const;
+export { ifMatch } from '../../lib/api';
+export { useBureauList as useBureaus } from '../../lib/reference';
 
 export const organizationKeys = {
-  bureaus: () => [...ORGANIZATION_KEY, 'bureaus'] as const,
   sections: (bureauId: number, asOf: string) => [...ORGANIZATION_KEY, 'sections', bureauId, asOf] as const,
 };
-
-/** The `If-Match` value for a record read at `version` (the server's ETag is `"<version>"`). */
-export function ifMatch(version: number): string {
-  return `"${version}"`;
-}
-
-export function useBureaus() {
-  const api = useApi();
-  return useQuery({
-    queryKey: organizationKeys.bureaus(),
-    queryFn: async ({ signal }) => dataOf(await api.client.GET('/api/v1/bureaus', { signal })),
-  });
-}
 
 /** The sections of one bureau with the names in force on `asOf`; idle until `enabled`. */
 export function useSections(bureauId: number, asOf: string, enabled: boolean) {

@@ -2,16 +2,16 @@ import { useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiProblem, BureauKind, BureauOut, SectionOut } from '../../lib/api';
 import { useCreateBureau, useCreateSection, useInvalidateOrganization, useRenameSection, useUpdateBureau } from './api';
-import { formatDate, todayInTokyo } from './dates';
+import { formatDate, todayInTokyo } from '../../lib/dates';
 import {
   FormAlert,
-  FormField,
+  Field,
   describeFailure,
   toApiProblem,
   useFocusFirstInvalid,
   useFocusOnMount,
   type ProblemOverride,
-} from './formSupport';
+} from '../../components/form';
 
 export const BUREAU_KINDS: readonly BureauKind[] = ['bureau', 'ward_office', 'office', 'committee', 'other'];
 
@@ -115,7 +115,7 @@ export function BureauForm({
         </p>
       )}
       <FormAlert t={t} failure={failure} problem={problem} />
-      <FormField id={field('name')} label={t('organization.fields.name')} error={failure?.fields.name}>
+      <Field id={field('name')} label={t('organization.fields.name')} error={failure?.fields.name}>
         {(a11y) => (
           <input
             {...a11y}
@@ -128,8 +128,8 @@ export function BureauForm({
             onChange={(event) => setName(event.target.value)}
           />
         )}
-      </FormField>
-      <FormField id={field('kind')} label={t('organization.fields.kind')} error={failure?.fields.kind}>
+      </Field>
+      <Field id={field('kind')} label={t('organization.fields.kind')} error={failure?.fields.kind}>
         {(a11y) => (
           <select
             {...a11y}
@@ -146,8 +146,8 @@ export function BureauForm({
             ))}
           </select>
         )}
-      </FormField>
-      <FormField
+      </Field>
+      <Field
         id={field('sort_order')}
         label={t('organization.fields.sortOrder')}
         hint={t('organization.hints.sortOrder')}
@@ -167,7 +167,7 @@ export function BureauForm({
             onChange={(event) => setSortOrder(event.target.value)}
           />
         )}
-      </FormField>
+      </Field>
       <div className="button-row">
         <button type="submit" className="button button--primary" aria-disabled={submitting || undefined}>
           {submitting
@@ -246,7 +246,7 @@ export function SectionForm({
         {t('organization.addSectionHeading', { name: bureau.name })}
       </FormHeading>
       <FormAlert t={t} failure={failure} problem={problem} />
-      <FormField id={`${ids}-name`} label={t('organization.fields.sectionName')} error={failure?.fields.name}>
+      <Field id={`${ids}-name`} label={t('organization.fields.sectionName')} error={failure?.fields.name}>
         {(a11y) => (
           <input
             {...a11y}
@@ -259,8 +259,8 @@ export function SectionForm({
             onChange={(event) => setName(event.target.value)}
           />
         )}
-      </FormField>
-      <FormField
+      </Field>
+      <Field
         id={`${ids}-effective_from`}
         label={t('organization.fields.effectiveFrom')}
         hint={t('organization.hints.effectiveFromSection')}
@@ -276,7 +276,7 @@ export function SectionForm({
             onChange={(event) => setEffectiveFrom(event.target.value)}
           />
         )}
-      </FormField>
+      </Field>
       <div className="button-row">
         <button type="submit" className="button button--primary" aria-disabled={create.isPending || undefined}>
           {create.isPending ? t('organization.saving') : t('organization.addSectionSubmit')}
@@ -358,7 +358,7 @@ export function RenameForm({
         {t('organization.renameHeading', { name: section.name })}
       </FormHeading>
       <FormAlert t={t} failure={failure} problem={problem} />
-      <FormField id={`${ids}-name`} label={t('organization.fields.newName')} error={failure?.fields.name}>
+      <Field id={`${ids}-name`} label={t('organization.fields.newName')} error={failure?.fields.name}>
         {(a11y) => (
           <input
             {...a11y}
@@ -371,8 +371,8 @@ export function RenameForm({
             onChange={(event) => setName(event.target.value)}
           />
         )}
-      </FormField>
-      <FormField
+      </Field>
+      <Field
         id={`${ids}-effective_from`}
         label={t('organization.fields.effectiveFrom')}
         hint={t('organization.hints.effectiveFromRename')}
@@ -389,7 +389,7 @@ export function RenameForm({
             onChange={(event) => setEffectiveFrom(event.target.value)}
           />
         )}
-      </FormField>
+      </Field>
       <div className="button-row">
         <button type="submit" className="button button--primary" aria-disabled={rename.isPending || undefined}>
           {rename.isPending ? t('organization.saving') : t('organization.renameSubmit')}

@@ -4,8 +4,8 @@ import userEvent from '@testing-library/user-event';
 import { fakeFetch, json, tokenOut } from '../../test/http';
 import { renderApp } from '../../test/renderApp';
 import type { ProgressReportOut, ProgressRowOut } from './api';
-import { todayInTokyo } from './dates';
-import { team2025 } from './testData';
+import { todayInTokyo } from '../../lib/dates';
+import { team2025 } from '../../test/fixtures/proposals';
 
 function row(theme: string, counts: number[], firstId: number): ProgressRowOut {
   let next = firstId;

@@ -1,13 +1,14 @@
-import { useEffect, useId, useMemo, useState, type MouseEvent } from 'react';
+import { useId, useMemo, useState, type MouseEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, useApi } from '../../lib/api';
-import { usePageTitle } from '../shell/usePageTitle';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { STAGES, useProgressReport, useProjectTeams, type ProgressReportOut, type ProgressRowOut } from './api';
-import { fiscalYearOf, formatDate, isIsoDate, todayInTokyo } from './dates';
-import { toApiProblem } from './forms';
-import { stageLabel } from './labels';
+import { fiscalYearOf, formatDate, isIsoDate, todayInTokyo } from '../../lib/dates';
+import { toApiProblem } from '../../components/form';
+import { stageLabel } from '../../lib/labels';
 import './proposals.css';
+import { useDraft } from '../../lib/useDraft';
 
 const REPORT_PATH = '/api/v1/reports/proposal-progress';
 
@@ -62,10 +63,12 @@ export function ProgressReportPage() {
   const asOf = asOfParam && isIsoDate(asOfParam) ? asOfParam : today;
   const isToday = asOf === today;
 
-  const [asOfInput, setAsOfInput] = useState(asOf);
-  useEffect(() => setAsOfInput(asOf), [asOf]);
-  const [openCell, setOpenCell] = useState<string | null>(null);
-  useEffect(() => setOpenCell(null), [fiscalYear, asOf]);
+  const [asOfInput, setAsOfInput] = useDraft(asOf);
+  // The opened cell belongs to one table: another year or date closes it.
+  const tableKey = `${fiscalYear}|${asOf}`;
+  const [opened, setOpened] = useState<{ cell: string | null; table: string }>({ cell: null, table: tableKey });
+  const openCell = opened.table === tableKey ? opened.cell : null;
+  const setOpenCell = (cell: string | null) => setOpened({ cell, table: tableKey });
   const [downloading, setDownloading] = useState(false);
   const [downloadError, setDownloadError] = useState<string | null>(null);
 

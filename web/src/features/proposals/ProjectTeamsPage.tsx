@@ -2,7 +2,7 @@ import { useId } from 'react';
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem } from '../../lib/api';
-import { usePageTitle } from '../shell/usePageTitle';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { useProjectTeams, type ProjectTeamOut } from './api';
 import './proposals.css';
 

@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { fakeFetch, json, problem, tokenOut, type Handler } from '../../test/http';
 import { renderApp } from '../../test/renderApp';
 import type { ProposalOut } from './api';
-import { assignment, editorUser, organizationRoutes, proposal, team2025 } from './testData';
+import { assignment, editorUser, organizationRoutes, proposal, team2025 } from '../../test/fixtures/proposals';
 
 /** Two sections: the editor's own (総務企画課, can act) and another one it may only read. */
 function twoSections(): ProposalOut {

@@ -3,8 +3,8 @@ import { Link, useLocation, useParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, isApiProblem, useApi, type ApiProblem } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { usePageTitle } from '../shell/usePageTitle';
+import { useAuth } from '../../lib/auth';
+import { usePageTitle } from '../../lib/usePageTitle';
 import {
   ifMatch,
   PROPOSALS_KEY,
@@ -19,13 +19,14 @@ import {
   type Decision,
   type ProposalOut,
 } from './api';
-import { formatDate, formatDateTime, todayInTokyo } from './dates';
-import { describeFailure, Field, FormAlert, toApiProblem, useFocusFirstInvalid } from './forms';
-import { decisionLabel, stageLabel, statusLabel } from './labels';
+import { formatDate, formatDateTime, todayInTokyo } from '../../lib/dates';
+import { describeFailure, Field, FormAlert, toApiProblem, useFocusFirstInvalid } from '../../components/form';
+import { decisionLabel, stageLabel, statusLabel } from '../../lib/labels';
 import { bodyOf, ProposalForm, valuesOf, type ProposalValues } from './ProposalForm';
 import type { ProposalFlash } from './ProposalNewPage';
-import { StageBadge } from './StageBadge';
+import { StageBadge } from '../../components/records/StageBadge';
 import './proposals.css';
+import { mayAssignSection, mayEditProposal, mayMoveStage, mayRecordConsultation } from '../../lib/permissions';
 
 type Announce = (message: string) => void;
 
@@ -40,12 +41,8 @@ export function ProposalDetailPage() {
   usePageTitle(proposal.data?.title ?? t('proposals.listTitle'));
 
   const data = proposal.data;
-  const role = user?.role;
-  const isAdmin = role === 'admin';
-  const responsibleEditor = role === 'editor' && !!data?.assignments.some((a) => a.can_act);
-  const mayEdit =
-    !!data && (isAdmin || responsibleEditor || (data.created_by_user_id != null && data.created_by_user_id === user?.id));
-  const mayConsult = isAdmin || responsibleEditor;
+  const mayEdit = !!data && mayEditProposal(user, data);
+  const mayConsult = !!data && mayRecordConsultation(user, data);
   const language = i18n.resolvedLanguage ?? 'ja';
 
   return (
@@ -84,7 +81,7 @@ export function ProposalDetailPage() {
             {data.assignments.map((assignment) => (
               <AssignmentCard key={assignment.id} proposal={data} assignment={assignment} announce={setAnnouncement} />
             ))}
-            {isAdmin && <AddAssignmentForm proposal={data} announce={setAnnouncement} />}
+            {mayAssignSection(user) && <AddAssignmentForm proposal={data} announce={setAnnouncement} />}
           </section>
           <Consultations proposalId={data.id} mayAdd={mayConsult} language={language} announce={setAnnouncement} />
           <History proposalId={data.id} language={language} />
@@ -116,6 +113,7 @@ function Overview({
   const headingId = useId();
   // Reset the form only when the record itself changed (a 412 reload), not on a stage move.
   const versionShown = proposal.version;
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on the version on purpose (see above)
   const initial = useMemo(() => valuesOf(proposal), [versionShown]);
 
   useEffect(() => {
@@ -287,7 +285,7 @@ function AssignmentCard({
         <span className="pp-muted-small">（{assignment.bureau_name}）</span>
       </h3>
       <Stepper assignment={assignment} />
-      {assignment.can_act && assignment.allowed_next.length > 0 && (
+      {mayMoveStage(assignment) && assignment.allowed_next.length > 0 && (
         <TransitionForm proposal={proposal} assignment={assignment} announce={announce} />
       )}
     </article>
@@ -311,16 +309,14 @@ function TransitionForm({
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
   const today = todayInTokyo();
-  const [toStage, setToStage] = useState<number | null>(null);
+  const [chosenStage, setToStage] = useState<number | null>(null);
+  // After a refresh (a 409, someone else's move) the chosen stage may no longer be on offer.
+  const toStage = chosenStage !== null && assignment.allowed_next.includes(chosenStage) ? chosenStage : null;
   const [effectiveOn, setEffectiveOn] = useState(today);
   const [decision, setDecision] = useState<Decision | ''>('');
   const [note, setNote] = useState('');
   const section = assignment.section_name;
 
-  // After a refresh (a 409, someone else's move) the chosen stage may no longer be on offer.
-  useEffect(() => {
-    if (toStage !== null && !assignment.allowed_next.includes(toStage)) setToStage(null);
-  }, [assignment.allowed_next, toStage]);
 
   const move = useMutation({
     mutationFn: async () =>

@@ -1,16 +1,16 @@
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useMemo, useRef, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiProblem } from '../../lib/api';
 import {
   IMPLEMENTATION_STATUSES,
-  useWarekiPreview,
   type ImplementationStatus,
   type ProjectTeamOut,
   type ProposalIn,
   type ProposalOut,
 } from './api';
-import { describeFailure, Field, FormAlert, useFocusFirstInvalid } from './forms';
-import { statusLabel } from './labels';
+import { describeFailure, Field, FormAlert, useFocusFirstInvalid, WarekiPreview } from '../../components/form';
+import { statusLabel } from '../../lib/labels';
+import { useDraft } from '../../lib/useDraft';
 
 /** The form's fields, named like the members of ProposalIn so `errors[].pointer` finds them. */
 export const PROPOSAL_FIELDS = [
@@ -73,33 +73,6 @@ export function bodyOf(values: ProposalValues, continuesProposalId?: number | nu
   };
 }
 
-function useDebounced(value: string, delayMs: number): string {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(value), delayMs);
-    return () => clearTimeout(timer);
-  }, [value, delayMs]);
-  return debounced;
-}
-
-/** How the outcome date will be read, updated as the user types (debounced). */
-function OutcomePreview({ text }: { text: string }) {
-  const { t } = useTranslation();
-  const debounced = useDebounced(text.trim(), 350);
-  const preview = useWarekiPreview(debounced);
-  let message = '';
-  if (text.trim() !== '') {
-    if (debounced !== text.trim() || preview.isFetching) message = t('proposals.previewReading');
-    else if (preview.data?.structured) message = `${t('proposals.previewLabel')}: ${preview.data.display}`;
-    else if (preview.data || preview.isError) message = t('proposals.previewUnreadable');
-  }
-  return (
-    <p role="status" aria-atomic="true" className="pp-preview" data-testid="outcome-preview">
-      {message}
-    </p>
-  );
-}
-
 export function ProposalForm({
   teams,
   initial,
@@ -127,8 +100,7 @@ export function ProposalForm({
   const { t } = useTranslation();
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
-  const [values, setValues] = useState<ProposalValues>(initial);
-  useEffect(() => setValues(initial), [initial]);
+  const [values, setValues] = useDraft<ProposalValues>(initial);
   const failure = useMemo(
     () => (problem ? describeFailure(t, problem, PROPOSAL_FIELDS, problemSummary) : null),
     [t, problem, problemSummary],
@@ -323,7 +295,7 @@ export function ProposalForm({
         label={t('proposals.fields.outcomePeriod')}
         hint={t('proposals.hints.outcomePeriod')}
         error={error('outcome_period')}
-        after={<OutcomePreview text={values.outcome_period} />}
+        after={<WarekiPreview text={values.outcome_period} testId="outcome-preview" />}
       >
         {(a11y) => (
           <input

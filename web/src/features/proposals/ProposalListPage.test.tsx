@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeFetch, json, tokenOut, viewerUser } from '../../test/http';
 import { renderApp } from '../../test/renderApp';
-import { organizationRoutes, proposal, proposerUser, team2025, team2026 } from './testData';
+import { organizationRoutes, proposal, proposerUser, team2025, team2026 } from '../../test/fixtures/proposals';
 
 function listServer(user = tokenOut('token-1')) {
   const listUrls: URL[] = [];

@@ -3,8 +3,8 @@ import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeFetch, json, problem, tokenOut, viewerUser } from '../../test/http';
 import { renderApp } from '../../test/renderApp';
-import { fiscalYearOf, todayInTokyo } from './dates';
-import { proposal, proposerUser, team2025, team2026 } from './testData';
+import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
+import { proposal, proposerUser, team2025, team2026 } from '../../test/fixtures/proposals';
 
 function period(text: string) {
   if (text === 'R8.3~') {

@@ -3,13 +3,13 @@ import { Link, useNavigate } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, isApiProblem, useApi } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { usePageTitle } from '../shell/usePageTitle';
+import { useAuth } from '../../lib/auth';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { PROPOSALS_KEY, useProjectTeams } from './api';
-import { fiscalYearOf, todayInTokyo } from './dates';
-import { toApiProblem } from './forms';
+import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
+import { toApiProblem } from '../../components/form';
 import { bodyOf, emptyValues, ProposalForm, type ProposalValues } from './ProposalForm';
-import './proposals.css';
+import { mayCreateProposal } from '../../lib/permissions';
 
 /** What the detail page announces after a redirect from this form. */
 export interface ProposalFlash {
@@ -25,7 +25,7 @@ export function ProposalNewPage() {
   const headingId = useId();
   usePageTitle(t('proposals.newTitle'));
   const teams = useProjectTeams();
-  const mayCreate = user?.role === 'admin' || user?.role === 'editor' || user?.role === 'proposer';
+  const mayCreate = mayCreateProposal(user);
 
   const initial = useMemo(() => {
     const list = teams.data ?? [];

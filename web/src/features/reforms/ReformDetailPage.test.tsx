@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { fakeFetch, json, tokenOut, viewerUser, type Handler } from '../../test/http';
 import { renderApp } from '../../test/renderApp';
 import type { ReformOut } from './api';
-import { bureauEditor, reform } from './testData';
+import { bureauEditor, reform } from '../../test/fixtures/reforms';
 
 function detailServer(body: ReformOut, extra: Record<string, Handler> = {}, user = tokenOut('token-6', bureauEditor)) {
   return fakeFetch({

@@ -3,15 +3,15 @@ import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, useApi } from '../../lib/api';
-import { LinksPanel } from '../links/LinksPanel';
-import { formatDateTime } from '../proposals/dates';
-import { toApiProblem } from '../proposals/forms';
-import { usePageTitle } from '../shell/usePageTitle';
+import { LinksPanel } from '../../components/links/LinksPanel';
+import { formatDateTime } from '../../lib/dates';
+import { toApiProblem } from '../../components/form';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { ifMatch, REFORMS_KEY, reformKeys, useReform, type ReformOut } from './api';
-import { classificationLabel, effectKindLabel, periodText, reformStatusLabel } from './labels';
+import { classificationLabel, effectKindLabel, periodText, reformStatusLabel } from '../../lib/labels';
 import type { ReformFlash } from './ReformNewPage';
-import '../proposals/proposals.css';
 import './reforms.css';
+import { mayEditReform, mayLinkFrom } from '../../lib/permissions';
 
 export function ReformDetailPage() {
   const { t, i18n } = useTranslation();
@@ -105,7 +105,7 @@ function ReformView({ reform, language }: { reform: ReformOut; language: string 
     <>
       <div className="pp-title-row">
         <h1 tabIndex={-1}>{reform.title}</h1>
-        {reform.can_edit && (
+        {mayEditReform(reform) && (
           <Link to={`/reforms/${reform.id}/edit`} className="button button--secondary pp-link-button">
             {t('reforms.edit')}
           </Link>
@@ -169,10 +169,10 @@ function ReformView({ reform, language }: { reform: ReformOut; language: string 
       </section>
 
       <div className="pp-section">
-        <LinksPanel kind="reform" id={reform.id} links={reform.links ?? []} canEdit={reform.can_edit} />
+        <LinksPanel kind="reform" id={reform.id} links={reform.links ?? []} canEdit={mayLinkFrom(reform)} />
       </div>
 
-      {reform.can_edit && <DeleteReform reform={reform} />}
+      {mayEditReform(reform) && <DeleteReform reform={reform} />}
     </>
   );
 }

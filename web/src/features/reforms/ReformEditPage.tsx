@@ -3,13 +3,13 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, isApiProblem, useApi } from '../../lib/api';
-import { toApiProblem } from '../proposals/forms';
-import { usePageTitle } from '../shell/usePageTitle';
+import { toApiProblem } from '../../components/form';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { ifMatch, REFORMS_KEY, reformKeys, useBureauList, useReform } from './api';
 import { ReformForm, reformBodyOf, reformValuesOf, type ReformValues } from './ReformForm';
 import type { ReformFlash } from './ReformNewPage';
-import '../proposals/proposals.css';
 import './reforms.css';
+import { mayEditReform } from '../../lib/permissions';
 
 export function ReformEditPage() {
   const { t } = useTranslation();
@@ -27,6 +27,7 @@ export function ReformEditPage() {
   const data = reform.data;
   // The form starts over only when the record itself changed (e.g. reloaded after a 412).
   const version = data?.version;
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on the version on purpose (see above)
   const initial = useMemo(() => (data ? reformValuesOf(data) : null), [version]);
 
   const save = useMutation({
@@ -72,8 +73,8 @@ export function ReformEditPage() {
               : t('problem.internal_error')}
         </div>
       )}
-      {data && !data.can_edit && <div className="notice notice--info">{t('reforms.notAllowedToEdit')}</div>}
-      {data && data.can_edit && initial && bureaus.data && (
+      {data && !mayEditReform(data) && <div className="notice notice--info">{t('reforms.notAllowedToEdit')}</div>}
+      {data && mayEditReform(data) && initial && bureaus.data && (
         <>
           <p className="lead">{data.title}</p>
           <ReformForm

@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeFetch, json, problem, tokenOut, viewerUser, type Handler } from '../../test/http';
 import { renderApp } from '../../test/renderApp';
-import { bureauEditor, organizationRoutes, period, reform } from './testData';
+import { bureauEditor, organizationRoutes, period, reform } from '../../test/fixtures/reforms';
 
 function formServer(extra: Record<string, Handler>, user = tokenOut('token-6', bureauEditor)) {
   return fakeFetch({

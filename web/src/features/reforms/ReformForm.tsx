@@ -2,22 +2,22 @@ import type { TFunction } from 'i18next';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiProblem, fieldErrorMessage, type BureauOut } from '../../lib/api';
-import { fiscalYearOf, todayInTokyo } from '../proposals/dates';
-import { describeFailure, Field, FormAlert, useFocusFirstInvalid } from '../proposals/forms';
+import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
+import { describeFailure, Field, FormAlert, useFocusFirstInvalid, WarekiPreview } from '../../components/form';
 import {
   CLASSIFICATIONS,
   DEFAULT_UNITS,
   EFFECT_KINDS,
   REFORM_STATUSES,
   useBureauSections,
-  useWarekiPreview,
   type EffectKind,
   type ReformClassification,
   type ReformIn,
   type ReformOut,
   type ReformStatus,
 } from './api';
-import { classificationLabel, effectKindLabel, fiscalYearLabel, reformStatusLabel } from './labels';
+import { classificationLabel, effectKindLabel, fiscalYearLabel, reformStatusLabel } from '../../lib/labels';
+import { useDraft } from '../../lib/useDraft';
 
 /** The form's fields, named like the members of ReformIn so `errors[].pointer` finds them. */
 export const REFORM_FIELDS = [
@@ -182,35 +182,6 @@ export function checkReformValues(values: ReformValues): ApiProblem | null {
   return new ApiProblem({ status: 422, code: 'validation_failed', fieldErrors: errors });
 }
 
-function useDebounced(value: string, delayMs: number): string {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(value), delayMs);
-    return () => clearTimeout(timer);
-  }, [value, delayMs]);
-  return debounced;
-}
-
-/** How the period will be read, updated as the user types (debounced), like the proposal form. */
-function PeriodPreview({ text }: { text: string }) {
-  const { t } = useTranslation();
-  const debounced = useDebounced(text.trim(), 350);
-  const preview = useWarekiPreview(debounced);
-  let message = '';
-  if (text.trim() !== '') {
-    if (debounced !== text.trim() || preview.isFetching) message = t('reforms.previewReading');
-    else if (preview.data?.structured) {
-      const status = preview.data.status ? `（${preview.data.status}）` : '';
-      message = `${t('reforms.previewLabel')}: ${preview.data.display}${status}`;
-    } else if (preview.data || preview.isError) message = t('reforms.previewUnreadable');
-  }
-  return (
-    <p role="status" aria-atomic="true" className="pp-preview" data-testid="period-preview">
-      {message}
-    </p>
-  );
-}
-
 /** Tags typed one at a time: Enter or a comma (、 too) turns the text into a chip. */
 function TagInput({
   id,
@@ -347,10 +318,11 @@ export function ReformForm({
   const { t } = useTranslation();
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
-  const [values, setValues] = useState<ReformValues>(initial);
-  const [localProblem, setLocalProblem] = useState<ApiProblem | null>(null);
-  useEffect(() => setValues(initial), [initial]);
-  useEffect(() => setLocalProblem(null), [problem]);
+  const [values, setValues] = useDraft<ReformValues>(initial);
+  // A refusal found before asking the server holds until the server answers again.
+  const [local, setLocal] = useState<{ problem: ApiProblem | null; after: ApiProblem | null }>({ problem: null, after: null });
+  const localProblem = local.after === problem ? local.problem : null;
+  const setLocalProblem = (found: ApiProblem | null) => setLocal({ problem: found, after: problem });
 
   const shown = localProblem ?? problem;
   const failure = useMemo(
@@ -407,14 +379,19 @@ export function ReformForm({
 
   const addEffectButton = useRef<HTMLButtonElement>(null);
   const effectsRef = useRef<HTMLDivElement>(null);
-  const [focusRow, setFocusRow] = useState<number | null>(null);
+  // The row to focus once the effect rows have re-rendered (a new row, or the one after a removed one).
+  const focusRow = useRef<number | null>(null);
+  const setFocusRow = (row: number) => {
+    focusRow.current = row;
+  };
   useEffect(() => {
-    if (focusRow === null) return;
+    const row = focusRow.current;
+    if (row === null) return;
+    focusRow.current = null;
     const selects = effectsRef.current?.querySelectorAll<HTMLElement>('select');
-    if (selects && selects[focusRow]) selects[focusRow].focus();
+    if (selects && selects[row]) selects[row].focus();
     else addEffectButton.current?.focus();
-    setFocusRow(null);
-  }, [focusRow]);
+  }, [values.effects.length]);
 
   function addEffect() {
     setValues((current) => ({
@@ -612,7 +589,7 @@ export function ReformForm({
         label={t('reforms.fields.period')}
         hint={t('reforms.hints.period')}
         error={error('period')}
-        after={<PeriodPreview text={values.period} />}
+        after={<WarekiPreview text={values.period} testId="period-preview" withStatus />}
       >
         {(a11y) => (
           <input

@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeFetch, json, tokenOut, viewerUser } from '../../test/http';
 import { renderApp } from '../../test/renderApp';
-import { organizationRoutes, period, reform } from './testData';
+import { organizationRoutes, period, reform } from '../../test/fixtures/reforms';
 
 function listServer(user = tokenOut('token-1')) {
   const listUrls: URL[] = [];

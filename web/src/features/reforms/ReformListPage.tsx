@@ -1,27 +1,38 @@
-import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
-import { Link, useLocation, useSearchParams } from 'react-router';
+import { useMemo } from 'react';
+import { Link, useLocation } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { isApiProblem } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { fiscalYearOf, isIsoDate, todayInTokyo } from '../proposals/dates';
-import { usePageTitle } from '../shell/usePageTitle';
+import { useAuth } from '../../lib/auth';
+import { fiscalYearOf, monthLabel, shortDate, todayInTokyo } from '../../lib/dates';
+import { classificationLabel, fiscalYearLabel, reformStatusLabel } from '../../lib/labels';
+import { isoDate, oneOf, positiveInt, sortParam, text } from '../../lib/listParams';
+import { mayCreateReform } from '../../lib/permissions';
+import { useDraft } from '../../lib/useDraft';
+import { usePageTitle } from '../../lib/usePageTitle';
+import {
+  ActiveFilters,
+  Announcement,
+  FilterBar,
+  FilterCheckbox,
+  FilterDate,
+  FilterSelect,
+  FilterText,
+  ListHeader,
+  ListResults,
+  SortableHeader,
+  useListParams,
+  type ActiveFilter,
+} from '../../components/list';
+import { ExportMenu } from '../../components/records/ExportMenu';
+import { PeriodCell } from '../../components/records/PeriodCell';
 import {
   CLASSIFICATIONS,
   REFORM_STATUSES,
   useAllSections,
   useBureauList,
   useReformList,
-  type ReformClassification,
   type ReformOut,
   type ReformQuery,
-  type ReformStatus,
 } from './api';
-import { classificationLabel, fiscalYearLabel, reformStatusLabel } from './labels';
-import { PeriodCell } from './PeriodCell';
-import { ExportMenu } from '../export/ExportMenu';
-import { ActiveFilters, type ActiveFilter } from '../shell/ActiveFilters';
-import { monthLabel, shortDate } from '../dashboard/format';
-import '../proposals/proposals.css';
 import './reforms.css';
 
 export const PER_PAGE = 50;
@@ -45,53 +56,33 @@ const FILTER_KEYS = [
   'period_to',
   'q',
 ] as const;
-type FilterKey = (typeof FILTER_KEYS)[number];
 const PERIOD_KINDS = ['parsed', 'text_only', 'missing'] as const;
-type PeriodKind = (typeof PERIOD_KINDS)[number];
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-type SortColumn = 'report_number' | 'title' | 'updated_at';
-const SORT_COLUMNS: readonly SortColumn[] = ['report_number', 'title', 'updated_at'];
-
-function positiveInt(value: string | null): number | undefined {
-  if (value === null || !/^\d+$/.test(value)) return undefined;
-  const n = Number(value);
-  return n > 0 && Number.isSafeInteger(n) ? n : undefined;
-}
+const SORT_COLUMNS = ['report_number', 'title', 'updated_at'] as const;
 
 /** Reads the list's filters from the URL into the API's query (unknown values are dropped). */
 export function reformQueryFromParams(params: URLSearchParams): ReformQuery {
-  const query: ReformQuery = { page: positiveInt(params.get('page')) ?? 1, per_page: PER_PAGE };
-  const fiscalYear = positiveInt(params.get('fiscal_year'));
-  if (fiscalYear) query.fiscal_year = fiscalYear;
-  const bureauId = positiveInt(params.get('bureau_id'));
-  if (bureauId) query.bureau_id = bureauId;
-  const sectionId = positiveInt(params.get('section_id'));
-  if (sectionId) query.section_id = sectionId;
   const classification = params.get('classification');
-  if (classification === 'none') query.classification = 'none';
-  else if (classification && (CLASSIFICATIONS as readonly string[]).includes(classification)) {
-    query.classification = classification as ReformClassification;
-  }
-  const asOf = params.get('as_of');
-  if (asOf && isIsoDate(asOf)) query.as_of = asOf;
   const startedIn = params.get('started_in');
-  if (startedIn && MONTH.test(startedIn)) query.started_in = startedIn;
-  const period = params.get('period');
-  if (period && (PERIOD_KINDS as readonly string[]).includes(period)) query.period = period as PeriodKind;
-  const status = params.get('status');
-  if (status && (REFORM_STATUSES as readonly string[]).includes(status)) query.status = status as ReformStatus;
-  const tag = params.get('tag')?.trim();
-  if (tag) query.tag = tag;
-  if (params.get('featured') === 'true') query.featured = true;
-  const from = params.get('period_from');
-  if (from && isIsoDate(from)) query.period_from = from;
-  const to = params.get('period_to');
-  if (to && isIsoDate(to)) query.period_to = to;
-  const q = params.get('q')?.trim();
-  if (q) query.q = q;
-  const sort = params.get('sort');
-  if (sort && SORT_COLUMNS.some((c) => sort === c || sort === `-${c}`)) query.sort = sort as NonNullable<typeof query.sort>;
-  return query;
+  const query: ReformQuery = {
+    page: positiveInt(params.get('page')) ?? 1,
+    per_page: PER_PAGE,
+    fiscal_year: positiveInt(params.get('fiscal_year')),
+    bureau_id: positiveInt(params.get('bureau_id')),
+    section_id: positiveInt(params.get('section_id')),
+    classification: classification === 'none' ? 'none' : oneOf(classification, CLASSIFICATIONS),
+    as_of: isoDate(params.get('as_of')),
+    started_in: startedIn && MONTH.test(startedIn) ? startedIn : undefined,
+    period: oneOf(params.get('period'), PERIOD_KINDS),
+    status: oneOf(params.get('status'), REFORM_STATUSES),
+    tag: text(params.get('tag')),
+    featured: params.get('featured') === 'true' ? true : undefined,
+    period_from: isoDate(params.get('period_from')),
+    period_to: isoDate(params.get('period_to')),
+    q: text(params.get('q')),
+    sort: sortParam(params.get('sort'), SORT_COLUMNS),
+  };
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as ReformQuery;
 }
 
 export function ReformListPage() {
@@ -99,36 +90,15 @@ export function ReformListPage() {
   const language = i18n.resolvedLanguage ?? 'ja';
   const { user } = useAuth();
   usePageTitle(t('reforms.listTitle'));
-  const [params, setParams] = useSearchParams();
+  const { params, setFilters, removeFilters, clearAll, hasAny, pageLink } = useListParams();
   const query = useMemo(() => reformQueryFromParams(params), [params]);
   const list = useReformList(query);
   const bureaus = useBureauList();
   const sections = useAllSections();
-  const ids = useId();
-  const mayCreate = user?.role === 'admin' || user?.role === 'editor';
   const location = useLocation();
   const announcement = (location.state as { flash?: string } | null)?.flash ?? '';
-
-  const [text, setText] = useState(query.q ?? '');
-  const [tag, setTag] = useState(query.tag ?? '');
-  useEffect(() => setText(query.q ?? ''), [query.q]);
-  useEffect(() => setTag(query.tag ?? ''), [query.tag]);
-
-  /** Changes filters in the URL and goes back to the first page. */
-  function setFilters(changes: Partial<Record<FilterKey | 'sort', string | undefined>>) {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value) next.set(key, value);
-      else next.delete(key);
-    }
-    next.delete('page');
-    setParams(next);
-  }
-
-  function handleSearch(event: FormEvent) {
-    event.preventDefault();
-    setFilters({ q: text.trim() || undefined, tag: tag.trim() || undefined });
-  }
+  const [draft, setDraft] = useDraft(query.q ?? '');
+  const [tagDraft, setTagDraft] = useDraft(query.tag ?? '');
 
   const yearOptions = useMemo(() => {
     const current = fiscalYearOf(todayInTokyo());
@@ -174,271 +144,108 @@ export function ReformListPage() {
   }
   if (query.q) active.push({ keys: ['q'], label: t('listFilters.q', { q: query.q }) });
 
-  function removeFilters(keys: readonly string[]) {
-    setFilters(Object.fromEntries(keys.map((key) => [key, undefined])) as Partial<Record<FilterKey, undefined>>);
-  }
-
-  const page = list.data;
-  const total = page?.total ?? 0;
-  const pages = Math.max(1, Math.ceil(total / PER_PAGE));
-  const current = query.page ?? 1;
-  const from = total === 0 ? 0 : (current - 1) * PER_PAGE + 1;
-  const to = Math.min(total, current * PER_PAGE);
-  const anyFilter = FILTER_KEYS.some((key) => params.has(key));
-
-  function pageLink(n: number): string {
-    const next = new URLSearchParams(params);
-    if (n <= 1) next.delete('page');
-    else next.set('page', String(n));
-    const search = next.toString();
-    return search ? `?${search}` : '?';
-  }
-
-  const sortValue = query.sort ?? '';
-  const sortColumn = sortValue.replace(/^-/, '') || 'report_number';
-  const descending = sortValue.startsWith('-');
-
-  function sortHeader(column: SortColumn, label: string) {
-    const active = sortColumn === column;
-    const ariaSort = active ? (descending ? 'descending' : 'ascending') : undefined;
-    const nextSort = active && !descending ? `-${column}` : column;
-    return (
-      <th scope="col" aria-sort={ariaSort} key={column}>
-        <button type="button" className="pp-sort" onClick={() => setFilters({ sort: nextSort })}>
-          {label}
-          <span aria-hidden="true" className="pp-sort__icon">
-            {active ? (descending ? '▼' : '▲') : '↕'}
-          </span>
-          <span className="visually-hidden">
-            {' '}
-            {t('reforms.sortBy', { column: label })}
-            {active && `（${descending ? t('reforms.sortDescending') : t('reforms.sortAscending')}）`}
-          </span>
-        </button>
-      </th>
-    );
-  }
-
-  function select(key: FilterKey, label: string, value: string | number | undefined, options: [string, string][], all: string) {
-    return (
-      <div className="form-field">
-        <label className="form-field__label" htmlFor={`${ids}-${key}`}>
-          {label}
-        </label>
-        <select
-          id={`${ids}-${key}`}
-          className="form-field__input"
-          value={value ?? ''}
-          onChange={(e) =>
-            // Sections belong to a bureau: choosing another bureau drops the section filter.
-            setFilters(key === 'bureau_id' ? { bureau_id: e.target.value, section_id: undefined } : { [key]: e.target.value })
-          }
-        >
-          <option value="">{all}</option>
-          {options.map(([v, l]) => (
-            <option key={v} value={v}>
-              {l}
-            </option>
-          ))}
-        </select>
-      </div>
-    );
-  }
+  const sortBy = (sort: string) => setFilters({ sort });
 
   return (
     <div className="page pp-page rf-page">
-      <div className="pp-title-row">
-        <h1 tabIndex={-1}>{t('reforms.listTitle')}</h1>
-        <div className="xp-actions">
-          {mayCreate && (
-            <Link to="/reforms/new" className="button button--primary pp-link-button">
-              {t('reforms.newReform')}
-            </Link>
-          )}
-          <ExportMenu path="/api/v1/reforms/export" filters={query} />
-        </div>
-      </div>
-      <p className="lead">{t('reforms.listIntro')}</p>
-      <div role="status" aria-atomic="true" className="alert-region" data-testid="reform-list-announcement">
-        {announcement && <div className="notice notice--info">{announcement}</div>}
-      </div>
+      <ListHeader
+        title={t('reforms.listTitle')}
+        intro={t('reforms.listIntro')}
+        actions={
+          <>
+            {mayCreateReform(user) && (
+              <Link to="/reforms/new" className="button button--primary pp-link-button">
+                {t('reforms.newReform')}
+              </Link>
+            )}
+            <ExportMenu path="/api/v1/reforms/export" filters={query} />
+          </>
+        }
+      />
+      <Announcement message={announcement} testId="reform-list-announcement" />
 
-      <section className="card pp-filters" aria-labelledby={`${ids}-filters`}>
-        <h2 id={`${ids}-filters`} className="pp-h2-small">
-          {t('reforms.filtersHeading')}
-        </h2>
-        <form role="search" aria-label={t('reforms.filtersHeading')} onSubmit={handleSearch} className="pp-filter-grid">
-          {select(
-            'fiscal_year',
-            t('reforms.fiscalYear'),
-            query.fiscal_year,
-            yearOptions.map((y) => [String(y), fiscalYearLabel(t, y)]),
-            t('reforms.allYears'),
+      <FilterBar
+        onSearch={() => setFilters({ q: draft.trim() || undefined, tag: tagDraft.trim() || undefined })}
+        onClear={hasAny(FILTER_KEYS) ? clearAll : undefined}
+      >
+        <FilterSelect
+          label={t('reforms.fiscalYear')}
+          value={query.fiscal_year}
+          allLabel={t('reforms.allYears')}
+          options={yearOptions.map((y) => [String(y), fiscalYearLabel(t, y)] as const)}
+          onChange={(fiscal_year) => setFilters({ fiscal_year })}
+        />
+        <FilterSelect
+          label={t('reforms.bureau')}
+          value={query.bureau_id}
+          allLabel={t('reforms.allBureaus')}
+          options={(bureaus.data ?? []).map((b) => [String(b.id), b.name] as const)}
+          // Sections belong to a bureau: choosing another bureau drops the section filter.
+          onChange={(bureau_id) => setFilters({ bureau_id, section_id: undefined })}
+        />
+        <FilterSelect
+          label={t('reforms.section')}
+          value={query.section_id}
+          allLabel={t('reforms.allSections')}
+          options={sectionOptions.map(
+            (s) => [String(s.id), query.bureau_id ? s.name : `${s.name}（${bureauName(s.bureau_id)}）`] as const,
           )}
-          {select(
-            'bureau_id',
-            t('reforms.bureau'),
-            query.bureau_id,
-            (bureaus.data ?? []).map((b) => [String(b.id), b.name]),
-            t('reforms.allBureaus'),
-          )}
-          {select(
-            'section_id',
-            t('reforms.section'),
-            query.section_id,
-            sectionOptions.map((s) => [String(s.id), query.bureau_id ? s.name : `${s.name}（${bureauName(s.bureau_id)}）`]),
-            t('reforms.allSections'),
-          )}
-          {select(
-            'classification',
-            t('reforms.classification'),
-            query.classification,
-            [...CLASSIFICATIONS.map((c): [string, string] => [c, classificationLabel(t, c)]), ['none', t('listFilters.classificationNone')]],
-            t('reforms.allClassifications'),
-          )}
-          {select(
-            'status',
-            t('reforms.status'),
-            query.status,
-            REFORM_STATUSES.map((s) => [s, reformStatusLabel(t, s)]),
-            t('reforms.allStatuses'),
-          )}
-          <div className="form-field">
-            <label className="form-field__label" htmlFor={`${ids}-period-from`}>
-              {t('reforms.periodFrom')}
-            </label>
-            <input
-              id={`${ids}-period-from`}
-              type="date"
-              className="form-field__input"
-              value={query.period_from ?? ''}
-              onChange={(e) => setFilters({ period_from: e.target.value })}
-            />
-          </div>
-          <div className="form-field">
-            <label className="form-field__label" htmlFor={`${ids}-period-to`}>
-              {t('reforms.periodTo')}
-            </label>
-            <input
-              id={`${ids}-period-to`}
-              type="date"
-              className="form-field__input"
-              value={query.period_to ?? ''}
-              onChange={(e) => setFilters({ period_to: e.target.value })}
-            />
-          </div>
-          <div className="pp-checkbox">
-            <input
-              id={`${ids}-featured`}
-              type="checkbox"
-              checked={query.featured === true}
-              onChange={(e) => setFilters({ featured: e.target.checked ? 'true' : undefined })}
-            />
-            <label htmlFor={`${ids}-featured`}>{t('reforms.featuredOnly')}</label>
-          </div>
-          <div className="form-field">
-            <label className="form-field__label" htmlFor={`${ids}-tag`}>
-              {t('reforms.tag')}
-            </label>
-            <input
-              id={`${ids}-tag`}
-              type="text"
-              className="form-field__input"
-              value={tag}
-              onChange={(e) => setTag(e.target.value)}
-            />
-          </div>
-          <div className="form-field pp-filter-search">
-            <label className="form-field__label" htmlFor={`${ids}-q`}>
-              {t('reforms.search')}
-            </label>
-            <p id={`${ids}-q-hint`} className="form-field__hint">
-              {t('reforms.searchHint')}
-            </p>
-            <div className="pp-search-row">
-              <input
-                id={`${ids}-q`}
-                type="search"
-                className="form-field__input"
-                value={text}
-                aria-describedby={`${ids}-q-hint`}
-                onChange={(e) => setText(e.target.value)}
-              />
-              <button type="submit" className="button button--secondary">
-                {t('reforms.searchSubmit')}
-              </button>
-            </div>
-          </div>
-          {anyFilter && (
-            <div>
-              <button type="button" className="button button--secondary" onClick={() => setParams(new URLSearchParams())}>
-                {t('reforms.clearFilters')}
-              </button>
-            </div>
-          )}
-        </form>
-      </section>
+          onChange={(section_id) => setFilters({ section_id })}
+        />
+        <FilterSelect
+          label={t('reforms.classification')}
+          value={query.classification}
+          allLabel={t('reforms.allClassifications')}
+          options={[
+            ...CLASSIFICATIONS.map((c) => [c, classificationLabel(t, c)] as const),
+            ['none', t('listFilters.classificationNone')],
+          ]}
+          onChange={(classification) => setFilters({ classification })}
+        />
+        <FilterSelect
+          label={t('reforms.status')}
+          value={query.status}
+          allLabel={t('reforms.allStatuses')}
+          options={REFORM_STATUSES.map((s) => [s, reformStatusLabel(t, s)] as const)}
+          onChange={(status) => setFilters({ status })}
+        />
+        <FilterDate label={t('reforms.periodFrom')} value={query.period_from} onChange={(period_from) => setFilters({ period_from })} />
+        <FilterDate label={t('reforms.periodTo')} value={query.period_to} onChange={(period_to) => setFilters({ period_to })} />
+        <FilterCheckbox
+          label={t('reforms.featuredOnly')}
+          checked={query.featured === true}
+          onChange={(featured) => setFilters({ featured: featured ? 'true' : undefined })}
+        />
+        <FilterText label={t('reforms.tag')} value={tagDraft} onChange={setTagDraft} />
+        <FilterText label={t('reforms.search')} hint={t('reforms.searchHint')} value={draft} onChange={setDraft} wide />
+      </FilterBar>
 
-      <ActiveFilters filters={active} onRemove={removeFilters} onClear={() => setParams(new URLSearchParams())} />
+      <ActiveFilters filters={active} onRemove={removeFilters} onClear={clearAll} />
 
-      {list.isError && (
-        <div className="notice notice--error" role="alert">
-          {isApiProblem(list.error) ? list.error.localizedMessage(t) : t('problem.internal_error')}
-        </div>
-      )}
-
-      <p role="status" aria-atomic="true" className="pp-result-count" data-testid="reform-count">
-        {list.isPending
-          ? t('reforms.loading')
-          : page && (total === 0 ? t('reforms.noResults') : t('reforms.resultRange', { total, from, to }))}
-      </p>
-
-      {page && page.items.length > 0 && (
-        <div className="pp-table-wrap">
-          <table className="pp-table rf-table">
-            <caption className="visually-hidden">
-              {t('reforms.tableCaption')} {t('reforms.resultCount', { total })}
-            </caption>
-            <thead>
-              <tr>
-                {sortHeader('report_number', t('reforms.columns.number'))}
-                <th scope="col">{t('reforms.columns.bureau')}</th>
-                <th scope="col">{t('reforms.columns.sections')}</th>
-                <th scope="col">{t('reforms.columns.classification')}</th>
-                {sortHeader('title', t('reforms.columns.title'))}
-                <th scope="col">{t('reforms.columns.period')}</th>
-                <th scope="col">{t('reforms.columns.status')}</th>
-                <th scope="col">{t('reforms.columns.tags')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((reform) => (
-                <ReformRow key={reform.id} reform={reform} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-
-      {page && pages > 1 && (
-        <nav aria-label={t('reforms.pagination')} className="pp-pagination">
-          {current > 1 ? (
-            <Link to={pageLink(current - 1)} rel="prev">
-              {t('reforms.previous')}
-            </Link>
-          ) : (
-            <span />
-          )}
-          <span>{t('reforms.pageOf', { page: current, pages })}</span>
-          {current < pages ? (
-            <Link to={pageLink(current + 1)} rel="next">
-              {t('reforms.next')}
-            </Link>
-          ) : (
-            <span />
-          )}
-        </nav>
-      )}
+      <ListResults
+        list={list}
+        page={query.page ?? 1}
+        perPage={PER_PAGE}
+        countTestId="reform-count"
+        emptyText={t('reforms.noResults')}
+        rangeText={(range) => t('reforms.resultRange', range)}
+        caption={(total) => `${t('reforms.tableCaption')} ${t('reforms.resultCount', { total })}`}
+        tableClassName="pp-table rf-table"
+        head={
+          <tr>
+            <SortableHeader column="report_number" defaultColumn="report_number" label={t('reforms.columns.number')} sort={query.sort} onSort={sortBy} />
+            <th scope="col">{t('reforms.columns.bureau')}</th>
+            <th scope="col">{t('reforms.columns.sections')}</th>
+            <th scope="col">{t('reforms.columns.classification')}</th>
+            <SortableHeader column="title" defaultColumn="report_number" label={t('reforms.columns.title')} sort={query.sort} onSort={sortBy} />
+            <th scope="col">{t('reforms.columns.period')}</th>
+            <th scope="col">{t('reforms.columns.status')}</th>
+            <th scope="col">{t('reforms.columns.tags')}</th>
+          </tr>
+        }
+        row={(reform) => <ReformRow key={reform.id} reform={reform} />}
+        pageLink={pageLink}
+      />
     </div>
   );
 }

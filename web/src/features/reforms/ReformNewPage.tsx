@@ -3,13 +3,13 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, isApiProblem, useApi } from '../../lib/api';
-import { useAuth } from '../auth/AuthProvider';
-import { toApiProblem } from '../proposals/forms';
-import { usePageTitle } from '../shell/usePageTitle';
+import { useAuth } from '../../lib/auth';
+import { toApiProblem } from '../../components/form';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { REFORMS_KEY, useBureauList } from './api';
 import { emptyReformValues, ReformForm, reformBodyOf, type ReformValues } from './ReformForm';
-import '../proposals/proposals.css';
 import './reforms.css';
+import { mayCreateReform } from '../../lib/permissions';
 
 /** What the detail page announces after a redirect from a form. */
 export interface ReformFlash {
@@ -26,7 +26,7 @@ export function ReformNewPage() {
   const headingId = useId();
   usePageTitle(t('reforms.newTitle'));
   const bureaus = useBureauList();
-  const mayCreate = user?.role === 'admin' || user?.role === 'editor';
+  const mayCreate = mayCreateReform(user);
 
   // The bureau page links here with ?bureau_id= so the reform starts in that bureau.
   const prefill = params.get('bureau_id');

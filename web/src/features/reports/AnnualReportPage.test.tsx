@@ -2,13 +2,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { RouterProvider, createMemoryRouter } from 'react-router';
-import { AppProviders } from '../../app/App';
+import { AppProviders } from '../../test/providers';
 import { createApiClient } from '../../lib/api';
 import { fakeFetch, json, tokenOut } from '../../test/http';
-import { assignment, proposal, team2025, team2026 } from '../proposals/testData';
-import type { ProjectTeamOut, ProposalOut } from '../proposals/api';
-import { period, reform } from '../reforms/testData';
-import type { ReformOut } from '../reforms/api';
+import { assignment, proposal, team2025, team2026 } from '../../test/fixtures/proposals';
+import type { ProjectTeamOut, ProposalOut, ReformOut } from '../../lib/api';
+import { period, reform } from '../../test/fixtures/reforms';
 import type { AnnualReportOut, ReportBureauOut } from './api';
 import { AnnualReportPage } from './AnnualReportPage';
 

@@ -3,12 +3,12 @@ import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { isApiProblem, useApi } from '../../lib/api';
-import { usePageTitle } from '../shell/usePageTitle';
-import { useProjectTeams, type ProposalOut } from '../proposals/api';
-import { formatDate } from '../proposals/dates';
-import { toApiProblem } from '../proposals/forms';
-import type { ReformOut } from '../reforms/api';
-import { saveBlob } from '../export/download';
+import { usePageTitle } from '../../lib/usePageTitle';
+import type { ProposalOut, ReformOut } from '../../lib/api';
+import { useProjectTeams } from '../../lib/reference';
+import { formatDate } from '../../lib/dates';
+import { toApiProblem } from '../../components/form';
+import { saveBlob } from '../../lib/download';
 import { fetchAnnualReportHtml, outcomeLines, useAnnualReport, type ReportBureauOut, type ReportTeamOut } from './api';
 import './reports.css';
 

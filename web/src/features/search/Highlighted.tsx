@@ -1,6 +1,6 @@
 import { Fragment } from 'react';
 import { useTranslation } from 'react-i18next';
-import { fiscalYearLabel } from '../reforms/labels';
+import { fiscalYearLabel } from '../../lib/labels';
 import type { SearchHitOut, TextFragment } from './api';
 
 /**

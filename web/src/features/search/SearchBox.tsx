@@ -12,7 +12,7 @@ import {
   type SearchHitOut,
 } from './api';
 import { HitMeta, Highlighted } from './Highlighted';
-import { useDebouncedValue } from './useDebouncedValue';
+import { useDebouncedValue } from '../../lib/useDebouncedValue';
 import './search.css';
 
 const SUGGESTION_COUNT = 8;

@@ -1,8 +1,9 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem } from '../../lib/api';
-import { usePageTitle } from '../shell/usePageTitle';
+import { Pagination } from '../../components/list';
+import { usePageTitle } from '../../lib/usePageTitle';
 import {
   MAX_QUERY_LENGTH,
   SEARCH_KINDS,
@@ -16,8 +17,8 @@ import {
   type SearchHitOut,
 } from './api';
 import { HitMeta, Highlighted } from './Highlighted';
-import '../proposals/proposals.css';
 import './search.css';
+import { useDraft } from '../../lib/useDraft';
 
 export const PER_PAGE = 20;
 
@@ -39,8 +40,7 @@ export function SearchPage() {
   const search = useSearch({ q, ...(kind ? { kind } : {}), page: current, per_page: PER_PAGE });
   usePageTitle(q ? t('search.page.titleWithQuery', { query: q }) : t('search.page.title'));
 
-  const [text, setText] = useState(q);
-  useEffect(() => setText(q), [q]);
+  const [text, setText] = useDraft(q);
 
   function handleSubmit(event: FormEvent) {
     event.preventDefault();
@@ -143,24 +143,14 @@ export function SearchPage() {
           </section>
         ))}
 
-      {data && pages > 1 && (
-        <nav aria-label={t('search.page.pagination')} className="pp-pagination">
-          {current > 1 ? (
-            <Link to={searchPageLink(q, kind, current - 1)} rel="prev">
-              {t('search.page.previous')}
-            </Link>
-          ) : (
-            <span />
-          )}
-          <span>{t('search.page.pageOf', { page: current, pages })}</span>
-          {current < pages ? (
-            <Link to={searchPageLink(q, kind, current + 1)} rel="next">
-              {t('search.page.next')}
-            </Link>
-          ) : (
-            <span />
-          )}
-        </nav>
+      {data && (
+        <Pagination
+          page={current}
+          pages={pages}
+          linkTo={(n) => searchPageLink(q, kind, n)}
+          label={t('search.page.pagination')}
+          pageOf={t('search.page.pageOf', { page: current, pages })}
+        />
       )}
     </div>
   );

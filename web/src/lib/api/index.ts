@@ -23,4 +23,19 @@ export type {
   SectionNameOut,
   SectionIn,
   SectionRenameIn,
+  PeriodOut,
+  ProposalOut,
+  ProjectTeamOut,
+  ReformOut,
+  LinkOut,
+  ImplementationStatus,
+  Decision,
+  ReformStatus,
+  ReformClassification,
+  EffectKind,
 } from './types';
+
+/** The `If-Match` value for a record read at `version` (the server's ETag is `"<version>"`). */
+export function ifMatch(version: number): string {
+  return `"${version}"`;
+}

@@ -23,3 +23,15 @@ export type SectionOut = components['schemas']['SectionOut'];
 export type SectionNameOut = components['schemas']['SectionNameOut'];
 export type SectionIn = components['schemas']['SectionIn'];
 export type SectionRenameIn = components['schemas']['SectionRenameIn'];
+
+// Records and vocabularies more than one screen shows.
+export type PeriodOut = components['schemas']['PeriodOut'];
+export type ProposalOut = components['schemas']['ProposalOut'];
+export type ProjectTeamOut = components['schemas']['ProjectTeamOut'];
+export type ReformOut = components['schemas']['ReformOut'];
+export type LinkOut = components['schemas']['LinkOut'];
+export type ImplementationStatus = components['schemas']['ImplementationStatusDto'];
+export type Decision = components['schemas']['DecisionDto'];
+export type ReformStatus = components['schemas']['ReformStatusDto'];
+export type ReformClassification = components['schemas']['ReformClassificationDto'];
+export type EffectKind = components['schemas']['EffectKindDto'];

@@ -50,7 +50,6 @@ export const dashboardEn: DeepStrings<typeof dashboardJa> = {
   milestones: {
     title: 'Milestones',
     intro: 'The quarterly milestones of the issues of the bureaus’ X policies.',
-    loading: 'Loading…',
     fiscalYear: 'Fiscal year',
     bureau: 'Bureau or ward',
     allBureaus: 'All bureaus and wards',
@@ -72,9 +71,5 @@ export const dashboardEn: DeepStrings<typeof dashboardJa> = {
       overdue: 'Overdue',
       open: 'Planned',
     },
-    pagination: 'Pages',
-    previous: 'Previous page',
-    next: 'Next page',
-    pageOf: 'Page {{page}} of {{pages}}',
   },
 };

@@ -48,7 +48,6 @@ export const dashboardJa = {
   milestones: {
     title: 'マイルストーン',
     intro: '局区X方針の課題ごとの四半期のマイルストーンです。',
-    loading: '読み込み中…',
     fiscalYear: '年度',
     bureau: '局・区',
     allBureaus: 'すべての局・区',
@@ -70,9 +69,5 @@ export const dashboardJa = {
       overdue: '期限超過',
       open: '予定',
     },
-    pagination: 'ページ送り',
-    previous: '前のページ',
-    next: '次のページ',
-    pageOf: '{{page}} / {{pages}} ページ',
   },
 };

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { groupOf, navGroupsFor, navItemsFor } from './navigation';
+
+describe('the primary navigation', () => {
+  it('offers データの取り込み to administrators and editors only', () => {
+    const ids = (role: Parameters<typeof navItemsFor>[0]) => navItemsFor(role).map((item) => item.id);
+    expect(ids('admin')).toContain('imports');
+    expect(ids('editor')).toContain('imports');
+    expect(ids('proposer')).not.toContain('imports');
+    expect(ids('viewer')).not.toContain('imports');
+    expect(ids(undefined)).not.toContain('imports');
+    expect(ids('viewer')).toContain('reforms');
+  });
+
+  it('offers プロジェクトチーム to every role, right after the proposal entries', () => {
+    for (const role of ['admin', 'editor', 'proposer', 'viewer', undefined] as const) {
+      const ids = navItemsFor(role).map((item) => item.id);
+      expect(ids).toContain('project-teams');
+      expect(ids.indexOf('project-teams')).toBe(ids.indexOf('progress') + 1);
+    }
+  });
+
+  it('offers the プラチナレポート and the milestones to every role', () => {
+    for (const role of ['admin', 'editor', 'proposer', 'viewer', undefined] as const) {
+      const ids = navItemsFor(role).map((item) => item.id);
+      expect(ids.indexOf('annual-report')).toBe(ids.indexOf('project-teams') + 1);
+      expect(ids).toContain('milestones');
+    }
+  });
+});
+
+describe('the groups of the primary navigation', () => {
+  it('shows the groups staff think in, in their order, and 管理 without データの取り込み to a viewer', () => {
+    const groups = (role: Parameters<typeof navGroupsFor>[0]) =>
+      navGroupsFor(role).map(({ group, items }) => `${group}:${items.map((item) => item.id).join(',')}`);
+    expect(groups('admin')).toEqual([
+      'proposals:proposals,progress,project-teams',
+      'reports:annual-report',
+      'departments:reforms,milestones',
+      'registers:ledger',
+      'admin:organization,imports',
+    ]);
+    expect(groups('viewer')).toContain('admin:organization');
+  });
+
+  it('leaves out a group with no entry for the person (照会 has no screen yet)', () => {
+    expect(navGroupsFor('admin').map(({ group }) => group)).not.toContain('inquiries');
+  });
+
+  it('knows the group of a record page under its list', () => {
+    expect(groupOf('/proposals/12')).toBe('proposals');
+    expect(groupOf('/reports/proposal-progress')).toBe('proposals');
+    expect(groupOf('/reports/annual')).toBe('reports');
+    expect(groupOf('/bureaus/5')).toBe('departments');
+    expect(groupOf('/kpis/3')).toBe('departments');
+    expect(groupOf('/digital-systems/7/edit')).toBe('registers');
+    expect(groupOf('/imports')).toBe('admin');
+    expect(groupOf('/')).toBeUndefined();
+    expect(groupOf('/proposalsx')).toBeUndefined();
+  });
+});
