@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 PLATINA := target/debug/platina
 
-.PHONY: run test build web web-deps test-rust test-web test-e2e contract openapi check-generated lint lint-web clean bench
+.PHONY: run test build web web-deps test-rust test-web test-e2e contract openapi check-generated lint lint-web clean bench bench-peer
 
 ## run: build the web app and the server, then serve on http://127.0.0.1:8080 with the demo data (SQLite under data/)
 run: build web
@@ -55,6 +55,15 @@ bench:
 	$(CARGO) build --release -p platina-server
 	@command -v oha >/dev/null || $(CARGO) install oha --version 1.16.0 --locked
 	python3 bench/run.py $(BENCH_ARGS)
+
+## bench-peer: Platina beside Directus 12.4 (installed from npm under bench/peer/) on the same 100,000
+## reform rows, both servers in turn, two rounds; results in bench/results/ and docs/performance.md.
+## PEER_ARGS="--rows 5000 --seconds 5 --rounds 1" for a quick look; "--reuse" keeps the loaded data.
+bench-peer:
+	$(CARGO) build --release -p platina-server
+	@command -v oha >/dev/null || $(CARGO) install oha --version 1.16.0 --locked
+	bench/peer/install.sh
+	python3 bench/peer/run.py $(PEER_ARGS)
 
 ## lint: rustfmt, clippy, and the web's ESLint (TypeScript, React hooks, the layer boundaries of web/src)
 lint: lint-web
