@@ -145,7 +145,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub app_db: persistence::Database,
     handle: actix_web::dev::ServerHandle,
-    _database: ScratchDatabase,
+    database_url: String,
+    /// Removed when the instance that created it is dropped; other instances share it.
+    _database: Option<ScratchDatabase>,
 }
 
 impl Drop for TestApp {
@@ -162,11 +164,24 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// Starts the server with the test defaults and `overrides` (TOML) on top.
 pub async fn spawn_app_with(backend: Backend, overrides: &str) -> TestApp {
     let (database, url) = ScratchDatabase::create(&backend).await;
+    let mut app = start_instance(url, overrides).await;
+    app._database = Some(database);
+    app
+}
+
+impl TestApp {
+    /// A second server on the same database, as behind a load balancer.
+    pub async fn another_instance(&self) -> TestApp {
+        start_instance(self.database_url.clone(), "").await
+    }
+}
+
+async fn start_instance(url: String, overrides: &str) -> TestApp {
     let base = format!(
         "[auth]\njwt_secret = \"{JWT_SECRET}\"\n[server]\nbind = \"127.0.0.1:0\"\nworkers = 1\nweb_dist = \"/nonexistent\"\n[database]\nmax_connections = 4\nsqlite_synchronous = \"normal\"\n[log]\nfilter = \"warn\"\n"
     );
     let mut config = Config::from_defaults_and(&[&base, overrides]).unwrap();
-    config.database.url = DatabaseUrl::new(url);
+    config.database.url = DatabaseUrl::new(url.clone());
     let app = Application::build(config).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
@@ -180,7 +195,8 @@ pub async fn spawn_app_with(backend: Backend, overrides: &str) -> TestApp {
             .unwrap(),
         app_db,
         handle,
-        _database: database,
+        database_url: url,
+        _database: None,
     }
 }
 

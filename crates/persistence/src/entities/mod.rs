@@ -5,6 +5,7 @@ pub mod bureau;
 pub mod consultation;
 pub mod dashboard_tally;
 pub mod digital_system;
+pub mod import_job;
 pub mod kpi;
 pub mod kpi_actual;
 pub mod link;
