@@ -65,8 +65,11 @@ impl Scratch {
             }
         }
     }
+}
 
-    async fn remove(self) {
+impl Drop for Scratch {
+    /// Runs when the test ends, passed or failed.
+    fn drop(&mut self) {
         match self {
             Scratch::Sqlite(path) => {
                 for suffix in ["", "-wal", "-shm"] {
@@ -74,12 +77,25 @@ impl Scratch {
                 }
             }
             Scratch::Postgres { admin_url, name } => {
-                let admin = admin(&admin_url).await;
-                let _ = admin
-                    .conn
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .await;
-                let _ = admin.close().await;
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime, which cannot be blocked on; use a thread.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    runtime.block_on(async {
+                        let admin = admin(&admin_url).await;
+                        let _ = admin
+                            .conn
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                        let _ = admin.close().await;
+                    });
+                })
+                .join();
             }
         }
     }
@@ -229,7 +245,6 @@ impl Server {
         };
         let status = exited.expect("the server did not stop after SIGTERM");
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let _ = std::fs::remove_file(&self.log);
         (status, log)
     }
 }
@@ -241,6 +256,7 @@ impl Drop for Server {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+        let _ = std::fs::remove_file(&self.log);
     }
 }
 
@@ -279,7 +295,7 @@ async fn an_import_cut_short_by_sigterm_shows_as_interrupted_after_the_restart(
     );
     let (status, log) = server.terminate().await;
     assert_clean_exit(status, &log);
-    scratch.remove().await;
+    drop(scratch);
 }
 
 async fn sigterm_waits_for_an_import_that_finishes_within_the_shutdown_timeout(
@@ -304,7 +320,7 @@ async fn sigterm_waits_for_an_import_that_finishes_within_the_shutdown_timeout(
     assert_eq!(server.reform_count(&token).await, before + 500);
     let (status, log) = server.terminate().await;
     assert_clean_exit(status, &log);
-    scratch.remove().await;
+    drop(scratch);
 }
 
 /// Killed outright (out of memory, power lost), the server cannot record anything; the restart
@@ -330,7 +346,7 @@ async fn an_import_cut_short_by_a_crash_shows_as_interrupted_after_the_restart_o
     assert_eq!(job["state"], "interrupted", "{job}");
     let (status, log) = server.terminate().await;
     assert_clean_exit(status, &log);
-    scratch.remove().await;
+    drop(scratch);
 }
 
 fn postgres_url() -> Option<String> {
