@@ -555,32 +555,7 @@ def measure_workers(server, backend, seconds):
     later."""
     results = {}
     token = login()
-    bomb = bomb_workbook()
-    work = WORK / "uploads"
-    work.mkdir(exist_ok=True)
-    answers = []
-
-    def bomb_upload(n):
-        answers.append(upload(work / f"bomb{n}.xlsx", token, "kind=reforms&dry_run=true", "bomb.xlsx", bomb)[0])
-
-    me_bombs = me_while(token, seconds, bomb_upload)
-    me_bombs["bomb_bytes"] = len(bomb)
-    me_bombs["upload_statuses"] = sorted(set(answers))
-    results["me_during_bomb_uploads"] = me_bombs
-    log(f"{backend.name} me_during_bomb_uploads: {json.dumps(me_bombs)}")
-
-    export = f"{BASE}/api/v1/proposals/export?format=xlsx&fiscal_year={FISCAL_YEAR}&theme={urllib.parse.quote(THEME)}"
-    rows = call(f"/api/v1/proposals?fiscal_year={FISCAL_YEAR}&theme={urllib.parse.quote(THEME)}&per_page=1", token)["total"]
-
-    def xlsx_export(n):
-        run(["curl", "-sf", "-o", "/dev/null", "-H", f"Authorization: Bearer {token}", export])
-
-    me_exports = me_while(token, seconds, xlsx_export)
-    me_exports["export_rows"] = rows
-    results["me_during_xlsx_exports"] = me_exports
-    log(f"{backend.name} me_during_xlsx_exports: {json.dumps(me_exports)}")
-
-    # Memory. Idle first, after the sign-ins above have warmed the hashing slots.
+    # Memory first, from the server as started (one sign-in done).
     time.sleep(5)
     memory = {"idle_rss_bytes": server.status("VmRSS")}
     stop, samples = threading.Event(), []
@@ -625,6 +600,31 @@ def measure_workers(server, backend, seconds):
     memory["minute_after_import_rss_bytes"] = server.status("VmRSS")
     results["memory"] = memory
     log(f"{backend.name} memory: {json.dumps(memory)}")
+    bomb = bomb_workbook()
+    work = WORK / "uploads"
+    work.mkdir(exist_ok=True)
+    answers = []
+
+    def bomb_upload(n):
+        answers.append(upload(work / f"bomb{n}.xlsx", token, "kind=reforms&dry_run=true", "bomb.xlsx", bomb)[0])
+
+    me_bombs = me_while(token, seconds, bomb_upload)
+    me_bombs["bomb_bytes"] = len(bomb)
+    me_bombs["upload_statuses"] = sorted(set(answers))
+    results["me_during_bomb_uploads"] = me_bombs
+    log(f"{backend.name} me_during_bomb_uploads: {json.dumps(me_bombs)}")
+
+    export = f"{BASE}/api/v1/proposals/export?format=xlsx&fiscal_year={FISCAL_YEAR}&theme={urllib.parse.quote(THEME)}"
+    rows = call(f"/api/v1/proposals?fiscal_year={FISCAL_YEAR}&theme={urllib.parse.quote(THEME)}&per_page=1", token)["total"]
+
+    def xlsx_export(n):
+        run(["curl", "-sf", "-o", "/dev/null", "-H", f"Authorization: Bearer {token}", export])
+
+    me_exports = me_while(token, seconds, xlsx_export)
+    me_exports["export_rows"] = rows
+    results["me_during_xlsx_exports"] = me_exports
+    log(f"{backend.name} me_during_xlsx_exports: {json.dumps(me_exports)}")
+
     return results
 
 
