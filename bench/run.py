@@ -555,6 +555,8 @@ def measure_workers(server, backend, seconds):
     later."""
     results = {}
     token = login()
+    work = WORK / "uploads"
+    work.mkdir(exist_ok=True)
     # Memory first, from the server as started (one sign-in done).
     time.sleep(5)
     memory = {"idle_rss_bytes": server.status("VmRSS")}
