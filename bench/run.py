@@ -338,10 +338,13 @@ def timed(command, **kwargs):
     return time.monotonic() - started
 
 
-def measure(backend, seconds, scale):
+def measure(backend, seconds, scale, only_workers=False):
     results = {}
     server = Server(backend)
     try:
+        if only_workers:
+            results.update(measure_workers(server, backend, seconds))
+            return results
         token = login()
         me = call("/api/v1/me", token)
         user_id = me["id"]
@@ -469,8 +472,161 @@ def measure(backend, seconds, scale):
         loaded["logins"] = signins
         loaded["list_alone_p95_ms"] = results["proposal_list"]["p95_ms"]
         workload("list_with_logins", loaded)
+
+        # Issue 13: requests during heavy uploads and exports; memory.
+        results.update(measure_workers(server, backend, seconds))
     finally:
         server.stop()
+    return results
+
+
+def bomb_workbook(rows=400_000):
+    """An XLSX of about half a megabyte that unpacks to about 100 MB of rows (the issue's bomb)."""
+    import io
+    import zipfile
+    package = {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for name, text in package.items():
+            z.writestr(name, text)
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                        '<row><c t="inlineStr"><is><t>年度</t></is></c><c t="inlineStr"><is><t>局・区</t></is></c>'
+                        '<c t="inlineStr"><is><t>取組名</t></is></c></row>'.encode())
+            row = ('<row><c><v>2025</v></c><c t="inlineStr"><is><t>門司区役所</t></is></c><c t="inlineStr"><is><t>'
+                   + "取組の名前" * 10 + "</t></is></c></row>").encode()
+            for _ in range(rows):
+                sheet.write(row)
+            sheet.write(b"</sheetData></worksheet>")
+    return buffer.getvalue()
+
+
+def upload(path, token, query, name, data, content_type="application/octet-stream"):
+    """POST /imports with curl; (status, seconds, body)."""
+    path.write_bytes(data)
+    out = subprocess.run(
+        ["curl", "-s", "-o", str(path) + ".answer", "-w", "%{http_code} %{time_total}",
+         "-H", f"Authorization: Bearer {token}", "-F", f"file=@{path};filename={name};type={content_type}",
+         f"{BASE}/api/v1/imports?{query}"],
+        check=True, text=True, capture_output=True).stdout.split()
+    return int(out[0]), float(out[1]), Path(str(path) + ".answer").read_text()
+
+
+def me_while(token, seconds, background):
+    """oha on /api/v1/me for `seconds` while `background(stop)` runs in two threads."""
+    stop = threading.Event()
+    counts = []
+
+    def loop(n):
+        done = 0
+        while not stop.is_set():
+            background(n)
+            done += 1
+        counts.append(done)
+
+    threads = [threading.Thread(target=loop, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    time.sleep(1)
+    try:
+        me = oha(BASE + "/api/v1/me", seconds, token, connections=2)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    me["background_runs"] = sum(counts)
+    return me
+
+
+def rss_sampler(server, stop, peaks):
+    while not stop.is_set():
+        peaks.append(server.status("VmRSS"))
+        time.sleep(0.1)
+
+
+def measure_workers(server, backend, seconds):
+    """Issue 13's figures: /me during two XLSX-bomb uploads and two large XLSX exports, and the
+    server's resident memory idle, under 50 sign-ins/s, after a 100,000-row import and a minute
+    later."""
+    results = {}
+    token = login()
+    work = WORK / "uploads"
+    work.mkdir(exist_ok=True)
+    # Memory first, from the server as started (one sign-in done).
+    time.sleep(5)
+    memory = {"idle_rss_bytes": server.status("VmRSS")}
+    stop, samples = threading.Event(), []
+    sampler = threading.Thread(target=rss_sampler, args=(server, stop, samples))
+    sampler.start()
+    server.reset_peak()
+    signins = oha(BASE + "/api/v1/auth/login", seconds, rate=50, method="POST",
+                  body={"email": EMAIL, "password": PASSWORD}, connections=8)
+    stop.set()
+    sampler.join()
+    memory["signins"] = signins
+    memory["signin_peak_rss_bytes"] = max(max(samples), server.status("VmHWM"))
+    time.sleep(5)
+    memory["after_signins_rss_bytes"] = server.status("VmRSS")
+
+    # 100,000 rows of reforms spread over the city's bureaus, checked as a dry run: reading,
+    # validating and matching every row and keeping the per-row outcome (what takes memory),
+    # without writing 100,000 records.
+    listed = call("/api/v1/bureaus", token)
+    bureaus = [b["name"] for b in (listed["items"] if isinstance(listed, dict) else listed)]
+    lines = ["年度,局・区,取組名,課題,取組,効果"]
+    for i in range(100_000):
+        lines.append(f"2025,{bureaus[i % len(bureaus)]},ベンチマークの取組 {i},紙の申請書を手で転記していた,"
+                     f"申請をオンライン化した,年間{i % 500}時間の削減")
+    data = ("\n".join(lines) + "\n").encode()
+    stop, samples = threading.Event(), []
+    sampler = threading.Thread(target=rss_sampler, args=(server, stop, samples))
+    sampler.start()
+    started = time.monotonic()
+    status, _, answer = upload(work / "import.csv", token, "kind=reforms&dry_run=true", "import.csv", data, "text/csv")
+    job = json.loads(answer)
+    while job.get("state") == "running":
+        time.sleep(0.5)
+        job = call(f"/api/v1/imports/{job['id']}", token)
+    stop.set()
+    sampler.join()
+    memory["import"] = {"rows": 100_000, "bytes": len(data), "status": status, "state": job.get("state"),
+                        "seconds": round(time.monotonic() - started, 1), "summary": job.get("summary")}
+    memory["import_peak_rss_bytes"] = max(samples)
+    memory["after_import_rss_bytes"] = server.status("VmRSS")
+    time.sleep(60)
+    memory["minute_after_import_rss_bytes"] = server.status("VmRSS")
+    results["memory"] = memory
+    log(f"{backend.name} memory: {json.dumps(memory)}")
+    bomb = bomb_workbook()
+    work = WORK / "uploads"
+    work.mkdir(exist_ok=True)
+    answers = []
+
+    def bomb_upload(n):
+        answers.append(upload(work / f"bomb{n}.xlsx", token, "kind=reforms&dry_run=true", "bomb.xlsx", bomb)[0])
+
+    me_bombs = me_while(token, seconds, bomb_upload)
+    me_bombs["bomb_bytes"] = len(bomb)
+    me_bombs["upload_statuses"] = sorted(set(answers))
+    results["me_during_bomb_uploads"] = me_bombs
+    log(f"{backend.name} me_during_bomb_uploads: {json.dumps(me_bombs)}")
+
+    export = f"{BASE}/api/v1/proposals/export?format=xlsx&fiscal_year={FISCAL_YEAR}&theme={urllib.parse.quote(THEME)}"
+    rows = call(f"/api/v1/proposals?fiscal_year={FISCAL_YEAR}&theme={urllib.parse.quote(THEME)}&per_page=1", token)["total"]
+
+    def xlsx_export(n):
+        run(["curl", "-sf", "-o", "/dev/null", "-H", f"Authorization: Bearer {token}", export])
+
+    me_exports = me_while(token, seconds, xlsx_export)
+    me_exports["export_rows"] = rows
+    results["me_during_xlsx_exports"] = me_exports
+    log(f"{backend.name} me_during_xlsx_exports: {json.dumps(me_exports)}")
+
     return results
 
 
@@ -545,9 +701,40 @@ def markdown(runs):
     return "\n".join(lines)
 
 
+def workers_markdown(runs):
+    lines = [
+        "| Backend | /me p99 during two XLSX-bomb uploads | /me p99 during two XLSX exports | RSS idle | RSS peak, 50 sign-ins/s | RSS after, 100,000-row import | a minute later |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        w = r["workloads"]
+        if "memory" not in w:
+            continue
+        bombs, exports, m = w["me_during_bomb_uploads"], w["me_during_xlsx_exports"], w["memory"]
+        lines.append(
+            f"| {r['backend']} | {bombs['p99_ms']} ms ({bombs['background_runs']} uploads, {bombs['bomb_bytes'] // 1024} KB each) "
+            f"| {exports['p99_ms']} ms ({exports['background_runs']} exports of {exports['export_rows']:,} rows) "
+            f"| {mib(m['idle_rss_bytes'])} | {mib(m['signin_peak_rss_bytes'])} ({m['signins']['throughput_rps']}/s served) "
+            f"| {mib(m['after_import_rss_bytes'])} (peak {mib(m['import_peak_rss_bytes'])}, {m['import']['seconds']} s) "
+            f"| {mib(m['minute_after_import_rss_bytes'])} |")
+    return "\n".join(lines)
+
+
+def replace_between(text, begin, end, body):
+    block = f"{begin}\n{body}\n{end}"
+    if begin in text and end in text:
+        return text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+    return text + "\n" + block + "\n"
+
+
 def update_document(runs):
     document = ROOT / "docs" / "performance.md"
     text = document.read_text() if document.exists() else ""
+    if any("memory" in r["workloads"] for r in runs):
+        text = replace_between(text, "<!-- bench-workers:begin -->", "<!-- bench-workers:end -->", workers_markdown(runs))
+    if not all("b0_healthz" in r["workloads"] for r in runs):
+        document.write_text(text)
+        return
     begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
     table = f"{begin}\n{markdown(runs)}\n{end}"
     if begin in text and end in text:
@@ -563,6 +750,8 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 100,000 proposals")
     parser.add_argument("--seconds", type=int, default=15, help="length of each load run")
     parser.add_argument("--reuse", action="store_true", help="keep a synthetic city made with the same spec")
+    parser.add_argument("--workers-only", action="store_true",
+                        help="only /me during XLSX bombs and exports, and the memory figures")
     parser.add_argument("--prepare-only", action="store_true", help="make the synthetic cities and stop")
     parser.add_argument("--table-only", action="store_true",
                         help="rewrite the table in docs/performance.md from the latest results")
@@ -598,7 +787,7 @@ def main():
         made = backend.prepare(spec, args.reuse)
         if args.prepare_only:
             continue
-        workloads = measure(backend, args.seconds, args.scale)
+        workloads = measure(backend, args.seconds, args.scale, args.workers_only)
         result = {
             "backend": name,
             "when": stamp,
@@ -616,7 +805,7 @@ def main():
         runs.append(result)
     if runs:
         update_document(runs)
-        print(markdown(runs))
+        print(workers_markdown(runs))
 
 
 if __name__ == "__main__":

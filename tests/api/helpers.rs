@@ -147,7 +147,8 @@ pub struct TestApp {
     /// The scratch database's URL, for tests that open connections of their own.
     pub database_url: String,
     handle: actix_web::dev::ServerHandle,
-    _database: ScratchDatabase,
+    /// Removed when the instance that created it is dropped; other instances share it.
+    _database: Option<ScratchDatabase>,
 }
 
 impl Drop for TestApp {
@@ -164,6 +165,19 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// Starts the server with the test defaults and `overrides` (TOML) on top.
 pub async fn spawn_app_with(backend: Backend, overrides: &str) -> TestApp {
     let (database, url) = ScratchDatabase::create(&backend).await;
+    let mut app = start_instance(url, overrides).await;
+    app._database = Some(database);
+    app
+}
+
+impl TestApp {
+    /// A second server on the same database, as behind a load balancer.
+    pub async fn another_instance(&self) -> TestApp {
+        start_instance(self.database_url.clone(), "").await
+    }
+}
+
+async fn start_instance(url: String, overrides: &str) -> TestApp {
     let base = format!(
         "[auth]\njwt_secret = \"{JWT_SECRET}\"\n[server]\nbind = \"127.0.0.1:0\"\nworkers = 1\nweb_dist = \"/nonexistent\"\n[database]\nmax_connections = 4\nsqlite_synchronous = \"normal\"\n[log]\nfilter = \"warn\"\n"
     );
@@ -183,7 +197,7 @@ pub async fn spawn_app_with(backend: Backend, overrides: &str) -> TestApp {
         app_db,
         database_url: url,
         handle,
-        _database: database,
+        _database: None,
     }
 }
 

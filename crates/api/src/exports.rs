@@ -634,10 +634,14 @@ async fn respond(
             cursor = next;
         }
         let (_, japanese) = listing.names();
-        let bytes = tabular::xlsx_workbook(japanese, listing.columns(), &rows).map_err(|e| {
-            tracing::error!(error = %e, "workbook could not be written");
-            ApiError::new(ErrorCode::InternalError)
-        })?;
+        let columns = listing.columns();
+        // Seconds of CPU for a large list: off the HTTP worker, which has other requests to answer.
+        let bytes = crate::offload::run(move || tabular::xlsx_workbook(japanese, columns, &rows))
+            .await?
+            .map_err(|e| {
+                tracing::error!(error = %e, "workbook could not be written");
+                ApiError::new(ErrorCode::InternalError)
+            })?;
         return Ok(response.body(bytes));
     }
     let start = Streaming {

@@ -3,6 +3,9 @@
 //! recognised by their Japanese or English header, every row passes the same rules as the API,
 //! and rows update the record with the same key or create one. A dry run reports per row and
 //! changes nothing; a real import writes every row in one transaction, or none.
+//!
+//! The file is read off the HTTP workers (`offload`) within limits checked as it is read, and the
+//! job runs on the server's own runtime (`import_jobs`), recorded in the database.
 
 use crate::AppState;
 use crate::auth::Authenticated;
@@ -10,11 +13,13 @@ use crate::department::Directory;
 use crate::error::{ApiError, ErrorCode, FieldError, FieldLocation};
 use crate::exports::{PROPOSAL_COLUMNS, REFORM_COLUMNS, SYSTEM_COLUMNS};
 use crate::extract::field_errors;
+use crate::import_jobs::JobLog;
 use crate::ledger::{DigitalSystemIn, system_fields};
 use crate::organization::actor;
 use crate::proposals::{ProposalIn, proposal_fields};
 use crate::reforms::{ReformIn, reform_fields};
 use crate::tabular::{Column, unguard};
+use crate::workbook_guard::{self, Refusal, WorkbookLimits};
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
@@ -30,7 +35,7 @@ use persistence::organization;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -38,8 +43,22 @@ use validator::Validate;
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
 /// The most rows one import takes.
 pub const MAX_ROWS: usize = 100_000;
-/// Finished jobs kept for the screen to read.
-const KEPT_JOBS: usize = 50;
+/// The most columns a file may have.
+pub const MAX_COLUMNS: usize = 1_000;
+/// The most cells kept from one file (rows × the header's columns): 100,000 rows of 40 columns.
+/// Short rows padded to the header's width cost memory without costing bytes in the file.
+pub const MAX_CELLS: usize = 4_000_000;
+/// What an XLSX file may unpack to. A 100,000-row export of reforms with every text column
+/// filled unpacks to about a third of this.
+pub const WORKBOOK_LIMITS: WorkbookLimits = WorkbookLimits {
+    max_unpacked_bytes: 256 * 1024 * 1024,
+    // The header row and MAX_ROWS records.
+    max_rows: MAX_ROWS + 1,
+    max_entries: 10_000,
+    max_shared_strings: MAX_CELLS as u64,
+};
+/// How often a running import writes its progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -47,6 +66,26 @@ pub enum ImportKindDto {
     Reforms,
     Proposals,
     DigitalSystems,
+}
+
+impl ImportKindDto {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKindDto::Reforms => "reforms",
+            ImportKindDto::Proposals => "proposals",
+            ImportKindDto::DigitalSystems => "digital_systems",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            ImportKindDto::Reforms,
+            ImportKindDto::Proposals,
+            ImportKindDto::DigitalSystems,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -59,9 +98,35 @@ pub enum ImportStateDto {
     Rejected,
     /// Something unexpected stopped it; nothing was changed.
     Failed,
+    /// The server stopped (or was stopped) before the import finished; nothing was changed.
+    Interrupted,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+impl ImportStateDto {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportStateDto::Running => "running",
+            ImportStateDto::Succeeded => "succeeded",
+            ImportStateDto::Rejected => "rejected",
+            ImportStateDto::Failed => "failed",
+            ImportStateDto::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            ImportStateDto::Running,
+            ImportStateDto::Succeeded,
+            ImportStateDto::Rejected,
+            ImportStateDto::Failed,
+            ImportStateDto::Interrupted,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportOutcomeDto {
     Created,
@@ -70,7 +135,7 @@ pub enum ImportOutcomeDto {
     Rejected,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ImportCellErrorOut {
     /// The column as headed in the file.
     pub column: Option<String>,
@@ -80,7 +145,7 @@ pub struct ImportCellErrorOut {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ImportRowOut {
     /// The spreadsheet row: the header is row 1, the first record row 2.
     pub row: u32,
@@ -94,7 +159,7 @@ pub struct ImportRowOut {
     pub errors: Vec<ImportCellErrorOut>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ImportColumnOut {
     pub header: String,
     /// The field it is read into; null for a column that is not imported.
@@ -130,50 +195,6 @@ pub struct ImportJobOut {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-/// Jobs under way or recently finished, in memory: progress is written while the import's own
-/// transaction holds the database, and a job outlives no restart.
-/// A job and the account that started it (none from the command line).
-type OwnedJob = (Option<i64>, Arc<Mutex<ImportJobOut>>);
-
-#[derive(Debug, Default)]
-pub struct ImportJobs {
-    jobs: Mutex<Vec<OwnedJob>>,
-}
-
-impl ImportJobs {
-    fn add(&self, owner: Option<i64>, job: ImportJobOut) -> Arc<Mutex<ImportJobOut>> {
-        let job = Arc::new(Mutex::new(job));
-        if let Ok(mut jobs) = self.jobs.lock() {
-            if jobs.len() >= KEPT_JOBS {
-                let finished = jobs.iter().position(|(_, j)| {
-                    j.lock()
-                        .map(|j| j.state != ImportStateDto::Running)
-                        .unwrap_or(true)
-                });
-                if let Some(oldest) = finished {
-                    jobs.remove(oldest);
-                }
-            }
-            jobs.push((owner, Arc::clone(&job)));
-        }
-        job
-    }
-
-    fn find(&self, id: &str, caller: &Principal) -> Option<ImportJobOut> {
-        let jobs = self.jobs.lock().ok()?;
-        jobs.iter()
-            .filter(|(owner, _)| caller.role == Role::Admin || *owner == Some(caller.id))
-            .filter_map(|(_, job)| job.lock().ok().map(|j| j.clone()))
-            .find(|j| j.id == id)
-    }
-}
-
-fn update(job: &Mutex<ImportJobOut>, change: impl FnOnce(&mut ImportJobOut)) {
-    if let Ok(mut job) = job.lock() {
-        change(&mut job);
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading the file
 
@@ -188,12 +209,111 @@ pub struct Sheet {
 }
 
 fn unreadable(message: impl Into<String>) -> ApiError {
+    file_problem("unreadable_file", message)
+}
+
+fn file_problem(code: &str, message: impl Into<String>) -> ApiError {
     ApiError::validation(vec![FieldError {
         pointer: "/file".into(),
         location: FieldLocation::Body,
-        code: "unreadable_file".into(),
+        code: code.into(),
         message: message.into(),
     }])
+}
+
+fn too_many_rows() -> ApiError {
+    file_problem(
+        "too_many_rows",
+        format!("at most {MAX_ROWS} rows per import; split the file"),
+    )
+}
+
+fn too_many_cells() -> ApiError {
+    file_problem(
+        "too_many_cells",
+        format!(
+            "at most {MAX_CELLS} cells (rows × columns) and {MAX_COLUMNS} columns per import; remove unused columns or split the file"
+        ),
+    )
+}
+
+fn refused_workbook(refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::NotAWorkbook(cause) => unreadable(format!("the workbook cannot be read: {cause}")),
+        Refusal::TooManyRows { .. } => too_many_rows(),
+        Refusal::UnpackedTooLarge { .. } | Refusal::TooManyEntries { .. } => file_problem(
+            "unpacked_too_large",
+            format!(
+                "the workbook unpacks to more than {} MB; save only the sheet to import, or split it",
+                WORKBOOK_LIMITS.max_unpacked_bytes / 1024 / 1024
+            ),
+        ),
+        Refusal::TooManySharedStrings { .. } => too_many_cells(),
+    }
+}
+
+/// Collects a file's records as they are read, within the limits. The first record with any text
+/// is the header; cells past the header's last column are dropped, as no field could read them.
+struct SheetBuilder {
+    format: &'static str,
+    encoding: Option<&'static str>,
+    headers: Option<Vec<String>>,
+    rows: Vec<(u32, Vec<String>)>,
+    cells: usize,
+}
+
+impl SheetBuilder {
+    fn new(format: &'static str, encoding: Option<&'static str>) -> Self {
+        SheetBuilder {
+            format,
+            encoding,
+            headers: None,
+            rows: Vec::new(),
+            cells: 0,
+        }
+    }
+
+    /// How many leading cells of a record are kept.
+    fn width(&self) -> usize {
+        self.headers.as_ref().map_or(MAX_COLUMNS, Vec::len)
+    }
+
+    fn push(&mut self, number: u32, mut cells: Vec<String>) -> Result<(), ApiError> {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            return Ok(());
+        }
+        match &self.headers {
+            None => {
+                if cells.len() > MAX_COLUMNS {
+                    return Err(too_many_cells());
+                }
+                self.headers = Some(cells.into_iter().map(|h| h.trim().to_owned()).collect());
+            }
+            Some(headers) => {
+                if self.rows.len() >= MAX_ROWS {
+                    return Err(too_many_rows());
+                }
+                cells.truncate(headers.len());
+                self.cells += headers.len();
+                if self.cells > MAX_CELLS {
+                    return Err(too_many_cells());
+                }
+                self.rows.push((number, cells));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Sheet, ApiError> {
+        Ok(Sheet {
+            format: self.format,
+            encoding: self.encoding,
+            headers: self
+                .headers
+                .ok_or_else(|| unreadable("the file has no header row"))?,
+            rows: self.rows,
+        })
+    }
 }
 
 /// Text of the CSV, and the encoding it was written in.
@@ -222,26 +342,31 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, ApiError> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut records = Vec::new();
+    let mut sheet = SheetBuilder::new("csv", Some(encoding));
     for (index, record) in reader.records().enumerate() {
         let record = record.map_err(|e| unreadable(format!("the CSV cannot be read: {e}")))?;
         let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        records.push((number, record.iter().map(str::to_owned).collect::<Vec<_>>()));
+        let width = sheet.width();
+        sheet.push(
+            number,
+            record.iter().take(width).map(str::to_owned).collect(),
+        )?;
     }
-    sheet_of("csv", Some(encoding), records)
+    sheet.finish()
 }
 
-fn excel_cell(cell: &calamine::Data) -> String {
-    use calamine::Data;
+fn excel_cell(cell: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef;
     match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(n) => n.to_string(),
-        Data::Float(f) => format!("{f}"),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(at) => excel_serial_text(at.as_f64()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("{e:?}"),
+        DataRef::Empty => String::new(),
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::Int(n) => n.to_string(),
+        DataRef::Float(f) => format!("{f}"),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(at) => excel_serial_text(at.as_f64()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => format!("{e:?}"),
     }
 }
 
@@ -256,25 +381,51 @@ fn excel_serial_text(serial: f64) -> String {
     }
 }
 
+/// The first worksheet, cell by cell in file order: nothing is allocated for the cells a sheet
+/// merely claims to span, only for those it holds.
 fn read_xlsx(bytes: &[u8]) -> Result<Sheet, ApiError> {
     use calamine::Reader;
+    workbook_guard::inspect(bytes, &WORKBOOK_LIMITS).map_err(refused_workbook)?;
     let mut workbook: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
             .map_err(|e| unreadable(format!("the workbook cannot be read: {e}")))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| unreadable("the workbook has no worksheet"))?
+    let first = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| unreadable("the workbook has no worksheet"))?;
+    let mut cells = workbook
+        .worksheet_cells_reader(&first)
         .map_err(|e| unreadable(format!("the first worksheet cannot be read: {e}")))?;
-    let first_row = range.start().map_or(0, |(row, _)| row);
-    let records = range
-        .rows()
-        .enumerate()
-        .map(|(index, row)| {
-            let number = u32::try_from(index).unwrap_or(u32::MAX) + first_row + 1;
-            (number, row.iter().map(excel_cell).collect())
-        })
-        .collect();
-    sheet_of("xlsx", None, records)
+    let mut sheet = SheetBuilder::new("xlsx", None);
+    let mut current: Option<(u32, Vec<String>)> = None;
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|e| unreadable(format!("the first worksheet cannot be read: {e}")))?
+    {
+        let (row, column) = cell.get_position();
+        if current.as_ref().is_none_or(|(at, _)| *at != row) {
+            if let Some((at, record)) = current.take() {
+                sheet.push(at.saturating_add(1), record)?;
+            }
+            current = Some((row, Vec::new()));
+        }
+        let column = usize::try_from(column).unwrap_or(usize::MAX);
+        let text = excel_cell(cell.get_value());
+        if text.is_empty() || column >= sheet.width() {
+            continue;
+        }
+        if let Some((_, record)) = current.as_mut() {
+            if record.len() <= column {
+                record.resize(column + 1, String::new());
+            }
+            record[column] = text;
+        }
+    }
+    if let Some((at, record)) = current {
+        sheet.push(at.saturating_add(1), record)?;
+    }
+    sheet.finish()
 }
 
 fn json_cell(value: &Value) -> String {
@@ -286,30 +437,116 @@ fn json_cell(value: &Value) -> String {
     }
 }
 
+/// Marks the errors the bounded readers below raise, so that they answer with their own code.
+const TOO_MANY_ROWS: &str = "platina: too many rows";
+const TOO_MANY_KEYS: &str = "platina: too many keys";
+
+/// One JSON object of at most MAX_COLUMNS keys.
+struct BoundedObject(Map<String, Value>);
+
+impl<'de> Deserialize<'de> for BoundedObject {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = BoundedObject;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut object = Map::new();
+                while let Some((key, value)) = map.next_entry::<String, Value>()? {
+                    object.insert(key, value);
+                    if object.len() > MAX_COLUMNS {
+                        return Err(serde::de::Error::custom(TOO_MANY_KEYS));
+                    }
+                }
+                Ok(BoundedObject(object))
+            }
+        }
+        deserializer.deserialize_map(Keys)
+    }
+}
+
+/// A JSON array of at most MAX_ROWS objects, read one object at a time.
+struct BoundedArray(Vec<Map<String, Value>>);
+
+impl<'de> Deserialize<'de> for BoundedArray {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Objects;
+        impl<'de> serde::de::Visitor<'de> for Objects {
+            type Value = BoundedArray;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON array of objects")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut objects = Vec::new();
+                while let Some(BoundedObject(object)) = seq.next_element()? {
+                    if objects.len() >= MAX_ROWS {
+                        return Err(serde::de::Error::custom(TOO_MANY_ROWS));
+                    }
+                    objects.push(object);
+                }
+                Ok(BoundedArray(objects))
+            }
+        }
+        deserializer.deserialize_seq(Objects)
+    }
+}
+
+fn json_problem(e: &serde_json::Error, what: impl Into<String>) -> ApiError {
+    let text = e.to_string();
+    if text.starts_with(TOO_MANY_ROWS) {
+        too_many_rows()
+    } else if text.starts_with(TOO_MANY_KEYS) {
+        too_many_cells()
+    } else {
+        unreadable(format!("{}: {text}", what.into()))
+    }
+}
+
 /// A JSON array of objects, or NDJSON (one object per line), keyed by the column names.
 fn read_json(bytes: &[u8]) -> Result<Sheet, ApiError> {
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
         .map_err(|_| unreadable("JSON must be UTF-8"))?;
     let objects: Vec<Map<String, Value>> = if text.trim_start().starts_with('[') {
-        serde_json::from_str(text)
-            .map_err(|e| unreadable(format!("the JSON cannot be read: {e}")))?
+        serde_json::from_str::<BoundedArray>(text)
+            .map_err(|e| json_problem(&e, "the JSON cannot be read"))?
+            .0
     } else {
-        text.lines()
+        let mut objects = Vec::new();
+        for (i, line) in text
+            .lines()
             .filter(|line| !line.trim().is_empty())
             .enumerate()
-            .map(|(i, line)| {
-                serde_json::from_str(line)
-                    .map_err(|e| unreadable(format!("line {} is not a JSON object: {e}", i + 1)))
-            })
-            .collect::<Result<_, _>>()?
+        {
+            if objects.len() >= MAX_ROWS {
+                return Err(too_many_rows());
+            }
+            let BoundedObject(object) = serde_json::from_str(line)
+                .map_err(|e| json_problem(&e, format!("line {} is not a JSON object", i + 1)))?;
+            objects.push(object);
+        }
+        objects
     };
     let mut headers: Vec<String> = Vec::new();
     for object in &objects {
         for key in object.keys() {
             if !headers.contains(key) {
                 headers.push(key.clone());
+                if headers.len() > MAX_COLUMNS {
+                    return Err(too_many_cells());
+                }
             }
         }
+    }
+    if objects.len().saturating_mul(headers.len()) > MAX_CELLS {
+        return Err(too_many_cells());
     }
     let rows = objects
         .iter()
@@ -330,43 +567,17 @@ fn read_json(bytes: &[u8]) -> Result<Sheet, ApiError> {
     })
 }
 
-fn sheet_of(
-    format: &'static str,
-    encoding: Option<&'static str>,
-    records: Vec<(u32, Vec<String>)>,
-) -> Result<Sheet, ApiError> {
-    let mut records = records
-        .into_iter()
-        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
-    let (_, headers) = records
-        .next()
-        .ok_or_else(|| unreadable("the file has no header row"))?;
-    let headers = headers.into_iter().map(|h| h.trim().to_owned()).collect();
-    Ok(Sheet {
-        format,
-        encoding,
-        headers,
-        rows: records.collect(),
-    })
-}
-
 /// Reads an uploaded file by its content: a ZIP is a workbook, `[` or `{` opens JSON, the rest
-/// is CSV.
+/// is CSV. CPU-bound: the server calls it through `offload`.
 pub fn read_sheet(file_name: &str, bytes: &[u8]) -> Result<Sheet, ApiError> {
     let lower = file_name.to_lowercase();
-    let sheet = if bytes.starts_with(b"PK\x03\x04") || lower.ends_with(".xlsx") {
-        read_xlsx(bytes)?
+    if bytes.starts_with(b"PK\x03\x04") || lower.ends_with(".xlsx") {
+        read_xlsx(bytes)
     } else if lower.ends_with(".json") || lower.ends_with(".ndjson") {
-        read_json(bytes)?
+        read_json(bytes)
     } else {
-        read_csv(bytes)?
-    };
-    if sheet.rows.len() > MAX_ROWS {
-        return Err(unreadable(format!(
-            "at most {MAX_ROWS} rows per import; split the file"
-        )));
+        read_csv(bytes)
     }
-    Ok(sheet)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1122,14 +1333,14 @@ fn title_of(kind: ImportKindDto, row: &Row) -> Option<String> {
     }
 }
 
-/// Writes the planned rows in one transaction; the ids of the records written, row by row.
-async fn apply(
-    db: &persistence::Database,
+/// Writes the planned rows in the import's transaction; the ids of the records written, row by
+/// row.
+async fn write_rows(
+    txn: &persistence::DatabaseTransaction,
     planned: &[(usize, Planned)],
     actor: &AuditActor,
     created_by: Option<i64>,
 ) -> Result<Vec<(usize, i64)>, persistence::StoreError> {
-    let txn = db.begin().await?;
     let mut written = Vec::new();
     for (index, plan) in planned {
         let id = match plan {
@@ -1137,7 +1348,7 @@ async fn apply(
                 existing: None,
                 fields,
             } => {
-                persistence::reforms::create_reform(&txn, fields.clone(), created_by, actor)
+                persistence::reforms::create_reform(txn, fields.clone(), created_by, actor)
                     .await?
                     .id
             }
@@ -1145,7 +1356,7 @@ async fn apply(
                 existing: Some(e),
                 fields,
             } if &e.fields != fields => {
-                persistence::reforms::replace_reform(&txn, e.id, e.version, fields.clone(), actor)
+                persistence::reforms::replace_reform(txn, e.id, e.version, fields.clone(), actor)
                     .await?
                     .id
             }
@@ -1153,7 +1364,7 @@ async fn apply(
                 existing: None,
                 fields,
             } => {
-                persistence::proposals::create_proposal(&txn, fields.clone(), created_by, actor)
+                persistence::proposals::create_proposal(txn, fields.clone(), created_by, actor)
                     .await?
                     .id
             }
@@ -1161,21 +1372,15 @@ async fn apply(
                 existing: Some(e),
                 fields,
             } if &e.fields != fields => {
-                persistence::proposals::update_proposal(
-                    &txn,
-                    e.id,
-                    e.version,
-                    fields.clone(),
-                    actor,
-                )
-                .await?
-                .id
+                persistence::proposals::update_proposal(txn, e.id, e.version, fields.clone(), actor)
+                    .await?
+                    .id
             }
             Planned::System {
                 existing: None,
                 fields,
             } => {
-                persistence::ledger::create_system(&txn, fields.clone(), actor)
+                persistence::ledger::create_system(txn, fields.clone(), actor)
                     .await?
                     .id
             }
@@ -1183,7 +1388,7 @@ async fn apply(
                 existing: Some(e),
                 fields,
             } if &e.fields != fields => {
-                persistence::ledger::replace_system(&txn, e.id, e.version, fields.clone(), actor)
+                persistence::ledger::replace_system(txn, e.id, e.version, fields.clone(), actor)
                     .await?
                     .id
             }
@@ -1191,7 +1396,6 @@ async fn apply(
         };
         written.push((*index, id));
     }
-    persistence::Database::commit(txn).await?;
     Ok(written)
 }
 
@@ -1259,7 +1463,26 @@ pub fn new_job(
     }
 }
 
-/// Runs the import to its end; the job shows the progress and then the result.
+/// How a job ended, as `JobLog::finish` records it.
+#[derive(Debug, Clone)]
+pub struct JobOutcome {
+    pub state: ImportStateDto,
+    pub processed_rows: u32,
+    pub summary: ImportSummaryOut,
+    pub rows: Vec<ImportRowOut>,
+    pub message: Option<String>,
+}
+
+const FAILED_MESSAGE: &str = "取り込み中に予期しないエラーが起きました。何も変更していません。 / The import stopped on an unexpected error; nothing was changed.";
+
+/// Only one import writes at a time: on SQLite a second would wait for the first's transaction
+/// and give up after the busy timeout, failing an import that only had to queue.
+fn write_turn() -> &'static tokio::sync::Semaphore {
+    static TURN: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    TURN.get_or_init(|| tokio::sync::Semaphore::new(1))
+}
+
+/// Runs the import to its end; the log shows the progress and then the result.
 pub async fn run(
     db: &persistence::Database,
     kind: ImportKindDto,
@@ -1267,18 +1490,11 @@ pub async fn run(
     dry_run: bool,
     importer: Importer,
     actor: AuditActor,
-    job: Arc<Mutex<ImportJobOut>>,
+    log: JobLog,
 ) {
-    if let Err(err) = run_to_end(db, kind, &sheet, dry_run, &importer, &actor, &job).await {
+    if let Err(err) = run_to_end(db, kind, &sheet, dry_run, &importer, &actor, &log).await {
         tracing::error!(error = ?err, "import failed");
-        update(&job, |j| {
-            j.state = ImportStateDto::Failed;
-            j.message = Some(
-                "取り込み中に予期しないエラーが起きました。何も変更していません。 / The import stopped on an unexpected error; nothing was changed."
-                    .into(),
-            );
-            j.finished_at = Some(Utc::now());
-        });
+        log.fail(FAILED_MESSAGE).await;
     }
 }
 
@@ -1289,7 +1505,7 @@ async fn run_to_end(
     dry_run: bool,
     importer: &Importer,
     actor: &AuditActor,
-    job: &Mutex<ImportJobOut>,
+    log: &JobLog,
 ) -> Result<(), ApiError> {
     let dir = Directory::load_from(db).await?;
     let names = Names::load(db).await?;
@@ -1304,6 +1520,7 @@ async fn run_to_end(
     let mut plans = Vec::new();
     let mut rows = Vec::new();
     let mut summary = ImportSummaryOut::default();
+    let mut reported = Instant::now();
     for (index, (number, cells)) in sheet.rows.iter().enumerate() {
         let row = Row {
             headers: &sheet.headers,
@@ -1342,39 +1559,55 @@ async fn run_to_end(
                 });
             }
         }
-        let processed = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        update(job, |j| j.processed_rows = processed);
-    }
-    let (state, message) = if dry_run {
-        (ImportStateDto::Succeeded, None)
-    } else if summary.rejected > 0 {
-        (
-            ImportStateDto::Rejected,
-            Some(format!(
-                "{}行にエラーがあるため、何も取り込んでいません。 / {} rows were rejected, so nothing was imported.",
-                summary.rejected, summary.rejected
-            )),
-        )
-    } else {
-        let created_by = match importer {
-            Importer::Person(p) if p.kind == domain::PrincipalKind::User => Some(p.id),
-            _ => None,
-        };
-        let written = apply(db, &plans, actor, created_by).await?;
-        for (index, id) in written {
-            if let Some(row) = rows.get_mut(index) {
-                row.record_id = Some(id);
-            }
+        if reported.elapsed() >= PROGRESS_EVERY {
+            log.progress(u32::try_from(index + 1).unwrap_or(u32::MAX));
+            reported = Instant::now();
         }
-        (ImportStateDto::Succeeded, None)
+    }
+    let processed_rows = u32::try_from(sheet.rows.len()).unwrap_or(u32::MAX);
+    if dry_run || summary.rejected > 0 {
+        let message = (!dry_run).then(|| format!(
+            "{}行にエラーがあるため、何も取り込んでいません。 / {} rows were rejected, so nothing was imported.",
+            summary.rejected, summary.rejected
+        ));
+        let state = if dry_run {
+            ImportStateDto::Succeeded
+        } else {
+            ImportStateDto::Rejected
+        };
+        let outcome = JobOutcome {
+            state,
+            processed_rows,
+            summary,
+            rows,
+            message,
+        };
+        log.finish(&db.conn, outcome).await?;
+        return Ok(());
+    }
+    let created_by = match importer {
+        Importer::Person(p) if p.kind == domain::PrincipalKind::User => Some(p.id),
+        _ => None,
     };
-    update(job, |j| {
-        j.state = state;
-        j.message = message;
-        j.summary = summary;
-        j.rows = rows;
-        j.finished_at = Some(Utc::now());
-    });
+    let _turn = write_turn().acquire().await.map_err(ApiError::internal)?;
+    let txn = db.begin().await.map_err(persistence::StoreError::from)?;
+    for (index, id) in write_rows(&txn, &plans, actor, created_by).await? {
+        if let Some(row) = rows.get_mut(index) {
+            row.record_id = Some(id);
+        }
+    }
+    let outcome = JobOutcome {
+        state: ImportStateDto::Succeeded,
+        processed_rows,
+        summary,
+        rows,
+        message: None,
+    };
+    // In the same transaction as the rows: the job reads succeeded exactly when they are stored.
+    log.finish(&txn, outcome).await?;
+    persistence::Database::commit(txn)
+        .await
+        .map_err(persistence::StoreError::from)?;
     Ok(())
 }
 
@@ -1470,26 +1703,30 @@ pub async fn create_import(
             .with_detail("proposals are imported by the reform office (admins)"));
     }
     let (file_name, bytes) = read_upload(payload).await?;
-    let sheet = read_sheet(&file_name, &bytes)?;
+    let name = file_name.clone();
+    let sheet = crate::offload::run(move || read_sheet(&name, &bytes)).await??;
     let columns = check_columns(query.kind, &sheet.headers)?;
     let dry_run = query.dry_run.unwrap_or(false);
     let job = new_job(query.kind, dry_run, &file_name, &sheet, columns);
-    let handle = state.imports.add(Some(caller.id), job.clone());
     let actor = actor(&caller).via(format!("import {} {}", job.id, file_name));
-    let worker = state.clone();
+    let db = state.db.clone();
     let kind = query.kind;
-    actix_web::rt::spawn(async move {
-        run(
-            &worker.db,
-            kind,
-            sheet,
-            dry_run,
-            Importer::Person(caller),
-            actor,
-            handle,
-        )
-        .await;
-    });
+    let owner = caller.clone();
+    state
+        .imports
+        .start(&state.db, &owner, &job, move |log| async move {
+            run(
+                &db,
+                kind,
+                sheet,
+                dry_run,
+                Importer::Person(caller),
+                actor,
+                log,
+            )
+            .await;
+        })
+        .await?;
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/api/v1/imports/{}", job.id)))
         .json(job))
@@ -1514,7 +1751,8 @@ pub async fn get_import(
 ) -> Result<web::Json<ImportJobOut>, ApiError> {
     state
         .imports
-        .find(&id, &caller.0)
+        .find(&state.db, &id, &caller.0)
+        .await?
         .map(web::Json)
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))
 }

@@ -18,11 +18,13 @@ pub mod exports;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod import_jobs;
 pub mod imports;
 pub mod ledger;
 pub mod limits;
 pub mod links;
 pub mod middleware;
+pub mod offload;
 pub mod openapi;
 pub mod organization;
 pub mod policies;
@@ -32,6 +34,7 @@ pub mod routing;
 pub mod search;
 pub mod tabular;
 pub mod wareki;
+pub mod workbook_guard;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -53,10 +56,10 @@ pub struct AppState {
     /// A hash of a random secret, verified against when an account is unknown so that an unknown
     /// e-mail address costs as much time as a wrong password.
     pub stand_in_hash: String,
-    /// Imports under way or recently finished, which the import screen polls.
-    pub imports: imports::ImportJobs,
     /// How long `Idempotency-Key`s are remembered.
     pub idempotency: idempotency::IdempotencySettings,
+    /// The imports this server runs (their progress and outcome are in the database).
+    pub imports: Arc<import_jobs::ImportRunner>,
 }
 
 /// How the HTTP surface is served.

@@ -10,6 +10,7 @@ mod m20261121_000004_department_work;
 mod m20261121_000005_search_and_imports;
 mod m20261121_000006_team_headcount;
 mod m20261121_000007_dashboard_tallies;
+mod m20261204_000008_import_jobs;
 mod m20261204_000009_idempotency_keys;
 mod m20261204_000010_storage_probe;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_search_and_imports::Migration),
             Box::new(m20261121_000006_team_headcount::Migration),
             Box::new(m20261121_000007_dashboard_tallies::Migration),
+            Box::new(m20261204_000008_import_jobs::Migration),
             Box::new(m20261204_000009_idempotency_keys::Migration),
             Box::new(m20261204_000010_storage_probe::Migration),
         ]

@@ -184,6 +184,10 @@ impl Database {
         self.conn.get_database_backend()
     }
 
+    pub fn is_sqlite(&self) -> bool {
+        self.backend() == DatabaseBackend::Sqlite
+    }
+
     /// Applies pending migrations; when one of them adds the dashboard tallies, counts them from
     /// the records already there.
     pub async fn migrate(&self) -> Result<(), DbErr> {

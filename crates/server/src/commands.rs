@@ -299,7 +299,7 @@ pub async fn import_file(
         dry_run,
         api::imports::Importer::Operator,
         actor,
-        std::sync::Arc::clone(&job),
+        api::import_jobs::JobLog::Memory(std::sync::Arc::clone(&job)),
     )
     .await;
     drawing.abort();

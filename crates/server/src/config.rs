@@ -75,6 +75,7 @@ pub struct ServerConfig {
     pub workers: usize,
     pub web_dist: PathBuf,
     pub shutdown_timeout_seconds: u64,
+    pub keep_alive_seconds: u64,
     pub json_body_limit_bytes: usize,
 }
 

@@ -17,6 +17,7 @@ use persistence::{Database, DatabaseSettings};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -124,6 +125,48 @@ pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
     state: web::Data<AppState>,
+    shutdown_timeout: Duration,
+    stop: Arc<Notify>,
+}
+
+/// Asks a running server to stop as SIGTERM does (the tests use it).
+#[derive(Clone)]
+pub struct Stopper(Arc<Notify>);
+
+impl Stopper {
+    pub fn stop(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// Resolves on SIGTERM, Ctrl-C (SIGINT) or a `Stopper`.
+async fn stop_requested(stop: &Notify) {
+    let interrupt = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %err, "Ctrl-C cannot be caught");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "SIGTERM cannot be caught");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+        () = stop.notified() => {}
+    }
 }
 
 impl Application {
@@ -143,6 +186,17 @@ impl Application {
                 tracing::info!(?loaded, "demo dataset loaded");
             }
         }
+        match api::import_jobs::interrupt_abandoned(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                jobs = n,
+                "imports left running by the last run marked interrupted"
+            ),
+            Err(err) => tracing::error!(error = %err, "imports left running could not be marked"),
+        }
+        // Imports run on this runtime, which outlives the HTTP workers' own.
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|e| StartError::Setup(format!("no async runtime: {e}")))?;
         let stand_in_hash = api::auth::passwords::hash_off_thread(
             api::auth::passwords::random_token(24).map_err(|e| StartError::Setup(e.to_string()))?,
         )
@@ -153,7 +207,7 @@ impl Application {
             tokens: TokenService::new(auth_settings(&config)?),
             throttle: throttle_settings(&config),
             stand_in_hash,
-            imports: api::imports::ImportJobs::default(),
+            imports: Arc::new(api::import_jobs::ImportRunner::new(runtime)),
             idempotency: api::idempotency::IdempotencySettings {
                 retention: Duration::from_secs(config.idempotency.retention_hours * 3600),
             },
@@ -192,6 +246,9 @@ impl Application {
             )
         })
         .shutdown_timeout(config.server.shutdown_timeout_seconds)
+        .keep_alive(Duration::from_secs(config.server.keep_alive_seconds))
+        // SIGTERM and Ctrl-C are handled in `run_until_stopped`, which stops the imports too.
+        .disable_signals()
         // A response written in two segments would otherwise wait for the client's delayed ACK
         // (40 ms on Linux) before its second half leaves: the benchmark saw one list in eight
         // take 44 ms for that alone.
@@ -210,6 +267,8 @@ impl Application {
             port,
             server,
             state,
+            shutdown_timeout: Duration::from_secs(config.server.shutdown_timeout_seconds),
+            stop: Arc::new(Notify::new()),
         })
     }
 
@@ -227,9 +286,54 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM or Ctrl-C, finishing in-flight requests first.
+    /// A handle that stops the server as SIGTERM does.
+    pub fn stopper(&self) -> Stopper {
+        Stopper(Arc::clone(&self.stop))
+    }
+
+    /// Serves until SIGTERM or Ctrl-C. Then, within `server.shutdown_timeout_seconds`, requests in
+    /// flight are answered and running imports finish; imports still running at the deadline are
+    /// cancelled and recorded as interrupted. The database is closed last, while the runtime
+    /// still runs, so nothing is dropped outside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Application {
+            server,
+            state,
+            shutdown_timeout,
+            stop,
+            ..
+        } = self;
+        let handle = server.handle();
+        let mut server = std::pin::pin!(server);
+        let served = tokio::select! {
+            served = &mut server => {
+                // Stopped through its handle: the imports get the same time to finish.
+                let deadline = tokio::time::Instant::now() + shutdown_timeout;
+                state.imports.shutdown(&state.db, deadline).await;
+                served
+            }
+            () = stop_requested(&stop) => {
+                tracing::info!("stopping: answering requests in flight and finishing imports");
+                let deadline = tokio::time::Instant::now() + shutdown_timeout;
+                // The server future carries out the stop, so it is polled alongside.
+                let http = async {
+                    let ((), served) = tokio::join!(handle.stop(true), &mut server);
+                    served
+                };
+                let (served, stopped) =
+                    tokio::join!(http, state.imports.shutdown(&state.db, deadline));
+                tracing::info!(
+                    finished = stopped.finished,
+                    interrupted = stopped.interrupted.len(),
+                    "imports stopped"
+                );
+                served
+            }
+        };
+        if let Err(err) = state.db.close().await {
+            tracing::warn!(error = %err, "the database pool did not close cleanly");
+        }
+        served
     }
 }
 

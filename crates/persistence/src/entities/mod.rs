@@ -6,6 +6,7 @@ pub mod consultation;
 pub mod dashboard_tally;
 pub mod digital_system;
 pub mod idempotency_key;
+pub mod import_job;
 pub mod kpi;
 pub mod kpi_actual;
 pub mod link;

@@ -247,6 +247,63 @@ describe('the import screen', () => {
     expect(within(table).getAllByRole('row')[1]).toHaveClass('im-row--rejected');
   });
 
+  it('says the import was interrupted when the server stopped before it finished, in Japanese and English', async () => {
+    const message =
+      'サーバーが停止したため、取り込みを中断しました。何も変更していません。もう一度取り込んでください。 / The import was interrupted because the server stopped; nothing was changed. Please run it again.';
+    const interrupted = importJob({
+      dry_run: false,
+      state: 'interrupted',
+      processed_rows: 1,
+      summary: { created: 0, updated: 0, unchanged: 0, rejected: 0 },
+      rows: [],
+      message,
+    });
+    const { fetch } = importServer({
+      post: ({ dryRun }) =>
+        accepted(dryRun === 'true' ? importJob() : { ...interrupted, state: 'running', message: null, finished_at: null }),
+      poll: () => json(interrupted),
+    });
+    renderImports(fetch);
+    const user = userEvent.setup();
+
+    await chooseFileAndCheck(user);
+    await user.click(await screen.findByRole('button', { name: '取り込む' }));
+
+    const result = await screen.findByTestId('import-result', {}, { timeout: 3000 });
+    expect(result).toHaveTextContent(
+      'サーバーが停止したため、取り込みを中断しました。データは何も変更していません。もう一度取り込んでください。',
+    );
+    expect(result).not.toHaveTextContent('取り込みに失敗しました');
+    expect(result).toHaveTextContent(`サーバーからのメッセージ: ${message}`);
+
+    await i18n.changeLanguage('en');
+    await waitFor(() =>
+      expect(result).toHaveTextContent(
+        'The import was interrupted because the server stopped. No data was changed. Please import the file again.',
+      ),
+    );
+  });
+
+  it('says the check was interrupted when the server stopped during the dry run', async () => {
+    const { fetch } = importServer({
+      post: () => accepted(importJob({ state: 'running', processed_rows: 0, rows: [], finished_at: null })),
+      poll: () => json(importJob({ state: 'interrupted', rows: [], message: 'interrupted' })),
+    });
+    renderImports(fetch);
+    const user = userEvent.setup();
+
+    await chooseFileAndCheck(user);
+
+    const notice = await screen.findByText(
+      'サーバーが停止したため、確認を中断しました。データは何も変更していません。もう一度確認してください。',
+      {},
+      { timeout: 3000 },
+    );
+    expect(notice.closest('[role="alert"]')).not.toBeNull();
+    expect(screen.queryByText('確認の途中でエラーが発生しました。データは何も変更していません。')).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: '取り込む' })).not.toBeInTheDocument();
+  });
+
   it('shows a progress bar with the rows processed while the check runs', async () => {
     let polls = 0;
     const running = (processed: number) =>

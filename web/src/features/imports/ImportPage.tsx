@@ -330,12 +330,12 @@ function Preview({
   const confirmHeadingId = useId();
   const explanationId = useId();
 
-  if (job.state === 'failed') {
+  if (job.state === 'failed' || job.state === 'interrupted') {
     return (
       <section className="im-section" aria-labelledby={headingId}>
         <h2 id={headingId}>{t('imports.previewHeading')}</h2>
         <div className="notice notice--error" role="alert">
-          <p>{t('imports.dryRunFailed')}</p>
+          <p>{job.state === 'interrupted' ? t('imports.dryRunInterrupted') : t('imports.dryRunFailed')}</p>
           {job.message && <p>{t('imports.serverMessage', { message: job.message })}</p>}
         </div>
       </section>
@@ -414,7 +414,13 @@ function CommitResult({
         </div>
       ) : (
         <div className="notice notice--error">
-          <p>{job.state === 'rejected' ? t('imports.rejected') : t('imports.failed')}</p>
+          <p>
+            {job.state === 'rejected'
+              ? t('imports.rejected')
+              : job.state === 'interrupted'
+                ? t('imports.interrupted')
+                : t('imports.failed')}
+          </p>
           {job.message && <p>{t('imports.serverMessage', { message: job.message })}</p>}
         </div>
       )}

@@ -6,7 +6,7 @@ import { LEDGER_KEY, PROPOSALS_KEY, REFORMS_KEY } from '../../lib/queryKeys';
 // The import endpoints are not in schema.d.ts yet (the backend is written in parallel); these
 // mirror the contract's schema names and fields until `npm run gen:api` brings the real ones.
 export type ImportKindDto = 'reforms' | 'proposals' | 'digital_systems';
-export type ImportStateDto = 'running' | 'succeeded' | 'rejected' | 'failed';
+export type ImportStateDto = 'running' | 'succeeded' | 'rejected' | 'failed' | 'interrupted';
 export type ImportOutcomeDto = 'created' | 'updated' | 'unchanged' | 'rejected';
 export type ImportFormatDto = 'csv' | 'xlsx' | 'json';
 

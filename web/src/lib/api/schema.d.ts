@@ -1566,7 +1566,7 @@ export interface components {
             title?: string | null;
         };
         /** @enum {string} */
-        ImportStateDto: "running" | "succeeded" | "rejected" | "failed";
+        ImportStateDto: "running" | "succeeded" | "rejected" | "failed" | "interrupted";
         ImportSummaryOut: {
             /** Format: int32 */
             created: number;

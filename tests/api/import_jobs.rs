@@ -1,0 +1,117 @@
+//! Import jobs are kept in the database: any instance answers for them, and a job whose server
+//! went away without finishing it shows as interrupted, to the person who started it and to
+//! admins only.
+
+use crate::data_exchange::upload;
+use crate::helpers::{Backend, spawn_app};
+use crate::on_both_databases;
+use crate::reforms::org;
+
+on_both_databases!(
+    an_import_started_on_one_instance_is_followed_on_another,
+    an_import_whose_server_went_silent_shows_as_interrupted_to_its_owner_and_admins,
+);
+
+async fn an_import_started_on_one_instance_is_followed_on_another(backend: Backend) {
+    let first = spawn_app(backend).await;
+    let org = org(&first).await;
+    let second = first.another_instance().await;
+    let file = "年度,局・区,所管課,取組名\r\n2025,八幡西区役所,国保年金課,西の取組\r\n2025,門司区役所,,門司の取組\r\n";
+    let started = upload(
+        &first,
+        &org.admin,
+        "kind=reforms",
+        "two.csv",
+        file.as_bytes(),
+    )
+    .await;
+    assert_eq!(started.status, 202, "{}", started.text);
+    let location = started.header("location").unwrap().to_owned();
+    let mut job = second.get(&location, Some(&org.admin)).await;
+    for _ in 0..400 {
+        assert_eq!(
+            job.status, 200,
+            "the other instance knows the job: {}",
+            job.text
+        );
+        if job.json["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        job = second.get(&location, Some(&org.admin)).await;
+    }
+    assert_eq!(job.json["state"], "succeeded", "{}", job.text);
+    assert_eq!(job.json["summary"]["created"], 2);
+    assert_eq!(job.json["rows"].as_array().unwrap().len(), 2);
+    assert!(job.json["rows"][0]["record_id"].as_i64().is_some());
+    let viewer = second.signed_in("viewer@city.example.jp", "viewer").await;
+    second
+        .get(&location, Some(&viewer))
+        .await
+        .assert_problem(404, "not_found");
+}
+
+async fn an_import_whose_server_went_silent_shows_as_interrupted_to_its_owner_and_admins(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let org = org(&app).await;
+    let owner = app
+        .editor_for("west@city.example.jp", vec![org.west_section], vec![])
+        .await;
+    let other = app
+        .editor_for("moji@city.example.jp", vec![org.moji_section], vec![])
+        .await;
+    let owner_id = app.get("/api/v1/me", Some(&owner)).await.json["id"]
+        .as_i64()
+        .unwrap();
+    // What a server killed half way through leaves behind: a job marked running that nobody has
+    // heard from for two minutes.
+    let silent_since = chrono::Utc::now() - chrono::Duration::minutes(2);
+    persistence::import_jobs::insert(
+        &app.app_db.conn,
+        persistence::import_jobs::ImportJob {
+            id: "00000000-0000-4000-8000-000000000001".into(),
+            kind: "reforms".into(),
+            dry_run: false,
+            file_name: "killed.csv".into(),
+            format: "csv".into(),
+            encoding: Some("UTF-8".into()),
+            owner_kind: Some("user".into()),
+            owner_id: Some(owner_id),
+            state: "running".into(),
+            total_rows: 500,
+            processed_rows: 120,
+            created: 0,
+            updated: 0,
+            unchanged: 0,
+            rejected: 0,
+            column_mapping: "[]".into(),
+            row_outcomes: None,
+            message: None,
+            created_at: silent_since,
+            finished_at: None,
+            heartbeat_at: silent_since,
+        },
+    )
+    .await
+    .unwrap();
+    let path = "/api/v1/imports/00000000-0000-4000-8000-000000000001";
+    app.get(path, Some(&other))
+        .await
+        .assert_problem(404, "not_found");
+    let seen = app.get(path, Some(&owner)).await;
+    assert_eq!(seen.status, 200, "{}", seen.text);
+    assert_eq!(seen.json["state"], "interrupted");
+    assert_eq!(seen.json["processed_rows"], 120);
+    assert!(seen.json["finished_at"].is_string());
+    assert!(
+        seen.json["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("中断") && m.contains("interrupted")),
+        "{}",
+        seen.text
+    );
+    let admin_sees = app.get(path, Some(&org.admin)).await;
+    assert_eq!(admin_sees.json["state"], "interrupted");
+}
