@@ -391,11 +391,11 @@ pub fn document_operation(path: &str, operation: &mut serde_json::Value) {
         "in": "header",
         "required": false,
         "description": "A unique key per intended write (a UUID), as a Structured Field string \
-(`\"8e03978e-…\"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the \
-same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead \
-of creating a second record; the key is remembered per caller for `idempotency.retention_hours` \
-(24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an \
-error the key may be used again.",
+    (`\"8e03978e-…\"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the \
+    same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead \
+    of creating a second record; the key is remembered per caller for `idempotency.retention_hours` \
+    (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an \
+    error the key may be used again.",
         "schema": { "type": "string", "minLength": 1, "maxLength": MAX_KEY_CHARS + 2 },
         "example": "\"8e03978e-40d5-43e8-bc93-6894a57f9324\"",
     });

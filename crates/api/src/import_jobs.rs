@@ -354,7 +354,13 @@ impl ImportRunner {
         let abandoned =
             row.state == store::RUNNING && !self.runs(id) && row.heartbeat_at < now - SILENT_AFTER;
         let row = if abandoned {
-            store::interrupt(&db.conn, &[row.id.clone()], INTERRUPTED_MESSAGE, now).await?;
+            store::interrupt(
+                &db.conn,
+                std::slice::from_ref(&row.id),
+                INTERRUPTED_MESSAGE,
+                now,
+            )
+            .await?;
             store::find(&db.conn, id).await?.unwrap_or(row)
         } else {
             row

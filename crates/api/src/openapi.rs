@@ -211,7 +211,8 @@ connection: storage_unavailable, with Retry-After) or no connection could be had
                 .entry(status)
                 .or_insert_with(|| problem_response(description));
         }
-    }}
+    }
+}
 
 /// The document as served at `/api/openapi.json` and committed as `openapi/openapi.json`. Built
 /// once per process: probing the validators for their limits takes a moment.
