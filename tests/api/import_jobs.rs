@@ -44,11 +44,13 @@ async fn an_import_started_on_one_instance_is_followed_on_another(backend: Backe
     assert_eq!(job.json["summary"]["created"], 2);
     assert_eq!(job.json["rows"].as_array().unwrap().len(), 2);
     assert!(job.json["rows"][0]["record_id"].as_i64().is_some());
+    // Imports are an admin's and an editor's work: a viewer is turned away before any job is
+    // looked up, on whichever instance they ask.
     let viewer = second.signed_in("viewer@city.example.jp", "viewer").await;
     second
         .get(&location, Some(&viewer))
         .await
-        .assert_problem(404, "not_found");
+        .assert_problem(403, "forbidden");
 }
 
 async fn an_import_whose_server_went_silent_shows_as_interrupted_to_its_owner_and_admins(
