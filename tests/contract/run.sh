@@ -2,7 +2,7 @@
 # Contract test: schemathesis drives the real server with every check it has, as an admin and as a
 # viewer, on a fresh SQLite database and (when PLATINA_TEST_POSTGRES_URL is set) a fresh PostgreSQL
 # database, and fails on any failure. Per-operation adjustments and their reasons are in
-# tests/contract/schemathesis.toml.
+# tests/contract/schemathesis.toml; tests/contract/hooks.py gives each write a fresh Idempotency-Key.
 #   tests/contract/run.sh target/debug/platina
 # CONTRACT_MAX_EXAMPLES (default 5) bounds the cases per operation and phase; CONTRACT_SEED fixes
 # the generator (default: a fixed seed, so CI runs the same cases every time). CONTRACT_DATABASES
@@ -88,6 +88,7 @@ run_schemathesis() {
   local database="$1" role="$2" token="$3" report="$tmp_dir/$1-$2" status=0
   echo "contract: schemathesis on $database as $role ($base_url)"
   (cd "$repo_dir/tests/contract" &&
+    SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$repo_dir/tests/contract" \
     "$venv/bin/schemathesis" --config-file schemathesis.toml run "$base_url/api/openapi.json" \
       --max-examples "$max_examples" --seed "$seed" --generation-allow-x00 true \
       --header "Authorization: Bearer $token" --no-color \

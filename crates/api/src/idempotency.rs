@@ -32,6 +32,11 @@ pub const KEY_HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 pub const MAX_KEY_CHARS: usize = 255;
 
+/// Exactly the header values `parse_key` accepts, for the OpenAPI document: a bare token of
+/// visible ASCII not opening with a quote, or a quoted string whose characters are printable
+/// ASCII with `"` and `\\` escaped; 1 to 255 key characters either way.
+pub const KEY_PATTERN: &str = r#"^(?:[!#-~][!-~]{0,254}|"(?:[ !#-\[\]-~]|\\["\\]){1,255}")$"#;
+
 /// The response headers a replay repeats; the rest (request id, security headers, cache policy)
 /// belong to the response that carries the replay.
 const RECORDED_HEADERS: [HeaderName; 3] = [header::LOCATION, header::ETAG, header::CONTENT_TYPE];
@@ -396,7 +401,7 @@ pub fn document_operation(path: &str, operation: &mut serde_json::Value) {
     of creating a second record; the key is remembered per caller for `idempotency.retention_hours` \
     (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an \
     error the key may be used again.",
-        "schema": { "type": "string", "minLength": 1, "maxLength": MAX_KEY_CHARS + 2 },
+        "schema": { "type": "string", "pattern": KEY_PATTERN },
         "example": "\"8e03978e-40d5-43e8-bc93-6894a57f9324\"",
     });
     if !operation["parameters"].is_array() {
@@ -494,6 +499,41 @@ mod tests {
                 parsed(&bad),
                 Err(ErrorCode::InvalidIdempotencyKey),
                 "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_documented_pattern_accepts_exactly_the_keys_the_parser_accepts() {
+        let pattern = regex::Regex::new(KEY_PATTERN).expect("the key pattern compiles");
+        let longest_bare = "k".repeat(MAX_KEY_CHARS);
+        let too_long_bare = "k".repeat(MAX_KEY_CHARS + 1);
+        let longest_quoted = format!("\"{}\"", "\\\"".repeat(MAX_KEY_CHARS));
+        let too_long_quoted = format!("\"{}\"", "q".repeat(MAX_KEY_CHARS + 1));
+        for value in [
+            "0",
+            "!",
+            "a\"b",
+            "\\",
+            "order-12",
+            "\"8e03978e-40d5-43e8-bc93-6894a57f9324\"",
+            "\" \"",
+            "\"with \\\"quote\\\" and space\"",
+            "\"\"",
+            "\"",
+            "\"open",
+            "two words",
+            "\"bad\\escape\"",
+            "\"un\"escaped\"",
+            longest_bare.as_str(),
+            too_long_bare.as_str(),
+            longest_quoted.as_str(),
+            too_long_quoted.as_str(),
+        ] {
+            assert_eq!(
+                pattern.is_match(value),
+                parsed(&[value]).is_ok(),
+                "pattern and parser disagree on {value:?}"
             );
         }
     }
