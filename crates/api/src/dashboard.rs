@@ -2,13 +2,13 @@
 //! and carries the list query that returns exactly those rows, so staff can always open the
 //! records behind a number. Also the milestone list those figures link to.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::dto::PageOut;
 use crate::error::{ApiError, ErrorCode, FieldLocation};
 use crate::extract::{Paging, validate};
 use crate::organization::today_in_tokyo;
 use crate::proposals::ProposalQuery;
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{Datelike, NaiveDate};

@@ -2,7 +2,6 @@
 //! streamed batch by batch (keyset on id), so a download of any length holds one batch in
 //! memory; XLSX is assembled whole, as the format requires, up to Excel's row limit.
 
-use crate::AppState;
 use crate::admin::{AuditQuery, audit_filter};
 use crate::auth::Authenticated;
 use crate::department::Directory;
@@ -13,6 +12,7 @@ use crate::organization::today_in_tokyo;
 use crate::policies::{PolicyIssueQuery, PolicyQuery, issue_filter, kpi_out, policy_filter};
 use crate::proposals::{ProposalQuery, proposal_filter};
 use crate::reforms::{ReformQuery, reform_filter};
+use crate::state::AppState;
 use crate::tabular::{self, Cell, CellKind, Column, CsvChunks};
 use actix_web::http::header;
 use actix_web::web::Bytes;

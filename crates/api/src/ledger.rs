@@ -4,7 +4,6 @@
 //! city reports without item detail are kept as dated measurements of a target, never as
 //! made-up ledger entries.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::concurrency::{IfMatch, with_etag};
 use crate::department::{Directory, check_amount, field_error, search_text, sort_spec};
@@ -14,6 +13,7 @@ use crate::extract::{Paging, ValidJson, validate};
 use crate::links::{LinkOut, link_outs};
 use crate::organization::actor;
 use crate::proposals::{long_text, optional, title_text};
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};

@@ -32,6 +32,7 @@ pub mod proposals;
 pub mod reforms;
 pub mod routing;
 pub mod search;
+pub mod state;
 pub mod tabular;
 pub mod wareki;
 pub mod workbook_guard;
@@ -39,28 +40,13 @@ pub mod workbook_guard;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, guard, web};
-use auth::{ThrottleSettings, TokenService};
 use std::path::PathBuf;
 use std::sync::Arc;
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use error::{ApiError, ErrorCode, Problem};
-
-/// What every handler shares.
-#[derive(Debug)]
-pub struct AppState {
-    pub db: persistence::Database,
-    pub tokens: TokenService,
-    pub throttle: ThrottleSettings,
-    /// A hash of a random secret, verified against when an account is unknown so that an unknown
-    /// e-mail address costs as much time as a wrong password.
-    pub stand_in_hash: String,
-    /// How long `Idempotency-Key`s are remembered.
-    pub idempotency: idempotency::IdempotencySettings,
-    /// The imports this server runs (their progress and outcome are in the database).
-    pub imports: Arc<import_jobs::ImportRunner>,
-}
+pub use state::AppState;
 
 /// How the HTTP surface is served.
 #[derive(Debug, Clone)]

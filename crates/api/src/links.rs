@@ -2,12 +2,12 @@
 //! readable from either end. A link is stored from the earlier kind to the later one; asking
 //! for the other order is a 422 that says which way round it goes.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::department::{Directory, field_error};
 use crate::error::{ApiError, ErrorCode, FieldLocation};
 use crate::extract::{ValidJson, validate};
 use crate::organization::actor;
+use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, post, web};
 use domain::link::EntityKind;
 use domain::{Action, Principal, Role, authorize};

@@ -5,7 +5,6 @@
 //! A policy is bureau-wide: admins, editors of the bureau and editors of any of its sections
 //! write it and everything under it.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::concurrency::{IfMatch, with_etag};
 use crate::department::{Directory, check_amount, field_error, search_text};
@@ -15,6 +14,7 @@ use crate::extract::{Paging, ValidJson, validate};
 use crate::links::{LinkOut, link_outs};
 use crate::organization::{actor, today_in_tokyo};
 use crate::proposals::{long_text, optional, short_text, title_text};
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};

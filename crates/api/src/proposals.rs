@@ -6,13 +6,13 @@
 //! assignment of a section outside an editor's scope answers 403: they can see it, but it is not
 //! theirs to move.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::concurrency::{IfMatch, with_etag};
 use crate::dto::PageOut;
 use crate::error::{ApiError, ErrorCode, FieldError, FieldLocation};
 use crate::extract::{Paging, ValidJson, validate};
 use crate::organization::{actor, today_in_tokyo};
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};

@@ -2,7 +2,6 @@
 //! numbered per bureau as the annual report numbers them. Editors write the reforms of their
 //! bureau or sections; everyone signed in reads them.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::concurrency::{IfMatch, with_etag};
 use crate::department::{
@@ -14,6 +13,7 @@ use crate::extract::{Paging, ValidJson, validate};
 use crate::links::{LinkOut, link_outs};
 use crate::organization::{actor, today_in_tokyo};
 use crate::proposals::{PeriodOut, long_text, optional, period_text, title_text};
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
