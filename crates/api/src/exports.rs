@@ -10,7 +10,7 @@ use crate::extract::validate;
 use crate::ledger::{DigitalSystemQuery, system_filter};
 use crate::organization::today_in_tokyo;
 use crate::policies::{PolicyIssueQuery, PolicyQuery, issue_filter, kpi_out, policy_filter};
-use crate::proposals::{ProposalQuery, proposal_filter};
+use crate::proposals::records::{ProposalQuery, narrow_proposals, proposal_filter};
 use crate::reforms::{ReformQuery, reform_filter};
 use crate::state::AppState;
 use crate::tabular::{self, Cell, CellKind, Column, CsvChunks};
@@ -667,7 +667,7 @@ pub async fn export_proposals(
     authorize(&caller.0, Action::ReadProposals)?;
     let (query, format) = export_query::<ProposalQuery>(&req)?;
     let mut filter = proposal_filter(&query, &caller.0);
-    crate::dashboard::narrow_proposals(&state, &query, &mut filter).await?;
+    narrow_proposals(&state, &query, &mut filter).await?;
     respond(state, Listing::Proposals(filter), format).await
 }
 

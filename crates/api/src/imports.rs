@@ -15,7 +15,7 @@ use crate::extract::field_errors;
 use crate::import_jobs::JobLog;
 use crate::ledger::{DigitalSystemIn, system_fields};
 use crate::organization::actor;
-use crate::proposals::{ProposalIn, proposal_fields};
+use crate::proposals::records::{ProposalIn, proposal_fields};
 use crate::reforms::{ReformIn, reform_fields};
 use crate::state::AppState;
 use crate::tabular::{Column, unguard};

@@ -34,6 +34,7 @@ pub mod routing;
 pub mod search;
 pub mod state;
 pub mod tabular;
+pub mod text_rules;
 pub mod wareki;
 pub mod workbook_guard;
 
@@ -88,20 +89,20 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(organization::get_section)
             .service(organization::create_section)
             .service(organization::rename_section)
-            .service(proposals::list_project_teams)
-            .service(proposals::get_project_team)
-            .service(proposals::create_project_team)
-            .service(proposals::replace_project_team)
-            .service(proposals::list_proposals)
-            .service(proposals::get_proposal)
-            .service(proposals::create_proposal)
-            .service(proposals::replace_proposal)
-            .service(proposals::add_assignment)
-            .service(proposals::transition_assignment)
-            .service(proposals::list_consultations)
-            .service(proposals::add_consultation)
-            .service(proposals::proposal_history)
-            .service(proposals::proposal_progress)
+            .service(proposals::teams::list_project_teams)
+            .service(proposals::teams::get_project_team)
+            .service(proposals::teams::create_project_team)
+            .service(proposals::teams::replace_project_team)
+            .service(proposals::records::list_proposals)
+            .service(proposals::records::get_proposal)
+            .service(proposals::records::create_proposal)
+            .service(proposals::records::replace_proposal)
+            .service(proposals::assignments::add_assignment)
+            .service(proposals::assignments::transition_assignment)
+            .service(proposals::consultations::list_consultations)
+            .service(proposals::consultations::add_consultation)
+            .service(proposals::history::proposal_history)
+            .service(proposals::progress::proposal_progress)
             .service(reforms::list_reforms)
             .service(reforms::list_bureau_reforms)
             .service(reforms::get_reform)

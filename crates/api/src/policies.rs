@@ -13,8 +13,8 @@ use crate::error::{ApiError, ErrorCode, FieldLocation};
 use crate::extract::{Paging, ValidJson, validate};
 use crate::links::{LinkOut, link_outs};
 use crate::organization::{actor, today_in_tokyo};
-use crate::proposals::{long_text, optional, short_text, title_text};
 use crate::state::AppState;
+use crate::text_rules::{long_text, optional, short_text, title_text};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -34,15 +34,15 @@ use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
 fn label_text(value: &str) -> Result<(), ValidationError> {
-    crate::proposals::text_rule(value, 100, false)
+    crate::text_rules::text_rule(value, 100, false)
 }
 
 fn unit_text(value: &str) -> Result<(), ValidationError> {
-    crate::proposals::text_rule(value, 30, false)
+    crate::text_rules::text_rule(value, 30, false)
 }
 
 fn note_text(value: &str) -> Result<(), ValidationError> {
-    crate::proposals::text_rule(value, 500, true)
+    crate::text_rules::text_rule(value, 500, true)
 }
 
 fn forbidden() -> ApiError {
@@ -282,7 +282,7 @@ pub struct PolicyIssueOut {
 #[serde(deny_unknown_fields)]
 pub struct MilestoneIn {
     /// The row of the quarter grid, e.g. 子ども受付ルーム.
-    #[validate(custom(function = "crate::proposals::title_text"))]
+    #[validate(custom(function = "crate::text_rules::title_text"))]
     pub workstream: Option<String>,
     /// 1 = 第1四半期 (4–6月) … 4 = 第4四半期 (1–3月)
     #[validate(range(min = 1, max = 4, code = "out_of_range", message = "must be 1 to 4"))]
