@@ -1,10 +1,10 @@
 //! Reading the accounts and the audit trail: for the reform office (admins) only.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::dto::{PageOut, UserOut};
 use crate::error::ApiError;
 use crate::extract::Paging;
+use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::{Action, authorize};

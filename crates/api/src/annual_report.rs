@@ -2,13 +2,14 @@
 //! outcomes and timing the sections reported, and each bureau's self-initiated reforms with their
 //! count, in the structure of the city's printed report. JSON for systems, HTML for printing.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::department::Directory;
 use crate::error::{ApiError, FieldLocation};
 use crate::organization::today_in_tokyo;
-use crate::proposals::{Names, ProjectTeamOut, ProposalOut};
+use crate::proposals::teams::ProjectTeamOut;
+use crate::proposals::{Names, ProposalOut};
 use crate::reforms::{ReformOut, reform_out};
+use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
 use domain::wareki::FiscalYear;

@@ -2,13 +2,12 @@
 //! and carries the list query that returns exactly those rows, so staff can always open the
 //! records behind a number. Also the milestone list those figures link to.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::dto::PageOut;
 use crate::error::{ApiError, ErrorCode, FieldLocation};
 use crate::extract::{Paging, validate};
 use crate::organization::today_in_tokyo;
-use crate::proposals::ProposalQuery;
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{Datelike, NaiveDate};
@@ -18,7 +17,6 @@ use domain::wareki::FiscalYear;
 use domain::{Action, authorize};
 use persistence::dashboard;
 use persistence::organization;
-use persistence::proposals::ProposalFilter;
 use persistence::tallies::{self, figure};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -711,43 +709,6 @@ pub async fn bureau_dashboard(
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     let scope = scope_of(&query, Some((bureau.id, bureau.name)))?;
     respond(&req, &build(&state, scope).await?)
-}
-
-/// Narrows a proposal list to how it stood on `as_of` (and to stale proposals), from the same
-/// rows the dashboard counts.
-pub(crate) async fn narrow_proposals(
-    state: &AppState,
-    query: &ProposalQuery,
-    filter: &mut ProposalFilter,
-) -> Result<(), ApiError> {
-    if query.as_of.is_none() && query.stale_days.is_none() {
-        return Ok(());
-    }
-    let as_of = query.as_of.unwrap_or_else(today_in_tokyo);
-    let states = dashboard::proposal_states(&state.db.conn, query.fiscal_year, as_of).await?;
-    let stage = query.stage;
-    let ids: Vec<i64> = states
-        .iter()
-        .filter(|s| match stage {
-            Some(0) => s.stage.is_none(),
-            Some(n) => s.stage.map(Stage::number) == Some(n),
-            None => true,
-        })
-        .filter(|s| query.bureau_id.is_none_or(|b| s.bureau_ids.contains(&b)))
-        .filter(|s| query.stale_days.is_none_or(|days| s.is_stale(as_of, days)))
-        .map(|s| s.id)
-        .collect();
-    // The stage and bureau are those of the day, already applied above.
-    filter.stage = None;
-    filter.not_presented = false;
-    if filter.bureau_ids == query.bureau_id.into_iter().collect::<Vec<_>>() {
-        filter.bureau_ids.clear();
-    }
-    filter.ids = Some(match filter.ids.take() {
-        Some(before) => ids.into_iter().filter(|id| before.contains(id)).collect(),
-        None => ids,
-    });
-    Ok(())
 }
 
 #[derive(Debug, Deserialize, IntoParams, Validate)]

@@ -1,9 +1,9 @@
 //! What the department-work endpoints (reforms, X policies, the ledger, links) share: the
 //! names of bureaus and sections, who may edit a record, and field errors at a pointer.
 
-use crate::AppState;
 use crate::error::{ApiError, FieldError, FieldLocation};
 use crate::organization::today_in_tokyo;
+use crate::state::AppState;
 use domain::{Principal, Role};
 use persistence::organization;
 use serde::Serialize;

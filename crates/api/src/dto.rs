@@ -1,5 +1,7 @@
 //! Wire types shared by several endpoints. The database model never goes out as is.
 
+use chrono::NaiveDate;
+use domain::period::{Period, PeriodPoint, Precision};
 use domain::{Role, Scopes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -101,6 +103,62 @@ impl<T: ToSchema> PageOut<T> {
             total: page.total,
             page: page.page,
             per_page: page.per_page,
+        }
+    }
+}
+
+/// One end of a period: the dates it may mean and how precisely it was written.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodPointOut {
+    /// day, month, season or fiscal_year
+    pub precision: &'static str,
+    pub earliest: NaiveDate,
+    pub latest: NaiveDate,
+}
+
+/// A date as staff wrote it (e.g. `R8.3~`, `R7年度中`), read by the wareki module. Text it cannot
+/// read is kept with `structured: false` and no dates.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodOut {
+    pub original: String,
+    pub structured: bool,
+    pub start: Option<PeriodPointOut>,
+    /// Absent for a single point and for an open end (`R8.3~`): see `open_ended`.
+    pub end: Option<PeriodPointOut>,
+    pub open_ended: bool,
+    /// 実施済, 実施中, 予定, 試行, 実証, 随時 or 検討中 when the text says so.
+    pub status: Option<&'static str>,
+    /// A canonical Japanese rendering, e.g. 令和7年4月～令和8年2月.
+    pub display: String,
+}
+
+fn point_out(point: &PeriodPoint) -> PeriodPointOut {
+    PeriodPointOut {
+        precision: match point.precision() {
+            Precision::Day => "day",
+            Precision::Month => "month",
+            Precision::Season => "season",
+            Precision::FiscalYear => "fiscal_year",
+        },
+        earliest: point.earliest(),
+        latest: point.latest(),
+    }
+}
+
+impl From<&Period> for PeriodOut {
+    fn from(p: &Period) -> Self {
+        PeriodOut {
+            original: p.original.clone(),
+            structured: p.is_structured(),
+            start: p.start.as_ref().map(point_out),
+            end: p
+                .end
+                .as_ref()
+                .filter(|e| Some(*e) != p.start.as_ref())
+                .map(point_out),
+            open_ended: p.start.is_some() && p.end.is_none(),
+            status: p.status.map(|s| s.as_str()),
+            display: p.format(),
         }
     }
 }

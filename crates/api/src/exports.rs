@@ -2,7 +2,6 @@
 //! streamed batch by batch (keyset on id), so a download of any length holds one batch in
 //! memory; XLSX is assembled whole, as the format requires, up to Excel's row limit.
 
-use crate::AppState;
 use crate::admin::{AuditQuery, audit_filter};
 use crate::auth::Authenticated;
 use crate::department::Directory;
@@ -10,9 +9,12 @@ use crate::error::{ApiError, ErrorCode, FieldError, FieldLocation};
 use crate::extract::validate;
 use crate::ledger::{DigitalSystemQuery, system_filter};
 use crate::organization::today_in_tokyo;
-use crate::policies::{PolicyIssueQuery, PolicyQuery, issue_filter, kpi_out, policy_filter};
-use crate::proposals::{ProposalQuery, proposal_filter};
+use crate::policies::issue::{PolicyIssueQuery, issue_filter};
+use crate::policies::kpi::kpi_out;
+use crate::policies::policy::{PolicyQuery, policy_filter};
+use crate::proposals::records::{ProposalQuery, narrow_proposals, proposal_filter};
 use crate::reforms::{ReformQuery, reform_filter};
+use crate::state::AppState;
 use crate::tabular::{self, Cell, CellKind, Column, CsvChunks};
 use actix_web::http::header;
 use actix_web::web::Bytes;
@@ -667,7 +669,7 @@ pub async fn export_proposals(
     authorize(&caller.0, Action::ReadProposals)?;
     let (query, format) = export_query::<ProposalQuery>(&req)?;
     let mut filter = proposal_filter(&query, &caller.0);
-    crate::dashboard::narrow_proposals(&state, &query, &mut filter).await?;
+    narrow_proposals(&state, &query, &mut filter).await?;
     respond(state, Listing::Proposals(filter), format).await
 }
 

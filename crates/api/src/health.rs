@@ -1,7 +1,7 @@
 //! Probes for load balancers and orchestrators.
 
-use crate::AppState;
 use crate::error::{ApiError, ErrorCode, Problem, STORAGE_RETRY_AFTER_SECONDS};
+use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use std::time::{Duration, Instant};

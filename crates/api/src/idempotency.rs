@@ -9,10 +9,10 @@
 //! request runs to its end on its own task even when the client disconnects, so a retry after
 //! a dropped connection finds the response recorded rather than a key stuck in flight.
 
-use crate::AppState;
 use crate::auth::TokenKind;
 use crate::context;
 use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};

@@ -7,7 +7,6 @@
 //! The file is read off the HTTP workers (`offload`) within limits checked as it is read, and the
 //! job runs on the server's own runtime (`import_jobs`), recorded in the database.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::department::Directory;
 use crate::error::{ApiError, ErrorCode, FieldError, FieldLocation};
@@ -16,8 +15,9 @@ use crate::extract::field_errors;
 use crate::import_jobs::JobLog;
 use crate::ledger::{DigitalSystemIn, system_fields};
 use crate::organization::actor;
-use crate::proposals::{ProposalIn, proposal_fields};
+use crate::proposals::records::{ProposalIn, proposal_fields};
 use crate::reforms::{ReformIn, reform_fields};
+use crate::state::AppState;
 use crate::tabular::{Column, unguard};
 use crate::workbook_guard::{self, Refusal, WorkbookLimits};
 use actix_multipart::Multipart;

@@ -4,7 +4,6 @@
 //! city reports without item detail are kept as dated measurements of a target, never as
 //! made-up ledger entries.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::concurrency::{IfMatch, with_etag};
 use crate::department::{Directory, check_amount, field_error, search_text, sort_spec};
@@ -13,7 +12,8 @@ use crate::error::{ApiError, ErrorCode, FieldLocation};
 use crate::extract::{Paging, ValidJson, validate};
 use crate::links::{LinkOut, link_outs};
 use crate::organization::actor;
-use crate::proposals::{long_text, optional, title_text};
+use crate::state::AppState;
+use crate::text_rules::{long_text, optional, title_text};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -32,11 +32,11 @@ use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
 fn unit_text(value: &str) -> Result<(), ValidationError> {
-    crate::proposals::text_rule(value, 30, false)
+    crate::text_rules::text_rule(value, 30, false)
 }
 
 fn source_text(value: &str) -> Result<(), ValidationError> {
-    crate::proposals::text_rule(value, 500, false)
+    crate::text_rules::text_rule(value, 500, false)
 }
 
 fn code_word(value: &str) -> Result<(), ValidationError> {

@@ -32,35 +32,22 @@ pub mod proposals;
 pub mod reforms;
 pub mod routing;
 pub mod search;
+pub mod state;
 pub mod tabular;
+pub mod text_rules;
 pub mod wareki;
 pub mod workbook_guard;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, guard, web};
-use auth::{ThrottleSettings, TokenService};
 use std::path::PathBuf;
 use std::sync::Arc;
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use error::{ApiError, ErrorCode, Problem};
-
-/// What every handler shares.
-#[derive(Debug)]
-pub struct AppState {
-    pub db: persistence::Database,
-    pub tokens: TokenService,
-    pub throttle: ThrottleSettings,
-    /// A hash of a random secret, verified against when an account is unknown so that an unknown
-    /// e-mail address costs as much time as a wrong password.
-    pub stand_in_hash: String,
-    /// How long `Idempotency-Key`s are remembered.
-    pub idempotency: idempotency::IdempotencySettings,
-    /// The imports this server runs (their progress and outcome are in the database).
-    pub imports: Arc<import_jobs::ImportRunner>,
-}
+pub use state::AppState;
 
 /// How the HTTP surface is served.
 #[derive(Debug, Clone)]
@@ -102,46 +89,46 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(organization::get_section)
             .service(organization::create_section)
             .service(organization::rename_section)
-            .service(proposals::list_project_teams)
-            .service(proposals::get_project_team)
-            .service(proposals::create_project_team)
-            .service(proposals::replace_project_team)
-            .service(proposals::list_proposals)
-            .service(proposals::get_proposal)
-            .service(proposals::create_proposal)
-            .service(proposals::replace_proposal)
-            .service(proposals::add_assignment)
-            .service(proposals::transition_assignment)
-            .service(proposals::list_consultations)
-            .service(proposals::add_consultation)
-            .service(proposals::proposal_history)
-            .service(proposals::proposal_progress)
+            .service(proposals::teams::list_project_teams)
+            .service(proposals::teams::get_project_team)
+            .service(proposals::teams::create_project_team)
+            .service(proposals::teams::replace_project_team)
+            .service(proposals::records::list_proposals)
+            .service(proposals::records::get_proposal)
+            .service(proposals::records::create_proposal)
+            .service(proposals::records::replace_proposal)
+            .service(proposals::assignments::add_assignment)
+            .service(proposals::assignments::transition_assignment)
+            .service(proposals::consultations::list_consultations)
+            .service(proposals::consultations::add_consultation)
+            .service(proposals::history::proposal_history)
+            .service(proposals::progress::proposal_progress)
             .service(reforms::list_reforms)
             .service(reforms::list_bureau_reforms)
             .service(reforms::get_reform)
             .service(reforms::create_reform)
             .service(reforms::replace_reform)
             .service(reforms::delete_reform)
-            .service(policies::list_policies)
-            .service(policies::get_policy)
-            .service(policies::create_policy)
-            .service(policies::replace_policy)
-            .service(policies::list_policy_issues)
-            .service(policies::get_policy_issue)
-            .service(policies::create_policy_issue)
-            .service(policies::replace_policy_issue)
-            .service(policies::delete_policy_issue)
-            .service(policies::create_milestone)
-            .service(policies::replace_milestone)
-            .service(policies::delete_milestone)
-            .service(policies::create_progress_note)
-            .service(policies::delete_progress_note)
-            .service(policies::get_kpi)
-            .service(policies::create_kpi)
-            .service(policies::replace_kpi)
-            .service(policies::delete_kpi)
-            .service(policies::create_kpi_actual)
-            .service(policies::delete_kpi_actual)
+            .service(policies::policy::list_policies)
+            .service(policies::policy::get_policy)
+            .service(policies::policy::create_policy)
+            .service(policies::policy::replace_policy)
+            .service(policies::issue::list_policy_issues)
+            .service(policies::issue::get_policy_issue)
+            .service(policies::issue::create_policy_issue)
+            .service(policies::issue::replace_policy_issue)
+            .service(policies::issue::delete_policy_issue)
+            .service(policies::milestone::create_milestone)
+            .service(policies::milestone::replace_milestone)
+            .service(policies::milestone::delete_milestone)
+            .service(policies::note::create_progress_note)
+            .service(policies::note::delete_progress_note)
+            .service(policies::kpi::get_kpi)
+            .service(policies::kpi::create_kpi)
+            .service(policies::kpi::replace_kpi)
+            .service(policies::kpi::delete_kpi)
+            .service(policies::kpi::create_kpi_actual)
+            .service(policies::kpi::delete_kpi_actual)
             .service(ledger::list_digital_systems)
             .service(ledger::get_digital_system)
             .service(ledger::create_digital_system)

@@ -95,31 +95,40 @@ fn query_with<T: DeserializeOwned + 'static>(rules: fn(&T) -> Result<(), ApiErro
 fn bodies() -> Vec<(&'static str, Judge)> {
     use crate::{admin, auth, ledger, links, organization, policies, proposals, reforms};
     vec![
-        ("AssignmentIn", body::<proposals::AssignmentIn>()),
+        (
+            "AssignmentIn",
+            body::<proposals::assignments::AssignmentIn>(),
+        ),
         ("BureauIn", body::<organization::BureauIn>()),
         ("BureauPatchIn", body::<organization::BureauPatchIn>()),
         (
             "ClientCredentialsIn",
             body::<auth::handlers::ClientCredentialsIn>(),
         ),
-        ("ConsultationIn", body::<proposals::ConsultationIn>()),
+        (
+            "ConsultationIn",
+            body::<proposals::consultations::ConsultationIn>(),
+        ),
         ("DigitalSystemIn", body::<ledger::DigitalSystemIn>()),
-        ("KpiActualIn", body::<policies::KpiActualIn>()),
-        ("KpiIn", body::<policies::KpiIn>()),
+        ("KpiActualIn", body::<policies::kpi::KpiActualIn>()),
+        ("KpiIn", body::<policies::kpi::KpiIn>()),
         ("LinkIn", body::<links::LinkIn>()),
         ("LoginIn", body::<auth::handlers::LoginIn>()),
-        ("MilestoneIn", body::<policies::MilestoneIn>()),
-        ("PolicyIn", body::<policies::PolicyIn>()),
-        ("PolicyIssueIn", body::<policies::PolicyIssueIn>()),
-        ("ProgressNoteIn", body::<policies::ProgressNoteIn>()),
-        ("ProjectTeamIn", body::<proposals::ProjectTeamIn>()),
-        ("ProposalIn", body::<proposals::ProposalIn>()),
+        ("MilestoneIn", body::<policies::milestone::MilestoneIn>()),
+        ("PolicyIn", body::<policies::policy::PolicyIn>()),
+        ("PolicyIssueIn", body::<policies::issue::PolicyIssueIn>()),
+        ("ProgressNoteIn", body::<policies::note::ProgressNoteIn>()),
+        ("ProjectTeamIn", body::<proposals::teams::ProjectTeamIn>()),
+        ("ProposalIn", body::<proposals::records::ProposalIn>()),
         ("ReformIn", body::<reforms::ReformIn>()),
         ("SectionIn", body::<organization::SectionIn>()),
         ("SectionRenameIn", body::<organization::SectionRenameIn>()),
         ("TargetIn", body::<ledger::TargetIn>()),
         ("TargetMeasurementIn", body::<ledger::TargetMeasurementIn>()),
-        ("TransitionIn", body::<proposals::TransitionIn>()),
+        (
+            "TransitionIn",
+            body::<proposals::assignments::TransitionIn>(),
+        ),
         ("UserIn", body::<admin::UserIn>()),
     ]
 }
@@ -159,25 +168,34 @@ fn queries() -> Vec<(&'static str, Judge)> {
             "/api/v1/sections/{id}",
             plain_query::<organization::AsOfQuery>(),
         ),
-        ("/api/v1/policies", query::<policies::PolicyQuery>()),
-        ("/api/v1/policies/export", query::<policies::PolicyQuery>()),
+        ("/api/v1/policies", query::<policies::policy::PolicyQuery>()),
+        (
+            "/api/v1/policies/export",
+            query::<policies::policy::PolicyQuery>(),
+        ),
         (
             "/api/v1/policy-issues",
-            query::<policies::PolicyIssueQuery>(),
+            query::<policies::issue::PolicyIssueQuery>(),
         ),
         (
             "/api/v1/policy-issues/export",
-            query::<policies::PolicyIssueQuery>(),
+            query::<policies::issue::PolicyIssueQuery>(),
         ),
-        ("/api/v1/kpis/export", query::<policies::PolicyIssueQuery>()),
-        ("/api/v1/proposals", query::<proposals::ProposalQuery>()),
+        (
+            "/api/v1/kpis/export",
+            query::<policies::issue::PolicyIssueQuery>(),
+        ),
+        (
+            "/api/v1/proposals",
+            query::<proposals::records::ProposalQuery>(),
+        ),
         (
             "/api/v1/proposals/export",
-            query::<proposals::ProposalQuery>(),
+            query::<proposals::records::ProposalQuery>(),
         ),
         (
             "/api/v1/reports/proposal-progress",
-            query::<proposals::ProgressQuery>(),
+            query::<proposals::progress::ProgressQuery>(),
         ),
         ("/api/v1/reforms", query::<reforms::ReformQuery>()),
         ("/api/v1/reforms/export", query::<reforms::ReformQuery>()),
@@ -198,10 +216,10 @@ fn vocabularies() -> Vec<(&'static str, &'static str, Vec<String>)> {
             .flat_map(|n| [(*n).to_owned(), format!("-{n}")])
             .collect()
     };
-    let proposals = with_descending(crate::proposals::PROPOSAL_SORT_KEYS);
+    let proposals = with_descending(crate::proposals::records::PROPOSAL_SORT_KEYS);
     let reforms = with_descending(crate::reforms::REFORM_SORT_KEYS);
     let systems = with_descending(crate::ledger::SYSTEM_SORT_KEYS);
-    let scopes: Vec<String> = crate::proposals::PROPOSAL_SCOPES
+    let scopes: Vec<String> = crate::proposals::records::PROPOSAL_SCOPES
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
@@ -215,7 +233,7 @@ fn vocabularies() -> Vec<(&'static str, &'static str, Vec<String>)> {
         (
             "/api/v1/reports/proposal-progress",
             "format",
-            words(crate::proposals::PROGRESS_FORMATS),
+            words(crate::proposals::progress::PROGRESS_FORMATS),
         ),
         ("/api/v1/proposals", "sort", proposals.clone()),
         ("/api/v1/proposals/export", "sort", proposals),

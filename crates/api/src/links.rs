@@ -2,12 +2,12 @@
 //! readable from either end. A link is stored from the earlier kind to the later one; asking
 //! for the other order is a 422 that says which way round it goes.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::department::{Directory, field_error};
 use crate::error::{ApiError, ErrorCode, FieldLocation};
 use crate::extract::{ValidJson, validate};
 use crate::organization::actor;
+use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, post, web};
 use domain::link::EntityKind;
 use domain::{Action, Principal, Role, authorize};
@@ -212,7 +212,7 @@ pub struct LinkIn {
     pub from_id: i64,
     pub to_kind: EntityKindDto,
     pub to_id: i64,
-    #[validate(custom(function = "crate::proposals::title_text"))]
+    #[validate(custom(function = "crate::text_rules::title_text"))]
     pub note: Option<String>,
 }
 
@@ -260,7 +260,7 @@ pub async fn create_link(
         return Err(ApiError::new(ErrorCode::Forbidden)
             .with_detail("you may edit neither of the two records"));
     }
-    let note = crate::proposals::optional(input.note);
+    let note = crate::text_rules::optional(input.note);
     let link = links::create_link(&state.db.conn, from, to, note, &actor(&caller))
         .await
         .map_err(|e| match e {

@@ -4,12 +4,12 @@
 //! (outermost), and the gate that answers wrong methods, missing tokens and roles an operation
 //! does not admit before a handler runs.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::auth::principal::{authenticate, bearer_token};
 use crate::context::{self, RequestContext};
 use crate::error::{ApiError, ErrorCode, PROBLEM_JSON};
 use crate::routing::RouteTable;
+use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};

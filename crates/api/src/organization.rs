@@ -1,11 +1,11 @@
 //! `/bureaus` and `/sections`: the city's organisation, with section names that change over
 //! time (a rename keeps the section's identity and history). Admins write; everyone reads.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::concurrency::{IfMatch, with_etag};
 use crate::error::{ApiError, ErrorCode, FieldLocation};
 use crate::extract::{ValidJson, validate};
+use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{FixedOffset, NaiveDate, Utc};
 use domain::organization::BureauKind;

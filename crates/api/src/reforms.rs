@@ -2,18 +2,19 @@
 //! numbered per bureau as the annual report numbers them. Editors write the reforms of their
 //! bureau or sections; everyone signed in reads them.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::concurrency::{IfMatch, with_etag};
 use crate::department::{
     Directory, SectionRef, check_amount, field_error, missing_at, search_text, sort_spec,
 };
 use crate::dto::PageOut;
+use crate::dto::PeriodOut;
 use crate::error::{ApiError, ErrorCode, FieldLocation};
 use crate::extract::{Paging, ValidJson, validate};
 use crate::links::{LinkOut, link_outs};
 use crate::organization::{actor, today_in_tokyo};
-use crate::proposals::{PeriodOut, long_text, optional, period_text, title_text};
+use crate::state::AppState;
+use crate::text_rules::{long_text, optional, period_text, title_text};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -160,11 +161,11 @@ impl From<EffectKind> for EffectKindDto {
 }
 
 fn unit_text(value: &str) -> Result<(), ValidationError> {
-    crate::proposals::text_rule(value, 30, false)
+    crate::text_rules::text_rule(value, 30, false)
 }
 
 fn basis_text(value: &str) -> Result<(), ValidationError> {
-    crate::proposals::text_rule(value, 500, false)
+    crate::text_rules::text_rule(value, 500, false)
 }
 
 /// A quantified effect, e.g. 紙 約5万枚/年 as {sheets_per_year, 50000, 枚/年, "紙 約5万枚/年"}.
@@ -363,7 +364,7 @@ pub(crate) fn reform_fields(dir: &Directory, input: ReformIn) -> Result<ReformFi
     let mut tags: Vec<String> = Vec::new();
     for (i, tag) in input.tags.iter().enumerate() {
         let tag = domain::text::normalize(tag).trim().to_owned();
-        if let Err(e) = crate::proposals::text_rule(&tag, 50, false) {
+        if let Err(e) = crate::text_rules::text_rule(&tag, 50, false) {
             return Err(field_error(
                 &format!("/tags/{i}"),
                 &e.code,

@@ -1,12 +1,12 @@
 //! `GET /search`: one query over proposals, reforms, policy issues, digital systems and KPIs,
 //! ranked, each hit with its highlighted title and snippet, its bureau and the page to open.
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::department::Directory;
 use crate::error::{ApiError, FieldError, FieldLocation};
 use crate::extract::validate;
 use crate::links::EntityKindDto;
+use crate::state::AppState;
 use actix_web::{get, web};
 use domain::link::EntityKind;
 use domain::search::{self as rules, Fragment, MAX_QUERY_CHARS};

@@ -2,8 +2,8 @@
 //! can preview it before saving.
 
 use crate::auth::Authenticated;
+use crate::dto::PeriodOut;
 use crate::error::{ApiError, FieldLocation};
-use crate::proposals::PeriodOut;
 use actix_web::{get, web};
 use domain::period::Period;
 use serde::Deserialize;

@@ -3,9 +3,9 @@
 use crate::StoreError;
 use crate::audit::{self, AuditActor, AuditRecord};
 use crate::entities::{digital_system, section, target, target_measurement};
-use crate::links;
 use crate::page::{Page, PageRequest};
 use crate::proposals::{like_literal, search_form};
+use crate::unlink;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::ledger::{LedgerEntry, Platform, SystemStatus};
 use domain::link::EntityKind;
@@ -228,7 +228,7 @@ pub async fn delete_system(
             current: before.version,
         });
     }
-    links::delete_links_of(&txn, EntityKind::DigitalSystem, id).await?;
+    unlink::delete_links_of(&txn, EntityKind::DigitalSystem, id).await?;
     digital_system::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,

@@ -27,6 +27,7 @@ pub mod search;
 pub mod synth;
 pub mod tallies;
 pub mod throttle;
+pub(crate) mod unlink;
 
 pub use audit::{AuditActor, AuditRecord};
 pub use database::{Database, DatabaseSettings, SqliteSync};

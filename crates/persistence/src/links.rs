@@ -363,22 +363,3 @@ pub async fn delete_link(
     txn.commit().await?;
     Ok(())
 }
-
-/// Removes the links of a record being deleted, inside the caller's transaction.
-pub(crate) async fn delete_links_of<C: ConnectionTrait>(
-    conn: &C,
-    kind: EntityKind,
-    id: i64,
-) -> Result<(), StoreError> {
-    let kind = kind.as_str();
-    link::Entity::delete_many()
-        .filter(
-            (link::Column::FromKind
-                .eq(kind)
-                .and(link::Column::FromId.eq(id)))
-            .or(link::Column::ToKind.eq(kind).and(link::Column::ToId.eq(id))),
-        )
-        .exec(conn)
-        .await?;
-    Ok(())
-}

@@ -4,9 +4,9 @@
 use crate::StoreError;
 use crate::audit::{self, AuditActor, AuditRecord};
 use crate::entities::{kpi, kpi_actual, milestone, policy, policy_issue, progress_note};
-use crate::links;
 use crate::page::{Page, PageRequest};
 use crate::proposals::{like_literal, search_form};
+use crate::unlink;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::link::EntityKind;
 use domain::policy::{Area, Level, MilestoneState, Quarter};
@@ -520,9 +520,9 @@ pub async fn delete_issue(
         .all(&txn)
         .await?
     {
-        links::delete_links_of(&txn, EntityKind::Kpi, k.id).await?;
+        unlink::delete_links_of(&txn, EntityKind::Kpi, k.id).await?;
     }
-    links::delete_links_of(&txn, EntityKind::PolicyIssue, id).await?;
+    unlink::delete_links_of(&txn, EntityKind::PolicyIssue, id).await?;
     policy_issue::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,
@@ -1130,7 +1130,7 @@ pub async fn delete_kpi(
     let txn = crate::begin_write(db).await?;
     let before = find_kpi(&txn, id).await?.ok_or(StoreError::NotFound)?;
     check_version(expected_version, before.version)?;
-    links::delete_links_of(&txn, EntityKind::Kpi, id).await?;
+    unlink::delete_links_of(&txn, EntityKind::Kpi, id).await?;
     kpi::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,

@@ -6,10 +6,10 @@ use crate::audit::{self, AuditActor, AuditRecord};
 use crate::entities::{
     bureau, proposal, reform, reform_effect, reform_section, reform_tag, section,
 };
-use crate::links;
 use crate::page::{Page, PageRequest};
 use crate::proposals::{like_literal, search_form};
 use crate::tallies::{self, Contributions};
+use crate::unlink;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::link::EntityKind;
 use domain::period::Period;
@@ -338,7 +338,7 @@ pub async fn delete_reform(
         });
     }
     let counted_before = tallies::reform_contributions(&txn, &[id]).await?;
-    links::delete_links_of(&txn, EntityKind::Reform, id).await?;
+    unlink::delete_links_of(&txn, EntityKind::Reform, id).await?;
     reform::Entity::delete_by_id(id).exec(&txn).await?;
     tallies::apply(&txn, counted_before, Contributions::default()).await?;
     audit::record(

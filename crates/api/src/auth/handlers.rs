@@ -4,10 +4,10 @@
 use super::Authenticated;
 use super::passwords;
 use super::tokens::{CookieSecure, Subject, TokenKind};
-use crate::AppState;
 use crate::dto::{RoleOut, ScopesOut, UserOut};
 use crate::error::{ApiError, ErrorCode, Problem};
 use crate::extract::{JsonOrForm, ValidJson};
+use crate::state::AppState;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};

@@ -2,8 +2,8 @@
 //! disabled account or a changed role takes effect on the very next request.
 
 use super::tokens::{Subject, TokenKind};
-use crate::AppState;
 use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};

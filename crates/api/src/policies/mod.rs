@@ -1,0 +1,55 @@
+//! `/policies`, `/policy-issues`, `/milestones`, `/progress-notes`, `/kpis`: each bureau's
+//! annual X policy with its issues in areas A/B/C, quarterly milestones, progress notes as of
+//! dates and KPIs whose change against the baseline is computed here, never typed in. This module
+//! holds what its parts share: who may write under an issue, and the common answers.
+//!
+//! A policy is bureau-wide: admins, editors of the bureau and editors of any of its sections
+//! write it and everything under it.
+
+pub mod issue;
+pub mod kpi;
+pub mod milestone;
+pub mod note;
+pub mod policy;
+
+use crate::concurrency::with_etag;
+use crate::department::Directory;
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use domain::{Action, Principal, authorize};
+use persistence::policies::{self, Issue};
+use serde::Serialize;
+
+fn forbidden() -> ApiError {
+    ApiError::new(ErrorCode::Forbidden).with_detail(
+        "editors write the X policy of their own bureau (or of their sections' bureau)",
+    )
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound)
+}
+
+fn with_version<T: Serialize>(status: StatusCode, version: i32, out: T) -> HttpResponse {
+    let mut builder = HttpResponse::build(status);
+    with_etag(&mut builder, version).json(out)
+}
+
+/// The issue, if the caller may write under it.
+async fn writable_issue(
+    state: &AppState,
+    caller: &Principal,
+    issue_id: i64,
+) -> Result<(Issue, Directory), ApiError> {
+    authorize(caller, Action::EditDepartmentWork)?;
+    let issue = policies::find_issue(&state.db.conn, issue_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let dir = Directory::load(state).await?;
+    if !dir.may_edit_bureau(caller, issue.bureau_id) {
+        return Err(forbidden());
+    }
+    Ok((issue, dir))
+}

@@ -1,0 +1,23 @@
+//! `AppState`, what every handler shares: the database, the token service, sign-in throttling,
+//! idempotency settings and the import runner. Handlers import it from here, not from the crate
+//! root, so that no handler depends on the module that registers every handler.
+
+use crate::auth::{ThrottleSettings, TokenService};
+use crate::idempotency::IdempotencySettings;
+use crate::import_jobs::ImportRunner;
+use std::sync::Arc;
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct AppState {
+    pub db: persistence::Database,
+    pub tokens: TokenService,
+    pub throttle: ThrottleSettings,
+    /// A hash of a random secret, verified against when an account is unknown so that an unknown
+    /// e-mail address costs as much time as a wrong password.
+    pub stand_in_hash: String,
+    /// How long `Idempotency-Key`s are remembered.
+    pub idempotency: IdempotencySettings,
+    /// The imports this server runs (their progress and outcome are in the database).
+    pub imports: Arc<ImportRunner>,
+}
