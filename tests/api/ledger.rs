@@ -12,6 +12,7 @@ on_both_databases!(
     a_ledger_entry_carries_the_dates_its_status_needs_and_is_written_by_its_sections_editors,
     the_ledger_is_found_by_bureau_platform_status_in_house_and_text,
     only_admins_set_targets_and_record_their_published_figures,
+    a_system_name_and_a_target_name_as_long_as_the_api_allows_are_stored,
 );
 
 fn system(
@@ -382,4 +383,28 @@ async fn only_admins_set_targets_and_record_their_published_figures(backend: Bac
     let listed = app.get("/api/v1/targets", Some(&editor)).await;
     assert_eq!(listed.json["targets"][0]["measurements"], json!([]));
     assert_eq!(listed.json["targets"][0]["can_edit"], false);
+}
+
+/// The API takes these names up to 300 characters; PostgreSQL's columns were 200 wide and
+/// answered such a write with a 500.
+async fn a_system_name_and_a_target_name_as_long_as_the_api_allows_are_stored(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let o = org(&app).await;
+    let longest = "台".repeat(300);
+    let created = new_system(
+        &app,
+        &o.admin,
+        system(o.west_section, &longest, "trial", true, None, 10.0),
+    )
+    .await;
+    assert_eq!(created["name"], json!(longest));
+    let target = post(
+        &app,
+        "/api/v1/targets",
+        &o.admin,
+        json!({ "code": "long-name", "name": longest, "metric": "other", "unit": "件" }),
+    )
+    .await;
+    assert_eq!(target.status, 201, "{}", target.text);
+    assert_eq!(target.json["name"], json!(longest));
 }

@@ -14,6 +14,7 @@ on_both_databases!(
     only_editors_of_the_bureau_or_its_sections_write_its_policy,
     policy_issues_are_found_by_area_field_impact_urgency_and_text,
     bad_policy_input_is_refused_with_pointers,
+    a_kpi_name_and_a_workstream_as_long_as_the_api_allows_are_stored,
 );
 
 async fn new_policy(app: &TestApp, token: &str, bureau_id: i64, year: i32) -> Value {
@@ -420,4 +421,49 @@ async fn bad_policy_input_is_refused_with_pointers(backend: Backend) {
         .await;
     assert_eq!(whole.json["milestones"], json!([]));
     assert_eq!(whole.json["kpis"], json!([]));
+}
+
+/// The API takes these names up to 300 characters; PostgreSQL's columns were 200 wide and
+/// answered such a write with a 500.
+async fn a_kpi_name_and_a_workstream_as_long_as_the_api_allows_are_stored(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let o = org(&app).await;
+    let policy = new_policy(&app, &o.admin, o.moji, 2024).await;
+    let issue = new_issue(
+        &app,
+        &o.admin,
+        policy["id"].as_i64().unwrap(),
+        issue("A", 1, "業務効率化"),
+    )
+    .await;
+    let longest = "指".repeat(300);
+    let kpi = post(
+        &app,
+        &format!("/api/v1/policy-issues/{}/kpis", issue["id"]),
+        &o.admin,
+        json!({ "name": longest, "unit": "時間", "baseline_value": 1, "baseline_on": "2023-11-30" }),
+    )
+    .await;
+    assert_eq!(kpi.status, 201, "{}", kpi.text);
+    assert_eq!(kpi.json["name"], json!(longest));
+    let milestone = post(
+        &app,
+        &format!("/api/v1/policy-issues/{}/milestones", issue["id"]),
+        &o.admin,
+        json!({ "workstream": longest, "quarter": 1, "title": "試行", "state": "planned" }),
+    )
+    .await;
+    assert_eq!(milestone.status, 201, "{}", milestone.text);
+    assert_eq!(milestone.json["workstream"], json!(longest));
+    let too_long = post(
+        &app,
+        &format!("/api/v1/policy-issues/{}/kpis", issue["id"]),
+        &o.admin,
+        json!({ "name": format!("{longest}指"), "unit": "時間", "baseline_value": 1, "baseline_on": "2023-11-30" }),
+    )
+    .await;
+    assert_eq!(
+        too_long.assert_problem(422, "validation_failed")["errors"][0]["pointer"],
+        "/name"
+    );
 }

@@ -13,6 +13,7 @@ mod m20261121_000007_dashboard_tallies;
 mod m20261204_000008_import_jobs;
 mod m20261204_000009_idempotency_keys;
 mod m20261204_000010_storage_probe;
+mod m20261205_000011_name_lengths;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_import_jobs::Migration),
             Box::new(m20261204_000009_idempotency_keys::Migration),
             Box::new(m20261204_000010_storage_probe::Migration),
+            Box::new(m20261205_000011_name_lengths::Migration),
         ]
     }
 }
