@@ -681,7 +681,7 @@ async fn current_etag(
         .as_array()
         .unwrap()
         .iter()
-        .find(|item| item["id"].to_string() == id)
+        .find(|item| item["id"].as_i64().is_some_and(|i| i.to_string() == id))
         .map(|item| item["version"].clone())
         .unwrap_or_else(|| panic!("{own} is not in {parent}"));
     format!("\"{version}\"")
@@ -737,12 +737,11 @@ async fn call(
         request = request.json(&body);
     }
     let answer = Answer::read(request.send().await.unwrap()).await;
-    if (200..300).contains(&answer.status) {
-        if op.key == "POST /api/v1/auth/refresh"
-            && let Some(cookie) = answer.refresh_cookie()
-        {
-            world.refresh_cookie = cookie;
-        }
+    if (200..300).contains(&answer.status)
+        && op.key == "POST /api/v1/auth/refresh"
+        && let Some(cookie) = answer.refresh_cookie()
+    {
+        world.refresh_cookie = cookie;
     }
     answer
 }
