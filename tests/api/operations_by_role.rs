@@ -1,5 +1,7 @@
 //! Every operation of the served OpenAPI document, called by every kind of caller against
-//! records owned by someone else, answers as `domain::access::expectations` says.
+//! records owned by someone else, answers as `domain::access::expectations` says; the
+//! `can_edit` / `can_act` flags of the answers promise what the table allows; and another
+//! proposer never sees the author's proposal in any answer.
 //!
 //! The operations come from the document, so a new endpoint is walked without anyone listing it
 //! here; what this module needs to know per operation is only how to make a valid request (which
@@ -746,6 +748,43 @@ async fn call(
     answer
 }
 
+/// The flag a record's GET answers with (`can_edit`, or an assignment's `can_act`) against the
+/// table's row for changing it: the screens show buttons from these flags, so they must promise
+/// exactly what the server then allows. `None` when the answer has no such flag.
+fn flag_disagreement(
+    op: &Operation,
+    caller: Caller,
+    answer: &Answer,
+    r: &Records,
+) -> Option<Result<(), String>> {
+    if op.method != Method::GET || !(200..300).contains(&answer.status) {
+        return None;
+    }
+    let (flag, value, write) = if let Some(value) = answer.json["can_edit"].as_bool() {
+        ("can_edit", value, format!("PUT {}", op.path))
+    } else {
+        let assignment = answer.json["assignments"]
+            .as_array()?
+            .iter()
+            .find(|a| a["id"].as_i64() == Some(r.assignment))?;
+        (
+            "can_act",
+            assignment["can_act"].as_bool()?,
+            format!("POST {}/assignments/{{assignment_id}}/transitions", op.path),
+        )
+    };
+    let may = expectation(&write)?.outcome(caller) == Outcome::Allowed;
+    Some(if value == may {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} as {caller:?}: {flag} is {value}, but {write} is {:?} for them",
+            op.key,
+            expectation(&write)?.outcome(caller)
+        ))
+    })
+}
+
 async fn every_documented_operation_answers_every_caller_as_the_access_table_expects(
     backend: Backend,
 ) {
@@ -793,6 +832,7 @@ async fn every_documented_operation_answers_every_caller_as_the_access_table_exp
     let mut mismatches = Vec::new();
     let mut calls = 0;
     let mut shown_to_admin = Vec::new();
+    let mut flags_checked = 0;
     for op in &ops {
         let e = expectation(&op.key).unwrap();
         for caller in Caller::ALL {
@@ -806,6 +846,12 @@ async fn every_documented_operation_answers_every_caller_as_the_access_table_exp
                     answer.status,
                     answer.text.chars().take(300).collect::<String>()
                 ));
+            }
+            if let Some(flag) = flag_disagreement(op, caller, &answer, &world.records) {
+                flags_checked += 1;
+                if let Err(disagreement) = flag {
+                    mismatches.push(disagreement);
+                }
             }
             if caller == Caller::Admin && answer.text.contains(MARKER) {
                 shown_to_admin.push(op.key.clone());
@@ -834,8 +880,12 @@ async fn every_documented_operation_answers_every_caller_as_the_access_table_exp
             "{read} does not show the author's proposal even to an admin, so it tests no hiding"
         );
     }
+    assert!(
+        flags_checked >= 30,
+        "only {flags_checked} can_edit / can_act flags were compared"
+    );
     eprintln!(
-        "{} operations × {} callers, {calls} calls in {:.1?}",
+        "{} operations × {} callers, {calls} calls, {flags_checked} flags compared, in {:.1?}",
         ops.len(),
         Caller::ALL.len(),
         started.elapsed()
