@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     the_chain_from_proposal_to_kpi_is_shown_from_every_record_both_ways,
     links_run_forward_once_between_existing_records_that_the_caller_may_edit,
+    a_proposer_learns_nothing_from_the_links_of_a_proposal_that_is_not_theirs,
 );
 
 struct Chain {
@@ -290,4 +291,41 @@ async fn links_run_forward_once_between_existing_records_that_the_caller_may_edi
         actions.contains(&"link.create") && actions.contains(&"link.delete"),
         "{actions:?}"
     );
+}
+
+async fn a_proposer_learns_nothing_from_the_links_of_a_proposal_that_is_not_theirs(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let o = org(&app).await;
+    let author = app.signed_in("author@city.example.jp", "proposer").await;
+    let other = app.signed_in("other@city.example.jp", "proposer").await;
+    let proposal = post(
+        &app,
+        "/api/v1/proposals",
+        &author,
+        json!({ "fiscal_year": 2025, "theme": "職員の困りごと", "title": "紙の届出が多い" }),
+    )
+    .await;
+    assert_eq!(proposal.status, 201, "{}", proposal.text);
+    let id = proposal.json["id"].as_i64().unwrap();
+    let mut body = reform(o.west, "届出の電子化");
+    body["classification"] = json!("iii");
+    body["source_proposal_id"] = json!(id);
+    let reform = new_reform(&app, &o.admin, body).await["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/links?kind=proposal&id={id}");
+
+    let own = app.get(&path, Some(&author)).await;
+    assert_eq!(seen(&own.json), vec![entry("outgoing", "reform", reform)]);
+    // The same answer as for a proposal that does not exist: neither its links nor that it is
+    // there.
+    let someone_elses = app.get(&path, Some(&other)).await;
+    assert_eq!(someone_elses.status, 200, "{}", someone_elses.text);
+    assert_eq!(someone_elses.json, json!([]));
+    let missing = app
+        .get("/api/v1/links?kind=proposal&id=999999", Some(&other))
+        .await;
+    assert_eq!(missing.json, json!([]));
 }

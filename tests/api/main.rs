@@ -18,6 +18,7 @@ mod idempotency;
 mod import_jobs;
 mod ledger;
 mod links;
+mod operations_by_role;
 mod organization;
 mod policies;
 mod proposals;

@@ -115,6 +115,13 @@ fn may_edit(dir: &Directory, caller: &Principal, summary: &Summary, kind: Entity
     }
 }
 
+/// Whether this proposal is someone else's and the caller sees only their own.
+fn proposal_hidden_from(caller: &Principal, summary: &Summary) -> bool {
+    caller.sees_only_own_proposals()
+        && (caller.kind != domain::PrincipalKind::User
+            || summary.created_by_user_id != Some(caller.id))
+}
+
 /// The links of a record as its screens show them.
 pub(crate) async fn link_outs(
     state: &AppState,
@@ -128,6 +135,15 @@ pub(crate) async fn link_outs(
         .chain(std::iter::once(of))
         .collect();
     let summaries = links::summaries(&state.db.conn, &others).await?;
+    // A proposal the caller may not see has no links for them, as if it did not exist: its links
+    // would tell what became of it.
+    if of.kind == EntityKind::Proposal
+        && summaries
+            .get(&of)
+            .is_some_and(|s| proposal_hidden_from(caller, s))
+    {
+        return Ok(Vec::new());
+    }
     let dir = Directory::load(state).await?;
     Ok(stored
         .iter()
@@ -149,11 +165,7 @@ fn view(
     };
     let summary = summaries.get(&other)?;
     // Proposers see only their own proposals; anyone else's stays out of their link lists too.
-    if other.kind == EntityKind::Proposal
-        && caller.sees_only_own_proposals()
-        && (caller.kind != domain::PrincipalKind::User
-            || summary.created_by_user_id != Some(caller.id))
-    {
+    if other.kind == EntityKind::Proposal && proposal_hidden_from(caller, summary) {
         return None;
     }
     let editable_end = |r: EntityRef| {

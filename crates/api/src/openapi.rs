@@ -356,4 +356,35 @@ mod tests {
         let users = &json["paths"]["/api/v1/users"]["get"]["responses"];
         assert!(users.get("403").is_some());
     }
+
+    /// The role-by-operation test (`tests/api/operations_by_role.rs`) says the same against a
+    /// running server; this says it in a second, with the document built from the handlers.
+    #[test]
+    fn every_operation_has_its_row_in_the_access_table() {
+        use domain::access::expectations::EXPECTATIONS;
+        use std::collections::BTreeSet;
+        let json = document();
+        let mut documented = BTreeSet::new();
+        for (path, item) in json["paths"].as_object().cloned().unwrap_or_default() {
+            for method in ["get", "post", "put", "patch", "delete"] {
+                if item.get(method).is_some() {
+                    documented.insert(format!("{} {path}", method.to_ascii_uppercase()));
+                }
+            }
+        }
+        let tabled: BTreeSet<String> = EXPECTATIONS
+            .iter()
+            .map(|e| e.operation.to_owned())
+            .collect();
+        let untabled: Vec<_> = documented.difference(&tabled).collect();
+        let undocumented: Vec<_> = tabled.difference(&documented).collect();
+        assert!(
+            untabled.is_empty(),
+            "add rows to domain::access::expectations for {untabled:?}"
+        );
+        assert!(
+            undocumented.is_empty(),
+            "rows of domain::access::expectations without an operation: {undocumented:?}"
+        );
+    }
 }

@@ -1,5 +1,7 @@
 //! Roles, scopes and the one authorization rule: deny unless a rule below allows.
 
+pub mod expectations;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;

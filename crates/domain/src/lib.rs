@@ -4,7 +4,9 @@
 //! digital-system ledger and the links between them; who may do what (roles, scopes, the
 //! authorization rule); and the text rules every input passes (control characters, e-mail
 //! addresses, how a search query meets stored Japanese text). It knows nothing of HTTP, SQL or
-//! OpenAPI, so the rules can be tested and reused on their own.
+//! OpenAPI, so the rules can be tested and reused on their own; the one exception is a name:
+//! `access::expectations` lists the API's operations as `"METHOD /path"` beside the rules, so
+//! that the role-by-operation test and a change of rule are read together.
 
 pub mod access;
 pub mod ledger;
