@@ -1,4 +1,5 @@
-//! Roles, scopes and the one authorization rule: deny unless a rule below allows.
+//! Roles, scopes and the rules that decide: `authorize` (may this role attempt the operation at
+//! all) and `rights` (what may this principal do to this record, given its owner).
 
 pub mod expectations;
 
