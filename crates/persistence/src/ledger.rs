@@ -188,19 +188,9 @@ pub async fn replace_system<C: TransactionTrait<Transaction = DatabaseTransactio
         move |txn, _| Box::pin(async move { check_section(txn, fields.section_id).await }),
         move |txn, _, step| {
             Box::pin(async move {
-                let mut row = digital_system::ActiveModel {
-                    version: Set(step.next_version()),
-                    updated_at: Set(step.now),
-                    ..Default::default()
-                };
+                let mut row: digital_system::ActiveModel = Default::default();
                 system_values(&fields, &mut row);
-                let result = digital_system::Entity::update_many()
-                    .set(row)
-                    .filter(digital_system::Column::Id.eq(id))
-                    .filter(digital_system::Column::Version.eq(step.expected_version()))
-                    .exec(txn)
-                    .await?;
-                step.guarded(result.rows_affected)
+                write::replace_row(txn, step, id, row).await
             })
         },
     )
@@ -576,20 +566,9 @@ pub async fn replace_target(
         move |_, _| Box::pin(async move { Ok(()) }),
         move |txn, _, step| {
             Box::pin(async move {
-                let mut row = target::ActiveModel {
-                    version: Set(step.next_version()),
-                    updated_at: Set(step.now),
-                    ..Default::default()
-                };
+                let mut row: target::ActiveModel = Default::default();
                 target_values(&fields, &mut row);
-                let result = target::Entity::update_many()
-                    .set(row)
-                    .filter(target::Column::Id.eq(id))
-                    .filter(target::Column::Version.eq(step.expected_version()))
-                    .exec(txn)
-                    .await
-                    .map_err(StoreError::from_write)?;
-                step.guarded(result.rows_affected)
+                write::replace_row(txn, step, id, row).await
             })
         },
     )

@@ -6,7 +6,6 @@ use crate::entities::{bureau, section, section_name};
 use crate::write::{self, Change};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::organization::{BureauKind, SectionName, name_on};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder,
@@ -157,22 +156,17 @@ pub async fn update_bureau(
         move |_, _| Box::pin(async move { Ok(()) }),
         move |txn, _, step| {
             Box::pin(async move {
-                let mut update = bureau::Entity::update_many()
-                    .col_expr(bureau::Column::Version, Expr::value(step.next_version()))
-                    .col_expr(bureau::Column::UpdatedAt, Expr::value(step.now))
-                    .filter(bureau::Column::Id.eq(id))
-                    .filter(bureau::Column::Version.eq(step.expected_version()));
+                let mut row: bureau::ActiveModel = Default::default();
                 if let Some(name) = &patch.name {
-                    update = update.col_expr(bureau::Column::Name, Expr::value(name.clone()));
+                    row.name = Set(name.clone());
                 }
                 if let Some(kind) = patch.kind {
-                    update = update.col_expr(bureau::Column::Kind, Expr::value(kind.as_str()));
+                    row.kind = Set(kind.as_str().to_owned());
                 }
                 if let Some(sort_order) = patch.sort_order {
-                    update = update.col_expr(bureau::Column::SortOrder, Expr::value(sort_order));
+                    row.sort_order = Set(sort_order);
                 }
-                let result = update.exec(txn).await.map_err(StoreError::from_write)?;
-                step.guarded(result.rows_affected)
+                write::replace_row(txn, step, id, row).await
             })
         },
     )
@@ -310,14 +304,9 @@ pub async fn rename_section(
                 {
                     return Err(StoreError::Duplicate);
                 }
-                let bumped = section::Entity::update_many()
-                    .col_expr(section::Column::Version, Expr::value(step.next_version()))
-                    .col_expr(section::Column::UpdatedAt, Expr::value(step.now))
-                    .filter(section::Column::Id.eq(id))
-                    .filter(section::Column::Version.eq(step.expected_version()))
-                    .exec(txn)
-                    .await?;
-                step.guarded(bumped.rows_affected)?;
+                // Only the version and the time move on: the name is a row of its own.
+                let bumped: section::ActiveModel = Default::default();
+                write::replace_row(txn, step, id, bumped).await?;
                 section_name::ActiveModel {
                     section_id: Set(id),
                     name: Set(name),

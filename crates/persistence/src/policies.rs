@@ -196,20 +196,9 @@ pub async fn replace_policy(
         move |txn, _| Box::pin(async move { check_bureau(txn, fields.bureau_id).await }),
         move |txn, _, step| {
             Box::pin(async move {
-                let mut row = policy::ActiveModel {
-                    version: Set(step.next_version()),
-                    updated_at: Set(step.now),
-                    ..Default::default()
-                };
+                let mut row: policy::ActiveModel = Default::default();
                 policy_values(&fields, &mut row);
-                let result = policy::Entity::update_many()
-                    .set(row)
-                    .filter(policy::Column::Id.eq(id))
-                    .filter(policy::Column::Version.eq(step.expected_version()))
-                    .exec(txn)
-                    .await
-                    .map_err(StoreError::from_write)?;
-                step.guarded(result.rows_affected)
+                write::replace_row(txn, step, id, row).await
             })
         },
     )
@@ -463,20 +452,9 @@ pub async fn replace_issue(
         move |_, _| Box::pin(async move { Ok(()) }),
         move |txn, _, step| {
             Box::pin(async move {
-                let mut row = policy_issue::ActiveModel {
-                    version: Set(step.next_version()),
-                    updated_at: Set(step.now),
-                    ..Default::default()
-                };
+                let mut row: policy_issue::ActiveModel = Default::default();
                 issue_values(&fields, &mut row);
-                let result = policy_issue::Entity::update_many()
-                    .set(row)
-                    .filter(policy_issue::Column::Id.eq(id))
-                    .filter(policy_issue::Column::Version.eq(step.expected_version()))
-                    .exec(txn)
-                    .await
-                    .map_err(StoreError::from_write)?;
-                step.guarded(result.rows_affected)
+                write::replace_row(txn, step, id, row).await
             })
         },
     )
@@ -728,19 +706,9 @@ pub async fn replace_milestone(
         move |_, _| Box::pin(async move { Ok(()) }),
         move |txn, _, step| {
             Box::pin(async move {
-                let mut row = milestone::ActiveModel {
-                    version: Set(step.next_version()),
-                    updated_at: Set(step.now),
-                    ..Default::default()
-                };
+                let mut row: milestone::ActiveModel = Default::default();
                 milestone_values(&fields, &mut row);
-                let result = milestone::Entity::update_many()
-                    .set(row)
-                    .filter(milestone::Column::Id.eq(id))
-                    .filter(milestone::Column::Version.eq(step.expected_version()))
-                    .exec(txn)
-                    .await?;
-                step.guarded(result.rows_affected)
+                write::replace_row(txn, step, id, row).await
             })
         },
     )
@@ -1047,19 +1015,9 @@ pub async fn replace_kpi(
         move |_, _| Box::pin(async move { Ok(()) }),
         move |txn, _, step| {
             Box::pin(async move {
-                let mut row = kpi::ActiveModel {
-                    version: Set(step.next_version()),
-                    updated_at: Set(step.now),
-                    ..Default::default()
-                };
+                let mut row: kpi::ActiveModel = Default::default();
                 kpi_values(&fields, &mut row);
-                let result = kpi::Entity::update_many()
-                    .set(row)
-                    .filter(kpi::Column::Id.eq(id))
-                    .filter(kpi::Column::Version.eq(step.expected_version()))
-                    .exec(txn)
-                    .await?;
-                step.guarded(result.rows_affected)
+                write::replace_row(txn, step, id, row).await
             })
         },
     )

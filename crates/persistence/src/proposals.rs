@@ -179,35 +179,15 @@ pub async fn replace_project_team(
         move |_, _| Box::pin(async move { Ok(()) }),
         move |txn, _, step| {
             Box::pin(async move {
-                let result = project_team::Entity::update_many()
-                    .col_expr(
-                        project_team::Column::FiscalYear,
-                        Expr::value(fields.fiscal_year),
-                    )
-                    .col_expr(project_team::Column::Name, Expr::value(fields.name.clone()))
-                    .col_expr(
-                        project_team::Column::Themes,
-                        Expr::value(to_json(&fields.themes)),
-                    )
-                    .col_expr(
-                        project_team::Column::Members,
-                        Expr::value(to_json(&fields.members)),
-                    )
-                    .col_expr(
-                        project_team::Column::Headcount,
-                        Expr::value(fields.headcount),
-                    )
-                    .col_expr(
-                        project_team::Column::Version,
-                        Expr::value(step.next_version()),
-                    )
-                    .col_expr(project_team::Column::UpdatedAt, Expr::value(step.now))
-                    .filter(project_team::Column::Id.eq(id))
-                    .filter(project_team::Column::Version.eq(step.expected_version()))
-                    .exec(txn)
-                    .await
-                    .map_err(StoreError::from_write)?;
-                step.guarded(result.rows_affected)
+                let row = project_team::ActiveModel {
+                    fiscal_year: Set(fields.fiscal_year),
+                    name: Set(fields.name),
+                    themes: Set(to_json(&fields.themes)),
+                    members: Set(to_json(&fields.members)),
+                    headcount: Set(fields.headcount),
+                    ..Default::default()
+                };
+                write::replace_row(txn, step, id, row).await
             })
         },
     )

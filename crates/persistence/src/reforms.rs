@@ -291,20 +291,9 @@ pub async fn replace_reform<C: TransactionTrait<Transaction = DatabaseTransactio
         move |txn, _| Box::pin(async move { check_references(txn, &checked).await }),
         move |txn, _, step| {
             Box::pin(async move {
-                let mut row = reform::ActiveModel {
-                    version: Set(step.next_version()),
-                    updated_at: Set(step.now),
-                    ..Default::default()
-                };
+                let mut row: reform::ActiveModel = Default::default();
                 row_values(&fields, &mut row);
-                let updated = reform::Entity::update_many()
-                    .set(row)
-                    .filter(reform::Column::Id.eq(id))
-                    .filter(reform::Column::Version.eq(step.expected_version()))
-                    .exec(txn)
-                    .await
-                    .map_err(StoreError::from_write)?;
-                step.guarded(updated.rows_affected)?;
+                write::replace_row(txn, step, id, row).await?;
                 write_children(txn, id, &fields).await
             })
         },

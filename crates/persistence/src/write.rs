@@ -6,9 +6,12 @@ use crate::StoreError;
 use crate::audit::{self, AuditActor, AuditRecord};
 use crate::tallies::{self, Contributions};
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
+};
 use std::future::Future;
 use std::pin::Pin;
+use std::str::FromStr;
 
 /// A step of a write, run inside its transaction. Boxed and `Send` so that a write can run on
 /// any task (imports run theirs in the background), which an `async` closure cannot promise yet.
@@ -134,6 +137,34 @@ impl Step {
             Err(stale(self.expected_version, self.current_version))
         }
     }
+}
+
+/// Writes `row` over record #`id` if it is still at the version the step expects, moving its
+/// `version` and `updated_at` on; fails with `Stale` when another writer got there first, and
+/// with `Duplicate` when the row would break a unique key.
+pub(crate) async fn replace_row<A>(
+    txn: &DatabaseTransaction,
+    step: Step,
+    id: i64,
+    mut row: A,
+) -> Result<(), StoreError>
+where
+    A: ActiveModelTrait + Send,
+{
+    let column = |name: &str| {
+        <<A::Entity as EntityTrait>::Column as FromStr>::from_str(name)
+            .map_err(|_| StoreError::Corrupt(format!("no column {name}")))
+    };
+    row.set(column("version")?, step.next_version().into());
+    row.set(column("updated_at")?, step.now.into());
+    let result = <A::Entity as EntityTrait>::update_many()
+        .set(row)
+        .filter(column("id")?.eq(id))
+        .filter(column("version")?.eq(step.expected_version))
+        .exec(txn)
+        .await
+        .map_err(StoreError::from_write)?;
+    step.guarded(result.rows_affected)
 }
 
 fn stale(expected: i32, current: i32) -> StoreError {
