@@ -13,6 +13,7 @@ on_both_databases!(
     a_proposal_stands_at_its_most_advanced_section,
     an_editor_moves_only_their_own_sections_assignment_and_only_along_the_workflow,
     a_proposer_sees_only_their_own_proposals,
+    a_proposer_service_account_sees_no_proposal_not_even_one_by_a_user_of_its_id,
     lists_filter_search_sort_and_paginate,
     updates_need_if_match_and_the_outcome_date_is_read_as_wareki,
     the_history_shows_stage_changes_consultations_and_edits_in_order,
@@ -996,4 +997,74 @@ mod wareki {
             401
         );
     }
+}
+
+/// Service accounts and users are numbered separately, so a proposer service account shares its
+/// id with some user; it must not see that user's proposals as its own.
+async fn a_proposer_service_account_sees_no_proposal_not_even_one_by_a_user_of_its_id(
+    backend: Backend,
+) {
+    let world = World::new(backend).await;
+    let alice = world
+        .app
+        .signed_in("alice@city.example.jp", "proposer")
+        .await;
+    let own = world
+        .propose(&alice, "電子申請の添付書類が多い", "ユーザーの困りごと")
+        .await;
+    let alice_id = own["created_by_user_id"].as_i64().unwrap();
+    let mut account = None;
+    for n in 0..=alice_id {
+        let (created, secret) = platina_server::commands::create_service_account(
+            &world.app.app_db,
+            &format!("連携システム{n}"),
+            domain::Role::Proposer,
+            vec![],
+            vec![],
+        )
+        .await
+        .unwrap();
+        if created.id == alice_id {
+            account = Some((created, secret));
+            break;
+        }
+    }
+    let (account, secret) = account.expect("a service account numbered like alice");
+    let token = world
+        .app
+        .post_json(
+            "/api/v1/auth/token",
+            &json!({ "grant_type": "client_credentials", "client_id": account.client_id, "client_secret": secret }),
+        )
+        .await;
+    assert_eq!(token.status, 200, "{}", token.text);
+    let token = token.json["access_token"].as_str().unwrap().to_owned();
+
+    let list = world.app.get("/api/v1/proposals", Some(&token)).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(list.json["total"], 0, "{}", list.text);
+    let mine = world
+        .app
+        .get("/api/v1/proposals?scope=mine", Some(&token))
+        .await;
+    assert_eq!(mine.json["total"], 0, "{}", mine.text);
+    let search = world
+        .app
+        .get("/api/v1/search?q=電子申請", Some(&token))
+        .await;
+    assert_eq!(search.status, 200, "{}", search.text);
+    assert_eq!(search.json["total"], 0, "{}", search.text);
+    world
+        .app
+        .get(&format!("/api/v1/proposals/{}", own["id"]), Some(&token))
+        .await
+        .assert_problem(404, "not_found");
+    let report = world
+        .app
+        .get(
+            "/api/v1/reports/proposal-progress?fiscal_year=2025",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(report.json["totals"]["total"], 0, "{}", report.text);
 }

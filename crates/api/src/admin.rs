@@ -126,7 +126,7 @@ pub async fn create_user(
     let input = body.0;
     let role: domain::Role = input.role.into();
     let scoped = !input.section_ids.is_empty() || !input.bureau_ids.is_empty();
-    if (role == domain::Role::Editor) != scoped {
+    if role.is_scoped() != scoped {
         return Err(ApiError::validation(vec![crate::error::FieldError {
             pointer: "/section_ids".into(),
             location: crate::error::FieldLocation::Body,

@@ -99,13 +99,8 @@ async fn build(
         let Some(team) = proposals::find_project_team_by_year(conn, year).await? else {
             continue;
         };
-        let mut filter = ProposalFilter {
-            fiscal_year: Some(year),
-            ..ProposalFilter::default()
-        };
-        if caller.sees_only_own_proposals() {
-            filter.created_by_user_id = Some(caller.id);
-        }
+        let mut filter = ProposalFilter::visible_to(caller);
+        filter.fiscal_year = Some(year);
         let page =
             proposals::list_proposals(conn, &filter, ProposalSort::Id, false, WHOLE_YEAR).await?;
         let theme_rank = |theme: &str| {

@@ -1,10 +1,11 @@
 //! What the department-work endpoints (reforms, X policies, the ledger, links) share: the
-//! names of bureaus and sections, who may edit a record, and field errors at a pointer.
+//! names of bureaus and sections, the owners of a record as `domain::access::rights` needs
+//! them, and field errors at a pointer.
 
 use crate::error::{ApiError, FieldError, FieldLocation};
 use crate::organization::today_in_tokyo;
 use crate::state::AppState;
-use domain::{Principal, Role};
+use domain::{Owner, Principal, Rights, SectionOf, rights};
 use persistence::organization;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -84,25 +85,50 @@ impl Directory {
         ids
     }
 
-    /// Whether the caller may edit a record of this bureau owned by these sections: admins,
-    /// editors of the bureau, editors of one of the sections.
-    pub(crate) fn may_edit(&self, caller: &Principal, bureau_id: i64, section_ids: &[i64]) -> bool {
-        match caller.role {
-            Role::Admin => true,
-            Role::Editor => {
-                caller.scopes.bureau_ids.contains(&bureau_id)
-                    || section_ids
-                        .iter()
-                        .any(|s| caller.scopes.section_ids.contains(s))
-            }
-            Role::Proposer | Role::Viewer => false,
-        }
+    /// What the caller may do to department work of this bureau held by these sections (a
+    /// reform, a ledger entry).
+    pub(crate) fn rights_over(
+        &self,
+        caller: &Principal,
+        bureau_id: i64,
+        section_ids: &[i64],
+    ) -> Rights {
+        rights(
+            caller,
+            &Owner::Sections {
+                bureau_id,
+                section_ids: section_ids.to_vec(),
+            },
+        )
     }
 
-    /// Whether the caller may edit a bureau-wide record (its X policy): admins, editors of the
-    /// bureau or of any of its sections.
-    pub(crate) fn may_edit_bureau(&self, caller: &Principal, bureau_id: i64) -> bool {
-        caller.acts_for_bureau(bureau_id, &self.sections_of_bureau(bureau_id))
+    /// What the caller may do to bureau-wide work: the X policy and what hangs under it.
+    pub(crate) fn rights_over_bureau(&self, caller: &Principal, bureau_id: i64) -> Rights {
+        rights(
+            caller,
+            &Owner::Bureau {
+                bureau_id,
+                sections_of_bureau: self.sections_of_bureau(bureau_id),
+            },
+        )
+    }
+
+    /// A proposal's owners from its author and responsible sections; a section the directory
+    /// does not know makes no one responsible.
+    pub(crate) fn proposal_owner(&self, author: Option<i64>, section_ids: &[i64]) -> Owner {
+        Owner::Proposal {
+            author,
+            sections: section_ids
+                .iter()
+                .filter_map(|&section_id| {
+                    self.bureau_of_section(section_id)
+                        .map(|bureau_id| SectionOf {
+                            section_id,
+                            bureau_id,
+                        })
+                })
+                .collect(),
+        }
     }
 }
 

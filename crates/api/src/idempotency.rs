@@ -505,7 +505,8 @@ mod tests {
 
     #[test]
     fn the_documented_pattern_accepts_exactly_the_keys_the_parser_accepts() {
-        let pattern = regex::Regex::new(KEY_PATTERN).expect("the key pattern compiles");
+        let pattern = regex::Regex::new(KEY_PATTERN)
+            .unwrap_or_else(|e| panic!("the key pattern does not compile: {e}"));
         let longest_bare = "k".repeat(MAX_KEY_CHARS);
         let too_long_bare = "k".repeat(MAX_KEY_CHARS + 1);
         let longest_quoted = format!("\"{}\"", "\\\"".repeat(MAX_KEY_CHARS));

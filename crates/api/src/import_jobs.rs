@@ -12,7 +12,7 @@ use crate::imports::{
     JobOutcome,
 };
 use chrono::Utc;
-use domain::{Principal, PrincipalKind, Role};
+use domain::{Owner, Principal, PrincipalKind, rights};
 use persistence::import_jobs::{self as store, ImportJob};
 use persistence::{ConnectionTrait, Database, StoreError};
 use std::collections::HashMap;
@@ -345,9 +345,11 @@ impl ImportRunner {
         let Some(row) = store::find(&db.conn, id).await? else {
             return Ok(None);
         };
-        let owns = row.owner_kind.as_deref() == Some(owner_kind(caller.kind))
-            && row.owner_id == Some(caller.id);
-        if !(owns || caller.role == Role::Admin) {
+        let started_by = [PrincipalKind::User, PrincipalKind::ServiceAccount]
+            .into_iter()
+            .find(|kind| row.owner_kind.as_deref() == Some(owner_kind(*kind)))
+            .zip(row.owner_id);
+        if !rights(caller, &Owner::Account(started_by)).read {
             return Ok(None);
         }
         let now = Utc::now();

@@ -28,7 +28,7 @@ use domain::ledger::{Platform, SystemStatus};
 use domain::proposal::ImplementationStatus;
 use domain::reform::ReformStatus;
 use domain::search::search_form;
-use domain::{Action, Principal, Role, authorize};
+use domain::{Action, Principal, authorize};
 use futures_util::StreamExt;
 use persistence::AuditActor;
 use persistence::organization;
@@ -1123,7 +1123,7 @@ impl Importer {
     fn may_edit(&self, dir: &Directory, bureau_id: i64, section_ids: &[i64]) -> bool {
         match self {
             Importer::Operator => true,
-            Importer::Person(p) => dir.may_edit(p, bureau_id, section_ids),
+            Importer::Person(p) => dir.rights_over(p, bureau_id, section_ids).edit,
         }
     }
 }
@@ -1698,9 +1698,11 @@ pub async fn create_import(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     authorize(&caller, Action::EditDepartmentWork)?;
-    if query.kind == ImportKindDto::Proposals && caller.role != Role::Admin {
-        return Err(ApiError::new(ErrorCode::Forbidden)
-            .with_detail("proposals are imported by the reform office (admins)"));
+    if query.kind == ImportKindDto::Proposals {
+        authorize(&caller, Action::ImportProposals).map_err(|_| {
+            ApiError::new(ErrorCode::Forbidden)
+                .with_detail("proposals are imported by the reform office (admins)")
+        })?;
     }
     let (file_name, bytes) = read_upload(payload).await?;
     let name = file_name.clone();

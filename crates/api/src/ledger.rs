@@ -219,7 +219,7 @@ fn system_out(dir: &Directory, caller: &Principal, s: &DigitalSystem) -> Digital
         cost_effect_yen: f.cost_effect_yen,
         note: f.note.clone(),
         links: None,
-        can_edit: dir.may_edit(caller, bureau_id, &[f.section_id]),
+        can_edit: dir.rights_over(caller, bureau_id, &[f.section_id]).edit,
         version: s.version,
         created_at: s.created_at,
         updated_at: s.updated_at,
@@ -441,7 +441,7 @@ pub async fn create_digital_system(
     let dir = Directory::load(&state).await?;
     let fields = system_fields(&dir, body.0)?;
     let bureau = dir.bureau_of_section(fields.section_id).unwrap_or_default();
-    if !dir.may_edit(&caller, bureau, &[fields.section_id]) {
+    if !dir.rights_over(&caller, bureau, &[fields.section_id]).edit {
         return Err(forbidden());
     }
     let system = ledger::create_system(&state.db.conn, fields, &actor(&caller)).await?;
@@ -470,7 +470,7 @@ pub async fn replace_digital_system(
     let fields = system_fields(&dir, body.0)?;
     let may = |section: i64| {
         let bureau = dir.bureau_of_section(section).unwrap_or_default();
-        dir.may_edit(&caller, bureau, &[section])
+        dir.rights_over(&caller, bureau, &[section]).edit
     };
     if !may(current.fields.section_id) || !may(fields.section_id) {
         return Err(forbidden());
@@ -501,7 +501,10 @@ pub async fn delete_digital_system(
     let bureau = dir
         .bureau_of_section(current.fields.section_id)
         .unwrap_or_default();
-    if !dir.may_edit(&caller, bureau, &[current.fields.section_id]) {
+    if !dir
+        .rights_over(&caller, bureau, &[current.fields.section_id])
+        .edit
+    {
         return Err(forbidden());
     }
     ledger::delete_system(&state.db.conn, *id, version, &actor(&caller)).await?;

@@ -10,7 +10,7 @@ use crate::organization::actor;
 use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, post, web};
 use domain::link::EntityKind;
-use domain::{Action, Principal, Role, authorize};
+use domain::{Action, Owner, Principal, Rights, authorize, rights};
 use persistence::links::{self, EntityRef, Link, Summary};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -97,29 +97,20 @@ fn path_of(r: EntityRef) -> String {
     }
 }
 
-/// Whether the caller may change links of this record.
-fn may_edit(dir: &Directory, caller: &Principal, summary: &Summary, kind: EntityKind) -> bool {
-    if caller.role == Role::Admin {
-        return true;
-    }
-    match (kind, summary.bureau_id) {
-        (EntityKind::Proposal, _) => summary.section_ids.iter().any(|s| {
-            dir.bureau_of_section(*s)
-                .is_some_and(|b| caller.acts_for_section(*s, b))
-        }),
-        (EntityKind::PolicyIssue | EntityKind::Kpi, Some(bureau)) => {
-            dir.may_edit_bureau(caller, bureau)
+/// What the caller may do to one end of a link: see it (`read`) and change its links (`act`;
+/// for a proposal that is its responsible sections, not its author).
+fn rights_over(dir: &Directory, caller: &Principal, summary: &Summary, kind: EntityKind) -> Rights {
+    let owner = match (kind, summary.bureau_id) {
+        (EntityKind::Proposal, _) => {
+            dir.proposal_owner(summary.created_by_user_id, &summary.section_ids)
         }
-        (_, Some(bureau)) => dir.may_edit(caller, bureau, &summary.section_ids),
-        (_, None) => false,
-    }
-}
-
-/// Whether this proposal is someone else's and the caller sees only their own.
-fn proposal_hidden_from(caller: &Principal, summary: &Summary) -> bool {
-    caller.sees_only_own_proposals()
-        && (caller.kind != domain::PrincipalKind::User
-            || summary.created_by_user_id != Some(caller.id))
+        (EntityKind::PolicyIssue | EntityKind::Kpi, Some(bureau)) => {
+            return dir.rights_over_bureau(caller, bureau);
+        }
+        (_, Some(bureau)) => return dir.rights_over(caller, bureau, &summary.section_ids),
+        (_, None) => Owner::Nobody,
+    };
+    rights(caller, &owner)
 }
 
 /// The links of a record as its screens show them.
@@ -135,16 +126,16 @@ pub(crate) async fn link_outs(
         .chain(std::iter::once(of))
         .collect();
     let summaries = links::summaries(&state.db.conn, &others).await?;
+    let dir = Directory::load(state).await?;
     // A proposal the caller may not see has no links for them, as if it did not exist: its links
     // would tell what became of it.
     if of.kind == EntityKind::Proposal
         && summaries
             .get(&of)
-            .is_some_and(|s| proposal_hidden_from(caller, s))
+            .is_some_and(|s| !rights_over(&dir, caller, s, of.kind).read)
     {
         return Ok(Vec::new());
     }
-    let dir = Directory::load(state).await?;
     Ok(stored
         .iter()
         .filter_map(|l| view(&dir, caller, &summaries, of, l))
@@ -164,14 +155,14 @@ fn view(
         (link.from, LinkDirection::Incoming)
     };
     let summary = summaries.get(&other)?;
-    // Proposers see only their own proposals; anyone else's stays out of their link lists too.
-    if other.kind == EntityKind::Proposal && proposal_hidden_from(caller, summary) {
+    // A proposal the caller may not see stays out of their link lists too.
+    if !rights_over(dir, caller, summary, other.kind).read {
         return None;
     }
     let editable_end = |r: EntityRef| {
         summaries
             .get(&r)
-            .is_some_and(|s| may_edit(dir, caller, s, r.kind))
+            .is_some_and(|s| rights_over(dir, caller, s, r.kind).act)
     };
     Some(LinkOut {
         id: link.id,
@@ -266,7 +257,7 @@ pub async fn create_link(
     let editable = [from, to].iter().any(|r| {
         summaries
             .get(r)
-            .is_some_and(|s| may_edit(&dir, &caller, s, r.kind))
+            .is_some_and(|s| rights_over(&dir, &caller, s, r.kind).act)
     });
     if !editable {
         return Err(ApiError::new(ErrorCode::Forbidden)
@@ -304,7 +295,7 @@ pub async fn delete_link(
     let editable = [link.from, link.to].iter().any(|r| {
         summaries
             .get(r)
-            .is_some_and(|s| may_edit(&dir, &caller, s, r.kind))
+            .is_some_and(|s| rights_over(&dir, &caller, s, r.kind).act)
     });
     if !editable {
         return Err(ApiError::new(ErrorCode::Forbidden)

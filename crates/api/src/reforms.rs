@@ -324,7 +324,7 @@ pub(crate) fn reform_out(dir: &Directory, caller: &Principal, r: &Reform) -> Ref
             })
             .collect(),
         links: None,
-        can_edit: dir.may_edit(caller, f.bureau_id, &f.section_ids),
+        can_edit: dir.rights_over(caller, f.bureau_id, &f.section_ids).edit,
         version: r.version,
         created_at: r.created_at,
         updated_at: r.updated_at,
@@ -644,7 +644,10 @@ pub async fn create_reform(
     authorize(&caller, Action::EditDepartmentWork)?;
     let dir = Directory::load(&state).await?;
     let fields = reform_fields(&dir, body.0)?;
-    if !dir.may_edit(&caller, fields.bureau_id, &fields.section_ids) {
+    if !dir
+        .rights_over(&caller, fields.bureau_id, &fields.section_ids)
+        .edit
+    {
         return Err(forbidden_outside_scope());
     }
     let created_by = (caller.kind == PrincipalKind::User).then_some(caller.id);
@@ -674,11 +677,16 @@ pub async fn replace_reform(
     let current = find(&state, *id).await?;
     let dir = Directory::load(&state).await?;
     let fields = reform_fields(&dir, body.0)?;
-    if !dir.may_edit(
-        &caller,
-        current.fields.bureau_id,
-        &current.fields.section_ids,
-    ) || !dir.may_edit(&caller, fields.bureau_id, &fields.section_ids)
+    if !dir
+        .rights_over(
+            &caller,
+            current.fields.bureau_id,
+            &current.fields.section_ids,
+        )
+        .edit
+        || !dir
+            .rights_over(&caller, fields.bureau_id, &fields.section_ids)
+            .edit
     {
         return Err(forbidden_outside_scope());
     }
@@ -706,11 +714,14 @@ pub async fn delete_reform(
     authorize(&caller, Action::EditDepartmentWork)?;
     let current = find(&state, *id).await?;
     let dir = Directory::load(&state).await?;
-    if !dir.may_edit(
-        &caller,
-        current.fields.bureau_id,
-        &current.fields.section_ids,
-    ) {
+    if !dir
+        .rights_over(
+            &caller,
+            current.fields.bureau_id,
+            &current.fields.section_ids,
+        )
+        .edit
+    {
         return Err(forbidden_outside_scope());
     }
     reforms::delete_reform(&state.db.conn, *id, version, &actor(&caller)).await?;

@@ -147,9 +147,7 @@ pub async fn search_everything(
             message: "enter a word to search for".into(),
         }]));
     }
-    let reach = SearchReach {
-        proposals_by_user: caller.sees_only_own_proposals().then_some(caller.id),
-    };
+    let reach = SearchReach::visible_to(caller);
     let page = query.page.unwrap_or(1);
     let per_page = query.per_page.unwrap_or(20);
     let wanted: Option<EntityKind> = query.kind.map(Into::into);

@@ -1,4 +1,5 @@
-//! Roles, scopes and the one authorization rule: deny unless a rule below allows.
+//! Roles, scopes and the rules that decide: `authorize` (may this role attempt the operation at
+//! all) and `rights` (what may this principal do to this record, given its owner).
 
 pub mod expectations;
 
@@ -121,6 +122,9 @@ pub enum Action {
     EditDepartmentWork,
     /// Set the city-wide targets and record their measurements.
     ManageTargets,
+    /// Import proposals from a file: the reform office's work, since proposals belong to no
+    /// editor's scope.
+    ImportProposals,
 }
 
 impl Action {
@@ -136,7 +140,7 @@ impl Action {
             Action::CreateProposal => &[Role::Admin, Role::Editor, Role::Proposer],
             Action::ActOnAssignment | Action::EditDepartmentWork => &[Role::Admin, Role::Editor],
             Action::ReadDepartmentWork => &Role::ALL,
-            Action::ManageTargets => &[Role::Admin],
+            Action::ManageTargets | Action::ImportProposals => &[Role::Admin],
         }
     }
 }
@@ -160,10 +164,176 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<(), Denied> {
     }
 }
 
+impl Role {
+    /// Whether accounts of this role act within sections or bureaus, and so must name at least
+    /// one (editors), or must name none (everyone else).
+    pub fn is_scoped(self) -> bool {
+        self == Role::Editor
+    }
+}
+
+/// A section together with the bureau it belongs to: an editor scoped to either acts for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SectionOf {
+    pub section_id: i64,
+    pub bureau_id: i64,
+}
+
+/// Who owns one record, as far as deciding access goes. Handlers describe the record they read
+/// with one of these and ask [`rights`]; none of them looks at the caller's role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// A PT proposal: the account that wrote it and the sections responsible for it.
+    Proposal {
+        author: Option<i64>,
+        sections: Vec<SectionOf>,
+    },
+    /// One responsible section's assignment of a proposal.
+    Assignment(SectionOf),
+    /// Department work of a bureau held by some of its sections (a reform, a ledger entry).
+    /// With no section named, only editors scoped to the whole bureau act for it: an editor of
+    /// one of its sections does not (see `Principal::acts_for_bureau`).
+    Sections {
+        bureau_id: i64,
+        section_ids: Vec<i64>,
+    },
+    /// Bureau-wide work: the X policy and everything under it. `sections_of_bureau` are the
+    /// bureau's sections, whose editors act for the whole.
+    Bureau {
+        bureau_id: i64,
+        sections_of_bureau: Vec<i64>,
+    },
+    /// Something one account started (an import job): only that account, and admins. `None`:
+    /// started by no account (the operator at the command line), so only admins.
+    Account(Option<(PrincipalKind, i64)>),
+    /// A record no bureau owns: only admins change it.
+    Nobody,
+}
+
+/// What a principal may do to one record. The DTOs' flags are read from here (`can_edit` from
+/// `edit`, `can_act` from `act`), and handlers check the same fields, so a button the screen
+/// shows is a request the server accepts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rights {
+    /// May see the record at all; a record the caller may not read answers 404, as if it did
+    /// not exist.
+    pub read: bool,
+    /// May change the record's own fields.
+    pub edit: bool,
+    /// May act on it as a responsible owner: move an assignment's stage, record a consultation
+    /// on a proposal, change the record's links.
+    pub act: bool,
+}
+
+impl Rights {
+    const READ_ONLY: Rights = Rights {
+        read: true,
+        edit: false,
+        act: false,
+    };
+
+    fn owning(owns: bool) -> Rights {
+        Rights {
+            read: true,
+            edit: owns,
+            act: owns,
+        }
+    }
+}
+
+/// The decision: what `principal` may do to a record owned by `owner`. Whether the role may
+/// attempt that kind of operation at all is [`authorize`]'s question; this one answers for the
+/// particular record.
+pub fn rights(principal: &Principal, owner: &Owner) -> Rights {
+    if principal.role == Role::Admin {
+        return Rights {
+            read: true,
+            edit: true,
+            act: true,
+        };
+    }
+    match owner {
+        Owner::Proposal { author, sections } => {
+            let wrote_it = principal.kind == PrincipalKind::User && *author == Some(principal.id);
+            let responsible = sections
+                .iter()
+                .any(|s| principal.acts_for_section(s.section_id, s.bureau_id));
+            Rights {
+                read: principal.proposal_reach().includes(*author),
+                edit: wrote_it || responsible,
+                act: responsible,
+            }
+        }
+        Owner::Assignment(s) => {
+            Rights::owning(principal.acts_for_section(s.section_id, s.bureau_id))
+        }
+        Owner::Sections {
+            bureau_id,
+            section_ids,
+        } => Rights::owning(
+            principal.role == Role::Editor && {
+                principal.scopes.bureau_ids.contains(bureau_id)
+                    || section_ids
+                        .iter()
+                        .any(|s| principal.scopes.section_ids.contains(s))
+            },
+        ),
+        Owner::Bureau {
+            bureau_id,
+            sections_of_bureau,
+        } => Rights::owning(principal.acts_for_bureau(*bureau_id, sections_of_bureau)),
+        Owner::Account(started_by) => {
+            let started_it = *started_by == Some((principal.kind, principal.id));
+            Rights {
+                read: started_it,
+                edit: started_it,
+                act: started_it,
+            }
+        }
+        Owner::Nobody => Rights::READ_ONLY,
+    }
+}
+
+/// Which proposals a principal may read, in the form a query narrows by. Every read of
+/// proposals (lists, exports, search, reports, link lists) starts from this, so the rule
+/// "proposers see only their own proposals" is written here and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProposalReach {
+    /// Every proposal.
+    All,
+    /// Only those this user wrote.
+    AuthoredBy(i64),
+    /// None: a proposer that is not a person (a service account) wrote nothing it may see.
+    Nothing,
+}
+
+impl ProposalReach {
+    /// Whether a proposal written by `author` is within reach.
+    pub fn includes(self, author: Option<i64>) -> bool {
+        match self {
+            ProposalReach::All => true,
+            ProposalReach::AuthoredBy(id) => author == Some(id),
+            ProposalReach::Nothing => false,
+        }
+    }
+}
+
+/// What "my proposals" (`scope=mine`) means for a principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnProposals {
+    /// Those the person wrote.
+    Authored(i64),
+    /// Those assigned to the sections or bureaus an editor acts for.
+    Assigned(Scopes),
+    /// No narrowing: an account that is neither a person nor an editor has no proposals of its
+    /// own, and sees what it sees anyway.
+    Unnarrowed,
+}
+
 impl Principal {
     /// Whether the caller acts for this section: admins for all, editors for the sections and
     /// bureaus in their scopes.
-    pub fn acts_for_section(&self, section_id: i64, bureau_id: i64) -> bool {
+    fn acts_for_section(&self, section_id: i64, bureau_id: i64) -> bool {
         match self.role {
             Role::Admin => true,
             Role::Editor => {
@@ -174,9 +344,12 @@ impl Principal {
         }
     }
 
-    /// Whether the caller acts for a bureau as a whole (its X policy, a reform of no particular
-    /// section): admins, editors scoped to the bureau, and editors of any of its sections.
-    pub fn acts_for_bureau(&self, bureau_id: i64, sections_of_bureau: &[i64]) -> bool {
+    /// Whether the caller acts for a bureau as a whole (its X policy and what hangs under it):
+    /// admins, editors scoped to the bureau, and editors of any of its sections. A reform of no
+    /// particular section is not bureau-wide work in this sense: it is [`Owner::Sections`] with
+    /// no section, and an editor of one of the bureau's sections is refused it; only editors
+    /// scoped to the bureau (and admins) act for it.
+    fn acts_for_bureau(&self, bureau_id: i64, sections_of_bureau: &[i64]) -> bool {
         match self.role {
             Role::Admin => true,
             Role::Editor => {
@@ -190,8 +363,26 @@ impl Principal {
     }
 
     /// Proposers see only the proposals they submitted; everyone else sees all.
-    pub fn sees_only_own_proposals(&self) -> bool {
+    fn sees_only_own_proposals(&self) -> bool {
         self.role == Role::Proposer
+    }
+
+    /// The proposals this principal may read; see [`ProposalReach`].
+    pub fn proposal_reach(&self) -> ProposalReach {
+        match (self.sees_only_own_proposals(), self.kind) {
+            (false, _) => ProposalReach::All,
+            (true, PrincipalKind::User) => ProposalReach::AuthoredBy(self.id),
+            (true, PrincipalKind::ServiceAccount) => ProposalReach::Nothing,
+        }
+    }
+
+    /// What `scope=mine` narrows a proposal list to for this principal.
+    pub fn own_proposals(&self) -> OwnProposals {
+        match (self.role, self.kind) {
+            (Role::Editor, _) => OwnProposals::Assigned(self.scopes.clone()),
+            (_, PrincipalKind::User) => OwnProposals::Authored(self.id),
+            (_, PrincipalKind::ServiceAccount) => OwnProposals::Unnarrowed,
+        }
     }
 }
 
@@ -250,5 +441,86 @@ mod tests {
         for role in Role::ALL {
             assert!(authorize(&principal(role), Action::ReadOwnAccount).is_ok());
         }
+    }
+
+    fn editor_of(sections: &[i64], bureaus: &[i64]) -> Principal {
+        let mut editor = principal(Role::Editor);
+        editor.scopes = Scopes {
+            section_ids: sections.to_vec(),
+            bureau_ids: bureaus.to_vec(),
+        };
+        editor
+    }
+
+    #[test]
+    fn a_proposer_reads_and_edits_only_the_proposal_they_wrote() {
+        let owner = |author| Owner::Proposal {
+            author: Some(author),
+            sections: vec![SectionOf {
+                section_id: 3,
+                bureau_id: 9,
+            }],
+        };
+        let author = principal(Role::Proposer);
+        let mine = rights(&author, &owner(author.id));
+        assert!(mine.read && mine.edit && !mine.act);
+        assert_eq!(rights(&author, &owner(author.id + 1)), Rights::default());
+        let viewer = rights(&principal(Role::Viewer), &owner(2));
+        assert!(viewer.read && !viewer.edit && !viewer.act);
+        let responsible = rights(&editor_of(&[3], &[]), &owner(2));
+        assert!(responsible.read && responsible.edit && responsible.act);
+        let elsewhere = rights(&editor_of(&[4], &[]), &owner(2));
+        assert!(elsewhere.read && !elsewhere.edit && !elsewhere.act);
+    }
+
+    #[test]
+    fn a_service_account_proposer_reaches_no_proposal_even_under_a_users_id() {
+        let mut account = principal(Role::Proposer);
+        account.kind = PrincipalKind::ServiceAccount;
+        assert_eq!(account.proposal_reach(), ProposalReach::Nothing);
+        assert!(!ProposalReach::Nothing.includes(Some(account.id)));
+        assert_eq!(
+            principal(Role::Proposer).proposal_reach(),
+            ProposalReach::AuthoredBy(1)
+        );
+        assert_eq!(principal(Role::Viewer).proposal_reach(), ProposalReach::All);
+    }
+
+    #[test]
+    fn a_section_editor_is_refused_a_reform_of_no_particular_section_but_not_the_policy() {
+        let reform = Owner::Sections {
+            bureau_id: 9,
+            section_ids: vec![],
+        };
+        let policy = Owner::Bureau {
+            bureau_id: 9,
+            sections_of_bureau: vec![3, 4],
+        };
+        let section_editor = editor_of(&[3], &[]);
+        assert!(!rights(&section_editor, &reform).edit);
+        assert!(rights(&section_editor, &policy).edit);
+        assert!(rights(&editor_of(&[], &[9]), &reform).edit);
+        assert!(!rights(&editor_of(&[5], &[]), &policy).edit);
+    }
+
+    #[test]
+    fn an_import_job_belongs_to_the_account_that_started_it_and_to_admins() {
+        let job = Owner::Account(Some((PrincipalKind::User, 1)));
+        assert!(rights(&principal(Role::Editor), &job).read);
+        let mut other = principal(Role::Editor);
+        other.id = 2;
+        assert!(!rights(&other, &job).read);
+        let mut same_id_service = principal(Role::Editor);
+        same_id_service.kind = PrincipalKind::ServiceAccount;
+        assert!(!rights(&same_id_service, &job).read);
+        assert!(rights(&principal(Role::Admin), &job).read);
+        assert!(!rights(&principal(Role::Editor), &Owner::Account(None)).read);
+    }
+
+    #[test]
+    fn nobody_but_an_admin_changes_an_unowned_record() {
+        assert!(rights(&principal(Role::Admin), &Owner::Nobody).edit);
+        let editor = rights(&editor_of(&[3], &[9]), &Owner::Nobody);
+        assert!(editor.read && !editor.edit);
     }
 }

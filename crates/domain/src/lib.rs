@@ -20,7 +20,10 @@ pub mod search;
 pub mod text;
 pub mod wareki;
 
-pub use access::{Action, Denied, Principal, PrincipalKind, Role, Scopes, authorize};
+pub use access::{
+    Action, Denied, OwnProposals, Owner, Principal, PrincipalKind, ProposalReach, Rights, Role,
+    Scopes, SectionOf, authorize, rights,
+};
 pub use period::{Period, PeriodPoint, PeriodStatus, Precision, Season};
 pub use text::{Email, InvalidEmail};
 pub use wareki::{Era, EraYear, FiscalYear, InvalidFiscalYear};

@@ -15,6 +15,7 @@ use domain::proposal::{
     state_on, transition,
 };
 use domain::search::search_form;
+use domain::{OwnProposals, Principal, ProposalReach};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -910,7 +911,9 @@ pub enum ProposalSort {
     UpdatedAt,
 }
 
-#[derive(Debug, Clone, Default)]
+/// Which proposals a read selects. It is built only from the caller ([`ProposalFilter::visible_to`]),
+/// so no list, export, report or search of proposals can leave out what the caller may not see.
+#[derive(Debug, Clone)]
 pub struct ProposalFilter {
     pub fiscal_year: Option<i32>,
     pub theme: Option<String>,
@@ -923,13 +926,54 @@ pub struct ProposalFilter {
     pub implementation_status: Option<ImplementationStatus>,
     /// Already in search form (`search_form`); matched as a literal substring.
     pub text: Option<String>,
-    /// Only proposals this user created (what a proposer may see).
-    pub created_by_user_id: Option<i64>,
+    /// What the caller may see at all; set once, by the constructor.
+    reach: ProposalReach,
+    /// Only proposals this user created (`scope=mine` of a person).
+    created_by_user_id: Option<i64>,
     pub ids: Option<Vec<i64>>,
     /// Only proposals no section has yet (stage 0, 未提示).
     pub not_presented: bool,
     /// Only proposals without an implementation status.
     pub no_implementation_status: bool,
+}
+
+impl ProposalFilter {
+    /// Every proposal `principal` may read, and nothing else; narrow it further with the
+    /// public fields.
+    pub fn visible_to(principal: &Principal) -> ProposalFilter {
+        ProposalFilter {
+            fiscal_year: None,
+            theme: None,
+            scene: None,
+            viewpoint: None,
+            stage: None,
+            section_ids: Vec::new(),
+            bureau_ids: Vec::new(),
+            implementation_status: None,
+            text: None,
+            reach: principal.proposal_reach(),
+            created_by_user_id: None,
+            ids: None,
+            not_presented: false,
+            no_implementation_status: false,
+        }
+    }
+
+    /// Narrows to the principal's own proposals (`scope=mine`): those a person wrote, or those
+    /// assigned to an editor's sections and bureaus. Replaces any section or bureau filter.
+    pub fn only_own(&mut self, principal: &Principal) {
+        match principal.own_proposals() {
+            OwnProposals::Authored(user) => self.created_by_user_id = Some(user),
+            OwnProposals::Assigned(scopes) => {
+                self.section_ids = scopes.section_ids;
+                self.bureau_ids = scopes.bureau_ids;
+                if self.section_ids.is_empty() && self.bureau_ids.is_empty() {
+                    self.ids = Some(Vec::new());
+                }
+            }
+            OwnProposals::Unnarrowed => {}
+        }
+    }
 }
 
 pub(crate) fn like_literal(text: &str) -> String {
@@ -975,6 +1019,11 @@ fn proposals_query(
     }
     if filter.no_implementation_status {
         query = query.filter(P::ImplementationStatus.is_null());
+    }
+    match filter.reach {
+        ProposalReach::All => {}
+        ProposalReach::AuthoredBy(user) => query = query.filter(P::CreatedByUserId.eq(user)),
+        ProposalReach::Nothing => query = query.filter(Expr::val(1).eq(0)),
     }
     if let Some(user) = filter.created_by_user_id {
         query = query.filter(P::CreatedByUserId.eq(user));

@@ -7,6 +7,7 @@ use crate::StoreError;
 use crate::proposals::like_literal;
 use domain::link::EntityKind;
 use domain::search::Term;
+use domain::{Principal, ProposalReach};
 use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, Value};
 
 /// The most matches per kind that are ranked; past it, the newest are.
@@ -20,10 +21,19 @@ pub const SEARCHABLE_KINDS: [EntityKind; 5] = [
     EntityKind::Kpi,
 ];
 
-/// What a caller may find: a proposer finds only the proposals they wrote.
-#[derive(Debug, Clone, Copy, Default)]
+/// What a caller may find: built only from the caller, so a proposer finds only the proposals
+/// they wrote.
+#[derive(Debug, Clone, Copy)]
 pub struct SearchReach {
-    pub proposals_by_user: Option<i64>,
+    proposals: ProposalReach,
+}
+
+impl SearchReach {
+    pub fn visible_to(principal: &Principal) -> SearchReach {
+        SearchReach {
+            proposals: principal.proposal_reach(),
+        }
+    }
 }
 
 /// A matching record with what ranking and showing it needs.
@@ -148,10 +158,14 @@ fn where_clause(
             ));
         }
     }
-    if kind == EntityKind::Proposal
-        && let Some(user) = reach.proposals_by_user
-    {
-        conditions.push(format!("x.created_by_user_id = {}", params.push(user)));
+    if kind == EntityKind::Proposal {
+        match reach.proposals {
+            ProposalReach::All => {}
+            ProposalReach::AuthoredBy(user) => {
+                conditions.push(format!("x.created_by_user_id = {}", params.push(user)));
+            }
+            ProposalReach::Nothing => conditions.push("1 = 0".to_owned()),
+        }
     }
     if conditions.is_empty() {
         "1 = 0".to_owned()

@@ -8,13 +8,10 @@ use platina_server::{Application, telemetry};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// mimalloc gives freed pages back to the system; glibc keeps what each thread's arena once held
-/// (a large import or a burst of sign-ins left the server at 700 MB–1.2 GB).
+/// mimalloc returns freed pages to the system within milliseconds; glibc keeps what each thread's
+/// arena once held (a large import or a burst of sign-ins left the server at 700 MB–1.2 GB).
 #[global_allocator]
-static ALLOCATOR: allocator::MiMalloc = allocator::MiMalloc;
-
-/// How often freed memory is handed back while the server is otherwise idle (see `allocator`).
-const MEMORY_RETURN_PERIOD: std::time::Duration = std::time::Duration::from_secs(10);
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -194,9 +191,6 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), MainError> {
-    if let Err(err) = allocator::return_freed_memory_every(MEMORY_RETURN_PERIOD) {
-        tracing::warn!(error = %err, "freed memory will only be returned while the server is busy");
-    }
     let demo = config.demo.enabled;
     let host = config.server.bind.ip();
     let app = Application::build(config).await?;

@@ -152,7 +152,7 @@ fn issue_out(
     parts: IssueParts,
 ) -> PolicyIssueOut {
     let f = &issue.fields;
-    let can_edit = dir.may_edit_bureau(caller, issue.bureau_id);
+    let can_edit = dir.rights_over_bureau(caller, issue.bureau_id).edit;
     let today = today_in_tokyo();
     PolicyIssueOut {
         id: issue.id,
@@ -339,7 +339,10 @@ pub async fn create_policy_issue(
         .await?
         .ok_or_else(not_found)?;
     let dir = Directory::load(&state).await?;
-    if !dir.may_edit_bureau(&caller, policy.fields.bureau_id) {
+    if !dir
+        .rights_over_bureau(&caller, policy.fields.bureau_id)
+        .edit
+    {
         return Err(forbidden());
     }
     let issue = policies::create_issue(&state.db.conn, *id, issue_fields(body.0), &actor(&caller))

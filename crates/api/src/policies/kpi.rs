@@ -1,7 +1,7 @@
 //! `/kpis`, `/kpi-actuals` and `/policy-issues/{id}/kpis`: an issue's KPIs with their
 //! measured values, and the change against the baseline computed from them.
 
-use super::{not_found, with_version, writable_issue};
+use super::{not_found, with_version, writable_issue, writable_under_issue};
 use crate::auth::Authenticated;
 use crate::concurrency::IfMatch;
 use crate::department::{Directory, check_amount};
@@ -161,11 +161,11 @@ async fn writable_kpi(
     caller: &Principal,
     id: i64,
 ) -> Result<(Kpi, Issue), ApiError> {
-    authorize(caller, Action::EditDepartmentWork)?;
-    let kpi = policies::find_kpi(&state.db.conn, id)
-        .await?
-        .ok_or_else(not_found)?;
-    let (issue, _) = writable_issue(state, caller, kpi.issue_id).await?;
+    let (kpi, issue, _) =
+        writable_under_issue(state, caller, policies::find_kpi(&state.db.conn, id), |k| {
+            k.issue_id
+        })
+        .await?;
     Ok((kpi, issue))
 }
 
@@ -188,7 +188,7 @@ pub async fn get_kpi(
     let mut out = kpi_out(
         &kpi,
         issue.bureau_id,
-        dir.may_edit_bureau(&caller.0, issue.bureau_id),
+        dir.rights_over_bureau(&caller.0, issue.bureau_id).edit,
     );
     out.links = Some(
         link_outs(

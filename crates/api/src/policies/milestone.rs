@@ -1,7 +1,7 @@
 //! `/milestones` and `/policy-issues/{id}/milestones`: an issue's plan per quarter of the
 //! fiscal year, done or overdue against the quarter's last day.
 
-use super::{not_found, with_version, writable_issue};
+use super::{with_version, writable_issue, writable_under_issue};
 use crate::auth::Authenticated;
 use crate::concurrency::IfMatch;
 use crate::department::{Directory, field_error};
@@ -13,9 +13,9 @@ use crate::text_rules::{optional, title_text};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, post, put, web};
 use chrono::NaiveDate;
+use domain::Principal;
 use domain::policy::{MilestoneState, Quarter, is_overdue};
 use domain::wareki::FiscalYear;
-use domain::{Action, Principal, authorize};
 use persistence::policies::{self, Issue, Milestone, MilestoneFields};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -144,12 +144,13 @@ async fn writable_milestone(
     caller: &Principal,
     id: i64,
 ) -> Result<(Milestone, Issue, Directory), ApiError> {
-    authorize(caller, Action::EditDepartmentWork)?;
-    let milestone = policies::find_milestone(&state.db.conn, id)
-        .await?
-        .ok_or_else(not_found)?;
-    let (issue, dir) = writable_issue(state, caller, milestone.issue_id).await?;
-    Ok((milestone, issue, dir))
+    writable_under_issue(
+        state,
+        caller,
+        policies::find_milestone(&state.db.conn, id),
+        |m| m.issue_id,
+    )
+    .await
 }
 
 /// Plan a milestone in a quarter of the policy's fiscal year.

@@ -37,7 +37,8 @@ fn with_version<T: Serialize>(status: StatusCode, version: i32, out: T) -> HttpR
     with_etag(&mut builder, version).json(out)
 }
 
-/// The issue, if the caller may write under it.
+/// The issue, if the caller may write under it: the one place a write to an X policy's issue,
+/// milestones, progress notes and KPIs is decided, from the issue's bureau.
 async fn writable_issue(
     state: &AppState,
     caller: &Principal,
@@ -48,8 +49,22 @@ async fn writable_issue(
         .await?
         .ok_or_else(not_found)?;
     let dir = Directory::load(state).await?;
-    if !dir.may_edit_bureau(caller, issue.bureau_id) {
+    if !dir.rights_over_bureau(caller, issue.bureau_id).edit {
         return Err(forbidden());
     }
     Ok((issue, dir))
+}
+
+/// A record hanging under an issue (a milestone, a KPI, a progress note), with its issue, if the
+/// caller may write under that issue. 404 when `find` finds nothing.
+async fn writable_under_issue<T>(
+    state: &AppState,
+    caller: &Principal,
+    find: impl Future<Output = Result<Option<T>, persistence::StoreError>>,
+    issue_of: impl Fn(&T) -> i64,
+) -> Result<(T, Issue, Directory), ApiError> {
+    authorize(caller, Action::EditDepartmentWork)?;
+    let record = find.await?.ok_or_else(not_found)?;
+    let (issue, dir) = writable_issue(state, caller, issue_of(&record)).await?;
+    Ok((record, issue, dir))
 }

@@ -1,6 +1,6 @@
 //! `/progress-notes` and `/policy-issues/{id}/progress-notes`: how an issue stood as of a date.
 
-use super::{not_found, writable_issue};
+use super::{writable_issue, writable_under_issue};
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::extract::ValidJson;
@@ -9,7 +9,6 @@ use crate::state::AppState;
 use crate::text_rules::{long_text, optional};
 use actix_web::{HttpResponse, delete, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::{Action, authorize};
 use persistence::policies::{self, ProgressNote};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -86,11 +85,13 @@ pub async fn delete_progress_note(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
-    authorize(&caller, Action::EditDepartmentWork)?;
-    let note = policies::find_note(&state.db.conn, *id)
-        .await?
-        .ok_or_else(not_found)?;
-    writable_issue(&state, &caller, note.issue_id).await?;
+    writable_under_issue(
+        &state,
+        &caller,
+        policies::find_note(&state.db.conn, *id),
+        |n| n.issue_id,
+    )
+    .await?;
     policies::delete_note(&state.db.conn, *id, &actor(&caller)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

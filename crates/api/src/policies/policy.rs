@@ -120,7 +120,7 @@ async fn policy_out(
         review_not_achieved: f.review_not_achieved.clone(),
         direction: f.direction.clone(),
         issues: issue_outs(state, &dir, caller, &issues).await?,
-        can_edit: dir.may_edit_bureau(caller, f.bureau_id),
+        can_edit: dir.rights_over_bureau(caller, f.bureau_id).edit,
         version: p.version,
         created_at: p.created_at,
         updated_at: p.updated_at,
@@ -197,7 +197,7 @@ pub async fn list_policies(
         fiscal_year: p.fields.fiscal_year,
         fiscal_year_label: FiscalYear(p.fields.fiscal_year).to_string(),
         issue_count: p.issue_count,
-        can_edit: dir.may_edit_bureau(&caller.0, p.fields.bureau_id),
+        can_edit: dir.rights_over_bureau(&caller.0, p.fields.bureau_id).edit,
         version: p.version,
     })))
 }
@@ -236,7 +236,7 @@ pub async fn create_policy(
             "no bureau has this id",
         ));
     }
-    if !dir.may_edit_bureau(&caller, body.0.bureau_id) {
+    if !dir.rights_over_bureau(&caller, body.0.bureau_id).edit {
         return Err(forbidden());
     }
     let policy = policies::create_policy(&state.db.conn, policy_fields(body.0), &actor(&caller))
@@ -264,8 +264,10 @@ pub async fn replace_policy(
         .await?
         .ok_or_else(not_found)?;
     let dir = Directory::load(&state).await?;
-    if !dir.may_edit_bureau(&caller, current.fields.bureau_id)
-        || !dir.may_edit_bureau(&caller, body.0.bureau_id)
+    if !dir
+        .rights_over_bureau(&caller, current.fields.bureau_id)
+        .edit
+        || !dir.rights_over_bureau(&caller, body.0.bureau_id).edit
     {
         return Err(forbidden());
     }

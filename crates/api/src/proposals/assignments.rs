@@ -144,10 +144,7 @@ pub async fn transition_assignment(
         .find(|a| a.id == assignment_id)
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     let names = Names::load(&state).await?;
-    if !caller.acts_for_section(
-        assignment.section_id,
-        names.bureau_of(assignment.section_id),
-    ) {
+    if !names.assignment_rights(&caller, assignment.section_id).act {
         return Err(ApiError::new(ErrorCode::Forbidden)
             .with_detail("this assignment belongs to another section"));
     }

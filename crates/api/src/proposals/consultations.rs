@@ -9,7 +9,7 @@ use crate::state::AppState;
 use crate::text_rules::long_text;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::{Action, authorize};
+use domain::{Action, authorize, rights};
 use persistence::proposals;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -75,12 +75,7 @@ pub async fn add_consultation(
     let proposal = visible_proposal(&state, &caller, *id).await?;
     authorize(&caller, Action::ActOnAssignment)?;
     let names = Names::load(&state).await?;
-    let responsible = caller.role == domain::Role::Admin
-        || proposal
-            .assignments
-            .iter()
-            .any(|a| caller.acts_for_section(a.section_id, names.bureau_of(a.section_id)));
-    if !responsible {
+    if !rights(&caller, &names.owner(&proposal)).act {
         return Err(ApiError::new(ErrorCode::Forbidden)
             .with_detail("none of this proposal's sections is yours"));
     }

@@ -24,7 +24,7 @@ use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
 use domain::period::Period;
 use domain::proposal::{Decision, ImplementationStatus, Stage, TransitionError, allowed_next};
-use domain::{Action, Principal, PrincipalKind, authorize};
+use domain::{Action, Owner, Principal, Rights, SectionOf, authorize, rights};
 use persistence::organization;
 use persistence::proposals::{self, Proposal, WorkflowError};
 use serde::{Deserialize, Serialize};
@@ -175,6 +175,30 @@ impl Names {
         self.sections.get(&section_id).map_or(0, |(_, b)| *b)
     }
 
+    fn section_of(&self, section_id: i64) -> SectionOf {
+        SectionOf {
+            section_id,
+            bureau_id: self.bureau_of(section_id),
+        }
+    }
+
+    /// The proposal's owners as the access decision needs them: its author and its sections.
+    pub(crate) fn owner(&self, p: &Proposal) -> Owner {
+        Owner::Proposal {
+            author: p.created_by_user_id,
+            sections: p
+                .assignments
+                .iter()
+                .map(|a| self.section_of(a.section_id))
+                .collect(),
+        }
+    }
+
+    /// What the caller may do to one responsible section's assignment.
+    pub(crate) fn assignment_rights(&self, caller: &Principal, section_id: i64) -> Rights {
+        rights(caller, &Owner::Assignment(self.section_of(section_id)))
+    }
+
     pub(crate) fn proposal(&self, p: &Proposal, caller: &Principal) -> ProposalOut {
         let f = &p.fields;
         ProposalOut {
@@ -222,7 +246,7 @@ impl Names {
                         stage_label: a.stage.map(Stage::label_ja),
                         decision: a.decision.map(Into::into),
                         allowed_next: allowed_next(state).into_iter().map(Stage::number).collect(),
-                        can_act: caller.acts_for_section(a.section_id, bureau_id),
+                        can_act: self.assignment_rights(caller, a.section_id).act,
                     }
                 })
                 .collect(),
@@ -249,14 +273,13 @@ async fn visible_proposal(
     let proposal = proposals::find_proposal(&state.db.conn, id)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
-    if caller.sees_only_own_proposals() && !is_author(caller, &proposal) {
+    if !caller
+        .proposal_reach()
+        .includes(proposal.created_by_user_id)
+    {
         return Err(ApiError::new(ErrorCode::NotFound));
     }
     Ok(proposal)
-}
-
-fn is_author(caller: &Principal, proposal: &Proposal) -> bool {
-    caller.kind == PrincipalKind::User && proposal.created_by_user_id == Some(caller.id)
 }
 
 impl From<WorkflowError> for ApiError {

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
 use domain::proposal::Stage;
-use domain::{Action, Principal, authorize};
+use domain::{Action, Principal, ProposalReach, authorize};
 use persistence::proposals::{self, ProposalFilter, ProposalSort};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -108,14 +108,12 @@ async fn progress_report(
     as_of: NaiveDate,
 ) -> Result<ProgressReportOut, ApiError> {
     let mut entries = proposals::progress_as_of(&state.db.conn, fiscal_year, as_of).await?;
-    if caller.sees_only_own_proposals() {
+    if caller.proposal_reach() != ProposalReach::All {
+        let mut visible = ProposalFilter::visible_to(caller);
+        visible.fiscal_year = Some(fiscal_year);
         let own: Vec<i64> = proposals::list_proposals(
             &state.db.conn,
-            &ProposalFilter {
-                fiscal_year: Some(fiscal_year),
-                created_by_user_id: Some(caller.id),
-                ..ProposalFilter::default()
-            },
+            &visible,
             ProposalSort::Id,
             false,
             persistence::PageRequest {

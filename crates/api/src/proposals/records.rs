@@ -1,9 +1,7 @@
 //! `/proposals` themselves: the list (filtered, searched, sorted, and "as of" a past day), one
 //! proposal, submitting one and replacing its fields.
 
-use super::{
-    ImplementationStatusDto, Names, ProposalOut, is_author, proposal_response, visible_proposal,
-};
+use super::{ImplementationStatusDto, Names, ProposalOut, proposal_response, visible_proposal};
 use crate::auth::Authenticated;
 use crate::concurrency::IfMatch;
 use crate::dto::PageOut;
@@ -16,7 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::NaiveDate;
 use domain::proposal::{ImplementationStatus, Stage};
-use domain::{Action, Principal, PrincipalKind, authorize};
+use domain::{Action, Principal, PrincipalKind, authorize, rights};
 use persistence::proposals::{self, ProposalFields, ProposalFilter, ProposalSort};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -266,32 +264,21 @@ pub async fn list_proposals(
 /// The list's filter from its query, narrowed to what the caller may see.
 pub(crate) fn proposal_filter(query: &ProposalQuery, caller: &Principal) -> ProposalFilter {
     let text = crate::department::search_text(query.q.as_deref());
-    let mut filter = ProposalFilter {
-        fiscal_year: query.fiscal_year,
-        theme: query.theme.clone(),
-        scene: query.scene.clone(),
-        viewpoint: query.viewpoint.clone(),
-        stage: query.stage.and_then(Stage::from_number),
-        not_presented: query.stage == Some(0),
-        section_ids: query.section_id.into_iter().collect(),
-        bureau_ids: query.bureau_id.into_iter().collect(),
-        implementation_status: query.implementation_status.and_then(|s| s.selects()),
-        no_implementation_status: query.implementation_status
-            == Some(ImplementationStatusFilterDto::None),
-        text,
-        ..ProposalFilter::default()
-    };
-    let mine = query.scope.as_deref() == Some("mine");
-    if caller.sees_only_own_proposals()
-        || (mine && caller.kind == PrincipalKind::User && caller.role != domain::Role::Editor)
-    {
-        filter.created_by_user_id = Some(caller.id);
-    } else if mine && caller.role == domain::Role::Editor {
-        filter.section_ids = caller.scopes.section_ids.clone();
-        filter.bureau_ids = caller.scopes.bureau_ids.clone();
-        if filter.section_ids.is_empty() && filter.bureau_ids.is_empty() {
-            filter.ids = Some(Vec::new());
-        }
+    let mut filter = ProposalFilter::visible_to(caller);
+    filter.fiscal_year = query.fiscal_year;
+    filter.theme = query.theme.clone();
+    filter.scene = query.scene.clone();
+    filter.viewpoint = query.viewpoint.clone();
+    filter.stage = query.stage.and_then(Stage::from_number);
+    filter.not_presented = query.stage == Some(0);
+    filter.section_ids = query.section_id.into_iter().collect();
+    filter.bureau_ids = query.bureau_id.into_iter().collect();
+    filter.implementation_status = query.implementation_status.and_then(|s| s.selects());
+    filter.no_implementation_status =
+        query.implementation_status == Some(ImplementationStatusFilterDto::None);
+    filter.text = text;
+    if query.scope.as_deref() == Some("mine") {
+        filter.only_own(caller);
     }
     filter
 }
@@ -388,13 +375,7 @@ pub async fn replace_proposal(
     let caller = caller.0;
     let proposal = visible_proposal(&state, &caller, *id).await?;
     let names = Names::load(&state).await?;
-    let responsible = proposal.assignments.iter().any(|a| {
-        caller.role == domain::Role::Editor
-            && caller.acts_for_section(a.section_id, names.bureau_of(a.section_id))
-    });
-    let may_edit =
-        caller.role == domain::Role::Admin || is_author(&caller, &proposal) || responsible;
-    if !may_edit {
+    if !rights(&caller, &names.owner(&proposal)).edit {
         return Err(ApiError::new(ErrorCode::Forbidden));
     }
     let fields = proposal_fields(&state.db, body.0).await?;
