@@ -13,6 +13,7 @@ on_both_databases!(
     the_ledger_is_found_by_bureau_platform_status_in_house_and_text,
     only_admins_set_targets_and_record_their_published_figures,
     a_system_name_and_a_target_name_as_long_as_the_api_allows_are_stored,
+    a_stale_write_to_a_system_changes_nothing_and_each_accepted_one_is_audited_before_and_after,
 );
 
 fn system(
@@ -407,4 +408,76 @@ async fn a_system_name_and_a_target_name_as_long_as_the_api_allows_are_stored(ba
     .await;
     assert_eq!(target.status, 201, "{}", target.text);
     assert_eq!(target.json["name"], json!(longest));
+}
+
+async fn a_stale_write_to_a_system_changes_nothing_and_each_accepted_one_is_audited_before_and_after(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let o = org(&app).await;
+    let admin = o.admin.clone();
+    let created = new_system(
+        &app,
+        &admin,
+        system(o.west_section, "窓口予約", "trial", true, None, 10.0),
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap();
+    let path = format!("/api/v1/digital-systems/{id}");
+    let renamed = system(
+        o.west_section,
+        "窓口予約システム",
+        "trial",
+        true,
+        None,
+        10.0,
+    );
+    app.send(
+        Method::PUT,
+        &path,
+        &admin,
+        Some(renamed.clone()),
+        Some("\"7\""),
+    )
+    .await
+    .assert_problem(412, "precondition_failed");
+    let updated = app
+        .send(Method::PUT, &path, &admin, Some(renamed), Some("\"1\""))
+        .await;
+    assert_eq!(updated.status, 200, "{}", updated.text);
+    app.send(Method::DELETE, &path, &admin, None, Some("\"1\""))
+        .await
+        .assert_problem(412, "precondition_failed");
+    assert_eq!(
+        app.get(&path, Some(&admin)).await.json["name"],
+        "窓口予約システム"
+    );
+    let deleted = app
+        .send(Method::DELETE, &path, &admin, None, Some("\"2\""))
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+
+    let trail = app
+        .get(
+            &format!("/api/v1/audit-events?entity_type=digital_system&entity_id={id}"),
+            Some(&admin),
+        )
+        .await;
+    let events = trail.json["items"].as_array().unwrap();
+    let actions: Vec<&str> = events.iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "digital_system.delete",
+            "digital_system.update",
+            "digital_system.create"
+        ],
+        "{}",
+        trail.text
+    );
+    assert_eq!(events[0]["before"]["version"], 2);
+    assert_eq!(events[0]["after"], Value::Null);
+    assert_eq!(events[1]["before"]["name"], "窓口予約");
+    assert_eq!(events[1]["after"]["name"], "窓口予約システム");
+    assert_eq!(events[1]["after"]["version"], 2);
 }

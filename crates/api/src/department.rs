@@ -180,7 +180,7 @@ pub(crate) fn check_amount(pointer: &str, value: f64) -> Result<(), ApiError> {
 /// Free-text query as matched: control and invisible characters dropped (the stored text holds
 /// none), NFKC, lower case, trimmed.
 pub(crate) fn search_text(q: Option<&str>) -> Option<String> {
-    q.map(|q| persistence::proposals::search_form(&domain::text::without_hidden(q)))
+    q.map(domain::search::search_form)
         .map(|q| q.trim().to_owned())
         .filter(|q| !q.is_empty())
 }

@@ -371,11 +371,8 @@ pub(crate) fn reform_fields(dir: &Directory, input: ReformIn) -> Result<ReformFi
                 e.message.map(|m| m.to_string()).unwrap_or_default(),
             ));
         }
-        let key = persistence::proposals::search_form(&tag);
-        if !tags
-            .iter()
-            .any(|t| persistence::proposals::search_form(t) == key)
-        {
+        let key = domain::search::search_form(&tag);
+        if !tags.iter().any(|t| domain::search::search_form(t) == key) {
             tags.push(tag);
         }
     }

@@ -14,6 +14,7 @@ mod m20261204_000008_import_jobs;
 mod m20261204_000009_idempotency_keys;
 mod m20261204_000010_storage_probe;
 mod m20261205_000011_name_lengths;
+mod m20261205_000012_search_text_refold;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_idempotency_keys::Migration),
             Box::new(m20261204_000010_storage_probe::Migration),
             Box::new(m20261205_000011_name_lengths::Migration),
+            Box::new(m20261205_000012_search_text_refold::Migration),
         ]
     }
 }

@@ -4,17 +4,19 @@ use crate::StoreError;
 use crate::audit::{self, AuditActor, AuditRecord};
 use crate::entities::{digital_system, section, target, target_measurement};
 use crate::page::{Page, PageRequest};
-use crate::proposals::{like_literal, search_form};
+use crate::proposals::like_literal;
 use crate::unlink;
+use crate::write::{self, Change};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::ledger::{LedgerEntry, Platform, SystemStatus};
 use domain::link::EntityKind;
-use sea_orm::TransactionSession;
+use domain::search::search_form;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
+use sea_orm::{DatabaseTransaction, TransactionSession};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -53,7 +55,7 @@ pub struct DigitalSystem {
 }
 
 impl DigitalSystem {
-    fn audit_view(&self) -> serde_json::Value {
+    pub(crate) fn audit_view(&self) -> serde_json::Value {
         let f = &self.fields;
         json!({ "id": self.id, "name": f.name, "section_id": f.section_id, "platform": f.platform.as_str(), "built_in_house": f.built_in_house, "status": f.status.as_str(), "trial_started_on": f.trial_started_on, "production_started_on": f.production_started_on, "retired_on": f.retired_on, "workflow_before": f.workflow_before, "workflow_after": f.workflow_after, "annual_hours_saved": f.annual_hours_saved, "hours_basis": f.hours_basis, "cost_effect_yen": f.cost_effect_yen, "note": f.note, "version": self.version })
     }
@@ -166,51 +168,33 @@ pub async fn create_system<C: TransactionTrait>(
     Ok(created)
 }
 
-pub async fn replace_system<C: TransactionTrait>(
+pub async fn replace_system<C: TransactionTrait<Transaction = DatabaseTransaction>>(
     db: &C,
     id: i64,
     expected_version: i32,
     fields: SystemFields,
     actor: &AuditActor,
 ) -> Result<DigitalSystem, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_system(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    check_section(&txn, fields.section_id).await?;
-    let mut row = digital_system::ActiveModel {
-        version: Set(expected_version + 1),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    system_values(&fields, &mut row);
-    let result = digital_system::Entity::update_many()
-        .set(row)
-        .filter(digital_system::Column::Id.eq(id))
-        .filter(digital_system::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await?;
-    if result.rows_affected != 1 {
-        return Err(StoreError::Stale {
-            expected: expected_version,
-            current: before.version,
-        });
-    }
-    let after = find_system(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
+    write::update(
+        db,
+        Change::new(
             "digital_system.update",
             "digital_system",
             id,
-            Some(before.audit_view()),
-            Some(after.audit_view()),
+            expected_version,
+            actor,
         ),
-        now,
+        move |txn| Box::pin(async move { find_system(txn, id).await }),
+        move |txn, _| Box::pin(async move { check_section(txn, fields.section_id).await }),
+        move |txn, _, step| {
+            Box::pin(async move {
+                let mut row: digital_system::ActiveModel = Default::default();
+                system_values(&fields, &mut row);
+                write::replace_row(txn, step, id, row).await
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 pub async fn delete_system(
@@ -219,32 +203,25 @@ pub async fn delete_system(
     expected_version: i32,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_system(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    if before.version != expected_version {
-        return Err(StoreError::Stale {
-            expected: expected_version,
-            current: before.version,
-        });
-    }
-    unlink::delete_links_of(&txn, EntityKind::DigitalSystem, id).await?;
-    digital_system::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
+    write::delete(
+        db,
+        Change::new(
             "digital_system.delete",
             "digital_system",
             id,
-            Some(before.audit_view()),
-            None,
+            expected_version,
+            actor,
         ),
-        now,
+        move |txn| Box::pin(async move { find_system(txn, id).await }),
+        move |txn, _, _| {
+            Box::pin(async move {
+                unlink::delete_links_of(txn, EntityKind::DigitalSystem, id).await?;
+                digital_system::Entity::delete_by_id(id).exec(txn).await?;
+                Ok(())
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 #[derive(Debug, Clone, Default)]
@@ -452,7 +429,7 @@ pub struct Target {
 }
 
 impl Target {
-    fn audit_view(&self) -> serde_json::Value {
+    pub(crate) fn audit_view(&self) -> serde_json::Value {
         let f = &self.fields;
         let measurements: Vec<_> = self
             .measurements
@@ -582,44 +559,20 @@ pub async fn replace_target(
     fields: TargetFields,
     actor: &AuditActor,
 ) -> Result<Target, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_target(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    let mut row = target::ActiveModel {
-        version: Set(expected_version + 1),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    target_values(&fields, &mut row);
-    let result = target::Entity::update_many()
-        .set(row)
-        .filter(target::Column::Id.eq(id))
-        .filter(target::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await
-        .map_err(StoreError::from_write)?;
-    if result.rows_affected != 1 {
-        return Err(StoreError::Stale {
-            expected: expected_version,
-            current: before.version,
-        });
-    }
-    let after = find_target(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "target.update",
-            "target",
-            id,
-            Some(before.audit_view()),
-            Some(after.audit_view()),
-        ),
-        now,
+    write::update(
+        db,
+        Change::new("target.update", "target", id, expected_version, actor),
+        move |txn| Box::pin(async move { find_target(txn, id).await }),
+        move |_, _| Box::pin(async move { Ok(()) }),
+        move |txn, _, step| {
+            Box::pin(async move {
+                let mut row: target::ActiveModel = Default::default();
+                target_values(&fields, &mut row);
+                write::replace_row(txn, step, id, row).await
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 #[derive(Debug, Clone, PartialEq)]

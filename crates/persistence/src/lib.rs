@@ -28,6 +28,7 @@ pub mod synth;
 pub mod tallies;
 pub mod throttle;
 pub(crate) mod unlink;
+mod write;
 
 pub use audit::{AuditActor, AuditRecord};
 pub use database::{Database, DatabaseSettings, SqliteSync};

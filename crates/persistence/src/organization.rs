@@ -3,9 +3,9 @@
 use crate::StoreError;
 use crate::audit::{self, AuditActor, AuditRecord};
 use crate::entities::{bureau, section, section_name};
+use crate::write::{self, Change};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::organization::{BureauKind, SectionName, name_on};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder,
@@ -24,7 +24,7 @@ pub struct Bureau {
 }
 
 impl Bureau {
-    fn audit_view(&self) -> serde_json::Value {
+    pub(crate) fn audit_view(&self) -> serde_json::Value {
         json!({ "id": self.id, "name": self.name, "kind": self.kind, "sort_order": self.sort_order, "version": self.version })
     }
 }
@@ -63,7 +63,7 @@ impl Section {
         name_on(&self.names, date)
     }
 
-    fn audit_view(&self) -> serde_json::Value {
+    pub(crate) fn audit_view(&self) -> serde_json::Value {
         json!({ "id": self.id, "bureau_id": self.bureau_id, "names": self.names, "version": self.version })
     }
 }
@@ -149,53 +149,28 @@ pub async fn update_bureau(
     patch: BureauPatch,
     actor: &AuditActor,
 ) -> Result<Bureau, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_bureau(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    if before.version != expected_version {
-        return Err(StoreError::Stale {
-            expected: expected_version,
-            current: before.version,
-        });
-    }
-    let mut update = bureau::Entity::update_many()
-        .col_expr(bureau::Column::Version, Expr::value(before.version + 1))
-        .col_expr(bureau::Column::UpdatedAt, Expr::value(now))
-        .filter(bureau::Column::Id.eq(id))
-        .filter(bureau::Column::Version.eq(expected_version));
-    if let Some(name) = &patch.name {
-        update = update.col_expr(bureau::Column::Name, Expr::value(name.clone()));
-    }
-    if let Some(kind) = patch.kind {
-        update = update.col_expr(bureau::Column::Kind, Expr::value(kind.as_str()));
-    }
-    if let Some(sort_order) = patch.sort_order {
-        update = update.col_expr(bureau::Column::SortOrder, Expr::value(sort_order));
-    }
-    let result = update.exec(&txn).await.map_err(StoreError::from_write)?;
-    if result.rows_affected != 1 {
-        let current = find_bureau(&txn, id).await?.map_or(0, |b| b.version);
-        return Err(StoreError::Stale {
-            expected: expected_version,
-            current,
-        });
-    }
-    let after = find_bureau(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord {
-            action: "bureau.update",
-            entity_type: "bureau",
-            entity_id: id.to_string(),
-            before: Some(before.audit_view()),
-            after: Some(after.audit_view()),
+    write::update(
+        db,
+        Change::new("bureau.update", "bureau", id, expected_version, actor),
+        move |txn| Box::pin(async move { find_bureau(txn, id).await }),
+        move |_, _| Box::pin(async move { Ok(()) }),
+        move |txn, _, step| {
+            Box::pin(async move {
+                let mut row: bureau::ActiveModel = Default::default();
+                if let Some(name) = &patch.name {
+                    row.name = Set(name.clone());
+                }
+                if let Some(kind) = patch.kind {
+                    row.kind = Set(kind.as_str().to_owned());
+                }
+                if let Some(sort_order) = patch.sort_order {
+                    row.sort_order = Set(sort_order);
+                }
+                write::replace_row(txn, step, id, row).await
+            })
         },
-        now,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 async fn names_by_section<C: ConnectionTrait>(
@@ -315,59 +290,36 @@ pub async fn rename_section(
     effective_from: NaiveDate,
     actor: &AuditActor,
 ) -> Result<Section, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_section(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    if before.version != expected_version {
-        return Err(StoreError::Stale {
-            expected: expected_version,
-            current: before.version,
-        });
-    }
-    if before
-        .names
-        .iter()
-        .any(|n| n.effective_from == effective_from)
-    {
-        return Err(StoreError::Duplicate);
-    }
-    let bumped = section::Entity::update_many()
-        .col_expr(section::Column::Version, Expr::value(expected_version + 1))
-        .col_expr(section::Column::UpdatedAt, Expr::value(now))
-        .filter(section::Column::Id.eq(id))
-        .filter(section::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await?;
-    if bumped.rows_affected != 1 {
-        return Err(StoreError::Stale {
-            expected: expected_version,
-            current: expected_version + 1,
-        });
-    }
-    section_name::ActiveModel {
-        section_id: Set(id),
-        name: Set(name),
-        effective_from: Set(effective_from),
-        recorded_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(StoreError::from_write)?;
-    let after = find_section(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord {
-            action: "section.rename",
-            entity_type: "section",
-            entity_id: id.to_string(),
-            before: Some(before.audit_view()),
-            after: Some(after.audit_view()),
+    write::update(
+        db,
+        Change::new("section.rename", "section", id, expected_version, actor),
+        move |txn| Box::pin(async move { find_section(txn, id).await }),
+        move |_, _| Box::pin(async move { Ok(()) }),
+        move |txn, before, step| {
+            Box::pin(async move {
+                if before
+                    .names
+                    .iter()
+                    .any(|n| n.effective_from == effective_from)
+                {
+                    return Err(StoreError::Duplicate);
+                }
+                // Only the version and the time move on: the name is a row of its own.
+                let bumped: section::ActiveModel = Default::default();
+                write::replace_row(txn, step, id, bumped).await?;
+                section_name::ActiveModel {
+                    section_id: Set(id),
+                    name: Set(name),
+                    effective_from: Set(effective_from),
+                    recorded_at: Set(step.now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await
+                .map_err(StoreError::from_write)?;
+                Ok(())
+            })
         },
-        now,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }

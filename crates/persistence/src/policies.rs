@@ -5,11 +5,13 @@ use crate::StoreError;
 use crate::audit::{self, AuditActor, AuditRecord};
 use crate::entities::{kpi, kpi_actual, milestone, policy, policy_issue, progress_note};
 use crate::page::{Page, PageRequest};
-use crate::proposals::{like_literal, search_form};
+use crate::proposals::like_literal;
 use crate::unlink;
+use crate::write::{self, Change};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::link::EntityKind;
 use domain::policy::{Area, Level, MilestoneState, Quarter};
+use domain::search::search_form;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -25,19 +27,6 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 fn joined_search_text(parts: &[Option<&str>]) -> String {
     let present: Vec<&str> = parts.iter().copied().flatten().collect();
     search_form(&present.join("\n"))
-}
-
-/// Fails with `Stale` unless exactly one row was updated under the expected version.
-fn updated_once(rows_affected: u64, expected: i32, current: i32) -> Result<(), StoreError> {
-    if rows_affected == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale { expected, current })
-    }
-}
-
-fn check_version(expected: i32, current: i32) -> Result<(), StoreError> {
-    updated_once(u64::from(expected == current), expected, current)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -79,7 +68,7 @@ pub struct Policy {
 }
 
 impl Policy {
-    fn audit_view(&self) -> serde_json::Value {
+    pub(crate) fn audit_view(&self) -> serde_json::Value {
         let f = &self.fields;
         json!({ "id": self.id, "bureau_id": f.bureau_id, "fiscal_year": f.fiscal_year, "mission": f.mission, "basic_information": f.basic_information, "review_summary": f.review_summary, "review_achieved": f.review_achieved, "review_not_achieved": f.review_not_achieved, "direction": f.direction, "version": self.version })
     }
@@ -200,40 +189,20 @@ pub async fn replace_policy(
     fields: PolicyFields,
     actor: &AuditActor,
 ) -> Result<Policy, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_policy(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    check_bureau(&txn, fields.bureau_id).await?;
-    let mut row = policy::ActiveModel {
-        version: Set(expected_version + 1),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    policy_values(&fields, &mut row);
-    let result = policy::Entity::update_many()
-        .set(row)
-        .filter(policy::Column::Id.eq(id))
-        .filter(policy::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await
-        .map_err(StoreError::from_write)?;
-    updated_once(result.rows_affected, expected_version, before.version)?;
-    let after = find_policy(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "policy.update",
-            "policy",
-            id,
-            Some(before.audit_view()),
-            Some(after.audit_view()),
-        ),
-        now,
+    write::update(
+        db,
+        Change::new("policy.update", "policy", id, expected_version, actor),
+        move |txn| Box::pin(async move { find_policy(txn, id).await }),
+        move |txn, _| Box::pin(async move { check_bureau(txn, fields.bureau_id).await }),
+        move |txn, _, step| {
+            Box::pin(async move {
+                let mut row: policy::ActiveModel = Default::default();
+                policy_values(&fields, &mut row);
+                write::replace_row(txn, step, id, row).await
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 #[derive(Debug, Clone, Default)]
@@ -339,7 +308,7 @@ pub struct Issue {
 }
 
 impl Issue {
-    fn audit_view(&self) -> serde_json::Value {
+    pub(crate) fn audit_view(&self) -> serde_json::Value {
         let f = &self.fields;
         json!({ "id": self.id, "policy_id": self.policy_id, "area": f.area.as_str(), "number": f.number, "policy_field": f.policy_field, "impact": f.impact.map(Level::as_str), "urgency": f.urgency.map(Level::as_str), "title": f.title, "content": f.content, "background": f.background, "target_outcome": f.target_outcome, "actions": f.actions, "version": self.version })
     }
@@ -470,39 +439,26 @@ pub async fn replace_issue(
     fields: IssueFields,
     actor: &AuditActor,
 ) -> Result<Issue, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_issue(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    let mut row = policy_issue::ActiveModel {
-        version: Set(expected_version + 1),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    issue_values(&fields, &mut row);
-    let result = policy_issue::Entity::update_many()
-        .set(row)
-        .filter(policy_issue::Column::Id.eq(id))
-        .filter(policy_issue::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await
-        .map_err(StoreError::from_write)?;
-    updated_once(result.rows_affected, expected_version, before.version)?;
-    let after = find_issue(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
+    write::update(
+        db,
+        Change::new(
             "policy_issue.update",
             "policy_issue",
             id,
-            Some(before.audit_view()),
-            Some(after.audit_view()),
+            expected_version,
+            actor,
         ),
-        now,
+        move |txn| Box::pin(async move { find_issue(txn, id).await }),
+        move |_, _| Box::pin(async move { Ok(()) }),
+        move |txn, _, step| {
+            Box::pin(async move {
+                let mut row: policy_issue::ActiveModel = Default::default();
+                issue_values(&fields, &mut row);
+                write::replace_row(txn, step, id, row).await
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 pub async fn delete_issue(
@@ -511,34 +467,32 @@ pub async fn delete_issue(
     expected_version: i32,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_issue(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    check_version(expected_version, before.version)?;
-    for k in kpi::Entity::find()
-        .filter(kpi::Column::IssueId.eq(id))
-        .all(&txn)
-        .await?
-    {
-        unlink::delete_links_of(&txn, EntityKind::Kpi, k.id).await?;
-    }
-    unlink::delete_links_of(&txn, EntityKind::PolicyIssue, id).await?;
-    policy_issue::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
+    write::delete(
+        db,
+        Change::new(
             "policy_issue.delete",
             "policy_issue",
             id,
-            Some(before.audit_view()),
-            None,
+            expected_version,
+            actor,
         ),
-        now,
+        move |txn| Box::pin(async move { find_issue(txn, id).await }),
+        move |txn, _, _| {
+            Box::pin(async move {
+                for k in kpi::Entity::find()
+                    .filter(kpi::Column::IssueId.eq(id))
+                    .all(txn)
+                    .await?
+                {
+                    unlink::delete_links_of(txn, EntityKind::Kpi, k.id).await?;
+                }
+                unlink::delete_links_of(txn, EntityKind::PolicyIssue, id).await?;
+                policy_issue::Entity::delete_by_id(id).exec(txn).await?;
+                Ok(())
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 #[derive(Debug, Clone, Default)]
@@ -653,7 +607,7 @@ pub struct Milestone {
 }
 
 impl Milestone {
-    fn audit_view(&self) -> serde_json::Value {
+    pub(crate) fn audit_view(&self) -> serde_json::Value {
         let f = &self.fields;
         json!({ "id": self.id, "issue_id": self.issue_id, "workstream": f.workstream, "quarter": f.quarter.number(), "title": f.title, "state": f.state.as_str(), "done_on": f.done_on, "version": self.version })
     }
@@ -745,42 +699,20 @@ pub async fn replace_milestone(
     fields: MilestoneFields,
     actor: &AuditActor,
 ) -> Result<Milestone, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_milestone(&txn, id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let mut row = milestone::ActiveModel {
-        version: Set(expected_version + 1),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    milestone_values(&fields, &mut row);
-    let result = milestone::Entity::update_many()
-        .set(row)
-        .filter(milestone::Column::Id.eq(id))
-        .filter(milestone::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await?;
-    updated_once(result.rows_affected, expected_version, before.version)?;
-    let after = find_milestone(&txn, id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "milestone.update",
-            "milestone",
-            id,
-            Some(before.audit_view()),
-            Some(after.audit_view()),
-        ),
-        now,
+    write::update(
+        db,
+        Change::new("milestone.update", "milestone", id, expected_version, actor),
+        move |txn| Box::pin(async move { find_milestone(txn, id).await }),
+        move |_, _| Box::pin(async move { Ok(()) }),
+        move |txn, _, step| {
+            Box::pin(async move {
+                let mut row: milestone::ActiveModel = Default::default();
+                milestone_values(&fields, &mut row);
+                write::replace_row(txn, step, id, row).await
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 pub async fn delete_milestone(
@@ -789,28 +721,18 @@ pub async fn delete_milestone(
     expected_version: i32,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_milestone(&txn, id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    check_version(expected_version, before.version)?;
-    milestone::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "milestone.delete",
-            "milestone",
-            id,
-            Some(before.audit_view()),
-            None,
-        ),
-        now,
+    write::delete(
+        db,
+        Change::new("milestone.delete", "milestone", id, expected_version, actor),
+        move |txn| Box::pin(async move { find_milestone(txn, id).await }),
+        move |txn, _, _| {
+            Box::pin(async move {
+                milestone::Entity::delete_by_id(id).exec(txn).await?;
+                Ok(())
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -827,7 +749,7 @@ pub struct ProgressNote {
 }
 
 impl ProgressNote {
-    fn audit_view(&self) -> serde_json::Value {
+    pub(crate) fn audit_view(&self) -> serde_json::Value {
         json!({ "id": self.id, "issue_id": self.issue_id, "as_of": self.as_of, "as_of_label": self.as_of_label, "body": self.body })
     }
 }
@@ -960,7 +882,7 @@ pub struct Kpi {
 }
 
 impl Kpi {
-    fn audit_view(&self) -> serde_json::Value {
+    pub(crate) fn audit_view(&self) -> serde_json::Value {
         let f = &self.fields;
         let actuals: Vec<_> = self
             .actuals
@@ -1086,38 +1008,20 @@ pub async fn replace_kpi(
     fields: KpiFields,
     actor: &AuditActor,
 ) -> Result<Kpi, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_kpi(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    let mut row = kpi::ActiveModel {
-        version: Set(expected_version + 1),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    kpi_values(&fields, &mut row);
-    let result = kpi::Entity::update_many()
-        .set(row)
-        .filter(kpi::Column::Id.eq(id))
-        .filter(kpi::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await?;
-    updated_once(result.rows_affected, expected_version, before.version)?;
-    let after = find_kpi(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "kpi.update",
-            "kpi",
-            id,
-            Some(before.audit_view()),
-            Some(after.audit_view()),
-        ),
-        now,
+    write::update(
+        db,
+        Change::new("kpi.update", "kpi", id, expected_version, actor),
+        move |txn| Box::pin(async move { find_kpi(txn, id).await }),
+        move |_, _| Box::pin(async move { Ok(()) }),
+        move |txn, _, step| {
+            Box::pin(async move {
+                let mut row: kpi::ActiveModel = Default::default();
+                kpi_values(&fields, &mut row);
+                write::replace_row(txn, step, id, row).await
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 pub async fn delete_kpi(
@@ -1126,21 +1030,19 @@ pub async fn delete_kpi(
     expected_version: i32,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_kpi(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    check_version(expected_version, before.version)?;
-    unlink::delete_links_of(&txn, EntityKind::Kpi, id).await?;
-    kpi::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of("kpi.delete", "kpi", id, Some(before.audit_view()), None),
-        now,
+    write::delete(
+        db,
+        Change::new("kpi.delete", "kpi", id, expected_version, actor),
+        move |txn| Box::pin(async move { find_kpi(txn, id).await }),
+        move |txn, _, _| {
+            Box::pin(async move {
+                unlink::delete_links_of(txn, EntityKind::Kpi, id).await?;
+                kpi::Entity::delete_by_id(id).exec(txn).await?;
+                Ok(())
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 /// Records a measured value of a KPI; the KPI's version moves on, as its figures changed.

@@ -8,19 +8,20 @@ use crate::entities::{
 };
 use crate::page::{Page, PageRequest};
 use crate::tallies::{self, Contributions};
+use crate::write::{self, Change, Tallied};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::proposal::{
     Decision, ImplementationStatus, Stage, StageEvent, StageState, TransitionError, most_advanced,
     state_on, transition,
 };
+use domain::search::search_form;
 use domain::{OwnProposals, Principal, ProposalReach};
-use sea_orm::TransactionSession;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
+use sea_orm::{DatabaseTransaction, TransactionSession};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
@@ -67,7 +68,7 @@ impl TryFrom<project_team::Model> for ProjectTeam {
 }
 
 impl ProjectTeam {
-    fn audit_view(&self) -> serde_json::Value {
+    pub(crate) fn audit_view(&self) -> serde_json::Value {
         json!({ "id": self.id, "fiscal_year": self.fiscal_year, "name": self.name, "themes": self.themes, "members": self.members, "headcount": self.headcount, "version": self.version })
     }
 }
@@ -166,43 +167,32 @@ pub async fn replace_project_team(
     fields: ProjectTeamFields,
     actor: &AuditActor,
 ) -> Result<ProjectTeam, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let row = project_team::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let before = ProjectTeam::try_from(row.clone())?;
-    if before.version != expected_version {
-        return Err(StoreError::Stale {
-            expected: expected_version,
-            current: before.version,
-        });
-    }
-    let mut active = row.into_active_model();
-    active.fiscal_year = Set(fields.fiscal_year);
-    active.name = Set(fields.name);
-    active.themes = Set(to_json(&fields.themes));
-    active.members = Set(to_json(&fields.members));
-    active.headcount = Set(fields.headcount);
-    active.version = Set(expected_version + 1);
-    active.updated_at = Set(now);
-    let after = ProjectTeam::try_from(active.update(&txn).await.map_err(StoreError::from_write)?)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord {
-            action: "project_team.update",
-            entity_type: "project_team",
-            entity_id: id.to_string(),
-            before: Some(before.audit_view()),
-            after: Some(after.audit_view()),
+    write::update(
+        db,
+        Change::new(
+            "project_team.update",
+            "project_team",
+            id,
+            expected_version,
+            actor,
+        ),
+        move |txn| Box::pin(async move { find_project_team(txn, id).await }),
+        move |_, _| Box::pin(async move { Ok(()) }),
+        move |txn, _, step| {
+            Box::pin(async move {
+                let row = project_team::ActiveModel {
+                    fiscal_year: Set(fields.fiscal_year),
+                    name: Set(fields.name),
+                    themes: Set(to_json(&fields.themes)),
+                    members: Set(to_json(&fields.members)),
+                    headcount: Set(fields.headcount),
+                    ..Default::default()
+                };
+                write::replace_row(txn, step, id, row).await
+            })
         },
-        now,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -242,11 +232,6 @@ impl ProposalFields {
     }
 }
 
-/// The form both stored text and queries take for matching: NFKC and lower case.
-pub fn search_form(text: &str) -> String {
-    domain::text::normalize(text).to_lowercase()
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
     pub id: i64,
@@ -269,7 +254,7 @@ pub struct Proposal {
 }
 
 impl Proposal {
-    fn audit_view(&self) -> serde_json::Value {
+    pub(crate) fn audit_view(&self) -> serde_json::Value {
         let assignments: Vec<_> = self
             .assignments
             .iter()
@@ -463,96 +448,79 @@ pub async fn create_proposal<C: TransactionTrait>(
 }
 
 /// Replaces the written fields if the proposal is still at `expected_version`.
-pub async fn update_proposal<C: TransactionTrait>(
+pub async fn update_proposal<C: TransactionTrait<Transaction = DatabaseTransaction>>(
     db: &C,
     id: i64,
     expected_version: i32,
     fields: ProposalFields,
     actor: &AuditActor,
 ) -> Result<Proposal, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    lock_proposal(&txn, id).await?;
-    let before = find_proposal(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    if before.version != expected_version {
-        return Err(StoreError::Stale {
-            expected: expected_version,
-            current: before.version,
-        });
-    }
-    check_continues(&txn, &fields, Some(id)).await?;
-    let counted_before = tallies::proposal_contributions(&txn, &[id]).await?;
-    let result = proposal::Entity::update_many()
-        .col_expr(
-            proposal::Column::SearchText,
-            Expr::value(fields.search_text()),
-        )
-        .col_expr(
-            proposal::Column::FiscalYear,
-            Expr::value(fields.fiscal_year),
-        )
-        .col_expr(proposal::Column::Number, Expr::value(fields.number.clone()))
-        .col_expr(proposal::Column::Theme, Expr::value(fields.theme.clone()))
-        .col_expr(proposal::Column::Scene, Expr::value(fields.scene.clone()))
-        .col_expr(
-            proposal::Column::Viewpoint,
-            Expr::value(fields.viewpoint.clone()),
-        )
-        .col_expr(proposal::Column::Title, Expr::value(fields.title.clone()))
-        .col_expr(
-            proposal::Column::PainPoint,
-            Expr::value(fields.pain_point.clone()),
-        )
-        .col_expr(
-            proposal::Column::ProposedSolution,
-            Expr::value(fields.proposed_solution.clone()),
-        )
-        .col_expr(
-            proposal::Column::ImplementationStatus,
-            Expr::value(fields.implementation_status.map(|s| s.as_str().to_owned())),
-        )
-        .col_expr(
-            proposal::Column::OutcomePeriodText,
-            Expr::value(fields.outcome_period_text.clone()),
-        )
-        .col_expr(
-            proposal::Column::OutcomeText,
-            Expr::value(fields.outcome_text.clone()),
-        )
-        .col_expr(
-            proposal::Column::ContinuesProposalId,
-            Expr::value(fields.continues_proposal_id),
-        )
-        .col_expr(proposal::Column::Version, Expr::value(expected_version + 1))
-        .col_expr(proposal::Column::UpdatedAt, Expr::value(now))
-        .filter(proposal::Column::Id.eq(id))
-        .filter(proposal::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await?;
-    if result.rows_affected != 1 {
-        return Err(StoreError::Stale {
-            expected: expected_version,
-            current: expected_version + 1,
-        });
-    }
-    let counted = tallies::proposal_contributions(&txn, &[id]).await?;
-    tallies::apply(&txn, counted_before, counted).await?;
-    let after = find_proposal(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord {
-            action: "proposal.update",
-            entity_type: "proposal",
-            entity_id: id.to_string(),
-            before: Some(before.audit_view()),
-            after: Some(after.audit_view()),
+    write::update(
+        db,
+        Change::new("proposal.update", "proposal", id, expected_version, actor)
+            .tallied(Tallied::Proposal),
+        move |txn| {
+            Box::pin(async move {
+                lock_proposal(txn, id).await?;
+                find_proposal(txn, id).await
+            })
         },
-        now,
+        move |_, _| Box::pin(async move { Ok(()) }),
+        move |txn, _, step| {
+            Box::pin(async move {
+                check_continues(txn, &fields, Some(id)).await?;
+                let result = proposal::Entity::update_many()
+                    .col_expr(
+                        proposal::Column::SearchText,
+                        Expr::value(fields.search_text()),
+                    )
+                    .col_expr(
+                        proposal::Column::FiscalYear,
+                        Expr::value(fields.fiscal_year),
+                    )
+                    .col_expr(proposal::Column::Number, Expr::value(fields.number.clone()))
+                    .col_expr(proposal::Column::Theme, Expr::value(fields.theme.clone()))
+                    .col_expr(proposal::Column::Scene, Expr::value(fields.scene.clone()))
+                    .col_expr(
+                        proposal::Column::Viewpoint,
+                        Expr::value(fields.viewpoint.clone()),
+                    )
+                    .col_expr(proposal::Column::Title, Expr::value(fields.title.clone()))
+                    .col_expr(
+                        proposal::Column::PainPoint,
+                        Expr::value(fields.pain_point.clone()),
+                    )
+                    .col_expr(
+                        proposal::Column::ProposedSolution,
+                        Expr::value(fields.proposed_solution.clone()),
+                    )
+                    .col_expr(
+                        proposal::Column::ImplementationStatus,
+                        Expr::value(fields.implementation_status.map(|s| s.as_str().to_owned())),
+                    )
+                    .col_expr(
+                        proposal::Column::OutcomePeriodText,
+                        Expr::value(fields.outcome_period_text.clone()),
+                    )
+                    .col_expr(
+                        proposal::Column::OutcomeText,
+                        Expr::value(fields.outcome_text.clone()),
+                    )
+                    .col_expr(
+                        proposal::Column::ContinuesProposalId,
+                        Expr::value(fields.continues_proposal_id),
+                    )
+                    .col_expr(proposal::Column::Version, Expr::value(step.next_version()))
+                    .col_expr(proposal::Column::UpdatedAt, Expr::value(step.now))
+                    .filter(proposal::Column::Id.eq(id))
+                    .filter(proposal::Column::Version.eq(step.expected_version()))
+                    .exec(txn)
+                    .await?;
+                step.guarded(result.rows_affected)
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 /// Why a stage change was refused.

@@ -7,19 +7,21 @@ use crate::entities::{
     bureau, proposal, reform, reform_effect, reform_section, reform_tag, section,
 };
 use crate::page::{Page, PageRequest};
-use crate::proposals::{like_literal, search_form};
+use crate::proposals::like_literal;
 use crate::tallies::{self, Contributions};
 use crate::unlink;
+use crate::write::{self, Change, Tallied};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::link::EntityKind;
 use domain::period::Period;
 use domain::reform::{Classification, EffectKind, ReformStatus};
-use sea_orm::TransactionSession;
+use domain::search::search_form;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
+use sea_orm::{DatabaseTransaction, TransactionSession};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -67,7 +69,7 @@ impl ReformFields {
         search_form(&parts.join("\n"))
     }
 
-    fn audit_view(&self) -> serde_json::Value {
+    pub(crate) fn audit_view(&self) -> serde_json::Value {
         let effects: Vec<_> = self
             .effects
             .iter()
@@ -96,7 +98,7 @@ pub struct Reform {
 }
 
 impl Reform {
-    fn audit_view(&self) -> serde_json::Value {
+    pub(crate) fn audit_view(&self) -> serde_json::Value {
         json!({ "id": self.id, "fields": self.fields.audit_view(), "version": self.version })
     }
 }
@@ -268,57 +270,35 @@ pub async fn create_reform<C: TransactionTrait>(
     Ok(created)
 }
 
-pub async fn replace_reform<C: TransactionTrait>(
+pub async fn replace_reform<C: TransactionTrait<Transaction = DatabaseTransaction>>(
     db: &C,
     id: i64,
     expected_version: i32,
     fields: ReformFields,
     actor: &AuditActor,
 ) -> Result<Reform, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    lock_reform(&txn, id).await?;
-    let before = find_reform(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    check_references(&txn, &fields).await?;
-    let counted_before = tallies::reform_contributions(&txn, &[id]).await?;
-    let mut row = reform::ActiveModel {
-        version: Set(expected_version + 1),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    row_values(&fields, &mut row);
-    let updated = reform::Entity::update_many()
-        .set(row)
-        .filter(reform::Column::Id.eq(id))
-        .filter(reform::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await
-        .map_err(StoreError::from_write)?;
-    if updated.rows_affected != 1 {
-        return Err(StoreError::Stale {
-            expected: expected_version,
-            current: before.version,
-        });
-    }
-    write_children(&txn, id, &fields).await?;
-    let counted = tallies::reform_contributions(&txn, &[id]).await?;
-    tallies::apply(&txn, counted_before, counted).await?;
-    let after = find_reform(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "reform.update",
-            "reform",
-            id,
-            Some(before.audit_view()),
-            Some(after.audit_view()),
-        ),
-        now,
+    let checked = fields.clone();
+    write::update(
+        db,
+        Change::new("reform.update", "reform", id, expected_version, actor)
+            .tallied(Tallied::Reform),
+        move |txn| {
+            Box::pin(async move {
+                lock_reform(txn, id).await?;
+                find_reform(txn, id).await
+            })
+        },
+        move |txn, _| Box::pin(async move { check_references(txn, &checked).await }),
+        move |txn, _, step| {
+            Box::pin(async move {
+                let mut row: reform::ActiveModel = Default::default();
+                row_values(&fields, &mut row);
+                write::replace_row(txn, step, id, row).await?;
+                write_children(txn, id, &fields).await
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 pub async fn delete_reform(
@@ -327,35 +307,25 @@ pub async fn delete_reform(
     expected_version: i32,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    lock_reform(&txn, id).await?;
-    let before = find_reform(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    if before.version != expected_version {
-        return Err(StoreError::Stale {
-            expected: expected_version,
-            current: before.version,
-        });
-    }
-    let counted_before = tallies::reform_contributions(&txn, &[id]).await?;
-    unlink::delete_links_of(&txn, EntityKind::Reform, id).await?;
-    reform::Entity::delete_by_id(id).exec(&txn).await?;
-    tallies::apply(&txn, counted_before, Contributions::default()).await?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "reform.delete",
-            "reform",
-            id,
-            Some(before.audit_view()),
-            None,
-        ),
-        now,
+    write::delete(
+        db,
+        Change::new("reform.delete", "reform", id, expected_version, actor)
+            .tallied(Tallied::Reform),
+        move |txn| {
+            Box::pin(async move {
+                lock_reform(txn, id).await?;
+                find_reform(txn, id).await
+            })
+        },
+        move |txn, _, _| {
+            Box::pin(async move {
+                unlink::delete_links_of(txn, EntityKind::Reform, id).await?;
+                reform::Entity::delete_by_id(id).exec(txn).await?;
+                Ok(())
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 pub async fn find_reform<C: ConnectionTrait>(

@@ -11,11 +11,11 @@ use crate::entities::{
     audit_event, consultation, proposal, proposal_assignment, reform, reform_tag, section,
     stage_event,
 };
-use crate::proposals::search_form;
 use crate::{Database, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use domain::proposal::{ImplementationStatus, Stage, StageEvent, StageState};
 use domain::reform::{Classification, ReformStatus};
+use domain::search::search_form;
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseBackend, EntityTrait, QuerySelect, TransactionTrait,
 };
