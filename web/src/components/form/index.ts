@@ -1,8 +1,11 @@
-// The one form kit of the SPA: fields with their errors, the alert, the small-form frame, the
-// reading of a refused write and the focus rules.
+// The one form kit of the SPA: the form frame and the small-form shell, fields with their errors,
+// the controls, the reading of a refused write and the focus rules.
 export { ConfirmDelete } from './ConfirmDelete';
+export { CheckboxField, RadioGroup, SelectInput, TextInput } from './controls';
 export { Field, FormAlert, useFocusFirstInvalid, useFocusOnClose, useFocusOnMount, type FieldA11y } from './Field';
-export { FormShell, SelectInput, TextInput, deeper, type HeadingTag } from './FormShell';
+export { CancelButton, FormFrame, type FrameFields } from './FormFrame';
+export { FormOpener, type OpenedForm } from './FormOpener';
+export { FormShell, deeper, type HeadingTag } from './FormShell';
 export {
   Checks,
   describeFailure,

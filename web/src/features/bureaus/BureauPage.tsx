@@ -4,7 +4,7 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, type BureauOut } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
-import { useFocusOnClose } from '../../components/form';
+import { FormOpener, useFocusOnClose } from '../../components/form';
 import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
 import { StageBadge } from '../../components/records/StageBadge';
 import { PeriodCell } from '../../components/records/PeriodCell';
@@ -174,9 +174,7 @@ function PolicySection({
   const { t } = useTranslation();
   const { announce } = useAnnounce();
   const [editing, setEditing] = useState(false);
-  const [creating, setCreating] = useState(false);
   const editButton = useFocusOnClose(editing);
-  const createButton = useFocusOnClose(creating);
 
   return (
     <section className="card pp-section" aria-labelledby="bp-policy-heading">
@@ -190,24 +188,11 @@ function PolicySection({
       {!loading && !error && !policy && (
         <>
           <p>{t('bureaus.noPolicy', { year: yearText })}</p>
-          {mayCreate && !creating && (
-            <button ref={createButton} type="button" className="button button--primary" onClick={() => setCreating(true)}>
-              {t('bureaus.createPolicy', { year: yearText })}
-            </button>
-          )}
-          {mayCreate && creating && (
-            <PolicyForm
-              bureauId={bureauId}
-              fiscalYear={year}
-              fiscalYearText={yearText}
-              as="h3"
-              onCancel={() => setCreating(false)}
-              onDone={(message) => {
-                setCreating(false);
-                announce(message);
-              }}
-            />
-          )}
+          <FormOpener allowed={mayCreate} label={t('bureaus.createPolicy', { year: yearText })} primary onDone={announce}>
+            {({ close, done }) => (
+              <PolicyForm bureauId={bureauId} fiscalYear={year} fiscalYearText={yearText} as="h3" onCancel={close} onDone={done} />
+            )}
+          </FormOpener>
         </>
       )}
       {policy && !editing && (
@@ -354,8 +339,6 @@ function ProposalsSection({ bureauId, year, yearText }: { bureauId: number; year
 function IssuesSection({ policy, yearText }: { policy: PolicyOut; yearText: string }) {
   const { t } = useTranslation();
   const { announce } = useAnnounce();
-  const [adding, setAdding] = useState(false);
-  const addButton = useFocusOnClose(adding);
   const issues = [...policy.issues].sort((a, b) => a.area.localeCompare(b.area) || a.number - b.number);
   const exportFilters = { bureau_id: policy.bureau_id, fiscal_year: policy.fiscal_year };
   const hasKpis = issues.some((issue) => issue.kpis.length > 0);
@@ -392,24 +375,13 @@ function IssuesSection({ policy, yearText }: { policy: PolicyOut; yearText: stri
             <IssueDetails issue={issue} sub="h4" />
           </article>
         ))}
-        {mayEditPolicy(policy) && !adding && (
-          <button ref={addButton} type="button" className="button button--primary" onClick={() => setAdding(true)}>
-            {t('bureaus.addIssue')}
-          </button>
-        )}
-        {mayEditPolicy(policy) && adding && (
-          <div className="card">
-            <IssueForm
-              policyId={policy.id}
-              as="h3"
-              onCancel={() => setAdding(false)}
-              onDone={(message) => {
-                setAdding(false);
-                announce(message);
-              }}
-            />
-          </div>
-        )}
+        <FormOpener allowed={mayEditPolicy(policy)} label={t('bureaus.addIssue')} primary onDone={announce}>
+          {({ close, done }) => (
+            <div className="card">
+              <IssueForm policyId={policy.id} as="h3" onCancel={close} onDone={done} />
+            </div>
+          )}
+        </FormOpener>
       </section>
     </>
   );

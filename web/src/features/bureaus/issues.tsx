@@ -4,24 +4,17 @@ import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem, useApi } from '../../lib/api';
 import { todayInTokyo } from '../../lib/dates';
-import { useFocusOnClose } from '../../components/form';
+import { ConfirmDelete, FormOpener, deeper, useFocusOnClose, type HeadingTag } from '../../components/form';
 import { ifMatch, QUARTERS, useInvalidatePolicies, type KpiOut, type MilestoneOut, type PolicyIssueOut } from './api';
 import { useAnnounce } from './announce';
 import { formatShortDate } from '../../lib/dates';
 import { formatChangePercent, formatNumber, levelLabel, milestoneStateLabel, quarterLabel } from './format';
-import { ConfirmDelete } from '../../components/form';
 import { IssueForm } from './forms/IssueForm';
 import { ActualForm, KpiForm } from './forms/KpiForm';
 import { MilestoneForm } from './forms/MilestoneForm';
 import { NoteForm } from './forms/NoteForm';
 import { KpiChart } from './KpiChart';
 import { mayEditIssue, mayEditKpi, mayEditMilestone } from '../../lib/permissions';
-
-export type HeadingTag = 'h2' | 'h3' | 'h4' | 'h5';
-
-function deeper(tag: HeadingTag): HeadingTag {
-  return tag === 'h2' ? 'h3' : tag === 'h3' ? 'h4' : 'h5';
-}
 
 function useLanguage(): string {
   const { i18n } = useTranslation();
@@ -250,9 +243,7 @@ function QuarterGrid({ issue, sub }: { issue: PolicyIssueOut; sub: HeadingTag })
   const { t } = useTranslation();
   const { announce } = useAnnounce();
   const ids = useId();
-  const [adding, setAdding] = useState(false);
   const [editingId, setEditingId] = useState<number | null>(null);
-  const addButton = useFocusOnClose(adding);
   const workstreams = useMemo(() => {
     const out: string[] = [];
     for (const m of issue.milestones) {
@@ -323,29 +314,16 @@ function QuarterGrid({ issue, sub }: { issue: PolicyIssueOut; sub: HeadingTag })
           }}
         />
       )}
-      {mayEditIssue(issue) && !adding && (
-        <button
-          ref={addButton}
-          type="button"
-          className="button button--secondary"
-          aria-label={t('bureaus.addMilestoneLabel', { code: issue.code })}
-          onClick={() => setAdding(true)}
-        >
-          {t('bureaus.addMilestone')}
-        </button>
-      )}
-      {adding && (
-        <MilestoneForm
-          issueId={issue.id}
-          workstreams={named}
-          as={deeper(sub)}
-          onCancel={() => setAdding(false)}
-          onDone={(message) => {
-            setAdding(false);
-            announce(message);
-          }}
-        />
-      )}
+      <FormOpener
+        allowed={mayEditIssue(issue)}
+        label={t('bureaus.addMilestone')}
+        ariaLabel={t('bureaus.addMilestoneLabel', { code: issue.code })}
+        onDone={announce}
+      >
+        {({ close, done }) => (
+          <MilestoneForm issueId={issue.id} workstreams={named} as={deeper(sub)} onCancel={close} onDone={done} />
+        )}
+      </FormOpener>
     </div>
   );
 }
@@ -443,8 +421,6 @@ function ProgressNotes({ issue, sub }: { issue: PolicyIssueOut; sub: HeadingTag 
   const { announce } = useAnnounce();
   const invalidate = useInvalidatePolicies();
   const refuse = useRefusal();
-  const [adding, setAdding] = useState(false);
-  const addButton = useFocusOnClose(adding);
   const remove = useMutation({
     mutationFn: async (id: number) => {
       await api.client.DELETE('/api/v1/progress-notes/{id}', { params: { path: { id } } });
@@ -483,28 +459,14 @@ function ProgressNotes({ issue, sub }: { issue: PolicyIssueOut; sub: HeadingTag 
           ))}
         </ul>
       )}
-      {mayEditIssue(issue) && !adding && (
-        <button
-          ref={addButton}
-          type="button"
-          className="button button--secondary"
-          aria-label={t('bureaus.addNoteLabel', { code: issue.code })}
-          onClick={() => setAdding(true)}
-        >
-          {t('bureaus.addNote')}
-        </button>
-      )}
-      {adding && (
-        <NoteForm
-          issueId={issue.id}
-          as={deeper(sub)}
-          onCancel={() => setAdding(false)}
-          onDone={(message) => {
-            setAdding(false);
-            announce(message);
-          }}
-        />
-      )}
+      <FormOpener
+        allowed={mayEditIssue(issue)}
+        label={t('bureaus.addNote')}
+        ariaLabel={t('bureaus.addNoteLabel', { code: issue.code })}
+        onDone={announce}
+      >
+        {({ close, done }) => <NoteForm issueId={issue.id} as={deeper(sub)} onCancel={close} onDone={done} />}
+      </FormOpener>
     </div>
   );
 }
@@ -565,8 +527,6 @@ function KpiSection({ issue, sub }: { issue: PolicyIssueOut; sub: HeadingTag }) 
   const language = useLanguage();
   const ids = useId();
   const { announce } = useAnnounce();
-  const [adding, setAdding] = useState(false);
-  const addButton = useFocusOnClose(adding);
 
   return (
     <div className="bp-block">
@@ -588,28 +548,14 @@ function KpiSection({ issue, sub }: { issue: PolicyIssueOut; sub: HeadingTag }) 
           </div>
         </>
       )}
-      {mayEditIssue(issue) && !adding && (
-        <button
-          ref={addButton}
-          type="button"
-          className="button button--secondary"
-          aria-label={t('bureaus.addKpiLabel', { code: issue.code })}
-          onClick={() => setAdding(true)}
-        >
-          {t('bureaus.addKpi')}
-        </button>
-      )}
-      {adding && (
-        <KpiForm
-          issueId={issue.id}
-          as={deeper(sub)}
-          onCancel={() => setAdding(false)}
-          onDone={(message) => {
-            setAdding(false);
-            announce(message);
-          }}
-        />
-      )}
+      <FormOpener
+        allowed={mayEditIssue(issue)}
+        label={t('bureaus.addKpi')}
+        ariaLabel={t('bureaus.addKpiLabel', { code: issue.code })}
+        onDone={announce}
+      >
+        {({ close, done }) => <KpiForm issueId={issue.id} as={deeper(sub)} onCancel={close} onDone={done} />}
+      </FormOpener>
     </div>
   );
 }

@@ -7,7 +7,7 @@ import { usePageTitle } from '../../lib/usePageTitle';
 import { useBureaus, useSections } from './api';
 import { formatDate, isIsoDate, todayInTokyo } from '../../lib/dates';
 import { BureauForm, RenameForm, SectionForm, type Announce } from './forms';
-import { useFocusOnClose } from '../../components/form';
+import { FormOpener } from '../../components/form';
 import { mayManageOrganization } from '../../lib/permissions';
 
 /** The 基準日 lives in the address (`?as_of=2026-04-01`), so a view can be linked and reloaded. */
@@ -146,10 +146,6 @@ function BureauItem({
 }) {
   const { t, i18n } = useTranslation();
   const ids = useId();
-  const [editing, setEditing] = useState(false);
-  const [adding, setAdding] = useState(false);
-  const editButton = useFocusOnClose(editing);
-  const addButton = useFocusOnClose(adding);
   const sections = useSections(bureau.id, asOf ?? '', expanded && asOf !== null);
   const buttonId = `${ids}-button`;
   const panelId = `${ids}-panel`;
@@ -180,29 +176,15 @@ function BureauItem({
           <p>
             <Link to={`/bureaus/${bureau.id}`}>{t('organization.openBureauPage', { name: bureau.name })}</Link>
           </p>
-          {isAdmin && !editing && (
-            <div className="button-row">
-              <button
-                ref={editButton}
-                type="button"
-                className="button button--secondary"
-                aria-label={t('organization.editBureauLabel', { name: bureau.name })}
-                onClick={() => setEditing(true)}
-              >
-                {t('organization.editBureau')}
-              </button>
-            </div>
-          )}
-          {isAdmin && editing && (
-            <BureauForm
-              bureau={bureau}
-              onCancel={() => setEditing(false)}
-              onDone={(message) => {
-                setEditing(false);
-                announce(message);
-              }}
-            />
-          )}
+          <FormOpener
+            allowed={isAdmin}
+            label={t('organization.editBureau')}
+            ariaLabel={t('organization.editBureauLabel', { name: bureau.name })}
+            inRow
+            onDone={announce}
+          >
+            {({ close, done }) => <BureauForm bureau={bureau} onCancel={close} onDone={done} />}
+          </FormOpener>
 
           <h4 className="org-bureau__sections-heading">
             {asOf
@@ -225,29 +207,15 @@ function BureauItem({
             </ul>
           )}
 
-          {isAdmin && !adding && (
-            <div className="button-row">
-              <button
-                ref={addButton}
-                type="button"
-                className="button button--secondary"
-                aria-label={t('organization.addSectionLabel', { name: bureau.name })}
-                onClick={() => setAdding(true)}
-              >
-                {t('organization.addSection')}
-              </button>
-            </div>
-          )}
-          {isAdmin && adding && (
-            <SectionForm
-              bureau={bureau}
-              onCancel={() => setAdding(false)}
-              onDone={(message) => {
-                setAdding(false);
-                announce(message);
-              }}
-            />
-          )}
+          <FormOpener
+            allowed={isAdmin}
+            label={t('organization.addSection')}
+            ariaLabel={t('organization.addSectionLabel', { name: bureau.name })}
+            inRow
+            onDone={announce}
+          >
+            {({ close, done }) => <SectionForm bureau={bureau} onCancel={close} onDone={done} />}
+          </FormOpener>
         </div>
       )}
     </li>
@@ -276,8 +244,6 @@ function SectionItem({
 }) {
   const { t, i18n } = useTranslation();
   const ids = useId();
-  const [renaming, setRenaming] = useState(false);
-  const renameButton = useFocusOnClose(renaming);
   const statuses = nameStatuses(section.names, section.as_of);
   const historyId = `${ids}-history`;
 
@@ -300,27 +266,14 @@ function SectionItem({
           </li>
         ))}
       </ol>
-      {isAdmin && !renaming && (
-        <button
-          ref={renameButton}
-          type="button"
-          className="button button--secondary"
-          aria-label={t('organization.renameLabel', { name: section.name })}
-          onClick={() => setRenaming(true)}
-        >
-          {t('organization.rename')}
-        </button>
-      )}
-      {isAdmin && renaming && (
-        <RenameForm
-          section={section}
-          onCancel={() => setRenaming(false)}
-          onDone={(message) => {
-            setRenaming(false);
-            announce(message);
-          }}
-        />
-      )}
+      <FormOpener
+        allowed={isAdmin}
+        label={t('organization.rename')}
+        ariaLabel={t('organization.renameLabel', { name: section.name })}
+        onDone={announce}
+      >
+        {({ close, done }) => <RenameForm section={section} onCancel={close} onDone={done} />}
+      </FormOpener>
     </li>
   );
 }

@@ -1,15 +1,15 @@
-import { useId, useRef, useState, type FormEvent } from 'react';
+// The organization screen's forms: add or edit a bureau, add a section, rename a section.
+import { useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiProblem, BureauKind, BureauOut, SectionOut } from '../../lib/api';
 import { useCreateBureau, useCreateSection, useInvalidateOrganization, useRenameSection, useUpdateBureau } from './api';
 import { formatDate, todayInTokyo } from '../../lib/dates';
 import {
-  FormAlert,
-  Field,
-  describeFailure,
+  CancelButton,
+  FormFrame,
+  SelectInput,
+  TextInput,
   toApiProblem,
-  useFocusFirstInvalid,
-  useFocusOnMount,
   type ProblemOverride,
 } from '../../components/form';
 
@@ -38,6 +38,70 @@ function sortOrderValue(text: string): number | undefined {
   return trimmed === '' ? undefined : Number(trimmed);
 }
 
+/** A name typed into an organization form: sent as typed, the server trims and judges it. */
+const NAME_INPUT = { name: 'name', autoComplete: 'off', required: true } as const;
+
+/**
+ * The frame the three organization forms share: their heading, the submit button that stays
+ * focusable while saving, and a refusal kept in the form (what was typed stays).
+ */
+function OrganizationForm<F extends string>({
+  heading,
+  level,
+  meta,
+  fields,
+  problem,
+  override,
+  submit,
+  pending,
+  submitLabel,
+  onCancel,
+  focusOnMount,
+  children,
+}: {
+  heading: string;
+  level: HeadingLevel;
+  meta?: ReactNode;
+  fields: readonly F[];
+  problem: ApiProblem | null;
+  override?: ProblemOverride<F>;
+  submit: () => Promise<void>;
+  pending: boolean;
+  submitLabel: string;
+  onCancel?: (() => void) | undefined;
+  focusOnMount: boolean;
+  children: (error: (field: F) => string | undefined, id: (field: F) => string) => ReactNode;
+}) {
+  const { t } = useTranslation();
+  const headingId = `${useId()}-heading`;
+  return (
+    <FormFrame
+      className="form org-form"
+      labelledBy={headingId}
+      header={
+        <>
+          <FormHeading level={level} id={headingId}>
+            {heading}
+          </FormHeading>
+          {meta}
+        </>
+      }
+      fields={fields}
+      problem={problem}
+      problemSummary={override}
+      submit={() => void submit()}
+      pending={pending}
+      focusableWhilePending
+      submitLabel={submitLabel}
+      submittingLabel={t('organization.saving')}
+      cancel={onCancel && <CancelButton onClick={onCancel} label={t('organization.cancel')} />}
+      focusOnMount={focusOnMount}
+    >
+      {({ error, id }) => children(error, id)}
+    </FormFrame>
+  );
+}
+
 /**
  * Adds a bureau, or edits one when `bureau` is given (PATCH with If-Match of the version shown).
  * What was typed stays in the form when the server refuses it.
@@ -52,8 +116,6 @@ export function BureauForm({
   onCancel?: () => void;
 }) {
   const { t } = useTranslation();
-  const ids = useId();
-  const formRef = useRef<HTMLFormElement>(null);
   const create = useCreateBureau();
   const update = useUpdateBureau();
   const invalidate = useInvalidateOrganization();
@@ -61,20 +123,14 @@ export function BureauForm({
   const [kind, setKind] = useState<BureauKind | ''>(bureau?.kind ?? '');
   const [sortOrder, setSortOrder] = useState(bureau ? String(bureau.sort_order) : '');
   const [problem, setProblem] = useState<ApiProblem | null>(null);
-  const submitting = create.isPending || update.isPending;
-  useFocusFirstInvalid(formRef, problem);
-  useFocusOnMount(formRef, bureau !== undefined);
 
   const override: ProblemOverride<BureauField> = (p) => {
     if (p.status === 409) return { field: 'name', message: t('organization.duplicateBureau') };
     if (p.status === 412) return { summary: t('organization.staleBureau') };
     return undefined;
   };
-  const failure = problem ? describeFailure(t, problem, BUREAU_FIELDS, override) : null;
 
-  async function handleSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (submitting) return;
+  async function submit() {
     setProblem(null);
     const body = { name, kind: kind === '' ? undefined : kind, sort_order: sortOrderValue(sortOrder) };
     try {
@@ -96,93 +152,61 @@ export function BureauForm({
     }
   }
 
-  const headingId = `${ids}-heading`;
-  const field = (f: BureauField) => `${ids}-${f}`;
   return (
-    <form
-      ref={formRef}
-      className="form org-form"
-      noValidate
-      aria-labelledby={headingId}
-      onSubmit={(event) => void handleSubmit(event)}
+    <OrganizationForm
+      heading={bureau ? t('organization.editBureauHeading', { name: bureau.name }) : t('organization.addBureau')}
+      level={bureau ? 4 : 2}
+      meta={
+        bureau && (
+          <p className="muted org-form__meta" data-testid="bureau-version">
+            {t('organization.version', { version: bureau.version })}
+          </p>
+        )
+      }
+      fields={BUREAU_FIELDS}
+      problem={problem}
+      override={override}
+      submit={submit}
+      pending={create.isPending || update.isPending}
+      submitLabel={bureau ? t('organization.saveBureau') : t('organization.addBureauSubmit')}
+      onCancel={onCancel}
+      focusOnMount={bureau !== undefined}
     >
-      <FormHeading level={bureau ? 4 : 2} id={headingId}>
-        {bureau ? t('organization.editBureauHeading', { name: bureau.name }) : t('organization.addBureau')}
-      </FormHeading>
-      {bureau && (
-        <p className="muted org-form__meta" data-testid="bureau-version">
-          {t('organization.version', { version: bureau.version })}
-        </p>
-      )}
-      <FormAlert t={t} failure={failure} problem={problem} />
-      <Field id={field('name')} label={t('organization.fields.name')} error={failure?.fields.name}>
-        {(a11y) => (
-          <input
-            {...a11y}
-            name="name"
-            className="form-field__input"
-            type="text"
-            autoComplete="off"
-            required
+      {(error, id) => (
+        <>
+          <TextInput
+            id={id('name')}
+            label={t('organization.fields.name')}
+            error={error('name')}
+            input={NAME_INPUT}
             value={name}
-            onChange={(event) => setName(event.target.value)}
+            onChange={setName}
           />
-        )}
-      </Field>
-      <Field id={field('kind')} label={t('organization.fields.kind')} error={failure?.fields.kind}>
-        {(a11y) => (
-          <select
-            {...a11y}
+          <SelectInput
+            id={id('kind')}
             name="kind"
-            className="form-field__input form-field__select"
+            label={t('organization.fields.kind')}
+            error={error('kind')}
             value={kind}
-            onChange={(event) => setKind(event.target.value as BureauKind | '')}
-          >
-            {!bureau && <option value="">{t('organization.kindAuto')}</option>}
-            {BUREAU_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {t(`organization.kinds.${k}`)}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <Field
-        id={field('sort_order')}
-        label={t('organization.fields.sortOrder')}
-        hint={t('organization.hints.sortOrder')}
-        error={failure?.fields.sort_order}
-      >
-        {(a11y) => (
-          <input
-            {...a11y}
-            name="sort_order"
-            className="form-field__input form-field__input--short"
+            onChange={(value) => setKind(value as BureauKind | '')}
+            blank={bureau ? undefined : t('organization.kindAuto')}
+            options={BUREAU_KINDS.map((k) => [k, t(`organization.kinds.${k}`)] as const)}
+          />
+          <TextInput
+            id={id('sort_order')}
+            label={t('organization.fields.sortOrder')}
+            hint={t('organization.hints.sortOrder')}
+            error={error('sort_order')}
             type="number"
             inputMode="numeric"
-            min={0}
-            max={10000}
-            step={1}
+            width="short"
+            input={{ name: 'sort_order', min: 0, max: 10000, step: 1 }}
             value={sortOrder}
-            onChange={(event) => setSortOrder(event.target.value)}
+            onChange={setSortOrder}
           />
-        )}
-      </Field>
-      <div className="button-row">
-        <button type="submit" className="button button--primary" aria-disabled={submitting || undefined}>
-          {submitting
-            ? t('organization.saving')
-            : bureau
-              ? t('organization.saveBureau')
-              : t('organization.addBureauSubmit')}
-        </button>
-        {onCancel && (
-          <button type="button" className="button button--secondary" onClick={onCancel}>
-            {t('organization.cancel')}
-          </button>
-        )}
-      </div>
-    </form>
+        </>
+      )}
+    </OrganizationForm>
   );
 }
 
@@ -200,19 +224,12 @@ export function SectionForm({
   onCancel: () => void;
 }) {
   const { t, i18n } = useTranslation();
-  const ids = useId();
-  const formRef = useRef<HTMLFormElement>(null);
   const create = useCreateSection();
   const [name, setName] = useState('');
   const [effectiveFrom, setEffectiveFrom] = useState(todayInTokyo);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
-  useFocusFirstInvalid(formRef, problem);
-  useFocusOnMount(formRef, true);
-  const failure = problem ? describeFailure(t, problem, SECTION_FIELDS) : null;
 
-  async function handleSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (create.isPending) return;
+  async function submit() {
     setProblem(null);
     try {
       const created = await create.mutateAsync({
@@ -233,59 +250,42 @@ export function SectionForm({
     }
   }
 
-  const headingId = `${ids}-heading`;
   return (
-    <form
-      ref={formRef}
-      className="form org-form"
-      noValidate
-      aria-labelledby={headingId}
-      onSubmit={(event) => void handleSubmit(event)}
+    <OrganizationForm
+      heading={t('organization.addSectionHeading', { name: bureau.name })}
+      level={4}
+      fields={SECTION_FIELDS}
+      problem={problem}
+      submit={submit}
+      pending={create.isPending}
+      submitLabel={t('organization.addSectionSubmit')}
+      onCancel={onCancel}
+      focusOnMount
     >
-      <FormHeading level={4} id={headingId}>
-        {t('organization.addSectionHeading', { name: bureau.name })}
-      </FormHeading>
-      <FormAlert t={t} failure={failure} problem={problem} />
-      <Field id={`${ids}-name`} label={t('organization.fields.sectionName')} error={failure?.fields.name}>
-        {(a11y) => (
-          <input
-            {...a11y}
-            name="name"
-            className="form-field__input"
-            type="text"
-            autoComplete="off"
-            required
+      {(error, id) => (
+        <>
+          <TextInput
+            id={id('name')}
+            label={t('organization.fields.sectionName')}
+            error={error('name')}
+            input={NAME_INPUT}
             value={name}
-            onChange={(event) => setName(event.target.value)}
+            onChange={setName}
           />
-        )}
-      </Field>
-      <Field
-        id={`${ids}-effective_from`}
-        label={t('organization.fields.effectiveFrom')}
-        hint={t('organization.hints.effectiveFromSection')}
-        error={failure?.fields.effective_from}
-      >
-        {(a11y) => (
-          <input
-            {...a11y}
-            name="effective_from"
-            className="form-field__input form-field__input--short"
+          <TextInput
+            id={id('effective_from')}
+            label={t('organization.fields.effectiveFrom')}
+            hint={t('organization.hints.effectiveFromSection')}
+            error={error('effective_from')}
             type="date"
+            width="short"
+            input={{ name: 'effective_from' }}
             value={effectiveFrom}
-            onChange={(event) => setEffectiveFrom(event.target.value)}
+            onChange={setEffectiveFrom}
           />
-        )}
-      </Field>
-      <div className="button-row">
-        <button type="submit" className="button button--primary" aria-disabled={create.isPending || undefined}>
-          {create.isPending ? t('organization.saving') : t('organization.addSectionSubmit')}
-        </button>
-        <button type="button" className="button button--secondary" onClick={onCancel}>
-          {t('organization.cancel')}
-        </button>
-      </div>
-    </form>
+        </>
+      )}
+    </OrganizationForm>
   );
 }
 
@@ -303,26 +303,19 @@ export function RenameForm({
   onCancel: () => void;
 }) {
   const { t, i18n } = useTranslation();
-  const ids = useId();
-  const formRef = useRef<HTMLFormElement>(null);
   const rename = useRenameSection();
   const invalidate = useInvalidateOrganization();
   const [name, setName] = useState('');
   const [effectiveFrom, setEffectiveFrom] = useState('');
   const [problem, setProblem] = useState<ApiProblem | null>(null);
-  useFocusFirstInvalid(formRef, problem);
-  useFocusOnMount(formRef, true);
 
   const override: ProblemOverride<SectionField> = (p) => {
     if (p.status === 409) return { field: 'effective_from', message: t('organization.renameDateTaken') };
     if (p.status === 412) return { summary: t('organization.staleSection') };
     return undefined;
   };
-  const failure = problem ? describeFailure(t, problem, SECTION_FIELDS, override) : null;
 
-  async function handleSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (rename.isPending) return;
+  async function submit() {
     setProblem(null);
     const from = section.name;
     try {
@@ -345,59 +338,42 @@ export function RenameForm({
     }
   }
 
-  const headingId = `${ids}-heading`;
   return (
-    <form
-      ref={formRef}
-      className="form org-form"
-      noValidate
-      aria-labelledby={headingId}
-      onSubmit={(event) => void handleSubmit(event)}
+    <OrganizationForm
+      heading={t('organization.renameHeading', { name: section.name })}
+      level={6}
+      fields={SECTION_FIELDS}
+      problem={problem}
+      override={override}
+      submit={submit}
+      pending={rename.isPending}
+      submitLabel={t('organization.renameSubmit')}
+      onCancel={onCancel}
+      focusOnMount
     >
-      <FormHeading level={6} id={headingId}>
-        {t('organization.renameHeading', { name: section.name })}
-      </FormHeading>
-      <FormAlert t={t} failure={failure} problem={problem} />
-      <Field id={`${ids}-name`} label={t('organization.fields.newName')} error={failure?.fields.name}>
-        {(a11y) => (
-          <input
-            {...a11y}
-            name="name"
-            className="form-field__input"
-            type="text"
-            autoComplete="off"
-            required
+      {(error, id) => (
+        <>
+          <TextInput
+            id={id('name')}
+            label={t('organization.fields.newName')}
+            error={error('name')}
+            input={NAME_INPUT}
             value={name}
-            onChange={(event) => setName(event.target.value)}
+            onChange={setName}
           />
-        )}
-      </Field>
-      <Field
-        id={`${ids}-effective_from`}
-        label={t('organization.fields.effectiveFrom')}
-        hint={t('organization.hints.effectiveFromRename')}
-        error={failure?.fields.effective_from}
-      >
-        {(a11y) => (
-          <input
-            {...a11y}
-            name="effective_from"
-            className="form-field__input form-field__input--short"
+          <TextInput
+            id={id('effective_from')}
+            label={t('organization.fields.effectiveFrom')}
+            hint={t('organization.hints.effectiveFromRename')}
+            error={error('effective_from')}
             type="date"
-            required
+            width="short"
+            input={{ name: 'effective_from', required: true }}
             value={effectiveFrom}
-            onChange={(event) => setEffectiveFrom(event.target.value)}
+            onChange={setEffectiveFrom}
           />
-        )}
-      </Field>
-      <div className="button-row">
-        <button type="submit" className="button button--primary" aria-disabled={rename.isPending || undefined}>
-          {rename.isPending ? t('organization.saving') : t('organization.renameSubmit')}
-        </button>
-        <button type="button" className="button button--secondary" onClick={onCancel}>
-          {t('organization.cancel')}
-        </button>
-      </div>
-    </form>
+        </>
+      )}
+    </OrganizationForm>
   );
 }

@@ -3,7 +3,7 @@ import { useId, useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../../lib/api';
-import { Checks, FormShell, SelectInput, TextInput, numberOrNull, textOrNull, toApiProblem , type HeadingTag } from '../../../components/form';
+import { Checks, FormShell, SelectInput, TextInput, numberOrNull, textOrNull, toApiProblem, type HeadingTag } from '../../../components/form';
 import { AREAS, ifMatch, LEVELS, type Level, type PolicyArea, type PolicyIssueOut } from '../api';
 import { levelLabel } from '../format';
 import { useAfterWrite } from './useAfterWrite';
@@ -129,7 +129,7 @@ export function IssueForm({
               onChange={set('number')}
               error={error('number')}
               required
-              short
+              width="short"
             />
           </div>
           <TextInput

@@ -4,7 +4,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../../lib/api';
 import { todayInTokyo } from '../../../lib/dates';
-import { Checks, FormShell, TextInput, numberOrNull, textOrNull, toApiProblem , type HeadingTag } from '../../../components/form';
+import { Checks, FormShell, TextInput, numberOrNull, textOrNull, toApiProblem, type HeadingTag } from '../../../components/form';
 import { ifMatch, type KpiOut } from '../api';
 import { useAfterWrite } from './useAfterWrite';
 
@@ -101,7 +101,7 @@ export function KpiForm({
             onChange={set('unit')}
             error={error('unit')}
             required
-            short
+            width="short"
           />
           <div className="form-row">
             <TextInput
@@ -111,11 +111,12 @@ export function KpiForm({
               onChange={set('baseline_value')}
               error={error('baseline_value')}
               required
-              short
+              width="short"
             />
             <TextInput
               id={id('baseline_on')}
               type="date"
+              width="short"
               label={t('bureaus.kpiFields.baselineOn')}
               value={v.baseline_on}
               onChange={set('baseline_on')}
@@ -130,11 +131,12 @@ export function KpiForm({
               value={v.target_value}
               onChange={set('target_value')}
               error={error('target_value')}
-              short
+              width="short"
             />
             <TextInput
               id={id('target_on')}
               type="date"
+              width="short"
               label={t('bureaus.kpiFields.targetOn')}
               value={v.target_on}
               onChange={set('target_on')}
@@ -209,11 +211,12 @@ export function ActualForm({
               onChange={setValue}
               error={error('value')}
               required
-              short
+              width="short"
             />
             <TextInput
               id={id('measured_on')}
               type="date"
+              width="short"
               label={t('bureaus.actualFields.measuredOn')}
               value={measuredOn}
               onChange={setMeasuredOn}

@@ -4,7 +4,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../../lib/api';
 import { todayInTokyo } from '../../../lib/dates';
-import { Checks, FormShell, SelectInput, TextInput, textOrNull, toApiProblem , type HeadingTag } from '../../../components/form';
+import { Checks, FormShell, SelectInput, TextInput, textOrNull, toApiProblem, type HeadingTag } from '../../../components/form';
 import { ifMatch, MILESTONE_STATES, QUARTERS, type MilestoneOut, type MilestoneState } from '../api';
 import { milestoneStateLabel, quarterLabel } from '../format';
 import { useAfterWrite } from './useAfterWrite';
@@ -123,6 +123,7 @@ export function MilestoneForm({
             <TextInput
               id={id('done_on')}
               type="date"
+              width="short"
               label={t('bureaus.milestoneFields.doneOn')}
               value={doneOn}
               onChange={setDoneOn}

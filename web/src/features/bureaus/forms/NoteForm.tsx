@@ -4,7 +4,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../../lib/api';
 import { todayInTokyo } from '../../../lib/dates';
-import { Checks, FormShell, TextInput, textOrNull, toApiProblem , type HeadingTag } from '../../../components/form';
+import { Checks, FormShell, TextInput, textOrNull, toApiProblem, type HeadingTag } from '../../../components/form';
 import { useAfterWrite } from './useAfterWrite';
 
 const NOTE_FIELDS = ['as_of', 'as_of_label', 'body'] as const;
@@ -56,6 +56,7 @@ export function NoteForm({
           <TextInput
             id={id('as_of')}
             type="date"
+            width="short"
             label={t('bureaus.noteFields.asOf')}
             value={asOf}
             onChange={setAsOf}

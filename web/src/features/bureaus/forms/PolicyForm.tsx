@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../../lib/api';
-import { FormShell, TextInput, textOrNull, toApiProblem , type HeadingTag } from '../../../components/form';
+import { FormShell, TextInput, textOrNull, toApiProblem, type HeadingTag } from '../../../components/form';
 import { ifMatch, type PolicyOut } from '../api';
 import { useAfterWrite } from './useAfterWrite';
 
