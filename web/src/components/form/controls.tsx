@@ -39,7 +39,7 @@ export function TextInput({
   type = 'text',
   inputMode,
   width,
-  list,
+  suggestions,
   input,
 }: LabelledProps & {
   value: string;
@@ -51,10 +51,12 @@ export function TextInput({
   type?: 'text' | 'date' | 'number';
   inputMode?: HTMLAttributes<HTMLInputElement>['inputMode'];
   width?: 'short' | 'medium';
-  list?: string;
+  /** Values offered as the user types (a datalist); any other text is accepted too. */
+  suggestions?: readonly string[];
   input?: InputExtras;
 }) {
   const { t } = useTranslation();
+  const listId = `${id}-suggestions`;
   const widthClass = width === 'short' ? ' form-field__input--short' : width === 'medium' ? ' pp-input-medium' : '';
   return (
     <Field
@@ -70,16 +72,25 @@ export function TextInput({
         multiline ? (
           <textarea {...a11y} rows={rows} className="form-field__input" value={value} onChange={(e) => onChange(e.target.value)} />
         ) : (
-          <input
-            {...input}
-            {...a11y}
-            type={type}
-            list={list}
-            inputMode={inputMode}
-            className={`form-field__input${widthClass}`}
-            value={value}
-            onChange={(e) => onChange(e.target.value)}
-          />
+          <>
+            <input
+              {...input}
+              {...a11y}
+              type={type}
+              list={suggestions ? listId : undefined}
+              inputMode={inputMode}
+              className={`form-field__input${widthClass}`}
+              value={value}
+              onChange={(e) => onChange(e.target.value)}
+            />
+            {suggestions && (
+              <datalist id={listId}>
+                {suggestions.map((suggestion) => (
+                  <option key={suggestion} value={suggestion} />
+                ))}
+              </datalist>
+            )}
+          </>
         )
       }
     </Field>

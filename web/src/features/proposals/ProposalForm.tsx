@@ -1,4 +1,5 @@
-import { useId, useMemo, useRef, type FormEvent, type ReactNode } from 'react';
+// The proposal form of the new and edit pages: its values, the body it sends, and its fields.
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiProblem } from '../../lib/api';
 import {
@@ -8,7 +9,7 @@ import {
   type ProposalIn,
   type ProposalOut,
 } from './api';
-import { describeFailure, Field, FormAlert, useFocusFirstInvalid, WarekiPreview } from '../../components/form';
+import { FormFrame, SelectInput, TextInput, textOrNull, WarekiPreview } from '../../components/form';
 import { statusLabel } from '../../lib/labels';
 import { useDraft } from '../../lib/useDraft';
 
@@ -56,7 +57,7 @@ export function valuesOf(proposal: ProposalOut): ProposalValues {
 
 /** The body to send: empty optional texts become null; the typed text is otherwise sent as is. */
 export function bodyOf(values: ProposalValues, continuesProposalId?: number | null): ProposalIn {
-  const text = (value: string) => (value.trim() === '' ? null : value);
+  const text = textOrNull;
   return {
     fiscal_year: Number(values.fiscal_year),
     number: text(values.number),
@@ -98,234 +99,133 @@ export function ProposalForm({
   labelledBy: string;
 }) {
   const { t } = useTranslation();
-  const id = useId();
-  const formRef = useRef<HTMLFormElement>(null);
   const [values, setValues] = useDraft<ProposalValues>(initial);
-  const failure = useMemo(
-    () => (problem ? describeFailure(t, problem, PROPOSAL_FIELDS, problemSummary) : null),
-    [t, problem, problemSummary],
-  );
-  useFocusFirstInvalid(formRef, problem);
 
   const team = teams.find((candidate) => String(candidate.fiscal_year) === values.fiscal_year);
   const themes = team?.themes ?? [];
   const themeOptions = values.theme && !themes.includes(values.theme) ? [...themes, values.theme] : themes;
   const required = t('proposals.required');
-
-  function set(field: ProposalField, value: string) {
-    setValues((current) => ({ ...current, [field]: value }));
-  }
-
-  function handleSubmit(event: FormEvent) {
-    event.preventDefault();
-    onSubmit(values);
-  }
-
-  const error = (field: ProposalField) => failure?.fields[field];
-  const fieldId = (field: ProposalField) => `${id}-${field}`;
+  const set = (field: ProposalField) => (value: string) => setValues((current) => ({ ...current, [field]: value }));
 
   return (
-    <form ref={formRef} className="form pp-form" noValidate onSubmit={handleSubmit} aria-labelledby={labelledBy}>
-      <FormAlert t={t} failure={failure} problem={problem} />
-
-      <Field id={fieldId('fiscal_year')} label={t('proposals.fields.fiscalYear')} required requiredText={required} error={error('fiscal_year')}>
-        {(a11y) => (
-          <select
-            {...a11y}
-            className="form-field__input form-field__select"
+    <FormFrame
+      className="form pp-form"
+      labelledBy={labelledBy}
+      fields={PROPOSAL_FIELDS}
+      problem={problem}
+      problemSummary={problemSummary}
+      submit={() => onSubmit(values)}
+      pending={pending}
+      submitLabel={submitLabel}
+      submittingLabel={submittingLabel}
+      cancel={cancel}
+    >
+      {({ error, id }) => (
+        <>
+          <SelectInput
+            id={id('fiscal_year')}
+            label={t('proposals.fields.fiscalYear')}
+            required
+            requiredText={required}
+            error={error('fiscal_year')}
             value={values.fiscal_year}
-            onChange={(e) => set('fiscal_year', e.target.value)}
-          >
-            {teams.map((candidate) => (
-              <option key={candidate.fiscal_year} value={candidate.fiscal_year}>
-                {candidate.fiscal_year_label}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-
-      <Field
-        id={fieldId('theme')}
-        label={t('proposals.fields.theme')}
-        required
-        requiredText={required}
-        hint={t('proposals.hints.theme')}
-        error={error('theme')}
-      >
-        {(a11y) => (
-          <select
-            {...a11y}
-            className="form-field__input form-field__select"
+            onChange={set('fiscal_year')}
+            options={teams.map((candidate) => [candidate.fiscal_year, candidate.fiscal_year_label] as const)}
+          />
+          <SelectInput
+            id={id('theme')}
+            label={t('proposals.fields.theme')}
+            required
+            requiredText={required}
+            hint={t('proposals.hints.theme')}
+            error={error('theme')}
             value={values.theme}
-            onChange={(e) => set('theme', e.target.value)}
-          >
-            <option value="">{t('proposals.chooseTheme')}</option>
-            {themeOptions.map((theme) => (
-              <option key={theme} value={theme}>
-                {theme}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-
-      <Field id={fieldId('title')} label={t('proposals.fields.title')} required requiredText={required} error={error('title')}>
-        {(a11y) => (
-          <input
-            {...a11y}
-            type="text"
-            className="form-field__input"
+            onChange={set('theme')}
+            blank={t('proposals.chooseTheme')}
+            options={themeOptions.map((theme) => [theme, theme] as const)}
+          />
+          <TextInput
+            id={id('title')}
+            label={t('proposals.fields.title')}
+            required
+            requiredText={required}
+            error={error('title')}
             value={values.title}
-            onChange={(e) => set('title', e.target.value)}
+            onChange={set('title')}
           />
-        )}
-      </Field>
-
-      <Field id={fieldId('scene')} label={t('proposals.fields.scene')} hint={t('proposals.hints.scene')} error={error('scene')}>
-        {(a11y) => (
-          <>
-            <input
-              {...a11y}
-              type="text"
-              list={`${id}-scenes`}
-              className="form-field__input"
-              value={values.scene}
-              onChange={(e) => set('scene', e.target.value)}
-            />
-            <datalist id={`${id}-scenes`}>
-              {SCENES.map((scene) => (
-                <option key={scene} value={scene} />
-              ))}
-            </datalist>
-          </>
-        )}
-      </Field>
-
-      <Field
-        id={fieldId('viewpoint')}
-        label={t('proposals.fields.viewpoint')}
-        hint={t('proposals.hints.viewpoint')}
-        error={error('viewpoint')}
-      >
-        {(a11y) => (
-          <>
-            <input
-              {...a11y}
-              type="text"
-              list={`${id}-viewpoints`}
-              className="form-field__input"
-              value={values.viewpoint}
-              onChange={(e) => set('viewpoint', e.target.value)}
-            />
-            <datalist id={`${id}-viewpoints`}>
-              {VIEWPOINTS.map((viewpoint) => (
-                <option key={viewpoint} value={viewpoint} />
-              ))}
-            </datalist>
-          </>
-        )}
-      </Field>
-
-      <Field id={fieldId('pain_point')} label={t('proposals.fields.painPoint')} error={error('pain_point')}>
-        {(a11y) => (
-          <textarea
-            {...a11y}
-            rows={4}
-            className="form-field__input"
+          <TextInput
+            id={id('scene')}
+            label={t('proposals.fields.scene')}
+            hint={t('proposals.hints.scene')}
+            error={error('scene')}
+            suggestions={SCENES}
+            value={values.scene}
+            onChange={set('scene')}
+          />
+          <TextInput
+            id={id('viewpoint')}
+            label={t('proposals.fields.viewpoint')}
+            hint={t('proposals.hints.viewpoint')}
+            error={error('viewpoint')}
+            suggestions={VIEWPOINTS}
+            value={values.viewpoint}
+            onChange={set('viewpoint')}
+          />
+          <TextInput
+            id={id('pain_point')}
+            label={t('proposals.fields.painPoint')}
+            error={error('pain_point')}
+            multiline
             value={values.pain_point}
-            onChange={(e) => set('pain_point', e.target.value)}
+            onChange={set('pain_point')}
           />
-        )}
-      </Field>
-
-      <Field id={fieldId('proposed_solution')} label={t('proposals.fields.proposedSolution')} error={error('proposed_solution')}>
-        {(a11y) => (
-          <textarea
-            {...a11y}
-            rows={4}
-            className="form-field__input"
+          <TextInput
+            id={id('proposed_solution')}
+            label={t('proposals.fields.proposedSolution')}
+            error={error('proposed_solution')}
+            multiline
             value={values.proposed_solution}
-            onChange={(e) => set('proposed_solution', e.target.value)}
+            onChange={set('proposed_solution')}
           />
-        )}
-      </Field>
-
-      <Field
-        id={fieldId('number')}
-        label={t('proposals.fields.number')}
-        hint={t('proposals.hints.number')}
-        error={error('number')}
-      >
-        {(a11y) => (
-          <input
-            {...a11y}
-            type="text"
-            className="form-field__input form-field__input--short"
+          <TextInput
+            id={id('number')}
+            label={t('proposals.fields.number')}
+            hint={t('proposals.hints.number')}
+            error={error('number')}
+            width="short"
             value={values.number}
-            onChange={(e) => set('number', e.target.value)}
+            onChange={set('number')}
           />
-        )}
-      </Field>
-
-      <Field
-        id={fieldId('implementation_status')}
-        label={t('proposals.fields.implementationStatus')}
-        error={error('implementation_status')}
-      >
-        {(a11y) => (
-          <select
-            {...a11y}
-            className="form-field__input form-field__select"
+          <SelectInput
+            id={id('implementation_status')}
+            label={t('proposals.fields.implementationStatus')}
+            error={error('implementation_status')}
             value={values.implementation_status}
-            onChange={(e) => set('implementation_status', e.target.value)}
-          >
-            <option value="">{t('proposals.noStatus')}</option>
-            {IMPLEMENTATION_STATUSES.map((status) => (
-              <option key={status} value={status}>
-                {statusLabel(t, status)}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-
-      <Field
-        id={fieldId('outcome_period')}
-        label={t('proposals.fields.outcomePeriod')}
-        hint={t('proposals.hints.outcomePeriod')}
-        error={error('outcome_period')}
-        after={<WarekiPreview text={values.outcome_period} testId="outcome-preview" />}
-      >
-        {(a11y) => (
-          <input
-            {...a11y}
-            type="text"
-            className="form-field__input pp-input-medium"
+            onChange={set('implementation_status')}
+            blank={t('proposals.noStatus')}
+            options={IMPLEMENTATION_STATUSES.map((status) => [status, statusLabel(t, status)] as const)}
+          />
+          <TextInput
+            id={id('outcome_period')}
+            label={t('proposals.fields.outcomePeriod')}
+            hint={t('proposals.hints.outcomePeriod')}
+            error={error('outcome_period')}
+            after={<WarekiPreview text={values.outcome_period} testId="outcome-preview" />}
+            width="medium"
             value={values.outcome_period}
-            onChange={(e) => set('outcome_period', e.target.value)}
+            onChange={set('outcome_period')}
           />
-        )}
-      </Field>
-
-      <Field id={fieldId('outcome_text')} label={t('proposals.fields.outcomeText')} error={error('outcome_text')}>
-        {(a11y) => (
-          <textarea
-            {...a11y}
+          <TextInput
+            id={id('outcome_text')}
+            label={t('proposals.fields.outcomeText')}
+            error={error('outcome_text')}
+            multiline
             rows={3}
-            className="form-field__input"
             value={values.outcome_text}
-            onChange={(e) => set('outcome_text', e.target.value)}
+            onChange={set('outcome_text')}
           />
-        )}
-      </Field>
-
-      <div className="button-row">
-        <button type="submit" className="button button--primary" disabled={pending}>
-          {pending ? submittingLabel : submitLabel}
-        </button>
-        {cancel}
-      </div>
-    </form>
+        </>
+      )}
+    </FormFrame>
   );
 }

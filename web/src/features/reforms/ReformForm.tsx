@@ -1,9 +1,20 @@
+// The reform form of the new and edit pages: its values, the checks and body it sends, the tag
+// input and the rows of quantified effects.
 import type { TFunction } from 'i18next';
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiProblem, fieldErrorMessage, type BureauOut } from '../../lib/api';
 import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
-import { describeFailure, Field, FormAlert, useFocusFirstInvalid, WarekiPreview } from '../../components/form';
+import {
+  CheckboxField,
+  Field,
+  FormFrame,
+  RadioGroup,
+  SelectInput,
+  TextInput,
+  textOrNull,
+  WarekiPreview,
+} from '../../components/form';
 import {
   CLASSIFICATIONS,
   DEFAULT_UNITS,
@@ -130,7 +141,7 @@ function numberOrNull(value: string): number | null {
  * from the period, and a source proposal is only sent for classification iii.
  */
 export function reformBodyOf(values: ReformValues): ReformIn {
-  const text = (value: string) => (value.trim() === '' ? null : value);
+  const text = textOrNull;
   return {
     fiscal_year: Number(values.fiscal_year),
     bureau_id: Number(values.bureau_id),
@@ -278,13 +289,13 @@ function TagInput({
 
 /** Errors of the effect rows by row and member, from pointers like `/effects/0/value`. */
 function effectErrors(t: TFunction, problem: ApiProblem | null) {
-  const out: Record<number, Partial<Record<'kind' | 'value' | 'unit' | 'basis', string>>> = {};
+  const out: Record<number, Partial<Record<EffectMember, string>>> = {};
   if (!problem) return out;
   for (const fieldError of problem.fieldErrors) {
     const match = /^\/effects\/(\d+)\/(kind|value|unit|basis)$/.exec(fieldError.pointer);
     if (!match) continue;
     const row = Number(match[1]);
-    const member = match[2] as 'kind' | 'value' | 'unit' | 'basis';
+    const member = match[2] as EffectMember;
     out[row] ??= {};
     out[row][member] ??= fieldErrorMessage(t, fieldError);
   }
@@ -317,20 +328,7 @@ export function ReformForm({
 }) {
   const { t } = useTranslation();
   const id = useId();
-  const formRef = useRef<HTMLFormElement>(null);
   const [values, setValues] = useDraft<ReformValues>(initial);
-  // A refusal found before asking the server holds until the server answers again.
-  const [local, setLocal] = useState<{ problem: ApiProblem | null; after: ApiProblem | null }>({ problem: null, after: null });
-  const localProblem = local.after === problem ? local.problem : null;
-  const setLocalProblem = (found: ApiProblem | null) => setLocal({ problem: found, after: problem });
-
-  const shown = localProblem ?? problem;
-  const failure = useMemo(
-    () => (shown ? describeFailure(t, shown, REFORM_FIELDS, localProblem ? undefined : problemSummary) : null),
-    [t, shown, localProblem, problemSummary],
-  );
-  const rowErrors = useMemo(() => effectErrors(t, shown), [t, shown]);
-  useFocusFirstInvalid(formRef, shown);
 
   const bureauId = values.bureau_id ? Number(values.bureau_id) : null;
   const sections = useBureauSections(bureauId);
@@ -346,8 +344,8 @@ export function ReformForm({
     return years.sort((a, b) => b - a);
   }, [initial.fiscal_year]);
 
-  function set<K extends keyof ReformValues>(field: K, value: ReformValues[K]) {
-    setValues((current) => ({ ...current, [field]: value }));
+  function set<K extends keyof ReformValues>(field: K) {
+    return (value: ReformValues[K]) => setValues((current) => ({ ...current, [field]: value }));
   }
 
   function setBureau(value: string) {
@@ -364,19 +362,210 @@ export function ReformForm({
     }));
   }
 
-  function setEffect(index: number, patch: Partial<EffectRow>) {
-    setValues((current) => ({
-      ...current,
-      effects: current.effects.map((row, i) => {
-        if (i !== index) return row;
-        const next = { ...row, ...patch };
-        // A unit still at the default of the old kind follows the new kind.
-        if (patch.kind && (row.unit === '' || row.unit === DEFAULT_UNITS[row.kind])) next.unit = DEFAULT_UNITS[patch.kind];
-        return next;
-      }),
-    }));
-  }
+  return (
+    <FormFrame
+      className="form pp-form rf-form"
+      labelledBy={labelledBy}
+      fields={REFORM_FIELDS}
+      problem={problem}
+      problemSummary={problemSummary}
+      check={() => checkReformValues(values)}
+      submit={() => onSubmit(values)}
+      pending={pending}
+      submitLabel={submitLabel}
+      submittingLabel={submittingLabel}
+      cancel={cancel}
+    >
+      {({ error, id: fieldId, shown }) => {
+        const sectionError = error('section_ids');
+        return (
+          <>
+            <SelectInput
+              id={fieldId('fiscal_year')}
+              label={t('reforms.fields.fiscalYear')}
+              required
+              requiredText={required}
+              error={error('fiscal_year')}
+              value={values.fiscal_year}
+              onChange={set('fiscal_year')}
+              options={yearOptions.map((year) => [year, fiscalYearLabel(t, year)] as const)}
+            />
+            <SelectInput
+              id={fieldId('bureau_id')}
+              label={t('reforms.fields.bureau')}
+              required
+              requiredText={required}
+              error={error('bureau_id')}
+              value={values.bureau_id}
+              onChange={setBureau}
+              blank={t('reforms.chooseBureau')}
+              options={bureaus.map((bureau) => [bureau.id, bureau.name] as const)}
+            />
 
+            <fieldset className="pp-fieldset form-field" aria-describedby={sectionError ? `${id}-sections-error` : `${id}-sections-hint`}>
+              <legend className="form-field__label">{t('reforms.fields.sections')}</legend>
+              <p id={`${id}-sections-hint`} className="form-field__hint">
+                {bureauId ? t('reforms.hints.sections') : t('reforms.hints.sectionsNoBureau')}
+              </p>
+              {sectionError && (
+                <p id={`${id}-sections-error`} className="form-field__error">
+                  {sectionError}
+                </p>
+              )}
+              {sections.isFetching && !sections.data && <p role="status">{t('reforms.loading')}</p>}
+              {sections.data && sections.data.length === 0 && <p>{t('reforms.noSectionsInBureau')}</p>}
+              {sections.data && sections.data.length > 0 && (
+                <div className="rf-checkbox-grid">
+                  {sections.data.map((section) => (
+                    <div key={section.id} className="pp-radio">
+                      <input
+                        type="checkbox"
+                        id={`${id}-section-${section.id}`}
+                        checked={values.section_ids.includes(section.id)}
+                        aria-invalid={sectionError ? true : undefined}
+                        onChange={(e) => toggleSection(section.id, e.target.checked)}
+                      />
+                      <label htmlFor={`${id}-section-${section.id}`}>{section.name}</label>
+                    </div>
+                  ))}
+                </div>
+              )}
+            </fieldset>
+
+            <TextInput
+              id={fieldId('report_number')}
+              label={t('reforms.fields.reportNumber')}
+              hint={t('reforms.hints.reportNumber')}
+              error={error('report_number')}
+              inputMode="numeric"
+              width="short"
+              value={values.report_number}
+              onChange={set('report_number')}
+            />
+
+            <RadioGroup
+              id={fieldId('classification')}
+              className="pp-fieldset form-field"
+              legend={t('reforms.fields.classification')}
+              error={error('classification')}
+              value={values.classification}
+              onChange={set('classification')}
+              options={[
+                ...CLASSIFICATIONS.map((value) => [value, classificationLabel(t, value)] as const),
+                ['', t('reforms.unclassified')] as const,
+              ]}
+            />
+
+            {values.classification === 'iii' && (
+              <TextInput
+                id={fieldId('source_proposal_id')}
+                label={t('reforms.fields.sourceProposal')}
+                hint={t('reforms.hints.sourceProposal')}
+                error={error('source_proposal_id')}
+                inputMode="numeric"
+                width="short"
+                value={values.source_proposal_id}
+                onChange={set('source_proposal_id')}
+              />
+            )}
+
+            <TextInput
+              id={fieldId('title')}
+              label={t('reforms.fields.title')}
+              required
+              requiredText={required}
+              error={error('title')}
+              value={values.title}
+              onChange={set('title')}
+            />
+
+            {(['problem', 'action', 'effect'] as const).map((field) => (
+              <TextInput
+                key={field}
+                id={fieldId(field)}
+                label={t(`reforms.fields.${field}`)}
+                error={error(field)}
+                multiline
+                value={values[field]}
+                onChange={set(field)}
+              />
+            ))}
+
+            <TextInput
+              id={fieldId('period')}
+              label={t('reforms.fields.period')}
+              hint={t('reforms.hints.period')}
+              error={error('period')}
+              after={<WarekiPreview text={values.period} testId="period-preview" withStatus />}
+              width="medium"
+              value={values.period}
+              onChange={set('period')}
+            />
+
+            <SelectInput
+              id={fieldId('status')}
+              label={t('reforms.fields.status')}
+              hint={t('reforms.hints.status')}
+              error={error('status')}
+              value={values.status}
+              onChange={(value) => set('status')(value as ReformStatus | '')}
+              blank={t('reforms.statusFromPeriod')}
+              options={REFORM_STATUSES.map((status) => [status, reformStatusLabel(t, status)] as const)}
+            />
+
+            <Field id={fieldId('tags')} label={t('reforms.fields.tags')} hint={t('reforms.hints.tags')} error={error('tags')}>
+              {(a11y) => (
+                <TagInput
+                  id={a11y.id}
+                  tags={values.tags}
+                  onChange={set('tags')}
+                  a11y={{ 'aria-invalid': a11y['aria-invalid'], 'aria-describedby': a11y['aria-describedby'] }}
+                />
+              )}
+            </Field>
+
+            <CheckboxField
+              id={fieldId('featured')}
+              label={t('reforms.fields.featured')}
+              hint={t('reforms.hints.featured')}
+              error={error('featured')}
+              checked={values.featured}
+              onChange={set('featured')}
+            />
+
+            <EffectRows
+              rows={values.effects}
+              onChange={(update) => setValues((current) => ({ ...current, effects: update(current.effects) }))}
+              error={error('effects')}
+              rowErrors={effectErrors(t, shown)}
+            />
+          </>
+        );
+      }}
+    </FormFrame>
+  );
+}
+
+type EffectMember = 'kind' | 'value' | 'unit' | 'basis';
+
+/**
+ * The quantified effects, one fieldset a row, added and removed in place. Focus follows: to a new
+ * row, to the row that takes a removed one's place, or to the add button when none is left.
+ */
+function EffectRows({
+  rows,
+  onChange,
+  error,
+  rowErrors,
+}: {
+  rows: EffectRow[];
+  onChange: (update: (rows: EffectRow[]) => EffectRow[]) => void;
+  error: string | undefined;
+  rowErrors: Record<number, Partial<Record<EffectMember, string>>>;
+}) {
+  const { t } = useTranslation();
+  const id = useId();
+  const required = t('reforms.required');
   const addEffectButton = useRef<HTMLButtonElement>(null);
   const effectsRef = useRef<HTMLDivElement>(null);
   // The row to focus once the effect rows have re-rendered (a new row, or the one after a removed one).
@@ -391,346 +580,97 @@ export function ReformForm({
     const selects = effectsRef.current?.querySelectorAll<HTMLElement>('select');
     if (selects && selects[row]) selects[row].focus();
     else addEffectButton.current?.focus();
-  }, [values.effects.length]);
+  }, [rows.length]);
+
+  function setEffect(index: number, patch: Partial<EffectRow>) {
+    onChange((current) =>
+      current.map((row, i) => {
+        if (i !== index) return row;
+        const next = { ...row, ...patch };
+        // A unit still at the default of the old kind follows the new kind.
+        if (patch.kind && (row.unit === '' || row.unit === DEFAULT_UNITS[row.kind])) next.unit = DEFAULT_UNITS[patch.kind];
+        return next;
+      }),
+    );
+  }
 
   function addEffect() {
-    setValues((current) => ({
+    onChange((current) => [
       ...current,
-      effects: [...current.effects, { key: rowKey(), kind: 'hours_per_year', value: '', unit: DEFAULT_UNITS.hours_per_year, basis: '' }],
-    }));
-    setFocusRow(values.effects.length);
+      { key: rowKey(), kind: 'hours_per_year', value: '', unit: DEFAULT_UNITS.hours_per_year, basis: '' },
+    ]);
+    setFocusRow(rows.length);
   }
 
   function removeEffect(index: number) {
-    setValues((current) => ({ ...current, effects: current.effects.filter((_, i) => i !== index) }));
+    onChange((current) => current.filter((_, i) => i !== index));
     // Focus goes to the row that took its place, or to the add button when none is left.
-    setFocusRow(values.effects.length > 1 ? Math.min(index, values.effects.length - 2) : -1);
+    setFocusRow(rows.length > 1 ? Math.min(index, rows.length - 2) : -1);
   }
-
-  function handleSubmit(event: FormEvent) {
-    event.preventDefault();
-    const local = checkReformValues(values);
-    if (local) {
-      setLocalProblem(local);
-      return;
-    }
-    setLocalProblem(null);
-    onSubmit(values);
-  }
-
-  const error = (field: ReformField) => failure?.fields[field];
-  const fieldId = (field: ReformField) => `${id}-${field}`;
-  const sectionError = error('section_ids');
-  const classificationError = error('classification');
 
   return (
-    <form ref={formRef} className="form pp-form rf-form" noValidate onSubmit={handleSubmit} aria-labelledby={labelledBy}>
-      <FormAlert t={t} failure={failure} problem={shown} />
-
-      <Field id={fieldId('fiscal_year')} label={t('reforms.fields.fiscalYear')} required requiredText={required} error={error('fiscal_year')}>
-        {(a11y) => (
-          <select
-            {...a11y}
-            className="form-field__input form-field__select"
-            value={values.fiscal_year}
-            onChange={(e) => set('fiscal_year', e.target.value)}
-          >
-            {yearOptions.map((year) => (
-              <option key={year} value={year}>
-                {fiscalYearLabel(t, year)}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-
-      <Field id={fieldId('bureau_id')} label={t('reforms.fields.bureau')} required requiredText={required} error={error('bureau_id')}>
-        {(a11y) => (
-          <select
-            {...a11y}
-            className="form-field__input form-field__select"
-            value={values.bureau_id}
-            onChange={(e) => setBureau(e.target.value)}
-          >
-            <option value="">{t('reforms.chooseBureau')}</option>
-            {bureaus.map((bureau) => (
-              <option key={bureau.id} value={bureau.id}>
-                {bureau.name}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-
-      <fieldset className="pp-fieldset form-field" aria-describedby={sectionError ? `${id}-sections-error` : `${id}-sections-hint`}>
-        <legend className="form-field__label">{t('reforms.fields.sections')}</legend>
-        <p id={`${id}-sections-hint`} className="form-field__hint">
-          {bureauId ? t('reforms.hints.sections') : t('reforms.hints.sectionsNoBureau')}
-        </p>
-        {sectionError && (
-          <p id={`${id}-sections-error`} className="form-field__error">
-            {sectionError}
-          </p>
-        )}
-        {sections.isFetching && !sections.data && <p role="status">{t('reforms.loading')}</p>}
-        {sections.data && sections.data.length === 0 && <p>{t('reforms.noSectionsInBureau')}</p>}
-        {sections.data && sections.data.length > 0 && (
-          <div className="rf-checkbox-grid">
-            {sections.data.map((section) => (
-              <div key={section.id} className="pp-radio">
-                <input
-                  type="checkbox"
-                  id={`${id}-section-${section.id}`}
-                  checked={values.section_ids.includes(section.id)}
-                  aria-invalid={sectionError ? true : undefined}
-                  onChange={(e) => toggleSection(section.id, e.target.checked)}
-                />
-                <label htmlFor={`${id}-section-${section.id}`}>{section.name}</label>
+    <fieldset className="pp-fieldset rf-effects" aria-describedby={`${id}-effects-hint`}>
+      <legend className="form-field__label">{t('reforms.fields.effects')}</legend>
+      <p id={`${id}-effects-hint`} className="form-field__hint">
+        {t('reforms.hints.effects')}
+      </p>
+      {error && Object.keys(rowErrors).length === 0 && <p className="form-field__error">{error}</p>}
+      <div ref={effectsRef} className="rf-effect-rows">
+        {rows.map((row, index) => {
+          const n = index + 1;
+          const rowId = `${id}-effect-${row.key}`;
+          const errs = rowErrors[index] ?? {};
+          return (
+            <fieldset key={row.key} className="rf-effect-row">
+              <legend>{t('reforms.effectRow', { n })}</legend>
+              <SelectInput
+                id={`${rowId}-kind`}
+                label={t('reforms.fields.effectKind')}
+                error={errs.kind}
+                value={row.kind}
+                onChange={(kind) => setEffect(index, { kind: kind as EffectKind })}
+                options={EFFECT_KINDS.map((kind) => [kind, effectKindLabel(t, kind)] as const)}
+              />
+              <TextInput
+                id={`${rowId}-value`}
+                label={t('reforms.fields.effectValue')}
+                required
+                requiredText={required}
+                error={errs.value}
+                inputMode="decimal"
+                value={row.value}
+                onChange={(value) => setEffect(index, { value })}
+              />
+              <TextInput
+                id={`${rowId}-unit`}
+                label={t('reforms.fields.effectUnit')}
+                required
+                requiredText={required}
+                error={errs.unit}
+                value={row.unit}
+                onChange={(unit) => setEffect(index, { unit })}
+              />
+              <TextInput
+                id={`${rowId}-basis`}
+                label={t('reforms.fields.effectBasis')}
+                error={errs.basis}
+                value={row.basis}
+                onChange={(basis) => setEffect(index, { basis })}
+              />
+              <div className="rf-effect-row__remove">
+                <button type="button" className="button button--secondary" onClick={() => removeEffect(index)}>
+                  {t('reforms.removeEffect', { n })}
+                </button>
               </div>
-            ))}
-          </div>
-        )}
-      </fieldset>
-
-      <Field
-        id={fieldId('report_number')}
-        label={t('reforms.fields.reportNumber')}
-        hint={t('reforms.hints.reportNumber')}
-        error={error('report_number')}
-      >
-        {(a11y) => (
-          <input
-            {...a11y}
-            type="text"
-            inputMode="numeric"
-            className="form-field__input form-field__input--short"
-            value={values.report_number}
-            onChange={(e) => set('report_number', e.target.value)}
-          />
-        )}
-      </Field>
-
-      <fieldset
-        className="pp-fieldset form-field"
-        aria-describedby={classificationError ? `${id}-classification-error` : undefined}
-      >
-        <legend className="form-field__label">{t('reforms.fields.classification')}</legend>
-        {classificationError && (
-          <p id={`${id}-classification-error`} className="form-field__error">
-            {classificationError}
-          </p>
-        )}
-        {[...CLASSIFICATIONS, '' as const].map((value) => (
-          <div key={value || 'none'} className="pp-radio">
-            <input
-              type="radio"
-              id={`${id}-classification-${value || 'none'}`}
-              name={`${id}-classification`}
-              value={value}
-              checked={values.classification === value}
-              aria-invalid={classificationError ? true : undefined}
-              onChange={() => set('classification', value)}
-            />
-            <label htmlFor={`${id}-classification-${value || 'none'}`}>
-              {value ? classificationLabel(t, value) : t('reforms.unclassified')}
-            </label>
-          </div>
-        ))}
-      </fieldset>
-
-      {values.classification === 'iii' && (
-        <Field
-          id={fieldId('source_proposal_id')}
-          label={t('reforms.fields.sourceProposal')}
-          hint={t('reforms.hints.sourceProposal')}
-          error={error('source_proposal_id')}
-        >
-          {(a11y) => (
-            <input
-              {...a11y}
-              type="text"
-              inputMode="numeric"
-              className="form-field__input form-field__input--short"
-              value={values.source_proposal_id}
-              onChange={(e) => set('source_proposal_id', e.target.value)}
-            />
-          )}
-        </Field>
-      )}
-
-      <Field id={fieldId('title')} label={t('reforms.fields.title')} required requiredText={required} error={error('title')}>
-        {(a11y) => (
-          <input
-            {...a11y}
-            type="text"
-            className="form-field__input"
-            value={values.title}
-            onChange={(e) => set('title', e.target.value)}
-          />
-        )}
-      </Field>
-
-      {(['problem', 'action', 'effect'] as const).map((field) => (
-        <Field key={field} id={fieldId(field)} label={t(`reforms.fields.${field}`)} error={error(field)}>
-          {(a11y) => (
-            <textarea
-              {...a11y}
-              rows={4}
-              className="form-field__input"
-              value={values[field]}
-              onChange={(e) => set(field, e.target.value)}
-            />
-          )}
-        </Field>
-      ))}
-
-      <Field
-        id={fieldId('period')}
-        label={t('reforms.fields.period')}
-        hint={t('reforms.hints.period')}
-        error={error('period')}
-        after={<WarekiPreview text={values.period} testId="period-preview" withStatus />}
-      >
-        {(a11y) => (
-          <input
-            {...a11y}
-            type="text"
-            className="form-field__input pp-input-medium"
-            value={values.period}
-            onChange={(e) => set('period', e.target.value)}
-          />
-        )}
-      </Field>
-
-      <Field id={fieldId('status')} label={t('reforms.fields.status')} hint={t('reforms.hints.status')} error={error('status')}>
-        {(a11y) => (
-          <select
-            {...a11y}
-            className="form-field__input form-field__select"
-            value={values.status}
-            onChange={(e) => set('status', e.target.value as ReformStatus | '')}
-          >
-            <option value="">{t('reforms.statusFromPeriod')}</option>
-            {REFORM_STATUSES.map((status) => (
-              <option key={status} value={status}>
-                {reformStatusLabel(t, status)}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-
-      <Field id={fieldId('tags')} label={t('reforms.fields.tags')} hint={t('reforms.hints.tags')} error={error('tags')}>
-        {(a11y) => (
-          <TagInput
-            id={a11y.id}
-            tags={values.tags}
-            onChange={(tags) => set('tags', tags)}
-            a11y={{ 'aria-invalid': a11y['aria-invalid'], 'aria-describedby': a11y['aria-describedby'] }}
-          />
-        )}
-      </Field>
-
-      <div className="pp-checkbox">
-        <input
-          id={fieldId('featured')}
-          type="checkbox"
-          checked={values.featured}
-          aria-describedby={`${fieldId('featured')}-hint`}
-          onChange={(e) => set('featured', e.target.checked)}
-        />
-        <label htmlFor={fieldId('featured')}>{t('reforms.fields.featured')}</label>
-        <p id={`${fieldId('featured')}-hint`} className="form-field__hint">
-          {t('reforms.hints.featured')}
-        </p>
+            </fieldset>
+          );
+        })}
       </div>
-
-      <fieldset className="pp-fieldset rf-effects" aria-describedby={`${id}-effects-hint`}>
-        <legend className="form-field__label">{t('reforms.fields.effects')}</legend>
-        <p id={`${id}-effects-hint`} className="form-field__hint">
-          {t('reforms.hints.effects')}
-        </p>
-        {error('effects') && Object.keys(rowErrors).length === 0 && <p className="form-field__error">{error('effects')}</p>}
-        <div ref={effectsRef} className="rf-effect-rows">
-          {values.effects.map((row, index) => {
-            const n = index + 1;
-            const rowId = `${id}-effect-${row.key}`;
-            const errs = rowErrors[index] ?? {};
-            return (
-              <fieldset key={row.key} className="rf-effect-row">
-                <legend>{t('reforms.effectRow', { n })}</legend>
-                <Field id={`${rowId}-kind`} label={t('reforms.fields.effectKind')} error={errs.kind}>
-                  {(a11y) => (
-                    <select
-                      {...a11y}
-                      className="form-field__input"
-                      value={row.kind}
-                      onChange={(e) => setEffect(index, { kind: e.target.value as EffectKind })}
-                    >
-                      {EFFECT_KINDS.map((kind) => (
-                        <option key={kind} value={kind}>
-                          {effectKindLabel(t, kind)}
-                        </option>
-                      ))}
-                    </select>
-                  )}
-                </Field>
-                <Field id={`${rowId}-value`} label={t('reforms.fields.effectValue')} required requiredText={required} error={errs.value}>
-                  {(a11y) => (
-                    <input
-                      {...a11y}
-                      type="text"
-                      inputMode="decimal"
-                      className="form-field__input"
-                      value={row.value}
-                      onChange={(e) => setEffect(index, { value: e.target.value })}
-                    />
-                  )}
-                </Field>
-                <Field id={`${rowId}-unit`} label={t('reforms.fields.effectUnit')} required requiredText={required} error={errs.unit}>
-                  {(a11y) => (
-                    <input
-                      {...a11y}
-                      type="text"
-                      className="form-field__input"
-                      value={row.unit}
-                      onChange={(e) => setEffect(index, { unit: e.target.value })}
-                    />
-                  )}
-                </Field>
-                <Field id={`${rowId}-basis`} label={t('reforms.fields.effectBasis')} error={errs.basis}>
-                  {(a11y) => (
-                    <input
-                      {...a11y}
-                      type="text"
-                      className="form-field__input"
-                      value={row.basis}
-                      onChange={(e) => setEffect(index, { basis: e.target.value })}
-                    />
-                  )}
-                </Field>
-                <div className="rf-effect-row__remove">
-                  <button type="button" className="button button--secondary" onClick={() => removeEffect(index)}>
-                    {t('reforms.removeEffect', { n })}
-                  </button>
-                </div>
-              </fieldset>
-            );
-          })}
-        </div>
-        <div>
-          <button ref={addEffectButton} type="button" className="button button--secondary" onClick={addEffect}>
-            {t('reforms.addEffect')}
-          </button>
-        </div>
-      </fieldset>
-
-      <div className="button-row">
-        <button type="submit" className="button button--primary" disabled={pending}>
-          {pending ? submittingLabel : submitLabel}
+      <div>
+        <button ref={addEffectButton} type="button" className="button button--secondary" onClick={addEffect}>
+          {t('reforms.addEffect')}
         </button>
-        {cancel}
       </div>
-    </form>
+    </fieldset>
   );
 }

@@ -1,5 +1,5 @@
 // Add or edit a policy issue (課題): area and number, policy field, impact and urgency, texts.
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../../lib/api';
@@ -38,7 +38,6 @@ export function IssueForm({
 }) {
   const { t } = useTranslation();
   const api = useApi();
-  const listId = useId();
   const after = useAfterWrite(onDone);
   const [values, setValues] = useState<Record<IssueField, string>>(() => ({
     area: issue?.area ?? 'A',
@@ -146,13 +145,8 @@ export function IssueForm({
             value={values.policy_field}
             onChange={set('policy_field')}
             error={error('policy_field')}
-            list={listId}
+            suggestions={POLICY_FIELD_SUGGESTIONS}
           />
-          <datalist id={listId}>
-            {POLICY_FIELD_SUGGESTIONS.map((s) => (
-              <option key={s} value={s} />
-            ))}
-          </datalist>
           <div className="form-row">
             <SelectInput
               id={id('impact')}

@@ -1,5 +1,5 @@
 // Add or edit a quarterly milestone of an issue: planned, done on a date, or slipped.
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../../lib/api';
@@ -28,7 +28,6 @@ export function MilestoneForm({
 }) {
   const { t } = useTranslation();
   const api = useApi();
-  const listId = useId();
   const after = useAfterWrite(onDone);
   const [workstream, setWorkstream] = useState(milestone?.workstream ?? '');
   const [quarter, setQuarter] = useState(String(milestone?.quarter ?? 1));
@@ -86,13 +85,8 @@ export function MilestoneForm({
             value={workstream}
             onChange={setWorkstream}
             error={error('workstream')}
-            list={listId}
+            suggestions={workstreams}
           />
-          <datalist id={listId}>
-            {workstreams.map((w) => (
-              <option key={w} value={w} />
-            ))}
-          </datalist>
           <SelectInput
             id={id('quarter')}
             label={t('bureaus.milestoneFields.quarter')}
