@@ -102,6 +102,24 @@ export function FormFrame<F extends string>({
   );
 }
 
+/**
+ * What a new or edit page gives its record form: where the form starts (`initial`), what to do with
+ * what was entered (`onSubmit`), and the frame's labels and state, passed on to FormFrame as is.
+ */
+export interface RecordFormProps<V, B = V> {
+  initial: V;
+  onSubmit: (body: B) => void;
+  submitLabel: string;
+  submittingLabel: string;
+  pending: boolean;
+  problem: ApiProblem | null;
+  /** Replaces the problem's own message (e.g. for a 412). */
+  problemSummary?: string | undefined;
+  cancel?: ReactNode;
+  /** The id of the page's heading, which names the form. */
+  labelledBy: string;
+}
+
 /** A cancel button for a form that closes in place. */
 export function CancelButton({ onClick, label }: { onClick: () => void; label?: string }) {
   const { t } = useTranslation();

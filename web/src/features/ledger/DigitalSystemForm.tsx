@@ -1,7 +1,17 @@
-import { useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
+// The ledger form of the new and edit pages: its values, the checks and body it sends, its fields.
+import { useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ApiProblem } from '../../lib/api';
-import { describeFailure, Field, FormAlert, useFocusFirstInvalid } from '../../components/form';
+import {
+  CheckboxField,
+  describeFailure,
+  FormAlert,
+  RadioGroup,
+  SelectInput,
+  TextInput,
+  textOrNull,
+  useFocusFirstInvalid,
+  type RecordFormProps,
+} from '../../components/form';
 import {
   PLATFORMS,
   SYSTEM_STATUSES,
@@ -119,7 +129,7 @@ export function systemBodyOf(
   values: SystemValues,
   messages: { required: string; number: string; integer: string },
 ): { body: DigitalSystemIn; errors: LocalErrors } {
-  const text = (value: string) => (value.trim() === '' ? null : value);
+  const text = textOrNull;
   const errors: LocalErrors = {};
   const dates = datesFor(values.status);
   if (values.name.trim() === '') errors.name = messages.required;
@@ -161,19 +171,9 @@ export function DigitalSystemForm({
   onSubmit,
   cancel,
   labelledBy,
-}: {
-  initial: SystemValues;
+}: RecordFormProps<SystemValues, DigitalSystemIn> & {
   /** The record's own section, offered even if today's list of its bureau no longer has it. */
   initialSection?: { id: number; name: string } | undefined;
-  submitLabel: string;
-  submittingLabel: string;
-  pending: boolean;
-  problem: ApiProblem | null;
-  /** Replaces the problem's own message (e.g. for a 412). */
-  problemSummary?: string | undefined;
-  onSubmit: (body: DigitalSystemIn) => void;
-  cancel?: ReactNode;
-  labelledBy: string;
 }) {
   const { t } = useTranslation();
   const id = useId();
@@ -249,201 +249,167 @@ export function DigitalSystemForm({
         <FormAlert t={t} failure={failure} problem={problem} />
       )}
 
-      <Field id={fieldId('name')} label={t('ledger.fields.name')} required requiredText={required} error={error('name')}>
-        {(a11y) => (
-          <input {...a11y} type="text" className="form-field__input" value={values.name} onChange={(e) => set('name', e.target.value)} />
-        )}
-      </Field>
+      <TextInput
+        id={fieldId('name')}
+        label={t('ledger.fields.name')}
+        required
+        requiredText={required}
+        error={error('name')}
+        value={values.name}
+        onChange={(value) => set('name', value)}
+      />
 
-      <Field id={fieldId('bureau_id')} label={t('ledger.fields.bureau')} required requiredText={required} hint={t('ledger.hints.bureau')}>
-        {(a11y) => (
-          <select
-            {...a11y}
-            className="form-field__input form-field__select"
-            value={values.bureau_id}
-            onChange={(e) => {
-              const next = e.target.value;
-              setValues((current) => ({ ...current, bureau_id: next, section_id: '' }));
-            }}
-          >
-            <option value="">{t('ledger.chooseBureau')}</option>
-            {(bureaus.data ?? []).map((bureau) => (
-              <option key={bureau.id} value={bureau.id}>
-                {bureau.name}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <SelectInput
+        id={fieldId('bureau_id')}
+        label={t('ledger.fields.bureau')}
+        required
+        requiredText={required}
+        hint={t('ledger.hints.bureau')}
+        value={values.bureau_id}
+        onChange={(next) => setValues((current) => ({ ...current, bureau_id: next, section_id: '' }))}
+        blank={t('ledger.chooseBureau')}
+        options={(bureaus.data ?? []).map((bureau) => [bureau.id, bureau.name] as const)}
+      />
 
-      <Field id={fieldId('section_id')} label={t('ledger.fields.section')} required requiredText={required} error={error('section_id')}>
-        {(a11y) => (
-          <select
-            {...a11y}
-            className="form-field__input form-field__select"
-            value={values.section_id}
-            disabled={bureauId === null}
-            onChange={(e) => set('section_id', e.target.value)}
-          >
-            <option value="">{bureauId === null ? t('ledger.chooseBureauFirst') : t('ledger.chooseSection')}</option>
-            {sectionOptions.map((section) => (
-              <option key={section.id} value={section.id}>
-                {section.name}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <SelectInput
+        id={fieldId('section_id')}
+        label={t('ledger.fields.section')}
+        required
+        requiredText={required}
+        error={error('section_id')}
+        value={values.section_id}
+        disabled={bureauId === null}
+        onChange={(value) => set('section_id', value)}
+        blank={bureauId === null ? t('ledger.chooseBureauFirst') : t('ledger.chooseSection')}
+        options={sectionOptions.map((section) => [section.id, section.name] as const)}
+      />
 
-      <Field id={fieldId('platform')} label={t('ledger.fields.platform')} required requiredText={required} error={error('platform')}>
-        {(a11y) => (
-          <select
-            {...a11y}
-            className="form-field__input form-field__select"
-            value={values.platform}
-            onChange={(e) => set('platform', e.target.value as PlatformDto)}
-          >
-            {PLATFORMS.map((platform) => (
-              <option key={platform} value={platform}>
-                {t(`ledger.platforms.${platform}`)}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <SelectInput
+        id={fieldId('platform')}
+        label={t('ledger.fields.platform')}
+        required
+        requiredText={required}
+        error={error('platform')}
+        value={values.platform}
+        onChange={(value) => set('platform', value as PlatformDto)}
+        options={PLATFORMS.map((platform) => [platform, t(`ledger.platforms.${platform}`)] as const)}
+      />
 
-      <div className="pp-checkbox">
-        <input
-          id={fieldId('built_in_house')}
-          type="checkbox"
-          checked={values.built_in_house}
-          aria-describedby={`${fieldId('built_in_house')}-hint`}
-          aria-invalid={error('built_in_house') ? true : undefined}
-          onChange={(e) => set('built_in_house', e.target.checked)}
-        />
-        <label htmlFor={fieldId('built_in_house')}>{t('ledger.fields.builtInHouse')}</label>
-        <p id={`${fieldId('built_in_house')}-hint`} className="form-field__hint">
-          {error('built_in_house') ?? t('ledger.hints.builtInHouse')}
-        </p>
-      </div>
+      <CheckboxField
+        id={fieldId('built_in_house')}
+        label={t('ledger.fields.builtInHouse')}
+        hint={t('ledger.hints.builtInHouse')}
+        error={error('built_in_house')}
+        checked={values.built_in_house}
+        onChange={(checked) => set('built_in_house', checked)}
+      />
 
-      <fieldset className="pp-fieldset" aria-describedby={error('status') ? `${fieldId('status')}-error` : undefined}>
-        <legend className="form-field__label">
-          {t('ledger.fields.status')}
-          <span className="pp-required">{required}</span>
-        </legend>
-        {error('status') && (
-          <p id={`${fieldId('status')}-error`} className="form-field__error">
-            {error('status')}
-          </p>
-        )}
-        {SYSTEM_STATUSES.map((status) => (
-          <div className="pp-radio" key={status}>
-            <input
-              type="radio"
-              id={`${fieldId('status')}-${status}`}
-              name={fieldId('status')}
-              value={status}
-              checked={values.status === status}
-              onChange={() => set('status', status)}
-            />
-            <label htmlFor={`${fieldId('status')}-${status}`}>{t(`ledger.statuses.${status}`)}</label>
-          </div>
-        ))}
-      </fieldset>
+      <RadioGroup
+        id={fieldId('status')}
+        legend={t('ledger.fields.status')}
+        required
+        requiredText={required}
+        error={error('status')}
+        value={values.status}
+        onChange={(status) => set('status', status)}
+        options={SYSTEM_STATUSES.map((status) => [status, t(`ledger.statuses.${status}`)] as const)}
+      />
 
       <div className="lg-date-row">
-        <Field id={fieldId('trial_started_on')} label={t('ledger.fields.trialStartedOn')} error={error('trial_started_on')}>
-          {(a11y) => (
-            <input {...a11y} type="date" className="form-field__input" value={values.trial_started_on} onChange={(e) => set('trial_started_on', e.target.value)} />
-          )}
-        </Field>
+        <TextInput
+          id={fieldId('trial_started_on')}
+          label={t('ledger.fields.trialStartedOn')}
+          error={error('trial_started_on')}
+          type="date"
+          value={values.trial_started_on}
+          onChange={(value) => set('trial_started_on', value)}
+        />
         {dates.production && (
-          <Field
+          <TextInput
             id={fieldId('production_started_on')}
             label={t('ledger.fields.productionStartedOn')}
             required={dates.productionRequired}
             requiredText={required}
             hint={dates.productionRequired ? t('ledger.hints.productionRequired') : undefined}
             error={error('production_started_on')}
-          >
-            {(a11y) => (
-              <input
-                {...a11y}
-                type="date"
-                className="form-field__input"
-                value={values.production_started_on}
-                onChange={(e) => set('production_started_on', e.target.value)}
-              />
-            )}
-          </Field>
+            type="date"
+            value={values.production_started_on}
+            onChange={(value) => set('production_started_on', value)}
+          />
         )}
         {dates.retired && (
-          <Field
+          <TextInput
             id={fieldId('retired_on')}
             label={t('ledger.fields.retiredOn')}
             required
             requiredText={required}
             hint={t('ledger.hints.retiredRequired')}
             error={error('retired_on')}
-          >
-            {(a11y) => (
-              <input {...a11y} type="date" className="form-field__input" value={values.retired_on} onChange={(e) => set('retired_on', e.target.value)} />
-            )}
-          </Field>
+            type="date"
+            value={values.retired_on}
+            onChange={(value) => set('retired_on', value)}
+          />
         )}
       </div>
 
       <div className="lg-side-by-side">
-        <Field id={fieldId('workflow_before')} label={t('ledger.fields.workflowBefore')} hint={t('ledger.hints.workflowBefore')} error={error('workflow_before')}>
-          {(a11y) => (
-            <textarea {...a11y} rows={6} className="form-field__input" value={values.workflow_before} onChange={(e) => set('workflow_before', e.target.value)} />
-          )}
-        </Field>
-        <Field id={fieldId('workflow_after')} label={t('ledger.fields.workflowAfter')} hint={t('ledger.hints.workflowAfter')} error={error('workflow_after')}>
-          {(a11y) => (
-            <textarea {...a11y} rows={6} className="form-field__input" value={values.workflow_after} onChange={(e) => set('workflow_after', e.target.value)} />
-          )}
-        </Field>
+        {(['workflow_before', 'workflow_after'] as const).map((field) => (
+          <TextInput
+            key={field}
+            id={fieldId(field)}
+            label={t(field === 'workflow_before' ? 'ledger.fields.workflowBefore' : 'ledger.fields.workflowAfter')}
+            hint={t(field === 'workflow_before' ? 'ledger.hints.workflowBefore' : 'ledger.hints.workflowAfter')}
+            error={error(field)}
+            multiline
+            rows={6}
+            value={values[field]}
+            onChange={(value) => set(field, value)}
+          />
+        ))}
       </div>
 
-      <Field id={fieldId('annual_hours_saved')} label={t('ledger.fields.annualHoursSaved')} hint={t('ledger.hints.annualHoursSaved')} error={error('annual_hours_saved')}>
-        {(a11y) => (
-          <input
-            {...a11y}
-            type="text"
-            inputMode="decimal"
-            className="form-field__input form-field__input--short"
-            value={values.annual_hours_saved}
-            onChange={(e) => set('annual_hours_saved', e.target.value)}
-          />
-        )}
-      </Field>
+      <TextInput
+        id={fieldId('annual_hours_saved')}
+        label={t('ledger.fields.annualHoursSaved')}
+        hint={t('ledger.hints.annualHoursSaved')}
+        error={error('annual_hours_saved')}
+        inputMode="decimal"
+        width="short"
+        value={values.annual_hours_saved}
+        onChange={(value) => set('annual_hours_saved', value)}
+      />
 
-      <Field id={fieldId('hours_basis')} label={t('ledger.fields.hoursBasis')} hint={t('ledger.hints.hoursBasis')} error={error('hours_basis')}>
-        {(a11y) => (
-          <textarea {...a11y} rows={2} className="form-field__input" value={values.hours_basis} onChange={(e) => set('hours_basis', e.target.value)} />
-        )}
-      </Field>
+      <TextInput
+        id={fieldId('hours_basis')}
+        label={t('ledger.fields.hoursBasis')}
+        hint={t('ledger.hints.hoursBasis')}
+        error={error('hours_basis')}
+        multiline
+        rows={2}
+        value={values.hours_basis}
+        onChange={(value) => set('hours_basis', value)}
+      />
 
-      <Field id={fieldId('cost_effect_yen')} label={t('ledger.fields.costEffectYen')} hint={t('ledger.hints.costEffectYen')} error={error('cost_effect_yen')}>
-        {(a11y) => (
-          <input
-            {...a11y}
-            type="text"
-            inputMode="numeric"
-            className="form-field__input form-field__input--short"
-            value={values.cost_effect_yen}
-            onChange={(e) => set('cost_effect_yen', e.target.value)}
-          />
-        )}
-      </Field>
+      <TextInput
+        id={fieldId('cost_effect_yen')}
+        label={t('ledger.fields.costEffectYen')}
+        hint={t('ledger.hints.costEffectYen')}
+        error={error('cost_effect_yen')}
+        inputMode="numeric"
+        width="short"
+        value={values.cost_effect_yen}
+        onChange={(value) => set('cost_effect_yen', value)}
+      />
 
-      <Field id={fieldId('note')} label={t('ledger.fields.note')} error={error('note')}>
-        {(a11y) => (
-          <textarea {...a11y} rows={3} className="form-field__input" value={values.note} onChange={(e) => set('note', e.target.value)} />
-        )}
-      </Field>
+      <TextInput
+        id={fieldId('note')}
+        label={t('ledger.fields.note')}
+        error={error('note')}
+        multiline
+        rows={3}
+        value={values.note}
+        onChange={(value) => set('note', value)}
+      />
 
       <div className="button-row">
         <button type="submit" className="button button--primary" disabled={pending}>

@@ -1,7 +1,5 @@
 // The proposal form of the new and edit pages: its values, the body it sends, and its fields.
-import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ApiProblem } from '../../lib/api';
 import {
   IMPLEMENTATION_STATUSES,
   type ImplementationStatus,
@@ -9,7 +7,7 @@ import {
   type ProposalIn,
   type ProposalOut,
 } from './api';
-import { FormFrame, SelectInput, TextInput, textOrNull, WarekiPreview } from '../../components/form';
+import { FormFrame, type RecordFormProps, SelectInput, TextInput, textOrNull, WarekiPreview } from '../../components/form';
 import { statusLabel } from '../../lib/labels';
 import { useDraft } from '../../lib/useDraft';
 
@@ -77,26 +75,10 @@ export function bodyOf(values: ProposalValues, continuesProposalId?: number | nu
 export function ProposalForm({
   teams,
   initial,
-  submitLabel,
-  submittingLabel,
-  pending,
-  problem,
-  problemSummary,
   onSubmit,
-  cancel,
-  labelledBy,
-}: {
+  ...frame
+}: RecordFormProps<ProposalValues> & {
   teams: ProjectTeamOut[];
-  initial: ProposalValues;
-  submitLabel: string;
-  submittingLabel: string;
-  pending: boolean;
-  problem: ApiProblem | null;
-  /** Replaces the problem's own message (e.g. for a 412). */
-  problemSummary?: string | undefined;
-  onSubmit: (values: ProposalValues) => void;
-  cancel?: ReactNode;
-  labelledBy: string;
 }) {
   const { t } = useTranslation();
   const [values, setValues] = useDraft<ProposalValues>(initial);
@@ -109,16 +91,10 @@ export function ProposalForm({
 
   return (
     <FormFrame
+      {...frame}
       className="form pp-form"
-      labelledBy={labelledBy}
       fields={PROPOSAL_FIELDS}
-      problem={problem}
-      problemSummary={problemSummary}
       submit={() => onSubmit(values)}
-      pending={pending}
-      submitLabel={submitLabel}
-      submittingLabel={submittingLabel}
-      cancel={cancel}
     >
       {({ error, id }) => (
         <>

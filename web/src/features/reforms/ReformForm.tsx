@@ -1,7 +1,7 @@
 // The reform form of the new and edit pages: its values, the checks and body it sends, the tag
 // input and the rows of quantified effects.
 import type { TFunction } from 'i18next';
-import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiProblem, fieldErrorMessage, type BureauOut } from '../../lib/api';
 import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
@@ -10,6 +10,7 @@ import {
   Field,
   FormFrame,
   RadioGroup,
+  type RecordFormProps,
   SelectInput,
   TextInput,
   textOrNull,
@@ -305,26 +306,10 @@ function effectErrors(t: TFunction, problem: ApiProblem | null) {
 export function ReformForm({
   bureaus,
   initial,
-  submitLabel,
-  submittingLabel,
-  pending,
-  problem,
-  problemSummary,
   onSubmit,
-  cancel,
-  labelledBy,
-}: {
+  ...frame
+}: RecordFormProps<ReformValues> & {
   bureaus: BureauOut[];
-  initial: ReformValues;
-  submitLabel: string;
-  submittingLabel: string;
-  pending: boolean;
-  problem: ApiProblem | null;
-  /** Replaces the problem's own message (e.g. for a 412). */
-  problemSummary?: string | undefined;
-  onSubmit: (values: ReformValues) => void;
-  cancel?: ReactNode;
-  labelledBy: string;
 }) {
   const { t } = useTranslation();
   const id = useId();
@@ -364,17 +349,11 @@ export function ReformForm({
 
   return (
     <FormFrame
+      {...frame}
       className="form pp-form rf-form"
-      labelledBy={labelledBy}
       fields={REFORM_FIELDS}
-      problem={problem}
-      problemSummary={problemSummary}
       check={() => checkReformValues(values)}
       submit={() => onSubmit(values)}
-      pending={pending}
-      submitLabel={submitLabel}
-      submittingLabel={submittingLabel}
-      cancel={cancel}
     >
       {({ error, id: fieldId, shown }) => {
         const sectionError = error('section_ids');
