@@ -166,7 +166,8 @@ export function RadioGroup<V extends string | number>({
 }: {
   id: string;
   legend: string;
-  value: V;
+  /** null: nothing chosen yet. */
+  value: V | null;
   onChange: (value: V) => void;
   options: readonly (readonly [V, string])[];
   error?: string | undefined;

@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -20,7 +20,14 @@ import {
   type ProposalOut,
 } from './api';
 import { formatDate, formatDateTime, todayInTokyo } from '../../lib/dates';
-import { describeFailure, Field, FormAlert, toApiProblem, useFocusFirstInvalid } from '../../components/form';
+import {
+  FormFrame,
+  RadioGroup,
+  SelectInput,
+  TextInput,
+  toApiProblem,
+  type ProblemOverride,
+} from '../../components/form';
 import { decisionLabel, stageLabel, statusLabel } from '../../lib/labels';
 import { bodyOf, ProposalForm, valuesOf, type ProposalValues } from './ProposalForm';
 import type { ProposalFlash } from './ProposalNewPage';
@@ -307,7 +314,6 @@ function TransitionForm({
   const api = useApi();
   const queryClient = useQueryClient();
   const id = useId();
-  const formRef = useRef<HTMLFormElement>(null);
   const today = todayInTokyo();
   const [chosenStage, setToStage] = useState<number | null>(null);
   // After a refresh (a 409, someone else's move) the chosen stage may no longer be on offer.
@@ -356,111 +362,68 @@ function TransitionForm({
       : problem?.status === 403
         ? t('proposals.moveForbidden')
         : undefined;
-  const failure = problem ? describeFailure(t, problem, TRANSITION_FIELDS, summary) : null;
-  useFocusFirstInvalid(formRef, problem);
-
-  function handleSubmit(event: FormEvent) {
-    event.preventDefault();
-    move.mutate();
-  }
-
   const headingId = `${id}-heading`;
-  const stageError = failure?.fields.to_stage;
-  const decisionError = failure?.fields.decision;
-
   return (
-    <form ref={formRef} className="form pp-subform" noValidate onSubmit={handleSubmit} aria-labelledby={headingId}>
-      <h4 id={headingId}>{t('proposals.moveHeading', { section })}</h4>
-      <FormAlert t={t} failure={failure} problem={problem} />
-      <fieldset
-        className="pp-fieldset"
-        aria-describedby={stageError ? `${id}-stage-error` : undefined}
-      >
-        <legend className="form-field__label">
-          {t('proposals.moveTo')}
-          <span className="pp-required">{t('proposals.required')}</span>
-        </legend>
-        {stageError && (
-          <p id={`${id}-stage-error`} className="form-field__error">
-            {stageError}
-          </p>
-        )}
-        {assignment.allowed_next.map((n) => (
-          <div key={n} className="pp-radio">
-            <input
-              type="radio"
-              id={`${id}-stage-${n}`}
-              name={`${id}-stage`}
-              value={n}
-              checked={toStage === n}
-              aria-invalid={stageError ? true : undefined}
-              onChange={() => setToStage(n)}
-            />
-            <label htmlFor={`${id}-stage-${n}`}>{stageLabel(t, n)}</label>
-          </div>
-        ))}
-      </fieldset>
-      {toStage === 3 && (
-        <fieldset
-          className="pp-fieldset"
-          aria-describedby={decisionError ? `${id}-decision-error` : undefined}
-        >
-          <legend className="form-field__label">
-            {t('proposals.decision')}
-            <span className="pp-required">{t('proposals.required')}</span>
-          </legend>
-          {decisionError && (
-            <p id={`${id}-decision-error`} className="form-field__error">
-              {decisionError}
-            </p>
-          )}
-          {(['continue', 'end'] as const).map((value) => (
-            <div key={value} className="pp-radio">
-              <input
-                type="radio"
-                id={`${id}-decision-${value}`}
-                name={`${id}-decision`}
-                value={value}
-                checked={decision === value}
-                aria-invalid={decisionError ? true : undefined}
-                onChange={() => setDecision(value)}
-              />
-              <label htmlFor={`${id}-decision-${value}`}>{decisionLabel(t, value)}</label>
-            </div>
-          ))}
-        </fieldset>
-      )}
-      <Field
-        id={`${id}-effective-on`}
-        label={t('proposals.effectiveOn')}
-        required
-        requiredText={t('proposals.required')}
-        hint={t('proposals.effectiveOnHint')}
-        error={failure?.fields.effective_on}
-      >
-        {(a11y) => (
-          <input
-            {...a11y}
-            type="date"
-            max={today}
-            className="form-field__input form-field__input--short"
-            value={effectiveOn}
-            onChange={(e) => setEffectiveOn(e.target.value)}
+    <FormFrame
+      className="form pp-subform"
+      labelledBy={headingId}
+      header={<h4 id={headingId}>{t('proposals.moveHeading', { section })}</h4>}
+      fields={TRANSITION_FIELDS}
+      problem={problem}
+      problemSummary={summary}
+      submit={() => move.mutate()}
+      pending={move.isPending}
+      submitLabel={t('proposals.moveSubmit')}
+      submittingLabel={t('proposals.moving')}
+    >
+      {({ error }) => (
+        <>
+          <RadioGroup
+            id={`${id}-stage`}
+            legend={t('proposals.moveTo')}
+            required
+            requiredText={t('proposals.required')}
+            error={error('to_stage')}
+            value={toStage}
+            onChange={setToStage}
+            options={assignment.allowed_next.map((n) => [n, stageLabel(t, n)] as const)}
           />
-        )}
-      </Field>
-      <Field id={`${id}-note`} label={t('proposals.note')} error={failure?.fields.note}>
-        {(a11y) => (
-          <textarea {...a11y} rows={2} className="form-field__input" value={note} onChange={(e) => setNote(e.target.value)} />
-        )}
-      </Field>
-      <div className="button-row">
-        <button type="submit" className="button button--primary" disabled={move.isPending}>
-          {move.isPending ? t('proposals.moving') : t('proposals.moveSubmit')}
-        </button>
-      </div>
-    </form>
+          {toStage === 3 && (
+            <RadioGroup
+              id={`${id}-decision`}
+              legend={t('proposals.decision')}
+              required
+              requiredText={t('proposals.required')}
+              error={error('decision')}
+              value={decision}
+              onChange={setDecision}
+              options={(['continue', 'end'] as const).map((value) => [value, decisionLabel(t, value)] as const)}
+            />
+          )}
+          <TextInput
+            id={`${id}-effective-on`}
+            label={t('proposals.effectiveOn')}
+            required
+            requiredText={t('proposals.required')}
+            hint={t('proposals.effectiveOnHint')}
+            error={error('effective_on')}
+            type="date"
+            width="short"
+            input={{ max: today }}
+            value={effectiveOn}
+            onChange={setEffectiveOn}
+          />
+          <NoteInput id={`${id}-note`} error={error('note')} value={note} onChange={setNote} />
+        </>
+      )}
+    </FormFrame>
   );
+}
+
+/** The note of a stage change or of a new assignment. */
+function NoteInput({ id, error, value, onChange }: { id: string; error: string | undefined; value: string; onChange: (value: string) => void }) {
+  const { t } = useTranslation();
+  return <TextInput id={id} label={t('proposals.note')} error={error} multiline rows={2} value={value} onChange={onChange} />;
 }
 
 const ASSIGNMENT_FIELDS = ['section_id', 'stage', 'effective_on', 'note'] as const;
@@ -471,7 +434,6 @@ function AddAssignmentForm({ proposal, announce }: { proposal: ProposalOut; anno
   const queryClient = useQueryClient();
   const sections = useSectionOptions();
   const id = useId();
-  const formRef = useRef<HTMLFormElement>(null);
   const today = todayInTokyo();
   const [sectionId, setSectionId] = useState('');
   const [stage, setStage] = useState<1 | 4>(1);
@@ -504,42 +466,41 @@ function AddAssignmentForm({ proposal, announce }: { proposal: ProposalOut; anno
   });
 
   const problem = add.error ? toApiProblem(add.error) : null;
-  const failure = problem ? describeFailure(t, problem, ASSIGNMENT_FIELDS) : null;
-  if (failure && problem?.status === 409) {
-    failure.fields.section_id = t('proposals.assignmentDuplicate');
-    failure.summary = t('proposals.fixErrors');
-  }
-  if (failure && !sectionId && problem?.status === 422 && !failure.fields.section_id) {
+  const override: ProblemOverride<(typeof ASSIGNMENT_FIELDS)[number]> = (p) => {
+    if (p.status === 409) return { field: 'section_id', message: t('proposals.assignmentDuplicate') };
     // A missing section is reported on the body's section_id member.
-    failure.fields.section_id = t('fieldError.required');
-  }
-  useFocusFirstInvalid(formRef, problem);
-
-  function handleSubmit(event: FormEvent) {
-    event.preventDefault();
-    add.mutate();
-  }
+    if (p.status === 422 && !sectionId && !p.fieldErrors.some((e) => e.pointer === '/section_id')) {
+      return { field: 'section_id', message: t('fieldError.required') };
+    }
+    return undefined;
+  };
 
   const headingId = `${id}-heading`;
   return (
-    <form ref={formRef} className="form pp-subform" noValidate onSubmit={handleSubmit} aria-labelledby={headingId}>
-      <h3 id={headingId}>{t('proposals.addAssignmentHeading')}</h3>
-      <FormAlert t={t} failure={failure} problem={problem} />
-      <Field
-        id={`${id}-section`}
-        label={t('proposals.addAssignmentSection')}
-        required
-        requiredText={t('proposals.required')}
-        error={failure?.fields.section_id}
-      >
-        {(a11y) => (
-          <select
-            {...a11y}
-            className="form-field__input form-field__select"
+    <FormFrame
+      className="form pp-subform"
+      labelledBy={headingId}
+      header={<h3 id={headingId}>{t('proposals.addAssignmentHeading')}</h3>}
+      fields={ASSIGNMENT_FIELDS}
+      problem={problem}
+      problemSummary={override}
+      submit={() => add.mutate()}
+      pending={add.isPending}
+      submitLabel={t('proposals.addAssignmentSubmit')}
+      submittingLabel={t('proposals.saving')}
+    >
+      {({ error }) => (
+        <>
+          <SelectInput
+            id={`${id}-section`}
+            label={t('proposals.addAssignmentSection')}
+            required
+            requiredText={t('proposals.required')}
+            error={error('section_id')}
             value={sectionId}
-            onChange={(e) => setSectionId(e.target.value)}
+            onChange={setSectionId}
+            blank={t('proposals.chooseSection')}
           >
-            <option value="">{t('proposals.chooseSection')}</option>
             {(sections.data ?? []).map((group) => (
               <optgroup key={group.bureau.id} label={group.bureau.name}>
                 {group.sections
@@ -551,53 +512,30 @@ function AddAssignmentForm({ proposal, announce }: { proposal: ProposalOut; anno
                   ))}
               </optgroup>
             ))}
-          </select>
-        )}
-      </Field>
-      <fieldset className="pp-fieldset">
-        <legend className="form-field__label">{t('proposals.addAssignmentStage')}</legend>
-        {failure?.fields.stage && <p className="form-field__error">{failure.fields.stage}</p>}
-        {([1, 4] as const).map((n) => (
-          <div key={n} className="pp-radio">
-            <input
-              type="radio"
-              id={`${id}-stage-${n}`}
-              name={`${id}-stage`}
-              checked={stage === n}
-              onChange={() => setStage(n)}
-            />
-            <label htmlFor={`${id}-stage-${n}`}>{stageLabel(t, n)}</label>
-          </div>
-        ))}
-      </fieldset>
-      <Field
-        id={`${id}-effective-on`}
-        label={t('proposals.presentedOn')}
-        hint={t('proposals.effectiveOnHint')}
-        error={failure?.fields.effective_on}
-      >
-        {(a11y) => (
-          <input
-            {...a11y}
-            type="date"
-            max={today}
-            className="form-field__input form-field__input--short"
-            value={effectiveOn}
-            onChange={(e) => setEffectiveOn(e.target.value)}
+          </SelectInput>
+          <RadioGroup
+            id={`${id}-stage`}
+            legend={t('proposals.addAssignmentStage')}
+            error={error('stage')}
+            value={stage}
+            onChange={setStage}
+            options={([1, 4] as const).map((n) => [n, stageLabel(t, n)] as const)}
           />
-        )}
-      </Field>
-      <Field id={`${id}-note`} label={t('proposals.note')} error={failure?.fields.note}>
-        {(a11y) => (
-          <textarea {...a11y} rows={2} className="form-field__input" value={note} onChange={(e) => setNote(e.target.value)} />
-        )}
-      </Field>
-      <div className="button-row">
-        <button type="submit" className="button button--primary" disabled={add.isPending}>
-          {add.isPending ? t('proposals.saving') : t('proposals.addAssignmentSubmit')}
-        </button>
-      </div>
-    </form>
+          <TextInput
+            id={`${id}-effective-on`}
+            label={t('proposals.presentedOn')}
+            hint={t('proposals.effectiveOnHint')}
+            error={error('effective_on')}
+            type="date"
+            width="short"
+            input={{ max: today }}
+            value={effectiveOn}
+            onChange={setEffectiveOn}
+          />
+          <NoteInput id={`${id}-note`} error={error('note')} value={note} onChange={setNote} />
+        </>
+      )}
+    </FormFrame>
   );
 }
 
@@ -619,7 +557,6 @@ function Consultations({
   const queryClient = useQueryClient();
   const consultations = useConsultations(proposalId);
   const id = useId();
-  const formRef = useRef<HTMLFormElement>(null);
   const today = todayInTokyo();
   const [heldOn, setHeldOn] = useState(today);
   const [participants, setParticipants] = useState('');
@@ -641,13 +578,6 @@ function Consultations({
     },
   });
   const problem = add.error ? toApiProblem(add.error) : null;
-  const failure = problem ? describeFailure(t, problem, CONSULTATION_FIELDS) : null;
-  useFocusFirstInvalid(formRef, problem);
-
-  function handleSubmit(event: FormEvent) {
-    event.preventDefault();
-    add.mutate();
-  }
 
   const required = t('proposals.required');
   return (
@@ -679,50 +609,55 @@ function Consultations({
         </ul>
       )}
       {mayAdd && (
-        <form ref={formRef} className="form pp-subform" noValidate onSubmit={handleSubmit} aria-labelledby={`${id}-heading`}>
-          <h3 id={`${id}-heading`}>{t('proposals.addConsultationHeading')}</h3>
-          <FormAlert t={t} failure={failure} problem={problem} />
-          <Field id={`${id}-held-on`} label={t('proposals.heldOn')} required requiredText={required} error={failure?.fields.held_on}>
-            {(a11y) => (
-              <input
-                {...a11y}
+        <FormFrame
+          className="form pp-subform"
+          labelledBy={`${id}-heading`}
+          header={<h3 id={`${id}-heading`}>{t('proposals.addConsultationHeading')}</h3>}
+          fields={CONSULTATION_FIELDS}
+          problem={problem}
+          submit={() => add.mutate()}
+          pending={add.isPending}
+          submitLabel={t('proposals.addConsultationSubmit')}
+          submittingLabel={t('proposals.saving')}
+        >
+          {({ error }) => (
+            <>
+              <TextInput
+                id={`${id}-held-on`}
+                label={t('proposals.heldOn')}
+                required
+                requiredText={required}
+                error={error('held_on')}
                 type="date"
-                max={today}
-                className="form-field__input form-field__input--short"
+                width="short"
+                input={{ max: today }}
                 value={heldOn}
-                onChange={(e) => setHeldOn(e.target.value)}
+                onChange={setHeldOn}
               />
-            )}
-          </Field>
-          <Field
-            id={`${id}-participants`}
-            label={t('proposals.participants')}
-            required
-            requiredText={required}
-            hint={t('proposals.participantsHint')}
-            error={failure?.fields.participants}
-          >
-            {(a11y) => (
-              <input
-                {...a11y}
-                type="text"
-                className="form-field__input"
+              <TextInput
+                id={`${id}-participants`}
+                label={t('proposals.participants')}
+                required
+                requiredText={required}
+                hint={t('proposals.participantsHint')}
+                error={error('participants')}
                 value={participants}
-                onChange={(e) => setParticipants(e.target.value)}
+                onChange={setParticipants}
               />
-            )}
-          </Field>
-          <Field id={`${id}-note`} label={t('proposals.consultationNote')} required requiredText={required} error={failure?.fields.note}>
-            {(a11y) => (
-              <textarea {...a11y} rows={3} className="form-field__input" value={note} onChange={(e) => setNote(e.target.value)} />
-            )}
-          </Field>
-          <div className="button-row">
-            <button type="submit" className="button button--primary" disabled={add.isPending}>
-              {add.isPending ? t('proposals.saving') : t('proposals.addConsultationSubmit')}
-            </button>
-          </div>
-        </form>
+              <TextInput
+                id={`${id}-note`}
+                label={t('proposals.consultationNote')}
+                required
+                requiredText={required}
+                error={error('note')}
+                multiline
+                rows={3}
+                value={note}
+                onChange={setNote}
+              />
+            </>
+          )}
+        </FormFrame>
       )}
     </section>
   );
