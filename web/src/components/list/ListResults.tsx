@@ -2,8 +2,10 @@
 // the table of one page and the links to the others.
 import type { ReactNode } from 'react';
 import type { UseQueryResult } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem } from '../../lib/api';
+import { ExportMenu, type ExportMenuProps } from '../records/ExportMenu';
 import { Pagination, pageRange } from './Pagination';
 
 export interface ListPage<T> {
@@ -69,12 +71,33 @@ export function ListResults<T>({
 }
 
 /** The heading row of a list page with its actions (新規登録, エクスポート) and the lead text. */
-export function ListHeader({ title, intro, actions }: { title: string; intro: string; actions?: ReactNode }) {
+/**
+ * The list's title and intro, with the link to a new record (`create`, given only to those who
+ * may create one) and the export menu of what the list shows.
+ */
+export function ListHeader({
+  title,
+  intro,
+  create,
+  exportMenu,
+}: {
+  title: string;
+  intro: string;
+  create?: { to: string; label: string } | undefined;
+  exportMenu: ExportMenuProps;
+}) {
   return (
     <>
       <div className="pp-title-row">
         <h1 tabIndex={-1}>{title}</h1>
-        {actions && <div className="xp-actions">{actions}</div>}
+        <div className="xp-actions">
+          {create && (
+            <Link to={create.to} className="button button--primary pp-link-button">
+              {create.label}
+            </Link>
+          )}
+          <ExportMenu {...exportMenu} />
+        </div>
       </div>
       <p className="lead">{intro}</p>
     </>

@@ -21,7 +21,6 @@ import {
   useListParams,
   type ActiveFilter,
 } from '../../components/list';
-import { ExportMenu } from '../../components/records/ExportMenu';
 import {
   PLATFORMS,
   SYSTEM_STATUSES,
@@ -129,16 +128,8 @@ export function DigitalSystemListPage() {
       <ListHeader
         title={t('ledger.listTitle')}
         intro={t('ledger.listIntro')}
-        actions={
-          <>
-            {mayCreateDigitalSystem(user) && (
-              <Link to="/digital-systems/new" className="button button--primary pp-link-button">
-                {t('ledger.newSystem')}
-              </Link>
-            )}
-            <ExportMenu path="/api/v1/digital-systems/export" filters={query} />
-          </>
-        }
+        create={mayCreateDigitalSystem(user) ? { to: '/digital-systems/new', label: t('ledger.newSystem') } : undefined}
+        exportMenu={{ path: '/api/v1/digital-systems/export', filters: query }}
       />
       <Announcement message={flash} testId="ledger-announcement" />
 

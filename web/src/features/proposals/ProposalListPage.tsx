@@ -20,7 +20,6 @@ import {
   useListParams,
   type ActiveFilter,
 } from '../../components/list';
-import { ExportMenu } from '../../components/records/ExportMenu';
 import { StageBadge } from '../../components/records/StageBadge';
 import {
   IMPLEMENTATION_STATUSES,
@@ -137,16 +136,8 @@ export function ProposalListPage() {
       <ListHeader
         title={t('proposals.listTitle')}
         intro={t('proposals.listIntro')}
-        actions={
-          <>
-            {mayCreateProposal(user) && (
-              <Link to="/proposals/new" className="button button--primary pp-link-button">
-                {t('proposals.newProposal')}
-              </Link>
-            )}
-            <ExportMenu path="/api/v1/proposals/export" filters={query} />
-          </>
-        }
+        create={mayCreateProposal(user) ? { to: '/proposals/new', label: t('proposals.newProposal') } : undefined}
+        exportMenu={{ path: '/api/v1/proposals/export', filters: query }}
       />
 
       <FilterBar onSearch={() => setFilters({ q: draft.trim() || undefined })} onClear={hasAny(FILTER_KEYS) ? clearAll : undefined}>

@@ -22,7 +22,6 @@ import {
   useListParams,
   type ActiveFilter,
 } from '../../components/list';
-import { ExportMenu } from '../../components/records/ExportMenu';
 import { PeriodCell } from '../../components/records/PeriodCell';
 import {
   CLASSIFICATIONS,
@@ -151,16 +150,8 @@ export function ReformListPage() {
       <ListHeader
         title={t('reforms.listTitle')}
         intro={t('reforms.listIntro')}
-        actions={
-          <>
-            {mayCreateReform(user) && (
-              <Link to="/reforms/new" className="button button--primary pp-link-button">
-                {t('reforms.newReform')}
-              </Link>
-            )}
-            <ExportMenu path="/api/v1/reforms/export" filters={query} />
-          </>
-        }
+        create={mayCreateReform(user) ? { to: '/reforms/new', label: t('reforms.newReform') } : undefined}
+        exportMenu={{ path: '/api/v1/reforms/export', filters: query }}
       />
       <Announcement message={announcement} testId="reform-list-announcement" />
 
