@@ -1,7 +1,7 @@
 // A small form that opens in place under its own heading (the policy, KPI and organization forms).
 import { useId, type ReactNode } from 'react';
 import type { ApiProblem } from '../../lib/api';
-import { CancelButton, FormFrame } from './FormFrame';
+import { CancelButton, FormFrame, type FrameFields } from './FormFrame';
 
 export type HeadingTag = 'h2' | 'h3' | 'h4' | 'h5';
 
@@ -34,13 +34,13 @@ export function FormShell<F extends string>({
   fields: readonly F[];
   problem: ApiProblem | null;
   staleSummary?: string;
-  check: () => ApiProblem | null;
+  check?: () => ApiProblem | null;
   submit: () => void;
   pending: boolean;
   submitLabel: string;
   submittingLabel: string;
   onCancel?: (() => void) | undefined;
-  children: (error: (field: F) => string | undefined, id: (field: F) => string) => ReactNode;
+  children: (fields: FrameFields<F>) => ReactNode;
 }) {
   const ids = useId();
   const headingId = `${ids}-heading`;
@@ -64,7 +64,7 @@ export function FormShell<F extends string>({
       cancel={onCancel && <CancelButton onClick={onCancel} />}
       focusOnMount
     >
-      {({ error, id }) => children(error, id)}
+      {children}
     </FormFrame>
   );
 }

@@ -15,4 +15,5 @@ export {
   type FormFailure,
   type ProblemOverride,
 } from './problems';
+export { useTextValues, type BoundText } from './useTextValues';
 export { WarekiPreview } from './WarekiPreview';

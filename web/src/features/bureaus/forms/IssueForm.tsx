@@ -1,12 +1,19 @@
 // Add or edit a policy issue (課題): area and number, policy field, impact and urgency, texts.
-import { useState } from 'react';
-import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../../lib/api';
-import { Checks, FormShell, SelectInput, TextInput, numberOrNull, textOrNull, toApiProblem, type HeadingTag } from '../../../components/form';
+import {
+  Checks,
+  FormShell,
+  SelectInput,
+  TextInput,
+  numberOrNull,
+  textOrNull,
+  useTextValues,
+  type HeadingTag,
+} from '../../../components/form';
 import { AREAS, ifMatch, LEVELS, type Level, type PolicyArea, type PolicyIssueOut } from '../api';
 import { levelLabel } from '../format';
-import { useAfterWrite } from './useAfterWrite';
+import { usePolicyWrite } from './usePolicyWrite';
 
 const ISSUE_FIELDS = [
   'area',
@@ -38,8 +45,7 @@ export function IssueForm({
 }) {
   const { t } = useTranslation();
   const api = useApi();
-  const after = useAfterWrite(onDone);
-  const [values, setValues] = useState<Record<IssueField, string>>(() => ({
+  const { values, bind } = useTextValues<IssueField>(() => ({
     area: issue?.area ?? 'A',
     number: issue ? String(issue.number) : '',
     policy_field: issue?.policy_field ?? '',
@@ -51,7 +57,6 @@ export function IssueForm({
     target_outcome: issue?.target_outcome ?? '',
     actions: issue?.actions ?? '',
   }));
-  const set = (field: IssueField) => (value: string) => setValues((c) => ({ ...c, [field]: value }));
   const body = () => ({
     area: values.area as PolicyArea,
     number: numberOrNull(values.number) ?? 0,
@@ -64,8 +69,8 @@ export function IssueForm({
     target_outcome: textOrNull(values.target_outcome),
     actions: textOrNull(values.actions),
   });
-  const save = useMutation({
-    mutationFn: async () =>
+  const write = usePolicyWrite(
+    async () =>
       issue
         ? dataOf(
             await api.client.PUT('/api/v1/policy-issues/{id}', {
@@ -76,13 +81,10 @@ export function IssueForm({
         : dataOf(
             await api.client.POST('/api/v1/policies/{id}/issues', { params: { path: { id: policyId } }, body: body() }),
           ),
-    onSuccess: (saved) =>
-      after.onSuccess(
-        issue ? t('bureaus.issueSaved', { code: saved.code }) : t('bureaus.issueAdded', { code: saved.code, title: saved.title }),
-      ),
-    onError: after.onError,
-  });
-  const problem = save.error ? toApiProblem(save.error) : null;
+    (saved) =>
+      issue ? t('bureaus.issueSaved', { code: saved.code }) : t('bureaus.issueAdded', { code: saved.code, title: saved.title }),
+    onDone,
+  );
   const levelOptions: [string, string][] = [
     ['', t('bureaus.levelUnset')],
     ...LEVELS.map((l): [string, string] => [l, levelLabel(t, l)]),
@@ -90,11 +92,10 @@ export function IssueForm({
 
   return (
     <FormShell
+      {...write}
       heading={issue ? t('bureaus.editIssueHeading', { code: issue.code }) : t('bureaus.addIssueHeading')}
       as={as}
       fields={ISSUE_FIELDS}
-      problem={problem}
-      staleSummary={t('bureaus.stale')}
       check={() =>
         new Checks()
           .required('number', values.number)
@@ -102,82 +103,44 @@ export function IssueForm({
           .required('title', values.title)
           .problem()
       }
-      submit={() => save.mutate()}
-      pending={save.isPending}
       submitLabel={issue ? t('bureaus.save') : t('bureaus.addIssueSubmit')}
-      submittingLabel={t('bureaus.saving')}
       onCancel={onCancel}
     >
-      {(error, id) => (
-        <>
-          <div className="form-row">
-            <SelectInput
-              id={id('area')}
-              label={t('bureaus.issueFields.area')}
-              value={values.area}
-              onChange={set('area')}
-              options={AREAS.map((a) => [a, t(`bureaus.areas.${a}`)])}
-              error={error('area')}
-              required
-            />
+      {(frame) => {
+        const field = bind(frame);
+        return (
+          <>
+            <div className="form-row">
+              <SelectInput
+                {...field('area')}
+                label={t('bureaus.issueFields.area')}
+                options={AREAS.map((a) => [a, t(`bureaus.areas.${a}`)])}
+                required
+              />
+              <TextInput
+                {...field('number')}
+                label={t('bureaus.issueFields.number')}
+                hint={t('bureaus.issueHints.number')}
+                required
+                width="short"
+              />
+            </div>
+            <TextInput {...field('title')} label={t('bureaus.issueFields.title')} required />
             <TextInput
-              id={id('number')}
-              label={t('bureaus.issueFields.number')}
-              hint={t('bureaus.issueHints.number')}
-              value={values.number}
-              onChange={set('number')}
-              error={error('number')}
-              required
-              width="short"
+              {...field('policy_field')}
+              label={t('bureaus.issueFields.policyField')}
+              suggestions={POLICY_FIELD_SUGGESTIONS}
             />
-          </div>
-          <TextInput
-            id={id('title')}
-            label={t('bureaus.issueFields.title')}
-            value={values.title}
-            onChange={set('title')}
-            error={error('title')}
-            required
-          />
-          <TextInput
-            id={id('policy_field')}
-            label={t('bureaus.issueFields.policyField')}
-            value={values.policy_field}
-            onChange={set('policy_field')}
-            error={error('policy_field')}
-            suggestions={POLICY_FIELD_SUGGESTIONS}
-          />
-          <div className="form-row">
-            <SelectInput
-              id={id('impact')}
-              label={t('bureaus.impact')}
-              value={values.impact}
-              onChange={set('impact')}
-              options={levelOptions}
-              error={error('impact')}
-            />
-            <SelectInput
-              id={id('urgency')}
-              label={t('bureaus.urgency')}
-              value={values.urgency}
-              onChange={set('urgency')}
-              options={levelOptions}
-              error={error('urgency')}
-            />
-          </div>
-          {(['content', 'background', 'target_outcome', 'actions'] as const).map((field) => (
-            <TextInput
-              key={field}
-              id={id(field)}
-              label={t(`bureaus.issueFields.${field}`)}
-              value={values[field]}
-              onChange={set(field)}
-              error={error(field)}
-              multiline
-            />
-          ))}
-        </>
-      )}
+            <div className="form-row">
+              <SelectInput {...field('impact')} label={t('bureaus.impact')} options={levelOptions} />
+              <SelectInput {...field('urgency')} label={t('bureaus.urgency')} options={levelOptions} />
+            </div>
+            {(['content', 'background', 'target_outcome', 'actions'] as const).map((name) => (
+              <TextInput key={name} {...field(name)} label={t(`bureaus.issueFields.${name}`)} multiline />
+            ))}
+          </>
+        );
+      }}
     </FormShell>
   );
 }
