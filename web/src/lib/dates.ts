@@ -35,6 +35,18 @@ export function fiscalYearOf(isoDate: string): number {
   return month >= 4 ? year : year - 1;
 }
 
+/**
+ * The fiscal years a form offers: from 令和元年度 (the reports start in Reiwa) up to next year,
+ * newest first, with `keep` (a record's own year) added when it falls outside.
+ */
+export function fiscalYearChoices(keep?: number): number[] {
+  const current = fiscalYearOf(todayInTokyo());
+  const years: number[] = [];
+  for (let year = current + 1; year >= Math.min(2019, current); year -= 1) years.push(year);
+  if (keep !== undefined && Number.isSafeInteger(keep) && keep > 0 && !years.includes(keep)) years.push(keep);
+  return years.sort((a, b) => b - a);
+}
+
 /** Midnight of the date in Japan, so formatting with timeZone Asia/Tokyo gives the same day back. */
 function instantOf(isoDate: string): Date {
   return new Date(`${isoDate}T00:00:00+09:00`);

@@ -20,5 +20,5 @@ export function useTextValues<F extends string>(initial: () => Record<F, string>
   const bind =
     ({ error, id }: Pick<FrameFields<F>, 'error' | 'id'>) =>
     (field: F): BoundText => ({ id: id(field), value: values[field], onChange: set(field), error: error(field) });
-  return { values, set, bind };
+  return { values, set, setValues, bind };
 }

@@ -1,10 +1,18 @@
 import { useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { TFunction } from 'i18next';
 import { isApiProblem } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
-import { formatDate, todayInTokyo, fiscalYearOf } from '../../lib/dates';
-import { describeFailure, Field, FormAlert, toApiProblem, useFocusFirstInvalid } from '../../components/form';
+import { fiscalYearChoices, formatDate, todayInTokyo } from '../../lib/dates';
+import { fiscalYearLabel } from '../../lib/labels';
+import {
+  describeFailure,
+  FormAlert,
+  SelectInput,
+  TextInput,
+  toApiProblem,
+  useFocusFirstInvalid,
+  useTextValues,
+} from '../../components/form';
 import {
   TARGET_METRICS,
   useAddMeasurement,
@@ -19,13 +27,6 @@ import {
 import { formatHours, formatInUnit, formatNumber, formatPercent, formatYen, percentOf } from '../../lib/format';
 import { BarGauge, ColumnChart, SemicircleGauge } from '../../components/records/Gauge';
 import { mayAddTarget, mayEditTarget } from '../../lib/permissions';
-
-/** 令和5年度 / FY2023 for a fiscal year given by the year it starts in. */
-export function fiscalYearLabel(t: TFunction, year: number): string {
-  const reiwa = year - 2018;
-  if (reiwa < 1) return t('targets.fiscalYearWestern', { year });
-  return t('targets.fiscalYearReiwa', { reiwa: reiwa === 1 ? '元' : String(reiwa), year });
-}
 
 function targetOf(targets: TargetOut[], metric: TargetMetricDto): TargetOut | undefined {
   return targets.find((target) => target.metric === metric);
@@ -368,14 +369,6 @@ function TargetCard({ target, language }: { target: TargetOut; language: string 
 const MEASUREMENT_FIELDS = ['value', 'measured_on', 'fiscal_year', 'source', 'note'] as const;
 type MeasurementField = (typeof MEASUREMENT_FIELDS)[number];
 
-/** Fiscal years offered in the forms: from 令和元年度 to next year, newest first. */
-function fiscalYearOptions(): number[] {
-  const current = fiscalYearOf(todayInTokyo());
-  const years: number[] = [];
-  for (let year = current + 1; year >= 2019; year -= 1) years.push(year);
-  return years;
-}
-
 function parseNumber(text: string): number | null {
   const normalized = text.normalize('NFKC').replace(/[,\s]/g, '');
   if (normalized === '' || !/^-?\d+(\.\d+)?$/.test(normalized)) return null;
@@ -387,20 +380,20 @@ function MeasurementForm({ target, onDone }: { target: TargetOut; onDone: () => 
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
   const add = useAddMeasurement();
-  const [values, setValues] = useState<Record<MeasurementField, string>>({
+  const { values, bind: bindText } = useTextValues<MeasurementField>(() => ({
     value: '',
     measured_on: todayInTokyo(),
     fiscal_year: '',
     source: '',
     note: '',
-  });
+  }));
   const [local, setLocal] = useState<Partial<Record<MeasurementField, string>>>({});
   const problem = add.error ? toApiProblem(add.error) : null;
   const failure = useMemo(() => (problem ? describeFailure(t, problem, MEASUREMENT_FIELDS) : null), [t, problem]);
   useFocusFirstInvalid(formRef, problem ?? (Object.keys(local).length > 0 ? local : null));
   const required = t('ledger.required');
-  const set = (field: MeasurementField, value: string) => setValues((v) => ({ ...v, [field]: value }));
   const error = (field: MeasurementField) => local[field] ?? failure?.fields[field];
+  const bind = bindText({ error, id: (field) => `${id}-${field}` });
 
   function handleSubmit(event: FormEvent) {
     event.preventDefault();
@@ -426,38 +419,24 @@ function MeasurementForm({ target, onDone }: { target: TargetOut; onDone: () => 
         {t('targets.addMeasurementFor', { name: target.name })}
       </h5>
       <FormAlert t={t} failure={failure} problem={problem} />
-      <Field id={`${id}-value`} label={t('targets.valueIn', { unit: target.unit })} required requiredText={required} error={error('value')}>
-        {(a11y) => (
-          <input {...a11y} type="text" inputMode="decimal" className="form-field__input form-field__input--short" value={values.value} onChange={(e) => set('value', e.target.value)} />
-        )}
-      </Field>
-      <Field id={`${id}-measured_on`} label={t('targets.measuredOn')} required requiredText={required} error={error('measured_on')}>
-        {(a11y) => (
-          <input {...a11y} type="date" className="form-field__input form-field__input--short" value={values.measured_on} onChange={(e) => set('measured_on', e.target.value)} />
-        )}
-      </Field>
-      <Field id={`${id}-fiscal_year`} label={t('targets.fiscalYear')} hint={t('targets.fiscalYearHint')} error={error('fiscal_year')}>
-        {(a11y) => (
-          <select {...a11y} className="form-field__input form-field__select" value={values.fiscal_year} onChange={(e) => set('fiscal_year', e.target.value)}>
-            <option value="">{t('targets.noFiscalYear')}</option>
-            {fiscalYearOptions().map((year) => (
-              <option key={year} value={year}>
-                {fiscalYearLabel(t, year)}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <Field id={`${id}-source`} label={t('targets.source')} hint={t('targets.sourceHint')} error={error('source')}>
-        {(a11y) => (
-          <input {...a11y} type="text" className="form-field__input" value={values.source} onChange={(e) => set('source', e.target.value)} />
-        )}
-      </Field>
-      <Field id={`${id}-note`} label={t('targets.note')} error={error('note')}>
-        {(a11y) => (
-          <textarea {...a11y} rows={2} className="form-field__input" value={values.note} onChange={(e) => set('note', e.target.value)} />
-        )}
-      </Field>
+      <TextInput
+        {...bind('value')}
+        label={t('targets.valueIn', { unit: target.unit })}
+        required
+        requiredText={required}
+        inputMode="decimal"
+        width="short"
+      />
+      <TextInput {...bind('measured_on')} label={t('targets.measuredOn')} required requiredText={required} type="date" width="short" />
+      <SelectInput
+        {...bind('fiscal_year')}
+        label={t('targets.fiscalYear')}
+        hint={t('targets.fiscalYearHint')}
+        blank={t('targets.noFiscalYear')}
+        options={fiscalYearChoices().map((year) => [year, fiscalYearLabel(t, year)] as const)}
+      />
+      <TextInput {...bind('source')} label={t('targets.source')} hint={t('targets.sourceHint')} />
+      <TextInput {...bind('note')} label={t('targets.note')} multiline rows={2} />
       <div className="button-row">
         <button type="submit" className="button button--primary" disabled={add.isPending}>
           {add.isPending ? t('ledger.saving') : t('targets.recordMeasurement')}
@@ -499,7 +478,7 @@ function AddTargetForm() {
   const formRef = useRef<HTMLFormElement>(null);
   const create = useCreateTarget();
   const [open, setOpen] = useState(false);
-  const [values, setValues] = useState(EMPTY_TARGET);
+  const { values, setValues, bind: bindText } = useTextValues<TargetField>(() => EMPTY_TARGET);
   const [local, setLocal] = useState<Partial<Record<TargetField, string>>>({});
   const [done, setDone] = useState('');
   const problem = create.error ? toApiProblem(create.error) : null;
@@ -512,8 +491,8 @@ function AddTargetForm() {
   );
   useFocusFirstInvalid(formRef, problem ?? (Object.keys(local).length > 0 ? local : null));
   const required = t('ledger.required');
-  const set = (field: TargetField, value: string) => setValues((v) => ({ ...v, [field]: value }));
   const error = (field: TargetField) => local[field] ?? failure?.fields[field];
+  const bind = bindText({ error, id: (field) => `${id}-${field}` });
 
   function handleSubmit(event: FormEvent) {
     event.preventDefault();
@@ -560,47 +539,31 @@ function AddTargetForm() {
       ) : (
         <form ref={formRef} className="form pp-subform" noValidate onSubmit={handleSubmit} aria-labelledby={`${id}-heading`}>
           <FormAlert t={t} failure={failure} problem={problem} />
-          <Field id={`${id}-name`} label={t('targets.name')} required requiredText={required} error={error('name')}>
-            {(a11y) => <input {...a11y} type="text" className="form-field__input" value={values.name} onChange={(e) => set('name', e.target.value)} />}
-          </Field>
-          <Field id={`${id}-code`} label={t('targets.code')} required requiredText={required} hint={t('targets.codeHint')} error={error('code')}>
-            {(a11y) => (
-              <input {...a11y} type="text" autoComplete="off" spellCheck={false} className="form-field__input form-field__input--short" value={values.code} onChange={(e) => set('code', e.target.value)} />
-            )}
-          </Field>
-          <Field id={`${id}-metric`} label={t('targets.metric')} required requiredText={required} error={error('metric')}>
-            {(a11y) => (
-              <select
-                {...a11y}
-                className="form-field__input form-field__select"
-                value={values.metric}
-                onChange={(e) => {
-                  const metric = e.target.value as TargetMetricDto;
-                  setValues((v) => ({ ...v, metric, unit: DEFAULT_UNITS[metric] }));
-                }}
-              >
-                {TARGET_METRICS.map((metric) => (
-                  <option key={metric} value={metric}>
-                    {t(`targets.metrics.${metric}`)}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field id={`${id}-unit`} label={t('targets.unit')} required requiredText={required} hint={t('targets.unitHint')} error={error('unit')}>
-            {(a11y) => <input {...a11y} type="text" className="form-field__input form-field__input--short" value={values.unit} onChange={(e) => set('unit', e.target.value)} />}
-          </Field>
-          <Field id={`${id}-target_value`} label={t('targets.targetValue')} error={error('target_value')}>
-            {(a11y) => (
-              <input {...a11y} type="text" inputMode="decimal" className="form-field__input form-field__input--short" value={values.target_value} onChange={(e) => set('target_value', e.target.value)} />
-            )}
-          </Field>
-          <Field id={`${id}-due_on`} label={t('targets.dueOn')} error={error('due_on')}>
-            {(a11y) => <input {...a11y} type="date" className="form-field__input form-field__input--short" value={values.due_on} onChange={(e) => set('due_on', e.target.value)} />}
-          </Field>
-          <Field id={`${id}-description`} label={t('targets.description')} error={error('description')}>
-            {(a11y) => <textarea {...a11y} rows={2} className="form-field__input" value={values.description} onChange={(e) => set('description', e.target.value)} />}
-          </Field>
+          <TextInput {...bind('name')} label={t('targets.name')} required requiredText={required} />
+          <TextInput
+            {...bind('code')}
+            label={t('targets.code')}
+            required
+            requiredText={required}
+            hint={t('targets.codeHint')}
+            width="short"
+            input={{ autoComplete: 'off', spellCheck: false }}
+          />
+          <SelectInput
+            {...bind('metric')}
+            onChange={(value) => {
+              const metric = value as TargetMetricDto;
+              setValues((v) => ({ ...v, metric, unit: DEFAULT_UNITS[metric] }));
+            }}
+            label={t('targets.metric')}
+            required
+            requiredText={required}
+            options={TARGET_METRICS.map((metric) => [metric, t(`targets.metrics.${metric}`)] as const)}
+          />
+          <TextInput {...bind('unit')} label={t('targets.unit')} required requiredText={required} hint={t('targets.unitHint')} width="short" />
+          <TextInput {...bind('target_value')} label={t('targets.targetValue')} inputMode="decimal" width="short" />
+          <TextInput {...bind('due_on')} label={t('targets.dueOn')} type="date" width="short" />
+          <TextInput {...bind('description')} label={t('targets.description')} multiline rows={2} />
           <div className="button-row">
             <button type="submit" className="button button--primary" disabled={create.isPending}>
               {create.isPending ? t('ledger.saving') : t('targets.addSubmit')}

@@ -4,7 +4,7 @@ import type { TFunction } from 'i18next';
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiProblem, fieldErrorMessage, type BureauOut } from '../../lib/api';
-import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
+import { fiscalYearChoices, fiscalYearOf, todayInTokyo } from '../../lib/dates';
 import {
   CheckboxField,
   Field,
@@ -319,15 +319,7 @@ export function ReformForm({
   const sections = useBureauSections(bureauId);
   const required = t('reforms.required');
 
-  const yearOptions = useMemo(() => {
-    // From 令和元年度 (the reports start in Reiwa) up to next year.
-    const current = fiscalYearOf(todayInTokyo());
-    const years: number[] = [];
-    for (let year = current + 1; year >= Math.min(2019, current); year -= 1) years.push(year);
-    const chosen = Number(initial.fiscal_year);
-    if (Number.isSafeInteger(chosen) && chosen > 0 && !years.includes(chosen)) years.push(chosen);
-    return years.sort((a, b) => b - a);
-  }, [initial.fiscal_year]);
+  const yearOptions = useMemo(() => fiscalYearChoices(Number(initial.fiscal_year)), [initial.fiscal_year]);
 
   function set<K extends keyof ReformValues>(field: K) {
     return (value: ReformValues[K]) => setValues((current) => ({ ...current, [field]: value }));
