@@ -1,10 +1,11 @@
 import { lazy, Suspense } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { dataOf, isApiProblem, useApi, type MeOut, type UserOut } from '../../lib/api';
+import { dataOf, useApi, type MeOut, type UserOut } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { hasCityWideScope } from '../../lib/permissions';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 /** What the page shows: GET /me once loaded, the sign-in answer until then. */
 type Profile = Pick<MeOut, 'display_name' | 'role' | 'scopes'> & { email?: string | null | undefined };
@@ -41,9 +42,7 @@ export function HomePage() {
       <p className="lead">{t('home.intro')}</p>
 
       {me.isError && (
-        <div className="notice notice--error" role="alert">
-          {isApiProblem(me.error) ? me.error.localizedMessage(t) : t('problem.internal_error')}
-        </div>
+        <LoadProblem error={me.error} />
       )}
       {me.isPlaceholderData && me.isFetching && (
         <p className="visually-hidden" role="status">

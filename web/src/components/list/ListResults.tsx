@@ -4,9 +4,9 @@ import type { ReactNode } from 'react';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { isApiProblem } from '../../lib/api';
 import { ExportMenu, type ExportMenuProps } from '../records/ExportMenu';
 import { Pagination, pageRange } from './Pagination';
+import { LoadProblem } from '../records/LoadProblem';
 
 export interface ListPage<T> {
   items: T[];
@@ -46,9 +46,7 @@ export function ListResults<T>({
   return (
     <>
       {list.isError && (
-        <div className="notice notice--error" role="alert">
-          {isApiProblem(list.error) ? list.error.localizedMessage(t) : t('problem.internal_error')}
-        </div>
+        <LoadProblem error={list.error} />
       )}
 
       <p role="status" aria-atomic="true" className="pp-result-count" data-testid={countTestId}>

@@ -13,6 +13,7 @@ import { KpiControls, KpiTable } from './issues';
 import { KpiChart } from './KpiChart';
 import './bureaus.css';
 import { mayEditKpi, mayLinkFrom } from '../../lib/permissions';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 /** One KPI: baseline, actuals over time (chart and table), target, and the records linked to it. */
 export function KpiPage() {
@@ -40,13 +41,7 @@ export function KpiPage() {
         {kpi.isError && (
           <>
             <h1 tabIndex={-1}>{t('bureaus.kpiTitle')}</h1>
-            <div className="notice notice--error" role="alert">
-              {isApiProblem(kpi.error) && kpi.error.status === 404
-                ? t('bureaus.kpiNotFound')
-                : isApiProblem(kpi.error)
-                  ? kpi.error.localizedMessage(t)
-                  : t('problem.internal_error')}
-            </div>
+            <LoadProblem error={kpi.error} notFound={t('bureaus.kpiNotFound')} />
           </>
         )}
         {data && <KpiView kpi={data} />}

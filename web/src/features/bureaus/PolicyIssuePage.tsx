@@ -1,6 +1,5 @@
 import { Link, useNavigate, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { isApiProblem } from '../../lib/api';
 import { LinksPanel } from '../../components/links/LinksPanel';
 import { fiscalYearLabel } from '../../lib/labels';
 import { usePageTitle } from '../../lib/usePageTitle';
@@ -9,6 +8,7 @@ import { AnnounceProvider } from './announce';
 import { IssueDetails } from './issues';
 import './bureaus.css';
 import { mayLinkFrom } from '../../lib/permissions';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 /** One issue of a bureau's X policy with its plan, progress, KPIs and the records linked to it. */
 export function PolicyIssuePage() {
@@ -40,13 +40,7 @@ export function PolicyIssuePage() {
         {issue.isError && (
           <>
             <h1 tabIndex={-1}>{t('bureaus.issueTitle')}</h1>
-            <div className="notice notice--error" role="alert">
-              {isApiProblem(issue.error) && issue.error.status === 404
-                ? t('bureaus.issueNotFound')
-                : isApiProblem(issue.error)
-                  ? issue.error.localizedMessage(t)
-                  : t('problem.internal_error')}
-            </div>
+            <LoadProblem error={issue.error} notFound={t('bureaus.issueNotFound')} />
           </>
         )}
         {data && (

@@ -1,10 +1,10 @@
 import './messages';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { isApiProblem } from '../../lib/api';
 import { useBureau } from '../../lib/reference';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { DashboardView } from './DashboardView';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 /** /bureaus/:id/dashboard: the dashboard of one bureau (the same panels, the bureau's figures). */
 export function BureauDashboardPage() {
@@ -29,13 +29,7 @@ export function BureauDashboardPage() {
         </p>
       )}
       {bureau.isError && (
-        <div className="notice notice--error" role="alert">
-          {isApiProblem(bureau.error) && bureau.error.status === 404
-            ? t('bureaus.notFound')
-            : isApiProblem(bureau.error)
-              ? bureau.error.localizedMessage(t)
-              : t('problem.internal_error')}
-        </div>
+        <LoadProblem error={bureau.error} notFound={t('bureaus.notFound')} />
       )}
       {valid && !bureau.isError && <DashboardView bureauId={id} />}
     </div>

@@ -11,6 +11,7 @@ import { formatHours, formatYen } from '../../lib/format';
 import type { LedgerFlash } from './DigitalSystemNewPage';
 import './ledger.css';
 import { mayEditDigitalSystem, mayLinkFrom } from '../../lib/permissions';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 export function DigitalSystemDetailPage() {
   const { t, i18n } = useTranslation();
@@ -40,13 +41,7 @@ export function DigitalSystemDetailPage() {
       {system.isError && (
         <>
           <h1 tabIndex={-1}>{t('ledger.listTitle')}</h1>
-          <div className="notice notice--error" role="alert">
-            {isApiProblem(system.error) && system.error.status === 404
-              ? t('ledger.notFound')
-              : isApiProblem(system.error)
-                ? system.error.localizedMessage(t)
-                : t('problem.internal_error')}
-          </div>
+          <LoadProblem error={system.error} notFound={t('ledger.notFound')} />
         </>
       )}
       {data && (

@@ -10,6 +10,7 @@ import { DigitalSystemForm, systemValuesOf } from './DigitalSystemForm';
 import type { LedgerFlash } from './DigitalSystemNewPage';
 import './ledger.css';
 import { mayEditDigitalSystem } from '../../lib/permissions';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 export function DigitalSystemEditPage() {
   const { t } = useTranslation();
@@ -32,13 +33,7 @@ export function DigitalSystemEditPage() {
       </h1>
       {system.isPending && <p role="status">{t('ledger.loading')}</p>}
       {system.isError && (
-        <div className="notice notice--error" role="alert">
-          {isApiProblem(system.error) && system.error.status === 404
-            ? t('ledger.notFound')
-            : isApiProblem(system.error)
-              ? system.error.localizedMessage(t)
-              : t('problem.internal_error')}
-        </div>
+        <LoadProblem error={system.error} notFound={t('ledger.notFound')} />
       )}
       {data && !mayEditDigitalSystem(data) && <div className="notice notice--info">{t('ledger.notAllowedToEdit')}</div>}
       {data && mayEditDigitalSystem(data) && <EditForm system={data} headingId={headingId} />}

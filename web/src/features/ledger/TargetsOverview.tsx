@@ -1,6 +1,5 @@
 import { useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { isApiProblem } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import { fiscalYearChoices, formatDate, todayInTokyo } from '../../lib/dates';
 import { fiscalYearLabel } from '../../lib/labels';
@@ -27,6 +26,7 @@ import {
 import { formatHours, formatInUnit, formatNumber, formatPercent, formatYen, percentOf } from '../../lib/format';
 import { BarGauge, ColumnChart, SemicircleGauge } from '../../components/records/Gauge';
 import { mayAddTarget, mayEditTarget } from '../../lib/permissions';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 function targetOf(targets: TargetOut[], metric: TargetMetricDto): TargetOut | undefined {
   return targets.find((target) => target.metric === metric);
@@ -46,9 +46,7 @@ export function TargetsOverview() {
       <h2 id={headingId}>{t('targets.heading')}</h2>
       {targets.isPending && <p role="status">{t('ledger.loading')}</p>}
       {targets.isError && (
-        <div className="notice notice--error" role="alert">
-          {isApiProblem(targets.error) ? targets.error.localizedMessage(t) : t('problem.internal_error')}
-        </div>
+        <LoadProblem error={targets.error} />
       )}
       {data && (
         <>

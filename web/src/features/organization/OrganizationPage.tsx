@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { isApiProblem, type BureauOut, type SectionNameOut, type SectionOut } from '../../lib/api';
+import { type BureauOut, type SectionNameOut, type SectionOut } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { useBureaus, useSections } from './api';
@@ -9,6 +9,7 @@ import { formatDate, isIsoDate, todayInTokyo } from '../../lib/dates';
 import { BureauForm, RenameForm, SectionForm, type Announce } from './forms';
 import { FormOpener } from '../../components/form';
 import { mayManageOrganization } from '../../lib/permissions';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 /** The 基準日 lives in the address (`?as_of=2026-04-01`), so a view can be linked and reloaded. */
 function useAsOf(): [string, (value: string) => void] {
@@ -98,9 +99,7 @@ export function OrganizationPage() {
         <h2 id={`${ids}-list`}>{t('organization.bureausHeading')}</h2>
         {bureaus.isPending && <p role="status">{t('organization.loading')}</p>}
         {bureaus.isError && (
-          <div className="notice notice--error" role="alert">
-            {isApiProblem(bureaus.error) ? bureaus.error.localizedMessage(t) : t('problem.internal_error')}
-          </div>
+          <LoadProblem error={bureaus.error} />
         )}
         {bureaus.data && bureaus.data.length === 0 && <p>{t('organization.noBureaus')}</p>}
         {bureaus.data && bureaus.data.length > 0 && (
@@ -194,9 +193,7 @@ function BureauItem({
           {!asOf && <p>{t('organization.asOfEmpty')}</p>}
           {asOf && sections.isPending && <p role="status">{t('organization.loading')}</p>}
           {sections.isError && (
-            <div className="notice notice--error" role="alert">
-              {isApiProblem(sections.error) ? sections.error.localizedMessage(t) : t('problem.internal_error')}
-            </div>
+            <LoadProblem error={sections.error} />
           )}
           {asOf && sections.data && sections.data.length === 0 && <p>{t('organization.noSections')}</p>}
           {asOf && sections.data && sections.data.length > 0 && (

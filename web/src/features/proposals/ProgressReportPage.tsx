@@ -1,7 +1,7 @@
 import { useId, useMemo, useState, type MouseEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { isApiProblem, useApi } from '../../lib/api';
+import { useApi } from '../../lib/api';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { STAGES, useProgressReport, useProjectTeams, type ProgressReportOut, type ProgressRowOut } from './api';
 import { fiscalYearOf, formatDate, isIsoDate, todayInTokyo } from '../../lib/dates';
@@ -9,6 +9,7 @@ import { toApiProblem } from '../../components/form';
 import { stageLabel } from '../../lib/labels';
 import './proposals.css';
 import { useDraft } from '../../lib/useDraft';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 const REPORT_PATH = '/api/v1/reports/proposal-progress';
 
@@ -181,9 +182,7 @@ export function ProgressReportPage() {
 
       {teams.isPending && <p role="status">{t('progress.loading')}</p>}
       {teams.isError && (
-        <div className="notice notice--error" role="alert">
-          {isApiProblem(teams.error) ? teams.error.localizedMessage(t) : t('problem.internal_error')}
-        </div>
+        <LoadProblem error={teams.error} />
       )}
       {teams.data && teams.data.length === 0 && <div className="notice notice--info">{t('progress.noTeams')}</div>}
 
@@ -233,9 +232,7 @@ export function ProgressReportPage() {
       )}
 
       {report.isError && (
-        <div className="notice notice--error" role="alert">
-          {isApiProblem(report.error) ? report.error.localizedMessage(t) : t('problem.internal_error')}
-        </div>
+        <LoadProblem error={report.error} />
       )}
       {report.isFetching && <p role="status" className="visually-hidden">{t('progress.loading')}</p>}
 

@@ -1,10 +1,10 @@
 import { useId } from 'react';
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { isApiProblem } from '../../lib/api';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { useProjectTeams, type ProjectTeamOut } from './api';
 import './proposals.css';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 type Member = ProjectTeamOut['members'][number];
 
@@ -61,9 +61,7 @@ export function ProjectTeamsPage() {
 
       {teams.isPending && <p role="status">{t('projectTeams.loading')}</p>}
       {teams.isError && (
-        <div className="notice notice--error" role="alert">
-          {isApiProblem(teams.error) ? teams.error.localizedMessage(t) : t('problem.internal_error')}
-        </div>
+        <LoadProblem error={teams.error} />
       )}
       {teams.data && teams.data.length === 0 && <div className="notice notice--info">{t('projectTeams.noTeams')}</div>}
 

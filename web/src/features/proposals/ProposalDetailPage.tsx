@@ -34,6 +34,7 @@ import type { ProposalFlash } from './ProposalNewPage';
 import { StageBadge } from '../../components/records/StageBadge';
 import './proposals.css';
 import { mayAssignSection, mayEditProposal, mayMoveStage, mayRecordConsultation } from '../../lib/permissions';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 type Announce = (message: string) => void;
 
@@ -69,13 +70,7 @@ export function ProposalDetailPage() {
       {proposal.isError && (
         <>
           <h1 tabIndex={-1}>{t('proposals.listTitle')}</h1>
-          <div className="notice notice--error" role="alert">
-            {isApiProblem(proposal.error) && proposal.error.status === 404
-              ? t('proposals.notFound')
-              : isApiProblem(proposal.error)
-                ? proposal.error.localizedMessage(t)
-                : t('problem.internal_error')}
-          </div>
+          <LoadProblem error={proposal.error} notFound={t('proposals.notFound')} />
         </>
       )}
       {data && (
@@ -585,9 +580,7 @@ function Consultations({
       <h2 id="pp-consultations-heading">{t('proposals.consultationsHeading')}</h2>
       {consultations.isPending && <p role="status">{t('proposals.loading')}</p>}
       {consultations.isError && (
-        <div className="notice notice--error" role="alert">
-          {isApiProblem(consultations.error) ? consultations.error.localizedMessage(t) : t('problem.internal_error')}
-        </div>
+        <LoadProblem error={consultations.error} />
       )}
       {consultations.data && consultations.data.length === 0 && <p>{t('proposals.noConsultations')}</p>}
       {consultations.data && consultations.data.length > 0 && (
@@ -673,9 +666,7 @@ function History({ proposalId, language }: { proposalId: number; language: strin
       <h2 id="pp-history-heading">{t('proposals.historyHeading')}</h2>
       {history.isPending && <p role="status">{t('proposals.loading')}</p>}
       {history.isError && (
-        <div className="notice notice--error" role="alert">
-          {isApiProblem(history.error) ? history.error.localizedMessage(t) : t('problem.internal_error')}
-        </div>
+        <LoadProblem error={history.error} />
       )}
       {history.data && history.data.length === 0 && <p>{t('proposals.noHistory')}</p>}
       {history.data && history.data.length > 0 && (

@@ -2,7 +2,7 @@ import { useId, useMemo } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { dataOf, isApiProblem, useApi } from '../../lib/api';
+import { dataOf, useApi } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { PROPOSALS_KEY, useProjectTeams } from './api';
@@ -10,6 +10,7 @@ import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
 import { toApiProblem } from '../../components/form';
 import { bodyOf, emptyValues, ProposalForm, type ProposalValues } from './ProposalForm';
 import { mayCreateProposal } from '../../lib/permissions';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 /** What the detail page announces after a redirect from this form. */
 export interface ProposalFlash {
@@ -59,9 +60,7 @@ export function ProposalNewPage() {
           <p className="lead">{t('proposals.newIntro')}</p>
           {teams.isPending && <p role="status">{t('proposals.loading')}</p>}
           {teams.isError && (
-            <div className="notice notice--error" role="alert">
-              {isApiProblem(teams.error) ? teams.error.localizedMessage(t) : t('problem.internal_error')}
-            </div>
+            <LoadProblem error={teams.error} />
           )}
           {teams.data && teams.data.length === 0 && (
             <div className="notice notice--info">{t('proposals.noTeams')}</div>

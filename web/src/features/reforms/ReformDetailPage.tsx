@@ -12,6 +12,7 @@ import { classificationLabel, effectKindLabel, periodText, reformStatusLabel } f
 import type { ReformFlash } from './ReformNewPage';
 import './reforms.css';
 import { mayEditReform, mayLinkFrom } from '../../lib/permissions';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 export function ReformDetailPage() {
   const { t, i18n } = useTranslation();
@@ -40,13 +41,7 @@ export function ReformDetailPage() {
       {reform.isError && (
         <>
           <h1 tabIndex={-1}>{t('reforms.listTitle')}</h1>
-          <div className="notice notice--error" role="alert">
-            {isApiProblem(reform.error) && reform.error.status === 404
-              ? t('reforms.notFound')
-              : isApiProblem(reform.error)
-                ? reform.error.localizedMessage(t)
-                : t('problem.internal_error')}
-          </div>
+          <LoadProblem error={reform.error} notFound={t('reforms.notFound')} />
         </>
       )}
       {data && <ReformView reform={data} language={i18n.resolvedLanguage ?? 'ja'} />}

@@ -10,6 +10,7 @@ import { ReformForm, reformBodyOf, reformValuesOf, type ReformValues } from './R
 import type { ReformFlash } from './ReformNewPage';
 import './reforms.css';
 import { mayEditReform } from '../../lib/permissions';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 export function ReformEditPage() {
   const { t } = useTranslation();
@@ -65,13 +66,7 @@ export function ReformEditPage() {
       </h1>
       {(reform.isPending || bureaus.isPending) && !reform.isError && <p role="status">{t('reforms.loading')}</p>}
       {reform.isError && (
-        <div className="notice notice--error" role="alert">
-          {isApiProblem(reform.error) && reform.error.status === 404
-            ? t('reforms.notFound')
-            : isApiProblem(reform.error)
-              ? reform.error.localizedMessage(t)
-              : t('problem.internal_error')}
-        </div>
+        <LoadProblem error={reform.error} notFound={t('reforms.notFound')} />
       )}
       {data && !mayEditReform(data) && <div className="notice notice--info">{t('reforms.notAllowedToEdit')}</div>}
       {data && mayEditReform(data) && initial && bureaus.data && (

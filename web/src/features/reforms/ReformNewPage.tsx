@@ -2,7 +2,7 @@ import { useId, useMemo } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { dataOf, isApiProblem, useApi } from '../../lib/api';
+import { dataOf, useApi } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import { toApiProblem } from '../../components/form';
 import { usePageTitle } from '../../lib/usePageTitle';
@@ -10,6 +10,7 @@ import { REFORMS_KEY, useBureauList } from './api';
 import { emptyReformValues, ReformForm, reformBodyOf, type ReformValues } from './ReformForm';
 import './reforms.css';
 import { mayCreateReform } from '../../lib/permissions';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 /** What the detail page announces after a redirect from a form. */
 export interface ReformFlash {
@@ -59,9 +60,7 @@ export function ReformNewPage() {
           <p className="lead">{t('reforms.newIntro')}</p>
           {bureaus.isPending && <p role="status">{t('reforms.loading')}</p>}
           {bureaus.isError && (
-            <div className="notice notice--error" role="alert">
-              {isApiProblem(bureaus.error) ? bureaus.error.localizedMessage(t) : t('problem.internal_error')}
-            </div>
+            <LoadProblem error={bureaus.error} />
           )}
           {bureaus.data && (
             <ReformForm

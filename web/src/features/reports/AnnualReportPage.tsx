@@ -2,7 +2,7 @@ import { useId, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import { isApiProblem, useApi } from '../../lib/api';
+import { useApi } from '../../lib/api';
 import { usePageTitle } from '../../lib/usePageTitle';
 import type { ProposalOut, ReformOut } from '../../lib/api';
 import { useProjectTeams } from '../../lib/reference';
@@ -11,6 +11,7 @@ import { toApiProblem } from '../../components/form';
 import { saveBlob } from '../../lib/download';
 import { fetchAnnualReportHtml, outcomeLines, useAnnualReport, type ReportBureauOut, type ReportTeamOut } from './api';
 import './reports.css';
+import { LoadProblem } from '../../components/records/LoadProblem';
 
 /** In-page anchors of the table of contents (plain ids: they end up in the URL's fragment). */
 const bureauAnchor = (bureauId: number) => `annual-bureau-${bureauId}`;
@@ -106,9 +107,7 @@ export function AnnualReportPage() {
 
       {teams.isPending && <p role="status">{t('reports.annual.loading')}</p>}
       {teams.isError && (
-        <div className="notice notice--error" role="alert">
-          {isApiProblem(teams.error) ? teams.error.localizedMessage(t) : t('problem.internal_error')}
-        </div>
+        <LoadProblem error={teams.error} />
       )}
       {teams.data && teams.data.length === 0 && (
         <div className="notice notice--info">{t('reports.annual.noTeams')}</div>
@@ -163,9 +162,7 @@ export function AnnualReportPage() {
       </div>
 
       {report.isError && (
-        <div className="notice notice--error" role="alert">
-          {isApiProblem(report.error) ? report.error.localizedMessage(t) : t('problem.internal_error')}
-        </div>
+        <LoadProblem error={report.error} />
       )}
       {report.isFetching && (
         <p role="status" className={data ? 'visually-hidden' : undefined}>
