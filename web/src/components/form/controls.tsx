@@ -208,7 +208,7 @@ export function RadioGroup<V extends string | number>({
   );
 }
 
-/** One checkbox with its hint below; an error takes the hint's place. */
+/** One checkbox with its hint below, if any; an error takes the hint's place. */
 export function CheckboxField({
   id,
   label,
@@ -219,26 +219,29 @@ export function CheckboxField({
 }: {
   id: string;
   label: string;
-  hint: string;
+  hint?: string | undefined;
   error?: string | undefined;
   checked: boolean;
   onChange: (checked: boolean) => void;
 }) {
   const hintId = `${id}-hint`;
+  const below = error ?? hint;
   return (
     <div className="pp-checkbox">
       <input
         id={id}
         type="checkbox"
         checked={checked}
-        aria-describedby={hintId}
+        aria-describedby={below ? hintId : undefined}
         aria-invalid={error ? true : undefined}
         onChange={(e) => onChange(e.target.checked)}
       />
       <label htmlFor={id}>{label}</label>
-      <p id={hintId} className="form-field__hint">
-        {error ?? hint}
-      </p>
+      {below && (
+        <p id={hintId} className="form-field__hint">
+          {below}
+        </p>
+      )}
     </div>
   );
 }

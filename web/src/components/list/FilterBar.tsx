@@ -2,6 +2,7 @@
 // checkboxes) or on 検索 (typed text), and a button that clears every condition.
 import { useId, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { CheckboxField } from '../form';
 
 type Heading = 'h2' | 'h3';
 
@@ -120,23 +121,7 @@ export function FilterCheckbox({
   onChange: (checked: boolean) => void;
 }) {
   const id = useId();
-  return (
-    <div className="pp-checkbox">
-      <input
-        id={id}
-        type="checkbox"
-        checked={checked}
-        aria-describedby={hint ? `${id}-hint` : undefined}
-        onChange={(e) => onChange(e.target.checked)}
-      />
-      <label htmlFor={id}>{label}</label>
-      {hint && (
-        <p id={`${id}-hint`} className="form-field__hint">
-          {hint}
-        </p>
-      )}
-    </div>
-  );
+  return <CheckboxField id={id} label={label} hint={hint} checked={checked} onChange={onChange} />;
 }
 
 /** A text field applied with the form (検索); `wide` gives it the whole row with the submit button. */

@@ -263,29 +263,53 @@ export function SectionForm({
       focusOnMount
     >
       {(error, id) => (
-        <>
-          <TextInput
-            id={id('name')}
-            label={t('organization.fields.sectionName')}
-            error={error('name')}
-            input={NAME_INPUT}
-            value={name}
-            onChange={setName}
-          />
-          <TextInput
-            id={id('effective_from')}
-            label={t('organization.fields.effectiveFrom')}
-            hint={t('organization.hints.effectiveFromSection')}
-            error={error('effective_from')}
-            type="date"
-            width="short"
-            input={{ name: 'effective_from' }}
-            value={effectiveFrom}
-            onChange={setEffectiveFrom}
-          />
-        </>
+        <NameFromDate
+          error={error}
+          id={id}
+          nameLabel={t('organization.fields.sectionName')}
+          dateHint={t('organization.hints.effectiveFromSection')}
+          name={[name, setName]}
+          from={[effectiveFrom, setEffectiveFrom]}
+        />
       )}
     </OrganizationForm>
+  );
+}
+
+/** A section's name and the date it takes effect (適用開始日): what adding and renaming ask. */
+function NameFromDate({
+  error,
+  id,
+  nameLabel,
+  dateHint,
+  dateRequired = false,
+  name: [name, setName],
+  from: [effectiveFrom, setEffectiveFrom],
+}: {
+  error: (field: SectionField) => string | undefined;
+  id: (field: SectionField) => string;
+  nameLabel: string;
+  dateHint: string;
+  dateRequired?: boolean;
+  name: [string, (value: string) => void];
+  from: [string, (value: string) => void];
+}) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <TextInput id={id('name')} label={nameLabel} error={error('name')} input={NAME_INPUT} value={name} onChange={setName} />
+      <TextInput
+        id={id('effective_from')}
+        label={t('organization.fields.effectiveFrom')}
+        hint={dateHint}
+        error={error('effective_from')}
+        type="date"
+        width="short"
+        input={{ name: 'effective_from', required: dateRequired || undefined }}
+        value={effectiveFrom}
+        onChange={setEffectiveFrom}
+      />
+    </>
   );
 }
 
@@ -352,27 +376,15 @@ export function RenameForm({
       focusOnMount
     >
       {(error, id) => (
-        <>
-          <TextInput
-            id={id('name')}
-            label={t('organization.fields.newName')}
-            error={error('name')}
-            input={NAME_INPUT}
-            value={name}
-            onChange={setName}
-          />
-          <TextInput
-            id={id('effective_from')}
-            label={t('organization.fields.effectiveFrom')}
-            hint={t('organization.hints.effectiveFromRename')}
-            error={error('effective_from')}
-            type="date"
-            width="short"
-            input={{ name: 'effective_from', required: true }}
-            value={effectiveFrom}
-            onChange={setEffectiveFrom}
-          />
-        </>
+        <NameFromDate
+          error={error}
+          id={id}
+          nameLabel={t('organization.fields.newName')}
+          dateHint={t('organization.hints.effectiveFromRename')}
+          dateRequired
+          name={[name, setName]}
+          from={[effectiveFrom, setEffectiveFrom]}
+        />
       )}
     </OrganizationForm>
   );
