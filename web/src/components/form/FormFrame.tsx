@@ -5,7 +5,7 @@ import { useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from
 import { useTranslation } from 'react-i18next';
 import type { ApiProblem } from '../../lib/api';
 import { FormAlert, useFocusFirstInvalid, useFocusOnMount } from './Field';
-import { describeFailure, type FormFailure, type ProblemOverride } from './problems';
+import { describeFailure, toApiProblem, type FormFailure, type ProblemOverride } from './problems';
 import './form.css';
 
 /** What the frame hands its fields: the error and the id of each, and the problem on show. */
@@ -118,6 +118,15 @@ export interface RecordFormProps<V, B = V> {
   cancel?: ReactNode;
   /** The id of the page's heading, which names the form. */
   labelledBy: string;
+}
+
+/** The save behind a record form (a mutation) as its props: pending, the refusal, and onSubmit. */
+export function savingWith<B>(mutation: { isPending: boolean; error: unknown; mutate: (body: B) => void }) {
+  return {
+    pending: mutation.isPending,
+    problem: mutation.error ? toApiProblem(mutation.error) : null,
+    onSubmit: (body: B) => mutation.mutate(body),
+  };
 }
 
 /** A cancel button for a form that closes in place. */

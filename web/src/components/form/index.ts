@@ -3,7 +3,7 @@
 export { ConfirmDelete } from './ConfirmDelete';
 export { CheckboxField, RadioGroup, SelectInput, TextInput } from './controls';
 export { Field, FormAlert, useFocusFirstInvalid, useFocusOnClose, useFocusOnMount, type FieldA11y } from './Field';
-export { CancelButton, FormFrame, type FrameFields, type RecordFormProps } from './FormFrame';
+export { CancelButton, FormFrame, savingWith, type FrameFields, type RecordFormProps } from './FormFrame';
 export { FormOpener, type OpenedForm } from './FormOpener';
 export { FormShell, deeper, type HeadingTag } from './FormShell';
 export {

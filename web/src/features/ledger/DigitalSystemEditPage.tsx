@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, isApiProblem, useApi } from '../../lib/api';
 import { usePageTitle } from '../../lib/usePageTitle';
-import { toApiProblem } from '../../components/form';
+import { savingWith } from '../../components/form';
 import { ifMatch, LEDGER_KEY, ledgerKeys, useDigitalSystem, type DigitalSystemIn, type DigitalSystemOut } from './api';
 import { DigitalSystemForm, systemValuesOf } from './DigitalSystemForm';
 import type { LedgerFlash } from './DigitalSystemNewPage';
@@ -82,10 +82,8 @@ function EditForm({ system, headingId }: { system: DigitalSystemOut; headingId: 
       labelledBy={headingId}
       submitLabel={t('ledger.save')}
       submittingLabel={t('ledger.saving')}
-      pending={save.isPending}
-      problem={save.error ? toApiProblem(save.error) : null}
+      {...savingWith(save)}
       problemSummary={stale ? t('ledger.stale') : undefined}
-      onSubmit={(body) => save.mutate(body)}
       cancel={
         <Link to={`/digital-systems/${system.id}`} className="button button--secondary">
           {t('ledger.cancel')}

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import { usePageTitle } from '../../lib/usePageTitle';
-import { toApiProblem } from '../../components/form';
+import { savingWith } from '../../components/form';
 import { LEDGER_KEY, type DigitalSystemIn } from './api';
 import { DigitalSystemForm, emptySystemValues } from './DigitalSystemForm';
 import './ledger.css';
@@ -54,9 +54,7 @@ export function DigitalSystemNewPage() {
             labelledBy={headingId}
             submitLabel={t('ledger.submit')}
             submittingLabel={t('ledger.submitting')}
-            pending={create.isPending}
-            problem={create.error ? toApiProblem(create.error) : null}
-            onSubmit={(body) => create.mutate(body)}
+            {...savingWith(create)}
             cancel={
               <Link to="/digital-systems" className="button button--secondary">
                 {t('ledger.cancel')}

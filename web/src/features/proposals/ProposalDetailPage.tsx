@@ -25,6 +25,7 @@ import {
   RadioGroup,
   SelectInput,
   TextInput,
+  savingWith,
   toApiProblem,
   type ProblemOverride,
 } from '../../components/form';
@@ -219,10 +220,8 @@ function Overview({
             labelledBy={headingId}
             submitLabel={t('proposals.save')}
             submittingLabel={t('proposals.saving')}
-            pending={save.isPending}
-            problem={save.error ? toApiProblem(save.error) : null}
+            {...savingWith(save)}
             problemSummary={stale ? t('proposals.stale') : undefined}
-            onSubmit={(values) => save.mutate(values)}
             cancel={
               <button
                 type="button"

@@ -7,7 +7,7 @@ import { useAuth } from '../../lib/auth';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { PROPOSALS_KEY, useProjectTeams } from './api';
 import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
-import { toApiProblem } from '../../components/form';
+import { savingWith } from '../../components/form';
 import { bodyOf, emptyValues, ProposalForm, type ProposalValues } from './ProposalForm';
 import { mayCreateProposal } from '../../lib/permissions';
 import { LoadProblem } from '../../components/records/LoadProblem';
@@ -72,9 +72,7 @@ export function ProposalNewPage() {
               labelledBy={headingId}
               submitLabel={t('proposals.submit')}
               submittingLabel={t('proposals.submitting')}
-              pending={create.isPending}
-              problem={create.error ? toApiProblem(create.error) : null}
-              onSubmit={(values) => create.mutate(values)}
+              {...savingWith(create)}
               cancel={
                 <Link to="/proposals" className="button button--secondary">
                   {t('proposals.cancel')}

@@ -3,7 +3,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, isApiProblem, useApi } from '../../lib/api';
-import { toApiProblem } from '../../components/form';
+import { savingWith } from '../../components/form';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { ifMatch, REFORMS_KEY, reformKeys, useBureauList, useReform } from './api';
 import { ReformForm, reformBodyOf, reformValuesOf, type ReformValues } from './ReformForm';
@@ -78,10 +78,8 @@ export function ReformEditPage() {
             labelledBy={headingId}
             submitLabel={t('reforms.save')}
             submittingLabel={t('reforms.saving')}
-            pending={save.isPending}
-            problem={save.error ? toApiProblem(save.error) : null}
+            {...savingWith(save)}
             problemSummary={stale ? t('reforms.stale') : undefined}
-            onSubmit={(values) => save.mutate(values)}
             cancel={
               <Link to={`/reforms/${data.id}`} className="button button--secondary">
                 {t('reforms.cancel')}

@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
-import { toApiProblem } from '../../components/form';
+import { savingWith } from '../../components/form';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { REFORMS_KEY, useBureauList } from './api';
 import { emptyReformValues, ReformForm, reformBodyOf, type ReformValues } from './ReformForm';
@@ -69,9 +69,7 @@ export function ReformNewPage() {
               labelledBy={headingId}
               submitLabel={t('reforms.submit')}
               submittingLabel={t('reforms.submitting')}
-              pending={create.isPending}
-              problem={create.error ? toApiProblem(create.error) : null}
-              onSubmit={(values) => create.mutate(values)}
+              {...savingWith(create)}
               cancel={
                 <Link to="/reforms" className="button button--secondary">
                   {t('reforms.cancel')}
