@@ -3,10 +3,10 @@
 //! records behind a number. Also the milestone list those figures link to.
 
 use crate::auth::Authenticated;
+use crate::clock::today_in_tokyo;
 use crate::dto::PageOut;
 use crate::error::{ApiError, ErrorCode, FieldLocation};
 use crate::extract::{Paging, validate};
-use crate::organization::today_in_tokyo;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};

@@ -2,8 +2,8 @@
 //! names of bureaus and sections, the owners of a record as `domain::access::rights` needs
 //! them, and field errors at a pointer.
 
+use crate::clock::today_in_tokyo;
 use crate::error::{ApiError, FieldError, FieldLocation};
-use crate::organization::today_in_tokyo;
 use crate::state::AppState;
 use domain::{Owner, Principal, Rights, SectionOf, rights};
 use persistence::organization;

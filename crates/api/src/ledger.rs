@@ -6,12 +6,12 @@
 
 use crate::auth::Authenticated;
 use crate::concurrency::{IfMatch, with_etag};
+use crate::context::actor;
 use crate::department::{Directory, check_amount, field_error, search_text, sort_spec};
 use crate::dto::PageOut;
 use crate::error::{ApiError, ErrorCode, FieldLocation};
 use crate::extract::{Paging, ValidJson, validate};
 use crate::links::{LinkOut, link_outs};
-use crate::organization::actor;
 use crate::state::AppState;
 use crate::text_rules::{long_text, optional, title_text};
 use actix_web::http::StatusCode;

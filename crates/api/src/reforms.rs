@@ -3,7 +3,9 @@
 //! bureau or sections; everyone signed in reads them.
 
 use crate::auth::Authenticated;
+use crate::clock::today_in_tokyo;
 use crate::concurrency::{IfMatch, with_etag};
+use crate::context::actor;
 use crate::department::{
     Directory, SectionRef, check_amount, field_error, missing_at, search_text, sort_spec,
 };
@@ -12,7 +14,6 @@ use crate::dto::PeriodOut;
 use crate::error::{ApiError, ErrorCode, FieldLocation};
 use crate::extract::{Paging, ValidJson, validate};
 use crate::links::{LinkOut, link_outs};
-use crate::organization::{actor, today_in_tokyo};
 use crate::state::AppState;
 use crate::text_rules::{long_text, optional, period_text, title_text};
 use actix_web::http::StatusCode;
