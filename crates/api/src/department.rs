@@ -1,15 +1,49 @@
 //! What the department-work endpoints (reforms, X policies, the ledger, links) share: the
 //! names of bureaus and sections, the owners of a record as `domain::access::rights` needs
-//! them, and field errors at a pointer.
+//! them, the first steps of every replace and delete, and field errors at a pointer.
 
 use crate::clock::today_in_tokyo;
-use crate::error::{ApiError, FieldError, FieldLocation};
+use crate::concurrency::IfMatch;
+use crate::error::{ApiError, ErrorCode, FieldError, FieldLocation};
 use crate::state::AppState;
-use domain::{Owner, Principal, Rights, SectionOf, rights};
+use domain::{Action, Owner, Principal, Rights, SectionOf, authorize, rights};
 use persistence::organization;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::future::Future;
 use utoipa::ToSchema;
+
+/// A department record a caller asked to replace or delete, as it stands, with the version the
+/// caller read and the directory to judge the caller's rights over it by.
+pub(crate) struct Guarded<T> {
+    pub version: i32,
+    pub current: T,
+    pub dir: Directory,
+}
+
+/// The first steps of every replace and delete of department work, in this order: the version
+/// from `If-Match` (asked only now, with the path and any body accepted, so a broken body is
+/// reported before a missing precondition), the caller's right to edit department work at all,
+/// the record as `find` reads it (404 without it), and the directory. Whether the caller may edit
+/// this record is the handler's to ask, of `domain::access::rights` through the directory.
+pub(crate) async fn guard<T>(
+    state: &AppState,
+    caller: &Principal,
+    if_match: &IfMatch,
+    find: impl Future<Output = Result<Option<T>, persistence::StoreError>>,
+) -> Result<Guarded<T>, ApiError> {
+    let version = if_match.version()?;
+    authorize(caller, Action::EditDepartmentWork)?;
+    let current = find
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    let dir = Directory::load(state).await?;
+    Ok(Guarded {
+        version,
+        current,
+        dir,
+    })
+}
 
 /// A section by id and its name today.
 #[derive(Debug, Clone, Serialize, ToSchema)]

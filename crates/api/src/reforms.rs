@@ -4,15 +4,16 @@
 
 use crate::auth::Authenticated;
 use crate::clock::today_in_tokyo;
-use crate::concurrency::{IfMatch, with_etag};
+use crate::concurrency::{IfMatch, json_with_etag};
 use crate::context::actor;
 use crate::department::{
-    Directory, SectionRef, check_amount, field_error, missing_at, search_text, sort_spec,
+    Directory, Guarded, SectionRef, check_amount, field_error, guard, missing_at, search_text,
+    sort_spec,
 };
 use crate::dto::PageOut;
 use crate::dto::PeriodOut;
-use crate::error::{ApiError, ErrorCode, FieldLocation};
-use crate::extract::{Paging, ValidJson, validate};
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{ValidJson, page_of_query};
 use crate::links::{LinkOut, link_outs};
 use crate::state::AppState;
 use crate::text_rules::{long_text, optional, period_text, title_text};
@@ -416,8 +417,13 @@ pub(crate) fn reform_fields(dir: &Directory, input: ReformIn) -> Result<ReformFi
 }
 
 fn reform_response(status: StatusCode, out: ReformOut) -> HttpResponse {
-    let mut builder = HttpResponse::build(status);
-    with_etag(&mut builder, out.version).json(out)
+    json_with_etag(status, out.version, out)
+}
+
+/// Whether the caller may write a reform with these fields (its bureau and sections).
+fn may_edit_reform(dir: &Directory, caller: &Principal, fields: &ReformFields) -> bool {
+    dir.rights_over(caller, fields.bureau_id, &fields.section_ids)
+        .edit
 }
 
 fn duplicate_number(err: persistence::StoreError) -> ApiError {
@@ -551,12 +557,7 @@ async fn list(
     bureau_id: Option<i64>,
 ) -> Result<PageOut<ReformOut>, ApiError> {
     authorize(caller, Action::ReadDepartmentWork)?;
-    validate(query, FieldLocation::Query)?;
-    let paging = Paging {
-        page: query.page,
-        per_page: query.per_page,
-    }
-    .request()?;
+    let paging = page_of_query(query, query.page, query.per_page)?;
     let (field, descending) = sort_spec(query.sort.as_deref());
     let sort = field
         .and_then(reform_sort)
@@ -645,10 +646,7 @@ pub async fn create_reform(
     authorize(&caller, Action::EditDepartmentWork)?;
     let dir = Directory::load(&state).await?;
     let fields = reform_fields(&dir, body.0)?;
-    if !dir
-        .rights_over(&caller, fields.bureau_id, &fields.section_ids)
-        .edit
-    {
+    if !may_edit_reform(&dir, &caller, &fields) {
         return Err(forbidden_outside_scope());
     }
     let created_by = (caller.kind == PrincipalKind::User).then_some(caller.id);
@@ -671,23 +669,15 @@ pub async fn replace_reform(
     if_match: IfMatch,
     body: ValidJson<ReformIn>,
 ) -> Result<HttpResponse, ApiError> {
-    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
-    let version = if_match.version()?;
     let caller = caller.0;
-    authorize(&caller, Action::EditDepartmentWork)?;
-    let current = find(&state, *id).await?;
-    let dir = Directory::load(&state).await?;
+    let found = reforms::find_reform(&state.db.conn, *id);
+    let Guarded {
+        version,
+        current,
+        dir,
+    } = guard(&state, &caller, &if_match, found).await?;
     let fields = reform_fields(&dir, body.0)?;
-    if !dir
-        .rights_over(
-            &caller,
-            current.fields.bureau_id,
-            &current.fields.section_ids,
-        )
-        .edit
-        || !dir
-            .rights_over(&caller, fields.bureau_id, &fields.section_ids)
-            .edit
+    if !may_edit_reform(&dir, &caller, &current.fields) || !may_edit_reform(&dir, &caller, &fields)
     {
         return Err(forbidden_outside_scope());
     }
@@ -709,20 +699,14 @@ pub async fn delete_reform(
     id: web::Path<i64>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
-    let version = if_match.version()?;
     let caller = caller.0;
-    authorize(&caller, Action::EditDepartmentWork)?;
-    let current = find(&state, *id).await?;
-    let dir = Directory::load(&state).await?;
-    if !dir
-        .rights_over(
-            &caller,
-            current.fields.bureau_id,
-            &current.fields.section_ids,
-        )
-        .edit
-    {
+    let found = reforms::find_reform(&state.db.conn, *id);
+    let Guarded {
+        version,
+        current,
+        dir,
+    } = guard(&state, &caller, &if_match, found).await?;
+    if !may_edit_reform(&dir, &caller, &current.fields) {
         return Err(forbidden_outside_scope());
     }
     reforms::delete_reform(&state.db.conn, *id, version, &actor(&caller)).await?;
