@@ -4,6 +4,7 @@ use crate::StoreError;
 use crate::audit::AuditActor;
 use crate::entities::{service_account, user};
 use crate::page::{Page, PageRequest};
+use crate::rows;
 use crate::write::{self, Audited, FiledUnder, Write};
 use chrono::{DateTime, Utc};
 use domain::{Email, Principal, PrincipalKind, Role, Scopes};
@@ -135,11 +136,7 @@ pub async fn find_user_by_email<C: ConnectionTrait>(
 }
 
 pub async fn find_user<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<User>, StoreError> {
-    user::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(User::try_from)
-        .transpose()
+    rows::find_decoded::<user::Entity, _>(conn, id, User::try_from).await
 }
 
 /// Disables the account at once: its access tokens stop working on their next request and its
@@ -310,9 +307,5 @@ pub async fn find_service_account<C: ConnectionTrait>(
     conn: &C,
     id: i64,
 ) -> Result<Option<ServiceAccount>, StoreError> {
-    service_account::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(ServiceAccount::try_from)
-        .transpose()
+    rows::find_decoded::<service_account::Entity, _>(conn, id, ServiceAccount::try_from).await
 }

@@ -5,6 +5,7 @@ use crate::audit::AuditActor;
 use crate::entities::{digital_system, section, target, target_measurement};
 use crate::page::{Page, PageRequest};
 use crate::proposals::like_literal;
+use crate::rows;
 use crate::unlink;
 use crate::write::{self, Change, FiledUnder, Write};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -128,11 +129,7 @@ pub async fn find_system<C: ConnectionTrait>(
     conn: &C,
     id: i64,
 ) -> Result<Option<DigitalSystem>, StoreError> {
-    digital_system::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(system_of)
-        .transpose()
+    rows::find_decoded::<digital_system::Entity, _>(conn, id, system_of).await
 }
 
 pub async fn create_system<C: TransactionTrait<Transaction = DatabaseTransaction>>(
@@ -531,18 +528,13 @@ pub async fn replace_target(
     fields: TargetFields,
     actor: &AuditActor,
 ) -> Result<Target, StoreError> {
-    write::update(
+    let mut row: target::ActiveModel = Default::default();
+    target_values(&fields, &mut row);
+    write::replace(
         db,
         Change::new("target.update", "target", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_target(txn, id).await }),
-        move |_, _| Box::pin(async move { Ok(()) }),
-        move |txn, _, step| {
-            Box::pin(async move {
-                let mut row: target::ActiveModel = Default::default();
-                target_values(&fields, &mut row);
-                write::replace_row(txn, step, id, row).await
-            })
-        },
+        move |txn| Box::pin(find_target(txn, id)),
+        row,
     )
     .await
 }

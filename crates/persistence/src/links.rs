@@ -5,6 +5,7 @@
 use crate::StoreError;
 use crate::audit::AuditActor;
 use crate::entities::{digital_system, kpi, link, policy, policy_issue, proposal, reform, section};
+use crate::rows;
 use crate::write::{self, Audited, Write};
 use chrono::{DateTime, Utc};
 use domain::link::EntityKind;
@@ -292,11 +293,7 @@ fn implied_link(proposal_id: i64, reform_id: i64) -> Link {
 }
 
 pub async fn find_link<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Link>, StoreError> {
-    link::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(link_of)
-        .transpose()
+    rows::find_decoded::<link::Entity, _>(conn, id, link_of).await
 }
 
 impl Audited for Link {

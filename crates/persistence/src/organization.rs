@@ -3,6 +3,7 @@
 use crate::StoreError;
 use crate::audit::AuditActor;
 use crate::entities::{bureau, section, section_name};
+use crate::rows;
 use crate::write::{self, Change, Write};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::organization::{BureauKind, SectionName, name_on};
@@ -83,11 +84,7 @@ pub async fn find_bureau<C: ConnectionTrait>(
     conn: &C,
     id: i64,
 ) -> Result<Option<Bureau>, StoreError> {
-    bureau::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(Bureau::try_from)
-        .transpose()
+    rows::find_decoded::<bureau::Entity, _>(conn, id, Bureau::try_from).await
 }
 
 #[derive(Debug, Clone)]
@@ -135,26 +132,21 @@ pub async fn update_bureau(
     patch: BureauPatch,
     actor: &AuditActor,
 ) -> Result<Bureau, StoreError> {
-    write::update(
+    let mut row: bureau::ActiveModel = Default::default();
+    if let Some(name) = patch.name {
+        row.name = Set(name);
+    }
+    if let Some(kind) = patch.kind {
+        row.kind = Set(kind.as_str().to_owned());
+    }
+    if let Some(sort_order) = patch.sort_order {
+        row.sort_order = Set(sort_order);
+    }
+    write::replace(
         db,
         Change::new("bureau.update", "bureau", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_bureau(txn, id).await }),
-        move |_, _| Box::pin(async move { Ok(()) }),
-        move |txn, _, step| {
-            Box::pin(async move {
-                let mut row: bureau::ActiveModel = Default::default();
-                if let Some(name) = &patch.name {
-                    row.name = Set(name.clone());
-                }
-                if let Some(kind) = patch.kind {
-                    row.kind = Set(kind.as_str().to_owned());
-                }
-                if let Some(sort_order) = patch.sort_order {
-                    row.sort_order = Set(sort_order);
-                }
-                write::replace_row(txn, step, id, row).await
-            })
-        },
+        move |txn| Box::pin(find_bureau(txn, id)),
+        row,
     )
     .await
 }

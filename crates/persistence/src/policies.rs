@@ -6,6 +6,7 @@ use crate::audit::AuditActor;
 use crate::entities::{kpi, kpi_actual, milestone, policy, policy_issue, progress_note};
 use crate::page::{Page, PageRequest};
 use crate::proposals::like_literal;
+use crate::rows;
 use crate::unlink;
 use crate::write::{self, Change, FiledUnder, Write};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -415,7 +416,9 @@ pub async fn replace_issue(
     fields: IssueFields,
     actor: &AuditActor,
 ) -> Result<Issue, StoreError> {
-    write::update(
+    let mut row: policy_issue::ActiveModel = Default::default();
+    issue_values(&fields, &mut row);
+    write::replace(
         db,
         Change::new(
             "policy_issue.update",
@@ -424,15 +427,8 @@ pub async fn replace_issue(
             expected_version,
             actor,
         ),
-        move |txn| Box::pin(async move { find_issue(txn, id).await }),
-        move |_, _| Box::pin(async move { Ok(()) }),
-        move |txn, _, step| {
-            Box::pin(async move {
-                let mut row: policy_issue::ActiveModel = Default::default();
-                issue_values(&fields, &mut row);
-                write::replace_row(txn, step, id, row).await
-            })
-        },
+        move |txn| Box::pin(find_issue(txn, id)),
+        row,
     )
     .await
 }
@@ -620,11 +616,7 @@ pub async fn find_milestone<C: ConnectionTrait>(
     conn: &C,
     id: i64,
 ) -> Result<Option<Milestone>, StoreError> {
-    milestone::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(milestone_of)
-        .transpose()
+    rows::find_decoded::<milestone::Entity, _>(conn, id, milestone_of).await
 }
 
 /// Fails with `NotFound` unless the issue exists: what a milestone, note or KPI is added to.
@@ -666,18 +658,13 @@ pub async fn replace_milestone(
     fields: MilestoneFields,
     actor: &AuditActor,
 ) -> Result<Milestone, StoreError> {
-    write::update(
+    let mut row: milestone::ActiveModel = Default::default();
+    milestone_values(&fields, &mut row);
+    write::replace(
         db,
         Change::new("milestone.update", "milestone", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_milestone(txn, id).await }),
-        move |_, _| Box::pin(async move { Ok(()) }),
-        move |txn, _, step| {
-            Box::pin(async move {
-                let mut row: milestone::ActiveModel = Default::default();
-                milestone_values(&fields, &mut row);
-                write::replace_row(txn, step, id, row).await
-            })
-        },
+        move |txn| Box::pin(find_milestone(txn, id)),
+        row,
     )
     .await
 }
@@ -939,18 +926,13 @@ pub async fn replace_kpi(
     fields: KpiFields,
     actor: &AuditActor,
 ) -> Result<Kpi, StoreError> {
-    write::update(
+    let mut row: kpi::ActiveModel = Default::default();
+    kpi_values(&fields, &mut row);
+    write::replace(
         db,
         Change::new("kpi.update", "kpi", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_kpi(txn, id).await }),
-        move |_, _| Box::pin(async move { Ok(()) }),
-        move |txn, _, step| {
-            Box::pin(async move {
-                let mut row: kpi::ActiveModel = Default::default();
-                kpi_values(&fields, &mut row);
-                write::replace_row(txn, step, id, row).await
-            })
-        },
+        move |txn| Box::pin(find_kpi(txn, id)),
+        row,
     )
     .await
 }

@@ -7,6 +7,7 @@ use crate::entities::{
     consultation, project_team, proposal, proposal_assignment, section, stage_event,
 };
 use crate::page::{Page, PageRequest};
+use crate::rows;
 use crate::tallies;
 use crate::write::{self, Change, FiledUnder, InTxn, Tallied, Write};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -102,11 +103,7 @@ pub async fn find_project_team<C: ConnectionTrait>(
     conn: &C,
     id: i64,
 ) -> Result<Option<ProjectTeam>, StoreError> {
-    project_team::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(ProjectTeam::try_from)
-        .transpose()
+    rows::find_decoded::<project_team::Entity, _>(conn, id, ProjectTeam::try_from).await
 }
 
 pub async fn find_project_team_by_year<C: ConnectionTrait>(
@@ -153,7 +150,15 @@ pub async fn replace_project_team(
     fields: ProjectTeamFields,
     actor: &AuditActor,
 ) -> Result<ProjectTeam, StoreError> {
-    write::update(
+    let row = project_team::ActiveModel {
+        fiscal_year: Set(fields.fiscal_year),
+        name: Set(fields.name),
+        themes: Set(to_json(&fields.themes)),
+        members: Set(to_json(&fields.members)),
+        headcount: Set(fields.headcount),
+        ..Default::default()
+    };
+    write::replace(
         db,
         Change::new(
             "project_team.update",
@@ -162,21 +167,8 @@ pub async fn replace_project_team(
             expected_version,
             actor,
         ),
-        move |txn| Box::pin(async move { find_project_team(txn, id).await }),
-        move |_, _| Box::pin(async move { Ok(()) }),
-        move |txn, _, step| {
-            Box::pin(async move {
-                let row = project_team::ActiveModel {
-                    fiscal_year: Set(fields.fiscal_year),
-                    name: Set(fields.name),
-                    themes: Set(to_json(&fields.themes)),
-                    members: Set(to_json(&fields.members)),
-                    headcount: Set(fields.headcount),
-                    ..Default::default()
-                };
-                write::replace_row(txn, step, id, row).await
-            })
-        },
+        move |txn| Box::pin(find_project_team(txn, id)),
+        row,
     )
     .await
 }

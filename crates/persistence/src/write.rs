@@ -184,6 +184,30 @@ where
     step.guarded(result.rows_affected)
 }
 
+/// Replaces the written fields of record #`id` with `row` if it is still at the version the
+/// change expects: an update that checks nothing else and writes one row.
+pub(crate) async fn replace<Db, T, A>(
+    db: &Db,
+    change: Change<'_>,
+    find: impl for<'t> Fn(&'t DatabaseTransaction) -> InTxn<'t, Option<T>> + Send,
+    row: A,
+) -> Result<T, StoreError>
+where
+    Db: TransactionTrait<Transaction = DatabaseTransaction>,
+    T: Versioned + Send + Sync,
+    A: ActiveModelTrait + Send + 'static,
+{
+    let id = change.id;
+    update(
+        db,
+        change,
+        find,
+        |_, _| Box::pin(async { Ok(()) }),
+        move |txn, _, step| Box::pin(replace_row(txn, step, id, row)),
+    )
+    .await
+}
+
 fn stale(expected: i32, current: i32) -> StoreError {
     StoreError::Stale { expected, current }
 }
