@@ -1,4 +1,6 @@
-//! Sign-in: passwords, tokens, throttling and the extractor that hands handlers the caller.
+//! Sign-in: passwords, throttling, the sign-in handlers and the extractor that hands handlers the
+//! caller. The tokens themselves are `crate::tokens`, which `AppState` holds without depending on
+//! the handlers here.
 
 pub mod handlers;
 pub mod passwords;
