@@ -8,7 +8,7 @@ use crate::auth::Authenticated;
 use crate::concurrency::{IfMatch, json_with_etag};
 use crate::context::actor;
 use crate::department::{
-    Directory, Guarded, check_amount, field_error, guard, search_text, sort_spec,
+    Directory, check_amount, field_error, guard, known_sort_word, search_text, sort_spec,
 };
 use crate::dto::PageOut;
 use crate::error::{ApiError, ErrorCode};
@@ -355,14 +355,11 @@ fn system_sort(field: &str) -> Option<SystemSort> {
 }
 
 fn system_sort_word(value: &str) -> Result<(), ValidationError> {
-    match sort_spec(Some(value)).0.and_then(system_sort) {
-        Some(_) => Ok(()),
-        None => {
-            let mut e = ValidationError::new("unknown_sort");
-            e.message = Some("sort by id, name, annual_hours_saved or updated_at".into());
-            Err(e)
-        }
-    }
+    known_sort_word(
+        value,
+        system_sort,
+        "id, name, annual_hours_saved or updated_at",
+    )
 }
 
 pub(crate) fn system_filter(query: &DigitalSystemQuery) -> SystemFilter {
@@ -464,11 +461,7 @@ pub async fn replace_digital_system(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     let found = ledger::find_system(&state.db.conn, *id);
-    let Guarded {
-        version,
-        current,
-        dir,
-    } = guard(&state, &caller, &if_match, found).await?;
+    let (version, current, dir) = guard(&state, &caller, &if_match, found).await?;
     let fields = system_fields(&dir, body.0)?;
     if !may_edit_system(&dir, &caller, current.fields.section_id)
         || !may_edit_system(&dir, &caller, fields.section_id)
@@ -494,11 +487,7 @@ pub async fn delete_digital_system(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     let found = ledger::find_system(&state.db.conn, *id);
-    let Guarded {
-        version,
-        current,
-        dir,
-    } = guard(&state, &caller, &if_match, found).await?;
+    let (version, current, dir) = guard(&state, &caller, &if_match, found).await?;
     if !may_edit_system(&dir, &caller, current.fields.section_id) {
         return Err(forbidden());
     }

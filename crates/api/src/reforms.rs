@@ -7,8 +7,8 @@ use crate::clock::today_in_tokyo;
 use crate::concurrency::{IfMatch, json_with_etag};
 use crate::context::actor;
 use crate::department::{
-    Directory, Guarded, SectionRef, check_amount, field_error, guard, missing_at, search_text,
-    sort_spec,
+    Directory, SectionRef, check_amount, field_error, guard, known_sort_word, missing_at,
+    search_text, sort_spec,
 };
 use crate::dto::PageOut;
 use crate::dto::PeriodOut;
@@ -488,14 +488,7 @@ fn reform_sort(field: &str) -> Option<ReformSort> {
 }
 
 fn reform_sort_word(value: &str) -> Result<(), ValidationError> {
-    match sort_spec(Some(value)).0.and_then(reform_sort) {
-        Some(_) => Ok(()),
-        None => {
-            let mut e = ValidationError::new("unknown_sort");
-            e.message = Some("sort by report_number, id, title or updated_at".into());
-            Err(e)
-        }
-    }
+    known_sort_word(value, reform_sort, "report_number, id, title or updated_at")
 }
 
 /// The list's filter from its query; `bureau_id` from the path wins over the query's.
@@ -671,11 +664,7 @@ pub async fn replace_reform(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     let found = reforms::find_reform(&state.db.conn, *id);
-    let Guarded {
-        version,
-        current,
-        dir,
-    } = guard(&state, &caller, &if_match, found).await?;
+    let (version, current, dir) = guard(&state, &caller, &if_match, found).await?;
     let fields = reform_fields(&dir, body.0)?;
     if !may_edit_reform(&dir, &caller, &current.fields) || !may_edit_reform(&dir, &caller, &fields)
     {
@@ -701,11 +690,7 @@ pub async fn delete_reform(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     let found = reforms::find_reform(&state.db.conn, *id);
-    let Guarded {
-        version,
-        current,
-        dir,
-    } = guard(&state, &caller, &if_match, found).await?;
+    let (version, current, dir) = guard(&state, &caller, &if_match, found).await?;
     if !may_edit_reform(&dir, &caller, &current.fields) {
         return Err(forbidden_outside_scope());
     }

@@ -168,7 +168,7 @@ pub async fn replace_system<C: TransactionTrait<Transaction = DatabaseTransactio
             expected_version,
             actor,
         ),
-        move |txn| Box::pin(async move { find_system(txn, id).await }),
+        move |txn| Box::pin(find_system(txn, id)),
         move |txn, _| Box::pin(async move { check_section(txn, fields.section_id).await }),
         move |txn, _, step| {
             Box::pin(async move {
@@ -196,7 +196,7 @@ pub async fn delete_system(
             expected_version,
             actor,
         ),
-        move |txn| Box::pin(async move { find_system(txn, id).await }),
+        move |txn| Box::pin(find_system(txn, id)),
         move |txn, _, _| {
             Box::pin(async move {
                 unlink::delete_links_of(txn, EntityKind::DigitalSystem, id).await?;
@@ -558,7 +558,7 @@ pub async fn add_measurement(
         db,
         Write::new("target_measurement.create", "target_measurement", actor),
         FiledUnder::Part,
-        move |txn| Box::pin(async move { find_target(txn, target_id).await }),
+        move |txn| Box::pin(find_target(txn, target_id)),
         move |txn, _, now| {
             Box::pin(async move {
                 let created = target_measurement::ActiveModel {
@@ -597,7 +597,7 @@ pub async fn delete_measurement(
         db,
         Write::new("target_measurement.delete", "target_measurement", actor),
         FiledUnder::Part,
-        move |txn| Box::pin(async move { find_target(txn, target_id).await }),
+        move |txn| Box::pin(find_target(txn, target_id)),
         move |txn, _, now| {
             Box::pin(async move {
                 let deleted = target_measurement::Entity::delete_by_id(id)

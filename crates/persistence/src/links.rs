@@ -356,7 +356,7 @@ pub async fn delete_link(
     write::remove(
         db,
         Write::new("link.delete", "link", actor),
-        move |txn| Box::pin(async move { find_link(txn, id).await }),
+        move |txn| Box::pin(find_link(txn, id)),
         move |txn, _| {
             Box::pin(async move {
                 link::Entity::delete_by_id(id).exec(txn).await?;

@@ -257,7 +257,7 @@ pub async fn rename_section(
     write::update(
         db,
         Change::new("section.rename", "section", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_section(txn, id).await }),
+        move |txn| Box::pin(find_section(txn, id)),
         move |_, _| Box::pin(async move { Ok(()) }),
         move |txn, before, step| {
             Box::pin(async move {

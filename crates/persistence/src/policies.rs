@@ -180,7 +180,7 @@ pub async fn replace_policy(
     write::update(
         db,
         Change::new("policy.update", "policy", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_policy(txn, id).await }),
+        move |txn| Box::pin(find_policy(txn, id)),
         move |txn, _| Box::pin(async move { check_bureau(txn, fields.bureau_id).await }),
         move |txn, _, step| {
             Box::pin(async move {
@@ -448,7 +448,7 @@ pub async fn delete_issue(
             expected_version,
             actor,
         ),
-        move |txn| Box::pin(async move { find_issue(txn, id).await }),
+        move |txn| Box::pin(find_issue(txn, id)),
         move |txn, _, _| {
             Box::pin(async move {
                 for k in kpi::Entity::find()
@@ -678,7 +678,7 @@ pub async fn delete_milestone(
     write::delete(
         db,
         Change::new("milestone.delete", "milestone", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_milestone(txn, id).await }),
+        move |txn| Box::pin(find_milestone(txn, id)),
         move |txn, _, _| {
             Box::pin(async move {
                 milestone::Entity::delete_by_id(id).exec(txn).await?;
@@ -771,7 +771,7 @@ pub async fn delete_note(
     write::remove(
         db,
         Write::new("progress_note.delete", "progress_note", actor),
-        move |txn| Box::pin(async move { find_note(txn, id).await }),
+        move |txn| Box::pin(find_note(txn, id)),
         move |txn, _| {
             Box::pin(async move {
                 progress_note::Entity::delete_by_id(id).exec(txn).await?;
@@ -946,7 +946,7 @@ pub async fn delete_kpi(
     write::delete(
         db,
         Change::new("kpi.delete", "kpi", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_kpi(txn, id).await }),
+        move |txn| Box::pin(find_kpi(txn, id)),
         move |txn, _, _| {
             Box::pin(async move {
                 unlink::delete_links_of(txn, EntityKind::Kpi, id).await?;
@@ -971,7 +971,7 @@ pub async fn add_actual(
         db,
         Write::new("kpi_actual.create", "kpi_actual", actor),
         FiledUnder::Part,
-        move |txn| Box::pin(async move { find_kpi(txn, kpi_id).await }),
+        move |txn| Box::pin(find_kpi(txn, kpi_id)),
         move |txn, _, now| {
             Box::pin(async move {
                 let created = kpi_actual::ActiveModel {
@@ -1023,7 +1023,7 @@ pub async fn delete_actual(
         db,
         Write::new("kpi_actual.delete", "kpi_actual", actor),
         FiledUnder::Part,
-        move |txn| Box::pin(async move { find_kpi(txn, kpi_id).await }),
+        move |txn| Box::pin(find_kpi(txn, kpi_id)),
         move |txn, _, now| {
             Box::pin(async move {
                 let deleted = kpi_actual::Entity::delete_by_id(id).exec(txn).await?;

@@ -118,6 +118,18 @@ pub async fn find_project_team_by_year<C: ConnectionTrait>(
         .transpose()
 }
 
+/// The written fields of a project team as row values.
+fn team_row(fields: ProjectTeamFields) -> project_team::ActiveModel {
+    project_team::ActiveModel {
+        fiscal_year: Set(fields.fiscal_year),
+        name: Set(fields.name),
+        themes: Set(to_json(&fields.themes)),
+        members: Set(to_json(&fields.members)),
+        headcount: Set(fields.headcount),
+        ..Default::default()
+    }
+}
+
 pub async fn create_project_team(
     db: &DatabaseConnection,
     fields: ProjectTeamFields,
@@ -128,14 +140,7 @@ pub async fn create_project_team(
         Write::new("project_team.create", "project_team", actor),
         move |txn, now| {
             Box::pin(async move {
-                let row = project_team::ActiveModel {
-                    fiscal_year: Set(fields.fiscal_year),
-                    name: Set(fields.name),
-                    themes: Set(to_json(&fields.themes)),
-                    members: Set(to_json(&fields.members)),
-                    headcount: Set(fields.headcount),
-                    ..Default::default()
-                };
+                let row = team_row(fields);
                 ProjectTeam::try_from(write::insert_row(txn, now, row).await?)
             })
         },
@@ -150,14 +155,6 @@ pub async fn replace_project_team(
     fields: ProjectTeamFields,
     actor: &AuditActor,
 ) -> Result<ProjectTeam, StoreError> {
-    let row = project_team::ActiveModel {
-        fiscal_year: Set(fields.fiscal_year),
-        name: Set(fields.name),
-        themes: Set(to_json(&fields.themes)),
-        members: Set(to_json(&fields.members)),
-        headcount: Set(fields.headcount),
-        ..Default::default()
-    };
     write::replace(
         db,
         Change::new(
@@ -168,7 +165,7 @@ pub async fn replace_project_team(
             actor,
         ),
         move |txn| Box::pin(find_project_team(txn, id)),
-        row,
+        team_row(fields),
     )
     .await
 }

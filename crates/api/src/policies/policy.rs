@@ -6,7 +6,7 @@ use super::{forbidden, not_found, with_version};
 use crate::auth::Authenticated;
 use crate::concurrency::IfMatch;
 use crate::context::actor;
-use crate::department::{Directory, Guarded, field_error, guard, search_text};
+use crate::department::{Directory, field_error, guard, search_text};
 use crate::dto::PageOut;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ValidJson, page_of_query};
@@ -253,11 +253,7 @@ pub async fn replace_policy(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     let found = policies::find_policy(&state.db.conn, *id);
-    let Guarded {
-        version,
-        current,
-        dir,
-    } = guard(&state, &caller, &if_match, found).await?;
+    let (version, current, dir) = guard(&state, &caller, &if_match, found).await?;
     if !dir
         .rights_over_bureau(&caller, current.fields.bureau_id)
         .edit
