@@ -2,14 +2,14 @@
 //! and the progress report recomputed from the events as of any date.
 
 use crate::StoreError;
-use crate::audit::{self, AuditActor, AuditRecord};
+use crate::audit::AuditActor;
 use crate::entities::{
     consultation, project_team, proposal, proposal_assignment, section, stage_event,
 };
 use crate::page::{Page, PageRequest};
 use crate::rows;
 use crate::tallies;
-use crate::write::{self, Change, FiledUnder, InTxn, Tallied, Write};
+use crate::write::{self, Audited, Change, FiledUnder, InTxn, Tallied, Write};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::proposal::{
     Decision, ImplementationStatus, Stage, StageEvent, StageState, TransitionError, most_advanced,
@@ -747,6 +747,16 @@ pub struct Consultation {
     pub actor_label: String,
 }
 
+impl Audited for Consultation {
+    /// Consultations are filed under their proposal.
+    fn audit_id(&self) -> i64 {
+        self.proposal_id
+    }
+    fn snapshot(&self) -> serde_json::Value {
+        json!({ "consultation_id": self.id, "held_on": self.held_on, "participants": self.participants, "note": self.note })
+    }
+}
+
 pub async fn add_consultation(
     db: &DatabaseConnection,
     proposal_id: i64,
@@ -755,53 +765,46 @@ pub async fn add_consultation(
     note: String,
     actor: &AuditActor,
 ) -> Result<Consultation, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    lock_proposal(&txn, proposal_id).await?;
-    if proposal::Entity::find_by_id(proposal_id)
-        .one(&txn)
-        .await?
-        .is_none()
-    {
-        return Err(StoreError::NotFound);
-    }
-    let counted_before = tallies::proposal_contributions(&txn, &[proposal_id]).await?;
-    let row = consultation::ActiveModel {
-        proposal_id: Set(proposal_id),
-        held_on: Set(held_on),
-        participants: Set(participants),
-        note: Set(note),
-        recorded_at: Set(now),
-        actor_label: Set(actor.label.clone()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let counted = tallies::proposal_contributions(&txn, &[proposal_id]).await?;
-    tallies::apply(&txn, counted_before, counted).await?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord {
-            action: "proposal.consultation",
-            entity_type: "proposal",
-            entity_id: proposal_id.to_string(),
-            before: None,
-            after: Some(json!({ "consultation_id": row.id, "held_on": row.held_on, "participants": row.participants, "note": row.note })),
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(Consultation {
-        id: row.id,
+    let recorded_by = actor.label.clone();
+    write::add_part(
+        db,
+        Write::new("proposal.consultation", "proposal", actor).tallied(Tallied::Proposal),
         proposal_id,
-        held_on: row.held_on,
-        participants: row.participants,
-        note: row.note,
-        recorded_at: row.recorded_at,
-        actor_label: row.actor_label,
-    })
+        move |txn| {
+            Box::pin(async move {
+                lock_proposal(txn, proposal_id).await?;
+                match proposal::Entity::find_by_id(proposal_id).one(txn).await? {
+                    Some(_) => Ok(()),
+                    None => Err(StoreError::NotFound),
+                }
+            })
+        },
+        move |txn, now| {
+            Box::pin(async move {
+                let row = consultation::ActiveModel {
+                    proposal_id: Set(proposal_id),
+                    held_on: Set(held_on),
+                    participants: Set(participants),
+                    note: Set(note),
+                    recorded_at: Set(now),
+                    actor_label: Set(recorded_by),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                Ok(Consultation {
+                    id: row.id,
+                    proposal_id,
+                    held_on: row.held_on,
+                    participants: row.participants,
+                    note: row.note,
+                    recorded_at: row.recorded_at,
+                    actor_label: row.actor_label,
+                })
+            })
+        },
+    )
+    .await
 }
 
 pub async fn consultations<C: ConnectionTrait>(

@@ -330,6 +330,36 @@ where
     Ok(created)
 }
 
+/// Adds a part that the audit trail files under record #`record_id` with no before (a
+/// consultation under its proposal): `check` takes the record's row lock and fails when there is
+/// no record, before its tallies are counted; `insert` writes the part. The record's tallies move
+/// from what they were, and the audit event shows the part after.
+pub(crate) async fn add_part<Db, T>(
+    db: &Db,
+    write: Write<'_>,
+    record_id: i64,
+    check: impl for<'t> FnOnce(&'t DatabaseTransaction) -> InTxn<'t, ()> + Send,
+    insert: impl for<'t> FnOnce(&'t DatabaseTransaction, DateTime<Utc>) -> InTxn<'t, T> + Send,
+) -> Result<T, StoreError>
+where
+    Db: TransactionTrait<Transaction = DatabaseTransaction>,
+    T: Audited + Send + Sync,
+{
+    let now = crate::clock::now();
+    let txn = crate::begin_write(db).await?;
+    check(&txn).await?;
+    let change = write.change(record_id);
+    let counted_before = change.tallied.contributions(&txn, record_id).await?;
+    let added = insert(&txn, now).await?;
+    if change.tallied != Tallied::Nothing {
+        let counted = change.tallied.contributions(&txn, record_id).await?;
+        tallies::apply(&txn, counted_before, counted).await?;
+    }
+    record(&txn, &change, None, Some(&added), now).await?;
+    txn.commit().await?;
+    Ok(added)
+}
+
 /// Inserts the first version of a versioned record, stamped `now`; fails with `Duplicate` when
 /// the row would break a unique key.
 pub(crate) async fn insert_row<A>(
