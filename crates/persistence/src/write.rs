@@ -97,6 +97,20 @@ impl Tallied {
             Tallied::Proposal => tallies::proposal_contributions(txn, &[id]).await,
         }
     }
+
+    /// Moves the tallies from what record #`id` counted before the change to what it counts now.
+    async fn recount(
+        self,
+        txn: &DatabaseTransaction,
+        id: i64,
+        counted_before: Contributions,
+    ) -> Result<(), StoreError> {
+        if self != Tallied::Nothing {
+            let counted = self.contributions(txn, id).await?;
+            tallies::apply(txn, counted_before, counted).await?;
+        }
+        Ok(())
+    }
 }
 
 /// One change to record `entity_type` #`id`, asked for by `actor` against the version they read.
@@ -234,10 +248,10 @@ where
     let step = expect_version(&change, &before, now)?;
     let counted_before = change.tallied.contributions(&txn, change.id).await?;
     apply(&txn, &before, step).await?;
-    if change.tallied != Tallied::Nothing {
-        let counted = change.tallied.contributions(&txn, change.id).await?;
-        tallies::apply(&txn, counted_before, counted).await?;
-    }
+    change
+        .tallied
+        .recount(&txn, change.id, counted_before)
+        .await?;
     let after = find(&txn).await?.ok_or(StoreError::NotFound)?;
     record(&txn, &change, Some(&before), Some(&after), now).await?;
     txn.commit().await?;
@@ -321,10 +335,10 @@ where
     let txn = crate::begin_write(db).await?;
     let created = insert(&txn, now).await?;
     let change = write.change(created.audit_id());
-    if change.tallied != Tallied::Nothing {
-        let counted = change.tallied.contributions(&txn, change.id).await?;
-        tallies::apply(&txn, Contributions::default(), counted).await?;
-    }
+    change
+        .tallied
+        .recount(&txn, change.id, Contributions::default())
+        .await?;
     record(&txn, &change, None, Some(&created), now).await?;
     txn.commit().await?;
     Ok(created)
@@ -351,10 +365,10 @@ where
     let change = write.change(record_id);
     let counted_before = change.tallied.contributions(&txn, record_id).await?;
     let added = insert(&txn, now).await?;
-    if change.tallied != Tallied::Nothing {
-        let counted = change.tallied.contributions(&txn, record_id).await?;
-        tallies::apply(&txn, counted_before, counted).await?;
-    }
+    change
+        .tallied
+        .recount(&txn, record_id, counted_before)
+        .await?;
     record(&txn, &change, None, Some(&added), now).await?;
     txn.commit().await?;
     Ok(added)
@@ -455,10 +469,10 @@ where
     let record_id = before.audit_id();
     let counted_before = write.tallied.contributions(&txn, record_id).await?;
     let part_id = apply(&txn, &before, now).await?;
-    if write.tallied != Tallied::Nothing {
-        let counted = write.tallied.contributions(&txn, record_id).await?;
-        tallies::apply(&txn, counted_before, counted).await?;
-    }
+    write
+        .tallied
+        .recount(&txn, record_id, counted_before)
+        .await?;
     let after = find(&txn).await?.ok_or(StoreError::NotFound)?;
     let filed_id = match filed_under {
         FiledUnder::Record => record_id,
