@@ -151,7 +151,7 @@ pub async fn create_user(
             },
             password_hash,
         },
-        &crate::organization::actor(&caller.0),
+        &crate::context::actor(&caller.0),
     )
     .await
     .map_err(|e| match e {

@@ -3,9 +3,9 @@
 //! count, in the structure of the city's printed report. JSON for systems, HTML for printing.
 
 use crate::auth::Authenticated;
+use crate::clock::today_in_tokyo;
 use crate::department::Directory;
 use crate::error::{ApiError, FieldLocation};
-use crate::organization::today_in_tokyo;
 use crate::proposals::teams::ProjectTeamOut;
 use crate::proposals::{Names, ProposalOut};
 use crate::reforms::{ReformOut, reform_out};

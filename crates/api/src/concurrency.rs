@@ -3,8 +3,10 @@
 
 use crate::error::{ApiError, ErrorCode};
 use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{FromRequest, HttpRequest, HttpResponseBuilder};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder};
+use serde::Serialize;
 use std::future::{Ready, ready};
 
 pub fn etag(version: i32) -> String {
@@ -16,6 +18,12 @@ pub fn with_etag(builder: &mut HttpResponseBuilder, version: i32) -> &mut HttpRe
         builder.insert_header((header::ETAG, value));
     }
     builder
+}
+
+/// A versioned record as JSON, with its version as the `ETag`.
+pub fn json_with_etag<T: Serialize>(status: StatusCode, version: i32, out: T) -> HttpResponse {
+    let mut builder = HttpResponse::build(status);
+    with_etag(&mut builder, version).json(out)
 }
 
 /// What `If-Match` must hold: one strong ETag of a version, as this API sends them. The OpenAPI

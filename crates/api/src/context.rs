@@ -1,6 +1,8 @@
-//! Per-request facts (request id, path, preferred language) that error rendering and logging need
-//! without every function passing them along.
+//! Per-request facts (request id, path, preferred language) that error rendering, logging and
+//! the audit trail need without every function passing them along.
 
+use domain::{Principal, PrincipalKind};
+use persistence::AuditActor;
 use std::future::Future;
 
 #[derive(Debug, Clone)]
@@ -20,6 +22,20 @@ pub fn current() -> Option<RequestContext> {
 
 pub fn request_id() -> Option<String> {
     CONTEXT.try_with(|c| c.request_id.clone()).ok()
+}
+
+/// The caller as the audit trail records them, with this request's id.
+pub fn actor(principal: &Principal) -> AuditActor {
+    AuditActor {
+        kind: match principal.kind {
+            PrincipalKind::User => "user".into(),
+            PrincipalKind::ServiceAccount => "service_account".into(),
+        },
+        id: Some(principal.id),
+        label: principal.display_name.clone(),
+        request_id: request_id(),
+        source: None,
+    }
 }
 
 /// Japanese is the default; English when the request's first preferred language is English.

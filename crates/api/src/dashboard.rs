@@ -3,10 +3,10 @@
 //! records behind a number. Also the milestone list those figures link to.
 
 use crate::auth::Authenticated;
+use crate::clock::today_in_tokyo;
 use crate::dto::PageOut;
 use crate::error::{ApiError, ErrorCode, FieldLocation};
-use crate::extract::{Paging, validate};
-use crate::organization::today_in_tokyo;
+use crate::extract::{page_of_query, validate};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -756,12 +756,7 @@ pub async fn list_milestones(
     query: web::Query<MilestoneQuery>,
 ) -> Result<web::Json<PageOut<MilestoneListItemOut>>, ApiError> {
     authorize(&caller.0, Action::ReadDepartmentWork)?;
-    validate(&*query, FieldLocation::Query)?;
-    let paging = Paging {
-        page: query.page,
-        per_page: query.per_page,
-    }
-    .request()?;
+    let paging = page_of_query(&*query, query.page, query.per_page)?;
     let day = query.overdue_on.unwrap_or_else(today_in_tokyo);
     let facts =
         dashboard::milestone_facts(&state.db.conn, query.fiscal_year, query.bureau_id, day).await?;

@@ -1,15 +1,39 @@
 //! What the department-work endpoints (reforms, X policies, the ledger, links) share: the
 //! names of bureaus and sections, the owners of a record as `domain::access::rights` needs
-//! them, and field errors at a pointer.
+//! them, the first steps of every replace and delete, and field errors at a pointer.
 
-use crate::error::{ApiError, FieldError, FieldLocation};
-use crate::organization::today_in_tokyo;
+use crate::clock::today_in_tokyo;
+use crate::concurrency::IfMatch;
+use crate::error::{ApiError, ErrorCode, FieldError, FieldLocation};
 use crate::state::AppState;
-use domain::{Owner, Principal, Rights, SectionOf, rights};
+use domain::{Action, Owner, Principal, Rights, SectionOf, authorize, rights};
 use persistence::organization;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::future::Future;
 use utoipa::ToSchema;
+use validator::ValidationError;
+
+/// The first steps of every replace and delete of department work, in this order: the version
+/// from `If-Match` (asked only now, with the path and any body accepted, so a broken body is
+/// reported before a missing precondition), the caller's right to edit department work at all,
+/// the record as `find` reads it (404 without it), and the directory. Whether the caller may edit
+/// this record is the handler's to ask, of `domain::access::rights` through the directory.
+/// Answers the version the caller read, the record as it stands, and the directory.
+pub(crate) async fn guard<T>(
+    state: &AppState,
+    caller: &Principal,
+    if_match: &IfMatch,
+    find: impl Future<Output = Result<Option<T>, persistence::StoreError>>,
+) -> Result<(i32, T, Directory), ApiError> {
+    let version = if_match.version()?;
+    authorize(caller, Action::EditDepartmentWork)?;
+    let current = find
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    let dir = Directory::load(state).await?;
+    Ok((version, current, dir))
+}
 
 /// A section by id and its name today.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -183,6 +207,23 @@ pub(crate) fn search_text(q: Option<&str>) -> Option<String> {
     q.map(domain::search::search_form)
         .map(|q| q.trim().to_owned())
         .filter(|q| !q.is_empty())
+}
+
+/// Accepts a `sort` word (with or without `-`) that `parse` knows; otherwise `unknown_sort`,
+/// saying which words there are.
+pub(crate) fn known_sort_word<S>(
+    value: &str,
+    parse: impl Fn(&str) -> Option<S>,
+    words: &'static str,
+) -> Result<(), ValidationError> {
+    match sort_spec(Some(value)).0.and_then(parse) {
+        Some(_) => Ok(()),
+        None => {
+            let mut e = ValidationError::new("unknown_sort");
+            e.message = Some(format!("sort by {words}").into());
+            Err(e)
+        }
+    }
 }
 
 /// `sort=-field` → (field, descending).

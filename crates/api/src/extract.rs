@@ -330,6 +330,17 @@ pub struct Paging {
     pub per_page: Option<u64>,
 }
 
+/// A list's query checked against its rules, and the page it asks for: what every list handler
+/// reads first once the caller may read the list at all.
+pub fn page_of_query<Q: Validate>(
+    query: &Q,
+    page: Option<u64>,
+    per_page: Option<u64>,
+) -> Result<persistence::PageRequest, ApiError> {
+    validate(query, FieldLocation::Query)?;
+    Paging { page, per_page }.request()
+}
+
 impl Paging {
     pub fn request(&self) -> Result<persistence::PageRequest, ApiError> {
         validate(self, FieldLocation::Query)?;

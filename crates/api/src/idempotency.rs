@@ -13,6 +13,7 @@ use crate::auth::TokenKind;
 use crate::context;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
+pub use crate::state::IdempotencySettings;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -24,7 +25,6 @@ use futures_util::StreamExt;
 use persistence::idempotency::{self, Claim, KeyClaim, StoredResponse};
 use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
 use tracing::Instrument;
 
 pub const KEY_HEADER: &str = "idempotency-key";
@@ -40,20 +40,6 @@ pub const KEY_PATTERN: &str = r#"^(?:[!#-~][!-~]{0,254}|"(?:[ !#-\[\]-~]|\\["\\]
 /// The response headers a replay repeats; the rest (request id, security headers, cache policy)
 /// belong to the response that carries the replay.
 const RECORDED_HEADERS: [HeaderName; 3] = [header::LOCATION, header::ETAG, header::CONTENT_TYPE];
-
-#[derive(Debug, Clone, Copy)]
-pub struct IdempotencySettings {
-    /// How long a key is remembered after its first use.
-    pub retention: Duration,
-}
-
-impl Default for IdempotencySettings {
-    fn default() -> Self {
-        IdempotencySettings {
-            retention: Duration::from_secs(24 * 3600),
-        }
-    }
-}
 
 /// Whether an operation honours the header: every POST of the API except the sign-in ones,
 /// which create no record. Matches request paths and the OpenAPI path templates alike.

@@ -8,13 +8,13 @@
 //! job runs on the server's own runtime (`import_jobs`), recorded in the database.
 
 use crate::auth::Authenticated;
+use crate::context::actor;
 use crate::department::Directory;
 use crate::error::{ApiError, ErrorCode, FieldError, FieldLocation};
 use crate::exports::{PROPOSAL_COLUMNS, REFORM_COLUMNS, SYSTEM_COLUMNS};
 use crate::extract::field_errors;
 use crate::import_jobs::JobLog;
 use crate::ledger::{DigitalSystemIn, system_fields};
-use crate::organization::actor;
 use crate::proposals::records::{ProposalIn, proposal_fields};
 use crate::reforms::{ReformIn, reform_fields};
 use crate::state::AppState;

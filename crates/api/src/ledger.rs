@@ -5,13 +5,15 @@
 //! made-up ledger entries.
 
 use crate::auth::Authenticated;
-use crate::concurrency::{IfMatch, with_etag};
-use crate::department::{Directory, check_amount, field_error, search_text, sort_spec};
+use crate::concurrency::{IfMatch, json_with_etag};
+use crate::context::actor;
+use crate::department::{
+    Directory, check_amount, field_error, guard, known_sort_word, search_text, sort_spec,
+};
 use crate::dto::PageOut;
-use crate::error::{ApiError, ErrorCode, FieldLocation};
-use crate::extract::{Paging, ValidJson, validate};
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{ValidJson, page_of_query};
 use crate::links::{LinkOut, link_outs};
-use crate::organization::actor;
 use crate::state::AppState;
 use crate::text_rules::{long_text, optional, title_text};
 use actix_web::http::StatusCode;
@@ -296,8 +298,13 @@ pub(crate) fn system_fields(
 }
 
 fn system_response(status: StatusCode, out: DigitalSystemOut) -> HttpResponse {
-    let mut builder = HttpResponse::build(status);
-    with_etag(&mut builder, out.version).json(out)
+    json_with_etag(status, out.version, out)
+}
+
+/// Whether the caller may write a ledger entry held by this section.
+fn may_edit_system(dir: &Directory, caller: &Principal, section_id: i64) -> bool {
+    let bureau = dir.bureau_of_section(section_id).unwrap_or_default();
+    dir.rights_over(caller, bureau, &[section_id]).edit
 }
 
 fn forbidden() -> ApiError {
@@ -348,14 +355,11 @@ fn system_sort(field: &str) -> Option<SystemSort> {
 }
 
 fn system_sort_word(value: &str) -> Result<(), ValidationError> {
-    match sort_spec(Some(value)).0.and_then(system_sort) {
-        Some(_) => Ok(()),
-        None => {
-            let mut e = ValidationError::new("unknown_sort");
-            e.message = Some("sort by id, name, annual_hours_saved or updated_at".into());
-            Err(e)
-        }
-    }
+    known_sort_word(
+        value,
+        system_sort,
+        "id, name, annual_hours_saved or updated_at",
+    )
 }
 
 pub(crate) fn system_filter(query: &DigitalSystemQuery) -> SystemFilter {
@@ -380,12 +384,7 @@ pub async fn list_digital_systems(
     query: web::Query<DigitalSystemQuery>,
 ) -> Result<web::Json<PageOut<DigitalSystemOut>>, ApiError> {
     authorize(&caller.0, Action::ReadDepartmentWork)?;
-    validate(&*query, FieldLocation::Query)?;
-    let paging = Paging {
-        page: query.page,
-        per_page: query.per_page,
-    }
-    .request()?;
+    let paging = page_of_query(&*query, query.page, query.per_page)?;
     let (field, descending) = sort_spec(query.sort.as_deref());
     let sort = field.and_then(system_sort).unwrap_or(SystemSort::Id);
     let filter = system_filter(&query);
@@ -440,8 +439,7 @@ pub async fn create_digital_system(
     authorize(&caller, Action::EditDepartmentWork)?;
     let dir = Directory::load(&state).await?;
     let fields = system_fields(&dir, body.0)?;
-    let bureau = dir.bureau_of_section(fields.section_id).unwrap_or_default();
-    if !dir.rights_over(&caller, bureau, &[fields.section_id]).edit {
+    if !may_edit_system(&dir, &caller, fields.section_id) {
         return Err(forbidden());
     }
     let system = ledger::create_system(&state.db.conn, fields, &actor(&caller)).await?;
@@ -461,18 +459,13 @@ pub async fn replace_digital_system(
     if_match: IfMatch,
     body: ValidJson<DigitalSystemIn>,
 ) -> Result<HttpResponse, ApiError> {
-    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
-    let version = if_match.version()?;
     let caller = caller.0;
-    authorize(&caller, Action::EditDepartmentWork)?;
-    let current = find(&state, *id).await?;
-    let dir = Directory::load(&state).await?;
+    let found = ledger::find_system(&state.db.conn, *id);
+    let (version, current, dir) = guard(&state, &caller, &if_match, found).await?;
     let fields = system_fields(&dir, body.0)?;
-    let may = |section: i64| {
-        let bureau = dir.bureau_of_section(section).unwrap_or_default();
-        dir.rights_over(&caller, bureau, &[section]).edit
-    };
-    if !may(current.fields.section_id) || !may(fields.section_id) {
+    if !may_edit_system(&dir, &caller, current.fields.section_id)
+        || !may_edit_system(&dir, &caller, fields.section_id)
+    {
         return Err(forbidden());
     }
     let system =
@@ -492,19 +485,10 @@ pub async fn delete_digital_system(
     id: web::Path<i64>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
-    let version = if_match.version()?;
     let caller = caller.0;
-    authorize(&caller, Action::EditDepartmentWork)?;
-    let current = find(&state, *id).await?;
-    let dir = Directory::load(&state).await?;
-    let bureau = dir
-        .bureau_of_section(current.fields.section_id)
-        .unwrap_or_default();
-    if !dir
-        .rights_over(&caller, bureau, &[current.fields.section_id])
-        .edit
-    {
+    let found = ledger::find_system(&state.db.conn, *id);
+    let (version, current, dir) = guard(&state, &caller, &if_match, found).await?;
+    if !may_edit_system(&dir, &caller, current.fields.section_id) {
         return Err(forbidden());
     }
     ledger::delete_system(&state.db.conn, *id, version, &actor(&caller)).await?;
@@ -817,8 +801,7 @@ async fn target_response(
 ) -> Result<HttpResponse, ApiError> {
     let s = current_standing(state).await?;
     let out = target_out(target, &s, true);
-    let mut builder = HttpResponse::build(status);
-    Ok(with_etag(&mut builder, out.version).json(out))
+    Ok(json_with_etag(status, out.version, out))
 }
 
 /// Set a city-wide target (市政変革推進室 only).

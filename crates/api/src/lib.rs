@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod annual_report;
 pub mod auth;
+pub mod clock;
 pub mod concurrency;
 pub mod context;
 pub mod dashboard;
@@ -35,6 +36,7 @@ pub mod search;
 pub mod state;
 pub mod tabular;
 pub mod text_rules;
+pub mod tokens;
 pub mod wareki;
 pub mod workbook_guard;
 

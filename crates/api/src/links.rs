@@ -3,10 +3,10 @@
 //! for the other order is a 422 that says which way round it goes.
 
 use crate::auth::Authenticated;
+use crate::context::actor;
 use crate::department::{Directory, field_error};
 use crate::error::{ApiError, ErrorCode, FieldLocation};
 use crate::extract::{ValidJson, validate};
-use crate::organization::actor;
 use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, post, web};
 use domain::link::EntityKind;

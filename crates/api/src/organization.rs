@@ -2,41 +2,20 @@
 //! time (a rename keeps the section's identity and history). Admins write; everyone reads.
 
 use crate::auth::Authenticated;
+use crate::clock::today_in_tokyo;
 use crate::concurrency::{IfMatch, with_etag};
+use crate::context::actor;
 use crate::error::{ApiError, ErrorCode, FieldLocation};
 use crate::extract::{ValidJson, validate};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::NaiveDate;
 use domain::organization::BureauKind;
-use domain::{Action, Principal, PrincipalKind, authorize};
-use persistence::AuditActor;
+use domain::{Action, authorize};
 use persistence::organization::{self, Bureau, BureauPatch, NewBureau, Section};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
-
-/// Today in Japan, where every date of the city's records is meant (Japan has no daylight time).
-pub fn today_in_tokyo() -> NaiveDate {
-    let now = Utc::now();
-    match FixedOffset::east_opt(9 * 3600) {
-        Some(tokyo) => now.with_timezone(&tokyo).date_naive(),
-        None => now.date_naive(),
-    }
-}
-
-pub fn actor(principal: &Principal) -> AuditActor {
-    AuditActor {
-        kind: match principal.kind {
-            PrincipalKind::User => "user".into(),
-            PrincipalKind::ServiceAccount => "service_account".into(),
-        },
-        id: Some(principal.id),
-        label: principal.display_name.clone(),
-        request_id: crate::context::request_id(),
-        source: None,
-    }
-}
 
 pub fn organisation_name(value: &str) -> Result<(), ValidationError> {
     let trimmed = value.trim();

@@ -3,16 +3,18 @@
 //! bureau or sections; everyone signed in reads them.
 
 use crate::auth::Authenticated;
-use crate::concurrency::{IfMatch, with_etag};
+use crate::clock::today_in_tokyo;
+use crate::concurrency::{IfMatch, json_with_etag};
+use crate::context::actor;
 use crate::department::{
-    Directory, SectionRef, check_amount, field_error, missing_at, search_text, sort_spec,
+    Directory, SectionRef, check_amount, field_error, guard, known_sort_word, missing_at,
+    search_text, sort_spec,
 };
 use crate::dto::PageOut;
 use crate::dto::PeriodOut;
-use crate::error::{ApiError, ErrorCode, FieldLocation};
-use crate::extract::{Paging, ValidJson, validate};
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{ValidJson, page_of_query};
 use crate::links::{LinkOut, link_outs};
-use crate::organization::{actor, today_in_tokyo};
 use crate::state::AppState;
 use crate::text_rules::{long_text, optional, period_text, title_text};
 use actix_web::http::StatusCode;
@@ -415,8 +417,13 @@ pub(crate) fn reform_fields(dir: &Directory, input: ReformIn) -> Result<ReformFi
 }
 
 fn reform_response(status: StatusCode, out: ReformOut) -> HttpResponse {
-    let mut builder = HttpResponse::build(status);
-    with_etag(&mut builder, out.version).json(out)
+    json_with_etag(status, out.version, out)
+}
+
+/// Whether the caller may write a reform with these fields (its bureau and sections).
+fn may_edit_reform(dir: &Directory, caller: &Principal, fields: &ReformFields) -> bool {
+    dir.rights_over(caller, fields.bureau_id, &fields.section_ids)
+        .edit
 }
 
 fn duplicate_number(err: persistence::StoreError) -> ApiError {
@@ -481,14 +488,7 @@ fn reform_sort(field: &str) -> Option<ReformSort> {
 }
 
 fn reform_sort_word(value: &str) -> Result<(), ValidationError> {
-    match sort_spec(Some(value)).0.and_then(reform_sort) {
-        Some(_) => Ok(()),
-        None => {
-            let mut e = ValidationError::new("unknown_sort");
-            e.message = Some("sort by report_number, id, title or updated_at".into());
-            Err(e)
-        }
-    }
+    known_sort_word(value, reform_sort, "report_number, id, title or updated_at")
 }
 
 /// The list's filter from its query; `bureau_id` from the path wins over the query's.
@@ -550,12 +550,7 @@ async fn list(
     bureau_id: Option<i64>,
 ) -> Result<PageOut<ReformOut>, ApiError> {
     authorize(caller, Action::ReadDepartmentWork)?;
-    validate(query, FieldLocation::Query)?;
-    let paging = Paging {
-        page: query.page,
-        per_page: query.per_page,
-    }
-    .request()?;
+    let paging = page_of_query(query, query.page, query.per_page)?;
     let (field, descending) = sort_spec(query.sort.as_deref());
     let sort = field
         .and_then(reform_sort)
@@ -644,10 +639,7 @@ pub async fn create_reform(
     authorize(&caller, Action::EditDepartmentWork)?;
     let dir = Directory::load(&state).await?;
     let fields = reform_fields(&dir, body.0)?;
-    if !dir
-        .rights_over(&caller, fields.bureau_id, &fields.section_ids)
-        .edit
-    {
+    if !may_edit_reform(&dir, &caller, &fields) {
         return Err(forbidden_outside_scope());
     }
     let created_by = (caller.kind == PrincipalKind::User).then_some(caller.id);
@@ -670,23 +662,11 @@ pub async fn replace_reform(
     if_match: IfMatch,
     body: ValidJson<ReformIn>,
 ) -> Result<HttpResponse, ApiError> {
-    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
-    let version = if_match.version()?;
     let caller = caller.0;
-    authorize(&caller, Action::EditDepartmentWork)?;
-    let current = find(&state, *id).await?;
-    let dir = Directory::load(&state).await?;
+    let found = reforms::find_reform(&state.db.conn, *id);
+    let (version, current, dir) = guard(&state, &caller, &if_match, found).await?;
     let fields = reform_fields(&dir, body.0)?;
-    if !dir
-        .rights_over(
-            &caller,
-            current.fields.bureau_id,
-            &current.fields.section_ids,
-        )
-        .edit
-        || !dir
-            .rights_over(&caller, fields.bureau_id, &fields.section_ids)
-            .edit
+    if !may_edit_reform(&dir, &caller, &current.fields) || !may_edit_reform(&dir, &caller, &fields)
     {
         return Err(forbidden_outside_scope());
     }
@@ -708,20 +688,10 @@ pub async fn delete_reform(
     id: web::Path<i64>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
-    let version = if_match.version()?;
     let caller = caller.0;
-    authorize(&caller, Action::EditDepartmentWork)?;
-    let current = find(&state, *id).await?;
-    let dir = Directory::load(&state).await?;
-    if !dir
-        .rights_over(
-            &caller,
-            current.fields.bureau_id,
-            &current.fields.section_ids,
-        )
-        .edit
-    {
+    let found = reforms::find_reform(&state.db.conn, *id);
+    let (version, current, dir) = guard(&state, &caller, &if_match, found).await?;
+    if !may_edit_reform(&dir, &caller, &current.fields) {
         return Err(forbidden_outside_scope());
     }
     reforms::delete_reform(&state.db.conn, *id, version, &actor(&caller)).await?;

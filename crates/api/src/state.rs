@@ -2,10 +2,11 @@
 //! idempotency settings and the import runner. Handlers import it from here, not from the crate
 //! root, so that no handler depends on the module that registers every handler.
 
-use crate::auth::{ThrottleSettings, TokenService};
-use crate::idempotency::IdempotencySettings;
 use crate::import_jobs::ImportRunner;
+use crate::tokens::TokenService;
+use persistence::throttle::ThrottlePolicy;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -20,4 +21,27 @@ pub struct AppState {
     pub idempotency: IdempotencySettings,
     /// The imports this server runs (their progress and outcome are in the database).
     pub imports: Arc<ImportRunner>,
+}
+
+/// Limits on failed sign-ins, per account and per client address.
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottleSettings {
+    pub account: ThrottlePolicy,
+    pub address: ThrottlePolicy,
+    pub trust_forwarded_for: bool,
+}
+
+/// How the `Idempotency-Key` middleware remembers requests.
+#[derive(Debug, Clone, Copy)]
+pub struct IdempotencySettings {
+    /// How long a key is remembered after its first use.
+    pub retention: Duration,
+}
+
+impl Default for IdempotencySettings {
+    fn default() -> Self {
+        IdempotencySettings {
+            retention: Duration::from_secs(24 * 3600),
+        }
+    }
 }

@@ -1,14 +1,17 @@
 //! People and internal systems that may sign in.
 
 use crate::StoreError;
-use crate::audit::{self, AuditActor, AuditRecord};
+use crate::audit::AuditActor;
 use crate::entities::{service_account, user};
 use crate::page::{Page, PageRequest};
+use crate::rows;
+use crate::write::{self, Audited, FiledUnder, Write};
 use chrono::{DateTime, Utc};
 use domain::{Email, Principal, PrincipalKind, Role, Scopes};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 
@@ -39,7 +42,7 @@ impl User {
     }
 
     /// What the audit trail keeps of a user: never the password hash.
-    fn audit_view(&self) -> serde_json::Value {
+    pub(crate) fn audit_view(&self) -> serde_json::Value {
         json!({
             "id": self.id,
             "email": self.email,
@@ -99,39 +102,25 @@ pub async fn create_user(
     new: NewUser,
     actor: &AuditActor,
 ) -> Result<User, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let row = user::ActiveModel {
-        email: Set(new.email.as_str().to_owned()),
-        display_name: Set(new.display_name),
-        role: Set(new.role.as_str().to_owned()),
-        scopes: Set(encode_scopes(&new.scopes)),
-        password_hash: Set(new.password_hash),
-        disabled: Set(false),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(StoreError::from_write)?;
-    let created = User::try_from(row)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord {
-            action: "user.create",
-            entity_type: "user",
-            entity_id: created.id.to_string(),
-            before: None,
-            after: Some(created.audit_view()),
+    write::create(
+        db,
+        Write::new("user.create", "user", actor),
+        move |txn, now| {
+            Box::pin(async move {
+                let row = user::ActiveModel {
+                    email: Set(new.email.as_str().to_owned()),
+                    display_name: Set(new.display_name),
+                    role: Set(new.role.as_str().to_owned()),
+                    scopes: Set(encode_scopes(&new.scopes)),
+                    password_hash: Set(new.password_hash),
+                    disabled: Set(false),
+                    ..Default::default()
+                };
+                User::try_from(write::insert_row(txn, now, row).await?)
+            })
         },
-        now,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await
 }
 
 pub async fn find_user_by_email<C: ConnectionTrait>(
@@ -147,11 +136,7 @@ pub async fn find_user_by_email<C: ConnectionTrait>(
 }
 
 pub async fn find_user<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<User>, StoreError> {
-    user::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(User::try_from)
-        .transpose()
+    rows::find_decoded::<user::Entity, _>(conn, id, User::try_from).await
 }
 
 /// Disables the account at once: its access tokens stop working on their next request and its
@@ -161,34 +146,29 @@ pub async fn disable_user(
     email: &Email,
     actor: &AuditActor,
 ) -> Result<User, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let row = user::Entity::find()
-        .filter(user::Column::Email.eq(email.as_str()))
-        .one(&txn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let before = User::try_from(row.clone())?;
-    let mut active = row.into_active_model();
-    active.disabled = Set(true);
-    active.version = Set(before.version + 1);
-    active.updated_at = Set(now);
-    let after = User::try_from(active.update(&txn).await?)?;
-    crate::refresh_tokens::revoke_all_for_user(&txn, after.id, now).await?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord {
-            action: "user.disable",
-            entity_type: "user",
-            entity_id: after.id.to_string(),
-            before: Some(before.audit_view()),
-            after: Some(after.audit_view()),
+    let email = email.clone();
+    let (after, _) = write::amend(
+        db,
+        Write::new("user.disable", "user", actor),
+        FiledUnder::Record,
+        move |txn| {
+            let email = email.clone();
+            Box::pin(async move { find_user_by_email(txn, &email).await })
         },
-        now,
+        move |txn, before, now| {
+            Box::pin(async move {
+                user::Entity::update_many()
+                    .col_expr(user::Column::Disabled, Expr::value(true))
+                    .filter(user::Column::Id.eq(before.id))
+                    .exec(txn)
+                    .await?;
+                write::move_on::<user::Entity>(txn, before.id, now).await?;
+                crate::refresh_tokens::revoke_all_for_user(txn, before.id, now).await?;
+                Ok(before.id)
+            })
+        },
     )
     .await?;
-    txn.commit().await?;
     Ok(after)
 }
 
@@ -264,48 +244,51 @@ pub struct NewServiceAccount {
     pub secret_hash: String,
 }
 
+impl Audited for ServiceAccount {
+    fn audit_id(&self) -> i64 {
+        self.id
+    }
+
+    /// Never the secret's hash.
+    fn snapshot(&self) -> serde_json::Value {
+        json!({
+            "id": self.id,
+            "client_id": self.client_id,
+            "name": self.name,
+            "role": self.role,
+            "scopes": self.scopes,
+        })
+    }
+}
+
 pub async fn create_service_account(
     db: &DatabaseConnection,
     new: NewServiceAccount,
     actor: &AuditActor,
 ) -> Result<ServiceAccount, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let row = service_account::ActiveModel {
-        client_id: Set(new.client_id),
-        name: Set(new.name),
-        role: Set(new.role.as_str().to_owned()),
-        scopes: Set(encode_scopes(&new.scopes)),
-        secret_hash: Set(new.secret_hash),
-        disabled: Set(false),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(StoreError::from_write)?;
-    let created = ServiceAccount::try_from(row)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord {
-            action: "service_account.create",
-            entity_type: "service_account",
-            entity_id: created.id.to_string(),
-            before: None,
-            after: Some(json!({
-                "id": created.id,
-                "client_id": created.client_id,
-                "name": created.name,
-                "role": created.role,
-                "scopes": created.scopes,
-            })),
+    write::create(
+        db,
+        Write::new("service_account.create", "service_account", actor),
+        move |txn, now| {
+            Box::pin(async move {
+                let row = service_account::ActiveModel {
+                    client_id: Set(new.client_id),
+                    name: Set(new.name),
+                    role: Set(new.role.as_str().to_owned()),
+                    scopes: Set(encode_scopes(&new.scopes)),
+                    secret_hash: Set(new.secret_hash),
+                    disabled: Set(false),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await
+                .map_err(StoreError::from_write)?;
+                ServiceAccount::try_from(row)
+            })
         },
-        now,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await
 }
 
 pub async fn find_service_account_by_client_id<C: ConnectionTrait>(
@@ -324,9 +307,5 @@ pub async fn find_service_account<C: ConnectionTrait>(
     conn: &C,
     id: i64,
 ) -> Result<Option<ServiceAccount>, StoreError> {
-    service_account::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(ServiceAccount::try_from)
-        .transpose()
+    rows::find_decoded::<service_account::Entity, _>(conn, id, ServiceAccount::try_from).await
 }

@@ -1,22 +1,23 @@
 //! The digital-system ledger and the city-wide targets with their dated measurements.
 
 use crate::StoreError;
-use crate::audit::{self, AuditActor, AuditRecord};
+use crate::audit::AuditActor;
 use crate::entities::{digital_system, section, target, target_measurement};
 use crate::page::{Page, PageRequest};
 use crate::proposals::like_literal;
+use crate::rows;
 use crate::unlink;
-use crate::write::{self, Change};
+use crate::write::{self, Change, FiledUnder, Write};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::ledger::{LedgerEntry, Platform, SystemStatus};
 use domain::link::EntityKind;
 use domain::search::search_form;
+use sea_orm::DatabaseTransaction;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
-use sea_orm::{DatabaseTransaction, TransactionSession};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -128,44 +129,27 @@ pub async fn find_system<C: ConnectionTrait>(
     conn: &C,
     id: i64,
 ) -> Result<Option<DigitalSystem>, StoreError> {
-    digital_system::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(system_of)
-        .transpose()
+    rows::find_decoded::<digital_system::Entity, _>(conn, id, system_of).await
 }
 
-pub async fn create_system<C: TransactionTrait>(
+pub async fn create_system<C: TransactionTrait<Transaction = DatabaseTransaction>>(
     db: &C,
     fields: SystemFields,
     actor: &AuditActor,
 ) -> Result<DigitalSystem, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    check_section(&txn, fields.section_id).await?;
-    let mut row = digital_system::ActiveModel {
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    system_values(&fields, &mut row);
-    let created = system_of(row.insert(&txn).await.map_err(StoreError::from_write)?)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "digital_system.create",
-            "digital_system",
-            created.id,
-            None,
-            Some(created.audit_view()),
-        ),
-        now,
+    write::create(
+        db,
+        Write::new("digital_system.create", "digital_system", actor),
+        move |txn, now| {
+            Box::pin(async move {
+                check_section(txn, fields.section_id).await?;
+                let mut row: digital_system::ActiveModel = Default::default();
+                system_values(&fields, &mut row);
+                system_of(write::insert_row(txn, now, row).await?)
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await
 }
 
 pub async fn replace_system<C: TransactionTrait<Transaction = DatabaseTransaction>>(
@@ -184,7 +168,7 @@ pub async fn replace_system<C: TransactionTrait<Transaction = DatabaseTransactio
             expected_version,
             actor,
         ),
-        move |txn| Box::pin(async move { find_system(txn, id).await }),
+        move |txn| Box::pin(find_system(txn, id)),
         move |txn, _| Box::pin(async move { check_section(txn, fields.section_id).await }),
         move |txn, _, step| {
             Box::pin(async move {
@@ -212,7 +196,7 @@ pub async fn delete_system(
             expected_version,
             actor,
         ),
-        move |txn| Box::pin(async move { find_system(txn, id).await }),
+        move |txn| Box::pin(find_system(txn, id)),
         move |txn, _, _| {
             Box::pin(async move {
                 unlink::delete_links_of(txn, EntityKind::DigitalSystem, id).await?;
@@ -519,37 +503,22 @@ pub async fn create_target(
     fields: TargetFields,
     actor: &AuditActor,
 ) -> Result<Target, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let mut row = target::ActiveModel {
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    target_values(&fields, &mut row);
-    let created = targets_of_rows(
-        &txn,
-        vec![row.insert(&txn).await.map_err(StoreError::from_write)?],
+    write::create(
+        db,
+        Write::new("target.create", "target", actor),
+        move |txn, now| {
+            Box::pin(async move {
+                let mut row: target::ActiveModel = Default::default();
+                target_values(&fields, &mut row);
+                let row = write::insert_row(txn, now, row).await?;
+                targets_of_rows(txn, vec![row])
+                    .await?
+                    .pop()
+                    .ok_or(StoreError::NotFound)
+            })
+        },
     )
-    .await?
-    .pop()
-    .ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "target.create",
-            "target",
-            created.id,
-            None,
-            Some(created.audit_view()),
-        ),
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await
 }
 
 pub async fn replace_target(
@@ -559,18 +528,13 @@ pub async fn replace_target(
     fields: TargetFields,
     actor: &AuditActor,
 ) -> Result<Target, StoreError> {
-    write::update(
+    let mut row: target::ActiveModel = Default::default();
+    target_values(&fields, &mut row);
+    write::replace(
         db,
         Change::new("target.update", "target", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_target(txn, id).await }),
-        move |_, _| Box::pin(async move { Ok(()) }),
-        move |txn, _, step| {
-            Box::pin(async move {
-                let mut row: target::ActiveModel = Default::default();
-                target_values(&fields, &mut row);
-                write::replace_row(txn, step, id, row).await
-            })
-        },
+        move |txn| Box::pin(find_target(txn, id)),
+        row,
     )
     .await
 }
@@ -590,59 +554,32 @@ pub async fn add_measurement(
     fields: MeasurementFields,
     actor: &AuditActor,
 ) -> Result<Target, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_target(&txn, target_id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let created = target_measurement::ActiveModel {
-        target_id: Set(target_id),
-        value: Set(fields.value),
-        measured_on: Set(fields.measured_on),
-        fiscal_year: Set(fields.fiscal_year),
-        source: Set(fields.source),
-        note: Set(fields.note),
-        recorded_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    bump_target(&txn, target_id, now).await?;
-    let after = find_target(&txn, target_id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "target_measurement.create",
-            "target_measurement",
-            created.id,
-            Some(before.audit_view()),
-            Some(after.audit_view()),
-        ),
-        now,
+    let (after, _) = write::amend(
+        db,
+        Write::new("target_measurement.create", "target_measurement", actor),
+        FiledUnder::Part,
+        move |txn| Box::pin(find_target(txn, target_id)),
+        move |txn, _, now| {
+            Box::pin(async move {
+                let created = target_measurement::ActiveModel {
+                    target_id: Set(target_id),
+                    value: Set(fields.value),
+                    measured_on: Set(fields.measured_on),
+                    fiscal_year: Set(fields.fiscal_year),
+                    source: Set(fields.source),
+                    note: Set(fields.note),
+                    recorded_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                write::move_on::<target::Entity>(txn, target_id, now).await?;
+                Ok(created.id)
+            })
+        },
     )
     .await?;
-    txn.commit().await?;
     Ok(after)
-}
-
-async fn bump_target<C: ConnectionTrait>(
-    conn: &C,
-    target_id: i64,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    target::Entity::update_many()
-        .col_expr(
-            target::Column::Version,
-            Expr::col(target::Column::Version).add(1),
-        )
-        .col_expr(target::Column::UpdatedAt, Expr::value(now))
-        .filter(target::Column::Id.eq(target_id))
-        .exec(conn)
-        .await?;
-    Ok(())
 }
 
 pub async fn delete_measurement(
@@ -650,36 +587,31 @@ pub async fn delete_measurement(
     id: i64,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let row = target_measurement::Entity::find_by_id(id)
-        .one(&txn)
+    // Measurements are never rewritten, so the target one belongs to can be read first.
+    let target_id = target_measurement::Entity::find_by_id(id)
+        .one(db)
         .await?
-        .ok_or(StoreError::NotFound)?;
-    let before = find_target(&txn, row.target_id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    target_measurement::Entity::delete_by_id(id)
-        .exec(&txn)
-        .await?;
-    bump_target(&txn, row.target_id, now).await?;
-    let after = find_target(&txn, row.target_id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "target_measurement.delete",
-            "target_measurement",
-            id,
-            Some(before.audit_view()),
-            Some(after.audit_view()),
-        ),
-        now,
+        .ok_or(StoreError::NotFound)?
+        .target_id;
+    write::amend(
+        db,
+        Write::new("target_measurement.delete", "target_measurement", actor),
+        FiledUnder::Part,
+        move |txn| Box::pin(find_target(txn, target_id)),
+        move |txn, _, now| {
+            Box::pin(async move {
+                let deleted = target_measurement::Entity::delete_by_id(id)
+                    .exec(txn)
+                    .await?;
+                if deleted.rows_affected == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                write::move_on::<target::Entity>(txn, target_id, now).await?;
+                Ok(id)
+            })
+        },
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 

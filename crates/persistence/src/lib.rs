@@ -23,6 +23,7 @@ pub mod policies;
 pub mod proposals;
 pub mod reforms;
 pub mod refresh_tokens;
+mod rows;
 pub mod search;
 pub mod synth;
 pub mod tallies;

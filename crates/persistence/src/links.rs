@@ -3,8 +3,10 @@
 //! as linked to the proposal it came from, without a stored row.
 
 use crate::StoreError;
-use crate::audit::{self, AuditActor, AuditRecord};
+use crate::audit::AuditActor;
 use crate::entities::{digital_system, kpi, link, policy, policy_issue, proposal, reform, section};
+use crate::rows;
+use crate::write::{self, Audited, Write};
 use chrono::{DateTime, Utc};
 use domain::link::EntityKind;
 use sea_orm::sea_query::ExprTrait;
@@ -291,11 +293,16 @@ fn implied_link(proposal_id: i64, reform_id: i64) -> Link {
 }
 
 pub async fn find_link<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Link>, StoreError> {
-    link::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(link_of)
-        .transpose()
+    rows::find_decoded::<link::Entity, _>(conn, id, link_of).await
+}
+
+impl Audited for Link {
+    fn audit_id(&self) -> i64 {
+        self.id.unwrap_or_default()
+    }
+    fn snapshot(&self) -> serde_json::Value {
+        self.audit_view()
+    }
 }
 
 /// Stores a link. The caller has checked the direction (`EntityKind::may_link_to`).
@@ -306,42 +313,39 @@ pub async fn create_link(
     note: Option<String>,
     actor: &AuditActor,
 ) -> Result<Link, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let found = summaries(&txn, &[from, to]).await?;
-    if !found.contains_key(&from) {
-        return Err(StoreError::MissingReference(
-            "the record the link starts from",
-        ));
-    }
-    if !found.contains_key(&to) {
-        return Err(StoreError::MissingReference(
-            "the record the link points to",
-        ));
-    }
-    let row = link::ActiveModel {
-        from_kind: Set(from.kind.as_str().to_owned()),
-        from_id: Set(from.id),
-        to_kind: Set(to.kind.as_str().to_owned()),
-        to_id: Set(to.id),
-        note: Set(note),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(StoreError::from_write)?;
-    let created = link_of(row)?;
-    let id = created.id.unwrap_or_default();
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of("link.create", "link", id, None, Some(created.audit_view())),
-        now,
+    write::create(
+        db,
+        Write::new("link.create", "link", actor),
+        move |txn, now| {
+            Box::pin(async move {
+                let found = summaries(txn, &[from, to]).await?;
+                if !found.contains_key(&from) {
+                    return Err(StoreError::MissingReference(
+                        "the record the link starts from",
+                    ));
+                }
+                if !found.contains_key(&to) {
+                    return Err(StoreError::MissingReference(
+                        "the record the link points to",
+                    ));
+                }
+                let row = link::ActiveModel {
+                    from_kind: Set(from.kind.as_str().to_owned()),
+                    from_id: Set(from.id),
+                    to_kind: Set(to.kind.as_str().to_owned()),
+                    to_id: Set(to.id),
+                    note: Set(note),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await
+                .map_err(StoreError::from_write)?;
+                link_of(row)
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await
 }
 
 pub async fn delete_link(
@@ -349,17 +353,16 @@ pub async fn delete_link(
     id: i64,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_link(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    link::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of("link.delete", "link", id, Some(before.audit_view()), None),
-        now,
+    write::remove(
+        db,
+        Write::new("link.delete", "link", actor),
+        move |txn| Box::pin(find_link(txn, id)),
+        move |txn, _| {
+            Box::pin(async move {
+                link::Entity::delete_by_id(id).exec(txn).await?;
+                Ok(())
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }

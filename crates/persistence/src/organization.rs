@@ -1,9 +1,10 @@
 //! Bureaus and sections, with each section's dated names.
 
 use crate::StoreError;
-use crate::audit::{self, AuditActor, AuditRecord};
+use crate::audit::AuditActor;
 use crate::entities::{bureau, section, section_name};
-use crate::write::{self, Change};
+use crate::rows;
+use crate::write::{self, Change, Write};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::organization::{BureauKind, SectionName, name_on};
 use sea_orm::{
@@ -83,11 +84,7 @@ pub async fn find_bureau<C: ConnectionTrait>(
     conn: &C,
     id: i64,
 ) -> Result<Option<Bureau>, StoreError> {
-    bureau::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(Bureau::try_from)
-        .transpose()
+    rows::find_decoded::<bureau::Entity, _>(conn, id, Bureau::try_from).await
 }
 
 #[derive(Debug, Clone)]
@@ -102,36 +99,22 @@ pub async fn create_bureau(
     new: NewBureau,
     actor: &AuditActor,
 ) -> Result<Bureau, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let row = bureau::ActiveModel {
-        name: Set(new.name),
-        kind: Set(new.kind.as_str().to_owned()),
-        sort_order: Set(new.sort_order),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(StoreError::from_write)?;
-    let created = Bureau::try_from(row)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord {
-            action: "bureau.create",
-            entity_type: "bureau",
-            entity_id: created.id.to_string(),
-            before: None,
-            after: Some(created.audit_view()),
+    write::create(
+        db,
+        Write::new("bureau.create", "bureau", actor),
+        move |txn, now| {
+            Box::pin(async move {
+                let row = bureau::ActiveModel {
+                    name: Set(new.name),
+                    kind: Set(new.kind.as_str().to_owned()),
+                    sort_order: Set(new.sort_order),
+                    ..Default::default()
+                };
+                Bureau::try_from(write::insert_row(txn, now, row).await?)
+            })
         },
-        now,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await
 }
 
 #[derive(Debug, Clone, Default)]
@@ -149,26 +132,21 @@ pub async fn update_bureau(
     patch: BureauPatch,
     actor: &AuditActor,
 ) -> Result<Bureau, StoreError> {
-    write::update(
+    let mut row: bureau::ActiveModel = Default::default();
+    if let Some(name) = patch.name {
+        row.name = Set(name);
+    }
+    if let Some(kind) = patch.kind {
+        row.kind = Set(kind.as_str().to_owned());
+    }
+    if let Some(sort_order) = patch.sort_order {
+        row.sort_order = Set(sort_order);
+    }
+    write::replace(
         db,
         Change::new("bureau.update", "bureau", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_bureau(txn, id).await }),
-        move |_, _| Box::pin(async move { Ok(()) }),
-        move |txn, _, step| {
-            Box::pin(async move {
-                let mut row: bureau::ActiveModel = Default::default();
-                if let Some(name) = &patch.name {
-                    row.name = Set(name.clone());
-                }
-                if let Some(kind) = patch.kind {
-                    row.kind = Set(kind.as_str().to_owned());
-                }
-                if let Some(sort_order) = patch.sort_order {
-                    row.sort_order = Set(sort_order);
-                }
-                write::replace_row(txn, step, id, row).await
-            })
-        },
+        move |txn| Box::pin(find_bureau(txn, id)),
+        row,
     )
     .await
 }
@@ -238,47 +216,33 @@ pub async fn create_section(
     effective_from: NaiveDate,
     actor: &AuditActor,
 ) -> Result<Section, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    if find_bureau(&txn, bureau_id).await?.is_none() {
-        return Err(StoreError::MissingReference("the bureau"));
-    }
-    let row = section::ActiveModel {
-        bureau_id: Set(bureau_id),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    section_name::ActiveModel {
-        section_id: Set(row.id),
-        name: Set(name),
-        effective_from: Set(effective_from),
-        recorded_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let created = find_section(&txn, row.id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord {
-            action: "section.create",
-            entity_type: "section",
-            entity_id: created.id.to_string(),
-            before: None,
-            after: Some(created.audit_view()),
+    write::create(
+        db,
+        Write::new("section.create", "section", actor),
+        move |txn, now| {
+            Box::pin(async move {
+                if find_bureau(txn, bureau_id).await?.is_none() {
+                    return Err(StoreError::MissingReference("the bureau"));
+                }
+                let row = section::ActiveModel {
+                    bureau_id: Set(bureau_id),
+                    ..Default::default()
+                };
+                let row = write::insert_row(txn, now, row).await?;
+                section_name::ActiveModel {
+                    section_id: Set(row.id),
+                    name: Set(name),
+                    effective_from: Set(effective_from),
+                    recorded_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                find_section(txn, row.id).await?.ok_or(StoreError::NotFound)
+            })
         },
-        now,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await
 }
 
 /// Records a new name from `effective_from`; the section keeps its id and its older names.
@@ -293,7 +257,7 @@ pub async fn rename_section(
     write::update(
         db,
         Change::new("section.rename", "section", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_section(txn, id).await }),
+        move |txn| Box::pin(find_section(txn, id)),
         move |_, _| Box::pin(async move { Ok(()) }),
         move |txn, before, step| {
             Box::pin(async move {

@@ -2,12 +2,13 @@
 //! milestones, progress notes as of dates, and KPIs with their measured actuals.
 
 use crate::StoreError;
-use crate::audit::{self, AuditActor, AuditRecord};
+use crate::audit::AuditActor;
 use crate::entities::{kpi, kpi_actual, milestone, policy, policy_issue, progress_note};
 use crate::page::{Page, PageRequest};
 use crate::proposals::like_literal;
+use crate::rows;
 use crate::unlink;
-use crate::write::{self, Change};
+use crate::write::{self, Change, FiledUnder, Write};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::link::EntityKind;
 use domain::policy::{Area, Level, MilestoneState, Quarter};
@@ -154,32 +155,19 @@ pub async fn create_policy(
     fields: PolicyFields,
     actor: &AuditActor,
 ) -> Result<Policy, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    check_bureau(&txn, fields.bureau_id).await?;
-    let mut row = policy::ActiveModel {
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    policy_values(&fields, &mut row);
-    let created = policy_of(row.insert(&txn).await.map_err(StoreError::from_write)?, 0);
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "policy.create",
-            "policy",
-            created.id,
-            None,
-            Some(created.audit_view()),
-        ),
-        now,
+    write::create(
+        db,
+        Write::new("policy.create", "policy", actor),
+        move |txn, now| {
+            Box::pin(async move {
+                check_bureau(txn, fields.bureau_id).await?;
+                let mut row: policy::ActiveModel = Default::default();
+                policy_values(&fields, &mut row);
+                Ok(policy_of(write::insert_row(txn, now, row).await?, 0))
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await
 }
 
 pub async fn replace_policy(
@@ -192,7 +180,7 @@ pub async fn replace_policy(
     write::update(
         db,
         Change::new("policy.update", "policy", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_policy(txn, id).await }),
+        move |txn| Box::pin(find_policy(txn, id)),
         move |txn, _| Box::pin(async move { check_bureau(txn, fields.bureau_id).await }),
         move |txn, _, step| {
             Box::pin(async move {
@@ -393,43 +381,32 @@ pub async fn create_issue(
     fields: IssueFields,
     actor: &AuditActor,
 ) -> Result<Issue, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    if policy::Entity::find_by_id(policy_id)
-        .one(&txn)
-        .await?
-        .is_none()
-    {
-        return Err(StoreError::NotFound);
-    }
-    let mut row = policy_issue::ActiveModel {
-        policy_id: Set(policy_id),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    issue_values(&fields, &mut row);
-    let row = row.insert(&txn).await.map_err(StoreError::from_write)?;
-    let created = issues_of_rows(&txn, vec![row])
-        .await?
-        .pop()
-        .ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "policy_issue.create",
-            "policy_issue",
-            created.id,
-            None,
-            Some(created.audit_view()),
-        ),
-        now,
+    write::create(
+        db,
+        Write::new("policy_issue.create", "policy_issue", actor),
+        move |txn, now| {
+            Box::pin(async move {
+                if policy::Entity::find_by_id(policy_id)
+                    .one(txn)
+                    .await?
+                    .is_none()
+                {
+                    return Err(StoreError::NotFound);
+                }
+                let mut row = policy_issue::ActiveModel {
+                    policy_id: Set(policy_id),
+                    ..Default::default()
+                };
+                issue_values(&fields, &mut row);
+                let row = write::insert_row(txn, now, row).await?;
+                issues_of_rows(txn, vec![row])
+                    .await?
+                    .pop()
+                    .ok_or(StoreError::NotFound)
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await
 }
 
 pub async fn replace_issue(
@@ -439,7 +416,9 @@ pub async fn replace_issue(
     fields: IssueFields,
     actor: &AuditActor,
 ) -> Result<Issue, StoreError> {
-    write::update(
+    let mut row: policy_issue::ActiveModel = Default::default();
+    issue_values(&fields, &mut row);
+    write::replace(
         db,
         Change::new(
             "policy_issue.update",
@@ -448,15 +427,8 @@ pub async fn replace_issue(
             expected_version,
             actor,
         ),
-        move |txn| Box::pin(async move { find_issue(txn, id).await }),
-        move |_, _| Box::pin(async move { Ok(()) }),
-        move |txn, _, step| {
-            Box::pin(async move {
-                let mut row: policy_issue::ActiveModel = Default::default();
-                issue_values(&fields, &mut row);
-                write::replace_row(txn, step, id, row).await
-            })
-        },
+        move |txn| Box::pin(find_issue(txn, id)),
+        row,
     )
     .await
 }
@@ -476,7 +448,7 @@ pub async fn delete_issue(
             expected_version,
             actor,
         ),
-        move |txn| Box::pin(async move { find_issue(txn, id).await }),
+        move |txn| Box::pin(find_issue(txn, id)),
         move |txn, _, _| {
             Box::pin(async move {
                 for k in kpi::Entity::find()
@@ -644,11 +616,15 @@ pub async fn find_milestone<C: ConnectionTrait>(
     conn: &C,
     id: i64,
 ) -> Result<Option<Milestone>, StoreError> {
-    milestone::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(milestone_of)
-        .transpose()
+    rows::find_decoded::<milestone::Entity, _>(conn, id, milestone_of).await
+}
+
+/// Fails with `NotFound` unless the issue exists: what a milestone, note or KPI is added to.
+async fn check_issue<C: ConnectionTrait>(conn: &C, issue_id: i64) -> Result<(), StoreError> {
+    match policy_issue::Entity::find_by_id(issue_id).one(conn).await? {
+        Some(_) => Ok(()),
+        None => Err(StoreError::NotFound),
+    }
 }
 
 pub async fn create_milestone(
@@ -657,39 +633,22 @@ pub async fn create_milestone(
     fields: MilestoneFields,
     actor: &AuditActor,
 ) -> Result<Milestone, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    if policy_issue::Entity::find_by_id(issue_id)
-        .one(&txn)
-        .await?
-        .is_none()
-    {
-        return Err(StoreError::NotFound);
-    }
-    let mut row = milestone::ActiveModel {
-        issue_id: Set(issue_id),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    milestone_values(&fields, &mut row);
-    let created = milestone_of(row.insert(&txn).await?)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "milestone.create",
-            "milestone",
-            created.id,
-            None,
-            Some(created.audit_view()),
-        ),
-        now,
+    write::create(
+        db,
+        Write::new("milestone.create", "milestone", actor),
+        move |txn, now| {
+            Box::pin(async move {
+                check_issue(txn, issue_id).await?;
+                let mut row = milestone::ActiveModel {
+                    issue_id: Set(issue_id),
+                    ..Default::default()
+                };
+                milestone_values(&fields, &mut row);
+                milestone_of(write::insert_row(txn, now, row).await?)
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await
 }
 
 pub async fn replace_milestone(
@@ -699,18 +658,13 @@ pub async fn replace_milestone(
     fields: MilestoneFields,
     actor: &AuditActor,
 ) -> Result<Milestone, StoreError> {
-    write::update(
+    let mut row: milestone::ActiveModel = Default::default();
+    milestone_values(&fields, &mut row);
+    write::replace(
         db,
         Change::new("milestone.update", "milestone", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_milestone(txn, id).await }),
-        move |_, _| Box::pin(async move { Ok(()) }),
-        move |txn, _, step| {
-            Box::pin(async move {
-                let mut row: milestone::ActiveModel = Default::default();
-                milestone_values(&fields, &mut row);
-                write::replace_row(txn, step, id, row).await
-            })
-        },
+        move |txn| Box::pin(find_milestone(txn, id)),
+        row,
     )
     .await
 }
@@ -724,7 +678,7 @@ pub async fn delete_milestone(
     write::delete(
         db,
         Change::new("milestone.delete", "milestone", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_milestone(txn, id).await }),
+        move |txn| Box::pin(find_milestone(txn, id)),
         move |txn, _, _| {
             Box::pin(async move {
                 milestone::Entity::delete_by_id(id).exec(txn).await?;
@@ -783,43 +737,30 @@ pub async fn create_note(
     body: String,
     actor: &AuditActor,
 ) -> Result<ProgressNote, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    if policy_issue::Entity::find_by_id(issue_id)
-        .one(&txn)
-        .await?
-        .is_none()
-    {
-        return Err(StoreError::NotFound);
-    }
-    let created = note_of(
-        progress_note::ActiveModel {
-            issue_id: Set(issue_id),
-            as_of: Set(as_of),
-            as_of_label: Set(as_of_label),
-            body: Set(body),
-            recorded_at: Set(now),
-            actor_label: Set(actor.label.clone()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?,
-    );
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "progress_note.create",
-            "progress_note",
-            created.id,
-            None,
-            Some(created.audit_view()),
-        ),
-        now,
+    let recorded_by = actor.label.clone();
+    write::create(
+        db,
+        Write::new("progress_note.create", "progress_note", actor),
+        move |txn, now| {
+            Box::pin(async move {
+                check_issue(txn, issue_id).await?;
+                let row = progress_note::ActiveModel {
+                    issue_id: Set(issue_id),
+                    as_of: Set(as_of),
+                    as_of_label: Set(as_of_label),
+                    body: Set(body),
+                    recorded_at: Set(now),
+                    actor_label: Set(recorded_by),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await
+                .map_err(StoreError::from_write)?;
+                Ok(note_of(row))
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await
 }
 
 pub async fn delete_note(
@@ -827,25 +768,18 @@ pub async fn delete_note(
     id: i64,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_note(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    progress_note::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "progress_note.delete",
-            "progress_note",
-            id,
-            Some(before.audit_view()),
-            None,
-        ),
-        now,
+    write::remove(
+        db,
+        Write::new("progress_note.delete", "progress_note", actor),
+        move |txn| Box::pin(find_note(txn, id)),
+        move |txn, _| {
+            Box::pin(async move {
+                progress_note::Entity::delete_by_id(id).exec(txn).await?;
+                Ok(())
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -963,42 +897,26 @@ pub async fn create_kpi(
     fields: KpiFields,
     actor: &AuditActor,
 ) -> Result<Kpi, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    if policy_issue::Entity::find_by_id(issue_id)
-        .one(&txn)
-        .await?
-        .is_none()
-    {
-        return Err(StoreError::NotFound);
-    }
-    let mut row = kpi::ActiveModel {
-        issue_id: Set(issue_id),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    kpi_values(&fields, &mut row);
-    let created = kpis_of_rows(&txn, vec![row.insert(&txn).await?])
-        .await?
-        .pop()
-        .ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "kpi.create",
-            "kpi",
-            created.id,
-            None,
-            Some(created.audit_view()),
-        ),
-        now,
+    write::create(
+        db,
+        Write::new("kpi.create", "kpi", actor),
+        move |txn, now| {
+            Box::pin(async move {
+                check_issue(txn, issue_id).await?;
+                let mut row = kpi::ActiveModel {
+                    issue_id: Set(issue_id),
+                    ..Default::default()
+                };
+                kpi_values(&fields, &mut row);
+                let row = write::insert_row(txn, now, row).await?;
+                kpis_of_rows(txn, vec![row])
+                    .await?
+                    .pop()
+                    .ok_or(StoreError::NotFound)
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await
 }
 
 pub async fn replace_kpi(
@@ -1008,18 +926,13 @@ pub async fn replace_kpi(
     fields: KpiFields,
     actor: &AuditActor,
 ) -> Result<Kpi, StoreError> {
-    write::update(
+    let mut row: kpi::ActiveModel = Default::default();
+    kpi_values(&fields, &mut row);
+    write::replace(
         db,
         Change::new("kpi.update", "kpi", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_kpi(txn, id).await }),
-        move |_, _| Box::pin(async move { Ok(()) }),
-        move |txn, _, step| {
-            Box::pin(async move {
-                let mut row: kpi::ActiveModel = Default::default();
-                kpi_values(&fields, &mut row);
-                write::replace_row(txn, step, id, row).await
-            })
-        },
+        move |txn| Box::pin(find_kpi(txn, id)),
+        row,
     )
     .await
 }
@@ -1033,7 +946,7 @@ pub async fn delete_kpi(
     write::delete(
         db,
         Change::new("kpi.delete", "kpi", id, expected_version, actor),
-        move |txn| Box::pin(async move { find_kpi(txn, id).await }),
+        move |txn| Box::pin(find_kpi(txn, id)),
         move |txn, _, _| {
             Box::pin(async move {
                 unlink::delete_links_of(txn, EntityKind::Kpi, id).await?;
@@ -1054,50 +967,30 @@ pub async fn add_actual(
     note: Option<String>,
     actor: &AuditActor,
 ) -> Result<Kpi, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let before = find_kpi(&txn, kpi_id).await?.ok_or(StoreError::NotFound)?;
-    let created = kpi_actual::ActiveModel {
-        kpi_id: Set(kpi_id),
-        value: Set(value),
-        measured_on: Set(measured_on),
-        note: Set(note),
-        recorded_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    bump_kpi(&txn, kpi_id, now).await?;
-    let after = find_kpi(&txn, kpi_id).await?.ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "kpi_actual.create",
-            "kpi_actual",
-            created.id,
-            Some(before.audit_view()),
-            Some(after.audit_view()),
-        ),
-        now,
+    let (after, _) = write::amend(
+        db,
+        Write::new("kpi_actual.create", "kpi_actual", actor),
+        FiledUnder::Part,
+        move |txn| Box::pin(find_kpi(txn, kpi_id)),
+        move |txn, _, now| {
+            Box::pin(async move {
+                let created = kpi_actual::ActiveModel {
+                    kpi_id: Set(kpi_id),
+                    value: Set(value),
+                    measured_on: Set(measured_on),
+                    note: Set(note),
+                    recorded_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                write::move_on::<kpi::Entity>(txn, kpi_id, now).await?;
+                Ok(created.id)
+            })
+        },
     )
     .await?;
-    txn.commit().await?;
     Ok(after)
-}
-
-async fn bump_kpi<C: ConnectionTrait>(
-    conn: &C,
-    kpi_id: i64,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    kpi::Entity::update_many()
-        .col_expr(kpi::Column::Version, Expr::col(kpi::Column::Version).add(1))
-        .col_expr(kpi::Column::UpdatedAt, Expr::value(now))
-        .filter(kpi::Column::Id.eq(kpi_id))
-        .exec(conn)
-        .await?;
-    Ok(())
 }
 
 pub async fn find_actual<C: ConnectionTrait>(
@@ -1121,31 +1014,28 @@ pub async fn delete_actual(
     id: i64,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let actual = find_actual(&txn, id).await?.ok_or(StoreError::NotFound)?;
-    let before = find_kpi(&txn, actual.kpi_id)
+    // Measured values are never rewritten, so the KPI a value belongs to can be read first.
+    let kpi_id = find_actual(db, id)
         .await?
-        .ok_or(StoreError::NotFound)?;
-    kpi_actual::Entity::delete_by_id(id).exec(&txn).await?;
-    bump_kpi(&txn, actual.kpi_id, now).await?;
-    let after = find_kpi(&txn, actual.kpi_id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "kpi_actual.delete",
-            "kpi_actual",
-            id,
-            Some(before.audit_view()),
-            Some(after.audit_view()),
-        ),
-        now,
+        .ok_or(StoreError::NotFound)?
+        .kpi_id;
+    write::amend(
+        db,
+        Write::new("kpi_actual.delete", "kpi_actual", actor),
+        FiledUnder::Part,
+        move |txn| Box::pin(find_kpi(txn, kpi_id)),
+        move |txn, _, now| {
+            Box::pin(async move {
+                let deleted = kpi_actual::Entity::delete_by_id(id).exec(txn).await?;
+                if deleted.rows_affected == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                write::move_on::<kpi::Entity>(txn, kpi_id, now).await?;
+                Ok(id)
+            })
+        },
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 

@@ -2,13 +2,14 @@
 //! and the progress report recomputed from the events as of any date.
 
 use crate::StoreError;
-use crate::audit::{self, AuditActor, AuditRecord};
+use crate::audit::AuditActor;
 use crate::entities::{
     consultation, project_team, proposal, proposal_assignment, section, stage_event,
 };
 use crate::page::{Page, PageRequest};
-use crate::tallies::{self, Contributions};
-use crate::write::{self, Change, Tallied};
+use crate::rows;
+use crate::tallies;
+use crate::write::{self, Audited, Change, FiledUnder, InTxn, Tallied, Write};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::proposal::{
     Decision, ImplementationStatus, Stage, StageEvent, StageState, TransitionError, most_advanced,
@@ -16,12 +17,12 @@ use domain::proposal::{
 };
 use domain::search::search_form;
 use domain::{OwnProposals, Principal, ProposalReach};
+use sea_orm::DatabaseTransaction;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
-use sea_orm::{DatabaseTransaction, TransactionSession};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
@@ -102,11 +103,7 @@ pub async fn find_project_team<C: ConnectionTrait>(
     conn: &C,
     id: i64,
 ) -> Result<Option<ProjectTeam>, StoreError> {
-    project_team::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(ProjectTeam::try_from)
-        .transpose()
+    rows::find_decoded::<project_team::Entity, _>(conn, id, ProjectTeam::try_from).await
 }
 
 pub async fn find_project_team_by_year<C: ConnectionTrait>(
@@ -121,43 +118,34 @@ pub async fn find_project_team_by_year<C: ConnectionTrait>(
         .transpose()
 }
 
-pub async fn create_project_team(
-    db: &DatabaseConnection,
-    fields: ProjectTeamFields,
-    actor: &AuditActor,
-) -> Result<ProjectTeam, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    let row = project_team::ActiveModel {
+/// The written fields of a project team as row values.
+fn team_row(fields: ProjectTeamFields) -> project_team::ActiveModel {
+    project_team::ActiveModel {
         fiscal_year: Set(fields.fiscal_year),
         name: Set(fields.name),
         themes: Set(to_json(&fields.themes)),
         members: Set(to_json(&fields.members)),
         headcount: Set(fields.headcount),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
-    .await
-    .map_err(StoreError::from_write)?;
-    let team = ProjectTeam::try_from(row)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord {
-            action: "project_team.create",
-            entity_type: "project_team",
-            entity_id: team.id.to_string(),
-            before: None,
-            after: Some(team.audit_view()),
+}
+
+pub async fn create_project_team(
+    db: &DatabaseConnection,
+    fields: ProjectTeamFields,
+    actor: &AuditActor,
+) -> Result<ProjectTeam, StoreError> {
+    write::create(
+        db,
+        Write::new("project_team.create", "project_team", actor),
+        move |txn, now| {
+            Box::pin(async move {
+                let row = team_row(fields);
+                ProjectTeam::try_from(write::insert_row(txn, now, row).await?)
+            })
         },
-        now,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(team)
+    .await
 }
 
 pub async fn replace_project_team(
@@ -167,7 +155,7 @@ pub async fn replace_project_team(
     fields: ProjectTeamFields,
     actor: &AuditActor,
 ) -> Result<ProjectTeam, StoreError> {
-    write::update(
+    write::replace(
         db,
         Change::new(
             "project_team.update",
@@ -176,21 +164,8 @@ pub async fn replace_project_team(
             expected_version,
             actor,
         ),
-        move |txn| Box::pin(async move { find_project_team(txn, id).await }),
-        move |_, _| Box::pin(async move { Ok(()) }),
-        move |txn, _, step| {
-            Box::pin(async move {
-                let row = project_team::ActiveModel {
-                    fiscal_year: Set(fields.fiscal_year),
-                    name: Set(fields.name),
-                    themes: Set(to_json(&fields.themes)),
-                    members: Set(to_json(&fields.members)),
-                    headcount: Set(fields.headcount),
-                    ..Default::default()
-                };
-                write::replace_row(txn, step, id, row).await
-            })
-        },
+        move |txn| Box::pin(find_project_team(txn, id)),
+        team_row(fields),
     )
     .await
 }
@@ -394,57 +369,46 @@ async fn lock_proposal<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), Stor
     Ok(())
 }
 
-pub async fn create_proposal<C: TransactionTrait>(
+/// The written fields of a proposal as row values.
+fn proposal_values(fields: &ProposalFields, row: &mut proposal::ActiveModel) {
+    row.search_text = Set(fields.search_text());
+    row.fiscal_year = Set(fields.fiscal_year);
+    row.number = Set(fields.number.clone());
+    row.theme = Set(fields.theme.clone());
+    row.scene = Set(fields.scene.clone());
+    row.viewpoint = Set(fields.viewpoint.clone());
+    row.title = Set(fields.title.clone());
+    row.pain_point = Set(fields.pain_point.clone());
+    row.proposed_solution = Set(fields.proposed_solution.clone());
+    row.implementation_status = Set(fields.implementation_status.map(|s| s.as_str().to_owned()));
+    row.outcome_period_text = Set(fields.outcome_period_text.clone());
+    row.outcome_text = Set(fields.outcome_text.clone());
+    row.continues_proposal_id = Set(fields.continues_proposal_id);
+}
+
+pub async fn create_proposal<C: TransactionTrait<Transaction = DatabaseTransaction>>(
     db: &C,
     fields: ProposalFields,
     created_by_user_id: Option<i64>,
     actor: &AuditActor,
 ) -> Result<Proposal, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    check_continues(&txn, &fields, None).await?;
-    let row = proposal::ActiveModel {
-        search_text: Set(fields.search_text()),
-        fiscal_year: Set(fields.fiscal_year),
-        number: Set(fields.number.clone()),
-        theme: Set(fields.theme.clone()),
-        scene: Set(fields.scene.clone()),
-        viewpoint: Set(fields.viewpoint.clone()),
-        title: Set(fields.title.clone()),
-        pain_point: Set(fields.pain_point.clone()),
-        proposed_solution: Set(fields.proposed_solution.clone()),
-        implementation_status: Set(fields.implementation_status.map(|s| s.as_str().to_owned())),
-        outcome_period_text: Set(fields.outcome_period_text.clone()),
-        outcome_text: Set(fields.outcome_text.clone()),
-        continues_proposal_id: Set(fields.continues_proposal_id),
-        created_by_user_id: Set(created_by_user_id),
-        stage: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(StoreError::from_write)?;
-    let created = proposal_of(row, Vec::new())?;
-    let counted = tallies::proposal_contributions(&txn, &[created.id]).await?;
-    tallies::apply(&txn, Contributions::default(), counted).await?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord {
-            action: "proposal.create",
-            entity_type: "proposal",
-            entity_id: created.id.to_string(),
-            before: None,
-            after: Some(created.audit_view()),
+    write::create(
+        db,
+        Write::new("proposal.create", "proposal", actor).tallied(Tallied::Proposal),
+        move |txn, now| {
+            Box::pin(async move {
+                check_continues(txn, &fields, None).await?;
+                let mut row = proposal::ActiveModel {
+                    created_by_user_id: Set(created_by_user_id),
+                    stage: Set(None),
+                    ..Default::default()
+                };
+                proposal_values(&fields, &mut row);
+                proposal_of(write::insert_row(txn, now, row).await?, Vec::new())
+            })
         },
-        now,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await
 }
 
 /// Replaces the written fields if the proposal is still at `expected_version`.
@@ -469,54 +433,9 @@ pub async fn update_proposal<C: TransactionTrait<Transaction = DatabaseTransacti
         move |txn, _, step| {
             Box::pin(async move {
                 check_continues(txn, &fields, Some(id)).await?;
-                let result = proposal::Entity::update_many()
-                    .col_expr(
-                        proposal::Column::SearchText,
-                        Expr::value(fields.search_text()),
-                    )
-                    .col_expr(
-                        proposal::Column::FiscalYear,
-                        Expr::value(fields.fiscal_year),
-                    )
-                    .col_expr(proposal::Column::Number, Expr::value(fields.number.clone()))
-                    .col_expr(proposal::Column::Theme, Expr::value(fields.theme.clone()))
-                    .col_expr(proposal::Column::Scene, Expr::value(fields.scene.clone()))
-                    .col_expr(
-                        proposal::Column::Viewpoint,
-                        Expr::value(fields.viewpoint.clone()),
-                    )
-                    .col_expr(proposal::Column::Title, Expr::value(fields.title.clone()))
-                    .col_expr(
-                        proposal::Column::PainPoint,
-                        Expr::value(fields.pain_point.clone()),
-                    )
-                    .col_expr(
-                        proposal::Column::ProposedSolution,
-                        Expr::value(fields.proposed_solution.clone()),
-                    )
-                    .col_expr(
-                        proposal::Column::ImplementationStatus,
-                        Expr::value(fields.implementation_status.map(|s| s.as_str().to_owned())),
-                    )
-                    .col_expr(
-                        proposal::Column::OutcomePeriodText,
-                        Expr::value(fields.outcome_period_text.clone()),
-                    )
-                    .col_expr(
-                        proposal::Column::OutcomeText,
-                        Expr::value(fields.outcome_text.clone()),
-                    )
-                    .col_expr(
-                        proposal::Column::ContinuesProposalId,
-                        Expr::value(fields.continues_proposal_id),
-                    )
-                    .col_expr(proposal::Column::Version, Expr::value(step.next_version()))
-                    .col_expr(proposal::Column::UpdatedAt, Expr::value(step.now))
-                    .filter(proposal::Column::Id.eq(id))
-                    .filter(proposal::Column::Version.eq(step.expected_version()))
-                    .exec(txn)
-                    .await?;
-                step.guarded(result.rows_affected)
+                let mut row: proposal::ActiveModel = Default::default();
+                proposal_values(&fields, &mut row);
+                write::replace_row(txn, step, id, row).await
             })
         },
     )
@@ -665,53 +584,75 @@ pub async fn add_assignment(
     change: StageChange,
     actor: &AuditActor,
 ) -> Result<(Proposal, i64), WorkflowError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    lock_proposal(&txn, proposal_id).await?;
-    let before = find_proposal(&txn, proposal_id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let counted_before = tallies::proposal_contributions(&txn, &[proposal_id]).await?;
-    if section::Entity::find_by_id(section_id)
-        .one(&txn)
-        .await?
-        .is_none()
-    {
-        return Err(StoreError::MissingReference("the section").into());
-    }
-    let assignment = proposal_assignment::ActiveModel {
-        proposal_id: Set(proposal_id),
-        section_id: Set(section_id),
-        stage: Set(None),
-        decision: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(StoreError::from_write)?;
-    record_stage_event(&txn, proposal_id, assignment.id, &change, actor, now).await?;
-    refresh_current_stage(&txn, proposal_id, now).await?;
-    let counted = tallies::proposal_contributions(&txn, &[proposal_id]).await?;
-    tallies::apply(&txn, counted_before, counted).await?;
-    let after = find_proposal(&txn, proposal_id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
+    let recorder = actor.clone();
+    amend_assignments(
+        db,
+        "proposal.assign",
+        proposal_id,
         actor,
-        AuditRecord {
-            action: "proposal.assign",
-            entity_type: "proposal",
-            entity_id: proposal_id.to_string(),
-            before: Some(before.audit_view()),
-            after: Some(after.audit_view()),
+        move |txn, _, now| {
+            Box::pin(async move {
+                if section::Entity::find_by_id(section_id)
+                    .one(txn)
+                    .await?
+                    .is_none()
+                {
+                    return Err(StoreError::MissingReference("the section").into());
+                }
+                let assignment = proposal_assignment::ActiveModel {
+                    proposal_id: Set(proposal_id),
+                    section_id: Set(section_id),
+                    stage: Set(None),
+                    decision: Set(None),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await
+                .map_err(StoreError::from_write)?;
+                record_stage_event(txn, proposal_id, assignment.id, &change, &recorder, now)
+                    .await?;
+                Ok(assignment.id)
+            })
         },
-        now,
     )
-    .await?;
-    txn.commit().await?;
-    Ok((after, assignment.id))
+    .await
+}
+
+/// Changes the sections of a proposal or their stages as `apply` says, then brings the current
+/// stages in step with the events.
+async fn amend_assignments(
+    db: &DatabaseConnection,
+    action: &'static str,
+    proposal_id: i64,
+    actor: &AuditActor,
+    apply: impl for<'t> FnOnce(
+        &'t DatabaseTransaction,
+        &'t Proposal,
+        DateTime<Utc>,
+    ) -> InTxn<'t, i64, WorkflowError>
+    + Send,
+) -> Result<(Proposal, i64), WorkflowError> {
+    write::amend_or(
+        db,
+        Write::new(action, "proposal", actor).tallied(Tallied::Proposal),
+        FiledUnder::Record,
+        move |txn| {
+            Box::pin(async move {
+                lock_proposal(txn, proposal_id).await?;
+                find_proposal(txn, proposal_id).await
+            })
+        },
+        move |txn, before, now| {
+            let applied = apply(txn, before, now);
+            Box::pin(async move {
+                let assignment_id = applied.await?;
+                refresh_current_stage(txn, proposal_id, now).await?;
+                Ok(assignment_id)
+            })
+        },
+    )
+    .await
 }
 
 pub async fn find_assignment<C: ConnectionTrait>(
@@ -734,37 +675,24 @@ pub async fn change_stage(
     change: StageChange,
     actor: &AuditActor,
 ) -> Result<Proposal, WorkflowError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    lock_proposal(&txn, proposal_id).await?;
-    let before = find_proposal(&txn, proposal_id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    let counted_before = tallies::proposal_contributions(&txn, &[proposal_id]).await?;
-    if !before.assignments.iter().any(|a| a.id == assignment_id) {
-        return Err(StoreError::NotFound.into());
-    }
-    record_stage_event(&txn, proposal_id, assignment_id, &change, actor, now).await?;
-    refresh_current_stage(&txn, proposal_id, now).await?;
-    let counted = tallies::proposal_contributions(&txn, &[proposal_id]).await?;
-    tallies::apply(&txn, counted_before, counted).await?;
-    let after = find_proposal(&txn, proposal_id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
+    let recorder = actor.clone();
+    let (after, _) = amend_assignments(
+        db,
+        "proposal.stage_change",
+        proposal_id,
         actor,
-        AuditRecord {
-            action: "proposal.stage_change",
-            entity_type: "proposal",
-            entity_id: proposal_id.to_string(),
-            before: Some(before.audit_view()),
-            after: Some(after.audit_view()),
+        move |txn, before, now| {
+            Box::pin(async move {
+                if !before.assignments.iter().any(|a| a.id == assignment_id) {
+                    return Err(StoreError::NotFound.into());
+                }
+                record_stage_event(txn, proposal_id, assignment_id, &change, &recorder, now)
+                    .await?;
+                Ok(assignment_id)
+            })
         },
-        now,
     )
     .await?;
-    txn.commit().await?;
     Ok(after)
 }
 
@@ -819,6 +747,16 @@ pub struct Consultation {
     pub actor_label: String,
 }
 
+impl Audited for Consultation {
+    /// Consultations are filed under their proposal.
+    fn audit_id(&self) -> i64 {
+        self.proposal_id
+    }
+    fn snapshot(&self) -> serde_json::Value {
+        json!({ "consultation_id": self.id, "held_on": self.held_on, "participants": self.participants, "note": self.note })
+    }
+}
+
 pub async fn add_consultation(
     db: &DatabaseConnection,
     proposal_id: i64,
@@ -827,53 +765,46 @@ pub async fn add_consultation(
     note: String,
     actor: &AuditActor,
 ) -> Result<Consultation, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    lock_proposal(&txn, proposal_id).await?;
-    if proposal::Entity::find_by_id(proposal_id)
-        .one(&txn)
-        .await?
-        .is_none()
-    {
-        return Err(StoreError::NotFound);
-    }
-    let counted_before = tallies::proposal_contributions(&txn, &[proposal_id]).await?;
-    let row = consultation::ActiveModel {
-        proposal_id: Set(proposal_id),
-        held_on: Set(held_on),
-        participants: Set(participants),
-        note: Set(note),
-        recorded_at: Set(now),
-        actor_label: Set(actor.label.clone()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let counted = tallies::proposal_contributions(&txn, &[proposal_id]).await?;
-    tallies::apply(&txn, counted_before, counted).await?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord {
-            action: "proposal.consultation",
-            entity_type: "proposal",
-            entity_id: proposal_id.to_string(),
-            before: None,
-            after: Some(json!({ "consultation_id": row.id, "held_on": row.held_on, "participants": row.participants, "note": row.note })),
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(Consultation {
-        id: row.id,
+    let recorded_by = actor.label.clone();
+    write::add_part(
+        db,
+        Write::new("proposal.consultation", "proposal", actor).tallied(Tallied::Proposal),
         proposal_id,
-        held_on: row.held_on,
-        participants: row.participants,
-        note: row.note,
-        recorded_at: row.recorded_at,
-        actor_label: row.actor_label,
-    })
+        move |txn| {
+            Box::pin(async move {
+                lock_proposal(txn, proposal_id).await?;
+                match proposal::Entity::find_by_id(proposal_id).one(txn).await? {
+                    Some(_) => Ok(()),
+                    None => Err(StoreError::NotFound),
+                }
+            })
+        },
+        move |txn, now| {
+            Box::pin(async move {
+                let row = consultation::ActiveModel {
+                    proposal_id: Set(proposal_id),
+                    held_on: Set(held_on),
+                    participants: Set(participants),
+                    note: Set(note),
+                    recorded_at: Set(now),
+                    actor_label: Set(recorded_by),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                Ok(Consultation {
+                    id: row.id,
+                    proposal_id,
+                    held_on: row.held_on,
+                    participants: row.participants,
+                    note: row.note,
+                    recorded_at: row.recorded_at,
+                    actor_label: row.actor_label,
+                })
+            })
+        },
+    )
+    .await
 }
 
 pub async fn consultations<C: ConnectionTrait>(

@@ -2,26 +2,26 @@
 //! numbering the annual report uses.
 
 use crate::StoreError;
-use crate::audit::{self, AuditActor, AuditRecord};
+use crate::audit::AuditActor;
 use crate::entities::{
     bureau, proposal, reform, reform_effect, reform_section, reform_tag, section,
 };
 use crate::page::{Page, PageRequest};
 use crate::proposals::like_literal;
-use crate::tallies::{self, Contributions};
+use crate::tallies;
 use crate::unlink;
-use crate::write::{self, Change, Tallied};
+use crate::write::{self, Change, Tallied, Write};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::link::EntityKind;
 use domain::period::Period;
 use domain::reform::{Classification, EffectKind, ReformStatus};
 use domain::search::search_form;
+use sea_orm::DatabaseTransaction;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
-use sea_orm::{DatabaseTransaction, TransactionSession};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -229,45 +229,30 @@ async fn lock_reform<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), StoreE
     Ok(())
 }
 
-pub async fn create_reform<C: TransactionTrait>(
+pub async fn create_reform<C: TransactionTrait<Transaction = DatabaseTransaction>>(
     db: &C,
     fields: ReformFields,
     created_by_user_id: Option<i64>,
     actor: &AuditActor,
 ) -> Result<Reform, StoreError> {
-    let now = crate::clock::now();
-    let txn = crate::begin_write(db).await?;
-    check_references(&txn, &fields).await?;
-    let mut row = reform::ActiveModel {
-        created_by_user_id: Set(created_by_user_id),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    row_values(&fields, &mut row);
-    let row = row.insert(&txn).await.map_err(StoreError::from_write)?;
-    write_children(&txn, row.id, &fields).await?;
-    let counted = tallies::reform_contributions(&txn, &[row.id]).await?;
-    tallies::apply(&txn, Contributions::default(), counted).await?;
-    let created = find_reform(&txn, row.id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        AuditRecord::of(
-            "reform.create",
-            "reform",
-            created.id,
-            None,
-            Some(created.audit_view()),
-        ),
-        now,
+    write::create(
+        db,
+        Write::new("reform.create", "reform", actor).tallied(Tallied::Reform),
+        move |txn, now| {
+            Box::pin(async move {
+                check_references(txn, &fields).await?;
+                let mut row = reform::ActiveModel {
+                    created_by_user_id: Set(created_by_user_id),
+                    ..Default::default()
+                };
+                row_values(&fields, &mut row);
+                let row = write::insert_row(txn, now, row).await?;
+                write_children(txn, row.id, &fields).await?;
+                find_reform(txn, row.id).await?.ok_or(StoreError::NotFound)
+            })
+        },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    .await
 }
 
 pub async fn replace_reform<C: TransactionTrait<Transaction = DatabaseTransaction>>(

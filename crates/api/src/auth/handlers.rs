@@ -3,11 +3,11 @@
 
 use super::Authenticated;
 use super::passwords;
-use super::tokens::{CookieSecure, Subject, TokenKind};
 use crate::dto::{RoleOut, ScopesOut, UserOut};
 use crate::error::{ApiError, ErrorCode, Problem};
 use crate::extract::{JsonOrForm, ValidJson};
 use crate::state::AppState;
+use crate::tokens::{CookieSecure, Subject, TokenKind};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -308,7 +308,7 @@ fn refresh_claims(
     req: &HttpRequest,
     state: &AppState,
     now: DateTime<Utc>,
-) -> Result<super::tokens::Claims, ApiError> {
+) -> Result<crate::tokens::Claims, ApiError> {
     let cookie = req.cookie(REFRESH_COOKIE).ok_or_else(|| {
         ApiError::new(ErrorCode::Unauthenticated).with_detail("no refresh cookie")
     })?;

@@ -1,19 +1,11 @@
-//! Sign-in: passwords, tokens, throttling and the extractor that hands handlers the caller.
+//! Sign-in: passwords, throttling, the sign-in handlers and the extractor that hands handlers the
+//! caller. The tokens themselves are `crate::tokens`, which `AppState` holds without depending on
+//! the handlers here.
 
 pub mod handlers;
 pub mod passwords;
 pub mod principal;
-pub mod tokens;
 
+pub use crate::state::ThrottleSettings;
+pub use crate::tokens::{AuthSettings, CookieSecure, Secret, TokenKind, TokenService};
 pub use principal::Authenticated;
-pub use tokens::{AuthSettings, CookieSecure, Secret, TokenKind, TokenService};
-
-use persistence::throttle::ThrottlePolicy;
-
-/// Limits on failed sign-ins, per account and per client address.
-#[derive(Debug, Clone, Copy)]
-pub struct ThrottleSettings {
-    pub account: ThrottlePolicy,
-    pub address: ThrottlePolicy,
-    pub trust_forwarded_for: bool,
-}

@@ -1,9 +1,9 @@
 //! The `Authenticated` extractor: verifies the bearer token and reads the account afresh, so a
 //! disabled account or a changed role takes effect on the very next request.
 
-use super::tokens::{Subject, TokenKind};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
+use crate::tokens::{Subject, TokenKind};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};

@@ -6,13 +6,14 @@ use super::milestone::{MilestoneOut, milestone_out};
 use super::note::{ProgressNoteOut, note_out};
 use super::{forbidden, not_found, with_version, writable_issue};
 use crate::auth::Authenticated;
+use crate::clock::today_in_tokyo;
 use crate::concurrency::IfMatch;
+use crate::context::actor;
 use crate::department::{Directory, field_error, search_text};
 use crate::dto::PageOut;
-use crate::error::{ApiError, FieldLocation};
-use crate::extract::{Paging, ValidJson, validate};
+use crate::error::ApiError;
+use crate::extract::{ValidJson, page_of_query};
 use crate::links::{LinkOut, link_outs};
-use crate::organization::{actor, today_in_tokyo};
 use crate::state::AppState;
 use crate::text_rules::{long_text, optional, short_text, title_text};
 use actix_web::http::StatusCode;
@@ -279,12 +280,7 @@ pub async fn list_policy_issues(
     query: web::Query<PolicyIssueQuery>,
 ) -> Result<web::Json<PageOut<PolicyIssueOut>>, ApiError> {
     authorize(&caller.0, Action::ReadDepartmentWork)?;
-    validate(&*query, FieldLocation::Query)?;
-    let paging = Paging {
-        page: query.page,
-        per_page: query.per_page,
-    }
-    .request()?;
+    let paging = page_of_query(&*query, query.page, query.per_page)?;
     let filter = issue_filter(&query);
     let page = policies::list_issues(&state.db.conn, &filter, paging).await?;
     let dir = Directory::load(&state).await?;

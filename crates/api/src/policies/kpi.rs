@@ -4,11 +4,11 @@
 use super::{not_found, with_version, writable_issue, writable_under_issue};
 use crate::auth::Authenticated;
 use crate::concurrency::IfMatch;
+use crate::context::actor;
 use crate::department::{Directory, check_amount};
 use crate::error::ApiError;
 use crate::extract::ValidJson;
 use crate::links::{LinkOut, link_outs};
-use crate::organization::actor;
 use crate::state::AppState;
 use crate::text_rules::{optional, title_text};
 use actix_web::http::StatusCode;

@@ -3,11 +3,12 @@
 
 use super::{with_version, writable_issue, writable_under_issue};
 use crate::auth::Authenticated;
+use crate::clock::today_in_tokyo;
 use crate::concurrency::IfMatch;
+use crate::context::actor;
 use crate::department::{Directory, field_error};
 use crate::error::ApiError;
 use crate::extract::ValidJson;
-use crate::organization::{actor, today_in_tokyo};
 use crate::state::AppState;
 use crate::text_rules::{optional, title_text};
 use actix_web::http::StatusCode;

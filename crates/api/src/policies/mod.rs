@@ -12,7 +12,7 @@ pub mod milestone;
 pub mod note;
 pub mod policy;
 
-use crate::concurrency::with_etag;
+use crate::concurrency::json_with_etag;
 use crate::department::Directory;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -33,8 +33,7 @@ fn not_found() -> ApiError {
 }
 
 fn with_version<T: Serialize>(status: StatusCode, version: i32, out: T) -> HttpResponse {
-    let mut builder = HttpResponse::build(status);
-    with_etag(&mut builder, version).json(out)
+    json_with_etag(status, version, out)
 }
 
 /// The issue, if the caller may write under it: the one place a write to an X policy's issue,

@@ -2,9 +2,9 @@
 
 use super::{writable_issue, writable_under_issue};
 use crate::auth::Authenticated;
+use crate::context::actor;
 use crate::error::ApiError;
 use crate::extract::ValidJson;
-use crate::organization::actor;
 use crate::state::AppState;
 use crate::text_rules::{long_text, optional};
 use actix_web::{HttpResponse, delete, post, web};

@@ -5,11 +5,11 @@ use super::issue::{PolicyIssueOut, issue_outs};
 use super::{forbidden, not_found, with_version};
 use crate::auth::Authenticated;
 use crate::concurrency::IfMatch;
-use crate::department::{Directory, field_error, search_text};
+use crate::context::actor;
+use crate::department::{Directory, field_error, guard, search_text};
 use crate::dto::PageOut;
-use crate::error::{ApiError, ErrorCode, FieldLocation};
-use crate::extract::{Paging, ValidJson, validate};
-use crate::organization::actor;
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{ValidJson, page_of_query};
 use crate::state::AppState;
 use crate::text_rules::{long_text, optional};
 use actix_web::http::StatusCode;
@@ -181,12 +181,7 @@ pub async fn list_policies(
     query: web::Query<PolicyQuery>,
 ) -> Result<web::Json<PageOut<PolicySummaryOut>>, ApiError> {
     authorize(&caller.0, Action::ReadDepartmentWork)?;
-    validate(&*query, FieldLocation::Query)?;
-    let paging = Paging {
-        page: query.page,
-        per_page: query.per_page,
-    }
-    .request()?;
+    let paging = page_of_query(&*query, query.page, query.per_page)?;
     let filter = policy_filter(&query);
     let page = policies::list_policies(&state.db.conn, &filter, paging).await?;
     let dir = Directory::load(&state).await?;
@@ -256,14 +251,9 @@ pub async fn replace_policy(
     if_match: IfMatch,
     body: ValidJson<PolicyIn>,
 ) -> Result<HttpResponse, ApiError> {
-    // Only now, with the path and any body accepted: a broken body is reported before If-Match.
-    let version = if_match.version()?;
     let caller = caller.0;
-    authorize(&caller, Action::EditDepartmentWork)?;
-    let current = policies::find_policy(&state.db.conn, *id)
-        .await?
-        .ok_or_else(not_found)?;
-    let dir = Directory::load(&state).await?;
+    let found = policies::find_policy(&state.db.conn, *id);
+    let (version, current, dir) = guard(&state, &caller, &if_match, found).await?;
     if !dir
         .rights_over_bureau(&caller, current.fields.bureau_id)
         .edit

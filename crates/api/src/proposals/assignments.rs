@@ -3,9 +3,10 @@
 
 use super::{DecisionDto, Names, ProposalOut, proposal_response, visible_proposal};
 use crate::auth::Authenticated;
+use crate::clock::today_in_tokyo;
+use crate::context::actor;
 use crate::error::{ApiError, ErrorCode, FieldError, FieldLocation};
 use crate::extract::ValidJson;
-use crate::organization::{actor, today_in_tokyo};
 use crate::state::AppState;
 use crate::text_rules::{long_text, optional};
 use actix_web::http::StatusCode;

@@ -2,9 +2,9 @@
 
 use super::{Names, visible_proposal};
 use crate::auth::Authenticated;
+use crate::context::actor;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::ValidJson;
-use crate::organization::actor;
 use crate::state::AppState;
 use crate::text_rules::long_text;
 use actix_web::{HttpResponse, get, post, web};

@@ -14,10 +14,10 @@ pub mod progress;
 pub mod records;
 pub mod teams;
 
+use crate::clock::today_in_tokyo;
 use crate::concurrency::with_etag;
 use crate::dto::PeriodOut;
 use crate::error::{ApiError, ErrorCode, FieldError, FieldLocation};
-use crate::organization::today_in_tokyo;
 use crate::state::AppState;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;

@@ -2,9 +2,9 @@
 //! as of any date, as JSON or as CSV for Excel.
 
 use crate::auth::Authenticated;
+use crate::clock::today_in_tokyo;
 use crate::error::{ApiError, FieldError, FieldLocation};
 use crate::extract::validate;
-use crate::organization::today_in_tokyo;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;

@@ -3,11 +3,12 @@
 
 use super::{ImplementationStatusDto, Names, ProposalOut, proposal_response, visible_proposal};
 use crate::auth::Authenticated;
+use crate::clock::today_in_tokyo;
 use crate::concurrency::IfMatch;
+use crate::context::actor;
 use crate::dto::PageOut;
 use crate::error::{ApiError, ErrorCode, FieldError, FieldLocation};
-use crate::extract::{Paging, ValidJson, validate};
-use crate::organization::{actor, today_in_tokyo};
+use crate::extract::{ValidJson, page_of_query};
 use crate::state::AppState;
 use crate::text_rules::{long_text, optional, period_text, short_text, text_rule, title_text};
 use actix_web::http::StatusCode;
@@ -241,12 +242,7 @@ pub async fn list_proposals(
 ) -> Result<web::Json<PageOut<ProposalOut>>, ApiError> {
     let caller = caller.0;
     authorize(&caller, Action::ReadProposals)?;
-    validate(&*query, FieldLocation::Query)?;
-    let paging = Paging {
-        page: query.page,
-        per_page: query.per_page,
-    }
-    .request()?;
+    let paging = page_of_query(&*query, query.page, query.per_page)?;
     let (sort, descending) = query
         .sort
         .as_deref()

@@ -2,9 +2,9 @@
 
 use crate::auth::Authenticated;
 use crate::concurrency::{IfMatch, with_etag};
+use crate::context::actor;
 use crate::error::{ApiError, ErrorCode, FieldError, FieldLocation};
 use crate::extract::ValidJson;
-use crate::organization::actor;
 use crate::state::AppState;
 use crate::text_rules::{optional, short_text};
 use actix_web::http::StatusCode;
