@@ -4,7 +4,7 @@
 
 use crate::auth::{ThrottleSettings, TokenService};
 use crate::idempotency::IdempotencySettings;
-use crate::import_jobs::ImportRunner;
+use crate::tabular::jobs::ImportRunner;
 use std::sync::Arc;
 
 /// What every handler shares.
