@@ -396,45 +396,37 @@ macro_rules! export_endpoint {
     };
 }
 
-export_endpoint!(
-    /// The list as a file: CSV for Excel (UTF-8 with BOM, formula-like text guarded), XLSX, or
-    /// NDJSON streamed row by row with no page limit. Takes the list's own filters.
-    export_proposals, "/proposals/export", ProposalQuery, Action::ReadProposals,
-    refused((status = 422, body = crate::Problem, content_type = "application/problem+json")),
-    roles("admin", "editor", "proposer", "viewer"),
-    |state, caller, query| {
+/// The lists' own exports: every role that reads the list, refused only for invalid filters.
+macro_rules! list_exports {
+    ($($name:ident($path:tt, $query:ident, $action:expr) = |$state:ident, $caller:ident, $q:ident| $listing:expr;)*) => {
+        $(
+            export_endpoint!(
+                /// The list as a file: CSV for Excel (UTF-8 with BOM, formula-like text guarded), XLSX, or
+                /// NDJSON streamed row by row with no page limit. Takes the list's own filters.
+                $name, $path, $query, $action,
+                refused((status = 422, body = crate::Problem, content_type = "application/problem+json")),
+                roles("admin", "editor", "proposer", "viewer"),
+                |$state, $caller, $q| $listing
+            );
+        )*
+    };
+}
+
+list_exports! {
+    export_proposals("/proposals/export", ProposalQuery, Action::ReadProposals) = |state, caller, query| {
         let mut filter = proposal_filter(&query, caller);
         narrow_proposals(state, &query, &mut filter).await?;
         Listing::Proposals(filter)
-    }
-);
-
-export_endpoint!(
-    /// The list as a file: CSV for Excel (UTF-8 with BOM, formula-like text guarded), XLSX, or
-    /// NDJSON streamed row by row with no page limit. Takes the list's own filters.
-    export_reforms, "/reforms/export", ReformQuery, Action::ReadDepartmentWork,
-    refused((status = 422, body = crate::Problem, content_type = "application/problem+json")),
-    roles("admin", "editor", "proposer", "viewer"),
-    |_state, _caller, query| Listing::Reforms(reform_filter(&query, None))
-);
-
-export_endpoint!(
-    /// The list as a file: CSV for Excel (UTF-8 with BOM, formula-like text guarded), XLSX, or
-    /// NDJSON streamed row by row with no page limit. Takes the list's own filters.
-    export_policies, "/policies/export", PolicyQuery, Action::ReadDepartmentWork,
-    refused((status = 422, body = crate::Problem, content_type = "application/problem+json")),
-    roles("admin", "editor", "proposer", "viewer"),
-    |_state, _caller, query| Listing::Policies(policy_filter(&query))
-);
-
-export_endpoint!(
-    /// The list as a file: CSV for Excel (UTF-8 with BOM, formula-like text guarded), XLSX, or
-    /// NDJSON streamed row by row with no page limit. Takes the list's own filters.
-    export_policy_issues, "/policy-issues/export", PolicyIssueQuery, Action::ReadDepartmentWork,
-    refused((status = 422, body = crate::Problem, content_type = "application/problem+json")),
-    roles("admin", "editor", "proposer", "viewer"),
-    |_state, _caller, query| Listing::PolicyIssues(issue_filter(&query))
-);
+    };
+    export_reforms("/reforms/export", ReformQuery, Action::ReadDepartmentWork) =
+        |_state, _caller, query| Listing::Reforms(reform_filter(&query, None));
+    export_policies("/policies/export", PolicyQuery, Action::ReadDepartmentWork) =
+        |_state, _caller, query| Listing::Policies(policy_filter(&query));
+    export_policy_issues("/policy-issues/export", PolicyIssueQuery, Action::ReadDepartmentWork) =
+        |_state, _caller, query| Listing::PolicyIssues(issue_filter(&query));
+    export_digital_systems("/digital-systems/export", DigitalSystemQuery, Action::ReadDepartmentWork) =
+        |_state, _caller, query| Listing::DigitalSystems(system_filter(&query));
+}
 
 export_endpoint!(
     /// KPIs of the policy issues the filters select (the same filters as `/policy-issues`), each
@@ -443,15 +435,6 @@ export_endpoint!(
     refused((status = 422, body = crate::Problem, content_type = "application/problem+json")),
     roles("admin", "editor", "proposer", "viewer"),
     |_state, _caller, query| Listing::Kpis(issue_filter(&query))
-);
-
-export_endpoint!(
-    /// The list as a file: CSV for Excel (UTF-8 with BOM, formula-like text guarded), XLSX, or
-    /// NDJSON streamed row by row with no page limit. Takes the list's own filters.
-    export_digital_systems, "/digital-systems/export", DigitalSystemQuery, Action::ReadDepartmentWork,
-    refused((status = 422, body = crate::Problem, content_type = "application/problem+json")),
-    roles("admin", "editor", "proposer", "viewer"),
-    |_state, _caller, query| Listing::DigitalSystems(system_filter(&query))
 );
 
 export_endpoint!(

@@ -77,6 +77,27 @@ enum Change<'a, F> {
 }
 
 impl<R: Stored> Plan<R> {
+    /// Writes the plan with its kind's own create and update; the id of the record.
+    async fn write<C, U>(
+        &self,
+        create: impl FnOnce(R::Fields) -> C,
+        update: impl FnOnce(i64, i32, R::Fields) -> U,
+    ) -> Result<i64, persistence::StoreError>
+    where
+        C: Future<Output = Result<R, persistence::StoreError>>,
+        U: Future<Output = Result<R, persistence::StoreError>>,
+    {
+        Ok(match self.change() {
+            Change::Create(fields) => create(fields.clone()).await?.id(),
+            Change::Update {
+                id,
+                version,
+                fields,
+            } => update(id, version, fields.clone()).await?.id(),
+            Change::Keep(id) => id,
+        })
+    }
+
     fn change(&self) -> Change<'_, R::Fields> {
         match &self.existing {
             None => Change::Create(&self.fields),
@@ -383,53 +404,27 @@ async fn write_rows(
     let mut written = Vec::new();
     for (index, plan) in planned {
         let id = match plan {
-            Planned::Reform(p) => match p.change() {
-                Change::Create(f) => {
-                    reforms::create_reform(txn, f.clone(), created_by, actor)
-                        .await?
-                        .id
-                }
-                Change::Update {
-                    id,
-                    version,
-                    fields,
-                } => {
-                    reforms::replace_reform(txn, id, version, fields.clone(), actor)
-                        .await?
-                        .id
-                }
-                Change::Keep(id) => id,
-            },
-            Planned::Proposal(p) => match p.change() {
-                Change::Create(f) => {
-                    proposals::create_proposal(txn, f.clone(), created_by, actor)
-                        .await?
-                        .id
-                }
-                Change::Update {
-                    id,
-                    version,
-                    fields,
-                } => {
-                    proposals::update_proposal(txn, id, version, fields.clone(), actor)
-                        .await?
-                        .id
-                }
-                Change::Keep(id) => id,
-            },
-            Planned::System(p) => match p.change() {
-                Change::Create(f) => ledger::create_system(txn, f.clone(), actor).await?.id,
-                Change::Update {
-                    id,
-                    version,
-                    fields,
-                } => {
-                    ledger::replace_system(txn, id, version, fields.clone(), actor)
-                        .await?
-                        .id
-                }
-                Change::Keep(id) => id,
-            },
+            Planned::Reform(p) => {
+                p.write(
+                    |f| reforms::create_reform(txn, f, created_by, actor),
+                    |id, version, f| reforms::replace_reform(txn, id, version, f, actor),
+                )
+                .await?
+            }
+            Planned::Proposal(p) => {
+                p.write(
+                    |f| proposals::create_proposal(txn, f, created_by, actor),
+                    |id, version, f| proposals::update_proposal(txn, id, version, f, actor),
+                )
+                .await?
+            }
+            Planned::System(p) => {
+                p.write(
+                    |f| ledger::create_system(txn, f, actor),
+                    |id, version, f| ledger::replace_system(txn, id, version, f, actor),
+                )
+                .await?
+            }
         };
         written.push((*index, id));
     }
