@@ -13,6 +13,7 @@ on_both_databases!(
     exported_csv_xlsx_and_ndjson_import_back_as_unchanged,
     a_shift_jis_file_with_one_bad_row_changes_nothing_until_it_is_fixed,
     imports_check_columns_roles_scope_and_ownership,
+    the_published_import_columns_are_the_columns_the_exports_write,
 );
 
 pub struct Download {
@@ -500,4 +501,113 @@ async fn imports_check_columns_roles_scope_and_ownership(backend: Backend) {
         .get(&format!("/api/v1/imports/{id}"), Some(&org.admin))
         .await;
     assert_eq!(admin_reads.status, 200);
+}
+
+/// The keys of a JSON object in the order they are written, which a JSON map would sort: each
+/// key and value read in turn as the next JSON value of the text.
+fn keys_in_order(object: &str) -> Vec<String> {
+    let next_value = |text: &str| -> (Value, usize) {
+        let mut values = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+        let value = values.next().unwrap().unwrap();
+        (value, values.byte_offset())
+    };
+    let mut rest = object.trim().strip_prefix('{').unwrap();
+    let mut keys = Vec::new();
+    while !rest.trim_start().starts_with('}') {
+        let (key, end) = next_value(rest);
+        keys.push(key.as_str().unwrap().to_owned());
+        rest = rest[end..].trim_start().strip_prefix(':').unwrap();
+        let (_, end) = next_value(rest);
+        rest = rest[end..].trim_start();
+        rest = rest.strip_prefix(',').unwrap_or(rest);
+    }
+    keys
+}
+
+/// (Japanese header, English key) of each column an export writes: the CSV's header row beside
+/// the keys of an NDJSON line, which follow the columns' order.
+async fn exported_columns(app: &TestApp, token: &str, list: &str) -> Vec<(String, String)> {
+    let csv = download(app, &format!("/api/v1/{list}/export"), token).await;
+    let text = csv_text(&csv.bytes);
+    let header = text.trim_start_matches('\u{FEFF}').lines().next().unwrap();
+    let ndjson = download(app, &format!("/api/v1/{list}/export?format=ndjson"), token).await;
+    let first = String::from_utf8(ndjson.bytes).unwrap();
+    let first = first.lines().next().unwrap().to_owned();
+    let keys = keys_in_order(&first);
+    let headers: Vec<String> = header.split(',').map(str::to_owned).collect();
+    assert_eq!(headers.len(), keys.len(), "{list}: {header} / {first}");
+    headers.into_iter().zip(keys).collect()
+}
+
+async fn the_published_import_columns_are_the_columns_the_exports_write(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let org = org(&app).await;
+    records(&app, &org).await;
+    created(
+        &app,
+        &org.admin,
+        "/api/v1/proposals",
+        json!({ "fiscal_year": 2025, "number": "7", "theme": "職員の困りごと", "title": "紙の申請" }),
+    )
+    .await;
+    let viewer = app.signed_in("viewer@city.example.jp", "viewer").await;
+    let published = app.get("/api/v1/imports/columns", Some(&viewer)).await;
+    assert_eq!(published.status, 200, "{}", published.text);
+    for (list, kind) in [
+        ("reforms", "reforms"),
+        ("proposals", "proposals"),
+        ("digital-systems", "digital_systems"),
+    ] {
+        let exported = exported_columns(&app, &org.admin, list).await;
+        let columns = published.json[kind].as_array().unwrap();
+        assert!(!columns.is_empty(), "{kind}");
+        // Every published column is written by the export, under the same headers and in the
+        // same order; the export's other columns are for reading only.
+        let mut rest = exported.iter();
+        for column in columns {
+            let pair = (
+                column["header_ja"].as_str().unwrap().to_owned(),
+                column["key"].as_str().unwrap().to_owned(),
+            );
+            assert!(
+                rest.any(|written| *written == pair),
+                "{kind}: {pair:?} is not written in order by the export: {exported:?}"
+            );
+        }
+    }
+    let required = |kind: &str| -> Vec<String> {
+        published.json[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["required"] == true)
+            .map(|c| c["key"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(required("reforms"), ["fiscal_year", "bureau", "title"]);
+    assert_eq!(required("proposals"), ["fiscal_year", "theme", "title"]);
+    assert_eq!(
+        required("digital_systems"),
+        ["name", "bureau", "section", "platform", "status"]
+    );
+    let kind_of = |kind: &str, key: &str| {
+        published.json[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["key"] == key)
+            .map(|c| c["kind"].clone())
+    };
+    assert_eq!(kind_of("reforms", "featured"), Some(json!("bool")));
+    assert_eq!(kind_of("reforms", "effects"), Some(json!("json")));
+    assert_eq!(
+        kind_of("digital_systems", "annual_hours_saved"),
+        Some(json!("number"))
+    );
+    // Written for reading, not read back: the stage and the computed period bounds.
+    assert_eq!(kind_of("proposals", "stage"), None);
+    assert_eq!(kind_of("reforms", "period_start"), None);
+    app.get("/api/v1/imports/columns", None)
+        .await
+        .assert_problem(401, "unauthenticated");
 }

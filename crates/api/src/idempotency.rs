@@ -129,7 +129,7 @@ fn body_limit(req: &ServiceRequest) -> usize {
         .app_data::<crate::extract::BodyLimit>()
         .map_or(1024 * 1024, |l| l.0);
     // A multipart upload carries its file and a little framing.
-    json.max(crate::imports::MAX_FILE_BYTES + 64 * 1024)
+    json.max(crate::tabular::import::MAX_FILE_BYTES + 64 * 1024)
 }
 
 async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, ApiError> {

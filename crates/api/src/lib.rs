@@ -15,12 +15,9 @@ pub mod dashboard;
 pub mod department;
 pub mod dto;
 pub mod error;
-pub mod exports;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
-pub mod import_jobs;
-pub mod imports;
 pub mod ledger;
 pub mod limits;
 pub mod links;
@@ -38,7 +35,6 @@ pub mod tabular;
 pub mod text_rules;
 pub mod tokens;
 pub mod wareki;
-pub mod workbook_guard;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -64,13 +60,13 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
     cfg.service(
         utoipa_actix_web::scope("/api/v1")
             // Before the `{id}` routes, which would otherwise take `export` for an id.
-            .service(exports::export_proposals)
-            .service(exports::export_reforms)
-            .service(exports::export_policies)
-            .service(exports::export_policy_issues)
-            .service(exports::export_kpis)
-            .service(exports::export_digital_systems)
-            .service(exports::export_audit_events)
+            .service(tabular::export::export_proposals)
+            .service(tabular::export::export_reforms)
+            .service(tabular::export::export_policies)
+            .service(tabular::export::export_policy_issues)
+            .service(tabular::export::export_kpis)
+            .service(tabular::export::export_digital_systems)
+            .service(tabular::export::export_audit_events)
             .service(auth::handlers::login)
             .service(auth::handlers::refresh)
             .service(auth::handlers::logout)
@@ -145,8 +141,10 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(links::create_link)
             .service(links::delete_link)
             .service(search::search_everything)
-            .service(imports::create_import)
-            .service(imports::get_import)
+            .service(tabular::import::create_import)
+            // Before `/imports/{id}`, which would otherwise take `columns` for an id.
+            .service(tabular::import::import_columns)
+            .service(tabular::import::get_import)
             .service(wareki::parse),
     )
     .service(health::healthz)

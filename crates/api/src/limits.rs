@@ -136,8 +136,8 @@ fn bodies() -> Vec<(&'static str, Judge)> {
 /// The query types, by operation (`GET` only), each with the rules its handler applies.
 fn queries() -> Vec<(&'static str, Judge)> {
     use crate::{
-        admin, annual_report, dashboard, imports, ledger, links, organization, policies, proposals,
-        reforms, search, wareki,
+        admin, annual_report, dashboard, ledger, links, organization, policies, proposals, reforms,
+        search, wareki,
     };
     vec![
         ("/api/v1/users", query::<admin::UserQuery>()),
@@ -153,7 +153,10 @@ fn queries() -> Vec<(&'static str, Judge)> {
             query::<dashboard::DashboardQuery>(),
         ),
         ("/api/v1/milestones", query::<dashboard::MilestoneQuery>()),
-        ("/api/v1/imports", plain_query::<imports::ImportQuery>()),
+        (
+            "/api/v1/imports",
+            plain_query::<crate::tabular::import::ImportQuery>(),
+        ),
         (
             "/api/v1/digital-systems",
             query::<ledger::DigitalSystemQuery>(),

@@ -104,7 +104,7 @@ fn complete_operation(path: &str, operation: &mut Value) {
         if is_export {
             parameters.retain(|p| {
                 !(p["in"] == "query"
-                    && crate::exports::NOT_FOR_EXPORTS
+                    && crate::tabular::export::NOT_FOR_EXPORTS
                         .iter()
                         .any(|n| p["name"] == *n))
             });

@@ -2,7 +2,7 @@
 //! idempotency settings and the import runner. Handlers import it from here, not from the crate
 //! root, so that no handler depends on the module that registers every handler.
 
-use crate::import_jobs::ImportRunner;
+use crate::tabular::jobs::ImportRunner;
 use crate::tokens::TokenService;
 use persistence::throttle::ThrottlePolicy;
 use std::sync::Arc;

@@ -230,7 +230,7 @@ pub async fn create_service_account(
 
 /// What `platina import` reports when it is done.
 pub struct ImportReport {
-    pub job: api::imports::ImportJobOut,
+    pub job: api::tabular::dto::ImportJobOut,
 }
 
 fn progress_line(processed: u32, total: u32) -> String {
@@ -250,7 +250,7 @@ fn progress_line(processed: u32, total: u32) -> String {
 pub async fn import_file(
     db: &Database,
     path: &std::path::Path,
-    kind: api::imports::ImportKindDto,
+    kind: api::tabular::dto::ImportKindDto,
     dry_run: bool,
 ) -> Result<ImportReport, CommandError> {
     use std::io::Write;
@@ -272,9 +272,9 @@ pub async fn import_file(
             fields.join("; ")
         ))
     };
-    let sheet = api::imports::read_sheet(&file_name, &bytes).map_err(problem)?;
-    let columns = api::imports::check_columns(kind, &sheet.headers).map_err(problem)?;
-    let job = api::imports::new_job(kind, dry_run, &file_name, &sheet, columns);
+    let sheet = api::tabular::import::read_sheet(&file_name, &bytes).map_err(problem)?;
+    let columns = api::tabular::import::check_columns(kind, &sheet.headers).map_err(problem)?;
+    let job = api::tabular::import::new_job(kind, dry_run, &file_name, &sheet, columns);
     let actor = operator().via(format!("import {} {}", job.id, file_name));
     let job = std::sync::Arc::new(std::sync::Mutex::new(job));
     let watched = std::sync::Arc::clone(&job);
@@ -292,14 +292,14 @@ pub async fn import_file(
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
     });
-    api::imports::run(
+    api::tabular::import::run(
         db,
         kind,
         sheet,
         dry_run,
-        api::imports::Importer::Operator,
+        api::tabular::import::Importer::Operator,
         actor,
-        api::import_jobs::JobLog::Memory(std::sync::Arc::clone(&job)),
+        api::tabular::jobs::JobLog::Memory(std::sync::Arc::clone(&job)),
     )
     .await;
     drawing.abort();

@@ -186,7 +186,7 @@ impl Application {
                 tracing::info!(?loaded, "demo dataset loaded");
             }
         }
-        match api::import_jobs::interrupt_abandoned(&db).await {
+        match api::tabular::jobs::interrupt_abandoned(&db).await {
             Ok(0) => {}
             Ok(n) => tracing::warn!(
                 jobs = n,
@@ -207,7 +207,7 @@ impl Application {
             tokens: TokenService::new(auth_settings(&config)?),
             throttle: throttle_settings(&config),
             stand_in_hash,
-            imports: Arc::new(api::import_jobs::ImportRunner::new(runtime)),
+            imports: Arc::new(api::tabular::jobs::ImportRunner::new(runtime)),
             idempotency: api::idempotency::IdempotencySettings {
                 retention: Duration::from_secs(config.idempotency.retention_hours * 3600),
             },

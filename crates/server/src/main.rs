@@ -341,9 +341,9 @@ async fn run_command(config: Config, command: Command) -> Result<(), MainError> 
         } => {
             migrate(&db, &config).await?;
             let kind = match kind.as_deref().unwrap_or("reforms") {
-                "proposals" => api::imports::ImportKindDto::Proposals,
-                "digital_systems" => api::imports::ImportKindDto::DigitalSystems,
-                _ => api::imports::ImportKindDto::Reforms,
+                "proposals" => api::tabular::dto::ImportKindDto::Proposals,
+                "digital_systems" => api::tabular::dto::ImportKindDto::DigitalSystems,
+                _ => api::tabular::dto::ImportKindDto::Reforms,
             };
             let report = commands::import_file(&db, &file, kind, dry_run).await?;
             let job = report.job;
@@ -370,7 +370,7 @@ async fn run_command(config: Config, command: Command) -> Result<(), MainError> 
                     .map(|m| format!(" — {m}"))
                     .unwrap_or_default()
             );
-            if s.rejected > 0 || job.state == api::imports::ImportStateDto::Failed {
+            if s.rejected > 0 || job.state == api::tabular::dto::ImportStateDto::Failed {
                 db.close().await.ok();
                 return Err(MainError::Command(CommandError::Input(
                     "some rows were rejected".into(),

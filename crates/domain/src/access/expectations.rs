@@ -158,6 +158,8 @@ pub const EXPECTATIONS: &[Expectation] = &[
     row("GET /api/v1/digital-systems/{id}", EVERY_ROLE),
     row("PUT /api/v1/digital-systems/{id}", OWNERS),
     row("POST /api/v1/imports", IMPORTERS),
+    // The column tables are no secret: every list they describe is exported to every role.
+    row("GET /api/v1/imports/columns", EVERY_ROLE),
     row("GET /api/v1/imports/{id}", IMPORT_OWNER),
     row("DELETE /api/v1/kpi-actuals/{id}", OWNERS),
     row("GET /api/v1/kpis/export", EVERY_ROLE),

@@ -5,11 +5,12 @@ import type { TFunction } from 'i18next';
 import { fieldErrorMessage } from '../../lib/api';
 import { formatNumber } from '../../lib/format';
 import {
-  IMPORT_COLUMNS,
   recordPath,
+  useImportColumns,
   type ImportCellErrorOut,
   type ImportJobOut,
   type ImportKindDto,
+  type ImportableColumnOut,
   type ImportOutcomeDto,
   type ImportRowOut,
   type ImportSummaryOut,
@@ -66,9 +67,9 @@ export function rejectedCount(job: ImportJobOut): number {
 }
 
 /** A field named the way the screen's language names columns: the Japanese header, or the field itself. */
-function fieldLabel(kind: ImportKindDto, field: string, language: string): string {
+function fieldLabel(columns: readonly ImportableColumnOut[], field: string, language: string): string {
   if (language !== 'ja') return field;
-  return IMPORT_COLUMNS[kind].find(([, english]) => english === field)?.[0] ?? field;
+  return columns.find((column) => column.key === field)?.header_ja ?? field;
 }
 
 /** A row error in words: rows outside an editor's scope get their own sentence. */
@@ -86,6 +87,8 @@ export function JobDetails({ job }: { job: ImportJobOut }) {
   const { t, i18n } = useTranslation();
   const mappingId = useId();
   const language = i18n.resolvedLanguage ?? 'ja';
+  const importColumns = useImportColumns();
+  const known = importColumns.data?.[job.kind] ?? [];
   return (
     <>
       <dl className="summary-list im-file">
@@ -127,7 +130,7 @@ export function JobDetails({ job }: { job: ImportJobOut }) {
                     <th scope="row">{column.header}</th>
                     <td>
                       {column.field ? (
-                        fieldLabel(job.kind, column.field, language)
+                        fieldLabel(known, column.field, language)
                       ) : (
                         <span className="tag tag--subtle">{t('imports.ignoredColumn')}</span>
                       )}

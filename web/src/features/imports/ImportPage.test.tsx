@@ -6,7 +6,7 @@ import { fakeFetch, json, problem, tokenOut, viewerUser, type Handler } from '..
 import { editorUser } from '../../test/fixtures/ledger';
 import type { ImportJobOut } from './api';
 import { renderImports } from './renderImports';
-import { importJob, importRow, rejectedDryRun } from './testData';
+import { importColumns, importJob, importRow, rejectedDryRun } from './testData';
 
 interface Posted {
   kind: string | null;
@@ -32,6 +32,7 @@ function importServer({
   const polled: string[] = [];
   const fake = fakeFetch({
     'POST /api/v1/auth/refresh': () => json(user),
+    'GET /api/v1/imports/columns': () => json(importColumns()),
     'POST /api/v1/imports': async (request) => {
       const query = new URL(request.url).searchParams;
       const entry = {
@@ -96,6 +97,28 @@ async function chooseFileAndCheck(user: ReturnType<typeof userEvent.setup>, file
 }
 
 describe('the import screen', () => {
+  it('lists the columns the server publishes for the chosen kind', async () => {
+    const { fetch } = importServer({ post: () => accepted(importJob()) });
+    renderImports(fetch);
+    const user = userEvent.setup();
+
+    const columns = (await screen.findByText('自主改革で取り込める列')).closest('details')!;
+    await waitFor(() => expect(within(columns).getAllByRole('listitem')).toHaveLength(6));
+    expect(within(columns).getAllByRole('listitem').map((item) => item.textContent)).toEqual([
+      'ID / id',
+      '年度 / fiscal_year',
+      'No. / report_number',
+      '局・区 / bureau',
+      '取組名 / title',
+      '注目 / featured',
+    ]);
+    await user.click(screen.getByRole('radio', { name: 'システム台帳' }));
+    expect(within(screen.getByText(/で取り込める列/).closest('details')!).getAllByRole('listitem').map((item) => item.textContent)).toEqual([
+      'システム名 / name',
+      '所管課 / section',
+    ]);
+  });
+
   it('checks the file with a dry run, marks the rejected row as an error and will not import it', async () => {
     const { fetch, posted } = importServer({ post: () => accepted(rejectedDryRun()) });
     renderImports(fetch);

@@ -7,11 +7,11 @@ import { useAuth } from '../../lib/auth';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { Field, FormAlert, toApiProblem, type FormFailure } from '../../components/form';
 import {
-  IMPORT_COLUMNS,
   IMPORT_EXTENSIONS,
   IMPORT_KINDS,
   MAX_IMPORT_BYTES,
   RECORD_KEYS,
+  useImportColumns,
   useImportJob,
   useStartImport,
   type ImportJobOut,
@@ -105,6 +105,7 @@ function ImportWorkflow() {
   const [dryRunId, setDryRunId] = useState<string | null>(null);
   const [commitId, setCommitId] = useState<string | null>(null);
 
+  const importColumns = useImportColumns();
   const check = useStartImport();
   const commit = useStartImport();
   const dryRunJob = useImportJob(dryRunId);
@@ -225,9 +226,9 @@ function ImportWorkflow() {
           <summary>{t('imports.columnsSummary', { kind: t(`imports.kinds.${kind}`) })}</summary>
           <p className="form-field__hint">{t('imports.columnsNote')}</p>
           <ul className="im-columns__list">
-            {IMPORT_COLUMNS[kind].map(([japanese, english]) => (
-              <li key={english}>
-                {japanese} <span className="muted">/ {english}</span>
+            {(importColumns.data?.[kind] ?? []).map((column) => (
+              <li key={column.key}>
+                {column.header_ja} <span className="muted">/ {column.key}</span>
               </li>
             ))}
           </ul>

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Client } from 'openapi-fetch';
 import { dataOf, useApi, type ApiClient } from '../../lib/api';
 import { LEDGER_KEY, PROPOSALS_KEY, REFORMS_KEY } from '../../lib/queryKeys';
+import type { components } from '../../lib/api/schema';
 
 // The import endpoints are not in schema.d.ts yet (the backend is written in parallel); these
 // mirror the contract's schema names and fields until `npm run gen:api` brings the real ones.
@@ -103,62 +104,6 @@ export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 /** How often a running job is asked for again. */
 export const POLL_INTERVAL_MS = 500;
 
-/**
- * The columns each kind understands, as [Japanese header, English header = field]. The export
- * writes the Japanese ones; the screen lists them and names a mapped field by its header.
- */
-export const IMPORT_COLUMNS: Record<ImportKindDto, readonly (readonly [string, string])[]> = {
-  reforms: [
-    ['ID', 'id'],
-    ['年度', 'fiscal_year'],
-    ['No.', 'report_number'],
-    ['局・区', 'bureau'],
-    ['所管課', 'sections'],
-    ['分類', 'classification'],
-    ['取組名', 'title'],
-    ['課題', 'problem'],
-    ['取組', 'action'],
-    ['効果', 'effect'],
-    ['実施時期', 'period'],
-    ['状況', 'status'],
-    ['注目', 'featured'],
-    ['タグ', 'tags'],
-    ['数値効果', 'effects'],
-  ],
-  proposals: [
-    ['ID', 'id'],
-    ['年度', 'fiscal_year'],
-    ['番号', 'number'],
-    ['テーマ', 'theme'],
-    ['場面', 'scene'],
-    ['視点', 'viewpoint'],
-    ['提案名', 'title'],
-    ['困りごと', 'pain_point'],
-    ['解決策', 'proposed_solution'],
-    ['実施状況', 'implementation_status'],
-    ['実施時期', 'outcome_period'],
-    ['結果', 'outcome_text'],
-  ],
-  digital_systems: [
-    ['ID', 'id'],
-    ['システム名', 'name'],
-    ['局・区', 'bureau'],
-    ['所管課', 'section'],
-    ['基盤', 'platform'],
-    ['内製', 'built_in_house'],
-    ['状況', 'status'],
-    ['試行開始日', 'trial_started_on'],
-    ['本運用開始日', 'production_started_on'],
-    ['廃止日', 'retired_on'],
-    ['導入前の業務', 'workflow_before'],
-    ['導入後の業務', 'workflow_after'],
-    ['削減時間', 'annual_hours_saved'],
-    ['算定根拠', 'hours_basis'],
-    ['費用効果', 'cost_effect_yen'],
-    ['備考', 'note'],
-  ],
-};
-
 /** Where the SPA shows a record of the kind. */
 export function recordPath(kind: ImportKindDto, id: number): string {
   switch (kind) {
@@ -180,7 +125,26 @@ export const RECORD_KEYS: Record<ImportKindDto, readonly string[]> = {
 
 export const importKeys = {
   job: (id: string) => ['imports', 'job', id] as const,
+  columns: ['imports', 'columns'] as const,
 };
+
+/** A column an import reads: its Japanese header (the export's), English header = field, kind, required. */
+export type ImportableColumnOut = components['schemas']['ImportableColumnOut'];
+export type ImportableColumnsOut = components['schemas']['ImportableColumnsOut'];
+
+/**
+ * The columns each kind understands, as the server publishes them from the column tables its
+ * export writes. The screen lists them and names a mapped field by its Japanese header.
+ */
+export function useImportColumns() {
+  const api = useApi();
+  return useQuery({
+    queryKey: importKeys.columns,
+    queryFn: async ({ signal }) => dataOf(await api.client.GET('/api/v1/imports/columns', { signal })),
+    // The tables change only with the server.
+    staleTime: Infinity,
+  });
+}
 
 export interface StartImport {
   kind: ImportKindDto;

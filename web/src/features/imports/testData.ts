@@ -1,5 +1,5 @@
 // Fixtures of the import screen's component tests (not a test file itself).
-import type { ImportJobOut, ImportRowOut } from './api';
+import type { ImportJobOut, ImportRowOut, ImportableColumnOut, ImportableColumnsOut } from './api';
 
 export function importRow(overrides: Partial<ImportRowOut> = {}): ImportRowOut {
   return {
@@ -62,4 +62,24 @@ export function rejectedDryRun(overrides: Partial<ImportJobOut> = {}): ImportJob
     ],
     ...overrides,
   });
+}
+
+function column(header_ja: string, key: string, kind: ImportableColumnOut['kind'], required = false): ImportableColumnOut {
+  return { header_ja, key, kind, required };
+}
+
+/** Part of what `GET /api/v1/imports/columns` answers: the columns the screens name. */
+export function importColumns(): ImportableColumnsOut {
+  return {
+    reforms: [
+      column('ID', 'id', 'integer'),
+      column('年度', 'fiscal_year', 'integer', true),
+      column('No.', 'report_number', 'integer'),
+      column('局・区', 'bureau', 'text', true),
+      column('取組名', 'title', 'text', true),
+      column('注目', 'featured', 'bool'),
+    ],
+    proposals: [column('年度', 'fiscal_year', 'integer', true), column('提案名', 'title', 'text', true)],
+    digital_systems: [column('システム名', 'name', 'text', true), column('所管課', 'section', 'text', true)],
+  };
 }

@@ -284,6 +284,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The columns each kind of import reads: the Japanese header the export writes, the English
+         *     header (also the JSON key), what the column holds and whether a file must have it. The export
+         *     of the same list writes these columns in this order, among others written for reading only.
+         */
+        get: operations["import_columns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/imports/{id}": {
         parameters: {
             query?: never;
@@ -1265,6 +1286,11 @@ export interface components {
             id: number;
             name: string;
         };
+        /**
+         * @description What a column holds, which decides how each format writes it.
+         * @enum {string}
+         */
+        CellKind: "text" | "integer" | "number" | "date" | "date_time" | "bool" | "json";
         /** @description The OAuth 2.0 client-credentials grant of an internal system. */
         ClientCredentialsIn: {
             client_id: string;
@@ -1584,6 +1610,25 @@ export interface components {
              * @description A .csv (UTF-8, UTF-8 with BOM or Shift_JIS), .xlsx, .json or .ndjson file of at most 20 MB.
              */
             file: string;
+        };
+        /** @description A column an import of one kind reads, in the order the export writes it. */
+        ImportableColumnOut: {
+            /** @description The Japanese header the export writes. */
+            header_ja: string;
+            /** @description The English header, also the JSON key; the field the column is read into. */
+            key: string;
+            kind: components["schemas"]["CellKind"];
+            /** @description A file without this column is refused. */
+            required: boolean;
+        };
+        /**
+         * @description The columns each kind of import reads. The export of the same list writes them, under the same
+         *     headers and in the same order, among columns written for reading only.
+         */
+        ImportableColumnsOut: {
+            digital_systems: components["schemas"]["ImportableColumnOut"][];
+            proposals: components["schemas"]["ImportableColumnOut"][];
+            reforms: components["schemas"]["ImportableColumnOut"][];
         };
         KpiActualIn: {
             /**
@@ -4714,6 +4759,60 @@ export interface operations {
             };
             /** @description The file cannot be read or lacks a required column; The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_columns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportableColumnsOut"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

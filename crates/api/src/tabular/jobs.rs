@@ -7,7 +7,7 @@
 //! who started them sees after the restart.
 
 use crate::error::{ApiError, ErrorCode};
-use crate::imports::{
+use crate::tabular::dto::{
     ImportColumnOut, ImportJobOut, ImportKindDto, ImportRowOut, ImportStateDto, ImportSummaryOut,
     JobOutcome,
 };

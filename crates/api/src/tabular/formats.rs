@@ -1,109 +1,10 @@
-//! Tables as staff exchange them: typed columns with Japanese and English headers, written as CSV
-//! for Excel (UTF-8 with BOM, RFC 4180, formula injection neutralised), XLSX (dates as dates in
-//! the Japanese era, header row, auto filter) or NDJSON, and read back from CSV in UTF-8 or
-//! Shift_JIS and from XLSX.
+//! The file formats of an export: CSV for Excel (UTF-8 with BOM, RFC 4180, formula injection
+//! neutralised), XLSX (dates as dates in the Japanese era, header row, auto filter) and NDJSON.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::tabular::cells::{Cell, CellKind, guard};
+use crate::tabular::columns::Head;
+use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
-
-/// What a column holds, which decides how each format writes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CellKind {
-    Text,
-    Integer,
-    Number,
-    Date,
-    DateTime,
-    Bool,
-    /// Structured data (a list of effects): JSON text in CSV and XLSX, JSON in NDJSON.
-    Json,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct Column {
-    /// The English header, also the NDJSON key and the API field it comes from.
-    pub field: &'static str,
-    /// The Japanese header the export writes.
-    pub ja: &'static str,
-    pub kind: CellKind,
-}
-
-impl Column {
-    pub const fn new(field: &'static str, ja: &'static str, kind: CellKind) -> Self {
-        Column { field, ja, kind }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Empty,
-    Text(String),
-    Integer(i64),
-    Number(f64),
-    Date(NaiveDate),
-    DateTime(DateTime<Utc>),
-    Bool(bool),
-    Json(serde_json::Value),
-}
-
-impl Cell {
-    pub fn text(value: impl Into<String>) -> Cell {
-        Cell::Text(value.into())
-    }
-
-    pub fn opt_text(value: Option<impl Into<String>>) -> Cell {
-        value.map_or(Cell::Empty, |v| Cell::Text(v.into()))
-    }
-
-    pub fn opt_integer(value: Option<impl Into<i64>>) -> Cell {
-        value.map_or(Cell::Empty, |v| Cell::Integer(v.into()))
-    }
-
-    pub fn opt_number(value: Option<f64>) -> Cell {
-        value.map_or(Cell::Empty, Cell::Number)
-    }
-
-    pub fn opt_date(value: Option<NaiveDate>) -> Cell {
-        value.map_or(Cell::Empty, Cell::Date)
-    }
-}
-
-/// Characters that make a spreadsheet read a cell as a formula (OWASP's list), in any width:
-/// Japanese Excel reads a full-width ＝＋－＠ (and their small and super- or subscript forms, all
-/// NFKC-equal to the ASCII ones) as the start of a formula too.
-fn starts_like_formula(text: &str) -> bool {
-    let Some(first) = text.chars().next() else {
-        return false;
-    };
-    let first = domain::text::normalize(first.encode_utf8(&mut [0; 4]));
-    matches!(
-        first.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r')
-    )
-}
-
-/// Whether text needs a leading apostrophe so that a spreadsheet shows it as text. Text that
-/// already starts with an apostrophe before such a character gets one more, so that reading it
-/// back (`unguard`) returns exactly what was written.
-pub fn needs_guard(text: &str) -> bool {
-    starts_like_formula(text) || text.strip_prefix('\'').is_some_and(needs_guard)
-}
-
-pub fn guard(text: &str) -> String {
-    if needs_guard(text) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
-/// Undoes `guard`: removes the apostrophe an export put before formula-like text.
-pub fn unguard(text: &str) -> &str {
-    match text.strip_prefix('\'') {
-        Some(rest) if needs_guard(rest) => rest,
-        _ => text,
-    }
-}
 
 fn number_text(value: f64) -> String {
     // Display prints 1200.0 as "1200" and keeps every digit that matters.
@@ -150,7 +51,7 @@ pub fn json_value(cell: &Cell) -> serde_json::Value {
 pub struct CsvChunks;
 
 impl CsvChunks {
-    pub fn header(columns: &[Column]) -> Vec<u8> {
+    pub fn header(columns: &[Head]) -> Vec<u8> {
         let mut bytes = "\u{FEFF}".as_bytes().to_vec();
         bytes.extend(Self::line(columns.iter().map(|c| c.ja.to_owned())));
         bytes
@@ -179,7 +80,7 @@ impl CsvChunks {
 }
 
 /// Rows as NDJSON lines keyed by the English field names.
-pub fn ndjson_rows(columns: &[Column], rows: &[Vec<Cell>]) -> Vec<u8> {
+pub fn ndjson_rows(columns: &[Head], rows: &[Vec<Cell>]) -> Vec<u8> {
     let mut bytes = Vec::new();
     for row in rows {
         // Written by hand to keep the columns' order, which a JSON map would sort.
@@ -190,7 +91,7 @@ pub fn ndjson_rows(columns: &[Column], rows: &[Vec<Cell>]) -> Vec<u8> {
             }
             // Straight into the buffer: going through `to_string` (Display) cost most of the
             // export's time in the benchmark's profile.
-            write_json(&mut bytes, &column.field);
+            write_json(&mut bytes, &column.key);
             bytes.push(b':');
             match cell {
                 Cell::Text(text) => write_json(&mut bytes, text),
@@ -216,7 +117,7 @@ pub const XLSX_MAX_ROWS: usize = 1_048_575;
 /// One worksheet: a bold frozen header row, an auto filter, dates as dates shown in the era.
 pub fn xlsx_workbook(
     sheet_name: &str,
-    columns: &[Column],
+    columns: &[Head],
     rows: &[Vec<Cell>],
 ) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
@@ -284,43 +185,13 @@ pub fn xlsx_workbook(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formula_like_text_is_guarded_and_reads_back_as_written() {
-        for text in [
-            "=1+1", "+81", "-5", "@SUM(A1)", "\tx", "\rx", "'=x", "''+y", "'plain", "普通", "",
-        ] {
-            assert_eq!(unguard(&guard(text)), text, "{text:?}");
-        }
-        assert_eq!(guard("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(guard("'plain"), "'plain");
-        assert_eq!(guard("'=x"), "''=x");
-    }
-
-    #[test]
-    fn full_width_and_other_forms_of_formula_characters_are_guarded_too() {
-        for text in [
-            "＝1+1",
-            "＋81",
-            "－5",
-            "＠SUM(A1)",
-            "﹦cmd",
-            "⁼x",
-            "＝HYPERLINK(\"x\")",
-            "'＝x",
-        ] {
-            assert!(needs_guard(text), "{text:?}");
-            assert_eq!(unguard(&guard(text)), text, "{text:?}");
-        }
-        assert_eq!(guard("＝1+1"), "'＝1+1");
-        for text in ["全角＝", "ー長音", "・中黒", "（注）"] {
-            assert!(!needs_guard(text), "{text:?}");
-        }
-    }
+    use crate::tabular::cells::Cell;
+    use crate::tabular::columns::Head;
+    use chrono::NaiveDate;
 
     #[test]
     fn csv_starts_with_a_byte_order_mark_and_quotes_as_rfc_4180_says() {
-        let columns = [Column::new("title", "取組名", CellKind::Text)];
+        let columns = [Head::new("title", "取組名", CellKind::Text)];
         let mut bytes = CsvChunks::header(&columns);
         bytes.extend(CsvChunks::rows(&[vec![Cell::text("a,\"b\"\n改行")]]));
         let text = String::from_utf8(bytes).unwrap();
@@ -330,10 +201,10 @@ mod tests {
     #[test]
     fn ndjson_keeps_types() {
         let columns = [
-            Column::new("id", "ID", CellKind::Integer),
-            Column::new("featured", "注目", CellKind::Bool),
-            Column::new("on", "日", CellKind::Date),
-            Column::new("note", "備考", CellKind::Text),
+            Head::new("id", "ID", CellKind::Integer),
+            Head::new("featured", "注目", CellKind::Bool),
+            Head::new("on", "日", CellKind::Date),
+            Head::new("note", "備考", CellKind::Text),
         ];
         let rows = vec![vec![
             Cell::Integer(3),
