@@ -4,11 +4,11 @@
 
 use crate::admin::{AuditQuery, audit_filter};
 use crate::auth::Authenticated;
+use crate::clock::today_in_tokyo;
 use crate::department::Directory;
 use crate::error::{ApiError, ErrorCode, FieldError, FieldLocation};
 use crate::extract::validate;
 use crate::ledger::{DigitalSystemQuery, system_filter};
-use crate::clock::today_in_tokyo;
 use crate::policies::issue::{PolicyIssueQuery, issue_filter};
 use crate::policies::kpi::kpi_out;
 use crate::policies::policy::{PolicyQuery, policy_filter};

@@ -20,8 +20,8 @@ pub use sheet::{
 };
 
 use crate::auth::Authenticated;
-use crate::error::{ApiError, ErrorCode, FieldError, FieldLocation};
 use crate::context::actor;
+use crate::error::{ApiError, ErrorCode, FieldError, FieldLocation};
 use crate::state::AppState;
 use crate::tabular::dto::{ImportJobOut, ImportKindDto, ImportableColumnsOut};
 use actix_multipart::Multipart;
