@@ -19,16 +19,14 @@ use crate::text_rules::{long_text, optional, title_text};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::ledger::{DigitalSystem, MeasurementFields, SystemFields, Target, TargetFields};
 use domain::ledger::{Platform, Standing, SystemStatus, standing};
 use domain::link::EntityKind;
+use domain::link::EntityRef;
 use domain::policy::round_to_tenth;
 use domain::wareki::FiscalYear;
 use domain::{Action, Principal, authorize};
-use persistence::ledger::{
-    self, DigitalSystem, MeasurementFields, SystemFields, SystemFilter, SystemSort, Target,
-    TargetFields,
-};
-use persistence::links::EntityRef;
+use persistence::ledger::{self, SystemFilter, SystemSort};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};

@@ -1,8 +1,9 @@
 //! The ledger of in-house digital systems (kintone システム管理台帳) and where the city stands
 //! against its targets, computed from the ledger's entries.
 
+use crate::search::{SearchText, search_form_of};
 use crate::wareki::FiscalYear;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -163,6 +164,105 @@ pub fn standing(entries: &[LedgerEntry]) -> Standing {
         year.cumulative_hours_saved = cumulative;
     }
     s
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemFields {
+    pub name: String,
+    pub section_id: i64,
+    pub platform: Platform,
+    pub built_in_house: bool,
+    pub status: SystemStatus,
+    pub trial_started_on: Option<NaiveDate>,
+    pub production_started_on: Option<NaiveDate>,
+    pub retired_on: Option<NaiveDate>,
+    pub workflow_before: Option<String>,
+    pub workflow_after: Option<String>,
+    pub annual_hours_saved: Option<f64>,
+    pub hours_basis: Option<String>,
+    pub cost_effect_yen: Option<i64>,
+    pub note: Option<String>,
+}
+
+impl SearchText for SystemFields {
+    fn search_text(&self) -> String {
+        let SystemFields {
+            name,
+            section_id: _,
+            platform,
+            built_in_house: _,
+            status: _,
+            trial_started_on: _,
+            production_started_on: _,
+            retired_on: _,
+            workflow_before,
+            workflow_after,
+            annual_hours_saved: _,
+            hours_basis,
+            cost_effect_yen: _,
+            note,
+        } = self;
+        search_form_of([
+            Some(name.as_str()),
+            Some(platform.label_ja()),
+            workflow_before.as_deref(),
+            workflow_after.as_deref(),
+            hours_basis.as_deref(),
+            note.as_deref(),
+        ])
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigitalSystem {
+    pub id: i64,
+    pub fields: SystemFields,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetFields {
+    pub code: String,
+    pub name: String,
+    pub metric: String,
+    pub unit: String,
+    pub target_value: Option<f64>,
+    pub due_on: Option<NaiveDate>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measurement {
+    pub id: i64,
+    pub target_id: i64,
+    pub value: f64,
+    pub measured_on: NaiveDate,
+    pub fiscal_year: Option<i32>,
+    pub source: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub id: i64,
+    pub fields: TargetFields,
+    /// Newest first.
+    pub measurements: Vec<Measurement>,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasurementFields {
+    pub value: f64,
+    pub measured_on: NaiveDate,
+    pub fiscal_year: Option<i32>,
+    pub source: Option<String>,
+    pub note: Option<String>,
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! Platina's domain: the types and rules of the city's reform work, free of I/O.
 //!
-//! This crate owns the rules of proposals, self-initiated reforms, bureau X policies, the
-//! digital-system ledger and the links between them; who may do what (roles, scopes, the
+//! This crate owns the records of proposals, self-initiated reforms, bureau X policies, the
+//! digital-system ledger, the organisation and the links between them (`ReformFields`,
+//! `Reform`, `ProposalFields`, …, each in its module) and their rules, including the text
+//! search finds each record by (`search::SearchText`); who may do what (roles, scopes, the
 //! authorization rule); and the text rules every input passes (control characters, e-mail
 //! addresses, how a search query meets stored Japanese text). It knows nothing of HTTP, SQL or
 //! OpenAPI, so the rules can be tested and reused on their own; the one exception is a name:

@@ -2,6 +2,8 @@
 //! issue → digital system → KPI: a link always runs from the earlier kind to the later one, so the
 //! same pair is never stored twice in opposite directions.
 
+use chrono::{DateTime, Utc};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EntityKind {
     Proposal,
@@ -48,6 +50,26 @@ impl EntityKind {
     pub fn may_link_to(self, to: EntityKind) -> bool {
         self < to
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+/// One end of a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntityRef {
+    pub kind: EntityKind,
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// `None` for the link a reform's classification iii implies; it cannot be deleted.
+    pub id: Option<i64>,
+    pub from: EntityRef,
+    pub to: EntityRef,
+    pub note: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The city's organisation: bureaus (局・区役所・室・委員会…) and their sections (課), whose names
 //! change over time while the section stays the same unit with the same history.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
@@ -94,6 +94,48 @@ pub fn name_on(names: &[SectionName], date: NaiveDate) -> Option<&SectionName> {
         .iter()
         .filter(|n| n.effective_from <= date)
         .max_by_key(|n| n.effective_from)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bureau {
+    pub id: i64,
+    pub name: String,
+    pub kind: BureauKind,
+    pub sort_order: i32,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A section with all its names, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub id: i64,
+    pub bureau_id: i64,
+    pub names: Vec<SectionName>,
+    pub version: i32,
+}
+
+impl Section {
+    pub fn name_on(&self, date: NaiveDate) -> Option<&SectionName> {
+        name_on(&self.names, date)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewBureau {
+    pub name: String,
+    pub kind: BureauKind,
+    pub sort_order: i32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BureauPatch {
+    pub name: Option<String>,
+    pub kind: Option<BureauKind>,
+    pub sort_order: Option<i32>,
 }
 
 #[cfg(test)]

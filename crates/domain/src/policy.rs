@@ -1,8 +1,9 @@
 //! Bureau X policies (局区X方針): issue areas, impact and urgency, the quarters of the fiscal
 //! year that milestones are planned in, and the change a KPI shows against its baseline.
 
+use crate::search::{SearchText, search_form_of};
 use crate::wareki::FiscalYear;
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 /// The three areas a bureau sorts its issues into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -177,6 +178,178 @@ pub fn percent_of_target(baseline: f64, target: f64, value: f64) -> Option<f64> 
 /// Rounds half away from zero at one decimal, the way the city's spreadsheets do.
 pub fn round_to_tenth(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyFields {
+    pub bureau_id: i64,
+    pub fiscal_year: i32,
+    pub mission: Option<String>,
+    pub basic_information: Option<String>,
+    pub review_summary: Option<String>,
+    pub review_achieved: Option<String>,
+    pub review_not_achieved: Option<String>,
+    pub direction: Option<String>,
+}
+
+impl SearchText for PolicyFields {
+    fn search_text(&self) -> String {
+        let PolicyFields {
+            bureau_id: _,
+            fiscal_year: _,
+            mission,
+            basic_information,
+            review_summary,
+            review_achieved,
+            review_not_achieved,
+            direction,
+        } = self;
+        search_form_of([
+            mission.as_deref(),
+            basic_information.as_deref(),
+            review_summary.as_deref(),
+            review_achieved.as_deref(),
+            review_not_achieved.as_deref(),
+            direction.as_deref(),
+        ])
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub id: i64,
+    pub fields: PolicyFields,
+    pub issue_count: u64,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueFields {
+    pub area: Area,
+    pub number: i32,
+    pub policy_field: Option<String>,
+    pub impact: Option<Level>,
+    pub urgency: Option<Level>,
+    pub title: String,
+    pub content: Option<String>,
+    pub background: Option<String>,
+    pub target_outcome: Option<String>,
+    pub actions: Option<String>,
+}
+
+impl SearchText for IssueFields {
+    fn search_text(&self) -> String {
+        let IssueFields {
+            area,
+            number,
+            policy_field,
+            impact: _,
+            urgency: _,
+            title,
+            content,
+            background,
+            target_outcome,
+            actions,
+        } = self;
+        let code = area.code(*number);
+        search_form_of([
+            Some(code.as_str()),
+            policy_field.as_deref(),
+            Some(title.as_str()),
+            content.as_deref(),
+            background.as_deref(),
+            target_outcome.as_deref(),
+            actions.as_deref(),
+        ])
+    }
+}
+
+/// An issue with the policy it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub id: i64,
+    pub policy_id: i64,
+    pub bureau_id: i64,
+    pub fiscal_year: i32,
+    pub fields: IssueFields,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneFields {
+    pub workstream: Option<String>,
+    pub quarter: Quarter,
+    pub title: String,
+    pub state: MilestoneState,
+    pub done_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Milestone {
+    pub id: i64,
+    pub issue_id: i64,
+    pub fields: MilestoneFields,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressNote {
+    pub id: i64,
+    pub issue_id: i64,
+    pub as_of: NaiveDate,
+    pub as_of_label: String,
+    pub body: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiFields {
+    pub name: String,
+    pub unit: String,
+    pub baseline_value: f64,
+    pub baseline_on: NaiveDate,
+    pub target_value: Option<f64>,
+    pub target_on: Option<NaiveDate>,
+    pub note: Option<String>,
+}
+
+impl SearchText for KpiFields {
+    fn search_text(&self) -> String {
+        let KpiFields {
+            name,
+            unit,
+            baseline_value: _,
+            baseline_on: _,
+            target_value: _,
+            target_on: _,
+            note,
+        } = self;
+        search_form_of([Some(name.as_str()), Some(unit.as_str()), note.as_deref()])
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiActual {
+    pub id: i64,
+    pub kpi_id: i64,
+    pub value: f64,
+    pub measured_on: NaiveDate,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kpi {
+    pub id: i64,
+    pub issue_id: i64,
+    pub fields: KpiFields,
+    /// Oldest measurement first.
+    pub actuals: Vec<KpiActual>,
+    pub version: i32,
 }
 
 #[cfg(test)]

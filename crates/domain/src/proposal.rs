@@ -3,6 +3,7 @@
 //! its most advanced section (seed 003, rule ※1), and every change is an event with the date it
 //! took effect, so any past date can be recomputed.
 
+use crate::search::{SearchText, search_form_of};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -233,6 +234,138 @@ impl ImplementationStatus {
             ImplementationStatus::Ended => "終了",
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub name: String,
+    pub bureau: Option<String>,
+    /// The theme group the member worked in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectTeam {
+    pub id: i64,
+    pub fiscal_year: i32,
+    pub name: String,
+    pub themes: Vec<String>,
+    pub members: Vec<Member>,
+    pub headcount: Option<i32>,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProjectTeamFields {
+    pub fiscal_year: i32,
+    pub name: String,
+    pub themes: Vec<String>,
+    pub members: Vec<Member>,
+    pub headcount: Option<i32>,
+}
+
+/// The fields of a proposal that people write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProposalFields {
+    pub fiscal_year: i32,
+    pub number: Option<String>,
+    pub theme: String,
+    pub scene: Option<String>,
+    pub viewpoint: Option<String>,
+    pub title: String,
+    pub pain_point: Option<String>,
+    pub proposed_solution: Option<String>,
+    pub implementation_status: Option<ImplementationStatus>,
+    pub outcome_period_text: Option<String>,
+    pub outcome_text: Option<String>,
+    pub continues_proposal_id: Option<i64>,
+}
+
+impl SearchText for ProposalFields {
+    fn search_text(&self) -> String {
+        let ProposalFields {
+            fiscal_year: _,
+            number,
+            theme,
+            scene,
+            viewpoint,
+            title,
+            pain_point,
+            proposed_solution,
+            implementation_status: _,
+            outcome_period_text: _,
+            outcome_text,
+            continues_proposal_id: _,
+        } = self;
+        search_form_of([
+            number.as_deref(),
+            Some(theme.as_str()),
+            scene.as_deref(),
+            viewpoint.as_deref(),
+            Some(title.as_str()),
+            pain_point.as_deref(),
+            proposed_solution.as_deref(),
+            outcome_text.as_deref(),
+        ])
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub id: i64,
+    pub proposal_id: i64,
+    pub section_id: i64,
+    pub stage: Option<Stage>,
+    pub decision: Option<Decision>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    pub id: i64,
+    pub fields: ProposalFields,
+    pub stage: Option<Stage>,
+    pub created_by_user_id: Option<i64>,
+    pub assignments: Vec<Assignment>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a person records about a stage change.
+#[derive(Debug, Clone)]
+pub struct StageChange {
+    pub to: Stage,
+    pub decision: Option<Decision>,
+    pub effective_on: NaiveDate,
+    pub note: Option<String>,
+}
+
+/// A recorded stage change, for the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageEventRecord {
+    pub id: i64,
+    pub assignment_id: i64,
+    pub stage: Stage,
+    pub decision: Option<Decision>,
+    pub effective_on: NaiveDate,
+    pub recorded_at: DateTime<Utc>,
+    pub actor_label: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consultation {
+    pub id: i64,
+    pub proposal_id: i64,
+    pub held_on: NaiveDate,
+    pub participants: String,
+    pub note: String,
+    pub recorded_at: DateTime<Utc>,
+    pub actor_label: String,
 }
 
 #[cfg(test)]

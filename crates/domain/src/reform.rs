@@ -2,7 +2,8 @@
 //! effects.
 
 use crate::period::{Period, PeriodStatus};
-use chrono::NaiveDate;
+use crate::search::{SearchText, search_form_of};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// How a reform came about, as the annual report's 分類 column says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -169,6 +170,99 @@ impl EffectKind {
             EffectKind::Other => "その他",
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+/// A quantified effect a reform claims (hours, sheets or yen a year, …), with its basis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effect {
+    pub kind: EffectKind,
+    pub value: f64,
+    pub unit: String,
+    pub basis: Option<String>,
+}
+
+/// The fields of a reform that people write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReformFields {
+    pub fiscal_year: i32,
+    pub bureau_id: i64,
+    pub section_ids: Vec<i64>,
+    pub report_number: Option<i32>,
+    pub classification: Option<Classification>,
+    pub source_proposal_id: Option<i64>,
+    pub title: String,
+    pub problem: Option<String>,
+    pub action: Option<String>,
+    pub effect: Option<String>,
+    pub period_text: Option<String>,
+    pub status: ReformStatus,
+    pub tags: Vec<String>,
+    pub featured: bool,
+    pub effects: Vec<Effect>,
+}
+
+impl ReformFields {
+    pub fn period(&self) -> Option<Period> {
+        self.period_text.as_deref().map(Period::parse)
+    }
+}
+
+impl SearchText for ReformFields {
+    fn search_text(&self) -> String {
+        let ReformFields {
+            fiscal_year: _,
+            bureau_id: _,
+            section_ids: _,
+            report_number: _,
+            classification: _,
+            source_proposal_id: _,
+            title,
+            problem,
+            action,
+            effect,
+            period_text,
+            status: _,
+            tags,
+            featured: _,
+            effects,
+        } = self;
+        let bases = effects.iter().map(
+            |Effect {
+                 kind: _,
+                 value: _,
+                 unit: _,
+                 basis,
+             }| basis.as_deref(),
+        );
+        search_form_of(
+            [
+                Some(title.as_str()),
+                problem.as_deref(),
+                action.as_deref(),
+                effect.as_deref(),
+                period_text.as_deref(),
+            ]
+            .into_iter()
+            .chain(tags.iter().map(|tag| Some(tag.as_str())))
+            .chain(bases),
+        )
+    }
+}
+
+/// A reform as stored: its written fields and what the register adds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reform {
+    pub id: i64,
+    pub fields: ReformFields,
+    /// The reform's place in its bureau's listing for the year, from 1, as the report numbers.
+    pub number_in_bureau: u32,
+    pub created_by_user_id: Option<i64>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 #[cfg(test)]

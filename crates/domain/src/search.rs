@@ -26,6 +26,20 @@ pub fn search_form(text: &str) -> String {
     crate::text::without_hidden(&lowered)
 }
 
+/// A record's text as search finds it, in search form: one line per searched field that is
+/// filled in. Each implementation destructures its record without `..`, so a field added to a
+/// record does not compile until its implementation names it, either searched or ignored (`_`).
+pub trait SearchText {
+    fn search_text(&self) -> String;
+}
+
+/// The search form of the filled-in parts, one per line: how every record's search text is
+/// built from its fields.
+pub fn search_form_of<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
+    let present: Vec<&str> = parts.into_iter().flatten().collect();
+    search_form(&present.join("\n"))
+}
+
 /// One term of a query: the record must contain at least one of its spellings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {

@@ -1,7 +1,7 @@
 //! People and internal systems that may sign in.
 
 use crate::StoreError;
-use crate::audit::AuditActor;
+use crate::audit::{AuditActor, AuditView};
 use crate::entities::{service_account, user};
 use crate::page::{Page, PageRequest};
 use crate::rows;
@@ -40,17 +40,31 @@ impl User {
             scopes: self.scopes.clone(),
         }
     }
+}
 
+impl AuditView for User {
     /// What the audit trail keeps of a user: never the password hash.
-    pub(crate) fn audit_view(&self) -> serde_json::Value {
+    fn audit_view(&self) -> serde_json::Value {
+        let User {
+            id,
+            email,
+            display_name,
+            role,
+            scopes,
+            password_hash: _,
+            disabled,
+            version,
+            created_at: _,
+            updated_at: _,
+        } = self;
         json!({
-            "id": self.id,
-            "email": self.email,
-            "display_name": self.display_name,
-            "role": self.role,
-            "scopes": self.scopes,
-            "disabled": self.disabled,
-            "version": self.version,
+            "id": id,
+            "email": email,
+            "display_name": display_name,
+            "role": role,
+            "scopes": scopes,
+            "disabled": disabled,
+            "version": version,
         })
     }
 }

@@ -9,6 +9,15 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
+mod views;
+
+/// A record as the audit trail shows it before and after a change. Each record's view lives in
+/// `audit/views.rs` and destructures the record without `..`, so a field added to the record
+/// does not compile until its view shows it or says why not.
+pub trait AuditView {
+    fn audit_view(&self) -> serde_json::Value;
+}
+
 /// Who made a write: a person, an internal system, or the command line of an operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditActor {

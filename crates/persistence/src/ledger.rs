@@ -8,17 +8,19 @@ use crate::proposals::like_literal;
 use crate::rows;
 use crate::unlink;
 use crate::write::{self, Change, FiledUnder, Write};
-use chrono::{DateTime, NaiveDate, Utc};
-use domain::ledger::{LedgerEntry, Platform, SystemStatus};
+use chrono::NaiveDate;
+use domain::ledger::{
+    DigitalSystem, LedgerEntry, Measurement, MeasurementFields, Platform, SystemFields,
+    SystemStatus, Target, TargetFields,
+};
 use domain::link::EntityKind;
-use domain::search::search_form;
+use domain::search::SearchText;
 use sea_orm::DatabaseTransaction;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
-use serde_json::json;
 use std::collections::HashMap;
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -27,40 +29,6 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 
 // ---------------------------------------------------------------------------------------------
 // Digital systems
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SystemFields {
-    pub name: String,
-    pub section_id: i64,
-    pub platform: Platform,
-    pub built_in_house: bool,
-    pub status: SystemStatus,
-    pub trial_started_on: Option<NaiveDate>,
-    pub production_started_on: Option<NaiveDate>,
-    pub retired_on: Option<NaiveDate>,
-    pub workflow_before: Option<String>,
-    pub workflow_after: Option<String>,
-    pub annual_hours_saved: Option<f64>,
-    pub hours_basis: Option<String>,
-    pub cost_effect_yen: Option<i64>,
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct DigitalSystem {
-    pub id: i64,
-    pub fields: SystemFields,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl DigitalSystem {
-    pub(crate) fn audit_view(&self) -> serde_json::Value {
-        let f = &self.fields;
-        json!({ "id": self.id, "name": f.name, "section_id": f.section_id, "platform": f.platform.as_str(), "built_in_house": f.built_in_house, "status": f.status.as_str(), "trial_started_on": f.trial_started_on, "production_started_on": f.production_started_on, "retired_on": f.retired_on, "workflow_before": f.workflow_before, "workflow_after": f.workflow_after, "annual_hours_saved": f.annual_hours_saved, "hours_basis": f.hours_basis, "cost_effect_yen": f.cost_effect_yen, "note": f.note, "version": self.version })
-    }
-}
 
 fn system_of(row: digital_system::Model) -> Result<DigitalSystem, StoreError> {
     Ok(DigitalSystem {
@@ -90,17 +58,6 @@ fn system_of(row: digital_system::Model) -> Result<DigitalSystem, StoreError> {
 }
 
 fn system_values(f: &SystemFields, row: &mut digital_system::ActiveModel) {
-    let parts: Vec<&str> = [
-        Some(f.name.as_str()),
-        Some(f.platform.label_ja()),
-        f.workflow_before.as_deref(),
-        f.workflow_after.as_deref(),
-        f.hours_basis.as_deref(),
-        f.note.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
     row.name = Set(f.name.clone());
     row.section_id = Set(f.section_id);
     row.platform = Set(f.platform.as_str().to_owned());
@@ -115,7 +72,7 @@ fn system_values(f: &SystemFields, row: &mut digital_system::ActiveModel) {
     row.hours_basis = Set(f.hours_basis.clone());
     row.cost_effect_yen = Set(f.cost_effect_yen);
     row.note = Set(f.note.clone());
-    row.search_text = Set(search_form(&parts.join("\n")));
+    row.search_text = Set(f.search_text());
 }
 
 async fn check_section<C: ConnectionTrait>(conn: &C, section_id: i64) -> Result<(), StoreError> {
@@ -381,49 +338,6 @@ pub async fn ledger_entries<C: ConnectionTrait>(conn: &C) -> Result<Vec<LedgerEn
 // ---------------------------------------------------------------------------------------------
 // Targets
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct TargetFields {
-    pub code: String,
-    pub name: String,
-    pub metric: String,
-    pub unit: String,
-    pub target_value: Option<f64>,
-    pub due_on: Option<NaiveDate>,
-    pub description: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Measurement {
-    pub id: i64,
-    pub target_id: i64,
-    pub value: f64,
-    pub measured_on: NaiveDate,
-    pub fiscal_year: Option<i32>,
-    pub source: Option<String>,
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Target {
-    pub id: i64,
-    pub fields: TargetFields,
-    /// Newest first.
-    pub measurements: Vec<Measurement>,
-    pub version: i32,
-}
-
-impl Target {
-    pub(crate) fn audit_view(&self) -> serde_json::Value {
-        let f = &self.fields;
-        let measurements: Vec<_> = self
-            .measurements
-            .iter()
-            .map(|m| json!({ "id": m.id, "value": m.value, "measured_on": m.measured_on, "fiscal_year": m.fiscal_year, "source": m.source, "note": m.note }))
-            .collect();
-        json!({ "id": self.id, "code": f.code, "name": f.name, "metric": f.metric, "unit": f.unit, "target_value": f.target_value, "due_on": f.due_on, "description": f.description, "measurements": measurements, "version": self.version })
-    }
-}
-
 async fn targets_of_rows<C: ConnectionTrait>(
     conn: &C,
     rows: Vec<target::Model>,
@@ -537,15 +451,6 @@ pub async fn replace_target(
         row,
     )
     .await
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MeasurementFields {
-    pub value: f64,
-    pub measured_on: NaiveDate,
-    pub fiscal_year: Option<i32>,
-    pub source: Option<String>,
-    pub note: Option<String>,
 }
 
 pub async fn add_measurement(

@@ -1,6 +1,7 @@
-//! Platina's storage: the sea-orm entities and the repositories that read and write them
-//! (organisation, proposals, reforms, X policies, the system ledger and targets, links), the
-//! same on SQLite (embedded, the default) and PostgreSQL.
+//! Platina's storage: the sea-orm entities and the repositories that map the records of `domain`
+//! to and from them (organisation, proposals, reforms, X policies, the system ledger and
+//! targets, links), the same on SQLite (embedded, the default) and PostgreSQL. Accounts
+//! (`User`, `ServiceAccount`) are defined here, since they hold password and secret hashes.
 //!
 //! Every write that changes what staff see records an audit event in the same transaction, so the
 //! trail can never disagree with the data.

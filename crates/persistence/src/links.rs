@@ -3,42 +3,17 @@
 //! as linked to the proposal it came from, without a stored row.
 
 use crate::StoreError;
-use crate::audit::AuditActor;
+use crate::audit::{AuditActor, AuditView};
 use crate::entities::{digital_system, kpi, link, policy, policy_issue, proposal, reform, section};
 use crate::rows;
 use crate::write::{self, Audited, Write};
-use chrono::{DateTime, Utc};
-use domain::link::EntityKind;
+use domain::link::{EntityKind, EntityRef, Link};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder,
 };
-use serde_json::json;
 use std::collections::HashMap;
-
-/// One end of a link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct EntityRef {
-    pub kind: EntityKind,
-    pub id: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
-    /// `None` for the link a reform's classification iii implies; it cannot be deleted.
-    pub id: Option<i64>,
-    pub from: EntityRef,
-    pub to: EntityRef,
-    pub note: Option<String>,
-    pub created_at: Option<DateTime<Utc>>,
-}
-
-impl Link {
-    fn audit_view(&self) -> serde_json::Value {
-        json!({ "id": self.id, "from_kind": self.from.kind.as_str(), "from_id": self.from.id, "to_kind": self.to.kind.as_str(), "to_id": self.to.id, "note": self.note })
-    }
-}
 
 fn link_of(row: link::Model) -> Result<Link, StoreError> {
     let kind =
@@ -301,7 +276,7 @@ impl Audited for Link {
         self.id.unwrap_or_default()
     }
     fn snapshot(&self) -> serde_json::Value {
-        self.audit_view()
+        AuditView::audit_view(self)
     }
 }
 

@@ -5,30 +5,13 @@ use crate::audit::AuditActor;
 use crate::entities::{bureau, section, section_name};
 use crate::rows;
 use crate::write::{self, Change, Write};
-use chrono::{DateTime, NaiveDate, Utc};
-use domain::organization::{BureauKind, SectionName, name_on};
+use chrono::NaiveDate;
+use domain::organization::{Bureau, BureauPatch, NewBureau, Section, SectionName};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder,
 };
-use serde_json::json;
 use std::collections::HashMap;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bureau {
-    pub id: i64,
-    pub name: String,
-    pub kind: BureauKind,
-    pub sort_order: i32,
-    pub version: i32,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl Bureau {
-    pub(crate) fn audit_view(&self) -> serde_json::Value {
-        json!({ "id": self.id, "name": self.name, "kind": self.kind, "sort_order": self.sort_order, "version": self.version })
-    }
-}
 
 impl TryFrom<bureau::Model> for Bureau {
     type Error = StoreError;
@@ -50,25 +33,6 @@ impl TryFrom<bureau::Model> for Bureau {
     }
 }
 
-/// A section with all its names, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Section {
-    pub id: i64,
-    pub bureau_id: i64,
-    pub names: Vec<SectionName>,
-    pub version: i32,
-}
-
-impl Section {
-    pub fn name_on(&self, date: NaiveDate) -> Option<&SectionName> {
-        name_on(&self.names, date)
-    }
-
-    pub(crate) fn audit_view(&self) -> serde_json::Value {
-        json!({ "id": self.id, "bureau_id": self.bureau_id, "names": self.names, "version": self.version })
-    }
-}
-
 pub async fn list_bureaus<C: ConnectionTrait>(conn: &C) -> Result<Vec<Bureau>, StoreError> {
     bureau::Entity::find()
         .order_by_asc(bureau::Column::SortOrder)
@@ -85,13 +49,6 @@ pub async fn find_bureau<C: ConnectionTrait>(
     id: i64,
 ) -> Result<Option<Bureau>, StoreError> {
     rows::find_decoded::<bureau::Entity, _>(conn, id, Bureau::try_from).await
-}
-
-#[derive(Debug, Clone)]
-pub struct NewBureau {
-    pub name: String,
-    pub kind: BureauKind,
-    pub sort_order: i32,
 }
 
 pub async fn create_bureau(
@@ -115,13 +72,6 @@ pub async fn create_bureau(
         },
     )
     .await
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct BureauPatch {
-    pub name: Option<String>,
-    pub kind: Option<BureauKind>,
-    pub sort_order: Option<i32>,
 }
 
 /// Applies the patch only if the bureau is still at `expected_version`.

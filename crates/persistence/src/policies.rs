@@ -9,71 +9,26 @@ use crate::proposals::like_literal;
 use crate::rows;
 use crate::unlink;
 use crate::write::{self, Change, FiledUnder, Write};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use domain::link::EntityKind;
-use domain::policy::{Area, Level, MilestoneState, Quarter};
-use domain::search::search_form;
+use domain::policy::{
+    Area, Issue, IssueFields, Kpi, KpiActual, KpiFields, Level, Milestone, MilestoneFields,
+    MilestoneState, Policy, PolicyFields, ProgressNote, Quarter,
+};
+use domain::search::SearchText;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde_json::json;
 use std::collections::HashMap;
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {value}"))
 }
 
-fn joined_search_text(parts: &[Option<&str>]) -> String {
-    let present: Vec<&str> = parts.iter().copied().flatten().collect();
-    search_form(&present.join("\n"))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Policies
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyFields {
-    pub bureau_id: i64,
-    pub fiscal_year: i32,
-    pub mission: Option<String>,
-    pub basic_information: Option<String>,
-    pub review_summary: Option<String>,
-    pub review_achieved: Option<String>,
-    pub review_not_achieved: Option<String>,
-    pub direction: Option<String>,
-}
-
-impl PolicyFields {
-    fn search_text(&self) -> String {
-        joined_search_text(&[
-            self.mission.as_deref(),
-            self.basic_information.as_deref(),
-            self.review_summary.as_deref(),
-            self.review_achieved.as_deref(),
-            self.review_not_achieved.as_deref(),
-            self.direction.as_deref(),
-        ])
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
-    pub id: i64,
-    pub fields: PolicyFields,
-    pub issue_count: u64,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl Policy {
-    pub(crate) fn audit_view(&self) -> serde_json::Value {
-        let f = &self.fields;
-        json!({ "id": self.id, "bureau_id": f.bureau_id, "fiscal_year": f.fiscal_year, "mission": f.mission, "basic_information": f.basic_information, "review_summary": f.review_summary, "review_achieved": f.review_achieved, "review_not_achieved": f.review_not_achieved, "direction": f.direction, "version": self.version })
-    }
-}
 
 fn policy_of(row: policy::Model, issue_count: u64) -> Policy {
     Policy {
@@ -254,53 +209,6 @@ pub async fn list_policies<C: ConnectionTrait>(
 
 // ---------------------------------------------------------------------------------------------
 // Issues
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IssueFields {
-    pub area: Area,
-    pub number: i32,
-    pub policy_field: Option<String>,
-    pub impact: Option<Level>,
-    pub urgency: Option<Level>,
-    pub title: String,
-    pub content: Option<String>,
-    pub background: Option<String>,
-    pub target_outcome: Option<String>,
-    pub actions: Option<String>,
-}
-
-impl IssueFields {
-    fn search_text(&self) -> String {
-        let code = self.area.code(self.number);
-        joined_search_text(&[
-            Some(code.as_str()),
-            self.policy_field.as_deref(),
-            Some(self.title.as_str()),
-            self.content.as_deref(),
-            self.background.as_deref(),
-            self.target_outcome.as_deref(),
-            self.actions.as_deref(),
-        ])
-    }
-}
-
-/// An issue with the policy it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issue {
-    pub id: i64,
-    pub policy_id: i64,
-    pub bureau_id: i64,
-    pub fiscal_year: i32,
-    pub fields: IssueFields,
-    pub version: i32,
-}
-
-impl Issue {
-    pub(crate) fn audit_view(&self) -> serde_json::Value {
-        let f = &self.fields;
-        json!({ "id": self.id, "policy_id": self.policy_id, "area": f.area.as_str(), "number": f.number, "policy_field": f.policy_field, "impact": f.impact.map(Level::as_str), "urgency": f.urgency.map(Level::as_str), "title": f.title, "content": f.content, "background": f.background, "target_outcome": f.target_outcome, "actions": f.actions, "version": self.version })
-    }
-}
 
 fn level_of(raw: Option<&str>) -> Result<Option<Level>, StoreError> {
     raw.map(|l| Level::parse(l).ok_or_else(|| corrupt("level", l)))
@@ -561,30 +469,6 @@ pub async fn list_issues<C: ConnectionTrait>(
 // ---------------------------------------------------------------------------------------------
 // Milestones
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MilestoneFields {
-    pub workstream: Option<String>,
-    pub quarter: Quarter,
-    pub title: String,
-    pub state: MilestoneState,
-    pub done_on: Option<NaiveDate>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Milestone {
-    pub id: i64,
-    pub issue_id: i64,
-    pub fields: MilestoneFields,
-    pub version: i32,
-}
-
-impl Milestone {
-    pub(crate) fn audit_view(&self) -> serde_json::Value {
-        let f = &self.fields;
-        json!({ "id": self.id, "issue_id": self.issue_id, "workstream": f.workstream, "quarter": f.quarter.number(), "title": f.title, "state": f.state.as_str(), "done_on": f.done_on, "version": self.version })
-    }
-}
-
 fn milestone_of(row: milestone::Model) -> Result<Milestone, StoreError> {
     let quarter = u8::try_from(row.quarter)
         .ok()
@@ -692,22 +576,6 @@ pub async fn delete_milestone(
 // ---------------------------------------------------------------------------------------------
 // Progress notes
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProgressNote {
-    pub id: i64,
-    pub issue_id: i64,
-    pub as_of: NaiveDate,
-    pub as_of_label: String,
-    pub body: String,
-    pub recorded_at: DateTime<Utc>,
-}
-
-impl ProgressNote {
-    pub(crate) fn audit_view(&self) -> serde_json::Value {
-        json!({ "id": self.id, "issue_id": self.issue_id, "as_of": self.as_of, "as_of_label": self.as_of_label, "body": self.body })
-    }
-}
-
 fn note_of(row: progress_note::Model) -> ProgressNote {
     ProgressNote {
         id: row.id,
@@ -785,48 +653,6 @@ pub async fn delete_note(
 // ---------------------------------------------------------------------------------------------
 // KPIs
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct KpiFields {
-    pub name: String,
-    pub unit: String,
-    pub baseline_value: f64,
-    pub baseline_on: NaiveDate,
-    pub target_value: Option<f64>,
-    pub target_on: Option<NaiveDate>,
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct KpiActual {
-    pub id: i64,
-    pub kpi_id: i64,
-    pub value: f64,
-    pub measured_on: NaiveDate,
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Kpi {
-    pub id: i64,
-    pub issue_id: i64,
-    pub fields: KpiFields,
-    /// Oldest measurement first.
-    pub actuals: Vec<KpiActual>,
-    pub version: i32,
-}
-
-impl Kpi {
-    pub(crate) fn audit_view(&self) -> serde_json::Value {
-        let f = &self.fields;
-        let actuals: Vec<_> = self
-            .actuals
-            .iter()
-            .map(|a| json!({ "id": a.id, "value": a.value, "measured_on": a.measured_on, "note": a.note }))
-            .collect();
-        json!({ "id": self.id, "issue_id": self.issue_id, "name": f.name, "unit": f.unit, "baseline_value": f.baseline_value, "baseline_on": f.baseline_on, "target_value": f.target_value, "target_on": f.target_on, "note": f.note, "actuals": actuals, "version": self.version })
-    }
-}
-
 fn kpi_values(fields: &KpiFields, row: &mut kpi::ActiveModel) {
     row.name = Set(fields.name.clone());
     row.unit = Set(fields.unit.clone());
@@ -835,11 +661,7 @@ fn kpi_values(fields: &KpiFields, row: &mut kpi::ActiveModel) {
     row.target_value = Set(fields.target_value);
     row.target_on = Set(fields.target_on);
     row.note = Set(fields.note.clone());
-    row.search_text = Set(joined_search_text(&[
-        Some(fields.name.as_str()),
-        Some(fields.unit.as_str()),
-        fields.note.as_deref(),
-    ]));
+    row.search_text = Set(fields.search_text());
 }
 
 async fn kpis_of_rows<C: ConnectionTrait>(

@@ -2,7 +2,7 @@
 //! and the progress report recomputed from the events as of any date.
 
 use crate::StoreError;
-use crate::audit::AuditActor;
+use crate::audit::{AuditActor, AuditView};
 use crate::entities::{
     consultation, project_team, proposal, proposal_assignment, section, stage_event,
 };
@@ -12,10 +12,14 @@ use crate::tallies;
 use crate::write::{self, Audited, Change, FiledUnder, InTxn, Tallied, Write};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::proposal::{
+    Assignment, Consultation, ProjectTeam, ProjectTeamFields, Proposal, ProposalFields,
+    StageChange, StageEventRecord,
+};
+use domain::proposal::{
     Decision, ImplementationStatus, Stage, StageEvent, StageState, TransitionError, most_advanced,
     state_on, transition,
 };
-use domain::search::search_form;
+use domain::search::SearchText;
 use domain::{OwnProposals, Principal, ProposalReach};
 use sea_orm::DatabaseTransaction;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
@@ -23,32 +27,11 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Serialize;
 use std::collections::HashMap;
 
 // ---------------------------------------------------------------------------------------------
 // Project teams
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Member {
-    pub name: String,
-    pub bureau: Option<String>,
-    /// The theme group the member worked in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub theme: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProjectTeam {
-    pub id: i64,
-    pub fiscal_year: i32,
-    pub name: String,
-    pub themes: Vec<String>,
-    pub members: Vec<Member>,
-    pub headcount: Option<i32>,
-    pub version: i32,
-}
 
 impl TryFrom<project_team::Model> for ProjectTeam {
     type Error = StoreError;
@@ -66,21 +49,6 @@ impl TryFrom<project_team::Model> for ProjectTeam {
             version: row.version,
         })
     }
-}
-
-impl ProjectTeam {
-    pub(crate) fn audit_view(&self) -> serde_json::Value {
-        json!({ "id": self.id, "fiscal_year": self.fiscal_year, "name": self.name, "themes": self.themes, "members": self.members, "headcount": self.headcount, "version": self.version })
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct ProjectTeamFields {
-    pub fiscal_year: i32,
-    pub name: String,
-    pub themes: Vec<String>,
-    pub members: Vec<Member>,
-    pub headcount: Option<i32>,
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
@@ -172,72 +140,6 @@ pub async fn replace_project_team(
 
 // ---------------------------------------------------------------------------------------------
 // Proposals
-
-/// The fields of a proposal that people write.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ProposalFields {
-    pub fiscal_year: i32,
-    pub number: Option<String>,
-    pub theme: String,
-    pub scene: Option<String>,
-    pub viewpoint: Option<String>,
-    pub title: String,
-    pub pain_point: Option<String>,
-    pub proposed_solution: Option<String>,
-    pub implementation_status: Option<ImplementationStatus>,
-    pub outcome_period_text: Option<String>,
-    pub outcome_text: Option<String>,
-    pub continues_proposal_id: Option<i64>,
-}
-
-impl ProposalFields {
-    fn search_text(&self) -> String {
-        let parts = [
-            self.number.as_deref(),
-            Some(self.theme.as_str()),
-            self.scene.as_deref(),
-            self.viewpoint.as_deref(),
-            Some(self.title.as_str()),
-            self.pain_point.as_deref(),
-            self.proposed_solution.as_deref(),
-            self.outcome_text.as_deref(),
-        ];
-        let joined: Vec<&str> = parts.into_iter().flatten().collect();
-        search_form(&joined.join("\n"))
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Assignment {
-    pub id: i64,
-    pub proposal_id: i64,
-    pub section_id: i64,
-    pub stage: Option<Stage>,
-    pub decision: Option<Decision>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Proposal {
-    pub id: i64,
-    pub fields: ProposalFields,
-    pub stage: Option<Stage>,
-    pub created_by_user_id: Option<i64>,
-    pub assignments: Vec<Assignment>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl Proposal {
-    pub(crate) fn audit_view(&self) -> serde_json::Value {
-        let assignments: Vec<_> = self
-            .assignments
-            .iter()
-            .map(|a| json!({ "id": a.id, "section_id": a.section_id, "stage": a.stage.map(Stage::number), "decision": a.decision.map(Decision::as_str) }))
-            .collect();
-        json!({ "id": self.id, "fields": self.fields, "stage": self.stage.map(Stage::number), "assignments": assignments, "version": self.version })
-    }
-}
 
 fn stage_of(raw: Option<i16>) -> Result<Option<Stage>, StoreError> {
     raw.map(|n| {
@@ -483,15 +385,6 @@ fn event_of(row: stage_event::Model) -> Result<StageEvent, StoreError> {
     })
 }
 
-/// What a person records about a stage change.
-#[derive(Debug, Clone)]
-pub struct StageChange {
-    pub to: Stage,
-    pub decision: Option<Decision>,
-    pub effective_on: NaiveDate,
-    pub note: Option<String>,
-}
-
 async fn record_stage_event<C: ConnectionTrait>(
     conn: &C,
     proposal_id: i64,
@@ -696,19 +589,6 @@ pub async fn change_stage(
     Ok(after)
 }
 
-/// A recorded stage change, for the history.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StageEventRecord {
-    pub id: i64,
-    pub assignment_id: i64,
-    pub stage: Stage,
-    pub decision: Option<Decision>,
-    pub effective_on: NaiveDate,
-    pub recorded_at: DateTime<Utc>,
-    pub actor_label: String,
-    pub note: Option<String>,
-}
-
 pub async fn stage_events<C: ConnectionTrait>(
     conn: &C,
     proposal_id: i64,
@@ -736,24 +616,13 @@ pub async fn stage_events<C: ConnectionTrait>(
         .collect()
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Consultation {
-    pub id: i64,
-    pub proposal_id: i64,
-    pub held_on: NaiveDate,
-    pub participants: String,
-    pub note: String,
-    pub recorded_at: DateTime<Utc>,
-    pub actor_label: String,
-}
-
 impl Audited for Consultation {
     /// Consultations are filed under their proposal.
     fn audit_id(&self) -> i64 {
         self.proposal_id
     }
     fn snapshot(&self) -> serde_json::Value {
-        json!({ "consultation_id": self.id, "held_on": self.held_on, "participants": self.participants, "note": self.note })
+        AuditView::audit_view(self)
     }
 }
 
@@ -1192,6 +1061,7 @@ pub async fn find_proposal_id_by_number<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::search::search_form;
 
     #[test]
     fn a_proposal_created_early_in_the_tokyo_morning_belongs_to_that_tokyo_day() {

@@ -13,95 +13,15 @@ use crate::unlink;
 use crate::write::{self, Change, Tallied, Write};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::link::EntityKind;
-use domain::period::Period;
-use domain::reform::{Classification, EffectKind, ReformStatus};
-use domain::search::search_form;
+use domain::reform::{Classification, Effect, EffectKind, Reform, ReformFields, ReformStatus};
+use domain::search::{SearchText, search_form};
 use sea_orm::DatabaseTransaction;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
-use serde_json::json;
 use std::collections::HashMap;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Effect {
-    pub kind: EffectKind,
-    pub value: f64,
-    pub unit: String,
-    pub basis: Option<String>,
-}
-
-/// The fields of a reform that people write.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReformFields {
-    pub fiscal_year: i32,
-    pub bureau_id: i64,
-    pub section_ids: Vec<i64>,
-    pub report_number: Option<i32>,
-    pub classification: Option<Classification>,
-    pub source_proposal_id: Option<i64>,
-    pub title: String,
-    pub problem: Option<String>,
-    pub action: Option<String>,
-    pub effect: Option<String>,
-    pub period_text: Option<String>,
-    pub status: ReformStatus,
-    pub tags: Vec<String>,
-    pub featured: bool,
-    pub effects: Vec<Effect>,
-}
-
-impl ReformFields {
-    pub fn period(&self) -> Option<Period> {
-        self.period_text.as_deref().map(Period::parse)
-    }
-
-    fn search_text(&self) -> String {
-        let mut parts: Vec<&str> = vec![self.title.as_str()];
-        parts.extend(self.problem.as_deref());
-        parts.extend(self.action.as_deref());
-        parts.extend(self.effect.as_deref());
-        parts.extend(self.period_text.as_deref());
-        parts.extend(self.tags.iter().map(String::as_str));
-        parts.extend(self.effects.iter().filter_map(|e| e.basis.as_deref()));
-        search_form(&parts.join("\n"))
-    }
-
-    pub(crate) fn audit_view(&self) -> serde_json::Value {
-        let effects: Vec<_> = self
-            .effects
-            .iter()
-            .map(|e| json!({ "kind": e.kind.as_str(), "value": e.value, "unit": e.unit, "basis": e.basis }))
-            .collect();
-        json!({
-            "fiscal_year": self.fiscal_year, "bureau_id": self.bureau_id, "section_ids": self.section_ids,
-            "report_number": self.report_number, "classification": self.classification.map(Classification::as_str),
-            "source_proposal_id": self.source_proposal_id, "title": self.title, "problem": self.problem,
-            "action": self.action, "effect": self.effect, "period": self.period_text,
-            "status": self.status.as_str(), "tags": self.tags, "featured": self.featured, "effects": effects,
-        })
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reform {
-    pub id: i64,
-    pub fields: ReformFields,
-    /// The reform's place in its bureau's listing for the year, from 1, as the report numbers.
-    pub number_in_bureau: u32,
-    pub created_by_user_id: Option<i64>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl Reform {
-    pub(crate) fn audit_view(&self) -> serde_json::Value {
-        json!({ "id": self.id, "fields": self.fields.audit_view(), "version": self.version })
-    }
-}
 
 async fn check_references<C: ConnectionTrait>(
     conn: &C,

@@ -3,7 +3,7 @@
 //! event with the record before and after. The write is acknowledged only once committed.
 
 use crate::StoreError;
-use crate::audit::{self, AuditActor, AuditRecord};
+use crate::audit::{self, AuditActor, AuditRecord, AuditView};
 use crate::tallies::{self, Contributions};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -34,7 +34,7 @@ pub(crate) trait Versioned: Audited {
     fn version(&self) -> i32;
 }
 
-/// Records with an `id`, a `version` field and an inherent `audit_view`.
+/// Records with an `id`, a `version` field and an `AuditView`.
 macro_rules! versioned {
     ($($record:ty),* $(,)?) => {$(
         impl Audited for $record {
@@ -42,7 +42,7 @@ macro_rules! versioned {
                 self.id
             }
             fn snapshot(&self) -> serde_json::Value {
-                self.audit_view()
+                AuditView::audit_view(self)
             }
         }
         impl Versioned for $record {
@@ -54,21 +54,21 @@ macro_rules! versioned {
 }
 
 versioned!(
-    crate::reforms::Reform,
-    crate::policies::Policy,
-    crate::policies::Issue,
-    crate::policies::Milestone,
-    crate::policies::Kpi,
-    crate::ledger::DigitalSystem,
-    crate::ledger::Target,
-    crate::organization::Bureau,
-    crate::organization::Section,
-    crate::proposals::ProjectTeam,
-    crate::proposals::Proposal,
+    domain::reform::Reform,
+    domain::policy::Policy,
+    domain::policy::Issue,
+    domain::policy::Milestone,
+    domain::policy::Kpi,
+    domain::ledger::DigitalSystem,
+    domain::ledger::Target,
+    domain::organization::Bureau,
+    domain::organization::Section,
+    domain::proposal::ProjectTeam,
+    domain::proposal::Proposal,
     crate::accounts::User,
 );
 
-impl Audited for crate::policies::ProgressNote {
+impl Audited for domain::policy::ProgressNote {
     fn audit_id(&self) -> i64 {
         self.id
     }

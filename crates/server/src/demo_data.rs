@@ -8,14 +8,15 @@ use crate::StartError;
 use chrono::NaiveDate;
 use domain::ledger::{Platform, SystemStatus};
 use domain::organization::BureauKind;
+use domain::organization::NewBureau;
 use domain::period::Period;
 use domain::policy::{Area, Level, MilestoneState, Quarter};
+use domain::policy::{IssueFields, KpiFields, MilestoneFields, PolicyFields};
 use domain::proposal::{Decision, ImplementationStatus, Stage};
+use domain::proposal::{Member, ProjectTeamFields, ProposalFields, StageChange};
 use domain::reform::{Classification, EffectKind, ReformStatus};
-use persistence::organization::{self, NewBureau};
-use persistence::policies::{IssueFields, KpiFields, MilestoneFields, PolicyFields};
-use persistence::proposals::{Member, ProjectTeamFields, ProposalFields, StageChange};
-use persistence::reforms::{Effect, ReformFields};
+use domain::reform::{Effect, ReformFields};
+use persistence::organization;
 use persistence::{AuditActor, Database, ledger, policies, proposals, reforms};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -706,7 +707,7 @@ async fn load_ledger(org: &mut Organisation<'_>, file: LedgerFile) -> Result<(),
     for t in file.targets {
         let target = ledger::create_target(
             &org.db.conn,
-            ledger::TargetFields {
+            domain::ledger::TargetFields {
                 code: t.code,
                 name: t.name,
                 metric: t.metric,
@@ -723,7 +724,7 @@ async fn load_ledger(org: &mut Organisation<'_>, file: LedgerFile) -> Result<(),
             ledger::add_measurement(
                 &org.db.conn,
                 target.id,
-                ledger::MeasurementFields {
+                domain::ledger::MeasurementFields {
                     value: m.value,
                     measured_on: m.measured_on,
                     fiscal_year: m.fiscal_year,
@@ -748,7 +749,7 @@ async fn load_ledger(org: &mut Organisation<'_>, file: LedgerFile) -> Result<(),
         let status = SystemStatus::parse(&s.status).unwrap_or(SystemStatus::Production);
         ledger::create_system(
             &org.db.conn,
-            ledger::SystemFields {
+            domain::ledger::SystemFields {
                 name: s.name,
                 section_id,
                 platform,

@@ -18,8 +18,9 @@ use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use domain::policy::Issue;
 use domain::{Action, Principal, authorize};
-use persistence::policies::{self, Issue};
+use persistence::policies;
 use serde::Serialize;
 
 fn forbidden() -> ApiError {

@@ -36,8 +36,8 @@ pub struct ConsultationOut {
     pub recorded_by: String,
 }
 
-impl From<&proposals::Consultation> for ConsultationOut {
-    fn from(c: &proposals::Consultation) -> Self {
+impl From<&domain::proposal::Consultation> for ConsultationOut {
+    fn from(c: &domain::proposal::Consultation) -> Self {
         ConsultationOut {
             id: c.id,
             held_on: c.held_on,

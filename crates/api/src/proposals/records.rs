@@ -14,9 +14,10 @@ use crate::text_rules::{long_text, optional, period_text, short_text, text_rule,
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::NaiveDate;
+use domain::proposal::ProposalFields;
 use domain::proposal::{ImplementationStatus, Stage};
 use domain::{Action, Principal, PrincipalKind, authorize, rights};
-use persistence::proposals::{self, ProposalFields, ProposalFilter, ProposalSort};
+use persistence::proposals::{self, ProposalFilter, ProposalSort};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};

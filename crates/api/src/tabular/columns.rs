@@ -6,14 +6,14 @@
 use crate::department::Directory;
 use crate::policies::kpi::KpiOut;
 use crate::tabular::cells::{Cell, CellKind};
+use domain::ledger::DigitalSystem;
 use domain::ledger::{Platform, SystemStatus};
+use domain::policy::{Issue, Policy};
 use domain::proposal::ImplementationStatus;
+use domain::proposal::Proposal;
+use domain::reform::Reform;
 use domain::reform::ReformStatus;
 use persistence::entities::audit_event::Model as AuditEvent;
-use persistence::ledger::DigitalSystem;
-use persistence::policies::{Issue, Policy};
-use persistence::proposals::Proposal;
-use persistence::reforms::Reform;
 
 /// What every format needs of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,10 +18,10 @@ use crate::tabular::import::sheet::Sheet;
 use crate::tabular::jobs::JobLog;
 use chrono::Utc;
 use domain::Principal;
+use domain::ledger::DigitalSystem;
+use domain::proposal::Proposal;
+use domain::reform::Reform;
 use persistence::AuditActor;
-use persistence::ledger::DigitalSystem;
-use persistence::proposals::Proposal;
-use persistence::reforms::Reform;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::future::Future;
@@ -55,9 +55,9 @@ macro_rules! stored {
     };
 }
 
-stored!(Reform, persistence::reforms::ReformFields);
-stored!(Proposal, persistence::proposals::ProposalFields);
-stored!(DigitalSystem, persistence::ledger::SystemFields);
+stored!(Reform, domain::reform::ReformFields);
+stored!(Proposal, domain::proposal::ProposalFields);
+stored!(DigitalSystem, domain::ledger::SystemFields);
 
 /// A valid row: the record it updates (none: it creates one) and the fields it writes.
 struct Plan<R: Stored> {
@@ -261,7 +261,7 @@ async fn plan_reform(
         "自主改革",
     )
     .await?;
-    let may_edit = |f: &persistence::reforms::ReformFields| {
+    let may_edit = |f: &domain::reform::ReformFields| {
         ctx.importer.may_edit(ctx.dir, f.bureau_id, &f.section_ids)
     };
     if !may_edit(&fields) || existing.as_ref().is_some_and(|e| !may_edit(&e.fields)) {
