@@ -20,6 +20,7 @@ use crate::text_rules::{long_text, optional, period_text, title_text};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::ids::{ProposalId, ReformId};
 use domain::link::EntityKind;
 use domain::link::EntityRef;
 use domain::period::Period;
@@ -295,7 +296,7 @@ pub struct ReformOut {
 pub(crate) fn reform_out(dir: &Directory, caller: &Principal, r: &Reform) -> ReformOut {
     let f = &r.fields;
     ReformOut {
-        id: r.id,
+        id: r.id.get(),
         fiscal_year: f.fiscal_year,
         fiscal_year_label: domain::wareki::FiscalYear(f.fiscal_year).to_string(),
         bureau_id: f.bureau_id,
@@ -305,7 +306,7 @@ pub(crate) fn reform_out(dir: &Directory, caller: &Principal, r: &Reform) -> Ref
         number_in_bureau: r.number_in_bureau,
         classification: f.classification.map(Into::into),
         classification_label: f.classification.map(Classification::label_ja),
-        source_proposal_id: f.source_proposal_id,
+        source_proposal_id: f.source_proposal_id.map(ProposalId::get),
         title: f.title.clone(),
         problem: f.problem.clone(),
         action: f.action.clone(),
@@ -404,7 +405,7 @@ pub(crate) fn reform_fields(dir: &Directory, input: ReformIn) -> Result<ReformFi
         section_ids,
         report_number: input.report_number,
         classification,
-        source_proposal_id: input.source_proposal_id,
+        source_proposal_id: input.source_proposal_id.map(ProposalId::new),
         title: input.title.trim().to_owned(),
         problem: optional(input.problem),
         action: optional(input.action),
@@ -591,7 +592,7 @@ pub async fn list_bureau_reforms(
     Ok(web::Json(list(&state, &caller.0, &query, Some(*id)).await?))
 }
 
-async fn find(state: &AppState, id: i64) -> Result<Reform, ApiError> {
+async fn find(state: &AppState, id: ReformId) -> Result<Reform, ApiError> {
     reforms::find_reform(&state.db.conn, id)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))
@@ -603,7 +604,7 @@ async fn find(state: &AppState, id: i64) -> Result<Reform, ApiError> {
 pub async fn get_reform(
     state: web::Data<AppState>,
     caller: Authenticated,
-    id: web::Path<i64>,
+    id: web::Path<ReformId>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller.0, Action::ReadDepartmentWork)?;
     let reform = find(&state, *id).await?;
@@ -615,7 +616,7 @@ pub async fn get_reform(
             &caller.0,
             EntityRef {
                 kind: EntityKind::Reform,
-                id: reform.id,
+                id: reform.id.get(),
             },
         )
         .await?,
@@ -659,7 +660,7 @@ pub async fn create_reform(
 pub async fn replace_reform(
     state: web::Data<AppState>,
     caller: Authenticated,
-    id: web::Path<i64>,
+    id: web::Path<ReformId>,
     if_match: IfMatch,
     body: ValidJson<ReformIn>,
 ) -> Result<HttpResponse, ApiError> {
@@ -686,7 +687,7 @@ pub async fn replace_reform(
 pub async fn delete_reform(
     state: web::Data<AppState>,
     caller: Authenticated,
-    id: web::Path<i64>,
+    id: web::Path<ReformId>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;

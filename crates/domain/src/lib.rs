@@ -11,6 +11,7 @@
 //! that the role-by-operation test and a change of rule are read together.
 
 pub mod access;
+pub mod ids;
 pub mod ledger;
 pub mod link;
 pub mod organization;
@@ -26,6 +27,7 @@ pub use access::{
     Action, Denied, OwnProposals, Owner, Principal, PrincipalKind, ProposalReach, Rights, Role,
     Scopes, SectionOf, authorize, rights,
 };
+pub use ids::{BureauId, IssueId, PolicyId, ProposalId, ReformId, SectionId, SystemId, TeamId};
 pub use period::{Period, PeriodPoint, PeriodStatus, Precision, Season};
 pub use text::{Email, InvalidEmail};
 pub use wareki::{Era, EraYear, FiscalYear, InvalidFiscalYear};

@@ -3,6 +3,7 @@
 //! its most advanced section (seed 003, rule ※1), and every change is an event with the date it
 //! took effect, so any past date can be recomputed.
 
+use crate::ids::ProposalId;
 use crate::search::{SearchText, search_form_of};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -282,7 +283,7 @@ pub struct ProposalFields {
     pub implementation_status: Option<ImplementationStatus>,
     pub outcome_period_text: Option<String>,
     pub outcome_text: Option<String>,
-    pub continues_proposal_id: Option<i64>,
+    pub continues_proposal_id: Option<ProposalId>,
 }
 
 impl SearchText for ProposalFields {
@@ -317,7 +318,7 @@ impl SearchText for ProposalFields {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
     pub id: i64,
-    pub proposal_id: i64,
+    pub proposal_id: ProposalId,
     pub section_id: i64,
     pub stage: Option<Stage>,
     pub decision: Option<Decision>,
@@ -325,7 +326,7 @@ pub struct Assignment {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proposal {
-    pub id: i64,
+    pub id: ProposalId,
     pub fields: ProposalFields,
     pub stage: Option<Stage>,
     pub created_by_user_id: Option<i64>,
@@ -360,7 +361,7 @@ pub struct StageEventRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Consultation {
     pub id: i64,
-    pub proposal_id: i64,
+    pub proposal_id: ProposalId,
     pub held_on: NaiveDate,
     pub participants: String,
     pub note: String,

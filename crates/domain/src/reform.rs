@@ -1,6 +1,7 @@
 //! Self-initiated reforms (各局区による自主改革): their classification, status and quantified
 //! effects.
 
+use crate::ids::{ProposalId, ReformId};
 use crate::period::{Period, PeriodStatus};
 use crate::search::{SearchText, search_form_of};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -192,7 +193,7 @@ pub struct ReformFields {
     pub section_ids: Vec<i64>,
     pub report_number: Option<i32>,
     pub classification: Option<Classification>,
-    pub source_proposal_id: Option<i64>,
+    pub source_proposal_id: Option<ProposalId>,
     pub title: String,
     pub problem: Option<String>,
     pub action: Option<String>,
@@ -255,7 +256,7 @@ impl SearchText for ReformFields {
 /// A reform as stored: its written fields and what the register adds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reform {
-    pub id: i64,
+    pub id: ReformId,
     pub fields: ReformFields,
     /// The reform's place in its bureau's listing for the year, from 1, as the report numbers.
     pub number_in_bureau: u32,

@@ -7,6 +7,7 @@ use crate::audit::{AuditActor, AuditView};
 use crate::entities::{digital_system, kpi, link, policy, policy_issue, proposal, reform, section};
 use crate::rows;
 use crate::write::{self, Audited, Write};
+use domain::ids::ProposalId;
 use domain::link::{EntityKind, EntityRef, Link};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
@@ -63,7 +64,7 @@ pub async fn summaries<C: ConnectionTrait>(
             .all(conn)
             .await?
         {
-            let sections = crate::proposals::find_proposal(conn, row.id)
+            let sections = crate::proposals::find_proposal(conn, ProposalId::new(row.id))
                 .await?
                 .map(|p| p.assignments.iter().map(|a| a.section_id).collect())
                 .unwrap_or_default();
@@ -102,7 +103,7 @@ pub async fn summaries<C: ConnectionTrait>(
             out.insert(
                 EntityRef {
                     kind: EntityKind::Reform,
-                    id: r.id,
+                    id: r.id.get(),
                 },
                 Summary {
                     title: r.fields.title,

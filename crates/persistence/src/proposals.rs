@@ -11,6 +11,7 @@ use crate::rows;
 use crate::tallies;
 use crate::write::{self, Audited, Change, FiledUnder, InTxn, Tallied, Write};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::ids::ProposalId;
 use domain::proposal::{
     Assignment, Consultation, ProjectTeam, ProjectTeamFields, Proposal, ProposalFields,
     StageChange, StageEventRecord,
@@ -165,7 +166,7 @@ fn assignment_of(row: proposal_assignment::Model) -> Result<Assignment, StoreErr
         stage: stage_of(row.stage)?,
         decision: decision_of(row.decision.as_deref())?,
         id: row.id,
-        proposal_id: row.proposal_id,
+        proposal_id: ProposalId::new(row.proposal_id),
         section_id: row.section_id,
     })
 }
@@ -193,9 +194,9 @@ fn proposal_of(row: proposal::Model, assignments: Vec<Assignment>) -> Result<Pro
             implementation_status,
             outcome_period_text: row.outcome_period_text,
             outcome_text: row.outcome_text,
-            continues_proposal_id: row.continues_proposal_id,
+            continues_proposal_id: row.continues_proposal_id.map(ProposalId::new),
         },
-        id: row.id,
+        id: ProposalId::new(row.id),
         created_by_user_id: row.created_by_user_id,
         assignments,
         version: row.version,
@@ -231,8 +232,9 @@ async fn assignments_of<C: ConnectionTrait>(
 
 pub async fn find_proposal<C: ConnectionTrait>(
     conn: &C,
-    id: i64,
+    proposal: ProposalId,
 ) -> Result<Option<Proposal>, StoreError> {
+    let id = proposal.get();
     let Some(row) = proposal::Entity::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
@@ -243,12 +245,12 @@ pub async fn find_proposal<C: ConnectionTrait>(
 async fn check_continues<C: ConnectionTrait>(
     conn: &C,
     fields: &ProposalFields,
-    own_id: Option<i64>,
+    own_id: Option<ProposalId>,
 ) -> Result<(), StoreError> {
     let Some(previous) = fields.continues_proposal_id else {
         return Ok(());
     };
-    let exists = proposal::Entity::find_by_id(previous)
+    let exists = proposal::Entity::find_by_id(previous.get())
         .one(conn)
         .await?
         .is_some();
@@ -285,7 +287,7 @@ fn proposal_values(fields: &ProposalFields, row: &mut proposal::ActiveModel) {
     row.implementation_status = Set(fields.implementation_status.map(|s| s.as_str().to_owned()));
     row.outcome_period_text = Set(fields.outcome_period_text.clone());
     row.outcome_text = Set(fields.outcome_text.clone());
-    row.continues_proposal_id = Set(fields.continues_proposal_id);
+    row.continues_proposal_id = Set(fields.continues_proposal_id.map(ProposalId::get));
 }
 
 pub async fn create_proposal<C: TransactionTrait<Transaction = DatabaseTransaction>>(
@@ -316,11 +318,12 @@ pub async fn create_proposal<C: TransactionTrait<Transaction = DatabaseTransacti
 /// Replaces the written fields if the proposal is still at `expected_version`.
 pub async fn update_proposal<C: TransactionTrait<Transaction = DatabaseTransaction>>(
     db: &C,
-    id: i64,
+    proposal: ProposalId,
     expected_version: i32,
     fields: ProposalFields,
     actor: &AuditActor,
 ) -> Result<Proposal, StoreError> {
+    let id = proposal.get();
     write::update(
         db,
         Change::new("proposal.update", "proposal", id, expected_version, actor)
@@ -328,13 +331,13 @@ pub async fn update_proposal<C: TransactionTrait<Transaction = DatabaseTransacti
         move |txn| {
             Box::pin(async move {
                 lock_proposal(txn, id).await?;
-                find_proposal(txn, id).await
+                find_proposal(txn, proposal).await
             })
         },
         move |_, _| Box::pin(async move { Ok(()) }),
         move |txn, _, step| {
             Box::pin(async move {
-                check_continues(txn, &fields, Some(id)).await?;
+                check_continues(txn, &fields, Some(proposal)).await?;
                 let mut row: proposal::ActiveModel = Default::default();
                 proposal_values(&fields, &mut row);
                 write::replace_row(txn, step, id, row).await
@@ -472,11 +475,12 @@ async fn refresh_current_stage<C: ConnectionTrait>(
 /// `change.effective_on`.
 pub async fn add_assignment(
     db: &DatabaseConnection,
-    proposal_id: i64,
+    proposal: ProposalId,
     section_id: i64,
     change: StageChange,
     actor: &AuditActor,
 ) -> Result<(Proposal, i64), WorkflowError> {
+    let proposal_id = proposal.get();
     let recorder = actor.clone();
     amend_assignments(
         db,
@@ -533,7 +537,7 @@ async fn amend_assignments(
         move |txn| {
             Box::pin(async move {
                 lock_proposal(txn, proposal_id).await?;
-                find_proposal(txn, proposal_id).await
+                find_proposal(txn, ProposalId::new(proposal_id)).await
             })
         },
         move |txn, before, now| {
@@ -550,9 +554,10 @@ async fn amend_assignments(
 
 pub async fn find_assignment<C: ConnectionTrait>(
     conn: &C,
-    proposal_id: i64,
+    proposal: ProposalId,
     assignment_id: i64,
 ) -> Result<Option<Assignment>, StoreError> {
+    let proposal_id = proposal.get();
     proposal_assignment::Entity::find_by_id(assignment_id)
         .filter(proposal_assignment::Column::ProposalId.eq(proposal_id))
         .one(conn)
@@ -563,11 +568,12 @@ pub async fn find_assignment<C: ConnectionTrait>(
 
 pub async fn change_stage(
     db: &DatabaseConnection,
-    proposal_id: i64,
+    proposal: ProposalId,
     assignment_id: i64,
     change: StageChange,
     actor: &AuditActor,
 ) -> Result<Proposal, WorkflowError> {
+    let proposal_id = proposal.get();
     let recorder = actor.clone();
     let (after, _) = amend_assignments(
         db,
@@ -591,8 +597,9 @@ pub async fn change_stage(
 
 pub async fn stage_events<C: ConnectionTrait>(
     conn: &C,
-    proposal_id: i64,
+    proposal: ProposalId,
 ) -> Result<Vec<StageEventRecord>, StoreError> {
+    let proposal_id = proposal.get();
     stage_event::Entity::find()
         .filter(stage_event::Column::ProposalId.eq(proposal_id))
         .order_by_asc(stage_event::Column::EffectiveOn)
@@ -619,7 +626,7 @@ pub async fn stage_events<C: ConnectionTrait>(
 impl Audited for Consultation {
     /// Consultations are filed under their proposal.
     fn audit_id(&self) -> i64 {
-        self.proposal_id
+        self.proposal_id.get()
     }
     fn snapshot(&self) -> serde_json::Value {
         AuditView::audit_view(self)
@@ -628,12 +635,13 @@ impl Audited for Consultation {
 
 pub async fn add_consultation(
     db: &DatabaseConnection,
-    proposal_id: i64,
+    proposal: ProposalId,
     held_on: NaiveDate,
     participants: String,
     note: String,
     actor: &AuditActor,
 ) -> Result<Consultation, StoreError> {
+    let proposal_id = proposal.get();
     let recorded_by = actor.label.clone();
     write::add_part(
         db,
@@ -663,7 +671,7 @@ pub async fn add_consultation(
                 .await?;
                 Ok(Consultation {
                     id: row.id,
-                    proposal_id,
+                    proposal_id: proposal,
                     held_on: row.held_on,
                     participants: row.participants,
                     note: row.note,
@@ -678,8 +686,9 @@ pub async fn add_consultation(
 
 pub async fn consultations<C: ConnectionTrait>(
     conn: &C,
-    proposal_id: i64,
+    proposal: ProposalId,
 ) -> Result<Vec<Consultation>, StoreError> {
+    let proposal_id = proposal.get();
     Ok(consultation::Entity::find()
         .filter(consultation::Column::ProposalId.eq(proposal_id))
         .order_by_asc(consultation::Column::HeldOn)
@@ -689,7 +698,7 @@ pub async fn consultations<C: ConnectionTrait>(
         .into_iter()
         .map(|row| Consultation {
             id: row.id,
-            proposal_id: row.proposal_id,
+            proposal_id: ProposalId::new(row.proposal_id),
             held_on: row.held_on,
             participants: row.participants,
             note: row.note,

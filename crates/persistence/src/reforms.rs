@@ -12,6 +12,7 @@ use crate::tallies;
 use crate::unlink;
 use crate::write::{self, Change, Tallied, Write};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::ids::{ProposalId, ReformId};
 use domain::link::EntityKind;
 use domain::reform::{Classification, Effect, EffectKind, Reform, ReformFields, ReformStatus};
 use domain::search::{SearchText, search_form};
@@ -45,7 +46,7 @@ async fn check_references<C: ConnectionTrait>(
         }
     }
     if let Some(source) = fields.source_proposal_id
-        && proposal::Entity::find_by_id(source)
+        && proposal::Entity::find_by_id(source.get())
             .one(conn)
             .await?
             .is_none()
@@ -68,7 +69,7 @@ fn row_values(fields: &ReformFields, row: &mut reform::ActiveModel) {
     row.bureau_id = Set(fields.bureau_id);
     row.report_number = Set(fields.report_number);
     row.classification = Set(fields.classification.map(|c| c.as_str().to_owned()));
-    row.source_proposal_id = Set(fields.source_proposal_id);
+    row.source_proposal_id = Set(fields.source_proposal_id.map(ProposalId::get));
     row.title = Set(fields.title.clone());
     row.problem = Set(fields.problem.clone());
     row.action = Set(fields.action.clone());
@@ -168,7 +169,9 @@ pub async fn create_reform<C: TransactionTrait<Transaction = DatabaseTransaction
                 row_values(&fields, &mut row);
                 let row = write::insert_row(txn, now, row).await?;
                 write_children(txn, row.id, &fields).await?;
-                find_reform(txn, row.id).await?.ok_or(StoreError::NotFound)
+                find_reform(txn, ReformId::new(row.id))
+                    .await?
+                    .ok_or(StoreError::NotFound)
             })
         },
     )
@@ -177,11 +180,12 @@ pub async fn create_reform<C: TransactionTrait<Transaction = DatabaseTransaction
 
 pub async fn replace_reform<C: TransactionTrait<Transaction = DatabaseTransaction>>(
     db: &C,
-    id: i64,
+    reform_id: ReformId,
     expected_version: i32,
     fields: ReformFields,
     actor: &AuditActor,
 ) -> Result<Reform, StoreError> {
+    let id = reform_id.get();
     let checked = fields.clone();
     write::update(
         db,
@@ -190,7 +194,7 @@ pub async fn replace_reform<C: TransactionTrait<Transaction = DatabaseTransactio
         move |txn| {
             Box::pin(async move {
                 lock_reform(txn, id).await?;
-                find_reform(txn, id).await
+                find_reform(txn, reform_id).await
             })
         },
         move |txn, _| Box::pin(async move { check_references(txn, &checked).await }),
@@ -208,10 +212,11 @@ pub async fn replace_reform<C: TransactionTrait<Transaction = DatabaseTransactio
 
 pub async fn delete_reform(
     db: &DatabaseConnection,
-    id: i64,
+    reform_id: ReformId,
     expected_version: i32,
     actor: &AuditActor,
 ) -> Result<(), StoreError> {
+    let id = reform_id.get();
     write::delete(
         db,
         Change::new("reform.delete", "reform", id, expected_version, actor)
@@ -219,7 +224,7 @@ pub async fn delete_reform(
         move |txn| {
             Box::pin(async move {
                 lock_reform(txn, id).await?;
-                find_reform(txn, id).await
+                find_reform(txn, reform_id).await
             })
         },
         move |txn, _, _| {
@@ -235,9 +240,9 @@ pub async fn delete_reform(
 
 pub async fn find_reform<C: ConnectionTrait>(
     conn: &C,
-    id: i64,
+    id: ReformId,
 ) -> Result<Option<Reform>, StoreError> {
-    let Some(row) = reform::Entity::find_by_id(id).one(conn).await? else {
+    let Some(row) = reform::Entity::find_by_id(id.get()).one(conn).await? else {
         return Ok(None);
     };
     Ok(assemble(conn, vec![row], Numbering::InBureau).await?.pop())
@@ -325,7 +330,7 @@ async fn assemble<C: ConnectionTrait>(
                     section_ids: sections.remove(&row.id).unwrap_or_default(),
                     report_number: row.report_number,
                     classification,
-                    source_proposal_id: row.source_proposal_id,
+                    source_proposal_id: row.source_proposal_id.map(ProposalId::new),
                     title: row.title,
                     problem: row.problem,
                     action: row.action,
@@ -336,7 +341,7 @@ async fn assemble<C: ConnectionTrait>(
                     featured: row.featured,
                     effects: effects.remove(&row.id).unwrap_or_default(),
                 },
-                id: row.id,
+                id: ReformId::new(row.id),
                 created_by_user_id: row.created_by_user_id,
                 version: row.version,
                 created_at: row.created_at,

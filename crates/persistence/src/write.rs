@@ -39,7 +39,7 @@ macro_rules! versioned {
     ($($record:ty),* $(,)?) => {$(
         impl Audited for $record {
             fn audit_id(&self) -> i64 {
-                self.id
+                self.id.into()
             }
             fn snapshot(&self) -> serde_json::Value {
                 AuditView::audit_view(self)

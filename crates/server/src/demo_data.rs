@@ -447,7 +447,7 @@ async fn load_reforms(org: &mut Organisation<'_>, file: ReformsFile) -> Result<(
         )
         .await
         .map_err(|e| failed("reform")(&e))?;
-        created_ids.push(created.id);
+        created_ids.push(created.id.get());
         org.loaded.reforms += 1;
     }
     // The listing is the report's as of its day, so that is when these reforms were registered.
@@ -528,7 +528,7 @@ async fn load_proposals(
         )
         .await
         .map_err(|e| failed("proposal")(&e))?;
-        created_ids.push(created.id);
+        created_ids.push(created.id.get());
         let mut assignments: Vec<(String, String, u8, Option<String>)> = row
             .assignments
             .into_iter()

@@ -12,6 +12,7 @@ use crate::text_rules::{long_text, optional};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
 use chrono::NaiveDate;
+use domain::ids::ProposalId;
 use domain::proposal::Stage;
 use domain::proposal::StageChange;
 use domain::{Action, authorize};
@@ -53,7 +54,7 @@ fn not_in_future(date: NaiveDate, pointer: &str) -> Result<(), ApiError> {
 pub async fn add_assignment(
     state: web::Data<AppState>,
     caller: Authenticated,
-    id: web::Path<i64>,
+    id: web::Path<ProposalId>,
     body: ValidJson<AssignmentIn>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
@@ -115,6 +116,13 @@ pub struct TransitionIn {
     pub note: Option<String>,
 }
 
+/// The path of one assignment of a proposal.
+#[derive(Debug, Deserialize)]
+pub struct AssignmentPath {
+    id: ProposalId,
+    assignment_id: i64,
+}
+
 /// Move one section's assignment to another stage. Only admins and editors of that section may;
 /// an illegal move is 409 and lists the allowed stages in `allowed_stages`.
 #[utoipa::path(
@@ -133,11 +141,11 @@ pub struct TransitionIn {
 pub async fn transition_assignment(
     state: web::Data<AppState>,
     caller: Authenticated,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<AssignmentPath>,
     body: ValidJson<TransitionIn>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
-    let (id, assignment_id) = path.into_inner();
+    let AssignmentPath { id, assignment_id } = path.into_inner();
     let proposal = visible_proposal(&state, &caller, id).await?;
     authorize(&caller, Action::ActOnAssignment)?;
     let assignment = proposal

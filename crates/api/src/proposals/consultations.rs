@@ -9,6 +9,7 @@ use crate::state::AppState;
 use crate::text_rules::long_text;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::ids::ProposalId;
 use domain::{Action, authorize, rights};
 use persistence::proposals;
 use serde::{Deserialize, Serialize};
@@ -55,7 +56,7 @@ impl From<&domain::proposal::Consultation> for ConsultationOut {
 pub async fn list_consultations(
     state: web::Data<AppState>,
     caller: Authenticated,
-    id: web::Path<i64>,
+    id: web::Path<ProposalId>,
 ) -> Result<web::Json<Vec<ConsultationOut>>, ApiError> {
     visible_proposal(&state, &caller.0, *id).await?;
     let list = proposals::consultations(&state.db.conn, *id).await?;
@@ -68,7 +69,7 @@ pub async fn list_consultations(
 pub async fn add_consultation(
     state: web::Data<AppState>,
     caller: Authenticated,
-    id: web::Path<i64>,
+    id: web::Path<ProposalId>,
     body: ValidJson<ConsultationIn>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;

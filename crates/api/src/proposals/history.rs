@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{get, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::ids::ProposalId;
 use persistence::proposals;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -38,7 +39,7 @@ pub struct HistoryEntryOut {
 pub async fn proposal_history(
     state: web::Data<AppState>,
     caller: Authenticated,
-    id: web::Path<i64>,
+    id: web::Path<ProposalId>,
 ) -> Result<web::Json<Vec<HistoryEntryOut>>, ApiError> {
     let proposal = visible_proposal(&state, &caller.0, *id).await?;
     let names = Names::load(&state).await?;

@@ -22,6 +22,7 @@ use crate::state::AppState;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
+use domain::ids::ProposalId;
 use domain::period::Period;
 use domain::proposal::Proposal;
 use domain::proposal::{Decision, ImplementationStatus, Stage, TransitionError, allowed_next};
@@ -203,7 +204,7 @@ impl Names {
     pub(crate) fn proposal(&self, p: &Proposal, caller: &Principal) -> ProposalOut {
         let f = &p.fields;
         ProposalOut {
-            id: p.id,
+            id: p.id.get(),
             fiscal_year: f.fiscal_year,
             number: f.number.clone(),
             theme: f.theme.clone(),
@@ -223,7 +224,7 @@ impl Names {
                 .as_deref()
                 .map(|t| PeriodOut::from(&Period::parse(t))),
             outcome_text: f.outcome_text.clone(),
-            continues_proposal_id: f.continues_proposal_id,
+            continues_proposal_id: f.continues_proposal_id.map(ProposalId::get),
             assignments: p
                 .assignments
                 .iter()
@@ -268,7 +269,7 @@ fn proposal_response(status: StatusCode, out: ProposalOut) -> HttpResponse {
 async fn visible_proposal(
     state: &AppState,
     caller: &Principal,
-    id: i64,
+    id: ProposalId,
 ) -> Result<Proposal, ApiError> {
     authorize(caller, Action::ReadProposals)?;
     let proposal = proposals::find_proposal(&state.db.conn, id)

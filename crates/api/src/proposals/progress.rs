@@ -124,7 +124,7 @@ async fn progress_report(
         .await?
         .items
         .iter()
-        .map(|p| p.id)
+        .map(|p| p.id.get())
         .collect();
         entries.retain(|e| own.contains(&e.proposal_id));
     }

@@ -14,6 +14,7 @@ use crate::text_rules::{long_text, optional, period_text, short_text, text_rule,
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::NaiveDate;
+use domain::ids::ProposalId;
 use domain::proposal::ProposalFields;
 use domain::proposal::{ImplementationStatus, Stage};
 use domain::{Action, Principal, PrincipalKind, authorize, rights};
@@ -128,7 +129,7 @@ pub(crate) async fn proposal_fields(
         implementation_status: input.implementation_status.map(Into::into),
         outcome_period_text: optional(input.outcome_period),
         outcome_text: optional(input.outcome_text),
-        continues_proposal_id: input.continues_proposal_id,
+        continues_proposal_id: input.continues_proposal_id.map(ProposalId::new),
     })
 }
 
@@ -324,7 +325,7 @@ pub(crate) async fn narrow_proposals(
 pub async fn get_proposal(
     state: web::Data<AppState>,
     caller: Authenticated,
-    id: web::Path<i64>,
+    id: web::Path<ProposalId>,
 ) -> Result<HttpResponse, ApiError> {
     let proposal = visible_proposal(&state, &caller.0, *id).await?;
     let names = Names::load(&state).await?;
@@ -363,7 +364,7 @@ pub async fn create_proposal(
 pub async fn replace_proposal(
     state: web::Data<AppState>,
     caller: Authenticated,
-    id: web::Path<i64>,
+    id: web::Path<ProposalId>,
     if_match: IfMatch,
     body: ValidJson<ProposalIn>,
 ) -> Result<HttpResponse, ApiError> {

@@ -213,7 +213,7 @@ const BUREAU_ALIASES: &[&str] = &["局区", "局区名", "局名", "担当局", 
 use CellKind::{Bool, Date, DateTime, Integer, Json, Number, Text};
 
 pub const PROPOSAL_COLUMNS: &[Column<Proposal>] = &[
-    Column::<Proposal>::new("id", "ID", Integer, |_, p| Cell::Integer(p.id))
+    Column::<Proposal>::new("id", "ID", Integer, |_, p| Cell::Integer(p.id.get()))
         .read_only(Read::Integer),
     Column::<Proposal>::new("fiscal_year", "年度", Integer, |_, p| {
         Cell::Integer(p.fields.fiscal_year.into())
@@ -308,7 +308,8 @@ fn reform_effects(r: &Reform) -> Cell {
 }
 
 pub const REFORM_COLUMNS: &[Column<Reform>] = &[
-    Column::<Reform>::new("id", "ID", Integer, |_, r| Cell::Integer(r.id)).read_only(Read::Integer),
+    Column::<Reform>::new("id", "ID", Integer, |_, r| Cell::Integer(r.id.get()))
+        .read_only(Read::Integer),
     Column::<Reform>::new("fiscal_year", "年度", Integer, |_, r| {
         Cell::Integer(r.fields.fiscal_year.into())
     })

@@ -198,7 +198,7 @@ impl Listing {
                     .iter()
                     .map(|p| cells(PROPOSAL_COLUMNS, dir, p))
                     .collect();
-                (rows, next(items.iter().map(|p| p.id).collect()))
+                (rows, next(items.iter().map(|p| p.id.get()).collect()))
             }
             Listing::Reforms(filter) => {
                 let items =
@@ -207,7 +207,7 @@ impl Listing {
                     .iter()
                     .map(|r| cells(REFORM_COLUMNS, dir, r))
                     .collect();
-                (rows, next(items.iter().map(|r| r.id).collect()))
+                (rows, next(items.iter().map(|r| r.id.get()).collect()))
             }
             Listing::DigitalSystems(filter) => {
                 let items = persistence::ledger::systems_after(conn, filter, cursor, BATCH).await?;

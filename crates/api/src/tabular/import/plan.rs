@@ -18,6 +18,7 @@ use crate::tabular::import::sheet::Sheet;
 use crate::tabular::jobs::JobLog;
 use chrono::Utc;
 use domain::Principal;
+use domain::ids::{ProposalId, ReformId};
 use domain::ledger::DigitalSystem;
 use domain::proposal::Proposal;
 use domain::reform::Reform;
@@ -43,7 +44,7 @@ macro_rules! stored {
         impl Stored for $record {
             type Fields = $fields;
             fn id(&self) -> i64 {
-                self.id
+                self.id.into()
             }
             fn version(&self) -> i32 {
                 self.version
@@ -257,7 +258,7 @@ async fn plan_reform(
                 i32::try_from(no).unwrap_or(0),
             )
         },
-        |found| persistence::reforms::find_reform(conn, found),
+        |found| persistence::reforms::find_reform(conn, ReformId::new(found)),
         "自主改革",
     )
     .await?;
@@ -300,7 +301,7 @@ async fn plan_proposal(
             )
             .await
         },
-        |found| persistence::proposals::find_proposal(conn, found),
+        |found| persistence::proposals::find_proposal(conn, ProposalId::new(found)),
         "提案",
     )
     .await?;
@@ -407,14 +408,18 @@ async fn write_rows(
             Planned::Reform(p) => {
                 p.write(
                     |f| reforms::create_reform(txn, f, created_by, actor),
-                    |id, version, f| reforms::replace_reform(txn, id, version, f, actor),
+                    |id, version, f| {
+                        reforms::replace_reform(txn, ReformId::new(id), version, f, actor)
+                    },
                 )
                 .await?
             }
             Planned::Proposal(p) => {
                 p.write(
                     |f| proposals::create_proposal(txn, f, created_by, actor),
-                    |id, version, f| proposals::update_proposal(txn, id, version, f, actor),
+                    |id, version, f| {
+                        proposals::update_proposal(txn, ProposalId::new(id), version, f, actor)
+                    },
                 )
                 .await?
             }
