@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import { Link, useLocation } from 'react-router';
+import { Link } from 'react-router';
+import { useFlash } from '../../lib/flash';
 import { useTranslation } from 'react-i18next';
 import { useAuth } from '../../lib/auth';
 import { fiscalYearOf, monthLabel, shortDate, todayInTokyo } from '../../lib/dates';
@@ -94,8 +95,7 @@ export function ReformListPage() {
   const list = useReformList(query);
   const bureaus = useBureauList();
   const sections = useAllSections();
-  const location = useLocation();
-  const announcement = (location.state as { flash?: string } | null)?.flash ?? '';
+  const announcement = useFlash();
   const [draft, setDraft] = useDraft(query.q ?? '');
   const [tagDraft, setTagDraft] = useDraft(query.tag ?? '');
 
