@@ -21,3 +21,4 @@ export { RecordFormPage, useValuesOf, type Loading } from './RecordFormPage';
 export { useRecordSave, type RecordSave } from './useRecordSave';
 export { DeleteRecord } from './DeleteRecord';
 export { useConfirmFocus } from './useConfirmFocus';
+export { SearchField } from './SearchField';
