@@ -9,6 +9,7 @@ import { DeleteRecord } from '../../components/form';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { ifMatch, REFORMS_KEY, reformKeys, useReform, type ReformOut } from './api';
 import { classificationLabel, effectKindLabel, periodText, reformStatusLabel } from '../../lib/labels';
+import { TagList } from './TagList';
 import './reforms.css';
 import { mayEditReform, mayLinkFrom } from '../../lib/permissions';
 import { LoadProblem } from '../../components/records/LoadProblem';
@@ -81,15 +82,7 @@ function ReformView({ reform, language }: { reform: ReformOut; language: string 
     [t('reforms.fields.status'), reformStatusLabel(t, reform.status)],
     [
       t('reforms.fields.tags'),
-      reform.tags.length > 0 && (
-        <ul className="rf-tag-list">
-          {reform.tags.map((tag) => (
-            <li key={tag} className="tag tag--subtle">
-              {tag}
-            </li>
-          ))}
-        </ul>
-      ),
+      reform.tags.length > 0 && <TagList tags={reform.tags} />,
     ],
     [t('reforms.fields.featured'), reform.featured ? t('reforms.yes') : t('reforms.no')],
   ];

@@ -33,6 +33,7 @@ import {
   type ReformOut,
   type ReformQuery,
 } from './api';
+import { TagList } from './TagList';
 import './reforms.css';
 
 export const PER_PAGE = 50;
@@ -270,15 +271,7 @@ function ReformRow({ reform }: { reform: ReformOut }) {
       </td>
       <td className="pp-nowrap">{reformStatusLabel(t, reform.status)}</td>
       <td>
-        {reform.tags.length > 0 && (
-          <ul className="rf-tag-list">
-            {reform.tags.map((tag) => (
-              <li key={tag} className="tag tag--subtle">
-                {tag}
-              </li>
-            ))}
-          </ul>
-        )}
+        <TagList tags={reform.tags} />
       </td>
     </tr>
   );
