@@ -1,6 +1,7 @@
 // A delete button that asks once more in place.
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useConfirmFocus } from './useConfirmFocus';
 import './form.css';
 
 /**
@@ -20,15 +21,7 @@ export function ConfirmDelete({
 }) {
   const { t } = useTranslation();
   const ids = useId();
-  const [asking, setAsking] = useState(false);
-  const yes = useRef<HTMLButtonElement>(null);
-  const first = useRef<HTMLButtonElement>(null);
-  const wasAsking = useRef(false);
-  useEffect(() => {
-    if (asking) yes.current?.focus();
-    else if (wasAsking.current) first.current?.focus();
-    wasAsking.current = asking;
-  }, [asking]);
+  const { asking, setAsking, confirmRef: yes, openerRef: first } = useConfirmFocus();
 
   if (!asking) {
     return (

@@ -17,3 +17,8 @@ export {
 } from './problems';
 export { useTextValues, type BoundText } from './useTextValues';
 export { WarekiPreview } from './WarekiPreview';
+export { RecordFormPage, useValuesOf, type Loading } from './RecordFormPage';
+export { useRecordSave, type RecordSave } from './useRecordSave';
+export { DeleteRecord } from './DeleteRecord';
+export { useConfirmFocus } from './useConfirmFocus';
+export { SearchField } from './SearchField';

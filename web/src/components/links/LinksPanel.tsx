@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Link } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -14,6 +14,8 @@ import {
   type LinkOut,
 } from './api';
 import { mayDeleteLink } from '../../lib/permissions';
+import { useDebouncedValue } from '../../lib/useDebouncedValue';
+import { SearchField, useConfirmFocus } from '../form';
 import './links.css';
 
 export type { EntityKindDto, LinkOut } from './api';
@@ -149,19 +151,10 @@ function LinkItem({
 }) {
   const { t } = useTranslation();
   const api = useApi();
-  const [confirming, setConfirming] = useState(false);
-  const deleteButton = useRef<HTMLButtonElement>(null);
-  const confirmButton = useRef<HTMLButtonElement>(null);
-  const wasConfirming = useRef(false);
+  const { asking: confirming, setAsking: setConfirming, confirmRef: confirmButton, openerRef: deleteButton } = useConfirmFocus();
   // Derived links (a reform of classification iii and its proposal) have no id and follow the record.
   const linkId = link.id ?? null;
   const deletable = mayDeleteLink(canEdit, link) && linkId !== null;
-
-  useEffect(() => {
-    if (confirming) confirmButton.current?.focus();
-    else if (wasConfirming.current) deleteButton.current?.focus();
-    wasConfirming.current = confirming;
-  }, [confirming]);
 
   const remove = useMutation({
     mutationFn: async () => {
@@ -231,15 +224,6 @@ function positiveId(text: string): number | null {
   return Number.isSafeInteger(n) && n > 0 ? n : null;
 }
 
-function useDebounced<T>(value: T, delayMs: number): T {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(value), delayMs);
-    return () => clearTimeout(timer);
-  }, [value, delayMs]);
-  return debounced;
-}
-
 function AddLinkForm({
   kind,
   id,
@@ -265,7 +249,7 @@ function AddLinkForm({
 
   const search = useCandidateSearch(otherKind, searched);
   const typedId = positiveId(targetId);
-  const kpiId = useDebounced(otherKind === 'kpi' ? typedId : null, 300);
+  const kpiId = useDebouncedValue(otherKind === 'kpi' ? typedId : null, 300);
   const kpi = useKpiPreview(kpiId);
   const linkedIds = new Set(links.filter((link) => link.kind === otherKind).map((link) => link.entity_id));
 
@@ -365,27 +349,18 @@ function AddLinkForm({
       </div>
 
       {otherKind !== 'kpi' && (
-        <div className="form-field">
-          <label className="form-field__label" htmlFor={`${ids}-q`}>
-            {t('links.searchLabel', { kind: kindLabel(t, otherKind) })}
-          </label>
-          <p id={`${ids}-q-hint`} className="form-field__hint">
-            {t('links.searchHint')}
-          </p>
-          <div className="pp-search-row">
-            <input
-              id={`${ids}-q`}
-              type="search"
-              className="form-field__input"
-              aria-describedby={`${ids}-q-hint`}
-              value={text}
-              onChange={(e) => setText(e.target.value)}
-              onKeyDown={searchOnEnter}
-            />
+        <SearchField
+          label={t('links.searchLabel', { kind: kindLabel(t, otherKind) })}
+          hint={t('links.searchHint')}
+          value={text}
+          onChange={setText}
+          onKeyDown={searchOnEnter}
+          action={
             <button type="button" className="button button--secondary" onClick={runSearch}>
               {t('links.searchSubmit')}
             </button>
-          </div>
+          }
+        >
           <div role="status" aria-atomic="true" className="lk-search-status">
             {searched !== '' &&
               (search.isFetching
@@ -429,7 +404,7 @@ function AddLinkForm({
               })}
             </fieldset>
           )}
-        </div>
+        </SearchField>
       )}
 
       <div className="form-field">

@@ -2,7 +2,7 @@
 // checkboxes) or on 検索 (typed text), and a button that clears every condition.
 import { useId, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { CheckboxField } from '../form';
+import { CheckboxField, SearchField } from '../form';
 
 type Heading = 'h2' | 'h3';
 
@@ -68,12 +68,9 @@ export function FilterSelect({
   groups?: readonly OptionGroup[];
   onChange: (value: string) => void;
 }) {
-  const id = useId();
   return (
-    <div className="form-field">
-      <label className="form-field__label" htmlFor={id}>
-        {label}
-      </label>
+    <FilterField label={label}>
+      {(id) => (
       <select id={id} className="form-field__input" value={value === undefined ? '' : String(value)} onChange={(e) => onChange(e.target.value)}>
         {allLabel !== undefined && <option value="">{allLabel}</option>}
         {options.map(([v, l]) => (
@@ -91,20 +88,17 @@ export function FilterSelect({
           </optgroup>
         ))}
       </select>
-    </div>
+      )}
+    </FilterField>
   );
 }
 
 /** A date that filters as soon as it changes. */
 export function FilterDate({ label, value, onChange }: { label: string; value: string | undefined; onChange: (value: string) => void }) {
-  const id = useId();
   return (
-    <div className="form-field">
-      <label className="form-field__label" htmlFor={id}>
-        {label}
-      </label>
-      <input id={id} type="date" className="form-field__input" value={value ?? ''} onChange={(e) => onChange(e.target.value)} />
-    </div>
+    <FilterField label={label}>
+      {(id) => <input id={id} type="date" className="form-field__input" value={value ?? ''} onChange={(e) => onChange(e.target.value)} />}
+    </FilterField>
   );
 }
 
@@ -139,19 +133,51 @@ export function FilterText({
   wide?: boolean;
 }) {
   const { t } = useTranslation();
-  const id = useId();
-  const input = (
-    <input
-      id={id}
-      type={wide ? 'search' : 'text'}
-      className="form-field__input"
-      value={value}
-      aria-describedby={hint ? `${id}-hint` : undefined}
-      onChange={(e) => onChange(e.target.value)}
-    />
-  );
+  if (wide) {
+    return (
+      <SearchField
+        className="form-field pp-filter-search"
+        label={label}
+        hint={hint}
+        value={value}
+        onChange={onChange}
+        action={
+          <button type="submit" className="button button--secondary">
+            {t('list.searchSubmit')}
+          </button>
+        }
+      />
+    );
+  }
   return (
-    <div className={wide ? 'form-field pp-filter-search' : 'form-field'}>
+    <FilterField label={label} hint={hint}>
+      {(id, describedBy) => (
+        <input
+          id={id}
+          type="text"
+          className="form-field__input"
+          value={value}
+          aria-describedby={describedBy}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </FilterField>
+  );
+}
+
+/** A filter's label and hint above its control, which it gives the id and the hint's id. */
+function FilterField({
+  label,
+  hint,
+  children,
+}: {
+  label: string;
+  hint?: string | undefined;
+  children: (id: string, describedBy: string | undefined) => ReactNode;
+}) {
+  const id = useId();
+  return (
+    <div className="form-field">
       <label className="form-field__label" htmlFor={id}>
         {label}
       </label>
@@ -160,16 +186,7 @@ export function FilterText({
           {hint}
         </p>
       )}
-      {wide ? (
-        <div className="pp-search-row">
-          {input}
-          <button type="submit" className="button button--secondary">
-            {t('list.searchSubmit')}
-          </button>
-        </div>
-      ) : (
-        input
-      )}
+      {children(id, hint ? `${id}-hint` : undefined)}
     </div>
   );
 }

@@ -1,14 +1,13 @@
-import { useEffect, useId, useRef, useState } from 'react';
-import { Link, useLocation, useNavigate, useParams } from 'react-router';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import { useFlash } from '../../lib/flash';
 import { useTranslation } from 'react-i18next';
-import { isApiProblem, useApi } from '../../lib/api';
+import { useApi } from '../../lib/api';
+import { DeleteRecord } from '../../components/form';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { formatDate, formatDateTime } from '../../lib/dates';
 import { LinksPanel } from '../../components/links/LinksPanel';
 import { ifMatch, LEDGER_KEY, ledgerKeys, useDigitalSystem, type DigitalSystemOut } from './api';
 import { formatHours, formatYen } from '../../lib/format';
-import type { LedgerFlash } from './DigitalSystemNewPage';
 import './ledger.css';
 import { mayEditDigitalSystem, mayLinkFrom } from '../../lib/permissions';
 import { LoadProblem } from '../../components/records/LoadProblem';
@@ -17,9 +16,8 @@ export function DigitalSystemDetailPage() {
   const { t, i18n } = useTranslation();
   const { id: idParam } = useParams();
   const id = Number(idParam);
-  const location = useLocation();
   const system = useDigitalSystem(id);
-  const announcement = (location.state as LedgerFlash | null)?.flash ?? '';
+  const announcement = useFlash();
   usePageTitle(system.data?.name ?? t('ledger.listTitle'));
   const data = system.data;
   const language = i18n.resolvedLanguage ?? 'ja';
@@ -126,89 +124,21 @@ function Workflows({ system }: { system: DigitalSystemOut }) {
 function DeleteSystem({ system }: { system: DigitalSystemOut }) {
   const { t } = useTranslation();
   const api = useApi();
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const headingId = useId();
-  const [confirming, setConfirming] = useState(false);
-  const [stale, setStale] = useState(false);
-  const openButton = useRef<HTMLButtonElement>(null);
-  const confirmButton = useRef<HTMLButtonElement>(null);
-  const wasConfirming = useRef(false);
-
-  useEffect(() => {
-    if (confirming) confirmButton.current?.focus();
-    else if (wasConfirming.current) openButton.current?.focus();
-    wasConfirming.current = confirming;
-  }, [confirming]);
-
-  const remove = useMutation({
-    mutationFn: async () => {
-      await api.client.DELETE('/api/v1/digital-systems/{id}', {
-        params: { path: { id: system.id }, header: { 'If-Match': ifMatch(system.version) } },
-      });
-    },
-    onMutate: () => setStale(false),
-    onSuccess: async () => {
-      queryClient.removeQueries({ queryKey: ledgerKeys.detail(system.id) });
-      await queryClient.invalidateQueries({ queryKey: LEDGER_KEY });
-      const state: LedgerFlash = { flash: t('ledger.deleted', { name: system.name }) };
-      void navigate('/digital-systems', { state });
-    },
-    onError: async (error) => {
-      if (isApiProblem(error) && error.status === 412) {
-        // Someone changed it meanwhile: show what they saved before asking again.
-        setStale(true);
-        setConfirming(false);
-        await queryClient.invalidateQueries({ queryKey: ledgerKeys.detail(system.id) });
-      }
-    },
-  });
-
-  const message = remove.isError
-    ? stale
-      ? t('ledger.staleDelete')
-      : isApiProblem(remove.error)
-        ? remove.error.localizedMessage(t)
-        : t('problem.internal_error')
-    : '';
-
   return (
-    <section className="card pp-section lg-danger" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('ledger.deleteHeading')}</h2>
-      <div role="alert" aria-atomic="true" className="alert-region">
-        {message && <div className="notice notice--error">{message}</div>}
-      </div>
-      {!confirming ? (
-        <button
-          ref={openButton}
-          type="button"
-          className="button button--secondary"
-          onClick={() => {
-            remove.reset();
-            setConfirming(true);
-          }}
-        >
-          {t('ledger.delete')}
-        </button>
-      ) : (
-        <div className="lk-confirm" role="group" aria-label={t('ledger.deleteConfirmLabel')}>
-          <p>{t('ledger.deleteConfirm', { name: system.name })}</p>
-          <div className="button-row">
-            <button
-              ref={confirmButton}
-              type="button"
-              className="button button--primary"
-              disabled={remove.isPending}
-              onClick={() => remove.mutate()}
-            >
-              {remove.isPending ? t('ledger.deleting') : t('ledger.deleteYes')}
-            </button>
-            <button type="button" className="button button--secondary" onClick={() => setConfirming(false)}>
-              {t('ledger.cancel')}
-            </button>
-          </div>
-        </div>
-      )}
-    </section>
+    <DeleteRecord
+      heading={t('ledger.deleteHeading')}
+      openLabel={t('ledger.delete')}
+      confirmLabel={t('ledger.deleteConfirmLabel')}
+      question={t('ledger.deleteConfirm', { name: system.name })}
+      staleMessage={t('ledger.staleDelete')}
+      remove={() =>
+        api.client.DELETE('/api/v1/digital-systems/{id}', {
+          params: { path: { id: system.id }, header: { 'If-Match': ifMatch(system.version) } },
+        })
+      }
+      listKey={LEDGER_KEY}
+      recordKey={ledgerKeys.detail(system.id)}
+      next={{ to: '/digital-systems', flash: t('ledger.deleted', { name: system.name }) }}
+    />
   );
 }

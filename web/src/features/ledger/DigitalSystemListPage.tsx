@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import { Link, useLocation } from 'react-router';
+import { Link } from 'react-router';
+import { useFlash } from '../../lib/flash';
 import { useTranslation } from 'react-i18next';
 import { useAuth } from '../../lib/auth';
 import { shortDate } from '../../lib/dates';
@@ -29,7 +30,6 @@ import {
   type DigitalSystemOut,
   type DigitalSystemQuery,
 } from './api';
-import type { LedgerFlash } from './DigitalSystemNewPage';
 import { TargetsOverview } from './TargetsOverview';
 import './ledger.css';
 
@@ -71,14 +71,13 @@ export function queryFromParams(params: URLSearchParams): DigitalSystemQuery {
 export function DigitalSystemListPage() {
   const { t, i18n } = useTranslation();
   const { user } = useAuth();
-  const location = useLocation();
   usePageTitle(t('ledger.listTitle'));
   const { params, setFilters, removeFilters, clearAll, hasAny, pageLink } = useListParams();
   const query = useMemo(() => queryFromParams(params), [params]);
   const list = useDigitalSystemList(query);
   const groups = useSectionGroups();
   const language = i18n.resolvedLanguage ?? 'ja';
-  const flash = (location.state as LedgerFlash | null)?.flash ?? '';
+  const flash = useFlash();
   const [draft, setDraft] = useDraft(query.q ?? '');
 
   const allGroups = groups.data ?? [];

@@ -225,91 +225,31 @@ export function SectionForm({
 }) {
   const { t, i18n } = useTranslation();
   const create = useCreateSection();
-  const [name, setName] = useState('');
-  const [effectiveFrom, setEffectiveFrom] = useState(todayInTokyo);
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
-
-  async function submit() {
-    setProblem(null);
-    try {
-      const created = await create.mutateAsync({
-        bureau_id: bureau.id,
-        name,
-        effective_from: effectiveFrom === '' ? undefined : effectiveFrom,
-      });
-      const from = created.names[0]?.effective_from ?? effectiveFrom;
-      onDone(
-        t('organization.sectionCreated', {
+  return (
+    <SectionNameForm
+      heading={t('organization.addSectionHeading', { name: bureau.name })}
+      level={4}
+      submitLabel={t('organization.addSectionSubmit')}
+      nameLabel={t('organization.fields.sectionName')}
+      dateHint={t('organization.hints.effectiveFromSection')}
+      startDate={todayInTokyo}
+      pending={create.isPending}
+      save={async (name, effectiveFrom) => {
+        const created = await create.mutateAsync({
+          bureau_id: bureau.id,
+          name,
+          effective_from: effectiveFrom === '' ? undefined : effectiveFrom,
+        });
+        const from = created.names[0]?.effective_from ?? effectiveFrom;
+        return t('organization.sectionCreated', {
           name: created.names[0]?.name ?? created.name,
           bureau: bureau.name,
           date: formatDate(from, i18n.language),
-        }),
-      );
-    } catch (error) {
-      setProblem(toApiProblem(error));
-    }
-  }
-
-  return (
-    <OrganizationForm
-      heading={t('organization.addSectionHeading', { name: bureau.name })}
-      level={4}
-      fields={SECTION_FIELDS}
-      problem={problem}
-      submit={submit}
-      pending={create.isPending}
-      submitLabel={t('organization.addSectionSubmit')}
+        });
+      }}
+      onDone={onDone}
       onCancel={onCancel}
-      focusOnMount
-    >
-      {(error, id) => (
-        <NameFromDate
-          error={error}
-          id={id}
-          nameLabel={t('organization.fields.sectionName')}
-          dateHint={t('organization.hints.effectiveFromSection')}
-          name={[name, setName]}
-          from={[effectiveFrom, setEffectiveFrom]}
-        />
-      )}
-    </OrganizationForm>
-  );
-}
-
-/** A section's name and the date it takes effect (適用開始日): what adding and renaming ask. */
-function NameFromDate({
-  error,
-  id,
-  nameLabel,
-  dateHint,
-  dateRequired = false,
-  name: [name, setName],
-  from: [effectiveFrom, setEffectiveFrom],
-}: {
-  error: (field: SectionField) => string | undefined;
-  id: (field: SectionField) => string;
-  nameLabel: string;
-  dateHint: string;
-  dateRequired?: boolean;
-  name: [string, (value: string) => void];
-  from: [string, (value: string) => void];
-}) {
-  const { t } = useTranslation();
-  return (
-    <>
-      <TextInput id={id('name')} label={nameLabel} error={error('name')} input={NAME_INPUT} value={name} onChange={setName} />
-      <TextInput
-        id={id('effective_from')}
-        label={t('organization.fields.effectiveFrom')}
-        hint={dateHint}
-        error={error('effective_from')}
-        type="date"
-        width="short"
-        input={{ name: 'effective_from', required: dateRequired || undefined }}
-        value={effectiveFrom}
-        onChange={setEffectiveFrom}
-      />
-    </>
+    />
   );
 }
 
@@ -329,9 +269,6 @@ export function RenameForm({
   const { t, i18n } = useTranslation();
   const rename = useRenameSection();
   const invalidate = useInvalidateOrganization();
-  const [name, setName] = useState('');
-  const [effectiveFrom, setEffectiveFrom] = useState('');
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
 
   const override: ProblemOverride<SectionField> = (p) => {
     if (p.status === 409) return { field: 'effective_from', message: t('organization.renameDateTaken') };
@@ -339,52 +276,108 @@ export function RenameForm({
     return undefined;
   };
 
+  return (
+    <SectionNameForm
+      heading={t('organization.renameHeading', { name: section.name })}
+      level={6}
+      submitLabel={t('organization.renameSubmit')}
+      nameLabel={t('organization.fields.newName')}
+      dateHint={t('organization.hints.effectiveFromRename')}
+      dateRequired
+      startDate=""
+      override={override}
+      pending={rename.isPending}
+      save={async (name, effectiveFrom) => {
+        const from = section.name;
+        await rename.mutateAsync({ id: section.id, version: section.version, body: { name, effective_from: effectiveFrom } });
+        return t('organization.renamed', { from, to: name.trim(), date: formatDate(effectiveFrom, i18n.language) });
+      }}
+      onRefused={(problem) => {
+        if (problem.status === 412) void invalidate();
+      }}
+      onDone={onDone}
+      onCancel={onCancel}
+    />
+  );
+}
+
+/**
+ * What adding and renaming a section both ask: a name and the date it takes effect (適用開始日).
+ * `save` writes and returns the sentence to announce; a refusal stays in the form with what was typed.
+ */
+function SectionNameForm({
+  heading,
+  level,
+  submitLabel,
+  nameLabel,
+  dateHint,
+  dateRequired = false,
+  startDate,
+  override,
+  pending,
+  save,
+  onRefused,
+  onDone,
+  onCancel,
+}: {
+  heading: string;
+  level: HeadingLevel;
+  submitLabel: string;
+  nameLabel: string;
+  dateHint: string;
+  dateRequired?: boolean;
+  startDate: string | (() => string);
+  override?: ProblemOverride<SectionField>;
+  pending: boolean;
+  save: (name: string, effectiveFrom: string) => Promise<string>;
+  onRefused?: (problem: ApiProblem) => void;
+  onDone: Announce;
+  onCancel: () => void;
+}) {
+  const { t } = useTranslation();
+  const [name, setName] = useState('');
+  const [effectiveFrom, setEffectiveFrom] = useState(startDate);
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+
   async function submit() {
     setProblem(null);
-    const from = section.name;
     try {
-      await rename.mutateAsync({
-        id: section.id,
-        version: section.version,
-        body: { name, effective_from: effectiveFrom },
-      });
-      onDone(
-        t('organization.renamed', {
-          from,
-          to: name.trim(),
-          date: formatDate(effectiveFrom, i18n.language),
-        }),
-      );
+      onDone(await save(name, effectiveFrom));
     } catch (error) {
-      const next = toApiProblem(error);
-      setProblem(next);
-      if (next.status === 412) void invalidate();
+      const refused = toApiProblem(error);
+      setProblem(refused);
+      onRefused?.(refused);
     }
   }
 
   return (
     <OrganizationForm
-      heading={t('organization.renameHeading', { name: section.name })}
-      level={6}
+      heading={heading}
+      level={level}
       fields={SECTION_FIELDS}
       problem={problem}
       override={override}
       submit={submit}
-      pending={rename.isPending}
-      submitLabel={t('organization.renameSubmit')}
+      pending={pending}
+      submitLabel={submitLabel}
       onCancel={onCancel}
       focusOnMount
     >
       {(error, id) => (
-        <NameFromDate
-          error={error}
-          id={id}
-          nameLabel={t('organization.fields.newName')}
-          dateHint={t('organization.hints.effectiveFromRename')}
-          dateRequired
-          name={[name, setName]}
-          from={[effectiveFrom, setEffectiveFrom]}
-        />
+        <>
+          <TextInput id={id('name')} label={nameLabel} error={error('name')} input={NAME_INPUT} value={name} onChange={setName} />
+          <TextInput
+            id={id('effective_from')}
+            label={t('organization.fields.effectiveFrom')}
+            hint={dateHint}
+            error={error('effective_from')}
+            type="date"
+            width="short"
+            input={{ name: 'effective_from', required: dateRequired || undefined }}
+            value={effectiveFrom}
+            onChange={setEffectiveFrom}
+          />
+        </>
       )}
     </OrganizationForm>
   );

@@ -1,5 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import { Link, useLocation, useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
+import { useFlash } from '../../lib/flash';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { dataOf, isApiProblem, useApi, type ApiProblem } from '../../lib/api';
@@ -31,7 +32,6 @@ import {
 } from '../../components/form';
 import { decisionLabel, stageLabel, statusLabel } from '../../lib/labels';
 import { bodyOf, ProposalForm, valuesOf, type ProposalValues } from './ProposalForm';
-import type { ProposalFlash } from './ProposalNewPage';
 import { StageBadge } from '../../components/records/StageBadge';
 import './proposals.css';
 import { mayAssignSection, mayEditProposal, mayMoveStage, mayRecordConsultation } from '../../lib/permissions';
@@ -43,10 +43,9 @@ export function ProposalDetailPage() {
   const { t, i18n } = useTranslation();
   const { id: idParam } = useParams();
   const id = Number(idParam);
-  const location = useLocation();
   const { user } = useAuth();
   const proposal = useProposal(id);
-  const [announcement, setAnnouncement] = useState(() => (location.state as ProposalFlash | null)?.flash ?? '');
+  const [announcement, setAnnouncement] = useState(useFlash());
   usePageTitle(proposal.data?.title ?? t('proposals.listTitle'));
 
   const data = proposal.data;

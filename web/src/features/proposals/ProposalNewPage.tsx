@@ -1,32 +1,22 @@
-import { useId, useMemo } from 'react';
-import { Link, useNavigate } from 'react-router';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+// 課題提案の登録: a new proposal, filed under the current fiscal year's project team by default.
+import { useMemo } from 'react';
+import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { PROPOSALS_KEY, useProjectTeams } from './api';
 import { fiscalYearOf, todayInTokyo } from '../../lib/dates';
-import { savingWith } from '../../components/form';
+import { RecordFormPage, useRecordSave } from '../../components/form';
 import { bodyOf, emptyValues, ProposalForm, type ProposalValues } from './ProposalForm';
 import { mayCreateProposal } from '../../lib/permissions';
-import { LoadProblem } from '../../components/records/LoadProblem';
-
-/** What the detail page announces after a redirect from this form. */
-export interface ProposalFlash {
-  flash?: string;
-}
 
 export function ProposalNewPage() {
   const { t } = useTranslation();
   const api = useApi();
   const { user } = useAuth();
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const headingId = useId();
   usePageTitle(t('proposals.newTitle'));
   const teams = useProjectTeams();
-  const mayCreate = mayCreateProposal(user);
 
   const initial = useMemo(() => {
     const list = teams.data ?? [];
@@ -35,53 +25,40 @@ export function ProposalNewPage() {
     return emptyValues(year);
   }, [teams.data]);
 
-  const create = useMutation({
-    mutationFn: async (values: ProposalValues) =>
-      dataOf(await api.client.POST('/api/v1/proposals', { body: bodyOf(values) })),
-    onSuccess: async (proposal) => {
-      await queryClient.invalidateQueries({ queryKey: PROPOSALS_KEY });
-      const state: ProposalFlash = { flash: t('proposals.created', { title: proposal.title }) };
-      void navigate(`/proposals/${proposal.id}`, { state });
-    },
+  const save = useRecordSave({
+    write: async (values: ProposalValues) => dataOf(await api.client.POST('/api/v1/proposals', { body: bodyOf(values) })),
+    listKey: PROPOSALS_KEY,
+    next: (proposal) => ({ to: `/proposals/${proposal.id}`, flash: t('proposals.created', { title: proposal.title }) }),
   });
 
   return (
-    <div className="page pp-page pp-narrow">
-      <p>
-        <Link to="/proposals">{t('proposals.backToList')}</Link>
-      </p>
-      <h1 tabIndex={-1} id={headingId}>
-        {t('proposals.newTitle')}
-      </h1>
-      {!mayCreate ? (
-        <div className="notice notice--info">{t('proposals.notAllowedToCreate')}</div>
-      ) : (
-        <>
-          <p className="lead">{t('proposals.newIntro')}</p>
-          {teams.isPending && <p role="status">{t('proposals.loading')}</p>}
-          {teams.isError && (
-            <LoadProblem error={teams.error} />
-          )}
-          {teams.data && teams.data.length === 0 && (
-            <div className="notice notice--info">{t('proposals.noTeams')}</div>
-          )}
-          {teams.data && teams.data.length > 0 && (
-            <ProposalForm
-              teams={teams.data}
-              initial={initial}
-              labelledBy={headingId}
-              submitLabel={t('proposals.submit')}
-              submittingLabel={t('proposals.submitting')}
-              {...savingWith(create)}
-              cancel={
-                <Link to="/proposals" className="button button--secondary">
-                  {t('proposals.cancel')}
-                </Link>
-              }
-            />
-          )}
-        </>
-      )}
-    </div>
+    <RecordFormPage
+      title={t('proposals.newTitle')}
+      back={{ to: '/proposals', label: t('proposals.backToList') }}
+      denied={mayCreateProposal(user) ? undefined : t('proposals.notAllowedToCreate')}
+      lead={t('proposals.newIntro')}
+      loads={[teams]}
+      loadingLabel={t('proposals.loading')}
+    >
+      {(headingId) =>
+        teams.data && teams.data.length === 0 ? (
+          <div className="notice notice--info">{t('proposals.noTeams')}</div>
+        ) : (
+          <ProposalForm
+            teams={teams.data ?? []}
+            initial={initial}
+            labelledBy={headingId}
+            submitLabel={t('proposals.submit')}
+            submittingLabel={t('proposals.submitting')}
+            {...save}
+            cancel={
+              <Link to="/proposals" className="button button--secondary">
+                {t('proposals.cancel')}
+              </Link>
+            }
+          />
+        )
+      }
+    </RecordFormPage>
   );
 }

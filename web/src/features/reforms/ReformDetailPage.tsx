@@ -1,15 +1,15 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { Link, useLocation, useNavigate, useParams } from 'react-router';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { Link, useParams } from 'react-router';
+import { useFlash } from '../../lib/flash';
 import { useTranslation } from 'react-i18next';
-import { isApiProblem, useApi } from '../../lib/api';
+import { useApi } from '../../lib/api';
 import { LinksPanel } from '../../components/links/LinksPanel';
 import { formatDateTime } from '../../lib/dates';
-import { toApiProblem } from '../../components/form';
+import { DeleteRecord } from '../../components/form';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { ifMatch, REFORMS_KEY, reformKeys, useReform, type ReformOut } from './api';
 import { classificationLabel, effectKindLabel, periodText, reformStatusLabel } from '../../lib/labels';
-import type { ReformFlash } from './ReformNewPage';
+import { TagList } from './TagList';
 import './reforms.css';
 import { mayEditReform, mayLinkFrom } from '../../lib/permissions';
 import { LoadProblem } from '../../components/records/LoadProblem';
@@ -18,9 +18,8 @@ export function ReformDetailPage() {
   const { t, i18n } = useTranslation();
   const { id: idParam } = useParams();
   const id = Number(idParam);
-  const location = useLocation();
   const reform = useReform(id);
-  const announcement = (location.state as ReformFlash | null)?.flash ?? '';
+  const announcement = useFlash();
   usePageTitle(reform.data?.title ?? t('reforms.listTitle'));
   const data = reform.data;
 
@@ -83,15 +82,7 @@ function ReformView({ reform, language }: { reform: ReformOut; language: string 
     [t('reforms.fields.status'), reformStatusLabel(t, reform.status)],
     [
       t('reforms.fields.tags'),
-      reform.tags.length > 0 && (
-        <ul className="rf-tag-list">
-          {reform.tags.map((tag) => (
-            <li key={tag} className="tag tag--subtle">
-              {tag}
-            </li>
-          ))}
-        </ul>
-      ),
+      reform.tags.length > 0 && <TagList tags={reform.tags} />,
     ],
     [t('reforms.fields.featured'), reform.featured ? t('reforms.yes') : t('reforms.no')],
   ];
@@ -176,72 +167,21 @@ function ReformView({ reform, language }: { reform: ReformOut; language: string 
 function DeleteReform({ reform }: { reform: ReformOut }) {
   const { t } = useTranslation();
   const api = useApi();
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
-  const confirmButton = useRef<HTMLButtonElement>(null);
-  const deleteButton = useRef<HTMLButtonElement>(null);
-  const wasConfirming = useRef(false);
-
-  useEffect(() => {
-    if (confirming) confirmButton.current?.focus();
-    else if (wasConfirming.current) deleteButton.current?.focus();
-    wasConfirming.current = confirming;
-  }, [confirming]);
-
-  const remove = useMutation({
-    mutationFn: async () => {
-      await api.client.DELETE('/api/v1/reforms/{id}', {
-        params: { path: { id: reform.id }, header: { 'If-Match': ifMatch(reform.version) } },
-      });
-    },
-    onSuccess: async () => {
-      queryClient.removeQueries({ queryKey: reformKeys.detail(reform.id) });
-      await queryClient.invalidateQueries({ queryKey: REFORMS_KEY });
-      void navigate('/reforms', { state: { flash: t('reforms.deleted', { title: reform.title }) } });
-    },
-    onError: async (error) => {
-      if (isApiProblem(error) && error.status === 412) {
-        await queryClient.invalidateQueries({ queryKey: reformKeys.detail(reform.id) });
-      }
-    },
-  });
-  const problem = remove.error ? toApiProblem(remove.error) : null;
-
   return (
-    <section className="card pp-section rf-danger" aria-labelledby="rf-delete-heading">
-      <h2 id="rf-delete-heading">{t('reforms.deleteHeading')}</h2>
-      <div role="alert" aria-atomic="true" className="alert-region">
-        {problem && (
-          <div className="notice notice--error">
-            {problem.status === 412 ? t('reforms.stale') : problem.localizedMessage(t)}
-          </div>
-        )}
-      </div>
-      {!confirming ? (
-        <button ref={deleteButton} type="button" className="button button--secondary" onClick={() => setConfirming(true)}>
-          {t('reforms.delete')}
-        </button>
-      ) : (
-        <div className="rf-confirm">
-          <p id="rf-delete-question">{t('reforms.deleteConfirm', { title: reform.title })}</p>
-          <div className="button-row">
-            <button
-              ref={confirmButton}
-              type="button"
-              className="button button--danger"
-              aria-describedby="rf-delete-question"
-              disabled={remove.isPending}
-              onClick={() => remove.mutate()}
-            >
-              {remove.isPending ? t('reforms.deleting') : t('reforms.deleteYes')}
-            </button>
-            <button type="button" className="button button--secondary" onClick={() => setConfirming(false)}>
-              {t('reforms.cancel')}
-            </button>
-          </div>
-        </div>
-      )}
-    </section>
+    <DeleteRecord
+      heading={t('reforms.deleteHeading')}
+      openLabel={t('reforms.delete')}
+      confirmLabel={t('reforms.deleteHeading')}
+      question={t('reforms.deleteConfirm', { title: reform.title })}
+      staleMessage={t('reforms.stale')}
+      remove={() =>
+        api.client.DELETE('/api/v1/reforms/{id}', {
+          params: { path: { id: reform.id }, header: { 'If-Match': ifMatch(reform.version) } },
+        })
+      }
+      listKey={REFORMS_KEY}
+      recordKey={reformKeys.detail(reform.id)}
+      next={{ to: '/reforms', flash: t('reforms.deleted', { title: reform.title }) }}
+    />
   );
 }

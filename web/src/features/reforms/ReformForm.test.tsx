@@ -228,4 +228,16 @@ describe('the reform edit form', () => {
     );
     await waitFor(() => expect(screen.getByLabelText(/^取組名/)).toHaveValue('別の人の変更'));
   });
+
+  it('says why when the bureau list cannot be loaded instead of waiting for ever', async () => {
+    const { fetch } = formServer({
+      'GET /api/v1/reforms/7': () => json(reform({})),
+      'GET /api/v1/bureaus': () => problem(403, 'forbidden', 'Forbidden'),
+    });
+    renderApp('/reforms/7/edit', fetch);
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('この操作を行う権限がありません');
+    expect(screen.queryByRole('button', { name: '保存する' })).not.toBeInTheDocument();
+    expect(screen.queryByText('読み込み中…')).not.toBeInTheDocument();
+  });
 });

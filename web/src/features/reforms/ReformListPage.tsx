@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import { Link, useLocation } from 'react-router';
+import { Link } from 'react-router';
+import { useFlash } from '../../lib/flash';
 import { useTranslation } from 'react-i18next';
 import { useAuth } from '../../lib/auth';
 import { fiscalYearOf, monthLabel, shortDate, todayInTokyo } from '../../lib/dates';
@@ -32,6 +33,7 @@ import {
   type ReformOut,
   type ReformQuery,
 } from './api';
+import { TagList } from './TagList';
 import './reforms.css';
 
 export const PER_PAGE = 50;
@@ -94,8 +96,7 @@ export function ReformListPage() {
   const list = useReformList(query);
   const bureaus = useBureauList();
   const sections = useAllSections();
-  const location = useLocation();
-  const announcement = (location.state as { flash?: string } | null)?.flash ?? '';
+  const announcement = useFlash();
   const [draft, setDraft] = useDraft(query.q ?? '');
   const [tagDraft, setTagDraft] = useDraft(query.tag ?? '');
 
@@ -270,15 +271,7 @@ function ReformRow({ reform }: { reform: ReformOut }) {
       </td>
       <td className="pp-nowrap">{reformStatusLabel(t, reform.status)}</td>
       <td>
-        {reform.tags.length > 0 && (
-          <ul className="rf-tag-list">
-            {reform.tags.map((tag) => (
-              <li key={tag} className="tag tag--subtle">
-                {tag}
-              </li>
-            ))}
-          </ul>
-        )}
+        <TagList tags={reform.tags} />
       </td>
     </tr>
   );

@@ -3,6 +3,7 @@ import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { isApiProblem } from '../../lib/api';
 import { Pagination } from '../../components/list';
+import { SearchField } from '../../components/form';
 import { usePageTitle } from '../../lib/usePageTitle';
 import {
   MAX_QUERY_LENGTH,
@@ -70,28 +71,18 @@ export function SearchPage() {
       <p className="lead">{t('search.page.intro')}</p>
 
       <form role="search" aria-label={t('search.page.title')} className="card sr-page__form" onSubmit={handleSubmit}>
-        <div className="form-field">
-          <label className="form-field__label" htmlFor={`${ids}-q`}>
-            {t('search.page.field')}
-          </label>
-          <p id={`${ids}-q-hint`} className="form-field__hint">
-            {t('search.page.fieldHint')}
-          </p>
-          <div className="pp-search-row">
-            <input
-              id={`${ids}-q`}
-              type="search"
-              className="form-field__input"
-              maxLength={MAX_QUERY_LENGTH}
-              aria-describedby={`${ids}-q-hint`}
-              value={text}
-              onChange={(e) => setText(e.target.value)}
-            />
+        <SearchField
+          label={t('search.page.field')}
+          hint={t('search.page.fieldHint')}
+          maxLength={MAX_QUERY_LENGTH}
+          value={text}
+          onChange={setText}
+          action={
             <button type="submit" className="button button--secondary">
               {t('search.page.submit')}
             </button>
-          </div>
-        </div>
+          }
+        />
       </form>
 
       {q && (

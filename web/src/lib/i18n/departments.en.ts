@@ -142,8 +142,6 @@ export const departmentsEn: DeepStrings<typeof departmentsJa> = {
     deleteHeading: 'Delete the reform',
     delete: 'Delete this reform',
     deleteConfirm: 'Delete “{{title}}”? This cannot be undone.',
-    deleteYes: 'Delete',
-    deleting: 'Deleting…',
     deleted: 'Deleted the reform “{{title}}”.',
   },
   bureaus: {

@@ -140,8 +140,6 @@ export const departmentsJa = {
     deleteHeading: '取組の削除',
     delete: 'この取組を削除',
     deleteConfirm: '「{{title}}」を削除します。元に戻せません。よろしいですか？',
-    deleteYes: '削除する',
-    deleting: '削除中…',
     deleted: '自主改革の取組「{{title}}」を削除しました。',
   },
   bureaus: {

@@ -12,7 +12,6 @@ type DeepStrings<T> = { [K in keyof T]: T[K] extends string ? string : DeepStrin
 export const en: DeepStrings<MainMessages> = {
   app: {
     productName: 'Platina — Platinum City Hall Reform Tracker',
-    productShort: 'Platina',
     tagline: 'Kitakyushu City Platinum City Hall Project',
     titleSuffix: 'Platina Reform Tracker',
     loading: 'Loading…',
@@ -33,7 +32,6 @@ export const en: DeepStrings<MainMessages> = {
     reforms: 'Reforms',
     ledger: 'System ledger',
     apiDocs: 'API documentation',
-    apiDocsDescription: 'API documentation (Swagger UI)',
     signedInAs: 'Signed-in user',
     signOut: 'Sign out',
     signingOut: 'Signing out…',
@@ -47,7 +45,6 @@ export const en: DeepStrings<MainMessages> = {
     },
     currentGroup: ' (you are here)',
     groupScreens: 'Screens of {{group}}',
-    userMenu: 'User information',
   },
   roles: {
     admin: 'Administrator (City Reform Promotion Office)',
@@ -190,7 +187,6 @@ export const en: DeepStrings<MainMessages> = {
     backHome: 'Back to Home',
   },
   errors: {
-    heading: 'Error',
     requestId: 'Reference number: {{id}}',
   },
   problem: {

@@ -45,7 +45,6 @@ export const importsEn: DeepStrings<typeof importsJa> = {
     progressStarting: 'Reading the file…',
     progress: 'Rows processed: {{processed}} of {{total}}',
     unreadable: 'The file could not be read.',
-    problemAtFile: 'File: {{message}}',
     problemAtColumn: 'Column “{{column}}”: {{message}}',
     previewHeading: 'Check result (dry run)',
     resultHeading: 'Import result',

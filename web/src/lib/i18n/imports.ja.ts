@@ -39,7 +39,6 @@ export const importsJa = {
     progressStarting: 'ファイルを読み込んでいます…',
     progress: '{{total}}行中 {{processed}}行を処理しました',
     unreadable: 'ファイルを読み取れませんでした。',
-    problemAtFile: 'ファイル: {{message}}',
     problemAtColumn: '列「{{column}}」: {{message}}',
     previewHeading: '確認の結果（ドライラン）',
     resultHeading: '取り込みの結果',

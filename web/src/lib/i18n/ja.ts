@@ -11,7 +11,6 @@ import { reportsJa } from './reports.ja';
 export const ja = {
   app: {
     productName: 'Platina プラチナ市役所 改革トラッカー',
-    productShort: 'Platina',
     tagline: '北九州市 プラチナ市役所プロジェクト',
     titleSuffix: 'Platina 改革トラッカー',
     loading: '読み込み中…',
@@ -32,7 +31,6 @@ export const ja = {
     reforms: '自主改革',
     ledger: 'システム台帳',
     apiDocs: 'API仕様書',
-    apiDocsDescription: 'API仕様書（Swagger UI）',
     signedInAs: 'ログイン中のユーザー',
     signOut: 'ログアウト',
     signingOut: 'ログアウト中…',
@@ -46,7 +44,6 @@ export const ja = {
     },
     currentGroup: '（現在の場所）',
     groupScreens: '{{group}}の画面',
-    userMenu: 'ユーザー情報',
   },
   roles: {
     admin: '管理者（市政変革推進室）',
@@ -189,7 +186,6 @@ export const ja = {
     backHome: 'ホームに戻る',
   },
   errors: {
-    heading: 'エラー',
     requestId: '問い合わせ番号: {{id}}',
   },
   // Keyed by the server's stable problem `code`.

@@ -91,7 +91,6 @@ export const proposalsEn: DeepStrings<typeof proposalsJa> = {
     submit: 'Submit proposal',
     submitting: 'Submitting…',
     cancel: 'Cancel',
-    fixErrors: 'Please check what you entered.',
     created: 'The proposal “{{title}}” has been registered.',
     notAllowedToCreate: 'You are not allowed to register proposals.',
     detailLoading: 'Loading…',

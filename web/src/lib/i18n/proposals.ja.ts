@@ -90,7 +90,6 @@ export const proposalsJa = {
     submit: '提案する',
     submitting: '送信中…',
     cancel: 'キャンセル',
-    fixErrors: '入力内容を確認してください。',
     created: '課題提案「{{title}}」を登録しました。',
     notAllowedToCreate: '課題提案を登録する権限がありません。',
     // 詳細

@@ -14,7 +14,6 @@ export const searchEn: DeepStrings<typeof searchJa> = {
       kpi: 'KPIs',
     },
     all: 'All',
-    none: '—',
     bureau: 'Bureau or ward',
     fiscalYear: 'Fiscal year',
     box: {
@@ -46,8 +45,6 @@ export const searchEn: DeepStrings<typeof searchJa> = {
       empty: 'Nothing matches “{{query}}”',
       emptyHint: 'Try other or shorter words.',
       pagination: 'Search result pages',
-      previous: 'Previous page',
-      next: 'Next page',
       pageOf: 'Page {{page}} of {{pages}}',
     },
   },

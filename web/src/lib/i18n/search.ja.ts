@@ -11,7 +11,6 @@ export const searchJa = {
       kpi: 'KPI',
     },
     all: 'すべて',
-    none: '—',
     bureau: '局・区',
     fiscalYear: '年度',
     box: {
@@ -42,8 +41,6 @@ export const searchJa = {
       empty: '「{{query}}」に一致する記録はありません',
       emptyHint: '別の語や、より短い語でお試しください。',
       pagination: '検索結果のページ',
-      previous: '前のページ',
-      next: '次のページ',
       pageOf: '{{page}} / {{pages}}ページ',
     },
   },
