@@ -744,6 +744,21 @@ def update_document(runs):
     document.write_text(text)
 
 
+def import_benchmark(args):
+    """`platina import` of 100,000 reform rows beside the database's own bulk insert (bench/import_bench.py)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import import_bench
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    results = import_bench.measure(BINARY, WORK / "import", args.backends.split(","), args.import_rows,
+                                   POSTGRES_ADMIN, postgres_url, PORT)
+    (RESULTS / f"{stamp}-import.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    document = ROOT / "docs" / "performance.md"
+    text = document.read_text() if document.exists() else ""
+    table = import_bench.markdown(results, stamp)
+    document.write_text(replace_between(text, "<!-- bench-import:begin -->", "<!-- bench-import:end -->", table))
+    print(table)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backends", default="sqlite,postgres")
@@ -753,6 +768,10 @@ def main():
     parser.add_argument("--workers-only", action="store_true",
                         help="only /me during XLSX bombs and exports, and the memory figures")
     parser.add_argument("--prepare-only", action="store_true", help="make the synthetic cities and stop")
+    parser.add_argument("--import-only", action="store_true",
+                        help="only the import benchmark (bench/import_bench.py) and its table")
+    parser.add_argument("--no-import", action="store_true", help="skip the import benchmark")
+    parser.add_argument("--import-rows", type=int, default=100_000, help="rows of the import benchmark")
     parser.add_argument("--table-only", action="store_true",
                         help="rewrite the table in docs/performance.md from the latest results")
     args = parser.parse_args()
@@ -772,6 +791,10 @@ def main():
         sys.exit("bench: build the release binary first (make bench does)")
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if not args.no_import:
+        import_benchmark(args)
+        if args.import_only:
+            return
     spec = {
         "fiscal_year": FISCAL_YEAR,
         "proposals": int(100_000 * args.scale),

@@ -94,6 +94,7 @@ async fn an_import_whose_server_went_silent_shows_as_interrupted_to_its_owner_an
             created_at: silent_since,
             finished_at: None,
             heartbeat_at: silent_since,
+            phases: None,
         },
     )
     .await

@@ -15,6 +15,7 @@ mod errors;
 mod health;
 mod hygiene;
 mod idempotency;
+mod import_batches;
 mod import_jobs;
 mod ledger;
 mod links;

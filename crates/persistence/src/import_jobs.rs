@@ -26,18 +26,29 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: &str) -> Result<Option<Impor
         .await?)
 }
 
-/// Rows checked so far; also proof that the job's server is alive.
+/// How far a running job has got.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub processed_rows: i32,
+    /// JSON: each phase's progress; none leaves the recorded phases as they are.
+    pub phases: Option<String>,
+}
+
+/// Rows checked so far and each phase's progress; also proof that the job's server is alive.
 pub async fn record_progress<C: ConnectionTrait>(
     conn: &C,
     id: &str,
-    processed_rows: i32,
+    progress: Progress,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    import_job::Entity::update_many()
-        .col_expr(
-            import_job::Column::ProcessedRows,
-            Expr::value(processed_rows),
-        )
+    let mut update = import_job::Entity::update_many().col_expr(
+        import_job::Column::ProcessedRows,
+        Expr::value(progress.processed_rows),
+    );
+    if let Some(phases) = progress.phases {
+        update = update.col_expr(import_job::Column::Phases, Expr::value(phases));
+    }
+    update
         .col_expr(import_job::Column::HeartbeatAt, Expr::value(now))
         .filter(import_job::Column::Id.eq(id))
         .filter(import_job::Column::State.eq(RUNNING))
@@ -69,6 +80,8 @@ pub struct Finished {
     pub counts: [i32; 4],
     pub row_outcomes: String,
     pub message: Option<String>,
+    /// JSON: each phase's progress at the end; none leaves the recorded phases as they are.
+    pub phases: Option<String>,
     pub finished_at: DateTime<Utc>,
 }
 
@@ -80,7 +93,11 @@ pub async fn finish<C: ConnectionTrait>(
     finished: Finished,
 ) -> Result<bool, StoreError> {
     let [created, updated, unchanged, rejected] = finished.counts;
-    let result = import_job::Entity::update_many()
+    let mut update = import_job::Entity::update_many();
+    if let Some(phases) = finished.phases {
+        update = update.col_expr(import_job::Column::Phases, Expr::value(phases));
+    }
+    let result = update
         .col_expr(import_job::Column::State, Expr::value(finished.state))
         .col_expr(
             import_job::Column::ProcessedRows,

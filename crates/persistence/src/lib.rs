@@ -36,7 +36,7 @@ pub use audit::{AuditActor, AuditRecord};
 pub use database::{Database, DatabaseSettings, SqliteSync};
 pub use faults::{StorageFault, storage_fault};
 pub use page::{Page, PageRequest};
-pub use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
+pub use sea_orm::{ConnectionTrait, DatabaseExecutor, DatabaseTransaction, DbErr};
 
 /// Starts a transaction that writes. On SQLite it takes the write lock at `BEGIN IMMEDIATE`, so
 /// concurrent writers queue behind each other (up to the busy timeout) instead of one failing with

@@ -178,6 +178,211 @@ pub async fn create_reform<C: TransactionTrait<Transaction = DatabaseTransaction
     .await
 }
 
+/// The references of a batch of reforms, checked in three queries: every bureau exists, every
+/// section belongs to its reform's bureau, every source proposal exists.
+async fn check_batch_references<C: ConnectionTrait>(
+    conn: &C,
+    batch: &[ReformFields],
+) -> Result<(), StoreError> {
+    let mut bureaus: Vec<i64> = batch.iter().map(|f| f.bureau_id).collect();
+    bureaus.sort_unstable();
+    bureaus.dedup();
+    let found = bureau::Entity::find()
+        .filter(bureau::Column::Id.is_in(bureaus.iter().copied()))
+        .count(conn)
+        .await?;
+    if found != bureaus.len() as u64 {
+        return Err(StoreError::MissingReference("bureau"));
+    }
+    let mut sections: Vec<i64> = batch.iter().flat_map(|f| f.section_ids.clone()).collect();
+    sections.sort_unstable();
+    sections.dedup();
+    if !sections.is_empty() {
+        let bureau_of: HashMap<i64, i64> = section::Entity::find()
+            .select_only()
+            .column(section::Column::Id)
+            .column(section::Column::BureauId)
+            .filter(section::Column::Id.is_in(sections))
+            .into_tuple::<(i64, i64)>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .collect();
+        let misplaced = batch.iter().any(|f| {
+            f.section_ids
+                .iter()
+                .any(|s| bureau_of.get(s) != Some(&f.bureau_id))
+        });
+        if misplaced {
+            return Err(StoreError::MissingReference("section of this bureau"));
+        }
+    }
+    let mut proposals: Vec<i64> = batch
+        .iter()
+        .filter_map(|f| f.source_proposal_id.map(i64::from))
+        .collect();
+    proposals.sort_unstable();
+    proposals.dedup();
+    if !proposals.is_empty() {
+        let found = proposal::Entity::find()
+            .filter(proposal::Column::Id.is_in(proposals.iter().copied()))
+            .count(conn)
+            .await?;
+        if found != proposals.len() as u64 {
+            return Err(StoreError::MissingReference("proposal"));
+        }
+    }
+    Ok(())
+}
+
+/// Rows of one multi-row INSERT: few enough values for either database's limit on one statement.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Creates a batch of reforms in the caller's transaction (an import's), as [`create_reform`]
+/// creates one, with multi-row statements: the reforms in INSERT … RETURNING, their sections,
+/// tags and effects in one INSERT each, and the audit events in one INSERT. What they add to the
+/// tallies is counted once for the batch and added to `pending_tallies`, for the caller to apply
+/// once for the whole import. Nothing is read back: the audit trail shows the fields as written,
+/// which is what reading them back gives. Answers the new ids in the order of `batch`.
+pub async fn create_reforms(
+    txn: &DatabaseTransaction,
+    batch: &[ReformFields],
+    created_by_user_id: Option<i64>,
+    actor: &AuditActor,
+    pending_tallies: &mut tallies::Contributions,
+) -> Result<Vec<i64>, StoreError> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    check_batch_references(txn, batch).await?;
+    let now = crate::clock::now();
+    let mut ids: Vec<i64> = Vec::with_capacity(batch.len());
+    for chunk in batch.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<reform::ActiveModel> = chunk
+            .iter()
+            .map(|fields| {
+                let mut row = reform::ActiveModel {
+                    created_by_user_id: Set(created_by_user_id),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                };
+                row_values(fields, &mut row);
+                row
+            })
+            .collect();
+        let mut keys = reform::Entity::insert_many(rows)
+            .exec_with_returning_keys(txn)
+            .await
+            .map_err(StoreError::from_write)?;
+        // RETURNING promises the rows, not their order; both databases hand out the ids of one
+        // statement's rows in increasing order of its VALUES, so sorted ids are in batch order.
+        keys.sort_unstable();
+        if keys.len() != chunk.len() {
+            return Err(StoreError::Corrupt(format!(
+                "{} reforms inserted, {} ids returned",
+                chunk.len(),
+                keys.len()
+            )));
+        }
+        ids.extend(keys);
+    }
+    insert_children(txn, &ids, batch).await?;
+    let created: Vec<Reform> = ids
+        .iter()
+        .zip(batch)
+        .map(|(id, fields)| Reform {
+            id: ReformId::new(*id),
+            fields: fields.clone(),
+            number_in_bureau: 0,
+            created_by_user_id,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    write::created_many(
+        txn,
+        Write::new("reform.create", "reform", actor).tallied(Tallied::Reform),
+        &created,
+        now,
+        pending_tallies,
+    )
+    .await?;
+    Ok(ids)
+}
+
+/// The sections, tags and effects of new reforms #`ids` (in the order of `batch`), each kind in
+/// multi-row inserts.
+async fn insert_children<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+    batch: &[ReformFields],
+) -> Result<(), StoreError> {
+    let sections: Vec<reform_section::ActiveModel> = ids
+        .iter()
+        .zip(batch)
+        .flat_map(|(id, f)| {
+            f.section_ids
+                .iter()
+                .map(|section_id| reform_section::ActiveModel {
+                    reform_id: Set(*id),
+                    section_id: Set(*section_id),
+                    ..Default::default()
+                })
+        })
+        .collect();
+    for chunk in sections.chunks(ROWS_PER_INSERT * 2) {
+        reform_section::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await
+            .map_err(StoreError::from_write)?;
+    }
+    let tags: Vec<reform_tag::ActiveModel> = ids
+        .iter()
+        .zip(batch)
+        .flat_map(|(id, f)| {
+            f.tags.iter().map(|tag| reform_tag::ActiveModel {
+                reform_id: Set(*id),
+                tag: Set(tag.clone()),
+                tag_key: Set(search_form(tag)),
+                ..Default::default()
+            })
+        })
+        .collect();
+    for chunk in tags.chunks(ROWS_PER_INSERT * 2) {
+        reform_tag::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await
+            .map_err(StoreError::from_write)?;
+    }
+    let effects: Vec<reform_effect::ActiveModel> = ids
+        .iter()
+        .zip(batch)
+        .flat_map(|(id, f)| {
+            f.effects
+                .iter()
+                .enumerate()
+                .map(|(position, effect)| reform_effect::ActiveModel {
+                    reform_id: Set(*id),
+                    position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+                    kind: Set(effect.kind.as_str().to_owned()),
+                    value: Set(effect.value),
+                    unit: Set(effect.unit.clone()),
+                    basis: Set(effect.basis.clone()),
+                    ..Default::default()
+                })
+        })
+        .collect();
+    for chunk in effects.chunks(ROWS_PER_INSERT) {
+        reform_effect::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn replace_reform<C: TransactionTrait<Transaction = DatabaseTransaction>>(
     db: &C,
     reform_id: ReformId,
@@ -589,6 +794,57 @@ pub async fn list_reforms<C: ConnectionTrait>(
         page: page.page,
         per_page: page.per_page,
     })
+}
+
+/// The reforms a batch of import rows names by (fiscal year, report No.), in one query per
+/// thousand keys: the keys found, with their reform's id.
+pub async fn reform_ids_by_numbers<C: ConnectionTrait>(
+    conn: &C,
+    keys: &[(i32, i32)],
+) -> Result<HashMap<(i32, i32), i64>, StoreError> {
+    let mut found = HashMap::new();
+    for chunk in keys.chunks(1000) {
+        let wanted: std::collections::HashSet<(i32, i32)> = chunk.iter().copied().collect();
+        let mut years: Vec<i32> = chunk.iter().map(|(y, _)| *y).collect();
+        years.sort_unstable();
+        years.dedup();
+        let numbers: Vec<i32> = chunk.iter().map(|(_, n)| *n).collect();
+        let rows: Vec<(i64, i32, Option<i32>)> = reform::Entity::find()
+            .select_only()
+            .column(reform::Column::Id)
+            .column(reform::Column::FiscalYear)
+            .column(reform::Column::ReportNumber)
+            .filter(reform::Column::FiscalYear.is_in(years))
+            .filter(reform::Column::ReportNumber.is_in(numbers))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (id, year, number) in rows {
+            if let Some(number) = number
+                && wanted.contains(&(year, number))
+            {
+                found.insert((year, number), id);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Reforms by id without their number in the bureau (`number_in_bureau` is 0), children in one
+/// query each: what a batch of import rows updates.
+pub async fn find_reforms<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+) -> Result<Vec<Reform>, StoreError> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(1000) {
+        let rows = reform::Entity::find()
+            .filter(reform::Column::Id.is_in(chunk.iter().copied()))
+            .all(conn)
+            .await?;
+        found.extend(assemble(conn, rows, Numbering::Skipped).await?);
+    }
+    Ok(found)
 }
 
 /// The reform a year's report lists under this No., if any: the key an import matches rows by.

@@ -93,6 +93,21 @@ impl Contributions {
         }
     }
 
+    /// Adds what `other` contributes: how a large import gathers its batches' contributions
+    /// and applies them once.
+    pub fn add(&mut self, other: Contributions) {
+        self.absorb(other, 1);
+    }
+
+    /// How many tally rows applying these touches at most.
+    pub fn len(&self) -> usize {
+        self.figures.len() + self.stale.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.figures.is_empty() && self.stale.is_empty()
+    }
+
     fn drop_zeros(&mut self) {
         self.figures.retain(|_, d| *d != 0);
         self.stale.retain(|_, d| *d != 0);

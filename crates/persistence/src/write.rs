@@ -344,6 +344,41 @@ where
     Ok(created)
 }
 
+/// Files the creation of records already inserted in `txn` (a batch of an import) the way
+/// [`create`] files one: what the records add to the tallies is counted once for the whole
+/// batch and added to `pending` (the caller applies it, once per import, with
+/// [`tallies::apply`]), and one audit event per record shows it after, in multi-row inserts.
+pub(crate) async fn created_many<T: Audited>(
+    txn: &DatabaseTransaction,
+    write: Write<'_>,
+    created: &[T],
+    now: DateTime<Utc>,
+    pending: &mut Contributions,
+) -> Result<(), StoreError> {
+    let ids: Vec<i64> = created.iter().map(Audited::audit_id).collect();
+    let counted = match write.tallied {
+        Tallied::Nothing => None,
+        Tallied::Reform => Some(tallies::reform_contributions(txn, &ids).await?),
+        Tallied::Proposal => Some(tallies::proposal_contributions(txn, &ids).await?),
+    };
+    if let Some(counted) = counted {
+        pending.add(counted);
+    }
+    let events = created
+        .iter()
+        .map(|record| {
+            AuditRecord::of(
+                write.action,
+                write.entity_type,
+                record.audit_id(),
+                None,
+                Some(record.snapshot()),
+            )
+        })
+        .collect();
+    audit::record_many(txn, write.actor, events, now).await
+}
+
 /// Adds a part that the audit trail files under record #`record_id` with no before (a
 /// consultation under its proposal): `check` takes the record's row lock and fails when there is
 /// no record, before its tallies are counted; `insert` writes the part. The record's tallies move

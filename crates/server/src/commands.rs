@@ -233,16 +233,54 @@ pub struct ImportReport {
     pub job: api::tabular::dto::ImportJobOut,
 }
 
-fn progress_line(processed: u32, total: u32) -> String {
+/// The progress line: a bar for the phase under way, then every phase with its rows done and,
+/// while it runs, the time it has left at its pace so far.
+fn progress_line(job: &api::tabular::dto::ImportJobOut) -> String {
+    use api::tabular::dto::ImportPhaseDto;
     const WIDTH: u32 = 30;
-    let filled = processed
+    let current = job
+        .phase
+        .and_then(|now| job.phases.iter().find(|p| p.phase == now));
+    let (done, total) = current.map_or((job.processed_rows, job.total_rows), |p| (p.done, p.total));
+    let filled = done
         .saturating_mul(WIDTH)
         .checked_div(total)
         .unwrap_or(WIDTH);
     let bar: String = (0..WIDTH)
         .map(|i| if i < filled { '#' } else { '-' })
         .collect();
-    format!("\r[{bar}] {processed}/{total} rows")
+    let phases: Vec<String> = job
+        .phases
+        .iter()
+        .map(|p| {
+            let name = match p.phase {
+                ImportPhaseDto::Reading => "reading",
+                ImportPhaseDto::Checking => "checking",
+                ImportPhaseDto::Writing => "writing",
+                ImportPhaseDto::Indexing => "indexing",
+            };
+            match (p.started_at, p.finished_at, p.eta_seconds) {
+                (None, _, _) => format!("{name} -"),
+                (Some(_), Some(_), _) => format!("{name} {}/{} done", p.done, p.total),
+                (Some(_), None, Some(eta)) => {
+                    format!(
+                        "{name} {}/{} ETA {}:{:02}",
+                        p.done,
+                        p.total,
+                        eta / 60,
+                        eta % 60
+                    )
+                }
+                (Some(_), None, None) => format!("{name} {}/{}", p.done, p.total),
+            }
+        })
+        .collect();
+    format!(
+        "\r[{bar}] {}/{} rows | {}\x1b[K",
+        job.processed_rows,
+        job.total_rows,
+        phases.join(" | ")
+    )
 }
 
 /// Imports a file as the operator, drawing a progress bar on standard error. The same rules as
@@ -273,6 +311,8 @@ pub async fn import_file(
         ))
     };
     let sheet = api::tabular::import::read_sheet(&file_name, &bytes).map_err(problem)?;
+    // The rows are all the import needs from here on.
+    drop(bytes);
     let columns = api::tabular::import::check_columns(kind, &sheet.headers).map_err(problem)?;
     let job = api::tabular::import::new_job(kind, dry_run, &file_name, &sheet, columns);
     let actor = operator().via(format!("import {} {}", job.id, file_name));
@@ -280,13 +320,13 @@ pub async fn import_file(
     let watched = std::sync::Arc::clone(&job);
     let drawing = tokio::spawn(async move {
         loop {
-            let (processed, total) = match watched.lock() {
-                Ok(j) => (j.processed_rows, j.total_rows),
+            let line = match watched.lock() {
+                Ok(j) => progress_line(&j),
                 Err(_) => break,
             };
             {
                 let mut err = std::io::stderr().lock();
-                let _ = write!(err, "{}", progress_line(processed, total));
+                let _ = write!(err, "{line}");
                 let _ = err.flush();
             }
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -307,7 +347,7 @@ pub async fn import_file(
         .lock()
         .map(|j| j.clone())
         .map_err(|_| CommandError::Input("the import's state was lost".into()))?;
-    eprintln!("{}", progress_line(job.processed_rows, job.total_rows));
+    eprintln!("{}", progress_line(&job));
     Ok(ImportReport { job })
 }
 

@@ -100,12 +100,12 @@ pub struct ProposalIn {
     pub continues_proposal_id: Option<i64>,
 }
 
-pub(crate) async fn proposal_fields(
-    db: &persistence::Database,
+pub(crate) async fn proposal_fields<C: persistence::ConnectionTrait>(
+    conn: &C,
     input: ProposalIn,
 ) -> Result<ProposalFields, ApiError> {
     let theme = input.theme.trim().to_owned();
-    let team = proposals::find_project_team_by_year(&db.conn, input.fiscal_year).await?;
+    let team = proposals::find_project_team_by_year(conn, input.fiscal_year).await?;
     if let Some(team) = team.filter(|t| !t.themes.contains(&theme)) {
         return Err(ApiError::validation(vec![FieldError {
             pointer: "/theme".into(),
@@ -345,7 +345,7 @@ pub async fn create_proposal(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     authorize(&caller, Action::CreateProposal)?;
-    let fields = proposal_fields(&state.db, body.0).await?;
+    let fields = proposal_fields(&state.db.conn, body.0).await?;
     let author = (caller.kind == PrincipalKind::User).then_some(caller.id);
     let proposal = proposals::create_proposal(&state.db.conn, fields, author, &actor(&caller))
         .await
@@ -376,7 +376,7 @@ pub async fn replace_proposal(
     if !rights(&caller, &names.owner(&proposal)).edit {
         return Err(ApiError::new(ErrorCode::Forbidden));
     }
-    let fields = proposal_fields(&state.db, body.0).await?;
+    let fields = proposal_fields(&state.db.conn, body.0).await?;
     let updated = proposals::update_proposal(&state.db.conn, *id, version, fields, &actor(&caller))
         .await
         .map_err(missing_continued)?;

@@ -120,6 +120,118 @@ pub struct ImportSummaryOut {
     pub rejected: u32,
 }
 
+/// The phases of an import, in the order they run. Reading happens as the file arrives, before
+/// the job starts; a real import checks and writes batch by batch, so checking and writing move
+/// together; indexing brings the derived figures up to date and commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportPhaseDto {
+    /// The file read into rows.
+    Reading,
+    /// Each row checked by the API's rules and matched to the record it updates.
+    Checking,
+    /// The records written, in batches, in the import's one transaction.
+    Writing,
+    /// The dashboard tallies moved for the written records, the outcome recorded, the
+    /// transaction committed.
+    Indexing,
+}
+
+impl ImportPhaseDto {
+    pub const ALL: [ImportPhaseDto; 4] = [
+        ImportPhaseDto::Reading,
+        ImportPhaseDto::Checking,
+        ImportPhaseDto::Writing,
+        ImportPhaseDto::Indexing,
+    ];
+}
+
+/// How far one phase has got.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ImportPhaseOut {
+    pub phase: ImportPhaseDto,
+    /// Rows done so far (indexing: tally rows written).
+    pub done: u32,
+    pub total: u32,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Seconds left at the pace so far; null until the phase has a pace, and once it is finished.
+    pub eta_seconds: Option<u32>,
+}
+
+/// The phases of a job as it runs.
+#[derive(Debug, Clone, Default)]
+pub struct Phases(pub Vec<ImportPhaseOut>);
+
+impl Phases {
+    /// Every phase waiting, `total` rows each; reading already done (the file was read before
+    /// the job started, at `read_since`).
+    pub fn read(total: u32, read_since: DateTime<Utc>, now: DateTime<Utc>) -> Self {
+        Phases(
+            ImportPhaseDto::ALL
+                .into_iter()
+                .map(|phase| {
+                    let reading = phase == ImportPhaseDto::Reading;
+                    ImportPhaseOut {
+                        phase,
+                        done: if reading { total } else { 0 },
+                        total,
+                        started_at: reading.then_some(read_since),
+                        finished_at: reading.then_some(now),
+                        eta_seconds: None,
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    fn get(&mut self, phase: ImportPhaseDto) -> Option<&mut ImportPhaseOut> {
+        self.0.iter_mut().find(|p| p.phase == phase)
+    }
+
+    /// The phase has begun, with `total` units to do.
+    pub fn start(&mut self, phase: ImportPhaseDto, total: u32, now: DateTime<Utc>) {
+        if let Some(p) = self.get(phase) {
+            p.total = total;
+            p.done = 0;
+            p.started_at.get_or_insert(now);
+        }
+    }
+
+    /// `done` of the phase's units are done; the estimate follows the pace since it began.
+    pub fn advance(&mut self, phase: ImportPhaseDto, done: u32, now: DateTime<Utc>) {
+        if let Some(p) = self.get(phase) {
+            p.done = done.min(p.total);
+            let started = *p.started_at.get_or_insert(now);
+            let elapsed = (now - started).num_milliseconds().max(0) as f64 / 1000.0;
+            p.eta_seconds = (p.done > 0).then(|| {
+                let left = f64::from(p.total - p.done) * elapsed / f64::from(p.done);
+                left.ceil() as u32
+            });
+        }
+    }
+
+    /// The phase is over: all it had to do is done (a total that turned out smaller, such as the
+    /// rows left to write once unchanged ones are skipped, becomes what was done).
+    pub fn finish(&mut self, phase: ImportPhaseDto, now: DateTime<Utc>) {
+        if let Some(p) = self.get(phase) {
+            p.total = p.done;
+            p.started_at.get_or_insert(now);
+            p.finished_at = Some(now);
+            p.eta_seconds = None;
+        }
+    }
+
+    /// The phase under way: the last one started and not finished.
+    pub fn current(&self) -> Option<ImportPhaseDto> {
+        self.0
+            .iter()
+            .rev()
+            .find(|p| p.started_at.is_some() && p.finished_at.is_none())
+            .map(|p| p.phase)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ImportJobOut {
     pub id: String,
@@ -133,6 +245,10 @@ pub struct ImportJobOut {
     pub state: ImportStateDto,
     pub total_rows: u32,
     pub processed_rows: u32,
+    /// The phase under way; null when none is (not yet started, or finished).
+    pub phase: Option<ImportPhaseDto>,
+    /// Every phase with its progress and estimate, in the order they run.
+    pub phases: Vec<ImportPhaseOut>,
     pub summary: ImportSummaryOut,
     pub columns: Vec<ImportColumnOut>,
     pub rows: Vec<ImportRowOut>,
@@ -149,6 +265,7 @@ pub struct JobOutcome {
     pub summary: ImportSummaryOut,
     pub rows: Vec<ImportRowOut>,
     pub message: Option<String>,
+    pub phases: Phases,
 }
 
 /// A column an import of one kind reads, in the order the export writes it.

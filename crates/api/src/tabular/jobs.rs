@@ -8,8 +8,8 @@
 
 use crate::error::{ApiError, ErrorCode};
 use crate::tabular::dto::{
-    ImportColumnOut, ImportJobOut, ImportKindDto, ImportRowOut, ImportStateDto, ImportSummaryOut,
-    JobOutcome,
+    ImportColumnOut, ImportJobOut, ImportKindDto, ImportPhaseOut, ImportRowOut, ImportStateDto,
+    ImportSummaryOut, JobOutcome, Phases,
 };
 use chrono::Utc;
 use domain::{Owner, Principal, PrincipalKind, rights};
@@ -47,13 +47,15 @@ pub enum JobLog {
 }
 
 impl JobLog {
-    /// Rows checked so far. Never waits: on SQLite a write can wait for another import's
-    /// transaction, and the rows need not wait for the progress bar.
-    pub fn progress(&self, processed_rows: u32) {
+    /// Rows checked so far, and how far each phase has got. Never waits: on SQLite a write can
+    /// wait for another import's transaction, and the rows need not wait for the progress bar.
+    pub fn progress(&self, processed_rows: u32, phases: &Phases) {
         match self {
             JobLog::Memory(job) => {
                 if let Ok(mut job) = job.lock() {
                     job.processed_rows = processed_rows;
+                    job.phase = phases.current();
+                    job.phases.clone_from(&phases.0);
                 }
             }
             JobLog::Stored { id, db, writing } => {
@@ -61,9 +63,15 @@ impl JobLog {
                     return;
                 }
                 let (id, db, writing) = (id.clone(), db.clone(), Arc::clone(writing));
+                let phases = serde_json::to_string(&phases.0).ok();
                 tokio::spawn(async move {
                     let rows = i32::try_from(processed_rows).unwrap_or(i32::MAX);
-                    if let Err(err) = store::record_progress(&db.conn, &id, rows, Utc::now()).await
+                    let progress = store::Progress {
+                        processed_rows: rows,
+                        phases,
+                    };
+                    if let Err(err) =
+                        store::record_progress(&db.conn, &id, progress, Utc::now()).await
                     {
                         tracing::warn!(error = %err, job = %id, "import progress not recorded");
                     }
@@ -89,6 +97,8 @@ impl JobLog {
                     job.summary = outcome.summary;
                     job.rows = outcome.rows;
                     job.message = outcome.message;
+                    job.phase = outcome.phases.current();
+                    job.phases = outcome.phases.0;
                     job.finished_at = Some(Utc::now());
                 }
                 Ok(())
@@ -108,6 +118,7 @@ impl JobLog {
                     row_outcomes: serde_json::to_string(&outcome.rows)
                         .map_err(ApiError::internal)?,
                     message: outcome.message,
+                    phases: serde_json::to_string(&outcome.phases.0).ok(),
                     finished_at: Utc::now(),
                 };
                 if store::finish(conn, id, finished).await? {
@@ -143,6 +154,7 @@ impl JobLog {
                     counts: [0; 4],
                     row_outcomes: "[]".into(),
                     message: Some(message.to_owned()),
+                    phases: None,
                     finished_at: Utc::now(),
                 };
                 if let Err(err) = store::finish(&db.conn, id, failed).await {
@@ -183,6 +195,7 @@ fn row_of(job: &ImportJobOut, owner: &Principal) -> Result<ImportJob, ApiError> 
         created_at: job.created_at,
         finished_at: None,
         heartbeat_at: job.created_at,
+        phases: Some(serde_json::to_string(&job.phases).map_err(ApiError::internal)?),
     })
 }
 
@@ -195,6 +208,13 @@ fn job_of(row: ImportJob) -> Result<ImportJobOut, ApiError> {
         Some(json) => serde_json::from_str(json).map_err(|e| corrupt(&e.to_string()))?,
         None => Vec::new(),
     };
+    // Jobs recorded before phases were kept have none.
+    let phases: Vec<ImportPhaseOut> = match &row.phases {
+        Some(json) => serde_json::from_str(json).map_err(|e| corrupt(&e.to_string()))?,
+        None => Vec::new(),
+    };
+    let running = row.state == store::RUNNING;
+    let phase = running.then(|| Phases(phases.clone()).current()).flatten();
     Ok(ImportJobOut {
         kind: ImportKindDto::parse(&row.kind).ok_or_else(|| corrupt("unknown kind"))?,
         state: ImportStateDto::parse(&row.state).ok_or_else(|| corrupt("unknown state"))?,
@@ -204,6 +224,8 @@ fn job_of(row: ImportJob) -> Result<ImportJobOut, ApiError> {
         encoding: row.encoding,
         total_rows: count(row.total_rows),
         processed_rows: count(row.processed_rows),
+        phase,
+        phases,
         summary: ImportSummaryOut {
             created: count(row.created),
             updated: count(row.updated),

@@ -26,6 +26,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub finished_at: Option<DateTimeUtc>,
     pub heartbeat_at: DateTimeUtc,
+    /// JSON: the progress of each phase (reading, checking, writing, indexing).
+    pub phases: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1561,6 +1561,9 @@ export interface components {
             id: string;
             kind: components["schemas"]["ImportKindDto"];
             message?: string | null;
+            phase?: components["schemas"]["ImportPhaseDto"] | null;
+            /** @description Every phase with its progress and estimate, in the order they run. */
+            phases: components["schemas"]["ImportPhaseOut"][];
             /** Format: int32 */
             processed_rows: number;
             rows: components["schemas"]["ImportRowOut"][];
@@ -1573,6 +1576,33 @@ export interface components {
         ImportKindDto: "reforms" | "proposals" | "digital_systems";
         /** @enum {string} */
         ImportOutcomeDto: "created" | "updated" | "unchanged" | "rejected";
+        /**
+         * @description The phases of an import, in the order they run. Reading happens as the file arrives, before
+         *     the job starts; a real import checks and writes batch by batch, so checking and writing move
+         *     together; indexing brings the derived figures up to date and commits.
+         * @enum {string}
+         */
+        ImportPhaseDto: "reading" | "checking" | "writing" | "indexing";
+        /** @description How far one phase has got. */
+        ImportPhaseOut: {
+            /**
+             * Format: int32
+             * @description Rows done so far (indexing: tally rows written).
+             */
+            done: number;
+            /**
+             * Format: int32
+             * @description Seconds left at the pace so far; null until the phase has a pace, and once it is finished.
+             */
+            eta_seconds?: number | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            phase: components["schemas"]["ImportPhaseDto"];
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: int32 */
+            total: number;
+        };
         ImportRowOut: {
             /** @description Present exactly when the row is rejected. */
             errors: components["schemas"]["ImportCellErrorOut"][];

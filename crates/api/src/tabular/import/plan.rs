@@ -1,6 +1,9 @@
 //! Running an import: each row read into the API's request body, checked by the API's own rules
-//! and the importer's scope, matched to the record it updates, and then, when no row is
-//! rejected and it is not a dry run, every row written in one transaction.
+//! and the importer's scope, matched to the record it updates, and, when it is not a dry run,
+//! written in one transaction that commits only if no row is rejected. Rows go through in
+//! batches of [`BATCH_ROWS`]: a batch's records are looked up in a few queries, and its new
+//! reforms written with multi-row statements, so the cost of an import grows with its rows, not
+//! with their square.
 
 use crate::department::Directory;
 use crate::error::ApiError;
@@ -9,7 +12,7 @@ use crate::proposals::records::{ProposalIn, proposal_fields};
 use crate::reforms::{ReformIn, reform_fields};
 use crate::tabular::dto::{
     ImportCellErrorOut, ImportColumnOut, ImportJobOut, ImportKindDto, ImportOutcomeDto,
-    ImportRowOut, ImportStateDto, ImportSummaryOut, JobOutcome,
+    ImportPhaseDto, ImportRowOut, ImportStateDto, ImportSummaryOut, JobOutcome, Phases,
 };
 use crate::tabular::import::fields::{
     CellErrors, Names, Row, Values, api_errors, columns_of, map_columns, parsed, read_row,
@@ -22,7 +25,7 @@ use domain::ids::{ProposalId, ReformId};
 use domain::ledger::DigitalSystem;
 use domain::proposal::Proposal;
 use domain::reform::Reform;
-use persistence::AuditActor;
+use persistence::{AuditActor, ConnectionTrait};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::future::Future;
@@ -166,11 +169,66 @@ impl Importer {
     }
 }
 
-struct Context<'a> {
-    db: &'a persistence::Database,
+/// What planning reads through: the pool for a dry run, the import's transaction for a real
+/// one, so a batch sees the records the batches before it wrote.
+struct Context<'a, C> {
+    conn: &'a C,
     dir: &'a Directory,
-    names: &'a Names,
     importer: &'a Importer,
+    prefetched: &'a Prefetched,
+}
+
+/// The records a batch of reform rows names, fetched for the whole batch before its rows are
+/// planned: a few queries per batch instead of two per row.
+#[derive(Default)]
+struct Prefetched {
+    /// (fiscal year, report No.) → reform id
+    reform_numbers: HashMap<(i32, i32), i64>,
+    reforms: HashMap<i64, Reform>,
+}
+
+impl Prefetched {
+    async fn reforms<C: ConnectionTrait>(
+        conn: &C,
+        rows: &[ReadRow],
+    ) -> Result<Prefetched, persistence::StoreError> {
+        let mut keys = Vec::new();
+        let mut ids = Vec::new();
+        for read in rows {
+            if let Ok((_, values)) = &read.read {
+                match (values.integer("id"), natural_reform_key(values)) {
+                    (Some(id), _) => ids.push(id),
+                    (None, Some(key)) => keys.push(key),
+                    (None, None) => {}
+                }
+            }
+        }
+        let reform_numbers = persistence::reforms::reform_ids_by_numbers(conn, &keys).await?;
+        ids.extend(reform_numbers.values().copied());
+        ids.sort_unstable();
+        ids.dedup();
+        let reforms = persistence::reforms::find_reforms(conn, &ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.get(), r))
+            .collect();
+        Ok(Prefetched {
+            reform_numbers,
+            reforms,
+        })
+    }
+}
+
+fn natural_reform_key(values: &Values) -> Option<(i32, i32)> {
+    values
+        .integer("fiscal_year")
+        .zip(values.integer("report_number"))
+        .map(|(year, no)| {
+            (
+                i32::try_from(year).unwrap_or(0),
+                i32::try_from(no).unwrap_or(0),
+            )
+        })
 }
 
 fn store_error(e: persistence::StoreError) -> CellErrors {
@@ -234,8 +292,8 @@ fn forbidden(row: &Row<'_>, column: &str, message: &str) -> CellErrors {
     vec![row.error(column, "forbidden", message)]
 }
 
-async fn plan_reform(
-    ctx: &Context<'_>,
+async fn plan_reform<C: ConnectionTrait>(
+    ctx: &Context<'_, C>,
     row: &Row<'_>,
     body: Value,
     values: &Values,
@@ -246,19 +304,13 @@ async fn plan_reform(
     let natural = values
         .integer("fiscal_year")
         .zip(values.integer("report_number"));
-    let conn = &ctx.db.conn;
+    let known = ctx.prefetched;
     let existing = matched(
         row,
         id,
-        natural,
-        |(year, no)| {
-            persistence::reforms::find_reform_id_by_number(
-                conn,
-                i32::try_from(year).unwrap_or(0),
-                i32::try_from(no).unwrap_or(0),
-            )
-        },
-        |found| persistence::reforms::find_reform(conn, ReformId::new(found)),
+        natural_reform_key(values),
+        |key| std::future::ready(Ok(known.reform_numbers.get(&key).copied())),
+        |found| std::future::ready(Ok(known.reforms.get(&found).cloned())),
         "自主改革",
     )
     .await?;
@@ -276,19 +328,19 @@ async fn plan_reform(
     Ok((Planned::Reform(Plan { existing, fields }), key))
 }
 
-async fn plan_proposal(
-    ctx: &Context<'_>,
+async fn plan_proposal<C: ConnectionTrait>(
+    ctx: &Context<'_, C>,
     row: &Row<'_>,
     body: Value,
     values: &Values,
 ) -> Result<(Planned, Option<String>), CellErrors> {
     let input: ProposalIn = parsed(row, body)?;
-    let fields = proposal_fields(ctx.db, input)
+    let fields = proposal_fields(ctx.conn, input)
         .await
         .map_err(|e| api_errors(row, e))?;
     let id = values.integer("id");
     let natural = values.integer("fiscal_year").zip(values.text("number"));
-    let conn = &ctx.db.conn;
+    let conn = ctx.conn;
     let existing = matched(
         row,
         id,
@@ -309,8 +361,8 @@ async fn plan_proposal(
     Ok((Planned::Proposal(Plan { existing, fields }), key))
 }
 
-async fn plan_system(
-    ctx: &Context<'_>,
+async fn plan_system<C: ConnectionTrait>(
+    ctx: &Context<'_, C>,
     row: &Row<'_>,
     body: Value,
     values: &Values,
@@ -319,7 +371,7 @@ async fn plan_system(
     let fields = system_fields(ctx.dir, input).map_err(|e| api_errors(row, e))?;
     let id = values.integer("id");
     let natural = values.integer("bureau").zip(values.text("name"));
-    let conn = &ctx.db.conn;
+    let conn = ctx.conn;
     let existing = matched(
         row,
         id,
@@ -350,37 +402,45 @@ async fn plan_system(
     Ok((Planned::System(Plan { existing, fields }), key))
 }
 
-/// Checks one row and works out what it would do.
-async fn plan_row(
-    ctx: &Context<'_>,
+/// A row read into the API's request body, or the errors of its cells.
+struct ReadRow {
+    number: u32,
+    title: Option<String>,
+    read: Result<(Value, Values), CellErrors>,
+}
+
+/// Checks one read row and works out what it would do. A row is a duplicate when an earlier
+/// row named the same record, by the same key or by the record it matched: a row naming what
+/// an earlier row of the same import created is one too, found by its key.
+async fn plan_row<C: ConnectionTrait>(
+    ctx: &Context<'_, C>,
     kind: ImportKindDto,
     row: &Row<'_>,
+    read: (Value, Values),
     seen: &mut HashMap<String, u32>,
     number: u32,
 ) -> Result<(Planned, Option<String>), CellErrors> {
-    let mut errors = CellErrors::new();
-    let (body, values) = read_row(row, ctx.names, &mut errors);
-    if !errors.is_empty() {
-        return Err(errors);
-    }
+    let (body, values) = read;
     let (planned, key) = match kind {
         ImportKindDto::Reforms => plan_reform(ctx, row, body, &values).await?,
         ImportKindDto::Proposals => plan_proposal(ctx, row, body, &values).await?,
         ImportKindDto::DigitalSystems => plan_system(ctx, row, body, &values).await?,
     };
-    let identity = planned
+    let identities: Vec<String> = planned
         .existing_id()
         .map(|id| format!("#{id}"))
-        .or_else(|| key.clone());
-    if let Some(identity) = identity {
-        if let Some(first) = seen.get(&identity) {
-            return Err(vec![ImportCellErrorOut {
-                column: None,
-                field: None,
-                code: "duplicate_row".into(),
-                message: format!("{first}行目と同じ記録を指しています"),
-            }]);
-        }
+        .into_iter()
+        .chain(key.clone())
+        .collect();
+    if let Some(first) = identities.iter().find_map(|i| seen.get(i)) {
+        return Err(vec![ImportCellErrorOut {
+            column: None,
+            field: None,
+            code: "duplicate_row".into(),
+            message: format!("{first}行目と同じ記録を指しています"),
+        }]);
+    }
+    for identity in identities {
         seen.insert(identity, number);
     }
     Ok((planned, key))
@@ -393,18 +453,66 @@ fn title_of(kind: ImportKindDto, row: &Row) -> Option<String> {
     }
 }
 
-/// Writes the planned rows in the import's transaction; the ids of the records written, row by
-/// row.
-async fn write_rows(
-    txn: &persistence::DatabaseTransaction,
-    planned: &[(usize, Planned)],
-    actor: &AuditActor,
+/// Where the writes of a real import go.
+struct Writer<'a> {
+    txn: &'a persistence::DatabaseTransaction,
+    actor: AuditActor,
     created_by: Option<i64>,
-) -> Result<Vec<(usize, i64)>, persistence::StoreError> {
-    use persistence::{ledger, proposals, reforms};
-    let mut written = Vec::new();
-    for (index, plan) in planned {
-        let id = match plan {
+    /// What the batches written so far add to the dashboard tallies, applied once at the end.
+    tallies: persistence::tallies::Contributions,
+}
+
+impl Writer<'_> {
+    /// Writes a batch's planned rows in the order of the file: runs of new reforms in multi-row
+    /// statements, every other row with its kind's own create or update. The ids of the records
+    /// written, row by row.
+    async fn write(
+        &mut self,
+        planned: Vec<(usize, Planned)>,
+    ) -> Result<Vec<(usize, i64)>, persistence::StoreError> {
+        let mut written = Vec::with_capacity(planned.len());
+        let mut new_reforms: Vec<(usize, domain::reform::ReformFields)> = Vec::new();
+        for (index, plan) in planned {
+            match plan {
+                Planned::Reform(Plan {
+                    existing: None,
+                    fields,
+                }) => new_reforms.push((index, fields)),
+                other => {
+                    self.create_reforms(&mut new_reforms, &mut written).await?;
+                    written.push((index, self.write_one(&other).await?));
+                }
+            }
+        }
+        self.create_reforms(&mut new_reforms, &mut written).await?;
+        Ok(written)
+    }
+
+    async fn create_reforms(
+        &mut self,
+        new_reforms: &mut Vec<(usize, domain::reform::ReformFields)>,
+        written: &mut Vec<(usize, i64)>,
+    ) -> Result<(), persistence::StoreError> {
+        if new_reforms.is_empty() {
+            return Ok(());
+        }
+        let (indexes, fields): (Vec<usize>, Vec<_>) = new_reforms.drain(..).unzip();
+        let ids = persistence::reforms::create_reforms(
+            self.txn,
+            &fields,
+            self.created_by,
+            &self.actor,
+            &mut self.tallies,
+        )
+        .await?;
+        written.extend(indexes.into_iter().zip(ids));
+        Ok(())
+    }
+
+    async fn write_one(&self, plan: &Planned) -> Result<i64, persistence::StoreError> {
+        use persistence::{ledger, proposals, reforms};
+        let (txn, actor, created_by) = (self.txn, &self.actor, self.created_by);
+        match plan {
             Planned::Reform(p) => {
                 p.write(
                     |f| reforms::create_reform(txn, f, created_by, actor),
@@ -412,7 +520,7 @@ async fn write_rows(
                         reforms::replace_reform(txn, ReformId::new(id), version, f, actor)
                     },
                 )
-                .await?
+                .await
             }
             Planned::Proposal(p) => {
                 p.write(
@@ -421,22 +529,24 @@ async fn write_rows(
                         proposals::update_proposal(txn, ProposalId::new(id), version, f, actor)
                     },
                 )
-                .await?
+                .await
             }
             Planned::System(p) => {
                 p.write(
                     |f| ledger::create_system(txn, f, actor),
                     |id, version, f| ledger::replace_system(txn, id, version, f, actor),
                 )
-                .await?
+                .await
             }
-        };
-        written.push((*index, id));
+        }
     }
-    Ok(written)
 }
 
 const FAILED_MESSAGE: &str = "取り込み中に予期しないエラーが起きました。何も変更していません。 / The import stopped on an unexpected error; nothing was changed.";
+
+/// Rows checked, then written, together: large enough for multi-row statements to pay, small
+/// enough that a batch's plans take little memory.
+pub const BATCH_ROWS: usize = 500;
 
 /// Only one import writes at a time: on SQLite a second would wait for the first's transaction
 /// and give up after the busy timeout, failing an import that only had to queue.
@@ -455,16 +565,24 @@ pub async fn run(
     actor: AuditActor,
     log: JobLog,
 ) {
-    if let Err(err) = run_to_end(db, kind, &sheet, dry_run, &importer, &actor, &log).await {
+    if let Err(err) = run_to_end(db, kind, sheet, dry_run, &importer, &actor, &log).await {
         tracing::error!(error = ?err, "import failed");
         log.fail(FAILED_MESSAGE).await;
     }
 }
 
+/// What the rows came to.
+struct Tally {
+    summary: ImportSummaryOut,
+    rows: Vec<ImportRowOut>,
+    phases: Phases,
+    processed_rows: u32,
+}
+
 async fn run_to_end(
     db: &persistence::Database,
     kind: ImportKindDto,
-    sheet: &Sheet,
+    sheet: Sheet,
     dry_run: bool,
     importer: &Importer,
     actor: &AuditActor,
@@ -472,83 +590,20 @@ async fn run_to_end(
 ) -> Result<(), ApiError> {
     let dir = Directory::load_from(db).await?;
     let names = Names::load(db).await?;
-    let columns = columns_of(kind);
-    let fields = map_columns(&columns, &sheet.headers);
-    let ctx = Context {
-        db,
-        dir: &dir,
-        names: &names,
-        importer,
+    let total_rows = u32::try_from(sheet.rows.len()).unwrap_or(u32::MAX);
+    let mut tally = Tally {
+        summary: ImportSummaryOut::default(),
+        rows: Vec::with_capacity(sheet.rows.len()),
+        phases: Phases::read(total_rows, sheet.read_started, sheet.read_finished),
+        processed_rows: total_rows,
     };
-    let mut seen = HashMap::new();
-    let mut plans = Vec::new();
-    let mut rows = Vec::new();
-    let mut summary = ImportSummaryOut::default();
-    let mut reported = Instant::now();
-    for (index, (number, cells)) in sheet.rows.iter().enumerate() {
-        let row = Row {
-            headers: &sheet.headers,
-            fields: &fields,
-            cells,
-            columns: &columns,
-        };
-        let title = title_of(kind, &row);
-        match plan_row(&ctx, kind, &row, &mut seen, *number).await {
-            Ok((plan, key)) => {
-                let outcome = plan.outcome();
-                match outcome {
-                    ImportOutcomeDto::Created => summary.created += 1,
-                    ImportOutcomeDto::Updated => summary.updated += 1,
-                    ImportOutcomeDto::Unchanged => summary.unchanged += 1,
-                    ImportOutcomeDto::Rejected => summary.rejected += 1,
-                }
-                rows.push(ImportRowOut {
-                    row: *number,
-                    key,
-                    outcome,
-                    record_id: plan.existing_id(),
-                    title,
-                    errors: Vec::new(),
-                });
-                plans.push((index, plan));
-            }
-            Err(errors) => {
-                summary.rejected += 1;
-                rows.push(ImportRowOut {
-                    row: *number,
-                    key: None,
-                    outcome: ImportOutcomeDto::Rejected,
-                    record_id: None,
-                    title,
-                    errors,
-                });
-            }
-        }
-        if reported.elapsed() >= PROGRESS_EVERY {
-            log.progress(u32::try_from(index + 1).unwrap_or(u32::MAX));
-            reported = Instant::now();
-        }
-    }
-    let processed_rows = u32::try_from(sheet.rows.len()).unwrap_or(u32::MAX);
-    if dry_run || summary.rejected > 0 {
-        let message = (!dry_run).then(|| format!(
-            "{}行にエラーがあるため、何も取り込んでいません。 / {} rows were rejected, so nothing was imported.",
-            summary.rejected, summary.rejected
-        ));
-        let state = if dry_run {
-            ImportStateDto::Succeeded
-        } else {
-            ImportStateDto::Rejected
-        };
-        let outcome = JobOutcome {
-            state,
-            processed_rows,
-            summary,
-            rows,
-            message,
-        };
-        log.finish(&db.conn, outcome).await?;
-        return Ok(());
+    if dry_run {
+        let conn = persistence::DatabaseExecutor::from(&db.conn);
+        check_rows(
+            &conn, kind, sheet, importer, &dir, &names, None, &mut tally, log,
+        )
+        .await?;
+        return finish_unwritten(db, dry_run, tally, log).await;
     }
     let created_by = match importer {
         Importer::Person(p) if p.kind == domain::PrincipalKind::User => Some(p.id),
@@ -556,23 +611,225 @@ async fn run_to_end(
     };
     let _turn = write_turn().acquire().await.map_err(ApiError::internal)?;
     let txn = db.begin().await.map_err(persistence::StoreError::from)?;
-    for (index, id) in write_rows(&txn, &plans, actor, created_by).await? {
-        if let Some(row) = rows.get_mut(index) {
-            row.record_id = Some(id);
-        }
+    let mut writer = Writer {
+        txn: &txn,
+        actor: actor.clone(),
+        created_by,
+        tallies: persistence::tallies::Contributions::default(),
+    };
+    check_rows(
+        &persistence::DatabaseExecutor::from(&txn),
+        kind,
+        sheet,
+        importer,
+        &dir,
+        &names,
+        Some(&mut writer),
+        &mut tally,
+        log,
+    )
+    .await?;
+    if tally.summary.rejected > 0 {
+        // Dropped unfinished, the transaction rolls back what the batches before wrote.
+        drop(txn);
+        return finish_unwritten(db, dry_run, tally, log).await;
     }
+    let pending = std::mem::take(&mut writer.tallies);
+    let now = Utc::now();
+    let tally_rows = u32::try_from(pending.len()).unwrap_or(u32::MAX);
+    tally
+        .phases
+        .start(ImportPhaseDto::Indexing, tally_rows, now);
+    log.progress(tally.processed_rows, &tally.phases);
+    persistence::tallies::apply(
+        &txn,
+        persistence::tallies::Contributions::default(),
+        pending,
+    )
+    .await?;
+    let now = Utc::now();
+    tally
+        .phases
+        .advance(ImportPhaseDto::Indexing, tally_rows, now);
+    tally.phases.finish(ImportPhaseDto::Indexing, now);
     let outcome = JobOutcome {
         state: ImportStateDto::Succeeded,
-        processed_rows,
-        summary,
-        rows,
+        processed_rows: tally.processed_rows,
+        summary: tally.summary,
+        rows: tally.rows,
         message: None,
+        phases: tally.phases,
     };
     // In the same transaction as the rows: the job reads succeeded exactly when they are stored.
     log.finish(&txn, outcome).await?;
     persistence::Database::commit(txn)
         .await
         .map_err(persistence::StoreError::from)?;
+    Ok(())
+}
+
+/// Records the end of a dry run, or of an import with rejected rows that wrote nothing.
+async fn finish_unwritten(
+    db: &persistence::Database,
+    dry_run: bool,
+    tally: Tally,
+    log: &JobLog,
+) -> Result<(), ApiError> {
+    let rejected = tally.summary.rejected;
+    let message = (!dry_run).then(|| format!(
+        "{rejected}行にエラーがあるため、何も取り込んでいません。 / {rejected} rows were rejected, so nothing was imported."
+    ));
+    let state = if dry_run {
+        ImportStateDto::Succeeded
+    } else {
+        ImportStateDto::Rejected
+    };
+    let outcome = JobOutcome {
+        state,
+        processed_rows: tally.processed_rows,
+        summary: tally.summary,
+        rows: tally.rows,
+        message,
+        phases: tally.phases,
+    };
+    log.finish(&db.conn, outcome).await
+}
+
+/// Checks the rows batch by batch, reading through `conn`; with a writer, writes each batch
+/// once it is checked, until a row is rejected (the import then writes nothing, but the rest
+/// are still checked, so the result lists every rejected row). Each row's cells are dropped
+/// once its batch is done.
+#[allow(clippy::too_many_arguments)]
+async fn check_rows(
+    conn: &persistence::DatabaseExecutor<'_>,
+    kind: ImportKindDto,
+    sheet: Sheet,
+    importer: &Importer,
+    dir: &Directory,
+    names: &Names,
+    mut writer: Option<&mut Writer<'_>>,
+    tally: &mut Tally,
+    log: &JobLog,
+) -> Result<(), ApiError> {
+    let columns = columns_of(kind);
+    let fields = map_columns(&columns, &sheet.headers);
+    let total = tally.processed_rows;
+    let now = Utc::now();
+    tally.phases.start(ImportPhaseDto::Checking, total, now);
+    if writer.is_some() {
+        tally.phases.start(ImportPhaseDto::Writing, total, now);
+    }
+    let mut seen = HashMap::new();
+    let mut reported = Instant::now();
+    let mut checked: u32 = 0;
+    let mut written: u32 = 0;
+    let headers = sheet.headers;
+    let mut rows = sheet.rows.into_iter().enumerate().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<(usize, (u32, Vec<String>))> = rows.by_ref().take(BATCH_ROWS).collect();
+        let read: Vec<ReadRow> = batch
+            .iter()
+            .map(|(_, (number, cells))| {
+                let row = Row {
+                    headers: &headers,
+                    fields: &fields,
+                    cells,
+                    columns: &columns,
+                };
+                let mut errors = CellErrors::new();
+                let (body, values) = read_row(&row, names, &mut errors);
+                ReadRow {
+                    number: *number,
+                    title: title_of(kind, &row),
+                    read: if errors.is_empty() {
+                        Ok((body, values))
+                    } else {
+                        Err(errors)
+                    },
+                }
+            })
+            .collect();
+        let prefetched = match kind {
+            ImportKindDto::Reforms => Prefetched::reforms(conn, &read).await?,
+            _ => Prefetched::default(),
+        };
+        let ctx = Context {
+            conn,
+            dir,
+            importer,
+            prefetched: &prefetched,
+        };
+        let mut plans = Vec::new();
+        for ((index, (_, cells)), read) in batch.iter().zip(read) {
+            let row = Row {
+                headers: &headers,
+                fields: &fields,
+                cells,
+                columns: &columns,
+            };
+            let planned = match read.read {
+                Ok(read_row) => plan_row(&ctx, kind, &row, read_row, &mut seen, read.number).await,
+                Err(errors) => Err(errors),
+            };
+            match planned {
+                Ok((plan, key)) => {
+                    let outcome = plan.outcome();
+                    match outcome {
+                        ImportOutcomeDto::Created => tally.summary.created += 1,
+                        ImportOutcomeDto::Updated => tally.summary.updated += 1,
+                        ImportOutcomeDto::Unchanged => tally.summary.unchanged += 1,
+                        ImportOutcomeDto::Rejected => tally.summary.rejected += 1,
+                    }
+                    tally.rows.push(ImportRowOut {
+                        row: read.number,
+                        key,
+                        outcome,
+                        record_id: plan.existing_id(),
+                        title: read.title,
+                        errors: Vec::new(),
+                    });
+                    plans.push((*index, plan));
+                }
+                Err(errors) => {
+                    tally.summary.rejected += 1;
+                    tally.rows.push(ImportRowOut {
+                        row: read.number,
+                        key: None,
+                        outcome: ImportOutcomeDto::Rejected,
+                        record_id: None,
+                        title: read.title,
+                        errors,
+                    });
+                }
+            }
+        }
+        checked += u32::try_from(batch.len()).unwrap_or(u32::MAX);
+        let now = Utc::now();
+        tally.phases.advance(ImportPhaseDto::Checking, checked, now);
+        if let Some(writer) = writer.as_deref_mut()
+            && tally.summary.rejected == 0
+        {
+            written += u32::try_from(plans.len()).unwrap_or(u32::MAX);
+            for (index, id) in writer.write(plans).await? {
+                if let Some(row) = tally.rows.get_mut(index) {
+                    row.record_id = Some(id);
+                }
+            }
+            tally
+                .phases
+                .advance(ImportPhaseDto::Writing, written, Utc::now());
+        }
+        if reported.elapsed() >= PROGRESS_EVERY {
+            log.progress(checked, &tally.phases);
+            reported = Instant::now();
+        }
+    }
+    let now = Utc::now();
+    tally.phases.finish(ImportPhaseDto::Checking, now);
+    if writer.is_some() {
+        tally.phases.finish(ImportPhaseDto::Writing, now);
+    }
+    log.progress(checked, &tally.phases);
     Ok(())
 }
 
@@ -584,6 +841,8 @@ pub fn new_job(
     sheet: &Sheet,
     columns: Vec<ImportColumnOut>,
 ) -> ImportJobOut {
+    let total_rows = u32::try_from(sheet.rows.len()).unwrap_or(u32::MAX);
+    let phases = Phases::read(total_rows, sheet.read_started, sheet.read_finished);
     ImportJobOut {
         id: uuid::Uuid::new_v4().to_string(),
         kind,
@@ -592,8 +851,10 @@ pub fn new_job(
         format: sheet.format.to_owned(),
         encoding: sheet.encoding.map(str::to_owned),
         state: ImportStateDto::Running,
-        total_rows: u32::try_from(sheet.rows.len()).unwrap_or(u32::MAX),
+        total_rows,
         processed_rows: 0,
+        phase: phases.current(),
+        phases: phases.0,
         summary: ImportSummaryOut::default(),
         columns,
         rows: Vec::new(),

@@ -4,7 +4,7 @@
 
 use crate::error::{ApiError, FieldError, FieldLocation};
 use crate::tabular::import::workbook_guard::{self, Refusal, WorkbookLimits};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -38,6 +38,9 @@ pub struct Sheet {
     pub headers: Vec<String>,
     /// (spreadsheet row number, cells)
     pub rows: Vec<(u32, Vec<String>)>,
+    /// When reading the file began and ended: the import's first phase.
+    pub read_started: DateTime<Utc>,
+    pub read_finished: DateTime<Utc>,
 }
 
 fn unreadable(message: impl Into<String>) -> ApiError {
@@ -144,19 +147,23 @@ impl SheetBuilder {
                 .headers
                 .ok_or_else(|| unreadable("the file has no header row"))?,
             rows: self.rows,
+            read_started: Utc::now(),
+            read_finished: Utc::now(),
         })
     }
 }
 
-/// Text of the CSV, and the encoding it was written in.
-fn decode_csv(bytes: &[u8]) -> Result<(String, &'static str), ApiError> {
+/// Text of the CSV, and the encoding it was written in. UTF-8 is read in place; only Shift_JIS
+/// is decoded into a copy.
+fn decode_csv(bytes: &[u8]) -> Result<(std::borrow::Cow<'_, str>, &'static str), ApiError> {
+    use std::borrow::Cow;
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         let text = std::str::from_utf8(rest)
             .map_err(|_| unreadable("the file starts like UTF-8 but is not"))?;
-        return Ok((text.to_owned(), "UTF-8 (BOM)"));
+        return Ok((Cow::Borrowed(text), "UTF-8 (BOM)"));
     }
     if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok((text.to_owned(), "UTF-8"));
+        return Ok((Cow::Borrowed(text), "UTF-8"));
     }
     // WHATWG's Shift_JIS is Microsoft's CP932, with ①, ㈱ and the NEC/IBM extensions (髙).
     let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
@@ -165,7 +172,7 @@ fn decode_csv(bytes: &[u8]) -> Result<(String, &'static str), ApiError> {
             "the file is neither UTF-8 nor Shift_JIS; save it as CSV (UTF-8) and try again",
         ));
     }
-    Ok((text.into_owned(), "Shift_JIS"))
+    Ok((Cow::Owned(text.into_owned()), "Shift_JIS"))
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Sheet, ApiError> {
@@ -175,9 +182,14 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, ApiError> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut sheet = SheetBuilder::new("csv", Some(encoding));
-    for (index, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| unreadable(format!("the CSV cannot be read: {e}")))?;
-        let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+    let mut record = csv::StringRecord::new();
+    let mut index = 0usize;
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| unreadable(format!("the CSV cannot be read: {e}")))?
+    {
+        index += 1;
+        let number = u32::try_from(index).unwrap_or(u32::MAX);
         let width = sheet.width();
         sheet.push(
             number,
@@ -396,18 +408,26 @@ fn read_json(bytes: &[u8]) -> Result<Sheet, ApiError> {
         encoding: None,
         headers,
         rows,
+        read_started: Utc::now(),
+        read_finished: Utc::now(),
     })
 }
 
 /// Reads an uploaded file by its content: a ZIP is a workbook, `[` or `{` opens JSON, the rest
 /// is CSV. CPU-bound: the server calls it through `offload`.
 pub fn read_sheet(file_name: &str, bytes: &[u8]) -> Result<Sheet, ApiError> {
+    let started = Utc::now();
     let lower = file_name.to_lowercase();
-    if bytes.starts_with(b"PK\x03\x04") || lower.ends_with(".xlsx") {
+    let sheet = if bytes.starts_with(b"PK\x03\x04") || lower.ends_with(".xlsx") {
         read_xlsx(bytes)
     } else if lower.ends_with(".json") || lower.ends_with(".ndjson") {
         read_json(bytes)
     } else {
         read_csv(bytes)
-    }
+    }?;
+    Ok(Sheet {
+        read_started: started,
+        read_finished: Utc::now(),
+        ..sheet
+    })
 }
