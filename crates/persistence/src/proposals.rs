@@ -1106,6 +1106,58 @@ fn as_of_day(
     query
 }
 
+/// Every column of a proposal but its search text, in the order [`Unsearched`] reads them.
+const UNSEARCHED_COLUMNS: [proposal::Column; 18] = [
+    proposal::Column::Id,
+    proposal::Column::FiscalYear,
+    proposal::Column::Number,
+    proposal::Column::Theme,
+    proposal::Column::Scene,
+    proposal::Column::Viewpoint,
+    proposal::Column::Title,
+    proposal::Column::PainPoint,
+    proposal::Column::ProposedSolution,
+    proposal::Column::ImplementationStatus,
+    proposal::Column::OutcomePeriodText,
+    proposal::Column::OutcomeText,
+    proposal::Column::ContinuesProposalId,
+    proposal::Column::CreatedByUserId,
+    proposal::Column::Stage,
+    proposal::Column::Version,
+    proposal::Column::CreatedAt,
+    proposal::Column::UpdatedAt,
+];
+
+/// A proposal's row without its search text (derived, as long as the rest of the row together,
+/// and never shown), read by position: an export reads a hundred thousand of them.
+struct Unsearched(proposal::Model);
+
+impl sea_orm::FromQueryResult for Unsearched {
+    fn from_query_result(row: &sea_orm::QueryResult, _pre: &str) -> Result<Self, sea_orm::DbErr> {
+        Ok(Unsearched(proposal::Model {
+            id: row.try_get_by_index(0)?,
+            fiscal_year: row.try_get_by_index(1)?,
+            number: row.try_get_by_index(2)?,
+            theme: row.try_get_by_index(3)?,
+            scene: row.try_get_by_index(4)?,
+            viewpoint: row.try_get_by_index(5)?,
+            title: row.try_get_by_index(6)?,
+            pain_point: row.try_get_by_index(7)?,
+            proposed_solution: row.try_get_by_index(8)?,
+            implementation_status: row.try_get_by_index(9)?,
+            outcome_period_text: row.try_get_by_index(10)?,
+            outcome_text: row.try_get_by_index(11)?,
+            continues_proposal_id: row.try_get_by_index(12)?,
+            created_by_user_id: row.try_get_by_index(13)?,
+            stage: row.try_get_by_index(14)?,
+            version: row.try_get_by_index(15)?,
+            created_at: row.try_get_by_index(16)?,
+            updated_at: row.try_get_by_index(17)?,
+            search_text: String::new(),
+        }))
+    }
+}
+
 /// Up to `limit` of the rows the filter selects with ids above `after_id`, in id order: how an
 /// export walks a list of any length in constant memory.
 pub async fn proposals_after<C: ConnectionTrait>(
@@ -1114,16 +1166,19 @@ pub async fn proposals_after<C: ConnectionTrait>(
     after_id: i64,
     limit: u64,
 ) -> Result<Vec<Proposal>, StoreError> {
-    let rows = proposals_query(filter, conn.get_database_backend())
+    let rows: Vec<Unsearched> = proposals_query(filter, conn.get_database_backend())
+        .select_only()
+        .columns(UNSEARCHED_COLUMNS)
         .filter(proposal::Column::Id.gt(after_id))
         .order_by_asc(proposal::Column::Id)
         .limit(limit)
+        .into_model()
         .all(conn)
         .await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.0.id).collect();
     let mut assignments = assignments_of(conn, &ids).await?;
     rows.into_iter()
-        .map(|row| {
+        .map(|Unsearched(row)| {
             let id = row.id;
             proposal_of(row, assignments.remove(&id).unwrap_or_default())
         })
