@@ -41,7 +41,11 @@ async fn list_ids(app: &TestApp, token: &str, query: &str) -> BTreeSet<i64> {
         let items = answer["items"].as_array().unwrap();
         ids.extend(items.iter().map(|p| p["id"].as_i64().unwrap()));
         if items.len() < 200 {
-            assert_eq!(answer["total"].as_u64().unwrap(), ids.len() as u64, "{query}");
+            assert_eq!(
+                answer["total"].as_u64().unwrap(),
+                ids.len() as u64,
+                "{query}"
+            );
             break;
         }
     }
@@ -117,12 +121,7 @@ async fn compare_with_replay(app: &TestApp, token: &str, year: i32, on: NaiveDat
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| {
-            (
-                p["id"].as_i64().unwrap(),
-                p["stage"].as_u64().unwrap_or(0),
-            )
-        })
+        .map(|p| (p["id"].as_i64().unwrap(), p["stage"].as_u64().unwrap_or(0)))
         .collect();
     let replayed: BTreeSet<(i64, u64)> = states
         .iter()
@@ -223,7 +222,11 @@ async fn write_a_history(app: &TestApp, token: &str) -> Vec<NaiveDate> {
         .as_i64()
         .unwrap();
     let path = format!("/api/v1/proposals/{moved}");
-    let version = app.get(&path, Some(token)).await.header("etag").map(str::to_owned);
+    let version = app
+        .get(&path, Some(token))
+        .await
+        .header("etag")
+        .map(str::to_owned);
     let updated = app
         .send(
             Method::PUT,
@@ -238,7 +241,11 @@ async fn write_a_history(app: &TestApp, token: &str) -> Vec<NaiveDate> {
     let reforms = get(app, token, "/api/v1/reforms?fiscal_year=2025&per_page=1").await;
     let deleted = reforms["items"][0]["id"].as_i64().unwrap();
     let path = format!("/api/v1/reforms/{deleted}");
-    let version = app.get(&path, Some(token)).await.header("etag").map(str::to_owned);
+    let version = app
+        .get(&path, Some(token))
+        .await
+        .header("etag")
+        .map(str::to_owned);
     let answer = app
         .send(Method::DELETE, &path, token, None, version.as_deref())
         .await;
@@ -296,7 +303,11 @@ async fn lists_as_of_any_day_hold_what_replaying_the_events_gives(backend: Backe
     let exported: BTreeSet<i64> = export
         .text
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].as_i64().unwrap())
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        })
         .collect();
     assert_eq!(
         exported,
@@ -314,7 +325,10 @@ async fn the_spans_the_writes_keep_equal_a_recount_and_come_back_with_a_restore(
     assert!(kept.0.len() > 48, "every proposal has its stage spans");
     assert!(!kept.1.is_empty(), "and its bureaus");
     persistence::tallies::rebuild(conn).await.unwrap();
-    assert_eq!(kept, persistence::tallies::stored_spans(conn).await.unwrap());
+    assert_eq!(
+        kept,
+        persistence::tallies::stored_spans(conn).await.unwrap()
+    );
 
     let mut bytes = Vec::new();
     persistence::backup::write_backup(&app.app_db, &mut bytes)
@@ -330,7 +344,9 @@ async fn the_spans_the_writes_keep_equal_a_recount_and_come_back_with_a_restore(
             .await
             .unwrap()
     );
-    let login = restored.login("admin@platina.example", "platina-demo").await;
+    let login = restored
+        .login("admin@platina.example", "platina-demo")
+        .await;
     let token = login.json["access_token"].as_str().unwrap().to_owned();
     for on in ["2025-11-25", "2026-02-01"] {
         compare_with_replay(&restored, &token, 2025, day(on)).await;

@@ -1262,7 +1262,8 @@ pub async fn progress_as_of<C: ConnectionTrait>(
         .from(proposal::Entity)
         .inner_join(
             proposal_stage_span::Entity,
-            Expr::col((proposal_stage_span::Entity, S::ProposalId)).equals((proposal::Entity, P::Id)),
+            Expr::col((proposal_stage_span::Entity, S::ProposalId))
+                .equals((proposal::Entity, P::Id)),
         )
         .and_where(Expr::col((proposal::Entity, P::FiscalYear)).eq(fiscal_year))
         .and_where(Expr::col((proposal_stage_span::Entity, S::FromDay)).lte(as_of))

@@ -359,9 +359,7 @@ impl SpanBuilder {
                 to: open_end(),
             });
         }
-        self.done
-            .bureaus
-            .sort_by_key(|b| (b.bureau_id, b.from));
+        self.done.bureaus.sort_by_key(|b| (b.bureau_id, b.from));
         self.done
     }
 }
@@ -753,8 +751,12 @@ async fn add_to_stored<C: ConnectionTrait>(
 pub async fn rebuild<C: ConnectionTrait>(conn: &C) -> Result<(), StoreError> {
     dashboard_tally::Entity::delete_many().exec(conn).await?;
     stale_tally::Entity::delete_many().exec(conn).await?;
-    proposal_stage_span::Entity::delete_many().exec(conn).await?;
-    proposal_bureau_span::Entity::delete_many().exec(conn).await?;
+    proposal_stage_span::Entity::delete_many()
+        .exec(conn)
+        .await?;
+    proposal_bureau_span::Entity::delete_many()
+        .exec(conn)
+        .await?;
     let sections = bureau_of_section(conn).await?;
     let mut all = Contributions::default();
     let mut after = 0_i64;
@@ -822,7 +824,13 @@ pub async fn stored<C: ConnectionTrait>(
 /// rebuild with the spans the writes kept).
 pub async fn stored_spans<C: ConnectionTrait>(
     conn: &C,
-) -> Result<(Vec<proposal_stage_span::Model>, Vec<proposal_bureau_span::Model>), StoreError> {
+) -> Result<
+    (
+        Vec<proposal_stage_span::Model>,
+        Vec<proposal_bureau_span::Model>,
+    ),
+    StoreError,
+> {
     let stages = proposal_stage_span::Entity::find()
         .order_by_asc(proposal_stage_span::Column::ProposalId)
         .order_by_asc(proposal_stage_span::Column::FromDay)

@@ -333,7 +333,7 @@ async fn next_chunk(mut s: Streaming) -> Option<(Result<Bytes, actix_web::Error>
                 }
             };
             let written = async { s.write(&rows) };
-            let (ahead, bytes) = futures_util::join!(ahead, written);
+            let (ahead, bytes) = futures_util::future::join(ahead, written).await;
             s.ahead = ahead;
             Some((Ok(bytes), s))
         }
