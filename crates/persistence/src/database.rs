@@ -57,8 +57,12 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// The migration that adds `dashboard_tallies` and `stale_tallies`.
-const TALLIES_MIGRATION: &str = "m20261121_000007_dashboard_tallies";
+/// The migrations that add derived tables (`dashboard_tallies` and `stale_tallies`; the stage and
+/// bureau spans of proposals), which are counted from the records once they exist.
+const DERIVED_MIGRATIONS: [&str; 2] = [
+    "m20261121_000007_dashboard_tallies",
+    "m20261205_000015_proposal_spans",
+];
 
 /// SQLite's page size for the files Platina creates (the default), to turn MiB into pages.
 const SQLITE_PAGE_BYTES: u32 = 4096;
@@ -188,18 +192,20 @@ impl Database {
         self.backend() == DatabaseBackend::Sqlite
     }
 
-    /// Applies pending migrations; when one of them adds the dashboard tallies, counts them from
-    /// the records already there.
+    /// Applies pending migrations; when one of them adds the dashboard tallies or the proposal
+    /// spans, counts them from the records already there.
     pub async fn migrate(&self) -> Result<(), DbErr> {
         let adds_tallies = Migrator::get_pending_migrations(&self.conn)
             .await?
             .iter()
-            .any(|m| m.name() == TALLIES_MIGRATION);
+            .any(|m| DERIVED_MIGRATIONS.contains(&m.name()));
         Migrator::up(&self.conn, None).await?;
         if adds_tallies {
-            crate::tallies::rebuild(&self.conn)
+            let txn = crate::begin_write(&self.conn).await?;
+            crate::tallies::rebuild(&txn)
                 .await
                 .map_err(|e| DbErr::Custom(format!("counting the dashboard tallies: {e}")))?;
+            sea_orm::TransactionSession::commit(txn).await?;
         }
         Ok(())
     }

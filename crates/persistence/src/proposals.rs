@@ -4,7 +4,8 @@
 use crate::StoreError;
 use crate::audit::{AuditActor, AuditView};
 use crate::entities::{
-    consultation, project_team, proposal, proposal_assignment, section, stage_event,
+    consultation, project_team, proposal, proposal_assignment, proposal_bureau_span,
+    proposal_stage_span, section, stage_event,
 };
 use crate::page::{Page, PageRequest};
 use crate::rows;
@@ -744,6 +745,15 @@ pub struct ProposalFilter {
     pub not_presented: bool,
     /// Only proposals without an implementation status.
     pub no_implementation_status: bool,
+    /// The list as it stood at the end of this day, read from the stage and bureau spans: only
+    /// proposals that existed then, and `stage`, `not_presented`, `held_by_bureau` and
+    /// `stale_days` mean that day's.
+    pub as_of: Option<NaiveDate>,
+    /// With `as_of`: held on that day by a section of this bureau.
+    pub held_by_bureau: Option<i64>,
+    /// With `as_of`: only proposals some section still had at ① or ② with no stage change or
+    /// consultation for more than this many days before it.
+    pub stale_days: Option<i64>,
 }
 
 impl ProposalFilter {
@@ -765,6 +775,9 @@ impl ProposalFilter {
             ids: None,
             not_presented: false,
             no_implementation_status: false,
+            as_of: None,
+            held_by_bureau: None,
+            stale_days: None,
         }
     }
 
@@ -817,14 +830,19 @@ fn proposals_query(
     if let Some(viewpoint) = &filter.viewpoint {
         query = query.filter(P::Viewpoint.eq(viewpoint.as_str()));
     }
-    if let Some(stage) = filter.stage {
-        query = query.filter(P::Stage.eq(stage_number(stage)));
+    match filter.as_of {
+        Some(day) => query = as_of_day(query, filter, day),
+        None => {
+            if let Some(stage) = filter.stage {
+                query = query.filter(P::Stage.eq(stage_number(stage)));
+            }
+            if filter.not_presented {
+                query = query.filter(P::Stage.is_null());
+            }
+        }
     }
     if let Some(status) = filter.implementation_status {
         query = query.filter(P::ImplementationStatus.eq(status.as_str()));
-    }
-    if filter.not_presented {
-        query = query.filter(P::Stage.is_null());
     }
     if filter.no_implementation_status {
         query = query.filter(P::ImplementationStatus.is_null());
@@ -889,6 +907,135 @@ fn proposals_query(
     query
 }
 
+/// Narrows to the proposals that existed at the end of `day`, at the filter's stage on that day,
+/// held by its bureau then and stale then, from the spans that cover the day: an index range per
+/// condition, whatever the number of stage events.
+fn as_of_day(
+    query: sea_orm::Select<proposal::Entity>,
+    filter: &ProposalFilter,
+    day: NaiveDate,
+) -> sea_orm::Select<proposal::Entity> {
+    use proposal_stage_span::Column as S;
+    let mut spans = Query::select();
+    spans
+        .column((proposal_stage_span::Entity, S::ProposalId))
+        .from(proposal_stage_span::Entity);
+    if let Some(year) = filter.fiscal_year {
+        spans.and_where(Expr::col((proposal_stage_span::Entity, S::FiscalYear)).eq(year));
+    }
+    let stages: Vec<i16> = match (filter.stage, filter.not_presented) {
+        (Some(stage), _) => vec![stage_number(stage)],
+        (None, true) => vec![0],
+        // Every stage, named so that the index on (year, stage, from_day) serves the range.
+        (None, false) => (0..=4).collect(),
+    };
+    spans
+        .and_where(Expr::col((proposal_stage_span::Entity, S::Stage)).is_in(stages))
+        .and_where(Expr::col((proposal_stage_span::Entity, S::FromDay)).lte(day))
+        .and_where(Expr::col((proposal_stage_span::Entity, S::ToDay)).gt(day));
+    if let Some(days) = filter.stale_days {
+        // Stale: awaiting a decision on the day, with nothing recorded from `quiet_since` on.
+        let quiet_since = day
+            .checked_sub_signed(chrono::Duration::days(days))
+            .unwrap_or(NaiveDate::MIN);
+        let mut changed = Query::select();
+        changed
+            .expr(Expr::val(1))
+            .from(stage_event::Entity)
+            .and_where(
+                Expr::col((stage_event::Entity, stage_event::Column::ProposalId))
+                    .equals((proposal_stage_span::Entity, S::ProposalId)),
+            )
+            .and_where(
+                Expr::col((stage_event::Entity, stage_event::Column::EffectiveOn))
+                    .between(quiet_since, day),
+            );
+        let mut consulted = Query::select();
+        consulted
+            .expr(Expr::val(1))
+            .from(consultation::Entity)
+            .and_where(
+                Expr::col((consultation::Entity, consultation::Column::ProposalId))
+                    .equals((proposal_stage_span::Entity, S::ProposalId)),
+            )
+            .and_where(
+                Expr::col((consultation::Entity, consultation::Column::HeldOn))
+                    .between(quiet_since, day),
+            );
+        spans
+            .and_where(Expr::col((proposal_stage_span::Entity, S::AwaitingDecision)).eq(true))
+            .and_where(Expr::exists(changed.to_owned()).not())
+            .and_where(Expr::exists(consulted.to_owned()).not());
+    }
+    let mut query = query.filter(proposal::Column::Id.in_subquery(spans.to_owned()));
+    if let Some(bureau) = filter.held_by_bureau {
+        use proposal_bureau_span::Column as B;
+        let mut held = Query::select();
+        held.column(B::ProposalId)
+            .from(proposal_bureau_span::Entity)
+            .and_where(B::BureauId.eq(bureau));
+        if let Some(year) = filter.fiscal_year {
+            held.and_where(B::FiscalYear.eq(year));
+        }
+        held.and_where(B::FromDay.lte(day))
+            .and_where(B::ToDay.gt(day));
+        query = query.filter(proposal::Column::Id.in_subquery(held.to_owned()));
+    }
+    query
+}
+
+/// Every column of a proposal but its search text, in the order [`Unsearched`] reads them.
+const UNSEARCHED_COLUMNS: [proposal::Column; 18] = [
+    proposal::Column::Id,
+    proposal::Column::FiscalYear,
+    proposal::Column::Number,
+    proposal::Column::Theme,
+    proposal::Column::Scene,
+    proposal::Column::Viewpoint,
+    proposal::Column::Title,
+    proposal::Column::PainPoint,
+    proposal::Column::ProposedSolution,
+    proposal::Column::ImplementationStatus,
+    proposal::Column::OutcomePeriodText,
+    proposal::Column::OutcomeText,
+    proposal::Column::ContinuesProposalId,
+    proposal::Column::CreatedByUserId,
+    proposal::Column::Stage,
+    proposal::Column::Version,
+    proposal::Column::CreatedAt,
+    proposal::Column::UpdatedAt,
+];
+
+/// A proposal's row without its search text (derived, as long as the rest of the row together,
+/// and never shown), read by position: an export reads a hundred thousand of them.
+struct Unsearched(proposal::Model);
+
+impl sea_orm::FromQueryResult for Unsearched {
+    fn from_query_result(row: &sea_orm::QueryResult, _pre: &str) -> Result<Self, sea_orm::DbErr> {
+        Ok(Unsearched(proposal::Model {
+            id: row.try_get_by_index(0)?,
+            fiscal_year: row.try_get_by_index(1)?,
+            number: row.try_get_by_index(2)?,
+            theme: row.try_get_by_index(3)?,
+            scene: row.try_get_by_index(4)?,
+            viewpoint: row.try_get_by_index(5)?,
+            title: row.try_get_by_index(6)?,
+            pain_point: row.try_get_by_index(7)?,
+            proposed_solution: row.try_get_by_index(8)?,
+            implementation_status: row.try_get_by_index(9)?,
+            outcome_period_text: row.try_get_by_index(10)?,
+            outcome_text: row.try_get_by_index(11)?,
+            continues_proposal_id: row.try_get_by_index(12)?,
+            created_by_user_id: row.try_get_by_index(13)?,
+            stage: row.try_get_by_index(14)?,
+            version: row.try_get_by_index(15)?,
+            created_at: row.try_get_by_index(16)?,
+            updated_at: row.try_get_by_index(17)?,
+            search_text: String::new(),
+        }))
+    }
+}
+
 /// Up to `limit` of the rows the filter selects with ids above `after_id`, in id order: how an
 /// export walks a list of any length in constant memory.
 pub async fn proposals_after<C: ConnectionTrait>(
@@ -897,16 +1044,19 @@ pub async fn proposals_after<C: ConnectionTrait>(
     after_id: i64,
     limit: u64,
 ) -> Result<Vec<Proposal>, StoreError> {
-    let rows = proposals_query(filter, conn.get_database_backend())
+    let rows: Vec<Unsearched> = proposals_query(filter, conn.get_database_backend())
+        .select_only()
+        .columns(UNSEARCHED_COLUMNS)
         .filter(proposal::Column::Id.gt(after_id))
         .order_by_asc(proposal::Column::Id)
         .limit(limit)
+        .into_model()
         .all(conn)
         .await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.0.id).collect();
     let mut assignments = assignments_of(conn, &ids).await?;
     rows.into_iter()
-        .map(|row| {
+        .map(|Unsearched(row)| {
             let id = row.id;
             proposal_of(row, assignments.remove(&id).unwrap_or_default())
         })
@@ -971,64 +1121,46 @@ pub struct ProgressEntry {
 }
 
 /// Every proposal of the fiscal year that existed on `as_of`, at its stage on that date as the
-/// recorded events (including later back-dated corrections) give it.
+/// recorded events (including later back-dated corrections) give it: the stage span covering the
+/// date, which the writes keep from the events.
 pub async fn progress_as_of<C: ConnectionTrait>(
     conn: &C,
     fiscal_year: i32,
     as_of: NaiveDate,
 ) -> Result<Vec<ProgressEntry>, StoreError> {
-    let proposals = proposal::Entity::find()
-        .filter(proposal::Column::FiscalYear.eq(fiscal_year))
-        .order_by_asc(proposal::Column::Id)
-        .all(conn)
-        .await?;
-    let ids: Vec<i64> = proposals.iter().map(|p| p.id).collect();
-    let mut events_by_assignment: HashMap<i64, (i64, Vec<StageEvent>)> = HashMap::new();
-    if !ids.is_empty() {
-        let rows = stage_event::Entity::find()
-            .filter(stage_event::Column::ProposalId.is_in(ids.iter().copied()))
-            .filter(stage_event::Column::EffectiveOn.lte(as_of))
-            .all(conn)
-            .await?;
-        for row in rows {
-            let proposal_id = row.proposal_id;
-            let event = event_of(row)?;
-            events_by_assignment
-                .entry(event.assignment_id)
-                .or_insert_with(|| (proposal_id, Vec::new()))
-                .1
-                .push(event);
-        }
-    }
-    let mut stages_by_proposal: HashMap<i64, Vec<Stage>> = HashMap::new();
-    for (proposal_id, events) in events_by_assignment.values() {
-        if let Some(state) = state_on(events, as_of) {
-            stages_by_proposal
-                .entry(*proposal_id)
-                .or_default()
-                .push(state.stage);
-        }
-    }
-    Ok(proposals
+    use proposal::Column as P;
+    use proposal_stage_span::Column as S;
+    let mut select = Query::select();
+    select
+        .column((proposal::Entity, P::Id))
+        .column((proposal::Entity, P::Number))
+        .column((proposal::Entity, P::Title))
+        .column((proposal::Entity, P::Theme))
+        .column((proposal_stage_span::Entity, S::Stage))
+        .from(proposal::Entity)
+        .inner_join(
+            proposal_stage_span::Entity,
+            Expr::col((proposal_stage_span::Entity, S::ProposalId))
+                .equals((proposal::Entity, P::Id)),
+        )
+        .and_where(Expr::col((proposal::Entity, P::FiscalYear)).eq(fiscal_year))
+        .and_where(Expr::col((proposal_stage_span::Entity, S::FromDay)).lte(as_of))
+        .and_where(Expr::col((proposal_stage_span::Entity, S::ToDay)).gt(as_of))
+        .order_by((proposal::Entity, P::Id), sea_orm::Order::Asc);
+    conn.query_all(&select)
+        .await?
         .into_iter()
-        .filter_map(|p| {
-            let stage = stages_by_proposal.remove(&p.id).and_then(most_advanced);
-            let existed = tokyo_date(p.created_at) <= as_of || stage.is_some();
-            existed.then_some(ProgressEntry {
-                stage,
-                proposal_id: p.id,
-                number: p.number,
-                title: p.title,
-                theme: p.theme,
+        .map(|row| {
+            let stage: i16 = row.try_get_by_index(4)?;
+            Ok(ProgressEntry {
+                proposal_id: row.try_get_by_index(0)?,
+                number: row.try_get_by_index(1)?,
+                title: row.try_get_by_index(2)?,
+                theme: row.try_get_by_index(3)?,
+                stage: stage_of(Some(stage).filter(|n| *n > 0))?,
             })
         })
-        .collect())
-}
-
-/// The calendar date in Japan (UTC+9 all year; Japan keeps no daylight time), which is the date
-/// every report of the city means.
-fn tokyo_date(at: DateTime<Utc>) -> NaiveDate {
-    (at + chrono::Duration::hours(9)).date_naive()
+        .collect()
 }
 
 /// Dates proposals transcribed from a report to the day they were made, so a dashboard as of an
@@ -1078,7 +1210,7 @@ mod tests {
             .map(|d| d.with_timezone(&Utc))
             .unwrap_or_default();
         assert_eq!(
-            tokyo_date(utc),
+            crate::tallies::tokyo_date(utc),
             NaiveDate::from_ymd_opt(2025, 11, 25).unwrap_or_default()
         );
     }

@@ -8,11 +8,16 @@
 //! transaction, and applies the difference, so a back-dated correction moves the figures of
 //! every day after it. [`rebuild`] recomputes them all from the records; the tests check that
 //! both ways agree with each other and with the lists the figures link to.
+//!
+//! The same contributions carry each proposal's stage and bureau spans: the stretches of days
+//! over which it stood at a stage or was held by a bureau's section. They are not added up but
+//! replaced, proposal by proposal, in the same transaction; a list as of a day selects the spans
+//! covering it instead of replaying the events.
 
 use crate::StoreError;
 use crate::entities::{
-    consultation, dashboard_tally, proposal, proposal_assignment, reform, reform_tag, section,
-    stage_event, stale_tally,
+    consultation, dashboard_tally, proposal, proposal_assignment, proposal_bureau_span,
+    proposal_stage_span, reform, reform_tag, section, stage_event, stale_tally,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use domain::proposal::{ImplementationStatus, Stage, StageEvent, StageState, most_advanced};
@@ -56,11 +61,46 @@ pub const KEY_SEPARATOR: char = '\u{1f}';
 type FigureKey = (i32, i64, &'static str, String, NaiveDate);
 type StaleKey = (i32, i64, NaiveDate, NaiveDate);
 
+/// The end of a span that has not ended: stored as a day so that "covers the day" is two plain
+/// comparisons an index answers, on both databases.
+pub fn open_end() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+/// A stretch of days `[from, to)` over which a proposal stood at `stage` (rule ※1; 0 before any
+/// section had it) and some section did or did not still await a decision (had it at ① or ②).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageSpan {
+    pub stage: i16,
+    pub awaiting_decision: bool,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// A stretch of days `[from, to)` over which a section of the bureau held a proposal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BureauSpan {
+    pub bureau_id: i64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// One proposal's spans: its stages cover every day from the one it came to exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposalSpans {
+    pub fiscal_year: i32,
+    pub stages: Vec<StageSpan>,
+    pub bureaus: Vec<BureauSpan>,
+}
+
 /// What some records add to the tallies.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Contributions {
     figures: BTreeMap<FigureKey, i64>,
     stale: BTreeMap<StaleKey, i64>,
+    /// The spans of each proposal counted, by id. A proposal that is gone has none, so applying
+    /// contributions from before its deletion to none after removes its spans.
+    spans: BTreeMap<i64, ProposalSpans>,
 }
 
 impl Contributions {
@@ -114,6 +154,8 @@ impl Contributions {
     }
 }
 
+/// The calendar date in Japan (UTC+9 all year; Japan keeps no daylight time), which is the date
+/// every report of the city means.
 pub(crate) fn tokyo_date(at: DateTime<Utc>) -> NaiveDate {
     (at + Duration::hours(9)).date_naive()
 }
@@ -241,7 +283,7 @@ impl ProposalRecord {
         }
     }
 
-    fn contributions(&self, out: &mut Contributions) {
+    fn contributions(&self, id: i64, out: &mut Contributions) {
         let first_event = self.events.iter().map(|e| e.effective_on).min();
         let exists_from = first_event.map_or(self.created_on, |f| Ord::min(f, self.created_on));
         let days: BTreeSet<NaiveDate> = std::iter::once(self.created_on)
@@ -250,13 +292,90 @@ impl ProposalRecord {
             .filter(|d| *d >= exists_from)
             .collect();
         let days: Vec<NaiveDate> = days.into_iter().collect();
+        let mut spans = SpanBuilder::new(self.fiscal_year);
         for (i, day) in days.iter().enumerate() {
             let snapshot = self.snapshot(*day);
             self.count(&snapshot, *day, 1, out);
             if let Some(next) = days.get(i + 1) {
                 self.count(&snapshot, *next, -1, out);
             }
+            spans.on(*day, &snapshot);
         }
+        out.spans.insert(id, spans.finish());
+    }
+}
+
+/// Turns the snapshots of a proposal's days, in order, into spans: a new stage span wherever the
+/// stage or `awaiting_decision` changes, a bureau span for each stretch a bureau is held.
+struct SpanBuilder {
+    done: ProposalSpans,
+    stage: Option<StageSpan>,
+    bureaus: BTreeMap<i64, NaiveDate>,
+}
+
+impl SpanBuilder {
+    fn new(fiscal_year: i32) -> Self {
+        SpanBuilder {
+            done: ProposalSpans {
+                fiscal_year,
+                stages: Vec::new(),
+                bureaus: Vec::new(),
+            },
+            stage: None,
+            bureaus: BTreeMap::new(),
+        }
+    }
+
+    fn on(&mut self, day: NaiveDate, snapshot: &Snapshot) {
+        let stage = snapshot.stage.map_or(0, |s| i16::from(s.number()));
+        let awaiting = snapshot.awaiting_decision;
+        let same = self
+            .stage
+            .as_ref()
+            .is_some_and(|open| open.stage == stage && open.awaiting_decision == awaiting);
+        if !same {
+            if let Some(mut open) = self.stage.take() {
+                open.to = day;
+                self.done.stages.push(open);
+            }
+            self.stage = Some(StageSpan {
+                stage,
+                awaiting_decision: awaiting,
+                from: day,
+                to: open_end(),
+            });
+        }
+        let ended: Vec<i64> = self
+            .bureaus
+            .keys()
+            .filter(|b| !snapshot.bureaus.contains(b))
+            .copied()
+            .collect();
+        for bureau_id in ended {
+            if let Some(from) = self.bureaus.remove(&bureau_id) {
+                self.done.bureaus.push(BureauSpan {
+                    bureau_id,
+                    from,
+                    to: day,
+                });
+            }
+        }
+        for bureau in &snapshot.bureaus {
+            self.bureaus.entry(*bureau).or_insert(day);
+        }
+    }
+
+    fn finish(mut self) -> ProposalSpans {
+        self.done.stages.extend(self.stage.take());
+        for (bureau_id, from) in std::mem::take(&mut self.bureaus) {
+            self.done.bureaus.push(BureauSpan {
+                bureau_id,
+                from,
+                to: open_end(),
+            });
+        }
+        self.done.bureaus.sort_by_key(|b| (b.bureau_id, b.from));
+        self.done
     }
 }
 
@@ -378,8 +497,8 @@ async fn add_proposals<C: ConnectionTrait>(
             record.consultations.push(held_on);
         }
     }
-    for record in records.values() {
-        record.contributions(out);
+    for (id, record) in &records {
+        record.contributions(*id, out);
     }
     Ok(())
 }
@@ -476,16 +595,90 @@ async fn add_reforms<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Applies `after − before` to the stored tallies.
+/// Applies `after − before` to the stored tallies, and replaces the stored spans of every
+/// proposal whose spans differ between the two.
 pub async fn apply<C: ConnectionTrait>(
     conn: &C,
-    before: Contributions,
+    mut before: Contributions,
     after: Contributions,
 ) -> Result<(), StoreError> {
     let mut change = after;
+    let spans_before = std::mem::take(&mut before.spans);
+    let mut spans_after = std::mem::take(&mut change.spans);
     change.absorb(before, -1);
     change.drop_zeros();
-    add_to_stored(conn, change).await
+    add_to_stored(conn, change).await?;
+    let changed: Vec<i64> = spans_before
+        .keys()
+        .chain(spans_after.keys())
+        .copied()
+        .collect::<BTreeSet<i64>>()
+        .into_iter()
+        .filter(|id| spans_before.get(id) != spans_after.get(id))
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    delete_spans(conn, &changed).await?;
+    spans_after.retain(|id, _| changed.contains(id));
+    insert_spans(conn, spans_after).await
+}
+
+async fn delete_spans<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> Result<(), StoreError> {
+    for chunk in ids.chunks(1000) {
+        proposal_stage_span::Entity::delete_many()
+            .filter(proposal_stage_span::Column::ProposalId.is_in(chunk.iter().copied()))
+            .exec(conn)
+            .await?;
+        proposal_bureau_span::Entity::delete_many()
+            .filter(proposal_bureau_span::Column::ProposalId.is_in(chunk.iter().copied()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Rows per INSERT: well below both databases' limits on bound values.
+const SPAN_ROWS_PER_STATEMENT: usize = 2000;
+
+async fn insert_spans<C: ConnectionTrait>(
+    conn: &C,
+    spans: BTreeMap<i64, ProposalSpans>,
+) -> Result<(), StoreError> {
+    let mut stage_rows = Vec::new();
+    let mut bureau_rows = Vec::new();
+    for (proposal_id, spans) in spans {
+        for span in spans.stages {
+            stage_rows.push(proposal_stage_span::ActiveModel {
+                proposal_id: Set(proposal_id),
+                fiscal_year: Set(spans.fiscal_year),
+                stage: Set(span.stage),
+                awaiting_decision: Set(span.awaiting_decision),
+                from_day: Set(span.from),
+                to_day: Set(span.to),
+            });
+        }
+        for span in spans.bureaus {
+            bureau_rows.push(proposal_bureau_span::ActiveModel {
+                proposal_id: Set(proposal_id),
+                bureau_id: Set(span.bureau_id),
+                fiscal_year: Set(spans.fiscal_year),
+                from_day: Set(span.from),
+                to_day: Set(span.to),
+            });
+        }
+    }
+    for batch in stage_rows.chunks(SPAN_ROWS_PER_STATEMENT) {
+        proposal_stage_span::Entity::insert_many(batch.to_vec())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    for batch in bureau_rows.chunks(SPAN_ROWS_PER_STATEMENT) {
+        proposal_bureau_span::Entity::insert_many(batch.to_vec())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn add_to_stored<C: ConnectionTrait>(
@@ -573,6 +766,12 @@ async fn add_to_stored<C: ConnectionTrait>(
 pub async fn rebuild<C: ConnectionTrait>(conn: &C) -> Result<(), StoreError> {
     dashboard_tally::Entity::delete_many().exec(conn).await?;
     stale_tally::Entity::delete_many().exec(conn).await?;
+    proposal_stage_span::Entity::delete_many()
+        .exec(conn)
+        .await?;
+    proposal_bureau_span::Entity::delete_many()
+        .exec(conn)
+        .await?;
     let sections = bureau_of_section(conn).await?;
     let mut all = Contributions::default();
     let mut after = 0_i64;
@@ -589,6 +788,8 @@ pub async fn rebuild<C: ConnectionTrait>(conn: &C) -> Result<(), StoreError> {
         let Some(last) = ids.last() else { break };
         after = *last;
         add_proposals(conn, &ids, &sections, &mut all).await?;
+        // Written chunk by chunk: unlike the tallies, spans do not shrink when added up.
+        insert_spans(conn, std::mem::take(&mut all.spans)).await?;
     }
     after = 0;
     loop {
@@ -632,6 +833,31 @@ pub async fn stored<C: ConnectionTrait>(
         .all(conn)
         .await?;
     Ok((figures, stale))
+}
+
+/// The stored spans, stage spans then bureau spans, each in key order (for tests comparing a
+/// rebuild with the spans the writes kept).
+pub async fn stored_spans<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<
+    (
+        Vec<proposal_stage_span::Model>,
+        Vec<proposal_bureau_span::Model>,
+    ),
+    StoreError,
+> {
+    let stages = proposal_stage_span::Entity::find()
+        .order_by_asc(proposal_stage_span::Column::ProposalId)
+        .order_by_asc(proposal_stage_span::Column::FromDay)
+        .all(conn)
+        .await?;
+    let bureaus = proposal_bureau_span::Entity::find()
+        .order_by_asc(proposal_bureau_span::Column::ProposalId)
+        .order_by_asc(proposal_bureau_span::Column::BureauId)
+        .order_by_asc(proposal_bureau_span::Column::FromDay)
+        .all(conn)
+        .await?;
+    Ok((stages, bureaus))
 }
 
 /// Counts of one scope's figures as of the end of `as_of`, keyed by (figure, key); zero counts

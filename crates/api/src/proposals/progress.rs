@@ -111,7 +111,7 @@ async fn progress_report(
     if caller.proposal_reach() != ProposalReach::All {
         let mut visible = ProposalFilter::visible_to(caller);
         visible.fiscal_year = Some(fiscal_year);
-        let own: Vec<i64> = proposals::list_proposals(
+        let own: std::collections::HashSet<i64> = proposals::list_proposals(
             &state.db.conn,
             &visible,
             ProposalSort::Id,

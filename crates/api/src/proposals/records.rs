@@ -281,41 +281,26 @@ pub(crate) fn proposal_filter(query: &ProposalQuery, caller: &Principal) -> Prop
     filter
 }
 
-/// Narrows a proposal list to how it stood on `as_of` (and to stale proposals), from the same
-/// rows the dashboard counts.
+/// Narrows a proposal list to how it stood on `as_of` (and to stale proposals): the stage and
+/// the bureau filter then mean that day's, read from the spans the writes keep beside the
+/// dashboard tallies.
 pub(crate) async fn narrow_proposals(
-    state: &AppState,
+    _state: &AppState,
     query: &ProposalQuery,
     filter: &mut ProposalFilter,
 ) -> Result<(), ApiError> {
     if query.as_of.is_none() && query.stale_days.is_none() {
         return Ok(());
     }
-    let as_of = query.as_of.unwrap_or_else(today_in_tokyo);
-    let states =
-        persistence::dashboard::proposal_states(&state.db.conn, query.fiscal_year, as_of).await?;
-    let stage = query.stage;
-    let ids: Vec<i64> = states
-        .iter()
-        .filter(|s| match stage {
-            Some(0) => s.stage.is_none(),
-            Some(n) => s.stage.map(Stage::number) == Some(n),
-            None => true,
-        })
-        .filter(|s| query.bureau_id.is_none_or(|b| s.bureau_ids.contains(&b)))
-        .filter(|s| query.stale_days.is_none_or(|days| s.is_stale(as_of, days)))
-        .map(|s| s.id)
-        .collect();
-    // The stage and bureau are those of the day, already applied above.
-    filter.stage = None;
-    filter.not_presented = false;
-    if filter.bureau_ids == query.bureau_id.into_iter().collect::<Vec<_>>() {
+    filter.as_of = Some(query.as_of.unwrap_or_else(today_in_tokyo));
+    filter.stale_days = query.stale_days;
+    // The bureau of the query is the day's; the bureaus of `scope=mine` stay today's.
+    if let Some(bureau) = query.bureau_id
+        && filter.bureau_ids == [bureau]
+    {
         filter.bureau_ids.clear();
+        filter.held_by_bureau = Some(bureau);
     }
-    filter.ids = Some(match filter.ids.take() {
-        Some(before) => ids.into_iter().filter(|id| before.contains(id)).collect(),
-        None => ids,
-    });
     Ok(())
 }
 

@@ -281,14 +281,29 @@ fn disposition(listing: &Listing, format: ExportFormat) -> String {
     format!("attachment; filename=\"{ascii}_{date}.{extension}\"; filename*=UTF-8''{encoded}")
 }
 
+/// A batch of rows and the cursor to go on from (`None`: the list is exhausted).
+type Batch = (Vec<Vec<Cell>>, Option<i64>);
+
 struct Streaming {
     state: web::Data<AppState>,
     dir: Arc<Directory>,
     listing: Listing,
     heads: Vec<Head>,
     format: ExportFormat,
+    /// Where the next batch starts, while it has not been fetched yet.
     cursor: Option<i64>,
+    /// The next batch, fetched while the previous one was written out.
+    ahead: Option<Result<Batch, ApiError>>,
     header_sent: bool,
+}
+
+impl Streaming {
+    fn write(&self, rows: &[Vec<Cell>]) -> Bytes {
+        Bytes::from(match self.format {
+            ExportFormat::Ndjson => formats::ndjson_rows(&self.heads, rows),
+            _ => CsvChunks::rows(rows),
+        })
+    }
 }
 
 async fn next_chunk(mut s: Streaming) -> Option<(Result<Bytes, actix_web::Error>, Streaming)> {
@@ -299,15 +314,28 @@ async fn next_chunk(mut s: Streaming) -> Option<(Result<Bytes, actix_web::Error>
             return Some((Ok(Bytes::from(header)), s));
         }
     }
-    let cursor = s.cursor?;
-    match s.listing.batch(&s.state, &s.dir, cursor).await {
+    let fetched = match s.ahead.take() {
+        Some(fetched) => fetched,
+        None => {
+            let cursor = s.cursor.take()?;
+            s.listing.batch(&s.state, &s.dir, cursor).await
+        }
+    };
+    match fetched {
         Ok((rows, next)) => {
-            s.cursor = next;
-            let bytes = match s.format {
-                ExportFormat::Ndjson => formats::ndjson_rows(&s.heads, &rows),
-                _ => CsvChunks::rows(&rows),
+            // The database works on the next batch (on SQLite's worker thread, or in the
+            // PostgreSQL server) while this one is written out: the query goes out when the join
+            // first polls it, before the writing takes the thread.
+            let ahead = async {
+                match next {
+                    Some(cursor) => Some(s.listing.batch(&s.state, &s.dir, cursor).await),
+                    None => None,
+                }
             };
-            Some((Ok(Bytes::from(bytes)), s))
+            let written = async { s.write(&rows) };
+            let (ahead, bytes) = futures_util::future::join(ahead, written).await;
+            s.ahead = ahead;
+            Some((Ok(bytes), s))
         }
         Err(err) => {
             // The status line has gone out; ending the body short is all that is left, and the
@@ -365,6 +393,7 @@ async fn respond(
         listing,
         format,
         cursor: Some(0),
+        ahead: None,
         header_sent: false,
     };
     Ok(response.streaming(futures_util::stream::unfold(start, next_chunk)))

@@ -53,27 +53,31 @@ pub struct CsvChunks;
 impl CsvChunks {
     pub fn header(columns: &[Head]) -> Vec<u8> {
         let mut bytes = "\u{FEFF}".as_bytes().to_vec();
-        bytes.extend(Self::line(columns.iter().map(|c| c.ja.to_owned())));
+        bytes.extend(Self::lines(std::iter::once(
+            columns.iter().map(|c| c.ja.to_owned()).collect::<Vec<_>>(),
+        )));
         bytes
     }
 
     pub fn rows(rows: &[Vec<Cell>]) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        for row in rows {
-            bytes.extend(Self::line(row.iter().map(csv_text)));
-        }
-        bytes
+        Self::lines(
+            rows.iter()
+                .map(|row| row.iter().map(csv_text).collect::<Vec<_>>()),
+        )
     }
 
-    fn line(fields: impl Iterator<Item = String>) -> Vec<u8> {
+    /// One writer for the whole batch: making one per line cost more than the line.
+    fn lines(records: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .quote_style(csv::QuoteStyle::Necessary)
+            .flexible(true)
             .from_writer(Vec::new());
-        let fields: Vec<String> = fields.collect();
-        // Writing to a Vec cannot fail; an empty line is the worst outcome.
-        if writer.write_record(&fields).is_err() {
-            return Vec::new();
+        for fields in records {
+            // Writing to a Vec cannot fail; a line left out is the worst outcome.
+            if writer.write_record(&fields).is_err() {
+                continue;
+            }
         }
         writer.into_inner().unwrap_or_default()
     }
@@ -96,6 +100,13 @@ pub fn ndjson_rows(columns: &[Head], rows: &[Vec<Cell>]) -> Vec<u8> {
             match cell {
                 Cell::Text(text) => write_json(&mut bytes, text),
                 Cell::Json(value) => write_json(&mut bytes, value),
+                Cell::Empty => bytes.extend(b"null"),
+                Cell::Integer(n) => bytes.extend(n.to_string().as_bytes()),
+                // The same text as `json_value`, without a `Value` in between.
+                Cell::DateTime(at) => {
+                    use std::io::Write as _;
+                    let _ = write!(bytes, "\"{}\"", at.format("%Y-%m-%dT%H:%M:%SZ"));
+                }
                 other => write_json(&mut bytes, &json_value(other)),
             }
         }
@@ -205,16 +216,26 @@ mod tests {
             Head::new("featured", "注目", CellKind::Bool),
             Head::new("on", "日", CellKind::Date),
             Head::new("note", "備考", CellKind::Text),
+            Head::new("at", "日時", CellKind::DateTime),
         ];
+        let at = NaiveDate::from_ymd_opt(2025, 4, 1)
+            .unwrap()
+            .and_hms_opt(8, 30, 5)
+            .unwrap()
+            .and_utc();
         let rows = vec![vec![
-            Cell::Integer(3),
+            Cell::Integer(-3),
             Cell::Bool(true),
             Cell::Date(NaiveDate::from_ymd_opt(2025, 4, 1).unwrap()),
             Cell::Empty,
+            Cell::DateTime(at),
         ]];
+        let line = String::from_utf8(ndjson_rows(&columns, &rows)).unwrap();
         assert_eq!(
-            String::from_utf8(ndjson_rows(&columns, &rows)).unwrap(),
-            "{\"id\":3,\"featured\":true,\"on\":\"2025-04-01\",\"note\":null}\n"
+            line,
+            "{\"id\":-3,\"featured\":true,\"on\":\"2025-04-01\",\"note\":null,\"at\":\"2025-04-01T08:30:05Z\"}\n"
         );
+        let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(parsed["at"], json_value(&Cell::DateTime(at)));
     }
 }

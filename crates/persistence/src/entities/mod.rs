@@ -18,6 +18,8 @@ pub mod progress_note;
 pub mod project_team;
 pub mod proposal;
 pub mod proposal_assignment;
+pub mod proposal_bureau_span;
+pub mod proposal_stage_span;
 pub mod reform;
 pub mod reform_effect;
 pub mod reform_section;
