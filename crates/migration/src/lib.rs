@@ -15,6 +15,7 @@ mod m20261204_000009_idempotency_keys;
 mod m20261204_000010_storage_probe;
 mod m20261205_000011_name_lengths;
 mod m20261205_000012_search_text_refold;
+mod m20261205_000014_reform_read_indexes;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_storage_probe::Migration),
             Box::new(m20261205_000011_name_lengths::Migration),
             Box::new(m20261205_000012_search_text_refold::Migration),
+            Box::new(m20261205_000014_reform_read_indexes::Migration),
         ]
     }
 }
