@@ -74,6 +74,7 @@ PG_DATABASE = "platina_peer" if SLOT == 0 else f"platina_peer{SLOT}"
 STATUS = "in_progress"
 WORD = "電子化"
 W3_IDS = 1000
+IMPORT_FILE_ROWS = 20_000
 SERVERS = ["platina-sqlite", "directus", "platina-postgres", "directus-tuned"]
 WORKLOADS = ["b0", "w1", "w2", "w3"]
 LABELS = {
@@ -165,11 +166,13 @@ def prepare_platina(rows_wanted, seed):
     run([str(BINARY), "demo", "load"], env=env)
     organisation = organisation_of(SQLITE_PATH)
     rows = reforms.generate(rows_wanted, organisation, seed)
-    # One import takes at most 100,000 rows (crates/api/src/imports.rs).
+    # One import takes at most 100,000 rows (crates/api/src/tabular); the files hold fewer, because
+    # an import's time grows with the square of its file (issue 15): five files of 20,000 rows load
+    # the same rows several times faster than one of 100,000.
     files = []
-    for start in range(0, len(rows), 100_000):
-        path = WORK / f"reforms-{start // 100_000 + 1}.csv"
-        reforms.write_csv(rows[start:start + 100_000], path)
+    for start in range(0, len(rows), IMPORT_FILE_ROWS):
+        path = WORK / f"reforms-{start // IMPORT_FILE_ROWS + 1}.csv"
+        reforms.write_csv(rows[start:start + IMPORT_FILE_ROWS], path)
         files.append(path)
     started = time.monotonic()
     for path in files:
@@ -773,7 +776,10 @@ def markdown(run_result):
 def update_document(run_result):
     document = ROOT / "docs" / "performance.md"
     text = document.read_text()
-    begin, end = "<!-- peer:begin -->", "<!-- peer:end -->"
+    # A run of Platina alone keeps the side-by-side table and fills its own.
+    alone = not any(s.startswith("directus") for r in run_result["rounds"] for s in r)
+    begin, end = ("<!-- platina-alone:begin -->", "<!-- platina-alone:end -->") if alone else (
+        "<!-- peer:begin -->", "<!-- peer:end -->")
     source = (f"Latest run: `bench/results/{run_result['when']}-peer.json`, {run_result['rows']:,} rows, "
               f"{run_result['seconds_per_run']} s per load run, {len(run_result['rounds'])} rounds"
               + (f". {run_result['note']}" if run_result.get("note") else "") + ".")
@@ -815,14 +821,21 @@ def main():
             sys.exit(f"bench-peer: {tool} is not installed (see docs/performance.md)")
     if not BINARY.exists():
         sys.exit("bench-peer: build the release binary first (make bench-peer does)")
-    node_binary()
+    servers = [s for s in SERVERS if s in args.servers.split(",")]
+    # Without a peer among the servers, Platina is measured alone: Directus is neither needed nor
+    # loaded (a quick look at Platina's own figures; the comparison needs the peer).
+    with_peer = any(s.startswith("directus") for s in servers)
+    if with_peer:
+        node_binary()
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     connection_counts = [int(c) for c in args.connections.split(",")]
     spec = {"rows": args.rows, "seed": args.seed}
     marker = WORK / "prepared.json"
     rows_file = WORK / "rows.json"
-    if args.reuse and marker.exists() and json.loads(marker.read_text())["spec"] == spec:
+    reusable = marker.exists() and json.loads(marker.read_text())["spec"] == spec and (
+        not with_peer or json.loads(marker.read_text()).get("directus") is not None)
+    if args.reuse and reusable:
         prepared = json.loads(marker.read_text())
         rows = json.loads(rows_file.read_text())
         log(f"reusing the {args.rows:,} rows prepared before")
@@ -832,9 +845,11 @@ def main():
         rows, demo, platina_made = prepare_platina(args.rows, args.seed)
         log(f"platina: {platina_made}")
         # The peer gets the demo dataset's reforms too, so both hold the same records.
-        peer_made = prepare_directus(demo + rows)
-        peer_made["demo_reforms"] = len(demo)
-        log(f"directus: {peer_made}")
+        peer_made = None
+        if with_peer:
+            peer_made = prepare_directus(demo + rows)
+            peer_made["demo_reforms"] = len(demo)
+            log(f"directus: {peer_made}")
         prepared = {"spec": spec, "platina": platina_made, "directus": peer_made, "platina_binary": str(BINARY)}
         rows_file.write_text(json.dumps(rows, ensure_ascii=False))
         marker.write_text(json.dumps(prepared))
@@ -849,7 +864,6 @@ def main():
     ids = random.Random(args.seed).sample([r["id"] for r in rows], k=min(W3_IDS, len(rows)))
 
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    servers = [s for s in SERVERS if s in args.servers.split(",")]
     rounds = []
     result = {
         "when": stamp,
@@ -857,8 +871,9 @@ def main():
         "note": args.note,
         "machine": {"cpus": os.cpu_count(), "system": platform.platform(),
                     "load_average_at_start": os.getloadavg(), "oha": run(["oha", "--version"]).stdout.strip(),
-                    "node": run([node_binary(), "--version"]).stdout.strip(),
-                    "directus": json.loads((DIRECTUS / "node_modules" / "directus" / "package.json").read_text())["version"],
+                    "node": run([node_binary(), "--version"]).stdout.strip() if with_peer else None,
+                    "directus": json.loads((DIRECTUS / "node_modules" / "directus" / "package.json").read_text())[
+                        "version"] if with_peer else None,
                     "platina_binary": str(BINARY.relative_to(ROOT) if BINARY.is_relative_to(ROOT) else BINARY)},
         "rows": args.rows,
         "seed": args.seed,

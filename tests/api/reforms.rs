@@ -13,6 +13,8 @@ on_both_databases!(
     editors_write_only_the_reforms_of_their_bureau_or_sections_and_readers_none,
     bad_reform_input_is_refused_with_pointers_and_nothing_is_stored,
     reform_updates_need_the_etag_last_read_and_deletes_take_the_links_along,
+    a_reform_is_numbered_on_any_page_and_alone_as_in_its_whole_bureau_listing,
+    a_renamed_bureau_or_section_shows_on_the_next_reform_read,
 );
 
 /// An organisation to work in: two bureaus with a section each.
@@ -538,4 +540,190 @@ async fn reform_updates_need_the_etag_last_read_and_deletes_take_the_links_along
         )
         .await;
     assert_eq!(links.json, json!([]), "the reform's links went with it");
+}
+
+async fn a_reform_is_numbered_on_any_page_and_alone_as_in_its_whole_bureau_listing(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let o = org(&app).await;
+    // Numbered and unnumbered reforms of two years, entered out of order, beside another bureau's.
+    for (bureau, year, number, title) in [
+        (o.west, 2025, Some(30), "西30"),
+        (o.west, 2025, None, "西なしA"),
+        (o.west, 2025, Some(4), "西4"),
+        (o.moji, 2025, Some(5), "門司5"),
+        (o.west, 2024, Some(1), "西R6の1"),
+        (o.west, 2025, Some(17), "西17"),
+        (o.west, 2025, None, "西なしB"),
+        (o.west, 2024, None, "西R6なし"),
+        (o.west, 2025, Some(9), "西9"),
+    ] {
+        let mut body = reform(bureau, title);
+        body["fiscal_year"] = json!(year);
+        body["report_number"] = json!(number);
+        body["status"] = json!(if title.contains("なし") {
+            "planned"
+        } else {
+            "in_progress"
+        });
+        new_reform(&app, &o.admin, body).await;
+    }
+    let numbers = |a: &Answer| -> Vec<(String, i64)> {
+        a.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["title"].as_str().unwrap().to_owned(),
+                    r["number_in_bureau"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let whole = app
+        .get(
+            &format!(
+                "/api/v1/bureaus/{}/reforms?fiscal_year=2025&per_page=200",
+                o.west
+            ),
+            Some(&o.admin),
+        )
+        .await;
+    assert_eq!(whole.status, 200, "{}", whole.text);
+    let whole = numbers(&whole);
+    assert_eq!(
+        whole,
+        vec![
+            ("西4".to_owned(), 1),
+            ("西9".to_owned(), 2),
+            ("西17".to_owned(), 3),
+            ("西30".to_owned(), 4),
+            ("西なしA".to_owned(), 5),
+            ("西なしB".to_owned(), 6),
+        ]
+    );
+    let position = |title: &str| whole.iter().find(|(t, _)| t == title).map(|(_, n)| *n);
+
+    // Pages of two, newest first, filtered by status: each reform keeps its place in the bureau.
+    for query in [
+        "sort=-updated_at&per_page=2&page=1",
+        "sort=-updated_at&per_page=2&page=2",
+        "sort=title&per_page=2&page=3",
+        "status=in_progress&sort=-updated_at&per_page=2",
+        "status=planned&per_page=1&page=2",
+        "q=西なし",
+    ] {
+        let page = app
+            .get(
+                &format!(
+                    "/api/v1/reforms?bureau_id={}&fiscal_year=2025&{query}",
+                    o.west
+                ),
+                Some(&o.admin),
+            )
+            .await;
+        assert_eq!(page.status, 200, "{query}: {}", page.text);
+        assert!(
+            page.json["items"].as_array().is_some_and(|i| !i.is_empty()),
+            "{query}"
+        );
+        for (title, number) in numbers(&page) {
+            assert_eq!(Some(number), position(&title), "{query}: {title}");
+        }
+    }
+    let past_the_end = app
+        .get(
+            &format!(
+                "/api/v1/reforms?bureau_id={}&fiscal_year=2025&per_page=2&page=9",
+                o.west
+            ),
+            Some(&o.admin),
+        )
+        .await;
+    assert_eq!(past_the_end.json["items"], json!([]));
+    assert_eq!(
+        past_the_end.json["total"], 6,
+        "a page past the end still tells the total"
+    );
+
+    // Alone, and in the other year, whose numbering is its own.
+    let all = app
+        .get("/api/v1/reforms?per_page=200", Some(&o.admin))
+        .await;
+    for r in all.json["items"].as_array().unwrap() {
+        let one = app
+            .get(&format!("/api/v1/reforms/{}", r["id"]), Some(&o.admin))
+            .await;
+        assert_eq!(
+            one.json["number_in_bureau"], r["number_in_bureau"],
+            "{}",
+            r["title"]
+        );
+        if r["fiscal_year"] == 2025 && r["bureau_id"] == o.west {
+            let title = r["title"].as_str().unwrap();
+            assert_eq!(r["number_in_bureau"].as_i64(), position(title), "{title}");
+        }
+    }
+    let year_2024 = app
+        .get(
+            &format!("/api/v1/bureaus/{}/reforms?fiscal_year=2024", o.west),
+            Some(&o.admin),
+        )
+        .await;
+    assert_eq!(
+        numbers(&year_2024),
+        vec![("西R6の1".to_owned(), 1), ("西R6なし".to_owned(), 2)]
+    );
+}
+
+async fn a_renamed_bureau_or_section_shows_on_the_next_reform_read(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let o = org(&app).await;
+    let mut body = reform(o.west, "窓口の電子化");
+    body["section_ids"] = json!([o.west_section]);
+    let id = new_reform(&app, &o.admin, body).await["id"]
+        .as_i64()
+        .unwrap();
+    let read = |path: String| {
+        let app = &app;
+        let admin = o.admin.clone();
+        async move {
+            let a = app.get(&path, Some(&admin)).await;
+            assert_eq!(a.status, 200, "{path}: {}", a.text);
+            a.json
+        }
+    };
+    let detail = read(format!("/api/v1/reforms/{id}")).await;
+    assert_eq!(detail["bureau_name"], "八幡西区役所");
+    assert_eq!(detail["sections"][0]["name"], "国保年金課");
+
+    let bureau = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/bureaus/{}", o.west),
+            &o.admin,
+            Some(json!({ "name": "八幡西区" })),
+            Some("\"1\""),
+        )
+        .await;
+    assert_eq!(bureau.status, 200, "{}", bureau.text);
+    let section = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/sections/{}/renames", o.west_section),
+            &o.admin,
+            Some(json!({ "name": "保険年金課", "effective_from": "2020-04-01" })),
+            Some("\"1\""),
+        )
+        .await;
+    assert_eq!(section.status, 201, "{}", section.text);
+
+    let detail = read(format!("/api/v1/reforms/{id}")).await;
+    assert_eq!(detail["bureau_name"], "八幡西区");
+    assert_eq!(detail["sections"][0]["name"], "保険年金課");
+    let list = read(format!("/api/v1/reforms?bureau_id={}", o.west)).await;
+    assert_eq!(list["items"][0]["bureau_name"], "八幡西区");
+    assert_eq!(list["items"][0]["sections"][0]["name"], "保険年金課");
 }

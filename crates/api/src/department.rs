@@ -75,6 +75,31 @@ impl Directory {
         Ok(Directory { bureaus, sections })
     }
 
+    /// The names one response shows, read for those bureaus and sections alone (see
+    /// `organization::names_for`); asking it of anything else answers as for an unknown id.
+    pub(crate) async fn load_for(
+        state: &AppState,
+        wanted: &organization::NamesWanted,
+    ) -> Result<Directory, ApiError> {
+        let today = today_in_tokyo();
+        let names = organization::names_for(&state.db.conn, wanted).await?;
+        let sections = names
+            .sections
+            .into_iter()
+            .map(|(id, (bureau_id, names))| {
+                let name = domain::organization::name_on(&names, today)
+                    .or_else(|| names.last())
+                    .map(|n| n.name.clone())
+                    .unwrap_or_default();
+                (id, (name, bureau_id))
+            })
+            .collect();
+        Ok(Directory {
+            bureaus: names.bureaus,
+            sections,
+        })
+    }
+
     pub(crate) fn bureau_name(&self, id: i64) -> String {
         self.bureaus.get(&id).cloned().unwrap_or_default()
     }

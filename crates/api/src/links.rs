@@ -13,6 +13,7 @@ use domain::link::EntityKind;
 use domain::link::{EntityRef, Link};
 use domain::{Action, Owner, Principal, Rights, authorize, rights};
 use persistence::links::{self, Summary};
+use persistence::organization::NamesWanted;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
@@ -114,6 +115,73 @@ fn rights_over(dir: &Directory, caller: &Principal, summary: &Summary, kind: Ent
     rights(caller, &owner)
 }
 
+/// A record's links and what they show of the records at their other ends, read before the
+/// names, so that one look-up of names serves the links and the record they belong to.
+pub(crate) struct LinkSet {
+    of: EntityRef,
+    stored: Vec<Link>,
+    summaries: HashMap<EntityRef, Summary>,
+}
+
+impl LinkSet {
+    /// The summaries of the other ends of `stored`, and of the record itself unless the caller
+    /// holds it already (`own`).
+    pub(crate) async fn load(
+        state: &AppState,
+        of: EntityRef,
+        stored: Vec<Link>,
+        own: Option<Summary>,
+    ) -> Result<LinkSet, ApiError> {
+        let mut ends: Vec<EntityRef> = stored
+            .iter()
+            .map(|l| if l.from == of { l.to } else { l.from })
+            .collect();
+        if own.is_none() {
+            ends.push(of);
+        }
+        let mut summaries = links::summaries(&state.db.conn, &ends).await?;
+        if let Some(own) = own {
+            summaries.insert(of, own);
+        }
+        Ok(LinkSet {
+            of,
+            stored,
+            summaries,
+        })
+    }
+
+    /// Adds the bureaus and sections whose names and rights `outs` reads.
+    pub(crate) fn names_wanted(&self, wanted: &mut NamesWanted) {
+        for (end, summary) in &self.summaries {
+            if let Some(bureau) = summary.bureau_id {
+                wanted.bureau_ids.push(bureau);
+                if matches!(end.kind, EntityKind::PolicyIssue | EntityKind::Kpi) {
+                    wanted.sections_of_bureaus.push(bureau);
+                }
+            }
+            wanted.section_ids.extend(&summary.section_ids);
+        }
+    }
+
+    /// The links as the caller's screens show them.
+    pub(crate) fn outs(&self, dir: &Directory, caller: &Principal) -> Vec<LinkOut> {
+        // A proposal the caller may not see has no links for them, as if it did not exist: its
+        // links would tell what became of it.
+        if self.of.kind == EntityKind::Proposal
+            && self
+                .summaries
+                .get(&self.of)
+                .is_some_and(|s| !rights_over(dir, caller, s, self.of.kind).read)
+        {
+            return Vec::new();
+        }
+        self.stored
+            .iter()
+            .filter_map(|l| view(dir, caller, &self.summaries, self.of, l))
+            .collect()
+    }
+}
+
 /// The links of a record as its screens show them.
 pub(crate) async fn link_outs(
     state: &AppState,
@@ -121,26 +189,11 @@ pub(crate) async fn link_outs(
     of: EntityRef,
 ) -> Result<Vec<LinkOut>, ApiError> {
     let stored = links::links_of(&state.db.conn, of).await?;
-    let others: Vec<EntityRef> = stored
-        .iter()
-        .map(|l| if l.from == of { l.to } else { l.from })
-        .chain(std::iter::once(of))
-        .collect();
-    let summaries = links::summaries(&state.db.conn, &others).await?;
-    let dir = Directory::load(state).await?;
-    // A proposal the caller may not see has no links for them, as if it did not exist: its links
-    // would tell what became of it.
-    if of.kind == EntityKind::Proposal
-        && summaries
-            .get(&of)
-            .is_some_and(|s| !rights_over(&dir, caller, s, of.kind).read)
-    {
-        return Ok(Vec::new());
-    }
-    Ok(stored
-        .iter()
-        .filter_map(|l| view(&dir, caller, &summaries, of, l))
-        .collect())
+    let set = LinkSet::load(state, of, stored, None).await?;
+    let mut wanted = NamesWanted::default();
+    set.names_wanted(&mut wanted);
+    let dir = Directory::load_for(state, &wanted).await?;
+    Ok(set.outs(&dir, caller))
 }
 
 fn view(

@@ -14,7 +14,7 @@ use crate::dto::PageOut;
 use crate::dto::PeriodOut;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ValidJson, page_of_query};
-use crate::links::{LinkOut, link_outs};
+use crate::links::{LinkOut, LinkSet};
 use crate::state::AppState;
 use crate::text_rules::{long_text, optional, period_text, title_text};
 use actix_web::http::StatusCode;
@@ -27,6 +27,8 @@ use domain::period::Period;
 use domain::reform::{Classification, EffectKind, ReformStatus};
 use domain::reform::{Effect, Reform, ReformFields};
 use domain::{Action, Principal, PrincipalKind, authorize};
+use persistence::links::{self, Summary};
+use persistence::organization::NamesWanted;
 use persistence::reforms::{self, ReformFilter, ReformSort};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -559,8 +561,22 @@ async fn list(
         .unwrap_or(ReformSort::ReportNumber);
     let filter = reform_filter(query, bureau_id);
     let page = reforms::list_reforms(&state.db.conn, &filter, sort, descending, paging).await?;
-    let dir = Directory::load(state).await?;
+    let dir = Directory::load_for(state, &names_wanted(&page.items)).await?;
     Ok(PageOut::from_page(page, |r| reform_out(&dir, caller, r)))
+}
+
+/// The bureaus and sections these reforms name.
+fn names_wanted<'a>(reforms: impl IntoIterator<Item = &'a Reform>) -> NamesWanted {
+    let mut wanted = NamesWanted::default();
+    for r in reforms {
+        wanted.bureau_ids.push(r.fields.bureau_id);
+        wanted.section_ids.extend(&r.fields.section_ids);
+    }
+    wanted.bureau_ids.sort_unstable();
+    wanted.bureau_ids.dedup();
+    wanted.section_ids.sort_unstable();
+    wanted.section_ids.dedup();
+    wanted
 }
 
 /// Reforms of every bureau, filtered; numbered within their bureau as the report does.
@@ -608,19 +624,31 @@ pub async fn get_reform(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller.0, Action::ReadDepartmentWork)?;
     let reform = find(&state, *id).await?;
-    let dir = Directory::load(&state).await?;
+    // The links come from the reform as read: its source proposal is the implied link, and it is
+    // its own end of each link, so neither is read again.
+    let of = EntityRef {
+        kind: EntityKind::Reform,
+        id: reform.id.get(),
+    };
+    let mut stored: Vec<_> = reform
+        .fields
+        .source_proposal_id
+        .map(|source| links::implied_link(source.get(), reform.id.get()))
+        .into_iter()
+        .collect();
+    stored.extend(links::stored_links_of(&state.db.conn, of).await?);
+    let own = Summary {
+        title: reform.fields.title.clone(),
+        bureau_id: Some(reform.fields.bureau_id),
+        section_ids: reform.fields.section_ids.clone(),
+        created_by_user_id: reform.created_by_user_id,
+    };
+    let set = LinkSet::load(&state, of, stored, Some(own)).await?;
+    let mut wanted = names_wanted([&reform]);
+    set.names_wanted(&mut wanted);
+    let dir = Directory::load_for(&state, &wanted).await?;
     let mut out = reform_out(&dir, &caller.0, &reform);
-    out.links = Some(
-        link_outs(
-            &state,
-            &caller.0,
-            EntityRef {
-                kind: EntityKind::Reform,
-                id: reform.id.get(),
-            },
-        )
-        .await?,
-    );
+    out.links = Some(set.outs(&dir, &caller.0));
     Ok(reform_response(StatusCode::OK, out))
 }
 

@@ -16,6 +16,7 @@ mod m20261204_000010_storage_probe;
 mod m20261205_000011_name_lengths;
 mod m20261205_000012_search_text_refold;
 mod m20261205_000013_import_phases;
+mod m20261205_000014_reform_read_indexes;
 mod m20261205_000015_proposal_spans;
 
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000011_name_lengths::Migration),
             Box::new(m20261205_000012_search_text_refold::Migration),
             Box::new(m20261205_000013_import_phases::Migration),
+            Box::new(m20261205_000014_reform_read_indexes::Migration),
             Box::new(m20261205_000015_proposal_spans::Migration),
         ]
     }

@@ -4,7 +4,9 @@
 
 use crate::StoreError;
 use crate::audit::{AuditActor, AuditView};
-use crate::entities::{digital_system, kpi, link, policy, policy_issue, proposal, reform, section};
+use crate::entities::{
+    digital_system, kpi, link, policy, policy_issue, proposal, reform, reform_section, section,
+};
 use crate::rows;
 use crate::write::{self, Audited, Write};
 use domain::ids::ProposalId;
@@ -12,7 +14,7 @@ use domain::link::{EntityKind, EntityRef, Link};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
@@ -84,32 +86,40 @@ pub async fn summaries<C: ConnectionTrait>(
     }
     let ids = ids_of(EntityKind::Reform);
     if !ids.is_empty() {
-        for r in crate::reforms::list_reforms(
-            conn,
-            &crate::reforms::ReformFilter {
-                ids: Some(ids.clone()),
-                ..Default::default()
-            },
-            crate::reforms::ReformSort::Id,
-            false,
-            crate::PageRequest {
-                page: 1,
-                per_page: ids.len() as u64,
-            },
-        )
-        .await?
-        .items
+        // The title and owners only: a link does not show the reform's texts or its number.
+        let rows: Vec<(i64, String, i64, Option<i64>)> = reform::Entity::find()
+            .select_only()
+            .column(reform::Column::Id)
+            .column(reform::Column::Title)
+            .column(reform::Column::BureauId)
+            .column(reform::Column::CreatedByUserId)
+            .filter(reform::Column::Id.is_in(ids.iter().copied()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        let mut sections: HashMap<i64, Vec<i64>> = HashMap::new();
+        for row in reform_section::Entity::find()
+            .filter(reform_section::Column::ReformId.is_in(ids))
+            .order_by_asc(reform_section::Column::Id)
+            .all(conn)
+            .await?
         {
+            sections
+                .entry(row.reform_id)
+                .or_default()
+                .push(row.section_id);
+        }
+        for (id, title, bureau_id, created_by_user_id) in rows {
             out.insert(
                 EntityRef {
                     kind: EntityKind::Reform,
-                    id: r.id.get(),
+                    id,
                 },
                 Summary {
-                    title: r.fields.title,
-                    bureau_id: Some(r.fields.bureau_id),
-                    section_ids: r.fields.section_ids,
-                    created_by_user_id: r.created_by_user_id,
+                    title,
+                    bureau_id: Some(bureau_id),
+                    section_ids: sections.remove(&id).unwrap_or_default(),
+                    created_by_user_id,
                 },
             );
         }
@@ -210,19 +220,6 @@ pub async fn links_of<C: ConnectionTrait>(
     conn: &C,
     of: EntityRef,
 ) -> Result<Vec<Link>, StoreError> {
-    let kind = of.kind.as_str();
-    let rows = link::Entity::find()
-        .filter(
-            (link::Column::FromKind
-                .eq(kind)
-                .and(link::Column::FromId.eq(of.id)))
-            .or(link::Column::ToKind
-                .eq(kind)
-                .and(link::Column::ToId.eq(of.id))),
-        )
-        .order_by_asc(link::Column::Id)
-        .all(conn)
-        .await?;
     let mut links = Vec::new();
     match of.kind {
         EntityKind::Proposal => {
@@ -236,23 +233,46 @@ pub async fn links_of<C: ConnectionTrait>(
             }
         }
         EntityKind::Reform => {
-            if let Some(source) = reform::Entity::find_by_id(of.id)
+            let source: Option<Option<i64>> = reform::Entity::find_by_id(of.id)
+                .select_only()
+                .column(reform::Column::SourceProposalId)
+                .into_tuple()
                 .one(conn)
-                .await?
-                .and_then(|r| r.source_proposal_id)
-            {
-                links.push(implied_link(source, of.id));
-            }
+                .await?;
+            links.extend(source.flatten().map(|source| implied_link(source, of.id)));
         }
         _ => {}
     }
-    for row in rows {
-        links.push(link_of(row)?);
-    }
+    links.extend(stored_links_of(conn, of).await?);
     Ok(links)
 }
 
-fn implied_link(proposal_id: i64, reform_id: i64) -> Link {
+/// The links stored for a record, oldest first, without the one a reform's classification
+/// implies: for a reader that holds the reform already (`implied_link` makes that one).
+pub async fn stored_links_of<C: ConnectionTrait>(
+    conn: &C,
+    of: EntityRef,
+) -> Result<Vec<Link>, StoreError> {
+    let kind = of.kind.as_str();
+    link::Entity::find()
+        .filter(
+            (link::Column::FromKind
+                .eq(kind)
+                .and(link::Column::FromId.eq(of.id)))
+            .or(link::Column::ToKind
+                .eq(kind)
+                .and(link::Column::ToId.eq(of.id))),
+        )
+        .order_by_asc(link::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(link_of)
+        .collect()
+}
+
+/// The link a reform of classification iii has to the proposal it came from.
+pub fn implied_link(proposal_id: i64, reform_id: i64) -> Link {
     Link {
         id: None,
         from: EntityRef {

@@ -7,9 +7,10 @@ use crate::rows;
 use crate::write::{self, Change, Write};
 use chrono::NaiveDate;
 use domain::organization::{Bureau, BureauPatch, NewBureau, Section, SectionName};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, UnionType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
 };
 use std::collections::HashMap;
 
@@ -236,4 +237,135 @@ pub async fn rename_section(
         },
     )
     .await
+}
+
+/// Which bureaus and sections a response names: read for those alone rather than the whole
+/// organisation, so that a page costs the same in a city of 30 bureaus as in one of 3,000.
+#[derive(Debug, Clone, Default)]
+pub struct NamesWanted {
+    pub bureau_ids: Vec<i64>,
+    pub section_ids: Vec<i64>,
+    /// Bureaus all of whose sections are wanted (who may edit bureau-wide work depends on them).
+    pub sections_of_bureaus: Vec<i64>,
+}
+
+impl NamesWanted {
+    pub fn is_empty(&self) -> bool {
+        self.bureau_ids.is_empty()
+            && self.section_ids.is_empty()
+            && self.sections_of_bureaus.is_empty()
+    }
+}
+
+/// The names a response shows: bureaus by id, and each section's bureau and names, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names {
+    pub bureaus: HashMap<i64, String>,
+    pub sections: HashMap<i64, (i64, Vec<SectionName>)>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct NameRow {
+    /// `None` on a bureau's row.
+    section_id: Option<i64>,
+    bureau_id: i64,
+    name: String,
+    effective_from: Option<NaiveDate>,
+}
+
+/// The names of the wanted bureaus and sections, and of the bureaus of those sections, in one
+/// statement: each section's names, then the bureaus' names.
+pub async fn names_for<C: ConnectionTrait>(
+    conn: &C,
+    wanted: &NamesWanted,
+) -> Result<Names, StoreError> {
+    let mut names = Names::default();
+    if wanted.is_empty() {
+        return Ok(names);
+    }
+    let section_ids = || wanted.section_ids.iter().copied();
+    let mut sections = Query::select();
+    sections
+        .expr_as(
+            Expr::col((section::Entity, section::Column::Id)),
+            Alias::new("section_id"),
+        )
+        .expr_as(
+            Expr::col((section::Entity, section::Column::BureauId)),
+            Alias::new("bureau_id"),
+        )
+        .expr_as(
+            Expr::col((section_name::Entity, section_name::Column::Name)),
+            Alias::new("name"),
+        )
+        .expr_as(
+            Expr::col((section_name::Entity, section_name::Column::EffectiveFrom)),
+            Alias::new("effective_from"),
+        )
+        .from(section::Entity)
+        .inner_join(
+            section_name::Entity,
+            Expr::col((section_name::Entity, section_name::Column::SectionId))
+                .equals((section::Entity, section::Column::Id)),
+        )
+        .cond_where(
+            Condition::any()
+                .add(Expr::col((section::Entity, section::Column::Id)).is_in(section_ids()))
+                .add(
+                    Expr::col((section::Entity, section::Column::BureauId))
+                        .is_in(wanted.sections_of_bureaus.iter().copied()),
+                ),
+        );
+    let mut of_sections = Query::select();
+    of_sections
+        .column(section::Column::BureauId)
+        .from(section::Entity)
+        .and_where(Expr::col(section::Column::Id).is_in(section_ids()));
+    let mut bureaus = Query::select();
+    bureaus
+        .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("section_id"))
+        .expr_as(
+            Expr::col((bureau::Entity, bureau::Column::Id)),
+            Alias::new("bureau_id"),
+        )
+        .expr_as(
+            Expr::col((bureau::Entity, bureau::Column::Name)),
+            Alias::new("name"),
+        )
+        .expr_as(
+            Expr::cust("CAST(NULL AS DATE)"),
+            Alias::new("effective_from"),
+        )
+        .from(bureau::Entity)
+        .cond_where(
+            Condition::any()
+                .add(
+                    Expr::col((bureau::Entity, bureau::Column::Id))
+                        .is_in(wanted.bureau_ids.iter().copied()),
+                )
+                .add(Expr::col((bureau::Entity, bureau::Column::Id)).in_subquery(of_sections)),
+        );
+    sections.union(UnionType::All, bureaus);
+    let statement = conn.get_database_backend().build(&sections);
+    let mut rows = NameRow::find_by_statement(statement).all(conn).await?;
+    rows.sort_by_key(|r| (r.section_id, r.effective_from));
+    for row in rows {
+        match (row.section_id, row.effective_from) {
+            (Some(section_id), Some(effective_from)) => {
+                names
+                    .sections
+                    .entry(section_id)
+                    .or_insert_with(|| (row.bureau_id, Vec::new()))
+                    .1
+                    .push(SectionName {
+                        name: row.name,
+                        effective_from,
+                    });
+            }
+            _ => {
+                names.bureaus.insert(row.bureau_id, row.name);
+            }
+        }
+    }
+    Ok(names)
 }

@@ -17,10 +17,13 @@ use domain::link::EntityKind;
 use domain::reform::{Classification, Effect, EffectKind, Reform, ReformFields, ReformStatus};
 use domain::search::{SearchText, search_form};
 use sea_orm::DatabaseTransaction;
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, IntoIden, LikeExpr, Order, Query, SubQueryStatement,
+};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -447,25 +450,202 @@ pub async fn find_reform<C: ConnectionTrait>(
     conn: &C,
     id: ReformId,
 ) -> Result<Option<Reform>, StoreError> {
-    let Some(row) = reform::Entity::find_by_id(id.get()).one(conn).await? else {
-        return Ok(None);
+    let filter = ReformFilter {
+        ids: Some(vec![id.get()]),
+        ..Default::default()
     };
-    Ok(assemble(conn, vec![row], Numbering::InBureau).await?.pop())
+    let read = Read {
+        sort: ReformSort::Id,
+        descending: false,
+        page: PageRequest {
+            page: 1,
+            per_page: 1,
+        },
+        numbering: Numbering::Counted,
+        total: false,
+    };
+    let (mut reforms, _) = read_reforms(conn, reforms_query(&filter), &read).await?;
+    Ok(reforms.pop())
 }
 
-/// Whether to number reforms within their bureau, which reads every reform of the bureau's year.
+/// How the reforms a read returns are numbered within their bureau's year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Numbering {
-    InBureau,
-    /// For walking a whole list in batches, where reading the bureau again per batch would make
-    /// an export quadratic; `number_in_bureau` is then 0.
+    /// Each reform counts the reforms of its bureau's year before it, in
+    /// `ix_reforms_bureau_year_number`, without reading their rows: the cost follows the page and
+    /// the reform's place, never the table's size. For pages and single reforms.
+    Counted,
+    /// Every reform of the read's bureau-years is read once from that index and numbered in
+    /// order: for reads that hold whole years (the annual report), where counting per reform
+    /// would walk each year once per reform.
+    WholeYears,
+    /// For walking a whole list in batches (an export); `number_in_bureau` is then 0.
     Skipped,
 }
 
-/// Rows to reforms: children loaded in one query each, numbers within the bureau computed.
+/// What one read of reforms returns: which page, in which order, how numbered, and whether the
+/// total of the filter is counted with it.
+struct Read {
+    sort: ReformSort,
+    descending: bool,
+    page: PageRequest,
+    numbering: Numbering,
+    total: bool,
+}
+
+/// The name the page of a read goes by in the statement that numbers and counts it.
+const PAGE: &str = "page";
+
+/// A reform's place in its bureau's year, from 1, for the row `page` of the outer statement: the
+/// report's No. order, reforms without a No. after those with one, in the order they were entered
+/// (`numbers_in_years` says the same in Rust). A fiscal year's No. is unique
+/// (`ux_reforms_report_number`), so the reforms before a numbered one are those with a smaller No.
+const NUMBER_IN_BUREAU: &str = "1 + CASE WHEN page.report_number IS NULL THEN \
+     (SELECT COUNT(*) FROM reforms AS before WHERE before.bureau_id = page.bureau_id \
+        AND before.fiscal_year = page.fiscal_year AND before.report_number IS NOT NULL) \
+     + (SELECT COUNT(*) FROM reforms AS before WHERE before.bureau_id = page.bureau_id \
+        AND before.fiscal_year = page.fiscal_year AND before.report_number IS NULL \
+        AND before.id < page.id) \
+   ELSE (SELECT COUNT(*) FROM reforms AS before WHERE before.bureau_id = page.bureau_id \
+        AND before.fiscal_year = page.fiscal_year AND before.report_number < page.report_number) \
+   END";
+
+/// A reform's row as a read returns it: every column but `search_text`, which only filters read,
+/// with its number in its bureau's year and the filter's total when the read asks for them.
+#[derive(Debug, FromQueryResult)]
+struct ReadRow {
+    id: i64,
+    fiscal_year: i32,
+    bureau_id: i64,
+    report_number: Option<i32>,
+    classification: Option<String>,
+    source_proposal_id: Option<i64>,
+    title: String,
+    problem: Option<String>,
+    action: Option<String>,
+    effect: Option<String>,
+    period_text: Option<String>,
+    status: String,
+    featured: bool,
+    created_by_user_id: Option<i64>,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    number_in_bureau: Option<i64>,
+    total: Option<i64>,
+}
+
+/// The columns `ReadRow` takes from `reforms`.
+const READ_COLUMNS: [reform::Column; 17] = [
+    reform::Column::Id,
+    reform::Column::FiscalYear,
+    reform::Column::BureauId,
+    reform::Column::ReportNumber,
+    reform::Column::Classification,
+    reform::Column::SourceProposalId,
+    reform::Column::Title,
+    reform::Column::Problem,
+    reform::Column::Action,
+    reform::Column::Effect,
+    reform::Column::PeriodText,
+    reform::Column::Status,
+    reform::Column::Featured,
+    reform::Column::CreatedByUserId,
+    reform::Column::Version,
+    reform::Column::CreatedAt,
+    reform::Column::UpdatedAt,
+];
+
+/// The keys a sort orders by, the last of them the id so that pages never overlap. For the report
+/// No., unnumbered reforms come last in either direction, the same on both databases.
+fn order_keys(sort: ReformSort, descending: bool) -> Vec<(reform::Column, bool, Order)> {
+    use reform::Column as R;
+    let order = if descending { Order::Desc } else { Order::Asc };
+    let mut keys = match sort {
+        ReformSort::ReportNumber => vec![
+            (R::ReportNumber, true, Order::Asc),
+            (R::FiscalYear, false, order.clone()),
+            (R::ReportNumber, false, order.clone()),
+        ],
+        ReformSort::Id => Vec::new(),
+        ReformSort::Title => vec![(R::Title, false, order.clone())],
+        ReformSort::UpdatedAt => vec![(R::UpdatedAt, false, order.clone())],
+    };
+    keys.push((R::Id, false, order));
+    keys
+}
+
+fn order_expr<T: IntoIden + Clone>(table: T, column: reform::Column, is_null: bool) -> Expr {
+    let col = Expr::col((table, column));
+    if is_null { col.is_null() } else { col }
+}
+
+/// Reads one page of the rows `selected` selects, with their children, in one statement for the
+/// rows (which also numbers them and counts the filter's total) and one for each kind of child.
+/// The page is chosen first, in a subquery the database answers from an index where one fits
+/// (`ix_reforms_bureau_status_updated` for a bureau's list of one status, newest first), so the
+/// numbers are counted for the page's rows alone. Answers the reforms and, when asked, the total.
+async fn read_reforms<C: ConnectionTrait>(
+    conn: &C,
+    selected: sea_orm::Select<reform::Entity>,
+    read: &Read,
+) -> Result<(Vec<Reform>, Option<u64>), StoreError> {
+    let keys = order_keys(read.sort, read.descending);
+    let filtered = selected.into_query();
+    let mut page = filtered.clone();
+    page.clear_selects();
+    for column in READ_COLUMNS {
+        page.column((reform::Entity, column));
+    }
+    for (column, is_null, order) in &keys {
+        page.order_by_expr(order_expr(reform::Entity, *column, *is_null), order.clone());
+    }
+    page.limit(read.page.per_page).offset(read.page.offset());
+
+    let mut outer = Query::select();
+    outer
+        .expr(Expr::cust("page.*"))
+        .from_subquery(page, Alias::new(PAGE));
+    outer.expr_as(
+        match read.numbering {
+            Numbering::Counted => Expr::cust(NUMBER_IN_BUREAU),
+            Numbering::WholeYears | Numbering::Skipped => Expr::cust("CAST(NULL AS BIGINT)"),
+        },
+        Alias::new("number_in_bureau"),
+    );
+    let mut counted = filtered;
+    counted.clear_selects().expr(Expr::cust("COUNT(*)"));
+    outer.expr_as(
+        if read.total {
+            // Not correlated: both databases run it once per statement, from the same indexes
+            // as the page where the filter allows.
+            Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(counted)))
+        } else {
+            Expr::cust("CAST(NULL AS BIGINT)")
+        },
+        Alias::new("total"),
+    );
+    for (column, is_null, order) in &keys {
+        outer.order_by_expr(
+            order_expr(Alias::new(PAGE), *column, *is_null),
+            order.clone(),
+        );
+    }
+    let statement = conn.get_database_backend().build(&outer);
+    let rows = ReadRow::find_by_statement(statement).all(conn).await?;
+    let total = rows
+        .first()
+        .and_then(|r| r.total)
+        .map(|t| u64::try_from(t).unwrap_or_default());
+    let reforms = assemble(conn, rows, read.numbering).await?;
+    Ok((reforms, total))
+}
+
+/// Rows to reforms: children loaded in one query each, numbers within the bureau as counted (or
+/// computed per year for `WholeYears`).
 async fn assemble<C: ConnectionTrait>(
     conn: &C,
-    rows: Vec<reform::Model>,
+    rows: Vec<ReadRow>,
     numbering: Numbering,
 ) -> Result<Vec<Reform>, StoreError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -508,12 +688,14 @@ async fn assemble<C: ConnectionTrait>(
             });
         }
     }
-    let mut groups: Vec<(i64, i32)> = rows.iter().map(|r| (r.bureau_id, r.fiscal_year)).collect();
-    groups.sort_unstable();
-    groups.dedup();
-    let numbers = match numbering {
-        Numbering::InBureau => numbers_in_bureaus(conn, &groups).await?,
-        Numbering::Skipped => HashMap::new(),
+    let numbers = if numbering == Numbering::WholeYears {
+        let mut years: Vec<(i64, i32)> =
+            rows.iter().map(|r| (r.bureau_id, r.fiscal_year)).collect();
+        years.sort_unstable();
+        years.dedup();
+        numbers_in_years(conn, &years).await?
+    } else {
+        HashMap::new()
     };
     rows.into_iter()
         .map(|row| {
@@ -527,8 +709,13 @@ async fn assemble<C: ConnectionTrait>(
                 .transpose()?;
             let status = ReformStatus::parse(&row.status)
                 .ok_or_else(|| StoreError::Corrupt(format!("reform status {}", row.status)))?;
+            let counted = row
+                .number_in_bureau
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
             Ok(Reform {
-                number_in_bureau: numbers.get(&row.id).copied().unwrap_or(0),
+                number_in_bureau: counted
+                    .or_else(|| numbers.get(&row.id).copied())
+                    .unwrap_or(0),
                 fields: ReformFields {
                     fiscal_year: row.fiscal_year,
                     bureau_id: row.bureau_id,
@@ -557,38 +744,44 @@ async fn assemble<C: ConnectionTrait>(
 }
 
 /// The report numbers a bureau's reforms of a year 1, 2, 3… in the order of the report's own
-/// No. column; reforms without one follow in the order they were entered.
-async fn numbers_in_bureaus<C: ConnectionTrait>(
+/// No. column; reforms without one follow in the order they were entered. Reads the (bureau,
+/// year, No., id) of every reform of those years, from `ix_reforms_bureau_year_number` alone.
+async fn numbers_in_years<C: ConnectionTrait>(
     conn: &C,
-    groups: &[(i64, i32)],
+    years: &[(i64, i32)],
 ) -> Result<HashMap<i64, u32>, StoreError> {
     let mut numbers = HashMap::new();
-    if groups.is_empty() {
+    if years.is_empty() {
         return Ok(numbers);
     }
-    let bureaus: Vec<i64> = groups.iter().map(|(b, _)| *b).collect();
+    let mut of_years = sea_orm::Condition::any();
+    for (bureau_id, year) in years {
+        of_years = of_years.add(
+            reform::Column::BureauId
+                .eq(*bureau_id)
+                .and(reform::Column::FiscalYear.eq(*year)),
+        );
+    }
     let rows: Vec<(i64, i64, i32, Option<i32>)> = reform::Entity::find()
         .select_only()
         .column(reform::Column::Id)
         .column(reform::Column::BureauId)
         .column(reform::Column::FiscalYear)
         .column(reform::Column::ReportNumber)
-        .filter(reform::Column::BureauId.is_in(bureaus))
+        .filter(of_years)
         .into_tuple()
         .all(conn)
         .await?;
     // (bureau, fiscal year) → (report number, reform id) of its reforms.
     type Members = Vec<(Option<i32>, i64)>;
-    let mut by_group: HashMap<(i64, i32), Members> = HashMap::new();
+    let mut by_year: HashMap<(i64, i32), Members> = HashMap::new();
     for (id, bureau_id, year, report_number) in rows {
-        if groups.contains(&(bureau_id, year)) {
-            by_group
-                .entry((bureau_id, year))
-                .or_default()
-                .push((report_number, id));
-        }
+        by_year
+            .entry((bureau_id, year))
+            .or_default()
+            .push((report_number, id));
     }
-    for mut members in by_group.into_values() {
+    for mut members in by_year.into_values() {
         members.sort_by_key(|(report_number, id)| (report_number.is_none(), *report_number, *id));
         for (position, (_, id)) in members.into_iter().enumerate() {
             numbers.insert(id, u32::try_from(position + 1).unwrap_or(u32::MAX));
@@ -748,15 +941,23 @@ pub async fn reforms_after<C: ConnectionTrait>(
     after_id: i64,
     limit: u64,
 ) -> Result<Vec<Reform>, StoreError> {
-    let rows = reforms_query(filter)
-        .filter(reform::Column::Id.gt(after_id))
-        .order_by_asc(reform::Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await?;
-    assemble(conn, rows, Numbering::Skipped).await
+    let read = Read {
+        sort: ReformSort::Id,
+        descending: false,
+        page: PageRequest {
+            page: 1,
+            per_page: limit,
+        },
+        numbering: Numbering::Skipped,
+        total: false,
+    };
+    let selected = reforms_query(filter).filter(reform::Column::Id.gt(after_id));
+    Ok(read_reforms(conn, selected, &read).await?.0)
 }
 
+/// A page of the reforms the filter selects, numbered within their bureau's year, with the
+/// filter's total. A page larger than any the API serves (the annual report's whole year) is
+/// numbered a year at a time rather than a reform at a time.
 pub async fn list_reforms<C: ConnectionTrait>(
     conn: &C,
     filter: &ReformFilter,
@@ -764,32 +965,26 @@ pub async fn list_reforms<C: ConnectionTrait>(
     descending: bool,
     page: PageRequest,
 ) -> Result<Page<Reform>, StoreError> {
-    use reform::Column as R;
-    let mut query = reforms_query(filter);
-    let total = query.clone().count(conn).await?;
-    let order = if descending {
-        sea_orm::Order::Desc
-    } else {
-        sea_orm::Order::Asc
+    let read = Read {
+        sort,
+        descending,
+        page,
+        numbering: if page.per_page > PageRequest::MAX_PER_PAGE {
+            Numbering::WholeYears
+        } else {
+            Numbering::Counted
+        },
+        total: true,
     };
-    query = match sort {
-        // Unnumbered reforms last in either direction, the same on both databases.
-        ReformSort::ReportNumber => query
-            .order_by_asc(Expr::col(R::ReportNumber).is_null())
-            .order_by(R::FiscalYear, order.clone())
-            .order_by(R::ReportNumber, order.clone()),
-        ReformSort::Id => query,
-        ReformSort::Title => query.order_by(R::Title, order.clone()),
-        ReformSort::UpdatedAt => query.order_by(R::UpdatedAt, order.clone()),
+    let (items, total) = read_reforms(conn, reforms_query(filter), &read).await?;
+    let total = match total {
+        Some(total) => total,
+        // A page past the end has no row to carry the total.
+        None if page.page > 1 => reforms_query(filter).count(conn).await?,
+        None => 0,
     };
-    let rows = query
-        .order_by(R::Id, order)
-        .offset(page.offset())
-        .limit(page.per_page)
-        .all(conn)
-        .await?;
     Ok(Page {
-        items: assemble(conn, rows, Numbering::InBureau).await?,
+        items,
         total,
         page: page.page,
         per_page: page.per_page,
@@ -838,11 +1033,21 @@ pub async fn find_reforms<C: ConnectionTrait>(
 ) -> Result<Vec<Reform>, StoreError> {
     let mut found = Vec::new();
     for chunk in ids.chunks(1000) {
-        let rows = reform::Entity::find()
-            .filter(reform::Column::Id.is_in(chunk.iter().copied()))
-            .all(conn)
-            .await?;
-        found.extend(assemble(conn, rows, Numbering::Skipped).await?);
+        let filter = ReformFilter {
+            ids: Some(chunk.to_vec()),
+            ..Default::default()
+        };
+        let read = Read {
+            sort: ReformSort::Id,
+            descending: false,
+            page: PageRequest {
+                page: 1,
+                per_page: chunk.len() as u64,
+            },
+            numbering: Numbering::Skipped,
+            total: false,
+        };
+        found.extend(read_reforms(conn, reforms_query(&filter), &read).await?.0);
     }
     Ok(found)
 }

@@ -173,6 +173,39 @@ impl Names {
         Ok(Names { sections, bureaus })
     }
 
+    /// The names of these proposals' sections and of their bureaus alone (see
+    /// `organization::names_for`): what a page or one proposal shows.
+    pub(crate) async fn load_for<'a>(
+        state: &AppState,
+        proposals: impl IntoIterator<Item = &'a Proposal>,
+    ) -> Result<Names, ApiError> {
+        let mut wanted = organization::NamesWanted::default();
+        for p in proposals {
+            wanted
+                .section_ids
+                .extend(p.assignments.iter().map(|a| a.section_id));
+        }
+        wanted.section_ids.sort_unstable();
+        wanted.section_ids.dedup();
+        let today = today_in_tokyo();
+        let names = organization::names_for(&state.db.conn, &wanted).await?;
+        let sections = names
+            .sections
+            .into_iter()
+            .map(|(id, (bureau_id, names))| {
+                let name = domain::organization::name_on(&names, today)
+                    .or_else(|| names.last())
+                    .map(|n| n.name.clone())
+                    .unwrap_or_default();
+                (id, (name, bureau_id))
+            })
+            .collect();
+        Ok(Names {
+            sections,
+            bureaus: names.bureaus,
+        })
+    }
+
     fn bureau_of(&self, section_id: i64) -> i64 {
         self.sections.get(&section_id).map_or(0, |(_, b)| *b)
     }

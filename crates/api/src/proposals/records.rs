@@ -253,7 +253,7 @@ pub async fn list_proposals(
     let mut filter = proposal_filter(&query, &caller);
     narrow_proposals(&state, &query, &mut filter).await?;
     let page = proposals::list_proposals(&state.db.conn, &filter, sort, descending, paging).await?;
-    let names = Names::load(&state).await?;
+    let names = Names::load_for(&state, &page.items).await?;
     Ok(web::Json(PageOut::from_page(page, |p| {
         names.proposal(p, &caller)
     })))
@@ -313,7 +313,7 @@ pub async fn get_proposal(
     id: web::Path<ProposalId>,
 ) -> Result<HttpResponse, ApiError> {
     let proposal = visible_proposal(&state, &caller.0, *id).await?;
-    let names = Names::load(&state).await?;
+    let names = Names::load_for(&state, [&proposal]).await?;
     Ok(proposal_response(
         StatusCode::OK,
         names.proposal(&proposal, &caller.0),
