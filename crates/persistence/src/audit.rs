@@ -78,13 +78,12 @@ impl<'a> AuditRecord<'a> {
     }
 }
 
-/// Records one event; call it with the transaction that performs the write.
-pub async fn record<C: ConnectionTrait>(
-    conn: &C,
+/// The row one event is stored as: the same for a single write and for an import's batch.
+fn event_row(
     actor: &AuditActor,
     event: AuditRecord<'_>,
     at: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> audit_event::ActiveModel {
     audit_event::ActiveModel {
         occurred_at: Set(at),
         actor_kind: Set(actor.kind.clone()),
@@ -99,8 +98,16 @@ pub async fn record<C: ConnectionTrait>(
         source: Set(actor.source.clone()),
         ..Default::default()
     }
-    .insert(conn)
-    .await?;
+}
+
+/// Records one event; call it with the transaction that performs the write.
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    actor: &AuditActor,
+    event: AuditRecord<'_>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    event_row(actor, event, at).insert(conn).await?;
     Ok(())
 }
 
@@ -117,20 +124,7 @@ pub async fn record_many<C: ConnectionTrait>(
     // future spawned on the runtime (an import's).
     let rows: Vec<audit_event::ActiveModel> = events
         .into_iter()
-        .map(|event| audit_event::ActiveModel {
-            occurred_at: Set(at),
-            actor_kind: Set(actor.kind.clone()),
-            actor_id: Set(actor.id),
-            actor_label: Set(actor.label.clone()),
-            action: Set(event.action.into()),
-            entity_type: Set(event.entity_type.into()),
-            entity_id: Set(event.entity_id),
-            before: Set(event.before.map(|v| v.to_string())),
-            after: Set(event.after.map(|v| v.to_string())),
-            request_id: Set(actor.request_id.clone()),
-            source: Set(actor.source.clone()),
-            ..Default::default()
-        })
+        .map(|event| event_row(actor, event, at))
         .collect();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
