@@ -172,6 +172,12 @@ export function JobProgress({ label, job }: { label: string; job: ImportJobOut |
   );
 }
 
+/** Every row the summary counts; the job lists only some of them one by one when there are many. */
+export function countedRows(job: ImportJobOut): number {
+  const { created, updated, unchanged, rejected } = job.summary;
+  return created + updated + unchanged + rejected;
+}
+
 /** The rows a job rejected, counted from the summary or the rows, whichever says more. */
 export function rejectedCount(job: ImportJobOut): number {
   return Math.max(job.summary.rejected, job.rows.filter((row) => row.outcome === 'rejected').length);
@@ -288,7 +294,8 @@ function SummaryCounts({ summary }: { summary: ImportSummaryOut }) {
  * and can be shown alone.
  */
 export function RowsTable({ job }: { job: ImportJobOut }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const language = i18n.resolvedLanguage ?? 'ja';
   const headingId = useId();
   const filterId = useId();
   const [errorsOnly, setErrorsOnly] = useState(false);
@@ -312,6 +319,14 @@ export function RowsTable({ job }: { job: ImportJobOut }) {
         <p>{t('imports.noRows')}</p>
       ) : (
         <>
+          {job.rows.length < countedRows(job) && (
+            <p data-testid="import-rows-limited">
+              {t('imports.rowsLimited', {
+                shown: formatCount(job.rows.length, language),
+                total: formatCount(countedRows(job), language),
+              })}
+            </p>
+          )}
           {anyRejected && (
             <div className="pp-checkbox im-filter">
               <input

@@ -448,6 +448,24 @@ describe('the import screen', () => {
     expect(within(phases).queryByRole('progressbar', { name: '書き込み' })).not.toBeInTheDocument();
   });
 
+  it('says when a large file’s rows are listed only in part, while the counts cover every row', async () => {
+    const large = rejectedDryRun({
+      total_rows: 5000,
+      processed_rows: 5000,
+      summary: { created: 4998, updated: 1, unchanged: 0, rejected: 1 },
+    });
+    const { fetch } = importServer({ post: () => accepted(large), poll: () => json(large) });
+    renderImports(fetch);
+    const user = userEvent.setup();
+
+    await chooseFileAndCheck(user);
+
+    expect(await screen.findByTestId('import-rows-limited')).toHaveTextContent(
+      '5,000行のうち 3行を表示しています（最初の1,000行と、エラーの行）。',
+    );
+    expect(screen.getByTestId('import-summary')).toHaveTextContent('4,998件');
+  });
+
   it('shows why the server could not read the file, next to the file and by column', async () => {
     const { fetch } = importServer({
       post: () =>

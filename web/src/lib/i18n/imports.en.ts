@@ -107,6 +107,7 @@ export const importsEn: DeepStrings<typeof importsJa> = {
     rowForbidden: 'You may not change records of this row’s bureau or section.',
     columnRequired: 'This required column is missing.',
     noRows: 'The file has no data rows.',
+    rowsLimited: 'Showing {{shown}} of {{total}} rows (the first 1,000 and those with errors). The counts include every row.',
     confirmHeading: 'Import',
     confirm: 'Import',
     confirming: 'Importing…',

@@ -101,6 +101,7 @@ export const importsJa = {
     rowForbidden: 'この行の局・区・課を扱う権限がありません。',
     columnRequired: '必須の列がありません。',
     noRows: 'データの行がありません。',
+    rowsLimited: '{{total}}行のうち {{shown}}行を表示しています（最初の1,000行と、エラーの行）。件数はすべての行を数えています。',
     confirmHeading: '取り込み',
     confirm: '取り込む',
     confirming: '取り込んでいます…',
