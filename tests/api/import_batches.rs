@@ -312,7 +312,11 @@ async fn a_row_failing_in_a_later_batch_leaves_nothing_behind(backend: Backend) 
         .iter()
         .filter(|r| r["outcome"] == "rejected")
         .collect();
-    assert_eq!(rejected.len(), 1, "the rejected row is listed past the first rows");
+    assert_eq!(
+        rejected.len(),
+        1,
+        "the rejected row is listed past the first rows"
+    );
     assert_eq!(rejected[0]["row"], 1_102);
     assert_eq!(stored(&app, &org.admin).await, before);
 
@@ -390,7 +394,10 @@ async fn a_record_named_twice_a_thousand_rows_apart_is_rejected_and_nothing_is_w
     // Row 3 of the file is 2024 No.2; row 1,153 (in the third batch) names the same report
     // number of the same year.
     let mut rows = generated(&org, ROWS);
-    assert_eq!((&rows[1].cells[0][..], &rows[1].cells[1][..]), ("2024", "2"));
+    assert_eq!(
+        (&rows[1].cells[0][..], &rows[1].cells[1][..]),
+        ("2024", "2")
+    );
     assert_eq!(rows[1_151].cells[0], "2024");
     rows[1_151].cells[1] = "2".into();
 

@@ -792,12 +792,19 @@ mod tests {
         assert_eq!(sheet.total_rows, 20_000);
         let rows = all_rows(sheet, 500);
         assert_eq!(rows.len(), 20_000);
-        assert_eq!(rows[19_999], (20_001, vec!["2025".into(), "髙橋①㈱の取組19999".into()]));
+        assert_eq!(
+            rows[19_999],
+            (20_001, vec!["2025".into(), "髙橋①㈱の取組19999".into()])
+        );
     }
 
     #[test]
     fn a_csv_with_a_bom_is_read_without_it_and_a_file_in_neither_encoding_is_refused() {
-        let sheet = read_sheet("a.csv", Source::from(b"\xEF\xBB\xBFtitle\r\nx\r\n".to_vec())).unwrap();
+        let sheet = read_sheet(
+            "a.csv",
+            Source::from(b"\xEF\xBB\xBFtitle\r\nx\r\n".to_vec()),
+        )
+        .unwrap();
         assert_eq!(sheet.headers, ["title"]);
         assert_eq!(sheet.encoding, Some("UTF-8 (BOM)"));
         assert_eq!(all_rows(sheet, 10), vec![(2, vec!["x".to_owned()])]);
