@@ -745,6 +745,7 @@ pub fn read_sheet(file_name: &str, source: Source) -> Result<Sheet, ApiError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
