@@ -697,13 +697,25 @@ async fn run_to_end(
         message: None,
         phases: tally.phases,
     };
+    let written = outcome.summary.created + outcome.summary.updated;
     // In the same transaction as the rows: the job reads succeeded exactly when they are stored.
     log.finish(&txn, outcome).await?;
     persistence::Database::commit(txn)
         .await
         .map_err(persistence::StoreError::from)?;
+    if written >= REFRESH_STATISTICS_AFTER_ROWS {
+        // The rows are committed and the job says so; stale statistics only cost speed, so a
+        // failure here is logged, not reported as the import's.
+        if let Err(err) = db.refresh_statistics().await {
+            tracing::warn!(error = %err, "refreshing the planner's statistics after an import");
+        }
+    }
     Ok(())
 }
+
+/// An import that writes this many records leaves the planner's statistics behind the tables
+/// (PostgreSQL's autovacuum catches up only later, or never where it is off), so it refreshes them.
+const REFRESH_STATISTICS_AFTER_ROWS: u32 = 10_000;
 
 /// Records the end of a dry run, or of an import with rejected rows that wrote nothing.
 async fn finish_unwritten(
