@@ -63,7 +63,8 @@ pub async fn import(
         return started;
     }
     let location = started.header("location").unwrap().to_owned();
-    for _ in 0..400 {
+    // Generous: a thousand-row import on PostgreSQL takes seconds on a loaded machine.
+    for _ in 0..2400 {
         let job = app.get(&location, Some(token)).await;
         assert_eq!(job.status, 200, "{}", job.text);
         if job.json["state"] != "running" {
