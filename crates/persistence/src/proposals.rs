@@ -949,12 +949,14 @@ fn as_of_day(
     let stages: Vec<i16> = match (filter.stage, filter.not_presented) {
         (Some(stage), _) => vec![stage_number(stage)],
         (None, true) => vec![0],
-        // Every stage (a stale list), named so that the index on (year, stage, from_day) serves
-        // the range.
-        (None, false) => (0..=4).collect(),
+        // A stale list of every stage: the index on (year, awaiting_decision, from_day) serves
+        // the range, without the rows.
+        (None, false) => Vec::new(),
     };
+    if !stages.is_empty() {
+        spans.and_where(Expr::col((proposal_stage_span::Entity, S::Stage)).is_in(stages));
+    }
     spans
-        .and_where(Expr::col((proposal_stage_span::Entity, S::Stage)).is_in(stages))
         .and_where(Expr::col((proposal_stage_span::Entity, S::FromDay)).lte(day))
         .and_where(Expr::col((proposal_stage_span::Entity, S::ToDay)).gt(day));
     if let Some(days) = filter.stale_days {
