@@ -13,8 +13,10 @@ run: build web
 ## test: every test — Rust on SQLite (and PostgreSQL when PLATINA_TEST_POSTGRES_URL is set), web unit tests, browser end-to-end
 test: test-rust test-web test-e2e
 
+# --all-targets: the same feature set as `cargo test --workspace`, so switching between the two
+# rebuilds nothing (STACK.md trap 8; plain `cargo build --workspace` rebuilt ~5 min of dependencies).
 build:
-	$(CARGO) build --workspace
+	$(CARGO) build --workspace --all-targets
 
 web-deps: web/node_modules/.package-lock.json
 

@@ -1,7 +1,9 @@
 //! Large imports write in batches: an import of more than two batches of reforms stores the same
 //! records, report numbering, search hits, dashboard figures and audit trail as creating the same
 //! reforms one by one through the API; a row that fails in a later batch leaves nothing behind;
-//! a dry run of the same file writes nothing; and the job shows each phase's progress.
+//! a dry run of the same file writes nothing; a record named twice, rows apart, is found; the
+//! job shows each phase's progress and reports a bounded number of rows, every rejected one
+//! among them.
 
 use crate::data_exchange::upload;
 use crate::helpers::{Answer, Backend, TestApp, spawn_app};
@@ -13,7 +15,11 @@ on_both_databases!(
     an_import_of_several_batches_stores_what_creating_each_reform_stores,
     a_row_failing_in_a_later_batch_leaves_nothing_behind,
     a_dry_run_of_several_batches_writes_nothing,
+    a_record_named_twice_a_thousand_rows_apart_is_rejected_and_nothing_is_written,
 );
+
+/// The accepted rows, and separately the rejected rows, a job lists one by one.
+const REPORTED: usize = 1_000;
 
 /// More than two batches of 500.
 const ROWS: usize = 1_200;
@@ -235,9 +241,14 @@ async fn an_import_of_several_batches_stores_what_creating_each_reform_stores(ba
         job.json["summary"],
         json!({ "created": ROWS, "updated": 0, "unchanged": 0, "rejected": 0 })
     );
-    let ids: Vec<i64> = job.json["rows"]
-        .as_array()
-        .unwrap()
+    let reported = job.json["rows"].as_array().unwrap();
+    assert_eq!(
+        reported.len(),
+        REPORTED,
+        "the first rows are listed, the summary counts them all"
+    );
+    assert_eq!(reported[REPORTED - 1]["row"], REPORTED + 1);
+    let ids: Vec<i64> = reported
         .iter()
         .map(|r| r["record_id"].as_i64().unwrap())
         .collect();
@@ -295,8 +306,18 @@ async fn a_row_failing_in_a_later_batch_leaves_nothing_behind(backend: Backend) 
     assert_eq!(job.json["state"], "rejected", "{}", job.text);
     assert_eq!(job.json["summary"]["rejected"], 1);
     assert_eq!(job.json["summary"]["created"], ROWS - 1);
-    assert_eq!(job.json["rows"][1_100]["outcome"], "rejected");
-    assert_eq!(job.json["rows"][1_100]["row"], 1_102);
+    let reported = job.json["rows"].as_array().unwrap();
+    assert_eq!(reported.len(), REPORTED + 1, "{}", job.text);
+    let rejected: Vec<&Value> = reported
+        .iter()
+        .filter(|r| r["outcome"] == "rejected")
+        .collect();
+    assert_eq!(
+        rejected.len(),
+        1,
+        "the rejected row is listed past the first rows"
+    );
+    assert_eq!(rejected[0]["row"], 1_102);
     assert_eq!(stored(&app, &org.admin).await, before);
 
     // Failing while writing, in the third batch, after two batches were written: a reform from
@@ -362,4 +383,50 @@ async fn a_dry_run_of_several_batches_writes_nothing(backend: Backend) {
     );
     assert!(phases[3]["started_at"].is_null());
     assert_eq!(stored(&app, &org.admin).await, before);
+}
+
+async fn a_record_named_twice_a_thousand_rows_apart_is_rejected_and_nothing_is_written(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let org = org(&app).await;
+    let before = stored(&app, &org.admin).await;
+    // Row 3 of the file is 2024 No.2; row 1,153 (in the third batch) names the same report
+    // number of the same year.
+    let mut rows = generated(&org, ROWS);
+    assert_eq!(
+        (&rows[1].cells[0][..], &rows[1].cells[1][..]),
+        ("2024", "2")
+    );
+    assert_eq!(rows[1_151].cells[0], "2024");
+    rows[1_151].cells[1] = "2".into();
+
+    for query in ["kind=reforms&dry_run=true", "kind=reforms"] {
+        let job = imported(&app, &org.admin, query, &csv_of(&rows)).await;
+        let rejected: Vec<&Value> = job.json["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["outcome"] == "rejected")
+            .collect();
+        assert_eq!(rejected.len(), 1, "{query}: {}", job.text);
+        assert_eq!(rejected[0]["row"], 1_153, "{query}");
+        assert_eq!(rejected[0]["errors"][0]["code"], "duplicate_row", "{query}");
+        assert!(
+            rejected[0]["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("3行目"),
+            "{query}: {}",
+            rejected[0]
+        );
+        assert_eq!(job.json["summary"]["rejected"], 1, "{query}");
+        let state = if query.contains("dry_run") {
+            "succeeded"
+        } else {
+            "rejected"
+        };
+        assert_eq!(job.json["state"], state, "{query}");
+        assert_eq!(stored(&app, &org.admin).await, before, "{query}");
+    }
 }

@@ -60,6 +60,14 @@ test.describe('kintone data in and out', () => {
     await page.getByRole('button', { name: '取り込む' }).click();
     await expect(page.getByRole('heading', { name: '取り込みの結果' })).toBeVisible();
     await expect(page.getByText(/取り込みました。新規 2件/)).toBeVisible();
+    // The result lists every phase the import ran, in order, each finished with its own bar.
+    const phases = page.getByTestId('import-result').getByTestId('import-phases');
+    for (const name of ['読み込み', '確認', '書き込み', '集計・索引の更新']) {
+      await expect(phases.getByRole('progressbar', { name, exact: true })).toBeVisible();
+    }
+    await expect(phases.getByRole('listitem')).toHaveCount(4);
+    await expect(phases.getByRole('listitem').nth(2)).toContainText('完了');
+    expect(await seriousViolations(page)).toEqual([]);
 
     // The header search finds the new record by its half-width katakana.
     const search = page.getByRole('combobox', { name: '横断検索' });

@@ -345,6 +345,7 @@ pub async fn restore_backup(
         }
     }
     txn.commit().await?;
+    db.refresh_statistics().await?;
     restored.counts = TABLES
         .iter()
         .map(|t| ((*t).to_owned(), inserted.get(*t).copied().unwrap_or(0)))

@@ -480,9 +480,7 @@ pub async fn synthesize(
     let txn = crate::begin_write(conn).await?;
     crate::tallies::rebuild(&txn).await?;
     sea_orm::TransactionSession::commit(txn).await?;
-    if db.backend() == DatabaseBackend::Sqlite {
-        conn.execute_unprepared("ANALYZE").await?;
-    }
+    db.refresh_statistics().await?;
     progress("dashboard tallies", 1, 1);
     Ok(report)
 }

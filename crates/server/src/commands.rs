@@ -292,8 +292,6 @@ pub async fn import_file(
     dry_run: bool,
 ) -> Result<ImportReport, CommandError> {
     use std::io::Write;
-    let bytes = std::fs::read(path)
-        .map_err(|e| CommandError::Input(format!("cannot read {}: {e}", path.display())))?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -310,9 +308,10 @@ pub async fn import_file(
             fields.join("; ")
         ))
     };
-    let sheet = api::tabular::import::read_sheet(&file_name, &bytes).map_err(problem)?;
-    // The rows are all the import needs from here on.
-    drop(bytes);
+    // A CSV is checked now and read again batch by batch as the import goes: the file is never
+    // held whole, however large.
+    let source = api::tabular::import::Source::File(path.to_path_buf());
+    let sheet = api::tabular::import::read_sheet(&file_name, source).map_err(problem)?;
     let columns = api::tabular::import::check_columns(kind, &sheet.headers).map_err(problem)?;
     let job = api::tabular::import::new_job(kind, dry_run, &file_name, &sheet, columns);
     let actor = operator().via(format!("import {} {}", job.id, file_name));

@@ -251,6 +251,9 @@ pub struct ImportJobOut {
     pub phases: Vec<ImportPhaseOut>,
     pub summary: ImportSummaryOut,
     pub columns: Vec<ImportColumnOut>,
+    /// The outcome row by row, in the order of the file: the first 1,000 rows that were
+    /// accepted and the first 1,000 that were rejected (a rejected row is listed however late in
+    /// the file it comes). `summary` counts every row.
     pub rows: Vec<ImportRowOut>,
     pub message: Option<String>,
     pub created_at: DateTime<Utc>,

@@ -12,6 +12,7 @@ import {
   type ImportKindDto,
   type ImportableColumnOut,
   type ImportOutcomeDto,
+  type ImportPhaseOut,
   type ImportRowOut,
   type ImportSummaryOut,
 } from './api';
@@ -33,32 +34,148 @@ export function formattedSummary(summary: ImportSummaryOut, language: string): R
   };
 }
 
+/** The phases a job runs: a dry run reads and checks, a real import also writes and indexes. */
+export function phasesOf(job: ImportJobOut): ImportPhaseOut[] {
+  const phases = job.phases ?? [];
+  return job.dry_run ? phases.filter((p) => p.phase === 'reading' || p.phase === 'checking') : phases;
+}
+
+/** How much of a phase is done, from 0 to 1; a finished phase is whole even when it had nothing to do. */
+function phaseShare(phase: ImportPhaseOut): number {
+  if (phase.finished_at) return 1;
+  if (phase.total <= 0) return 0;
+  return Math.min(phase.done, phase.total) / phase.total;
+}
+
 /**
- * The progress of a job as a bar and the same figures in words. Without a job (the file is still
- * being sent) or before the rows are counted, the bar is indeterminate.
+ * How much of the whole job is done, in percent: each of its phases counts the same, so the bar
+ * keeps moving while rows are written and the tallies brought up to date, instead of standing at
+ * 100 % once the rows are checked.
+ */
+export function overallPercent(job: ImportJobOut): number {
+  const phases = phasesOf(job);
+  if (phases.length === 0) return job.total_rows > 0 ? Math.floor((100 * job.processed_rows) / job.total_rows) : 0;
+  const share = phases.reduce((sum, phase) => sum + phaseShare(phase), 0) / phases.length;
+  return Math.floor(100 * share);
+}
+
+/** The time left in words: seconds under a minute, then whole minutes, then hours (rounded up). */
+export function timeLeft(t: TFunction, seconds: number): string {
+  if (seconds < 60) return t('imports.phases.etaSeconds', { count: Math.max(1, Math.ceil(seconds)) });
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 120) return t('imports.phases.etaMinutes', { count: minutes });
+  return t('imports.phases.etaHours', { count: Math.ceil(minutes / 60) });
+}
+
+type PhaseState = 'waiting' | 'running' | 'done' | 'stopped';
+
+function phaseState(job: ImportJobOut, phase: ImportPhaseOut): PhaseState {
+  if (phase.finished_at) return 'done';
+  if (job.state !== 'running') return 'stopped';
+  return phase.started_at ? 'running' : 'waiting';
+}
+
+/** One phase: its name, a bar of its own, what it has done of its total and the time it has left. */
+function PhaseLine({ job, phase }: { job: ImportJobOut; phase: ImportPhaseOut }) {
+  const { t, i18n } = useTranslation();
+  const language = i18n.resolvedLanguage ?? 'ja';
+  const nameId = useId();
+  const state = phaseState(job, phase);
+  const counts = {
+    done: formatCount(phase.done, language),
+    total: formatCount(phase.total, language),
+  };
+  // Indexing counts tally entries, not rows of the file.
+  const amount = t(phase.phase === 'indexing' ? 'imports.phases.items' : 'imports.phases.rows', counts);
+  const status =
+    state === 'running'
+      ? phase.eta_seconds !== null && phase.eta_seconds !== undefined
+        ? timeLeft(t, phase.eta_seconds)
+        : t('imports.phases.estimating')
+      : t(`imports.phases.${state}`);
+  const words = state === 'waiting' ? status : `${amount}（${status}）`;
+  const percent = Math.round(100 * phaseShare(phase));
+  return (
+    <li className={`im-phase im-phase--${state}`} data-phase={phase.phase} data-state={state}>
+      <span id={nameId} className="im-phase__name">
+        {t(`imports.phases.names.${phase.phase}`)}
+      </span>
+      <div
+        className="im-phase__bar"
+        role="progressbar"
+        aria-labelledby={nameId}
+        aria-valuemin={0}
+        aria-valuemax={phase.total}
+        aria-valuenow={Math.min(phase.done, phase.total)}
+        aria-valuetext={words}
+      >
+        <div className="im-phase__fill" style={{ width: `${percent}%` }} />
+      </div>
+      <span className="im-phase__text">{words}</span>
+    </li>
+  );
+}
+
+/** Every phase of the job in the order they run, each with its own progress and time left. */
+export function JobPhases({ job }: { job: ImportJobOut }) {
+  const { t } = useTranslation();
+  const headingId = useId();
+  const phases = phasesOf(job);
+  if (phases.length === 0) return null;
+  return (
+    <div className="im-phases" data-testid="import-phases">
+      <p id={headingId} className="im-phases__heading">
+        {t('imports.phases.heading')}
+      </p>
+      <ol aria-labelledby={headingId}>
+        {phases.map((phase) => (
+          <PhaseLine key={phase.phase} job={job} phase={phase} />
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+/**
+ * The progress of a job as a bar and the same figures in words, then each phase with its own bar.
+ * Without a job (the file is still being sent) or before the rows are counted, the bar is
+ * indeterminate.
  */
 export function JobProgress({ label, job }: { label: string; job: ImportJobOut | undefined }) {
   const { t, i18n } = useTranslation();
   const language = i18n.resolvedLanguage ?? 'ja';
   const textId = useId();
   const counted = job !== undefined && job.total_rows > 0;
+  const phased = job !== undefined && phasesOf(job).length > 0;
+  const percent = job === undefined ? 0 : overallPercent(job);
   return (
     <div className="im-progress" data-testid="import-progress">
-      {counted ? (
+      {phased ? (
+        <progress aria-label={label} aria-describedby={textId} max={100} value={percent} />
+      ) : counted ? (
         <progress aria-label={label} aria-describedby={textId} max={job.total_rows} value={job.processed_rows} />
       ) : (
         <progress aria-label={label} aria-describedby={textId} />
       )}
       <p id={textId} className="im-progress__text">
-        {counted
-          ? t('imports.progress', {
-              processed: formatCount(job.processed_rows, language),
-              total: formatCount(job.total_rows, language),
-            })
-          : t('imports.progressStarting')}
+        {phased
+          ? t('imports.overall', { percent })
+          : counted
+            ? t('imports.progress', {
+                processed: formatCount(job.processed_rows, language),
+                total: formatCount(job.total_rows, language),
+              })
+            : t('imports.progressStarting')}
       </p>
+      {job !== undefined && <JobPhases job={job} />}
     </div>
   );
+}
+
+/** Every row the summary counts; the job lists only some of them one by one when there are many. */
+export function countedRows(job: ImportJobOut): number {
+  const { created, updated, unchanged, rejected } = job.summary;
+  return created + updated + unchanged + rejected;
 }
 
 /** The rows a job rejected, counted from the summary or the rows, whichever says more. */
@@ -111,6 +228,8 @@ export function JobDetails({ job }: { job: ImportJobOut }) {
           <dd>{t('imports.rows', { count: formatCount(job.total_rows, language) })}</dd>
         </div>
       </dl>
+
+      {job.state !== 'running' && <JobPhases job={job} />}
 
       {job.columns.length > 0 && (
         <section className="im-block" aria-labelledby={mappingId}>
@@ -175,7 +294,8 @@ function SummaryCounts({ summary }: { summary: ImportSummaryOut }) {
  * and can be shown alone.
  */
 export function RowsTable({ job }: { job: ImportJobOut }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const language = i18n.resolvedLanguage ?? 'ja';
   const headingId = useId();
   const filterId = useId();
   const [errorsOnly, setErrorsOnly] = useState(false);
@@ -199,6 +319,14 @@ export function RowsTable({ job }: { job: ImportJobOut }) {
         <p>{t('imports.noRows')}</p>
       ) : (
         <>
+          {job.rows.length < countedRows(job) && (
+            <p data-testid="import-rows-limited">
+              {t('imports.rowsLimited', {
+                shown: formatCount(job.rows.length, language),
+                total: formatCount(countedRows(job), language),
+              })}
+            </p>
+          )}
           {anyRejected && (
             <div className="pp-checkbox im-filter">
               <input

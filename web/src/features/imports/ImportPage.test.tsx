@@ -6,7 +6,7 @@ import { fakeFetch, json, problem, tokenOut, viewerUser, type Handler } from '..
 import { editorUser } from '../../test/fixtures/ledger';
 import type { ImportJobOut } from './api';
 import { renderImports } from './renderImports';
-import { importColumns, importJob, importRow, rejectedDryRun } from './testData';
+import { WRITING_ID, importColumns, importJob, importPhase, importRow, rejectedDryRun, writingJob } from './testData';
 
 interface Posted {
   kind: string | null;
@@ -23,10 +23,13 @@ function importServer({
   user = tokenOut('token-1'),
   post,
   poll = () => json(importJob()),
+  routes = {},
 }: {
   user?: ReturnType<typeof tokenOut>;
   post: (posted: Posted, index: number) => Response;
   poll?: Handler;
+  /** More endpoints, such as the poll of a second job. */
+  routes?: Record<string, Handler>;
 }) {
   const posted: Posted[] = [];
   const polled: string[] = [];
@@ -48,6 +51,7 @@ function importServer({
       polled.push(new URL(request.url).pathname);
       return poll(request);
     },
+    ...routes,
   });
   return { ...fake, posted, polled };
 }
@@ -357,6 +361,109 @@ describe('the import screen', () => {
     await screen.findByTestId('import-preview', {}, { timeout: 3000 });
     expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
     expect(polls).toBe(2);
+  });
+
+  it('shows each phase of a running import in order with its own bar, rows done and time left, and the overall bar short of 100 % while writing', async () => {
+    let finished = false;
+    const done = importJob({ id: WRITING_ID, dry_run: false, total_rows: 1200, processed_rows: 1200 });
+    const { fetch } = importServer({
+      post: ({ dryRun }) => accepted(dryRun === 'true' ? importJob() : writingJob()),
+      routes: { [`GET /api/v1/imports/${WRITING_ID}`]: () => json(finished ? done : writingJob()) },
+    });
+    renderImports(fetch);
+    const user = userEvent.setup();
+
+    await chooseFileAndCheck(user);
+    await user.click(await screen.findByRole('button', { name: '取り込む' }));
+
+    const phases = await screen.findByTestId('import-phases');
+    const names = within(phases)
+      .getAllByRole('progressbar')
+      .map((bar) => bar.getAttribute('aria-labelledby'))
+      .map((id) => document.getElementById(id ?? '')?.textContent);
+    expect(names).toEqual(['読み込み', '確認', '書き込み', '集計・索引の更新']);
+
+    const writing = within(phases).getByRole('progressbar', { name: '書き込み' });
+    expect(writing).toHaveAttribute('aria-valuenow', '600');
+    expect(writing).toHaveAttribute('aria-valuemax', '1200');
+    expect(writing.closest('li')).toHaveTextContent('1,200行中 600行（残り約3分）');
+    expect(within(phases).getByRole('progressbar', { name: '確認' }).closest('li')).toHaveTextContent(
+      '1,200行中 900行（残り約40秒）',
+    );
+    expect(within(phases).getByRole('progressbar', { name: '読み込み' }).closest('li')).toHaveTextContent('完了');
+    const indexing = within(phases).getByRole('progressbar', { name: '集計・索引の更新' });
+    expect(indexing).toHaveAttribute('aria-valuenow', '0');
+    expect(indexing.closest('li')).toHaveTextContent('待機中');
+
+    const overall = screen.getByRole('progressbar', { name: '取り込みの進み具合' });
+    expect(overall).toHaveAttribute('max', '100');
+    expect(Number(overall.getAttribute('value'))).toBeLessThan(100);
+    expect(Number(overall.getAttribute('value'))).toBeGreaterThan(0);
+
+    finished = true;
+    await screen.findByTestId('import-result', {}, { timeout: 3000 });
+    expect(screen.queryByRole('progressbar', { name: '取り込みの進み具合' })).not.toBeInTheDocument();
+  });
+
+  it('names the phases and the time left in English when English is chosen', async () => {
+    await i18n.changeLanguage('en');
+    const { fetch } = importServer({
+      post: ({ dryRun }) => accepted(dryRun === 'true' ? importJob() : writingJob()),
+      routes: { [`GET /api/v1/imports/${WRITING_ID}`]: () => json(writingJob()) },
+    });
+    renderImports(fetch);
+    const user = userEvent.setup();
+
+    await user.upload(await screen.findByLabelText('File'), await csv());
+    await user.click(screen.getByRole('button', { name: 'Check (dry run)' }));
+    await user.click(await screen.findByRole('button', { name: 'Import' }));
+
+    const writing = await screen.findByRole('progressbar', { name: 'Writing' });
+    expect(writing.closest('li')).toHaveTextContent('600 of 1,200 rows（about 3 min left）');
+    expect(screen.getByRole('progressbar', { name: 'Updating tallies and indexes' }).closest('li')).toHaveTextContent(
+      'Waiting',
+    );
+  });
+
+  it('shows a finished dry run’s reading and checking as done, and no writing, which a dry run never does', async () => {
+    const checked = importJob({
+      phases: [
+        importPhase('reading', { done: 2, total: 2, started_at: '2025-11-21T01:00:00Z', finished_at: '2025-11-21T01:00:00Z' }),
+        importPhase('checking', { done: 2, total: 2, started_at: '2025-11-21T01:00:00Z', finished_at: '2025-11-21T01:00:01Z' }),
+        importPhase('writing', { total: 2 }),
+        importPhase('indexing', { total: 2 }),
+      ],
+    });
+    const { fetch } = importServer({ post: () => accepted(checked), poll: () => json(checked) });
+    renderImports(fetch);
+    const user = userEvent.setup();
+
+    await chooseFileAndCheck(user);
+
+    const preview = await screen.findByTestId('import-preview');
+    const phases = within(preview).getByTestId('import-phases');
+    const checking = within(phases).getByRole('progressbar', { name: '確認' });
+    expect(checking).toHaveAttribute('aria-valuenow', '2');
+    expect(checking.closest('li')).toHaveTextContent('2行中 2行（完了）');
+    expect(within(phases).queryByRole('progressbar', { name: '書き込み' })).not.toBeInTheDocument();
+  });
+
+  it('says when a large file’s rows are listed only in part, while the counts cover every row', async () => {
+    const large = rejectedDryRun({
+      total_rows: 5000,
+      processed_rows: 5000,
+      summary: { created: 4998, updated: 1, unchanged: 0, rejected: 1 },
+    });
+    const { fetch } = importServer({ post: () => accepted(large), poll: () => json(large) });
+    renderImports(fetch);
+    const user = userEvent.setup();
+
+    await chooseFileAndCheck(user);
+
+    expect(await screen.findByTestId('import-rows-limited')).toHaveTextContent(
+      '5,000行のうち 3行を表示しています（最初の1,000行と、エラーの行）。',
+    );
+    expect(screen.getByTestId('import-summary')).toHaveTextContent('4,998件');
   });
 
   it('shows why the server could not read the file, next to the file and by column', async () => {

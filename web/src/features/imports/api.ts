@@ -42,6 +42,10 @@ export interface ImportSummaryOut {
   rejected: number;
 }
 
+/** The phases of an import in the order they run, and how far one has got (the server's types). */
+export type ImportPhaseDto = components['schemas']['ImportPhaseDto'];
+export type ImportPhaseOut = components['schemas']['ImportPhaseOut'];
+
 export interface ImportJobOut {
   id: string;
   kind: ImportKindDto;
@@ -52,6 +56,10 @@ export interface ImportJobOut {
   state: ImportStateDto;
   total_rows: number;
   processed_rows: number;
+  /** The phase under way; null when none is. */
+  phase?: ImportPhaseDto | null;
+  /** Every phase with its own progress and estimate, in the order they run (empty for old jobs). */
+  phases: ImportPhaseOut[];
   summary: ImportSummaryOut;
   columns: ImportColumnOut[];
   rows: ImportRowOut[];

@@ -1,5 +1,5 @@
 // Fixtures of the import screen's component tests (not a test file itself).
-import type { ImportJobOut, ImportRowOut, ImportableColumnOut, ImportableColumnsOut } from './api';
+import type { ImportJobOut, ImportPhaseDto, ImportPhaseOut, ImportRowOut, ImportableColumnOut, ImportableColumnsOut } from './api';
 
 export function importRow(overrides: Partial<ImportRowOut> = {}): ImportRowOut {
   return {
@@ -32,6 +32,7 @@ export function importJob(overrides: Partial<ImportJobOut> = {}): ImportJobOut {
       { header: '取組名', field: 'title' },
       { header: '担当者メモ', field: null },
     ],
+    phases: [],
     rows: [
       importRow(),
       importRow({ row: 3, key: 'ID 14', outcome: 'updated', record_id: 14, title: '押印の廃止' }),
@@ -82,4 +83,45 @@ export function importColumns(): ImportableColumnsOut {
     proposals: [column('年度', 'fiscal_year', 'integer', true), column('提案名', 'title', 'text', true)],
     digital_systems: [column('システム名', 'name', 'text', true), column('所管課', 'section', 'text', true)],
   };
+}
+
+/** One phase of a job: done/total, when it began and ended, and the seconds it has left. */
+export function importPhase(phase: ImportPhaseDto, overrides: Partial<ImportPhaseOut> = {}): ImportPhaseOut {
+  return {
+    phase,
+    done: 0,
+    total: 1200,
+    started_at: null,
+    finished_at: null,
+    eta_seconds: null,
+    ...overrides,
+  };
+}
+
+/** The id of the real import that follows the dry run. */
+export const WRITING_ID = '5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+
+/**
+ * A real import of 1,200 rows while it writes: the file read, 900 rows checked, 600 written with
+ * about three minutes left, the tallies still waiting.
+ */
+export function writingJob(overrides: Partial<ImportJobOut> = {}): ImportJobOut {
+  return importJob({
+    id: WRITING_ID,
+    dry_run: false,
+    state: 'running',
+    total_rows: 1200,
+    processed_rows: 900,
+    phase: 'writing',
+    phases: [
+      importPhase('reading', { done: 1200, started_at: '2025-11-21T01:00:00Z', finished_at: '2025-11-21T01:00:01Z' }),
+      importPhase('checking', { done: 900, started_at: '2025-11-21T01:00:01Z', eta_seconds: 40 }),
+      importPhase('writing', { done: 600, started_at: '2025-11-21T01:00:01Z', eta_seconds: 170 }),
+      importPhase('indexing', { total: 1200 }),
+    ],
+    summary: { created: 0, updated: 0, unchanged: 0, rejected: 0 },
+    rows: [],
+    finished_at: null,
+    ...overrides,
+  });
 }

@@ -1566,6 +1566,11 @@ export interface components {
             phases: components["schemas"]["ImportPhaseOut"][];
             /** Format: int32 */
             processed_rows: number;
+            /**
+             * @description The outcome row by row, in the order of the file: the first 1,000 rows that were
+             *     accepted and the first 1,000 that were rejected (a rejected row is listed however late in
+             *     the file it comes). `summary` counts every row.
+             */
             rows: components["schemas"]["ImportRowOut"][];
             state: components["schemas"]["ImportStateDto"];
             summary: components["schemas"]["ImportSummaryOut"];

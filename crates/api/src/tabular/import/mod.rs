@@ -16,7 +16,8 @@ pub mod workbook_guard;
 pub use fields::{check_columns, importable};
 pub use plan::{Importer, new_job, run};
 pub use sheet::{
-    MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, WORKBOOK_LIMITS, read_sheet,
+    MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, SheetRow, Source, WORKBOOK_LIMITS,
+    read_sheet,
 };
 
 use crate::auth::Authenticated;
@@ -127,7 +128,7 @@ pub async fn create_import(
     }
     let (file_name, bytes) = read_upload(payload).await?;
     let name = file_name.clone();
-    let sheet = crate::offload::run(move || read_sheet(&name, &bytes)).await??;
+    let sheet = crate::offload::run(move || read_sheet(&name, Source::from(bytes))).await??;
     let columns = check_columns(query.kind, &sheet.headers)?;
     let dry_run = query.dry_run.unwrap_or(false);
     let job = new_job(query.kind, dry_run, &file_name, &sheet, columns);

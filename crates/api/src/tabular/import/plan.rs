@@ -4,6 +4,11 @@
 //! batches of [`BATCH_ROWS`]: a batch's records are looked up in a few queries, and its new
 //! reforms written with multi-row statements, so the cost of an import grows with its rows, not
 //! with their square.
+//!
+//! Memory stays flat however long the file: a batch is read from the file, checked, written and
+//! dropped before the next is read; of the rows before it the import keeps only the keys they
+//! named (to find a record named twice, however far apart) and the outcomes it reports, at
+//! most [`REPORTED_ROWS`] of each kind.
 
 use crate::department::Directory;
 use crate::error::ApiError;
@@ -17,7 +22,7 @@ use crate::tabular::dto::{
 use crate::tabular::import::fields::{
     CellErrors, Names, Row, Values, api_errors, columns_of, map_columns, parsed, read_row,
 };
-use crate::tabular::import::sheet::Sheet;
+use crate::tabular::import::sheet::{Sheet, SheetRow};
 use crate::tabular::jobs::JobLog;
 use chrono::Utc;
 use domain::Principal;
@@ -465,13 +470,13 @@ struct Writer<'a> {
 impl Writer<'_> {
     /// Writes a batch's planned rows in the order of the file: runs of new reforms in multi-row
     /// statements, every other row with its kind's own create or update. The ids of the records
-    /// written, row by row.
+    /// written, row by row, beside where each row's reported outcome is (if it is reported).
     async fn write(
         &mut self,
-        planned: Vec<(usize, Planned)>,
-    ) -> Result<Vec<(usize, i64)>, persistence::StoreError> {
+        planned: Vec<(Option<usize>, Planned)>,
+    ) -> Result<Vec<(Option<usize>, i64)>, persistence::StoreError> {
         let mut written = Vec::with_capacity(planned.len());
-        let mut new_reforms: Vec<(usize, domain::reform::ReformFields)> = Vec::new();
+        let mut new_reforms: Vec<(Option<usize>, domain::reform::ReformFields)> = Vec::new();
         for (index, plan) in planned {
             match plan {
                 Planned::Reform(Plan {
@@ -490,13 +495,13 @@ impl Writer<'_> {
 
     async fn create_reforms(
         &mut self,
-        new_reforms: &mut Vec<(usize, domain::reform::ReformFields)>,
-        written: &mut Vec<(usize, i64)>,
+        new_reforms: &mut Vec<(Option<usize>, domain::reform::ReformFields)>,
+        written: &mut Vec<(Option<usize>, i64)>,
     ) -> Result<(), persistence::StoreError> {
         if new_reforms.is_empty() {
             return Ok(());
         }
-        let (indexes, fields): (Vec<usize>, Vec<_>) = new_reforms.drain(..).unzip();
+        let (indexes, fields): (Vec<Option<usize>>, Vec<_>) = new_reforms.drain(..).unzip();
         let ids = persistence::reforms::create_reforms(
             self.txn,
             &fields,
@@ -571,10 +576,42 @@ pub async fn run(
     }
 }
 
+/// How many accepted rows, and separately how many rejected rows, a job reports row by row. The
+/// summary counts every row; the outcomes of 100,000 rows would take tens of megabytes to hold,
+/// store and send, and nobody reads them row by row.
+pub const REPORTED_ROWS: usize = 1_000;
+
+/// The outcomes a job reports, in the order of the file: every row up to REPORTED_ROWS accepted
+/// ones, and every rejected row up to REPORTED_ROWS of them, so a rejected row is reported
+/// however late in the file it comes.
+#[derive(Default)]
+struct Reported {
+    rows: Vec<ImportRowOut>,
+    accepted: usize,
+    rejected: usize,
+}
+
+impl Reported {
+    /// Keeps the outcome if its kind has room left; where it is kept.
+    fn keep(&mut self, row: ImportRowOut) -> Option<usize> {
+        let kept = if row.outcome == ImportOutcomeDto::Rejected {
+            &mut self.rejected
+        } else {
+            &mut self.accepted
+        };
+        if *kept >= REPORTED_ROWS {
+            return None;
+        }
+        *kept += 1;
+        self.rows.push(row);
+        Some(self.rows.len() - 1)
+    }
+}
+
 /// What the rows came to.
 struct Tally {
     summary: ImportSummaryOut,
-    rows: Vec<ImportRowOut>,
+    rows: Reported,
     phases: Phases,
     processed_rows: u32,
 }
@@ -590,10 +627,10 @@ async fn run_to_end(
 ) -> Result<(), ApiError> {
     let dir = Directory::load_from(db).await?;
     let names = Names::load(db).await?;
-    let total_rows = u32::try_from(sheet.rows.len()).unwrap_or(u32::MAX);
+    let total_rows = sheet.total_rows;
     let mut tally = Tally {
         summary: ImportSummaryOut::default(),
-        rows: Vec::with_capacity(sheet.rows.len()),
+        rows: Reported::default(),
         phases: Phases::read(total_rows, sheet.read_started, sheet.read_finished),
         processed_rows: total_rows,
     };
@@ -656,7 +693,7 @@ async fn run_to_end(
         state: ImportStateDto::Succeeded,
         processed_rows: tally.processed_rows,
         summary: tally.summary,
-        rows: tally.rows,
+        rows: tally.rows.rows,
         message: None,
         phases: tally.phases,
     };
@@ -688,22 +725,22 @@ async fn finish_unwritten(
         state,
         processed_rows: tally.processed_rows,
         summary: tally.summary,
-        rows: tally.rows,
+        rows: tally.rows.rows,
         message,
         phases: tally.phases,
     };
     log.finish(&db.conn, outcome).await
 }
 
-/// Checks the rows batch by batch, reading through `conn`; with a writer, writes each batch
-/// once it is checked, until a row is rejected (the import then writes nothing, but the rest
-/// are still checked, so the result lists every rejected row). Each row's cells are dropped
-/// once its batch is done.
+/// Reads and checks the rows batch by batch, reading records through `conn`; with a writer,
+/// writes each batch once it is checked, until a row is rejected (the import then writes
+/// nothing, but the rest are still checked, so the result lists the rejected rows). A batch's
+/// rows, plans and cells are dropped before the next batch is read from the file.
 #[allow(clippy::too_many_arguments)]
 async fn check_rows(
     conn: &persistence::DatabaseExecutor<'_>,
     kind: ImportKindDto,
-    sheet: Sheet,
+    mut sheet: Sheet,
     importer: &Importer,
     dir: &Directory,
     names: &Names,
@@ -723,13 +760,15 @@ async fn check_rows(
     let mut reported = Instant::now();
     let mut checked: u32 = 0;
     let mut written: u32 = 0;
-    let headers = sheet.headers;
-    let mut rows = sheet.rows.into_iter().enumerate().peekable();
-    while rows.peek().is_some() {
-        let batch: Vec<(usize, (u32, Vec<String>))> = rows.by_ref().take(BATCH_ROWS).collect();
+    let headers = std::mem::take(&mut sheet.headers);
+    loop {
+        let batch: Vec<SheetRow> = sheet.next_batch(BATCH_ROWS)?;
+        if batch.is_empty() {
+            break;
+        }
         let read: Vec<ReadRow> = batch
             .iter()
-            .map(|(_, (number, cells))| {
+            .map(|(number, cells)| {
                 let row = Row {
                     headers: &headers,
                     fields: &fields,
@@ -760,7 +799,7 @@ async fn check_rows(
             prefetched: &prefetched,
         };
         let mut plans = Vec::new();
-        for ((index, (_, cells)), read) in batch.iter().zip(read) {
+        for ((_, cells), read) in batch.iter().zip(read) {
             let row = Row {
                 headers: &headers,
                 fields: &fields,
@@ -780,7 +819,7 @@ async fn check_rows(
                         ImportOutcomeDto::Unchanged => tally.summary.unchanged += 1,
                         ImportOutcomeDto::Rejected => tally.summary.rejected += 1,
                     }
-                    tally.rows.push(ImportRowOut {
+                    let at = tally.rows.keep(ImportRowOut {
                         row: read.number,
                         key,
                         outcome,
@@ -788,11 +827,11 @@ async fn check_rows(
                         title: read.title,
                         errors: Vec::new(),
                     });
-                    plans.push((*index, plan));
+                    plans.push((at, plan));
                 }
                 Err(errors) => {
                     tally.summary.rejected += 1;
-                    tally.rows.push(ImportRowOut {
+                    tally.rows.keep(ImportRowOut {
                         row: read.number,
                         key: None,
                         outcome: ImportOutcomeDto::Rejected,
@@ -810,8 +849,8 @@ async fn check_rows(
             && tally.summary.rejected == 0
         {
             written += u32::try_from(plans.len()).unwrap_or(u32::MAX);
-            for (index, id) in writer.write(plans).await? {
-                if let Some(row) = tally.rows.get_mut(index) {
+            for (at, id) in writer.write(plans).await? {
+                if let Some(row) = at.and_then(|at| tally.rows.rows.get_mut(at)) {
                     row.record_id = Some(id);
                 }
             }
@@ -841,7 +880,7 @@ pub fn new_job(
     sheet: &Sheet,
     columns: Vec<ImportColumnOut>,
 ) -> ImportJobOut {
-    let total_rows = u32::try_from(sheet.rows.len()).unwrap_or(u32::MAX);
+    let total_rows = sheet.total_rows;
     let phases = Phases::read(total_rows, sheet.read_started, sheet.read_finished);
     ImportJobOut {
         id: uuid::Uuid::new_v4().to_string(),

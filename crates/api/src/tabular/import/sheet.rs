@@ -1,6 +1,15 @@
 //! Reading an uploaded file into a header row and record rows of text: CSV in UTF-8, UTF-8 with
 //! BOM or Shift_JIS/CP932 (as kintone and Excel write it), the first worksheet of an XLSX
 //! workbook, or JSON and NDJSON objects, each within limits checked as the file is read.
+//!
+//! A CSV is never held as rows: reading checks it once from end to end (its encoding, its
+//! header, its limits, its row count) and the import then reads it again batch by batch, so an
+//! import of a 100 MB file holds one batch of rows, not the file's. Workbooks (bounded by the
+//! workbook guard) and JSON are read whole.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::error::{ApiError, FieldError, FieldLocation};
 use crate::tabular::import::workbook_guard::{self, Refusal, WorkbookLimits};
@@ -30,17 +39,85 @@ pub const WORKBOOK_LIMITS: WorkbookLimits = WorkbookLimits {
 // ---------------------------------------------------------------------------------------------
 // Reading the file
 
-/// A file read into a header row and record rows of text.
+/// Where a file's bytes are: in memory (an upload of at most MAX_FILE_BYTES) or in a file on
+/// disk (the command line), which is opened again for each pass rather than held.
 #[derive(Debug, Clone)]
+pub enum Source {
+    Bytes(Arc<[u8]>),
+    File(PathBuf),
+}
+
+impl Source {
+    fn open(&self) -> Result<Box<dyn Read + Send>, ApiError> {
+        Ok(match self {
+            Source::Bytes(bytes) => Box::new(std::io::Cursor::new(Arc::clone(bytes))),
+            Source::File(path) => Box::new(std::io::BufReader::with_capacity(
+                256 * 1024,
+                std::fs::File::open(path)
+                    .map_err(|e| unreadable(format!("{} cannot be read: {e}", path.display())))?,
+            )),
+        })
+    }
+
+    /// The whole file, for the formats that are read whole.
+    fn bytes(&self) -> Result<std::borrow::Cow<'_, [u8]>, ApiError> {
+        use std::borrow::Cow;
+        match self {
+            Source::Bytes(bytes) => Ok(Cow::Borrowed(bytes)),
+            Source::File(path) => std::fs::read(path)
+                .map(Cow::Owned)
+                .map_err(|e| unreadable(format!("{} cannot be read: {e}", path.display()))),
+        }
+    }
+}
+
+impl From<Vec<u8>> for Source {
+    fn from(bytes: Vec<u8>) -> Self {
+        Source::Bytes(bytes.into())
+    }
+}
+
+/// A file read into a header row and record rows of text, handed out batch by batch.
 pub struct Sheet {
     pub format: &'static str,
     pub encoding: Option<&'static str>,
     pub headers: Vec<String>,
-    /// (spreadsheet row number, cells)
-    pub rows: Vec<(u32, Vec<String>)>,
+    /// How many record rows the file has (blank rows are not counted).
+    pub total_rows: u32,
+    rows: Rows,
     /// When reading the file began and ended: the import's first phase.
     pub read_started: DateTime<Utc>,
     pub read_finished: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Sheet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sheet")
+            .field("format", &self.format)
+            .field("encoding", &self.encoding)
+            .field("headers", &self.headers)
+            .field("total_rows", &self.total_rows)
+            .finish_non_exhaustive()
+    }
+}
+
+/// (spreadsheet row number, cells)
+pub type SheetRow = (u32, Vec<String>);
+
+/// The rows not yet handed out: held (workbooks, JSON) or still in the CSV.
+enum Rows {
+    Held(std::vec::IntoIter<SheetRow>),
+    Csv(Box<CsvRows>),
+}
+
+impl Sheet {
+    /// The next rows of the file, at most `limit` of them; none once the file is done.
+    pub fn next_batch(&mut self, limit: usize) -> Result<Vec<SheetRow>, ApiError> {
+        match &mut self.rows {
+            Rows::Held(rows) => Ok(rows.by_ref().take(limit).collect()),
+            Rows::Csv(csv) => csv.next_batch(limit),
+        }
+    }
 }
 
 fn unreadable(message: impl Into<String>) -> ApiError {
@@ -146,57 +223,285 @@ impl SheetBuilder {
             headers: self
                 .headers
                 .ok_or_else(|| unreadable("the file has no header row"))?,
-            rows: self.rows,
+            total_rows: u32::try_from(self.rows.len()).unwrap_or(u32::MAX),
+            rows: Rows::Held(self.rows.into_iter()),
             read_started: Utc::now(),
             read_finished: Utc::now(),
         })
     }
 }
 
-/// Text of the CSV, and the encoding it was written in. UTF-8 is read in place; only Shift_JIS
-/// is decoded into a copy.
-fn decode_csv(bytes: &[u8]) -> Result<(std::borrow::Cow<'_, str>, &'static str), ApiError> {
-    use std::borrow::Cow;
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        let text = std::str::from_utf8(rest)
-            .map_err(|_| unreadable("the file starts like UTF-8 but is not"))?;
-        return Ok((Cow::Borrowed(text), "UTF-8 (BOM)"));
-    }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok((Cow::Borrowed(text), "UTF-8"));
-    }
-    // WHATWG's Shift_JIS is Microsoft's CP932, with ①, ㈱ and the NEC/IBM extensions (髙).
-    let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
-    if had_errors {
-        return Err(unreadable(
-            "the file is neither UTF-8 nor Shift_JIS; save it as CSV (UTF-8) and try again",
-        ));
-    }
-    Ok((Cow::Owned(text.into_owned()), "Shift_JIS"))
+/// A reader of Shift_JIS (WHATWG's, which is Microsoft's CP932, with ①, ㈱ and the NEC/IBM
+/// extensions such as 髙) that hands out UTF-8 as it decodes, a buffer at a time.
+struct ShiftJisReader<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    input: Vec<u8>,
+    start: usize,
+    end: usize,
+    output: Vec<u8>,
+    at: usize,
+    len: usize,
+    input_done: bool,
+    finished: bool,
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Sheet, ApiError> {
-    let (text, encoding) = decode_csv(bytes)?;
-    let mut reader = csv::ReaderBuilder::new()
+impl<R: Read> ShiftJisReader<R> {
+    fn new(inner: R) -> Self {
+        ShiftJisReader {
+            inner,
+            decoder: encoding_rs::SHIFT_JIS.new_decoder_without_bom_handling(),
+            input: vec![0; 64 * 1024],
+            start: 0,
+            end: 0,
+            // Two bytes of Shift_JIS become at most three of UTF-8.
+            output: vec![0; 2 * 64 * 1024 + 16],
+            at: 0,
+            len: 0,
+            input_done: false,
+            finished: false,
+        }
+    }
+}
+
+impl<R: Read> Read for ShiftJisReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if self.at < self.len {
+                let n = buf.len().min(self.len - self.at);
+                buf[..n].copy_from_slice(&self.output[self.at..self.at + n]);
+                self.at += n;
+                return Ok(n);
+            }
+            if self.finished {
+                return Ok(0);
+            }
+            if self.start == self.end && !self.input_done {
+                self.start = 0;
+                self.end = self.inner.read(&mut self.input)?;
+                self.input_done = self.end == 0;
+            }
+            let last = self.input_done;
+            let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(
+                &self.input[self.start..self.end],
+                &mut self.output,
+                last,
+            );
+            self.start += read;
+            self.at = 0;
+            self.len = written;
+            match result {
+                encoding_rs::DecoderResult::Malformed(_, _) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "not Shift_JIS",
+                    ));
+                }
+                encoding_rs::DecoderResult::InputEmpty if last => self.finished = true,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Fills `buf` from the start of `reader` as far as the file goes; the bytes read.
+fn read_head(reader: &mut dyn Read, buf: &mut [u8]) -> Result<usize, ApiError> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) => return Err(unreadable(format!("the file cannot be read: {e}"))),
+        }
+    }
+    Ok(got)
+}
+
+/// The CSV's text as UTF-8, read from the start, in the encoding found when it was checked.
+fn csv_reader(
+    source: &Source,
+    encoding: &'static str,
+) -> Result<csv::Reader<Box<dyn Read + Send>>, ApiError> {
+    let mut raw = source.open()?;
+    let text: Box<dyn Read + Send> = match encoding {
+        "Shift_JIS" => Box::new(ShiftJisReader::new(raw)),
+        _ => {
+            let mut bom = [0u8; 3];
+            let got = read_head(&mut raw, &mut bom)?;
+            let head = bom[..got].to_vec();
+            if head == b"\xEF\xBB\xBF" {
+                raw
+            } else {
+                Box::new(std::io::Cursor::new(head).chain(raw))
+            }
+        }
+    };
+    Ok(csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut sheet = SheetBuilder::new("csv", Some(encoding));
-    let mut record = csv::StringRecord::new();
-    let mut index = 0usize;
-    while reader
-        .read_record(&mut record)
-        .map_err(|e| unreadable(format!("the CSV cannot be read: {e}")))?
-    {
-        index += 1;
-        let number = u32::try_from(index).unwrap_or(u32::MAX);
-        let width = sheet.width();
-        sheet.push(
-            number,
-            record.iter().take(width).map(str::to_owned).collect(),
-        )?;
+        .buffer_capacity(256 * 1024)
+        .from_reader(text))
+}
+
+fn csv_problem(e: &csv::Error) -> ApiError {
+    unreadable(format!("the CSV cannot be read: {e}"))
+}
+
+/// What checking a CSV found: the header, the rows it holds, and whether its text is UTF-8.
+enum CsvCheck {
+    Read {
+        headers: Vec<String>,
+        total_rows: u32,
+    },
+    NotUtf8,
+}
+
+/// Reads the CSV once from end to end in `encoding`, holding one record at a time: its header,
+/// its row count within the limits, and whether every record is UTF-8.
+fn check_csv(source: &Source, encoding: &'static str) -> Result<CsvCheck, ApiError> {
+    let mut reader = csv_reader(source, encoding)?;
+    let mut record = csv::ByteRecord::new();
+    let mut headers: Option<Vec<String>> = None;
+    let mut rows: usize = 0;
+    let mut cells: usize = 0;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) if encoding == "Shift_JIS" && matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                return Err(unreadable(
+                    "the file is neither UTF-8 nor Shift_JIS; save it as CSV (UTF-8) and try again",
+                ));
+            }
+            Err(e) => return Err(csv_problem(&e)),
+        }
+        let Ok(text) = record
+            .iter()
+            .map(std::str::from_utf8)
+            .collect::<Result<Vec<&str>, _>>()
+        else {
+            return Ok(CsvCheck::NotUtf8);
+        };
+        if text.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        match &headers {
+            None => {
+                if text.len() > MAX_COLUMNS {
+                    return Err(too_many_cells());
+                }
+                headers = Some(text.iter().map(|h| h.trim().to_owned()).collect());
+            }
+            Some(h) => {
+                if rows >= MAX_ROWS {
+                    return Err(too_many_rows());
+                }
+                rows += 1;
+                cells += h.len();
+                if cells > MAX_CELLS {
+                    return Err(too_many_cells());
+                }
+            }
+        }
     }
-    sheet.finish()
+    Ok(CsvCheck::Read {
+        headers: headers.ok_or_else(|| unreadable("the file has no header row"))?,
+        total_rows: u32::try_from(rows).unwrap_or(u32::MAX),
+    })
+}
+
+/// The rows of a checked CSV, read again from the start as the import asks for them.
+struct CsvRows {
+    reader: csv::Reader<Box<dyn Read + Send>>,
+    record: csv::StringRecord,
+    width: usize,
+    /// Records read so far, blank ones and the header included: the spreadsheet row number.
+    index: usize,
+    header_seen: bool,
+}
+
+impl CsvRows {
+    fn next_batch(&mut self, limit: usize) -> Result<Vec<SheetRow>, ApiError> {
+        let mut batch = Vec::with_capacity(limit.min(MAX_ROWS));
+        while batch.len() < limit
+            && self
+                .reader
+                .read_record(&mut self.record)
+                .map_err(|e| csv_problem(&e))?
+        {
+            self.index += 1;
+            if self.record.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            if !self.header_seen {
+                self.header_seen = true;
+                continue;
+            }
+            let number = u32::try_from(self.index).unwrap_or(u32::MAX);
+            batch.push((
+                number,
+                self.record
+                    .iter()
+                    .take(self.width)
+                    .map(str::to_owned)
+                    .collect(),
+            ));
+        }
+        Ok(batch)
+    }
+}
+
+/// Checks the CSV as UTF-8 (with or without BOM), else as Shift_JIS, and leaves it to be read
+/// row by row.
+fn read_csv(source: &Source) -> Result<Sheet, ApiError> {
+    let mut encoding = {
+        let mut head = [0u8; 3];
+        let got = read_head(&mut source.open()?, &mut head)?;
+        if head[..got] == *b"\xEF\xBB\xBF" {
+            "UTF-8 (BOM)"
+        } else {
+            "UTF-8"
+        }
+    };
+    let (headers, total_rows) = match check_csv(source, encoding)? {
+        CsvCheck::Read {
+            headers,
+            total_rows,
+        } => (headers, total_rows),
+        CsvCheck::NotUtf8 if encoding == "UTF-8 (BOM)" => {
+            return Err(unreadable("the file starts like UTF-8 but is not"));
+        }
+        CsvCheck::NotUtf8 => {
+            encoding = "Shift_JIS";
+            match check_csv(source, encoding)? {
+                CsvCheck::Read {
+                    headers,
+                    total_rows,
+                } => (headers, total_rows),
+                CsvCheck::NotUtf8 => {
+                    return Err(unreadable(
+                        "the file is neither UTF-8 nor Shift_JIS; save it as CSV (UTF-8) and try again",
+                    ));
+                }
+            }
+        }
+    };
+    let rows = CsvRows {
+        reader: csv_reader(source, encoding)?,
+        record: csv::StringRecord::new(),
+        width: headers.len(),
+        index: 0,
+        header_seen: false,
+    };
+    Ok(Sheet {
+        format: "csv",
+        encoding: Some(encoding),
+        headers,
+        total_rows,
+        rows: Rows::Csv(Box::new(rows)),
+        read_started: Utc::now(),
+        read_finished: Utc::now(),
+    })
 }
 
 fn excel_cell(cell: &calamine::DataRef<'_>) -> String {
@@ -392,7 +697,7 @@ fn read_json(bytes: &[u8]) -> Result<Sheet, ApiError> {
     if objects.len().saturating_mul(headers.len()) > MAX_CELLS {
         return Err(too_many_cells());
     }
-    let rows = objects
+    let rows: Vec<SheetRow> = objects
         .iter()
         .enumerate()
         .map(|(i, object)| {
@@ -407,27 +712,103 @@ fn read_json(bytes: &[u8]) -> Result<Sheet, ApiError> {
         format: "json",
         encoding: None,
         headers,
-        rows,
+        total_rows: u32::try_from(rows.len()).unwrap_or(u32::MAX),
+        rows: Rows::Held(rows.into_iter()),
         read_started: Utc::now(),
         read_finished: Utc::now(),
     })
 }
 
-/// Reads an uploaded file by its content: a ZIP is a workbook, `[` or `{` opens JSON, the rest
-/// is CSV. CPU-bound: the server calls it through `offload`.
-pub fn read_sheet(file_name: &str, bytes: &[u8]) -> Result<Sheet, ApiError> {
+/// Reads a file by its content: a ZIP is a workbook, a `.json` or `.ndjson` name JSON, the rest
+/// is CSV (checked now, its rows read as the import asks for them). CPU- and I/O-bound: the
+/// server calls it through `offload`.
+pub fn read_sheet(file_name: &str, source: Source) -> Result<Sheet, ApiError> {
     let started = Utc::now();
     let lower = file_name.to_lowercase();
-    let sheet = if bytes.starts_with(b"PK\x03\x04") || lower.ends_with(".xlsx") {
-        read_xlsx(bytes)
+    let zip = {
+        let mut head = [0u8; 4];
+        let got = read_head(&mut source.open()?, &mut head)?;
+        head[..got] == *b"PK\x03\x04"
+    };
+    let sheet = if zip || lower.ends_with(".xlsx") {
+        read_xlsx(&source.bytes()?)
     } else if lower.ends_with(".json") || lower.ends_with(".ndjson") {
-        read_json(bytes)
+        read_json(&source.bytes()?)
     } else {
-        read_csv(bytes)
+        read_csv(&source)
     }?;
     Ok(Sheet {
         read_started: started,
         read_finished: Utc::now(),
         ..sheet
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn all_rows(mut sheet: Sheet, batch: usize) -> Vec<SheetRow> {
+        let mut rows = Vec::new();
+        loop {
+            let next = sheet.next_batch(batch).unwrap();
+            if next.is_empty() {
+                return rows;
+            }
+            assert!(next.len() <= batch);
+            rows.extend(next);
+        }
+    }
+
+    #[test]
+    fn a_csv_is_counted_when_read_and_then_handed_out_batch_by_batch_with_its_row_numbers() {
+        let text = "\r\n年度,取組名\r\n2025,一\r\n,\r\n2025,二,余分\r\n2026,三\r\n";
+        let sheet = read_sheet("a.csv", Source::from(text.as_bytes().to_vec())).unwrap();
+        assert_eq!(sheet.headers, ["年度", "取組名"]);
+        assert_eq!(sheet.total_rows, 3);
+        assert_eq!(sheet.encoding, Some("UTF-8"));
+        let rows = all_rows(sheet, 2);
+        // Records are numbered as the CSV reader counts them: an empty line is none, a line of
+        // empty cells is one.
+        let expected: Vec<SheetRow> = vec![
+            (2, vec!["2025".into(), "一".into()]),
+            (4, vec!["2025".into(), "二".into()]),
+            (5, vec!["2026".into(), "三".into()]),
+        ];
+        assert_eq!(rows, expected);
+    }
+
+    #[test]
+    fn a_shift_jis_csv_larger_than_the_decoding_buffer_is_decoded_as_it_is_read() {
+        let mut text = String::from("年度,取組名\r\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("2025,髙橋①㈱の取組{i}\r\n"));
+        }
+        let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
+        assert!(!unmappable);
+        assert!(bytes.len() > 3 * 64 * 1024);
+        let sheet = read_sheet("a.csv", Source::from(bytes.into_owned())).unwrap();
+        assert_eq!(sheet.encoding, Some("Shift_JIS"));
+        assert_eq!(sheet.total_rows, 20_000);
+        let rows = all_rows(sheet, 500);
+        assert_eq!(rows.len(), 20_000);
+        assert_eq!(
+            rows[19_999],
+            (20_001, vec!["2025".into(), "髙橋①㈱の取組19999".into()])
+        );
+    }
+
+    #[test]
+    fn a_csv_with_a_bom_is_read_without_it_and_a_file_in_neither_encoding_is_refused() {
+        let sheet = read_sheet(
+            "a.csv",
+            Source::from(b"\xEF\xBB\xBFtitle\r\nx\r\n".to_vec()),
+        )
+        .unwrap();
+        assert_eq!(sheet.headers, ["title"]);
+        assert_eq!(sheet.encoding, Some("UTF-8 (BOM)"));
+        assert_eq!(all_rows(sheet, 10), vec![(2, vec!["x".to_owned()])]);
+        assert!(read_sheet("a.csv", Source::from(b"title\r\n\x81\xff\r\n".to_vec())).is_err());
+    }
 }
