@@ -14,6 +14,7 @@ on_both_databases!(
     a_shift_jis_file_with_one_bad_row_changes_nothing_until_it_is_fixed,
     imports_check_columns_roles_scope_and_ownership,
     the_published_import_columns_are_the_columns_the_exports_write,
+    a_proposal_export_longer_than_a_batch_holds_every_row_once_in_order_with_its_own_sections,
 );
 
 pub struct Download {
@@ -62,7 +63,8 @@ pub async fn import(
         return started;
     }
     let location = started.header("location").unwrap().to_owned();
-    for _ in 0..400 {
+    // Generous: a thousand-row import on PostgreSQL takes seconds on a loaded machine.
+    for _ in 0..2400 {
         let job = app.get(&location, Some(token)).await;
         assert_eq!(job.status, 200, "{}", job.text);
         if job.json["state"] != "running" {
@@ -610,4 +612,151 @@ async fn the_published_import_columns_are_the_columns_the_exports_write(backend:
     app.get("/api/v1/imports/columns", None)
         .await
         .assert_problem(401, "unauthenticated");
+}
+
+/// The exports fetch 500 rows at a time; this list is longer, with sections on the rows at the
+/// seam, so rows cannot go missing, repeat or swap their sections between batches.
+async fn a_proposal_export_longer_than_a_batch_holds_every_row_once_in_order_with_its_own_sections(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let org = org(&app).await;
+    let mut file = String::from("年度,番号,テーマ,提案名,困りごと\n");
+    for i in 0..1_203 {
+        // Quotes, a line break, a formula-like start and text beyond the BMP in some rows.
+        let pain = match i % 4 {
+            0 => String::new(),
+            1 => format!("\"「窓口」で\"\"紙\"\"が{i}枚\""),
+            2 => format!("\"一行目\n二行目 {i} 🏯\""),
+            _ => format!("=SUM({i})"),
+        };
+        file.push_str(&format!("2025,B{i},職員の困りごと,提案{i},{pain}\n"));
+    }
+    let job = import(
+        &app,
+        &org.admin,
+        "kind=proposals",
+        "many.csv",
+        file.as_bytes(),
+    )
+    .await;
+    assert_eq!(job.json["state"], "succeeded", "{}", job.text);
+    let mut listed: Vec<Value> = Vec::new();
+    for page in 1.. {
+        let answer = app
+            .get(
+                &format!("/api/v1/proposals?fiscal_year=2025&per_page=200&page={page}"),
+                Some(&org.admin),
+            )
+            .await;
+        let items = answer.json["items"].as_array().unwrap().clone();
+        if items.is_empty() {
+            break;
+        }
+        listed.extend(items);
+    }
+    assert_eq!(listed.len(), 1_203);
+    // Sections on the rows either side of the first and second seams (ids in list order).
+    for (at, section) in [
+        (498, org.west_section),
+        (499, org.moji_section),
+        (500, org.west_section),
+        (999, org.moji_section),
+        (1_000, org.west_section),
+    ] {
+        let id = listed[at]["id"].as_i64().unwrap();
+        let answer = post(
+            &app,
+            &format!("/api/v1/proposals/{id}/assignments"),
+            &org.admin,
+            json!({ "section_id": section, "effective_on": "2025-06-01" }),
+        )
+        .await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+    }
+    let second = listed[500]["id"].as_i64().unwrap();
+    let answer = post(
+        &app,
+        &format!("/api/v1/proposals/{second}/assignments"),
+        &org.admin,
+        json!({ "section_id": org.moji_section, "effective_on": "2025-06-02" }),
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    let mut now: Vec<Value> = Vec::new();
+    for page in 1..=7 {
+        let answer = app
+            .get(
+                &format!("/api/v1/proposals?fiscal_year=2025&per_page=200&page={page}"),
+                Some(&org.admin),
+            )
+            .await;
+        now.extend(answer.json["items"].as_array().unwrap().clone());
+    }
+
+    let ndjson = download(
+        &app,
+        "/api/v1/proposals/export?format=ndjson&fiscal_year=2025",
+        &org.admin,
+    )
+    .await;
+    let text = String::from_utf8(ndjson.bytes).unwrap();
+    assert!(text.ends_with('\n'));
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), now.len());
+    for (line, proposal) in lines.iter().zip(&now) {
+        for key in [
+            "id",
+            "fiscal_year",
+            "number",
+            "theme",
+            "title",
+            "pain_point",
+            "version",
+        ] {
+            assert_eq!(line[key], proposal[key], "{key} of {}", proposal["id"]);
+        }
+        let sections: Vec<&str> = proposal["assignments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["section_name"].as_str().unwrap())
+            .collect();
+        let joined = sections.join("、");
+        assert_eq!(
+            line["sections"].as_str().unwrap_or_default(),
+            joined,
+            "sections of {}",
+            proposal["id"]
+        );
+        let updated =
+            chrono::DateTime::parse_from_rfc3339(proposal["updated_at"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            line["updated_at"],
+            updated.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            "updated_at of {}",
+            proposal["id"]
+        );
+    }
+    let seam = &lines[500];
+    assert_eq!(seam["id"], second);
+    assert!(seam["sections"].as_str().unwrap().contains('、'), "{seam}");
+
+    // The CSV holds the same rows in the same order, one record each.
+    let csv = download(
+        &app,
+        "/api/v1/proposals/export?format=csv&fiscal_year=2025",
+        &org.admin,
+    )
+    .await;
+    let mut reader = csv::ReaderBuilder::new().from_reader(&csv.bytes[3..]);
+    let ids: Vec<i64> = reader
+        .records()
+        .map(|r| r.unwrap()[0].parse().unwrap())
+        .collect();
+    let expected: Vec<i64> = now.iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, expected);
 }

@@ -18,6 +18,7 @@ mod m20261205_000012_search_text_refold;
 mod m20261205_000013_import_phases;
 mod m20261205_000014_reform_read_indexes;
 mod m20261205_000015_proposal_spans;
+mod m20261206_000017_as_of_speed;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000013_import_phases::Migration),
             Box::new(m20261205_000014_reform_read_indexes::Migration),
             Box::new(m20261205_000015_proposal_spans::Migration),
+            Box::new(m20261206_000017_as_of_speed::Migration),
         ]
     }
 }
