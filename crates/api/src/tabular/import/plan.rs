@@ -648,6 +648,9 @@ async fn run_to_end(
     };
     let _turn = write_turn().acquire().await.map_err(ApiError::internal)?;
     let txn = db.begin().await.map_err(persistence::StoreError::from)?;
+    persistence::Database::plan_each_statement_afresh(&txn)
+        .await
+        .map_err(persistence::StoreError::from)?;
     let mut writer = Writer {
         txn: &txn,
         actor: actor.clone(),
