@@ -18,6 +18,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod jobs;
 pub mod ledger;
 pub mod limits;
 pub mod links;

@@ -1,5 +1,5 @@
 //! `AppState`, what every handler shares: the database, the token service, sign-in throttling,
-//! idempotency settings and the import runner. Handlers import it from here, not from the crate
+//! idempotency settings, the import runner and the job runner. Handlers import it from here, not from the crate
 //! root, so that no handler depends on the module that registers every handler.
 
 use crate::tabular::jobs::ImportRunner;
@@ -21,6 +21,9 @@ pub struct AppState {
     pub idempotency: IdempotencySettings,
     /// The imports this server runs (their progress and outcome are in the database).
     pub imports: Arc<ImportRunner>,
+    /// This process's job runner: handlers wake it after committing jobs that should not wait
+    /// for its next poll.
+    pub jobs: Arc<crate::jobs::RunnerHandle>,
 }
 
 /// Limits on failed sign-ins, per account and per client address.

@@ -173,7 +173,7 @@ impl Role {
 }
 
 /// A section together with the bureau it belongs to: an editor scoped to either acts for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SectionOf {
     pub section_id: i64,
     pub bureau_id: i64,
@@ -181,7 +181,8 @@ pub struct SectionOf {
 
 /// Who owns one record, as far as deciding access goes. Handlers describe the record they read
 /// with one of these and ask [`rights`]; none of them looks at the caller's role.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "of")]
 pub enum Owner {
     /// A PT proposal: the account that wrote it and the sections responsible for it.
     Proposal {

@@ -66,6 +66,7 @@ pub struct Config {
     pub log: LogConfig,
     pub demo: DemoConfig,
     pub idempotency: IdempotencyConfig,
+    pub jobs: JobsConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -148,6 +149,33 @@ pub struct LogConfig {
 pub struct IdempotencyConfig {
     /// Hours an `Idempotency-Key` is remembered after its first use.
     pub retention_hours: u64,
+}
+
+/// The durable job runner of this process; see `[jobs]` in config/default.toml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsConfig {
+    pub enabled: bool,
+    pub poll_interval_ms: u64,
+    pub lease_seconds: u64,
+    pub backoff_base_seconds: u64,
+    pub backoff_max_seconds: u64,
+    pub max_attempts: i32,
+    pub keep_finished_days: u64,
+}
+
+impl JobsConfig {
+    pub fn runner_settings(&self) -> api::jobs::RunnerSettings {
+        api::jobs::RunnerSettings {
+            enabled: self.enabled,
+            poll_interval: std::time::Duration::from_millis(self.poll_interval_ms.max(10)),
+            lease: std::time::Duration::from_secs(self.lease_seconds.max(3)),
+            backoff_base: std::time::Duration::from_secs(self.backoff_base_seconds),
+            backoff_max: std::time::Duration::from_secs(self.backoff_max_seconds),
+            max_attempts: self.max_attempts.max(1),
+            keep_finished: std::time::Duration::from_secs(self.keep_finished_days * 24 * 3600),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -202,7 +202,14 @@ impl Application {
         )
         .await
         .map_err(|e| StartError::Setup(e.to_string()))?;
+        let jobs = api::jobs::handlers::runner(
+            db.clone(),
+            config.jobs.runner_settings(),
+            &api::jobs::handlers::JobServices::default(),
+        )
+        .start();
         let state = web::Data::new(AppState {
+            jobs: Arc::new(jobs),
             db,
             tokens: TokenService::new(auth_settings(&config)?),
             throttle: throttle_settings(&config),
@@ -309,7 +316,10 @@ impl Application {
             served = &mut server => {
                 // Stopped through its handle: the imports get the same time to finish.
                 let deadline = tokio::time::Instant::now() + shutdown_timeout;
-                state.imports.shutdown(&state.db, deadline).await;
+                tokio::join!(
+                    state.imports.shutdown(&state.db, deadline),
+                    state.jobs.shutdown(deadline)
+                );
                 served
             }
             () = stop_requested(&stop) => {
@@ -320,8 +330,11 @@ impl Application {
                     let ((), served) = tokio::join!(handle.stop(true), &mut server);
                     served
                 };
-                let (served, stopped) =
-                    tokio::join!(http, state.imports.shutdown(&state.db, deadline));
+                let (served, stopped, ()) = tokio::join!(
+                    http,
+                    state.imports.shutdown(&state.db, deadline),
+                    state.jobs.shutdown(deadline)
+                );
                 tracing::info!(
                     finished = stopped.finished,
                     interrupted = stopped.interrupted.len(),
