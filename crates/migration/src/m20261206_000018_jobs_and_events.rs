@@ -1,5 +1,6 @@
 //! The durable job runner's `jobs` table, and the domain events written with the changes that
-//! cause them (`events`), with the in-app `notifications` they turn into.
+//! cause them (`events`), with the in-app `notifications` they turn into and each user's choice of
+//! how to hear of each kind of event.
 //!
 //! A job row is written in the same transaction as the change that asks for it (a transactional
 //! outbox): a committed change always gets its job, a rolled-back one never does. Workers of
@@ -69,6 +70,25 @@ enum Notifications {
     /// none, immediate or digest: how the user asked to be told by e-mail of this kind.
     EmailMode,
     EmailedAt,
+}
+
+/// Per user and event kind, how they want to hear of it: `in_app` (the bell only), `email`
+/// (at once) or `digest` (one e-mail a day), or `off`. No row: the kind's default.
+#[derive(DeriveIden)]
+enum NotificationPreferences {
+    Table,
+    UserId,
+    EventKind,
+    Channel,
+}
+
+/// Per user: the hour (0–23, Asia/Tokyo) their daily digest is sent.
+#[derive(DeriveIden)]
+enum NotificationSettings {
+    Table,
+    UserId,
+    DigestHour,
+    UpdatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -200,11 +220,54 @@ impl MigrationTrait for Migration {
                     .col(Notifications::ReadAt)
                     .to_owned(),
             )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(NotificationPreferences::Table)
+                    .col(big_integer(NotificationPreferences::UserId))
+                    .col(string_len(NotificationPreferences::EventKind, 64))
+                    .col(string_len(NotificationPreferences::Channel, 16))
+                    .primary_key(
+                        Index::create()
+                            .col(NotificationPreferences::UserId)
+                            .col(NotificationPreferences::EventKind),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(
+                                NotificationPreferences::Table,
+                                NotificationPreferences::UserId,
+                            )
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(NotificationSettings::Table)
+                    .col(big_integer(NotificationSettings::UserId).primary_key())
+                    .col(small_integer(NotificationSettings::DigestHour).default(8))
+                    .col(timestamp_with_time_zone(NotificationSettings::UpdatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(NotificationSettings::Table, NotificationSettings::UserId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            NotificationSettings::Table.into_iden(),
+            NotificationPreferences::Table.into_iden(),
             Notifications::Table.into_iden(),
             Events::Table.into_iden(),
             Jobs::Table.into_iden(),
