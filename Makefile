@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 PLATINA := target/debug/platina
 
-.PHONY: run test build web web-deps test-rust test-web test-e2e contract openapi check-generated lint lint-web clean bench bench-peer
+.PHONY: run test build venv web web-deps test-rust test-web test-e2e contract openapi check-generated lint lint-web clean bench bench-peer
 
 ## run: build the web app and the server, then serve on http://127.0.0.1:8080 with the demo data (SQLite under data/)
 run: build web
@@ -26,7 +26,15 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 web: web-deps
 	cd web && npm run build
 
-test-rust:
+## venv: the Python test tools pinned in requirements-test.txt (schemathesis, the SMTP server the mail tests talk to), in .venv/
+venv: .venv/.installed
+
+.venv/.installed: requirements-test.txt
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+test-rust: venv
 	$(CARGO) test --workspace
 
 test-web: web-deps
