@@ -117,6 +117,35 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, job: NewJob) -> Result<Option
     })
 }
 
+/// The kinds that have a job due now: one read, so that an idle runner polls without taking
+/// SQLite's write lock (which a long import may hold).
+pub async fn due_kinds<C: ConnectionTrait>(
+    conn: &C,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    use sea_orm::sea_query::Condition;
+    let due = Condition::any()
+        .add(
+            Condition::all()
+                .add(job::Column::State.eq(state::QUEUED))
+                .add(job::Column::RunAt.lte(now)),
+        )
+        .add(
+            Condition::all()
+                .add(job::Column::State.eq(state::RUNNING))
+                .add(job::Column::LockedUntil.lt(now)),
+        );
+    let kinds: Vec<String> = job::Entity::find()
+        .select_only()
+        .column(job::Column::Kind)
+        .filter(due)
+        .distinct()
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(kinds)
+}
+
 /// Claims up to `limit` due jobs of `kind` for `worker` until `lease_until`: queued jobs whose
 /// time has come, and running jobs whose lease ran out. Each claim counts as an attempt.
 pub async fn claim<C: ConnectionTrait>(

@@ -307,7 +307,14 @@ async fn claim_loop(
         }
         while running.try_join_next().is_some() {}
         let mut claimed_any = false;
-        for kind in &kinds {
+        let due = match store::due_kinds(&shared.db.conn, persistence::clock::now()).await {
+            Ok(due) => due,
+            Err(err) => {
+                tracing::warn!(error = %err, "due jobs could not be looked up");
+                Vec::new()
+            }
+        };
+        for kind in kinds.iter().filter(|k| due.iter().any(|d| d == k.name)) {
             let free = kind.slots.available_permits();
             if free == 0 {
                 continue;
