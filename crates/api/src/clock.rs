@@ -1,6 +1,6 @@
 //! The calendar of the city: today as Japan counts it.
 
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 
 /// Today in Japan, where every date of the city's records is meant (Japan has no daylight time).
 pub fn today_in_tokyo() -> NaiveDate {
@@ -8,5 +8,35 @@ pub fn today_in_tokyo() -> NaiveDate {
     match FixedOffset::east_opt(9 * 3600) {
         Some(tokyo) => now.with_timezone(&tokyo).date_naive(),
         None => now.date_naive(),
+    }
+}
+
+/// The next moment after `now` at which clocks in Tokyo show `time` (Japan is always UTC+9).
+pub fn next_tokyo_time(now: DateTime<Utc>, time: NaiveTime) -> DateTime<Utc> {
+    let offset = Duration::hours(9);
+    let today_there = (now.naive_utc() + offset).date().and_time(time);
+    let candidate = Utc.from_utc_datetime(&(today_there - offset));
+    if candidate > now {
+        candidate
+    } else {
+        candidate + Duration::days(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_tokyo_time_is_today_when_it_is_still_ahead_and_tomorrow_otherwise() {
+        let at = NaiveTime::from_hms_opt(0, 10, 0).unwrap_or_default();
+        // 14:00 UTC on the 6th is 23:00 in Tokyo: 00:10 on the 7th there is 15:10 UTC.
+        let evening = Utc.with_ymd_and_hms(2026, 12, 6, 14, 0, 0).single();
+        let next = evening.map(|now| next_tokyo_time(now, at));
+        assert_eq!(next, Utc.with_ymd_and_hms(2026, 12, 6, 15, 10, 0).single());
+        // 15:30 UTC is 00:30 on the 7th in Tokyo: the next 00:10 there is on the 8th.
+        let after = Utc.with_ymd_and_hms(2026, 12, 6, 15, 30, 0).single();
+        let next = after.map(|now| next_tokyo_time(now, at));
+        assert_eq!(next, Utc.with_ymd_and_hms(2026, 12, 7, 15, 10, 0).single());
     }
 }

@@ -10,7 +10,7 @@ use domain::organization::{Bureau, BureauPatch, NewBureau, Section, SectionName}
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, UnionType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
@@ -120,6 +120,21 @@ async fn names_by_section<C: ConnectionTrait>(
         });
     }
     Ok(names)
+}
+
+/// The ids of a bureau's sections, whose editors act for the bureau's own work.
+pub async fn section_ids_of_bureau<C: ConnectionTrait>(
+    conn: &C,
+    bureau_id: i64,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(section::Entity::find()
+        .select_only()
+        .column(section::Column::Id)
+        .filter(section::Column::BureauId.eq(bureau_id))
+        .order_by_asc(section::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?)
 }
 
 pub async fn list_sections<C: ConnectionTrait>(

@@ -194,6 +194,9 @@ impl Application {
             ),
             Err(err) => tracing::error!(error = %err, "imports left running could not be marked"),
         }
+        if let Err(err) = api::jobs::recurring::queue_first_runs(&db).await {
+            tracing::error!(error = %err, "the first runs of recurring jobs could not be queued");
+        }
         // Imports run on this runtime, which outlives the HTTP workers' own.
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| StartError::Setup(format!("no async runtime: {e}")))?;

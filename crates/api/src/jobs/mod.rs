@@ -9,6 +9,7 @@
 //! leaves it to be run again when the lease runs out).
 
 pub mod handlers;
+pub mod recurring;
 
 use persistence::Database;
 use persistence::jobs::{self as store, AfterFailure, Job};
