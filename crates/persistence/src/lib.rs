@@ -20,6 +20,7 @@ pub mod import_jobs;
 pub mod jobs;
 pub mod ledger;
 pub mod links;
+pub mod mail;
 pub mod milestone_watch;
 pub mod organization;
 pub mod page;

@@ -15,6 +15,8 @@ pub mod link;
 pub mod login_throttle;
 pub mod milestone;
 pub mod notification;
+pub mod notification_preference;
+pub mod notification_setting;
 pub mod policy;
 pub mod policy_issue;
 pub mod progress_note;
