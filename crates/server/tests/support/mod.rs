@@ -181,10 +181,15 @@ impl Server {
     }
 
     pub async fn sign_in_as(&self, email: &str) -> String {
+        self.sign_in_with(email, platina_server::demo::DEMO_PASSWORD)
+            .await
+    }
+
+    pub async fn sign_in_with(&self, email: &str, password: &str) -> String {
         let answer: Value = self
             .client
             .post(format!("{}/api/v1/auth/login", self.base))
-            .json(&json!({ "email": email, "password": platina_server::demo::DEMO_PASSWORD }))
+            .json(&json!({ "email": email, "password": password }))
             .send()
             .await
             .unwrap()
@@ -281,6 +286,7 @@ pub fn postgres_url() -> Option<String> {
 
 /// Runs each named test (an async fn taking `Option<&str>`, the PostgreSQL admin URL) once on
 /// SQLite and, when `PLATINA_TEST_POSTGRES_URL` is set, once on PostgreSQL.
+#[allow(unused_macros)]
 macro_rules! on_both_databases {
     ($($test:ident),+ $(,)?) => {
         mod sqlite {
