@@ -105,6 +105,8 @@ struct Records {
     target: i64,
     measurement: i64,
     import_job: String,
+    /// A queued job of the runner (no server handles its kind, so it stays queued).
+    job: i64,
 }
 
 impl Records {
@@ -128,6 +130,7 @@ impl Records {
             "targets" => self.target,
             "target-measurements" => self.measurement,
             "imports" => return self.import_job.clone(),
+            "jobs" => self.job,
             other => panic!(
                 "no record for `{other}` ids: add one to `Records` in tests/api/operations_by_role.rs"
             ),
@@ -253,6 +256,7 @@ impl World {
                 target: 0,
                 measurement: 0,
                 import_job: String::new(),
+                job: 0,
             },
             client_id: account.client_id,
             client_secret,
@@ -302,6 +306,7 @@ impl World {
         .await;
         world.records.measurement = world.new_measurement(app).await;
         world.records.import_job = world.import_job(app).await;
+        world.records.job = crate::job_admin::queued_job(app, "test.role-walk").await;
         world
     }
 
@@ -501,6 +506,13 @@ impl World {
             }
             "POST /api/v1/proposals/{id}/assignments" => {
                 r.proposal = self.new_proposal(app).await;
+            }
+            // Each retry needs a dead job and each cancel a queued one.
+            "POST /api/v1/admin/jobs/{id}/retry" => {
+                r.job = crate::job_admin::dead_job(app, "test.role-walk", "失敗").await;
+            }
+            "POST /api/v1/admin/jobs/{id}/cancel" => {
+                r.job = crate::job_admin::queued_job(app, "test.role-walk").await;
             }
             "POST /api/v1/proposals/{id}/assignments/{assignment_id}/transitions" => {
                 (r.proposal, r.assignment) = self.routed_proposal(app).await;

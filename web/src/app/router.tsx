@@ -74,6 +74,7 @@ export const routes: RouteObject[] = [
         element: screen(() => import('../features/ledger/DigitalSystemEditPage'), (m) => m.DigitalSystemEditPage),
       },
       { path: 'imports', element: screen(() => import('../features/imports/ImportPage'), (m) => m.ImportPage) },
+      { path: 'admin/jobs', element: screen(() => import('../features/jobs/JobsPage'), (m) => m.JobsPage) },
       { path: 'search', element: screen(() => import('../features/search/SearchPage'), (m) => m.SearchPage) },
       { path: '*', element: <NotFoundPage /> },
     ],

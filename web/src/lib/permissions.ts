@@ -42,6 +42,11 @@ export function mayManageOrganization(principal: Principal): boolean {
   return hasRole(principal, 'admin');
 }
 
+/** Watching the job queue, retrying failed jobs and cancelling queued ones (ジョブ). */
+export function mayManageJobs(principal: Principal): boolean {
+  return hasRole(principal, 'admin');
+}
+
 /** Reading CSV or Excel files into the register (データの取り込み). */
 export function mayImport(principal: Principal): boolean {
   return hasRole(principal, 'admin', 'editor');
