@@ -215,7 +215,17 @@ impl Setup {
         let (scratch, url) = Scratch::create(Some(postgres)).await;
         let (receiver, receiver_port) = Receiver::start();
         let (sink, smtp_port) = SmtpSink::start();
+        // Loads the demo city and its accounts, then stops: the two servers run outside demo
+        // mode, which would only record mail rather than send it.
+        let demo = Server::start(&url, 5).await;
+        let (status, log) = demo.terminate().await;
+        support::assert_clean_exit(status, &log);
         let settings = vec![
+            ("PLATINA__DEMO__ENABLED", "false".to_owned()),
+            (
+                "PLATINA__AUTH__JWT_SECRET",
+                "two-instances-share-one-signing-key-0123".to_owned(),
+            ),
             ("PLATINA__JOBS__POLL_INTERVAL_MS", "100".to_owned()),
             // A killed process's claims are free again after this long.
             ("PLATINA__JOBS__LEASE_SECONDS", "3".to_owned()),
