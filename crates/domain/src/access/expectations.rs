@@ -138,6 +138,8 @@ const fn row(operation: &'static str, outcomes: [Outcome; 7]) -> Expectation {
 
 /// Every documented operation, sorted by path. A new operation needs its row here.
 pub const EXPECTATIONS: &[Expectation] = &[
+    row("GET /api/v1/admin/sent-mail", ADMINS_ONLY),
+    row("GET /api/v1/admin/sent-mail/{id}", ADMINS_ONLY),
     row("GET /api/v1/audit-events", ADMINS_ONLY),
     row("GET /api/v1/audit-events/export", ADMINS_ONLY),
     row("POST /api/v1/auth/login", OPEN),
