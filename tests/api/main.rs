@@ -20,6 +20,7 @@ mod import_batches;
 mod import_jobs;
 mod ledger;
 mod links;
+mod mail;
 mod milestone_overdue;
 mod operations_by_role;
 mod organization;
