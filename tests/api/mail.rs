@@ -376,8 +376,17 @@ async fn a_digest_groups_the_waiting_notifications_of_its_hour_by_record(backend
         mail.body
     );
     let proposal_link = format!("{BASE_URL}/proposals/7");
-    assert_eq!(mail.body.matches(&proposal_link).count(), 1, "{}", mail.body);
-    assert!(mail.body.contains(&format!("{BASE_URL}/milestones/3")), "{}", mail.body);
+    assert_eq!(
+        mail.body.matches(&proposal_link).count(),
+        1,
+        "{}",
+        mail.body
+    );
+    assert!(
+        mail.body.contains(&format!("{BASE_URL}/milestones/3")),
+        "{}",
+        mail.body
+    );
     let proposal_section = mail.body.find(&proposal_link).unwrap();
     let milestone_section = mail.body.find("/milestones/3").unwrap();
     for title in ["情報政策課に割り当てられました", "協議に進みました"] {
@@ -413,7 +422,11 @@ async fn a_digest_groups_the_waiting_notifications_of_its_hour_by_record(backend
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((next.run_at.minute(), next.run_at.second()), (0, 0), "{next:?}");
+    assert_eq!(
+        (next.run_at.minute(), next.run_at.second()),
+        (0, 0),
+        "{next:?}"
+    );
     assert!(next.run_at > chrono::Utc::now(), "{next:?}");
 }
 
@@ -446,12 +459,18 @@ async fn without_an_smtp_host_mail_is_recorded_and_admins_read_it_in_the_sent_ma
     assert_eq!(item["transport"], "recorded");
     assert_eq!(item["to_address"], "hanako@city.example.jp");
     assert!(
-        item["subject"].as_str().unwrap().contains("オンライン相談の開始"),
+        item["subject"]
+            .as_str()
+            .unwrap()
+            .contains("オンライン相談の開始"),
         "{item}"
     );
     assert_eq!(item["notification_count"], 1);
     let one = app
-        .get(&format!("/api/v1/admin/sent-mail/{}", item["id"]), Some(&admin))
+        .get(
+            &format!("/api/v1/admin/sent-mail/{}", item["id"]),
+            Some(&admin),
+        )
         .await;
     assert_eq!(one.status, 200, "{}", one.text);
     assert!(
@@ -466,7 +485,9 @@ async fn without_an_smtp_host_mail_is_recorded_and_admins_read_it_in_the_sent_ma
 
     let denied = app.get("/api/v1/admin/sent-mail", Some(&viewer)).await;
     denied.assert_problem(403, "forbidden");
-    let missing = app.get("/api/v1/admin/sent-mail/999999", Some(&admin)).await;
+    let missing = app
+        .get("/api/v1/admin/sent-mail/999999", Some(&admin))
+        .await;
     missing.assert_problem(404, "not_found");
 }
 
@@ -508,7 +529,11 @@ async fn when_the_smtp_server_is_down_the_mail_is_retried_and_arrives_once_it_is
     let sink = SmtpSink::start(port, None);
     let mail = sink.wait_for(1).await;
     assert_eq!(mail[0].recipients, vec!["hanako@city.example.jp"]);
-    assert!(mail[0].subject.contains("電子申請の利用率"), "{:?}", mail[0]);
+    assert!(
+        mail[0].subject.contains("電子申請の利用率"),
+        "{:?}",
+        mail[0]
+    );
     let done = job_reaches(&app, persistence::mail::SEND_JOB, "succeeded").await;
     assert!(done.attempts >= 2, "{done:?}");
     assert!(emailed_at(&app, notification).await.is_some());

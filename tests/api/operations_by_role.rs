@@ -105,6 +105,7 @@ struct Records {
     target: i64,
     measurement: i64,
     import_job: String,
+    sent_mail: i64,
 }
 
 impl Records {
@@ -127,6 +128,7 @@ impl Records {
             "links" => self.link,
             "targets" => self.target,
             "target-measurements" => self.measurement,
+            "sent-mail" => self.sent_mail,
             "imports" => return self.import_job.clone(),
             other => panic!(
                 "no record for `{other}` ids: add one to `Records` in tests/api/operations_by_role.rs"
@@ -134,6 +136,29 @@ impl Records {
         };
         id.to_string()
     }
+}
+
+/// A mail as the mail jobs record one, for the sent-mail view.
+async fn recorded_mail(app: &TestApp) -> i64 {
+    use persistence::mail::{NewSentMail, kind, transport};
+    persistence::mail::record_sent(
+        &app.app_db.conn,
+        NewSentMail {
+            to_address: "hanako@city.example.jp".into(),
+            user_id: None,
+            subject: "【Platina】提案の担当課への割当て".into(),
+            body: "本文".into(),
+            kind: kind::IMMEDIATE,
+            notification_ids: vec![],
+            transport: transport::RECORDED,
+            message_id: "notification.1@city.example.jp".into(),
+            smtp_reply: None,
+            error: None,
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
 }
 
 /// The signed-in callers, the records, and what the sign-in operations need.
@@ -253,6 +278,7 @@ impl World {
                 target: 0,
                 measurement: 0,
                 import_job: String::new(),
+                sent_mail: recorded_mail(app).await,
             },
             client_id: account.client_id,
             client_secret,

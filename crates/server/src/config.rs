@@ -362,6 +362,33 @@ mod tests {
     }
 
     #[test]
+    fn an_smtp_password_in_a_configuration_file_is_refused()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let mut file = tempfile_in_target("mail-password.toml")?;
+        writeln!(
+            file.1,
+            "[demo]\nenabled = true\n[mail]\nhost = \"smtp.city.example.jp\"\npassword = \"in-a-file\""
+        )?;
+        let err = Config::load(Some(&file.0))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains(MAIL_PASSWORD_VARIABLE), "{err}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_sender_that_is_not_an_address_is_refused_by_its_setting() {
+        let err = Config::from_defaults_and(&[
+            "[demo]\nenabled = true\n[mail]\nfrom = \"市政変革推進室\"",
+        ])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(err.contains("mail.from"), "{err}");
+    }
+
+    #[test]
     fn production_needs_a_long_jwt_secret() {
         let err = Config::load(None)
             .err()
