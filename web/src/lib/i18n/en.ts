@@ -3,6 +3,7 @@ import { proposalsEn } from './proposals.en';
 import { departmentsEn } from './departments.en';
 import { ledgerEn } from './ledger.en';
 import { importsEn } from './imports.en';
+import { mailEn } from './mail.en';
 import { searchEn } from './search.en';
 import { dashboardEn } from './dashboard.en';
 import { reportsEn } from './reports.en';
@@ -155,6 +156,7 @@ export const en: DeepStrings<MainMessages> = {
   ...departmentsEn,
   ...ledgerEn,
   ...importsEn,
+  ...mailEn,
   ...searchEn,
   ...dashboardEn,
   ...reportsEn,

@@ -3,6 +3,7 @@ import { proposalsJa } from './proposals.ja';
 import { departmentsJa } from './departments.ja';
 import { ledgerJa } from './ledger.ja';
 import { importsJa } from './imports.ja';
+import { mailJa } from './mail.ja';
 import { searchJa } from './search.ja';
 import { dashboardJa } from './dashboard.ja';
 import type { chartsJa } from './charts.ja';
@@ -154,6 +155,7 @@ export const ja = {
   ...departmentsJa,
   ...ledgerJa,
   ...importsJa,
+  ...mailJa,
   ...searchJa,
   ...dashboardJa,
   ...reportsJa,
