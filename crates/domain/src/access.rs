@@ -125,6 +125,9 @@ pub enum Action {
     /// Import proposals from a file: the reform office's work, since proposals belong to no
     /// editor's scope.
     ImportProposals,
+    /// Register, change and remove webhook endpoints, rotate their secrets, read their delivery
+    /// log and redeliver: the office's connection of other systems.
+    ManageWebhooks,
 }
 
 impl Action {
@@ -140,7 +143,7 @@ impl Action {
             Action::CreateProposal => &[Role::Admin, Role::Editor, Role::Proposer],
             Action::ActOnAssignment | Action::EditDepartmentWork => &[Role::Admin, Role::Editor],
             Action::ReadDepartmentWork => &Role::ALL,
-            Action::ManageTargets | Action::ImportProposals => &[Role::Admin],
+            Action::ManageTargets | Action::ImportProposals | Action::ManageWebhooks => &[Role::Admin],
         }
     }
 }

@@ -67,6 +67,7 @@ pub struct Config {
     pub demo: DemoConfig,
     pub idempotency: IdempotencyConfig,
     pub jobs: JobsConfig,
+    pub webhooks: WebhooksConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -174,6 +175,32 @@ impl JobsConfig {
             backoff_max: std::time::Duration::from_secs(self.backoff_max_seconds),
             max_attempts: self.max_attempts.max(1),
             keep_finished: std::time::Duration::from_secs(self.keep_finished_days * 24 * 3600),
+        }
+    }
+}
+
+/// Webhook deliveries; see `[webhooks]` in config/default.toml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    pub timeout_seconds: u64,
+    pub max_attempts: i32,
+    pub disable_after_seconds: u64,
+    pub rotation_overlap_seconds: u64,
+    pub concurrency: usize,
+}
+
+impl WebhooksConfig {
+    pub fn settings(&self) -> api::webhooks::WebhookSettings {
+        api::webhooks::WebhookSettings {
+            timeout: std::time::Duration::from_secs(self.timeout_seconds.max(1)),
+            max_attempts: self.max_attempts.max(1),
+            disable_after: std::time::Duration::from_secs(self.disable_after_seconds),
+            rotation_overlap: std::time::Duration::from_secs(
+                self.rotation_overlap_seconds
+                    .min(u64::from(api::webhooks::MAX_OVERLAP_SECONDS)),
+            ),
+            concurrency: self.concurrency.max(1),
         }
     }
 }

@@ -205,12 +205,12 @@ impl Application {
         )
         .await
         .map_err(|e| StartError::Setup(e.to_string()))?;
-        let jobs = api::jobs::handlers::runner(
-            db.clone(),
-            config.jobs.runner_settings(),
-            &api::jobs::handlers::JobServices::default(),
-        )
-        .start();
+        let webhooks = config.webhooks.settings();
+        let services =
+            api::jobs::handlers::JobServices::new(webhooks.clone()).map_err(StartError::Setup)?;
+        let jobs =
+            api::jobs::handlers::runner(db.clone(), config.jobs.runner_settings(), &services)
+                .start();
         let state = web::Data::new(AppState {
             jobs: Arc::new(jobs),
             db,
@@ -221,6 +221,7 @@ impl Application {
             idempotency: api::idempotency::IdempotencySettings {
                 retention: Duration::from_secs(config.idempotency.retention_hours * 3600),
             },
+            webhooks,
         });
 
         let listener =
