@@ -143,7 +143,9 @@ impl Action {
             Action::CreateProposal => &[Role::Admin, Role::Editor, Role::Proposer],
             Action::ActOnAssignment | Action::EditDepartmentWork => &[Role::Admin, Role::Editor],
             Action::ReadDepartmentWork => &Role::ALL,
-            Action::ManageTargets | Action::ImportProposals | Action::ManageWebhooks => &[Role::Admin],
+            Action::ManageTargets | Action::ImportProposals | Action::ManageWebhooks => {
+                &[Role::Admin]
+            }
         }
     }
 }

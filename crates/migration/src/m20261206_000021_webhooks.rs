@@ -79,7 +79,9 @@ impl MigrationTrait for Migration {
                     ))
                     .col(boolean(WebhookEndpoints::Enabled).default(true))
                     .col(string_len_null(WebhookEndpoints::DisabledReason, 400))
-                    .col(timestamp_with_time_zone_null(WebhookEndpoints::FailingSince))
+                    .col(timestamp_with_time_zone_null(
+                        WebhookEndpoints::FailingSince,
+                    ))
                     .col(integer(WebhookEndpoints::Version).default(1))
                     .col(timestamp_with_time_zone(WebhookEndpoints::CreatedAt))
                     .col(timestamp_with_time_zone(WebhookEndpoints::UpdatedAt))

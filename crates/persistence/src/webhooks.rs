@@ -173,7 +173,10 @@ pub async fn list<C: ConnectionTrait>(
 }
 
 /// The enabled endpoints that want events of `kind`.
-pub async fn wanting<C: ConnectionTrait>(conn: &C, kind: &str) -> Result<Vec<Endpoint>, StoreError> {
+pub async fn wanting<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+) -> Result<Vec<Endpoint>, StoreError> {
     // Few endpoints, each with a short list: filtered here rather than by JSON functions, which
     // the two databases spell differently.
     let rows = webhook_endpoint::Entity::find()
@@ -233,7 +236,13 @@ pub async fn replace(
 ) -> Result<Endpoint, StoreError> {
     write::update(
         db,
-        Change::new("webhook.update", "webhook_endpoint", id, expected_version, actor),
+        Change::new(
+            "webhook.update",
+            "webhook_endpoint",
+            id,
+            expected_version,
+            actor,
+        ),
         move |txn| Box::pin(find(txn, id)),
         |_, _| Box::pin(async { Ok(()) }),
         move |txn, before, step| {
@@ -266,7 +275,13 @@ pub async fn delete(
 ) -> Result<(), StoreError> {
     write::delete(
         db,
-        Change::new("webhook.delete", "webhook_endpoint", id, expected_version, actor),
+        Change::new(
+            "webhook.delete",
+            "webhook_endpoint",
+            id,
+            expected_version,
+            actor,
+        ),
         move |txn| Box::pin(find(txn, id)),
         move |txn, _, _| {
             Box::pin(async move {
@@ -411,8 +426,8 @@ pub async fn deliveries<C: ConnectionTrait>(
     endpoint_id: i64,
     page: PageRequest,
 ) -> Result<Page<LoggedDelivery>, StoreError> {
-    let query =
-        webhook_delivery::Entity::find().filter(webhook_delivery::Column::EndpointId.eq(endpoint_id));
+    let query = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::EndpointId.eq(endpoint_id));
     let total = query.clone().count(conn).await?;
     let rows = query
         .order_by_desc(webhook_delivery::Column::Id)
@@ -491,7 +506,10 @@ pub async fn mark_failing<C: ConnectionTrait>(
     let Some(endpoint) = find(conn, id).await? else {
         return Ok(None);
     };
-    let Some(since) = endpoint.failing_since.filter(|since| *since <= disable_before) else {
+    let Some(since) = endpoint
+        .failing_since
+        .filter(|since| *since <= disable_before)
+    else {
         return Ok(None);
     };
     if !endpoint.enabled {
@@ -503,7 +521,10 @@ pub async fn mark_failing<C: ConnectionTrait>(
     );
     let disabled = webhook_endpoint::Entity::update_many()
         .col_expr(webhook_endpoint::Column::Enabled, Expr::value(false))
-        .col_expr(webhook_endpoint::Column::DisabledReason, Expr::value(reason))
+        .col_expr(
+            webhook_endpoint::Column::DisabledReason,
+            Expr::value(reason),
+        )
         .col_expr(
             webhook_endpoint::Column::Version,
             Expr::col(webhook_endpoint::Column::Version).add(1),

@@ -258,7 +258,9 @@ impl JobHandler for Deliver {
         let (message_id, body) = match (&input.event_id, &input.ping_id) {
             (Some(event_id), _) => {
                 let Some(event) = events::find(&job.db.conn, *event_id).await? else {
-                    return Err(JobError::give_up(format!("event {event_id} does not exist")));
+                    return Err(JobError::give_up(format!(
+                        "event {event_id} does not exist"
+                    )));
                 };
                 (message_id(event.id, endpoint.id), event_body(&event))
             }

@@ -75,7 +75,10 @@ fn url_rule(value: &str) -> Result<(), ValidationError> {
     let url = reqwest::Url::parse(value.trim())
         .map_err(|e| invalid("invalid_url", format!("not an absolute URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid("invalid_url", "the URL must start with http:// or https://"));
+        return Err(invalid(
+            "invalid_url",
+            "the URL must start with http:// or https://",
+        ));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(invalid("invalid_url", "the URL must name a host"));
@@ -93,10 +96,19 @@ fn url_rule(value: &str) -> Result<(), ValidationError> {
 }
 
 fn description_rule(value: &str) -> Result<(), ValidationError> {
-    if value.is_empty() {
-        return Ok(());
-    }
     crate::text_rules::text_rule(value, 400, false)
+}
+
+/// The event kinds, as the document lists them: the generated client then knows every name.
+fn event_kinds_schema() -> utoipa::openapi::Array {
+    let names: Vec<&str> = domain::event::KINDS.iter().map(|k| k.name).collect();
+    utoipa::openapi::ArrayBuilder::new()
+        .items(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .enum_values(Some(names)),
+        )
+        .build()
 }
 
 /// At least one kind, each one Platina writes (`domain::event::KINDS`).
@@ -131,16 +143,15 @@ pub struct WebhookIn {
     #[schema(example = "https://kintone-bridge.city.example.jp/platina/events")]
     pub url: String,
     /// What the receiving system is, for the admin screen.
-    #[serde(default)]
     #[validate(custom(function = "description_rule"))]
     #[schema(example = "kintone 連携（DX推進課）")]
-    pub description: String,
+    pub description: Option<String>,
     /// The event kinds it wants (see the preferences' kinds: `proposal.assigned`, …).
     #[validate(
         length(max = 50, code = "length", message = "at most 50 kinds"),
         custom(function = "kinds_rule")
     )]
-    #[schema(example = json!(["proposal.assigned", "milestone.slipped"]))]
+    #[schema(schema_with = event_kinds_schema, example = json!(["proposal.assigned", "milestone.slipped"]))]
     pub event_kinds: Vec<String>,
     /// Off: nothing is delivered. Turning an endpoint back on forgets why it was disabled.
     #[serde(default = "yes")]
@@ -157,7 +168,7 @@ impl WebhookIn {
         }
         EndpointFields {
             url: self.url.trim().to_owned(),
-            description: self.description.trim().to_owned(),
+            description: crate::text_rules::optional(self.description).unwrap_or_default(),
             event_kinds: kinds,
             enabled: self.enabled,
         }
@@ -170,6 +181,7 @@ pub struct WebhookOut {
     pub id: i64,
     pub url: String,
     pub description: String,
+    #[schema(schema_with = event_kinds_schema)]
     pub event_kinds: Vec<String>,
     pub enabled: bool,
     /// Why it was disabled automatically; null when enabled or turned off by hand.
