@@ -74,6 +74,7 @@ export const routes: RouteObject[] = [
         element: screen(() => import('../features/ledger/DigitalSystemEditPage'), (m) => m.DigitalSystemEditPage),
       },
       { path: 'imports', element: screen(() => import('../features/imports/ImportPage'), (m) => m.ImportPage) },
+      { path: 'admin/webhooks', element: screen(() => import('../features/webhooks/WebhooksPage'), (m) => m.WebhooksPage) },
       { path: 'search', element: screen(() => import('../features/search/SearchPage'), (m) => m.SearchPage) },
       { path: '*', element: <NotFoundPage /> },
     ],

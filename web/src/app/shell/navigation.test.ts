@@ -38,7 +38,7 @@ describe('the groups of the primary navigation', () => {
       'reports:annual-report',
       'departments:reforms,milestones',
       'registers:ledger',
-      'admin:organization,imports',
+      'admin:organization,imports,webhooks',
     ]);
     expect(groups('viewer')).toContain('admin:organization');
   });

@@ -2411,7 +2411,7 @@ export interface components {
                 /** @description Why it was disabled automatically; null when enabled or turned off by hand. */
                 disabled_reason?: string | null;
                 enabled: boolean;
-                event_kinds: string[];
+                event_kinds: ("proposal.created" | "proposal.assigned" | "proposal.stage_changed" | "proposal.decided" | "proposal.consulted" | "milestone.slipped" | "milestone.overdue" | "kpi.actual_recorded" | "import.finished" | "import.failed" | "account.created" | "webhook.disabled")[];
                 /**
                  * Format: date-time
                  * @description Since when its deliveries have been failing; null when the last one succeeded.
@@ -3235,17 +3235,10 @@ export interface components {
              * @description What the receiving system is, for the admin screen.
              * @example kintone 連携（DX推進課）
              */
-            description?: string;
+            description?: string | null;
             /** @description Off: nothing is delivered. Turning an endpoint back on forgets why it was disabled. */
             enabled?: boolean;
-            /**
-             * @description The event kinds it wants (see the preferences' kinds: `proposal.assigned`, …).
-             * @example [
-             *       "proposal.assigned",
-             *       "milestone.slipped"
-             *     ]
-             */
-            event_kinds: string[];
+            event_kinds: ("proposal.created" | "proposal.assigned" | "proposal.stage_changed" | "proposal.decided" | "proposal.consulted" | "milestone.slipped" | "milestone.overdue" | "kpi.actual_recorded" | "import.finished" | "import.failed" | "account.created" | "webhook.disabled")[];
             /**
              * @description Where deliveries are POSTed: http(s) only; redirects are not followed.
              * @example https://kintone-bridge.city.example.jp/platina/events
@@ -3260,7 +3253,7 @@ export interface components {
             /** @description Why it was disabled automatically; null when enabled or turned off by hand. */
             disabled_reason?: string | null;
             enabled: boolean;
-            event_kinds: string[];
+            event_kinds: ("proposal.created" | "proposal.assigned" | "proposal.stage_changed" | "proposal.decided" | "proposal.consulted" | "milestone.slipped" | "milestone.overdue" | "kpi.actual_recorded" | "import.finished" | "import.failed" | "account.created" | "webhook.disabled")[];
             /**
              * Format: date-time
              * @description Since when its deliveries have been failing; null when the last one succeeded.
