@@ -12,6 +12,14 @@ describe('the primary navigation', () => {
     expect(ids('viewer')).toContain('reforms');
   });
 
+  it('offers the Webhook screen to administrators alone', () => {
+    const ids = (role: Parameters<typeof navItemsFor>[0]) => navItemsFor(role).map((item) => item.id);
+    expect(ids('admin')).toContain('webhooks');
+    for (const role of ['editor', 'proposer', 'viewer', undefined] as const) {
+      expect(ids(role)).not.toContain('webhooks');
+    }
+  });
+
   it('offers プロジェクトチーム to every role, right after the proposal entries', () => {
     for (const role of ['admin', 'editor', 'proposer', 'viewer', undefined] as const) {
       const ids = navItemsFor(role).map((item) => item.id);
