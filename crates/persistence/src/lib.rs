@@ -7,6 +7,7 @@
 //! trail can never disagree with the data.
 
 pub mod accounts;
+pub mod announce;
 pub mod audit;
 pub mod backup;
 pub mod clock;
