@@ -23,6 +23,7 @@ pub mod ledger;
 pub mod links;
 pub mod mail;
 pub mod milestone_watch;
+pub mod notifications;
 pub mod organization;
 pub mod page;
 pub mod policies;

@@ -8,6 +8,7 @@
 //! one job (a worker killed after the handler's writes but before the job was marked succeeded
 //! leaves it to be run again when the lease runs out).
 
+pub mod fan_out;
 pub mod handlers;
 pub mod recurring;
 
