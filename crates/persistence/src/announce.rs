@@ -256,7 +256,7 @@ pub async fn proposal_consulted<C: ConnectionTrait>(
 }
 
 /// The bureau that owns a policy issue, with its sections, and the issue's label.
-async fn issue_owner<C: ConnectionTrait>(
+pub async fn issue_owner<C: ConnectionTrait>(
     conn: &C,
     issue_id: i64,
 ) -> Result<(Owner, String), StoreError> {

@@ -533,3 +533,50 @@ pub async fn set_following<C: ConnectionTrait>(
     }
     Ok(())
 }
+
+/// Where a user stands with one record they may follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Following {
+    /// Hears of the record's events (by choice or by default).
+    pub following: bool,
+    /// Would hear of them without choosing (an editor of the owning section, the author).
+    pub by_default: bool,
+}
+
+/// The owner of a followable record, and its author if it is a proposal; `None` when there is no
+/// such record.
+pub async fn followable_owner<C: ConnectionTrait>(
+    conn: &C,
+    record_kind: &str,
+    record_id: i64,
+) -> Result<Option<Owner>, StoreError> {
+    match record_kind {
+        "proposal" => crate::announce::proposal_owner(conn, record_id).await,
+        "policy_issue" => match crate::announce::issue_owner(conn, record_id).await {
+            Ok((owner, _)) => Ok(Some(owner)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(other) => Err(other),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// Whether `user` follows the record owned by `owner`.
+pub async fn following<C: ConnectionTrait>(
+    conn: &C,
+    user: &Principal,
+    record_kind: &str,
+    record_id: i64,
+    owner: &Owner,
+) -> Result<Following, StoreError> {
+    let author = match owner {
+        Owner::Proposal { author, .. } => *author,
+        _ => None,
+    };
+    let by_default = follows_by_default(user, owner, author);
+    let chosen = choice(conn, user.id, record_kind, record_id).await?;
+    Ok(Following {
+        following: chosen.unwrap_or(by_default),
+        by_default,
+    })
+}
