@@ -21,6 +21,7 @@ mod import_jobs;
 mod ledger;
 mod links;
 mod milestone_overdue;
+mod notifications;
 mod operations_by_role;
 mod organization;
 mod policies;
