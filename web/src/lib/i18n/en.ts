@@ -6,6 +6,7 @@ import { importsEn } from './imports.en';
 import { searchEn } from './search.en';
 import { dashboardEn } from './dashboard.en';
 import { reportsEn } from './reports.en';
+import { notificationsEn } from './notifications.en';
 
 type DeepStrings<T> = { [K in keyof T]: T[K] extends string ? string : DeepStrings<T[K]> };
 
@@ -158,6 +159,7 @@ export const en: DeepStrings<MainMessages> = {
   ...searchEn,
   ...dashboardEn,
   ...reportsEn,
+  ...notificationsEn,
   form: {
     fixErrors: 'Please check what you entered.',
     required: '(required)',

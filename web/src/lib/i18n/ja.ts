@@ -7,6 +7,7 @@ import { searchJa } from './search.ja';
 import { dashboardJa } from './dashboard.ja';
 import type { chartsJa } from './charts.ja';
 import { reportsJa } from './reports.ja';
+import { notificationsJa } from './notifications.ja';
 
 export const ja = {
   app: {
@@ -157,6 +158,7 @@ export const ja = {
   ...searchJa,
   ...dashboardJa,
   ...reportsJa,
+  ...notificationsJa,
   form: {
     fixErrors: '入力内容を確認してください。',
     required: '（必須）',
