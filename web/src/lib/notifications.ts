@@ -38,7 +38,12 @@ export function useUnreadCount() {
           signal,
         });
         etag.current = result.response.headers.get('ETag');
-        return dataOf(result).unread;
+        const count = dataOf(result).unread;
+        // Something new arrived (or was read elsewhere): a list on screen shows it too.
+        if (known !== undefined && count !== known) {
+          void queryClient.invalidateQueries({ queryKey: [...NOTIFICATIONS_KEY, 'list'] });
+        }
+        return count;
       } catch (error) {
         if (isApiProblem(error) && error.status === 304 && known !== undefined) return known;
         throw error;
