@@ -63,7 +63,13 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).unwrap()
 }
 
-async fn send(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> Answer {
+async fn send(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Answer {
     app.send(method, path, token, body, None).await
 }
 
@@ -105,7 +111,12 @@ fn today() -> String {
         .to_string()
 }
 
-async fn move_to_consultation(app: &TestApp, token: &str, proposal: i64, assignment: i64) -> Answer {
+async fn move_to_consultation(
+    app: &TestApp,
+    token: &str,
+    proposal: i64,
+    assignment: i64,
+) -> Answer {
     post(
         app,
         &format!("/api/v1/proposals/{proposal}/assignments/{assignment}/transitions"),
@@ -217,7 +228,8 @@ async fn an_assignment_reaches_the_sections_editors_and_the_author_and_nobody_el
     );
     for (who, list, others) in [("alice", &alice, bobs), ("bob", &bob, alices)] {
         assert!(
-            list.iter().all(|(_, link)| link != &format!("/proposals/{others}")),
+            list.iter()
+                .all(|(_, link)| link != &format!("/proposals/{others}")),
             "{who} heard of another person's proposal: {list:?}"
         );
     }
@@ -248,7 +260,10 @@ async fn an_assignment_reaches_the_sections_editors_and_the_author_and_nobody_el
         .find(|n| n["kind"] == "proposal.assigned")
         .unwrap();
     let title = assigned["title"].as_str().unwrap();
-    assert!(title.contains("総務企画課") && title.contains("保育所"), "{title}");
+    assert!(
+        title.contains("総務企画課") && title.contains("保育所"),
+        "{title}"
+    );
     assert!(assigned["read_at"].is_null());
 }
 
@@ -326,7 +341,11 @@ async fn each_users_channel_decides_the_email_mode_and_only_immediate_mail_is_qu
         ("default", None),
     ] {
         let token = app
-            .editor_for(&format!("{name}@city.example.jp"), vec![o.west_section], vec![])
+            .editor_for(
+                &format!("{name}@city.example.jp"),
+                vec![o.west_section],
+                vec![],
+            )
             .await;
         if let Some(channel) = channel {
             let set = send(
@@ -401,11 +420,7 @@ async fn each_users_channel_decides_the_email_mode_and_only_immediate_mail_is_qu
             ("default", Some("immediate".to_owned())),
         ]
     );
-    let mailed = count(
-        &app,
-        "SELECT COUNT(*) FROM jobs WHERE kind = 'mail.send'",
-    )
-    .await;
+    let mailed = count(&app, "SELECT COUNT(*) FROM jobs WHERE kind = 'mail.send'").await;
     let immediate = count(
         &app,
         "SELECT COUNT(*) FROM notifications WHERE email_mode = 'immediate'",
@@ -419,7 +434,10 @@ async fn each_users_channel_decides_the_email_mode_and_only_immediate_mail_is_qu
          (SELECT 1 FROM jobs j WHERE j.kind = 'mail.send' AND j.dedupe_key = 'mail.send:' || CAST(n.id AS TEXT))",
     )
     .await;
-    assert_eq!(unmatched, 0, "mail was queued for a notification not wanted at once");
+    assert_eq!(
+        unmatched, 0,
+        "mail was queued for a notification not wanted at once"
+    );
 }
 
 async fn a_repeated_fan_out_adds_no_notification_and_no_mail(backend: Backend) {
@@ -615,10 +633,22 @@ async fn following_a_record_brings_its_events_and_unfollowing_silences_even_a_de
     send(&app, Method::PUT, &path, &p.bob, None)
         .await
         .assert_problem(404, "not_found");
-    send(&app, Method::PUT, "/api/v1/me/subscriptions/proposal/999999", &viewer, None)
-        .await
-        .assert_problem(404, "not_found");
-    send(&app, Method::PUT, &format!("/api/v1/me/subscriptions/user/{id}"), &viewer, None)
-        .await
-        .assert_problem(404, "not_found");
+    send(
+        &app,
+        Method::PUT,
+        "/api/v1/me/subscriptions/proposal/999999",
+        &viewer,
+        None,
+    )
+    .await
+    .assert_problem(404, "not_found");
+    send(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/me/subscriptions/user/{id}"),
+        &viewer,
+        None,
+    )
+    .await
+    .assert_problem(404, "not_found");
 }

@@ -107,7 +107,9 @@ pub async fn list_notifications(
         paging.request()?,
     )
     .await?;
-    Ok(web::Json(PageOut::from_page(page, |n| NotificationOut::from(n))))
+    Ok(web::Json(PageOut::from_page(page, |n| {
+        NotificationOut::from(n)
+    })))
 }
 
 /// How many notifications the caller has not read.
@@ -394,10 +396,9 @@ async fn readable_record(
         return Err(ApiError::new(ErrorCode::NotFound)
             .with_detail("only proposals and policy issues can be followed"));
     }
-    let owner =
-        notifications::followable_owner(&state.db.conn, &path.record_kind, path.record_id)
-            .await?
-            .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
+    let owner = notifications::followable_owner(&state.db.conn, &path.record_kind, path.record_id)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))?;
     if !rights(caller, &owner).read {
         return Err(ApiError::new(ErrorCode::NotFound));
     }

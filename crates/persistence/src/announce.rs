@@ -72,7 +72,10 @@ async fn proposal_label<C: ConnectionTrait>(
 }
 
 /// Today's name of a section, or its id when it has none.
-async fn section_label<C: ConnectionTrait>(conn: &C, section_id: i64) -> Result<String, StoreError> {
+async fn section_label<C: ConnectionTrait>(
+    conn: &C,
+    section_id: i64,
+) -> Result<String, StoreError> {
     let wanted = crate::organization::NamesWanted {
         section_ids: vec![section_id],
         ..Default::default()
@@ -82,9 +85,7 @@ async fn section_label<C: ConnectionTrait>(conn: &C, section_id: i64) -> Result<
     Ok(names
         .sections
         .get(&section_id)
-        .and_then(|(_, names)| {
-            domain::organization::name_on(names, today).or_else(|| names.last())
-        })
+        .and_then(|(_, names)| domain::organization::name_on(names, today).or_else(|| names.last()))
         .map(|n| n.name.clone())
         .unwrap_or_else(|| format!("課 #{section_id}")))
 }

@@ -109,7 +109,9 @@ fn follows_by_default(user: &Principal, owner: &Owner, author: Option<i64>) -> b
 fn followed_records(event: &Event) -> Vec<(String, i64)> {
     let mut records = vec![(event.record_kind.clone(), event.record_id)];
     if let Ok(data) = serde_json::from_str::<serde_json::Value>(&event.data)
-        && let Some(issue) = data.get("policy_issue_id").and_then(serde_json::Value::as_i64)
+        && let Some(issue) = data
+            .get("policy_issue_id")
+            .and_then(serde_json::Value::as_i64)
         && event.record_kind != "policy_issue"
     {
         records.push(("policy_issue".into(), issue));
@@ -216,10 +218,7 @@ pub async fn fan_out<C: ConnectionTrait>(
             emailed_at: Set(None),
             ..Default::default()
         })
-        .on_conflict_do_nothing_on([
-            notification::Column::UserId,
-            notification::Column::EventId,
-        ])
+        .on_conflict_do_nothing_on([notification::Column::UserId, notification::Column::EventId])
         .exec(conn)
         .await?;
         let TryInsertResult::Inserted(result) = inserted else {
@@ -251,8 +250,7 @@ pub async fn list<C: ConnectionTrait>(
     unread_only: bool,
     page: PageRequest,
 ) -> Result<Page<Listed>, StoreError> {
-    let mut query =
-        notification::Entity::find().filter(notification::Column::UserId.eq(user_id));
+    let mut query = notification::Entity::find().filter(notification::Column::UserId.eq(user_id));
     if unread_only {
         query = query.filter(notification::Column::ReadAt.is_null());
     }

@@ -685,8 +685,15 @@ pub async fn add_consultation(
                 }
                 .insert(txn)
                 .await?;
-                announce::proposal_consulted(txn, proposal_id, row.id, row.held_on, &announcer, now)
-                    .await?;
+                announce::proposal_consulted(
+                    txn,
+                    proposal_id,
+                    row.id,
+                    row.held_on,
+                    &announcer,
+                    now,
+                )
+                .await?;
                 Ok(Consultation {
                     id: row.id,
                     proposal_id: proposal,

@@ -23,12 +23,9 @@ impl JobHandler for EventFanOut {
         let txn = persistence::begin_write(&job.db.conn)
             .await
             .map_err(JobError::retry)?;
-        let written = persistence::notifications::fan_out(
-            &txn,
-            input.event_id,
-            persistence::clock::now(),
-        )
-        .await?;
+        let written =
+            persistence::notifications::fan_out(&txn, input.event_id, persistence::clock::now())
+                .await?;
         job.succeed_in(&txn).await?;
         txn.commit().await.map_err(JobError::retry)?;
         tracing::debug!(

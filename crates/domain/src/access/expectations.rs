@@ -181,9 +181,18 @@ pub const EXPECTATIONS: &[Expectation] = &[
     row("GET /api/v1/me/notifications/unread-count", EVERY_ROLE),
     row("POST /api/v1/me/notifications/{id}/read", NOBODY_ELSE),
     row("GET /api/v1/me/subscriptions", EVERY_ROLE),
-    row("DELETE /api/v1/me/subscriptions/{record_kind}/{record_id}", PROPOSAL_READERS),
-    row("GET /api/v1/me/subscriptions/{record_kind}/{record_id}", PROPOSAL_READERS),
-    row("PUT /api/v1/me/subscriptions/{record_kind}/{record_id}", PROPOSAL_READERS),
+    row(
+        "DELETE /api/v1/me/subscriptions/{record_kind}/{record_id}",
+        PROPOSAL_READERS,
+    ),
+    row(
+        "GET /api/v1/me/subscriptions/{record_kind}/{record_id}",
+        PROPOSAL_READERS,
+    ),
+    row(
+        "PUT /api/v1/me/subscriptions/{record_kind}/{record_id}",
+        PROPOSAL_READERS,
+    ),
     row("GET /api/v1/milestones", EVERY_ROLE),
     row("DELETE /api/v1/milestones/{id}", OWNERS),
     row("PUT /api/v1/milestones/{id}", OWNERS),
