@@ -105,6 +105,9 @@ struct Records {
     target: i64,
     measurement: i64,
     import_job: String,
+    /// A queued job of the runner (no server handles its kind, so it stays queued).
+    job: i64,
+    sent_mail: i64,
 }
 
 impl Records {
@@ -127,16 +130,41 @@ impl Records {
             "links" => self.link,
             "targets" => self.target,
             "target-measurements" => self.measurement,
+            "sent-mail" => self.sent_mail,
             "imports" => return self.import_job.clone(),
             // No caller has a notification of this id: another person's notification is as
             // absent as one that never was.
             "notifications" => i64::from(i32::MAX),
+            "jobs" => self.job,
             other => panic!(
                 "no record for `{other}` ids: add one to `Records` in tests/api/operations_by_role.rs"
             ),
         };
         id.to_string()
     }
+}
+
+/// A mail as the mail jobs record one, for the sent-mail view.
+async fn recorded_mail(app: &TestApp) -> i64 {
+    use persistence::mail::{NewSentMail, kind, transport};
+    persistence::mail::record_sent(
+        &app.app_db.conn,
+        NewSentMail {
+            to_address: "hanako@city.example.jp".into(),
+            user_id: None,
+            subject: "【Platina】提案の担当課への割当て".into(),
+            body: "本文".into(),
+            kind: kind::IMMEDIATE,
+            notification_ids: vec![],
+            transport: transport::RECORDED,
+            message_id: "notification.1@city.example.jp".into(),
+            smtp_reply: None,
+            error: None,
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
 }
 
 /// The signed-in callers, the records, and what the sign-in operations need.
@@ -256,6 +284,8 @@ impl World {
                 target: 0,
                 measurement: 0,
                 import_job: String::new(),
+                job: 0,
+                sent_mail: recorded_mail(app).await,
             },
             client_id: account.client_id,
             client_secret,
@@ -305,6 +335,7 @@ impl World {
         .await;
         world.records.measurement = world.new_measurement(app).await;
         world.records.import_job = world.import_job(app).await;
+        world.records.job = crate::job_admin::queued_job(app, "test.role-walk").await;
         world
     }
 
@@ -504,6 +535,13 @@ impl World {
             }
             "POST /api/v1/proposals/{id}/assignments" => {
                 r.proposal = self.new_proposal(app).await;
+            }
+            // Each retry needs a dead job and each cancel a queued one.
+            "POST /api/v1/admin/jobs/{id}/retry" => {
+                r.job = crate::job_admin::dead_job(app, "test.role-walk", "失敗").await;
+            }
+            "POST /api/v1/admin/jobs/{id}/cancel" => {
+                r.job = crate::job_admin::queued_job(app, "test.role-walk").await;
             }
             "POST /api/v1/proposals/{id}/assignments/{assignment_id}/transitions" => {
                 (r.proposal, r.assignment) = self.routed_proposal(app).await;

@@ -145,8 +145,16 @@ fn queries() -> Vec<(&'static str, Judge)> {
     };
     vec![
         ("/api/v1/users", query::<admin::UserQuery>()),
+        (
+            "/api/v1/admin/sent-mail",
+            query::<crate::mail::sent::SentMailQuery>(),
+        ),
         ("/api/v1/audit-events", query::<admin::AuditQuery>()),
         ("/api/v1/audit-events/export", query::<admin::AuditQuery>()),
+        (
+            "/api/v1/admin/jobs",
+            query::<crate::jobs::admin::JobQuery>(),
+        ),
         (
             "/api/v1/reports/annual",
             query::<annual_report::AnnualReportQuery>(),
@@ -255,6 +263,11 @@ fn vocabularies() -> Vec<(&'static str, &'static str, Vec<String>)> {
         ("/api/v1/bureaus/{id}/reforms", "sort", reforms),
         ("/api/v1/digital-systems", "sort", systems.clone()),
         ("/api/v1/digital-systems/export", "sort", systems),
+        (
+            "/api/v1/admin/jobs",
+            "state",
+            words(crate::jobs::admin::JOB_STATES),
+        ),
     ]
 }
 

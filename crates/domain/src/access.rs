@@ -106,6 +106,9 @@ pub enum Action {
     ManageUsers,
     /// Read the audit trail.
     ReadAuditEvents,
+    /// Read the e-mail Platina sent or recorded (送信済みメール): it quotes every recipient's
+    /// notifications, so only the reform office.
+    ReadSentMail,
     /// Read bureaus and sections.
     ReadOrganization,
     /// Create, rename and reorder bureaus and sections.
@@ -127,6 +130,8 @@ pub enum Action {
     /// Import proposals from a file: the reform office's work, since proposals belong to no
     /// editor's scope.
     ImportProposals,
+    /// Watch the job runner's queue, retry dead jobs and cancel queued ones.
+    ManageJobs,
 }
 
 impl Action {
@@ -138,13 +143,14 @@ impl Action {
             Action::ListUsers
             | Action::ManageUsers
             | Action::ReadAuditEvents
+            | Action::ReadSentMail
             | Action::ManageOrganization
             | Action::ManageProposalWorkflow => &[Role::Admin],
             Action::ReadProposals => &Role::ALL,
             Action::CreateProposal => &[Role::Admin, Role::Editor, Role::Proposer],
             Action::ActOnAssignment | Action::EditDepartmentWork => &[Role::Admin, Role::Editor],
             Action::ReadDepartmentWork => &Role::ALL,
-            Action::ManageTargets | Action::ImportProposals => &[Role::Admin],
+            Action::ManageTargets | Action::ImportProposals | Action::ManageJobs => &[Role::Admin],
         }
     }
 }

@@ -408,7 +408,8 @@ pub async fn preferences<C: ConnectionTrait>(
             (k.name, channel)
         })
         .collect();
-    let digest_hour = notification_setting::Entity::find_by_id(user_id)
+    let digest_hour = notification_setting::Entity::find()
+        .filter(notification_setting::Column::UserId.eq(user_id))
         .one(conn)
         .await?
         .map_or(DEFAULT_DIGEST_HOUR, |s| s.digest_hour);
@@ -437,18 +438,21 @@ pub async fn set_preferences<C: ConnectionTrait>(
             user_id: Set(user_id),
             event_kind: Set((*kind).to_owned()),
             channel: Set(channel.as_str().to_owned()),
+            ..Default::default()
         })
         .exec_without_returning(conn)
         .await?;
     }
     if let Some(hour) = digest_hour {
-        notification_setting::Entity::delete_by_id(user_id)
+        notification_setting::Entity::delete_many()
+            .filter(notification_setting::Column::UserId.eq(user_id))
             .exec(conn)
             .await?;
         notification_setting::Entity::insert(notification_setting::ActiveModel {
             user_id: Set(user_id),
             digest_hour: Set(hour),
             updated_at: Set(now),
+            ..Default::default()
         })
         .exec_without_returning(conn)
         .await?;

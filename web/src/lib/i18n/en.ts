@@ -3,6 +3,8 @@ import { proposalsEn } from './proposals.en';
 import { departmentsEn } from './departments.en';
 import { ledgerEn } from './ledger.en';
 import { importsEn } from './imports.en';
+import { jobsEn } from './jobs.en';
+import { mailEn } from './mail.en';
 import { searchEn } from './search.en';
 import { dashboardEn } from './dashboard.en';
 import { reportsEn } from './reports.en';
@@ -156,6 +158,8 @@ export const en: DeepStrings<MainMessages> = {
   ...departmentsEn,
   ...ledgerEn,
   ...importsEn,
+  ...jobsEn,
+  ...mailEn,
   ...searchEn,
   ...dashboardEn,
   ...reportsEn,
