@@ -309,6 +309,7 @@ async fn a_digest_groups_the_waiting_notifications_of_its_hour_by_record(backend
                 user_id: Set(user_id),
                 digest_hour: Set(hour),
                 updated_at: Set(chrono::Utc::now()),
+                ..Default::default()
             })
             .exec(&conn)
             .await

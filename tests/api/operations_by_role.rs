@@ -105,6 +105,8 @@ struct Records {
     target: i64,
     measurement: i64,
     import_job: String,
+    /// A queued job of the runner (no server handles its kind, so it stays queued).
+    job: i64,
     sent_mail: i64,
 }
 
@@ -130,6 +132,7 @@ impl Records {
             "target-measurements" => self.measurement,
             "sent-mail" => self.sent_mail,
             "imports" => return self.import_job.clone(),
+            "jobs" => self.job,
             other => panic!(
                 "no record for `{other}` ids: add one to `Records` in tests/api/operations_by_role.rs"
             ),
@@ -278,6 +281,7 @@ impl World {
                 target: 0,
                 measurement: 0,
                 import_job: String::new(),
+                job: 0,
                 sent_mail: recorded_mail(app).await,
             },
             client_id: account.client_id,
@@ -328,6 +332,7 @@ impl World {
         .await;
         world.records.measurement = world.new_measurement(app).await;
         world.records.import_job = world.import_job(app).await;
+        world.records.job = crate::job_admin::queued_job(app, "test.role-walk").await;
         world
     }
 
@@ -527,6 +532,13 @@ impl World {
             }
             "POST /api/v1/proposals/{id}/assignments" => {
                 r.proposal = self.new_proposal(app).await;
+            }
+            // Each retry needs a dead job and each cancel a queued one.
+            "POST /api/v1/admin/jobs/{id}/retry" => {
+                r.job = crate::job_admin::dead_job(app, "test.role-walk", "失敗").await;
+            }
+            "POST /api/v1/admin/jobs/{id}/cancel" => {
+                r.job = crate::job_admin::queued_job(app, "test.role-walk").await;
             }
             "POST /api/v1/proposals/{id}/assignments/{assignment_id}/transitions" => {
                 (r.proposal, r.assignment) = self.routed_proposal(app).await;

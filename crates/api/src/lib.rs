@@ -77,6 +77,10 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(admin::list_users)
             .service(admin::create_user)
             .service(admin::list_audit_events)
+            .service(jobs::admin::list_jobs)
+            .service(jobs::admin::get_job)
+            .service(jobs::admin::retry_job)
+            .service(jobs::admin::cancel_job)
             .service(mail::sent::list_sent_mail)
             .service(mail::sent::get_sent_mail)
             .service(dashboard::city_dashboard)
@@ -223,6 +227,9 @@ pub fn build_app(
         ))
         // Outside the idempotency layer: a caller the gate refuses never reserves a key.
         .wrap(actix_web::middleware::from_fn(middleware::operation_gate))
+        .wrap(actix_web::middleware::from_fn(
+            middleware::wake_jobs_after_writes,
+        ))
         .wrap(actix_web::middleware::Compress::default())
         .wrap(actix_web::middleware::from_fn(middleware::request_context))
 }

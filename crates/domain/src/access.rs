@@ -128,6 +128,8 @@ pub enum Action {
     /// Import proposals from a file: the reform office's work, since proposals belong to no
     /// editor's scope.
     ImportProposals,
+    /// Watch the job runner's queue, retry dead jobs and cancel queued ones.
+    ManageJobs,
 }
 
 impl Action {
@@ -144,7 +146,7 @@ impl Action {
             Action::CreateProposal => &[Role::Admin, Role::Editor, Role::Proposer],
             Action::ActOnAssignment | Action::EditDepartmentWork => &[Role::Admin, Role::Editor],
             Action::ReadDepartmentWork => &Role::ALL,
-            Action::ManageTargets | Action::ImportProposals => &[Role::Admin],
+            Action::ManageTargets | Action::ImportProposals | Action::ManageJobs => &[Role::Admin],
         }
     }
 }

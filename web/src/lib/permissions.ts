@@ -42,6 +42,11 @@ export function mayManageOrganization(principal: Principal): boolean {
   return hasRole(principal, 'admin');
 }
 
+/** Watching the job queue, retrying failed jobs and cancelling queued ones (ジョブ). */
+export function mayManageJobs(principal: Principal): boolean {
+  return hasRole(principal, 'admin');
+}
+
 /** Reading the e-mail Platina sent or recorded (送信済みメール). */
 export function mayReadSentMail(principal: Principal): boolean {
   return hasRole(principal, 'admin');

@@ -112,7 +112,8 @@ use Outcome::{Allowed as A, Forbidden as F, Hidden as H, Unauthenticated as U};
 const OPEN: [Outcome; 7] = [A, A, A, A, A, A, A];
 /// Reading the organisation, department work and reports: every signed-in role.
 const EVERY_ROLE: [Outcome; 7] = [A, A, A, A, A, A, U];
-/// Accounts, the audit trail, the organisation, project teams, targets, routing proposals.
+/// Accounts, the audit trail, the organisation, project teams, targets, routing proposals, the
+/// job queue.
 const ADMINS_ONLY: [Outcome; 7] = [A, F, F, F, F, F, U];
 /// Department work (reforms, X policies and what hangs off them, the ledger, links): admins and
 /// the editors of the owning section or bureau. A section's editor writes its bureau's X policy.
@@ -138,6 +139,10 @@ const fn row(operation: &'static str, outcomes: [Outcome; 7]) -> Expectation {
 
 /// Every documented operation, sorted by path. A new operation needs its row here.
 pub const EXPECTATIONS: &[Expectation] = &[
+    row("GET /api/v1/admin/jobs", ADMINS_ONLY),
+    row("GET /api/v1/admin/jobs/{id}", ADMINS_ONLY),
+    row("POST /api/v1/admin/jobs/{id}/cancel", ADMINS_ONLY),
+    row("POST /api/v1/admin/jobs/{id}/retry", ADMINS_ONLY),
     row("GET /api/v1/admin/sent-mail", ADMINS_ONLY),
     row("GET /api/v1/admin/sent-mail/{id}", ADMINS_ONLY),
     row("GET /api/v1/audit-events", ADMINS_ONLY),
