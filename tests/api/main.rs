@@ -18,6 +18,8 @@ mod hygiene;
 mod idempotency;
 mod import_batches;
 mod import_jobs;
+mod job_admin;
+mod job_runner;
 mod ledger;
 mod links;
 mod milestone_overdue;

@@ -107,6 +107,8 @@ struct Records {
     import_job: String,
     webhook: i64,
     webhook_delivery: i64,
+    /// A queued job of the runner (no server handles its kind, so it stays queued).
+    job: i64,
 }
 
 impl Records {
@@ -132,6 +134,7 @@ impl Records {
             "imports" => return self.import_job.clone(),
             "webhooks" => self.webhook,
             "webhook-deliveries" => self.webhook_delivery,
+            "jobs" => self.job,
             other => panic!(
                 "no record for `{other}` ids: add one to `Records` in tests/api/operations_by_role.rs"
             ),
@@ -259,6 +262,7 @@ impl World {
                 import_job: String::new(),
                 webhook: 0,
                 webhook_delivery: 0,
+                job: 0,
             },
             client_id: account.client_id,
             client_secret,
@@ -324,6 +328,7 @@ impl World {
         )
         .await
         .unwrap();
+        world.records.job = crate::job_admin::queued_job(app, "test.role-walk").await;
         world
     }
 
@@ -536,6 +541,13 @@ impl World {
             }
             "POST /api/v1/proposals/{id}/assignments" => {
                 r.proposal = self.new_proposal(app).await;
+            }
+            // Each retry needs a dead job and each cancel a queued one.
+            "POST /api/v1/admin/jobs/{id}/retry" => {
+                r.job = crate::job_admin::dead_job(app, "test.role-walk", "失敗").await;
+            }
+            "POST /api/v1/admin/jobs/{id}/cancel" => {
+                r.job = crate::job_admin::queued_job(app, "test.role-walk").await;
             }
             "POST /api/v1/proposals/{id}/assignments/{assignment_id}/transitions" => {
                 (r.proposal, r.assignment) = self.routed_proposal(app).await;

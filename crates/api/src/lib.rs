@@ -86,6 +86,10 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(webhooks::test_webhook)
             .service(webhooks::list_webhook_deliveries)
             .service(webhooks::redeliver_webhook_delivery)
+            .service(jobs::admin::list_jobs)
+            .service(jobs::admin::get_job)
+            .service(jobs::admin::retry_job)
+            .service(jobs::admin::cancel_job)
             .service(dashboard::city_dashboard)
             .service(dashboard::bureau_dashboard)
             .service(dashboard::list_milestones)
@@ -230,6 +234,9 @@ pub fn build_app(
         ))
         // Outside the idempotency layer: a caller the gate refuses never reserves a key.
         .wrap(actix_web::middleware::from_fn(middleware::operation_gate))
+        .wrap(actix_web::middleware::from_fn(
+            middleware::wake_jobs_after_writes,
+        ))
         .wrap(actix_web::middleware::Compress::default())
         .wrap(actix_web::middleware::from_fn(middleware::request_context))
 }

@@ -154,6 +154,10 @@ fn queries() -> Vec<(&'static str, Judge)> {
         ),
         ("/api/v1/audit-events/export", query::<admin::AuditQuery>()),
         (
+            "/api/v1/admin/jobs",
+            query::<crate::jobs::admin::JobQuery>(),
+        ),
+        (
             "/api/v1/reports/annual",
             query::<annual_report::AnnualReportQuery>(),
         ),
@@ -257,6 +261,11 @@ fn vocabularies() -> Vec<(&'static str, &'static str, Vec<String>)> {
         ("/api/v1/bureaus/{id}/reforms", "sort", reforms),
         ("/api/v1/digital-systems", "sort", systems.clone()),
         ("/api/v1/digital-systems/export", "sort", systems),
+        (
+            "/api/v1/admin/jobs",
+            "state",
+            words(crate::jobs::admin::JOB_STATES),
+        ),
     ]
 }
 

@@ -128,6 +128,8 @@ pub enum Action {
     /// Register, change and remove webhook endpoints, rotate their secrets, read their delivery
     /// log and redeliver: the office's connection of other systems.
     ManageWebhooks,
+    /// Watch the job runner's queue, retry dead jobs and cancel queued ones.
+    ManageJobs,
 }
 
 impl Action {
@@ -143,9 +145,10 @@ impl Action {
             Action::CreateProposal => &[Role::Admin, Role::Editor, Role::Proposer],
             Action::ActOnAssignment | Action::EditDepartmentWork => &[Role::Admin, Role::Editor],
             Action::ReadDepartmentWork => &Role::ALL,
-            Action::ManageTargets | Action::ImportProposals | Action::ManageWebhooks => {
-                &[Role::Admin]
-            }
+            Action::ManageTargets
+            | Action::ImportProposals
+            | Action::ManageWebhooks
+            | Action::ManageJobs => &[Role::Admin],
         }
     }
 }

@@ -90,7 +90,11 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, job: NewJob) -> Result<Option
         state: Set(state::QUEUED.to_owned()),
         attempts: Set(0),
         max_attempts: Set(job.max_attempts),
-        run_at: Set(job.run_at.unwrap_or(now)),
+        // At the clock's precision, so the time reads back the same from either database
+        // (PostgreSQL would round a nanosecond, SQLite keep it).
+        run_at: Set(job
+            .run_at
+            .map_or(now, |when| chrono::SubsecRound::trunc_subsecs(when, 6))),
         locked_by: Set(None),
         locked_until: Set(None),
         last_error: Set(None),
@@ -333,6 +337,11 @@ pub async fn retry<C: ConnectionTrait>(
         .col_expr(job::Column::State, Expr::value(state::QUEUED))
         .col_expr(job::Column::Attempts, Expr::value(0))
         .col_expr(job::Column::RunAt, Expr::value(now))
+        .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
+        .col_expr(
+            job::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(
             job::Column::FinishedAt,
             Expr::value(Option::<DateTime<Utc>>::None),
@@ -441,4 +450,75 @@ fn finish_query(final_state: &'static str, now: DateTime<Utc>) -> sea_orm::Updat
         .col_expr(job::Column::DedupeKey, Expr::value(Option::<String>::None))
         .col_expr(job::Column::FinishedAt, Expr::value(now))
         .col_expr(job::Column::UpdatedAt, Expr::value(now))
+}
+
+/// What an admin's retry or cancel found.
+#[derive(Debug, Clone)]
+pub enum AdminOutcome {
+    /// Done: the job as it is now.
+    Changed(Job),
+    /// The job is not in a state the request applies to; as it is.
+    Unchanged(Job),
+    NotFound,
+}
+
+/// An admin's retry of a dead or cancelled job #`id`, audited as `retry` in the same transaction.
+pub async fn retry_by(
+    db: &crate::Database,
+    id: i64,
+    actor: &crate::AuditActor,
+) -> Result<AdminOutcome, StoreError> {
+    change_by(db, id, actor, AdminChange::Retry).await
+}
+
+/// An admin's cancel of queued job #`id`, audited as `cancel` in the same transaction.
+pub async fn cancel_by(
+    db: &crate::Database,
+    id: i64,
+    actor: &crate::AuditActor,
+) -> Result<AdminOutcome, StoreError> {
+    change_by(db, id, actor, AdminChange::Cancel).await
+}
+
+#[derive(Debug, Clone, Copy)]
+enum AdminChange {
+    Retry,
+    Cancel,
+}
+
+async fn change_by(
+    db: &crate::Database,
+    id: i64,
+    actor: &crate::AuditActor,
+    change: AdminChange,
+) -> Result<AdminOutcome, StoreError> {
+    use crate::audit::AuditView;
+    let txn = db.begin().await?;
+    let Some(before) = find(&txn, id).await? else {
+        return Ok(AdminOutcome::NotFound);
+    };
+    let now = crate::clock::now();
+    let (changed, action) = match change {
+        AdminChange::Retry => (retry(&txn, id, now).await?, "retry"),
+        AdminChange::Cancel => (cancel(&txn, id, now).await?, "cancel"),
+    };
+    if !changed {
+        return Ok(AdminOutcome::Unchanged(before));
+    }
+    let after = find(&txn, id).await?.ok_or(StoreError::NotFound)?;
+    crate::audit::record(
+        &txn,
+        actor,
+        crate::AuditRecord::of(
+            action,
+            "job",
+            id,
+            Some(before.audit_view()),
+            Some(after.audit_view()),
+        ),
+        now,
+    )
+    .await?;
+    crate::Database::commit(txn).await?;
+    Ok(AdminOutcome::Changed(after))
 }

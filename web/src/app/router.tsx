@@ -75,6 +75,7 @@ export const routes: RouteObject[] = [
       },
       { path: 'imports', element: screen(() => import('../features/imports/ImportPage'), (m) => m.ImportPage) },
       { path: 'admin/webhooks', element: screen(() => import('../features/webhooks/WebhooksPage'), (m) => m.WebhooksPage) },
+      { path: 'admin/jobs', element: screen(() => import('../features/jobs/JobsPage'), (m) => m.JobsPage) },
       { path: 'search', element: screen(() => import('../features/search/SearchPage'), (m) => m.SearchPage) },
       { path: '*', element: <NotFoundPage /> },
     ],

@@ -44,6 +44,8 @@ export function mayManageOrganization(principal: Principal): boolean {
 
 /** Registering webhook endpoints for other systems, with their secrets (Webhook 送信先). */
 export function mayManageWebhooks(principal: Principal): boolean {
+/** Watching the job queue, retrying failed jobs and cancelling queued ones (ジョブ). */
+export function mayManageJobs(principal: Principal): boolean {
   return hasRole(principal, 'admin');
 }
 

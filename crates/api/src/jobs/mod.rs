@@ -8,6 +8,7 @@
 //! one job (a worker killed after the handler's writes but before the job was marked succeeded
 //! leaves it to be run again when the lease runs out).
 
+pub mod admin;
 pub mod handlers;
 pub mod recurring;
 
@@ -193,7 +194,8 @@ impl Runner {
 
     /// Starts claiming on the current runtime, which must outlive the HTTP workers' own.
     pub fn start(self) -> RunnerHandle {
-        let (stop_tx, stop_rx) = watch::channel(false);
+        // A disabled runner starts stopped, so its loop cannot claim once before it is told.
+        let (stop_tx, stop_rx) = watch::channel(!self.settings.enabled);
         let wake = Arc::new(Notify::new());
         let held = Arc::new(Mutex::new(HashSet::new()));
         let shared = Arc::new(Shared {
@@ -202,16 +204,12 @@ impl Runner {
             worker: self.worker,
             held: Arc::clone(&held),
         });
-        let enabled = shared.settings.enabled;
         let task = tokio::spawn(claim_loop(
             Arc::clone(&shared),
             self.kinds,
             stop_rx,
             Arc::clone(&wake),
         ));
-        if !enabled {
-            let _ = stop_tx.send(true);
-        }
         RunnerHandle {
             stop: stop_tx,
             wake,
@@ -401,11 +399,12 @@ async fn run_one(shared: &Shared, handler: Arc<dyn JobHandler>, job: Job, max_at
         worker: shared.worker.clone(),
         recorded: AtomicBool::new(false),
     });
-    // Its own task, so that a panicking handler fails this attempt instead of the runner.
-    let attempt = tokio::spawn({
+    // Its own task, so that a panicking handler fails this attempt instead of the runner; aborted
+    // with this one, so that a job handed back at shutdown is not still being worked on.
+    let mut attempt = AbortOnDrop(tokio::spawn({
         let running = Arc::clone(&running);
         async move { handler.run(&running).await }
-    });
+    }));
     let renew = async {
         let mut every = tokio::time::interval(shared.settings.lease / 3);
         every.tick().await;
@@ -420,7 +419,7 @@ async fn run_one(shared: &Shared, handler: Arc<dyn JobHandler>, job: Job, max_at
         }
     };
     let outcome = tokio::select! {
-        joined = attempt => joined,
+        joined = &mut attempt.0 => joined,
         () = renew => unreachable_renewal(),
     };
     let outcome = match outcome {
@@ -457,6 +456,15 @@ async fn run_one(shared: &Shared, handler: Arc<dyn JobHandler>, job: Job, max_at
     }
     if let Ok(mut held) = shared.held.lock() {
         held.remove(&job.id);
+    }
+}
+
+/// A spawned task that ends when its handle is dropped (tokio's own handle lets it run on).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -112,7 +112,8 @@ use Outcome::{Allowed as A, Forbidden as F, Hidden as H, Unauthenticated as U};
 const OPEN: [Outcome; 7] = [A, A, A, A, A, A, A];
 /// Reading the organisation, department work and reports: every signed-in role.
 const EVERY_ROLE: [Outcome; 7] = [A, A, A, A, A, A, U];
-/// Accounts, the audit trail, the organisation, project teams, targets, routing proposals.
+/// Accounts, the audit trail, the organisation, project teams, targets, routing proposals, the
+/// job queue.
 const ADMINS_ONLY: [Outcome; 7] = [A, F, F, F, F, F, U];
 /// Department work (reforms, X policies and what hangs off them, the ledger, links): admins and
 /// the editors of the owning section or bureau. A section's editor writes its bureau's X policy.
@@ -154,6 +155,10 @@ pub const EXPECTATIONS: &[Expectation] = &[
         ADMINS_ONLY,
     ),
     row("POST /api/v1/admin/webhooks/{id}/test", ADMINS_ONLY),
+    row("GET /api/v1/admin/jobs", ADMINS_ONLY),
+    row("GET /api/v1/admin/jobs/{id}", ADMINS_ONLY),
+    row("POST /api/v1/admin/jobs/{id}/cancel", ADMINS_ONLY),
+    row("POST /api/v1/admin/jobs/{id}/retry", ADMINS_ONLY),
     row("GET /api/v1/audit-events", ADMINS_ONLY),
     row("GET /api/v1/audit-events/export", ADMINS_ONLY),
     row("POST /api/v1/auth/login", OPEN),

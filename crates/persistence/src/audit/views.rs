@@ -396,3 +396,31 @@ impl AuditView for Link {
         json!({ "id": id, "from_kind": from_kind.as_str(), "from_id": from_id, "to_kind": to_kind.as_str(), "to_id": to_id, "note": note })
     }
 }
+
+impl AuditView for crate::entities::job::Model {
+    fn audit_view(&self) -> Value {
+        let crate::entities::job::Model {
+            id,
+            kind,
+            // The job's input: ids of other records, which the trail names through the kind.
+            payload: _,
+            state,
+            attempts,
+            max_attempts,
+            run_at,
+            locked_by,
+            // Renewed every few seconds while the job runs: noise, not a change anyone made.
+            locked_until: _,
+            last_error,
+            dedupe_key,
+            created_at: _,
+            updated_at: _,
+            finished_at,
+        } = self;
+        json!({
+            "id": id, "kind": kind, "state": state, "attempts": attempts,
+            "max_attempts": max_attempts, "run_at": run_at, "locked_by": locked_by,
+            "last_error": last_error, "dedupe_key": dedupe_key, "finished_at": finished_at,
+        })
+    }
+}

@@ -20,6 +20,13 @@ describe('the primary navigation', () => {
     }
   });
 
+  it('offers ジョブ to administrators only', () => {
+    expect(navItemsFor('admin').map((item) => item.id)).toContain('jobs');
+    for (const role of ['editor', 'proposer', 'viewer', undefined] as const) {
+      expect(navItemsFor(role).map((item) => item.id)).not.toContain('jobs');
+    }
+  });
+
   it('offers プロジェクトチーム to every role, right after the proposal entries', () => {
     for (const role of ['admin', 'editor', 'proposer', 'viewer', undefined] as const) {
       const ids = navItemsFor(role).map((item) => item.id);
@@ -46,7 +53,7 @@ describe('the groups of the primary navigation', () => {
       'reports:annual-report',
       'departments:reforms,milestones',
       'registers:ledger',
-      'admin:organization,imports,webhooks',
+      'admin:organization,imports,jobs,webhooks',
     ]);
     expect(groups('viewer')).toContain('admin:organization');
   });
@@ -63,6 +70,7 @@ describe('the groups of the primary navigation', () => {
     expect(groupOf('/kpis/3')).toBe('departments');
     expect(groupOf('/digital-systems/7/edit')).toBe('registers');
     expect(groupOf('/imports')).toBe('admin');
+    expect(groupOf('/admin/jobs')).toBe('admin');
     expect(groupOf('/')).toBeUndefined();
     expect(groupOf('/proposalsx')).toBeUndefined();
   });

@@ -3,6 +3,7 @@ import { proposalsEn } from './proposals.en';
 import { departmentsEn } from './departments.en';
 import { ledgerEn } from './ledger.en';
 import { importsEn } from './imports.en';
+import { jobsEn } from './jobs.en';
 import { searchEn } from './search.en';
 import { dashboardEn } from './dashboard.en';
 import { reportsEn } from './reports.en';
@@ -156,6 +157,7 @@ export const en: DeepStrings<MainMessages> = {
   ...departmentsEn,
   ...ledgerEn,
   ...importsEn,
+  ...jobsEn,
   ...searchEn,
   ...dashboardEn,
   ...reportsEn,

@@ -3,6 +3,7 @@ import { proposalsJa } from './proposals.ja';
 import { departmentsJa } from './departments.ja';
 import { ledgerJa } from './ledger.ja';
 import { importsJa } from './imports.ja';
+import { jobsJa } from './jobs.ja';
 import { searchJa } from './search.ja';
 import { dashboardJa } from './dashboard.ja';
 import type { chartsJa } from './charts.ja';
@@ -155,6 +156,7 @@ export const ja = {
   ...departmentsJa,
   ...ledgerJa,
   ...importsJa,
+  ...jobsJa,
   ...searchJa,
   ...dashboardJa,
   ...reportsJa,

@@ -1,0 +1,53 @@
+// Messages of the ジョブ screen (features/jobs); spread into ja.ts.
+// Every key here must exist in jobs.en.ts too.
+
+export const jobsJa = {
+  jobs: {
+    navLabel: 'ジョブ',
+    title: 'ジョブ',
+    intro:
+      '通知・メール・Webhook の配信や定期処理は、ジョブとして順に実行されます。種類と状態ごとの件数、失敗したジョブとその最後のエラーを確認し、失敗したジョブの再実行や、待機中のジョブの取消ができます。',
+    notAllowed: 'ジョブの管理は、管理者（市政変革推進室）だけが行えます。',
+    countsHeading: '種類・状態ごとの件数',
+    countsCaption: 'ジョブの種類ごと・状態ごとの件数',
+    countLink: '{{kind}}の{{state}}のジョブ {{count}}件を表示',
+    failuresHeading: '失敗したジョブ',
+    failuresLead: '再試行しても成功しなかったジョブです（最新 {{shown}}件、全 {{total}}件）。原因を取り除いてから再実行してください。',
+    allFailures: '失敗したジョブをすべて表示',
+    noFailures: '失敗したジョブはありません。',
+    noError: '（エラーの記録はありません）',
+    lastErrorOf: 'ジョブ #{{id}} の最後のエラー',
+    listHeading: 'ジョブの一覧',
+    allKinds: 'すべての種類',
+    allStates: 'すべての状態',
+    filterKind: '種類: {{kind}}',
+    filterState: '状態: {{state}}',
+    noJobs: 'ジョブはありません。',
+    resultRange: '{{total}}件中 {{from}}〜{{to}}件目（新しい順）',
+    tableCaption: 'ジョブの一覧（{{total}}件）',
+    attemptsOf: '{{attempts}} / {{max}} 回',
+    columns: {
+      id: '番号',
+      kind: '種類',
+      state: '状態',
+      attempts: '試行回数',
+      runAt: '実行予定・終了日時',
+      lastError: '最後のエラー',
+      actions: '操作',
+    },
+    states: {
+      queued: '待機中',
+      running: '実行中',
+      succeeded: '完了',
+      dead: '失敗',
+      cancelled: '取消済み',
+    },
+    retry: '再実行',
+    cancel: '取消',
+    retryLabel: 'ジョブ #{{id}}（{{kind}}）を再実行',
+    cancelLabel: 'ジョブ #{{id}}（{{kind}}）を取り消す',
+    retried: 'ジョブ #{{id}}（{{kind}}）を再実行の待ち行列に戻しました。',
+    cancelled: 'ジョブ #{{id}}（{{kind}}）を取り消しました。',
+    changedMeanwhile: 'ジョブ #{{id}} の状態が変わったため、操作できませんでした。一覧を最新の状態にしました。',
+  },
+};
