@@ -105,10 +105,11 @@ struct Records {
     target: i64,
     measurement: i64,
     import_job: String,
-    webhook: i64,
-    webhook_delivery: i64,
     /// A queued job of the runner (no server handles its kind, so it stays queued).
     job: i64,
+    sent_mail: i64,
+    webhook: i64,
+    webhook_delivery: i64,
 }
 
 impl Records {
@@ -131,16 +132,40 @@ impl Records {
             "links" => self.link,
             "targets" => self.target,
             "target-measurements" => self.measurement,
+            "sent-mail" => self.sent_mail,
             "imports" => return self.import_job.clone(),
+            "jobs" => self.job,
             "webhooks" => self.webhook,
             "webhook-deliveries" => self.webhook_delivery,
-            "jobs" => self.job,
             other => panic!(
                 "no record for `{other}` ids: add one to `Records` in tests/api/operations_by_role.rs"
             ),
         };
         id.to_string()
     }
+}
+
+/// A mail as the mail jobs record one, for the sent-mail view.
+async fn recorded_mail(app: &TestApp) -> i64 {
+    use persistence::mail::{NewSentMail, kind, transport};
+    persistence::mail::record_sent(
+        &app.app_db.conn,
+        NewSentMail {
+            to_address: "hanako@city.example.jp".into(),
+            user_id: None,
+            subject: "【Platina】提案の担当課への割当て".into(),
+            body: "本文".into(),
+            kind: kind::IMMEDIATE,
+            notification_ids: vec![],
+            transport: transport::RECORDED,
+            message_id: "notification.1@city.example.jp".into(),
+            smtp_reply: None,
+            error: None,
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
 }
 
 /// The signed-in callers, the records, and what the sign-in operations need.
@@ -260,9 +285,10 @@ impl World {
                 target: 0,
                 measurement: 0,
                 import_job: String::new(),
+                job: 0,
+                sent_mail: recorded_mail(app).await,
                 webhook: 0,
                 webhook_delivery: 0,
-                job: 0,
             },
             client_id: account.client_id,
             client_secret,
@@ -312,6 +338,7 @@ impl World {
         .await;
         world.records.measurement = world.new_measurement(app).await;
         world.records.import_job = world.import_job(app).await;
+        world.records.job = crate::job_admin::queued_job(app, "test.role-walk").await;
         world.records.webhook = world.new_webhook(app).await;
         world.records.webhook_delivery = persistence::webhooks::record_delivery(
             &app.app_db.conn,
@@ -328,7 +355,6 @@ impl World {
         )
         .await
         .unwrap();
-        world.records.job = crate::job_admin::queued_job(app, "test.role-walk").await;
         world
     }
 

@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod limits;
 pub mod links;
+pub mod mail;
 pub mod middleware;
 pub mod offload;
 pub mod openapi;
@@ -77,6 +78,12 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(admin::list_users)
             .service(admin::create_user)
             .service(admin::list_audit_events)
+            .service(jobs::admin::list_jobs)
+            .service(jobs::admin::get_job)
+            .service(jobs::admin::retry_job)
+            .service(jobs::admin::cancel_job)
+            .service(mail::sent::list_sent_mail)
+            .service(mail::sent::get_sent_mail)
             .service(webhooks::list_webhooks)
             .service(webhooks::create_webhook)
             .service(webhooks::get_webhook)
@@ -86,10 +93,6 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(webhooks::test_webhook)
             .service(webhooks::list_webhook_deliveries)
             .service(webhooks::redeliver_webhook_delivery)
-            .service(jobs::admin::list_jobs)
-            .service(jobs::admin::get_job)
-            .service(jobs::admin::retry_job)
-            .service(jobs::admin::cancel_job)
             .service(dashboard::city_dashboard)
             .service(dashboard::bureau_dashboard)
             .service(dashboard::list_milestones)

@@ -104,6 +104,9 @@ pub enum Action {
     ManageUsers,
     /// Read the audit trail.
     ReadAuditEvents,
+    /// Read the e-mail Platina sent or recorded (送信済みメール): it quotes every recipient's
+    /// notifications, so only the reform office.
+    ReadSentMail,
     /// Read bureaus and sections.
     ReadOrganization,
     /// Create, rename and reorder bureaus and sections.
@@ -125,11 +128,11 @@ pub enum Action {
     /// Import proposals from a file: the reform office's work, since proposals belong to no
     /// editor's scope.
     ImportProposals,
+    /// Watch the job runner's queue, retry dead jobs and cancel queued ones.
+    ManageJobs,
     /// Register, change and remove webhook endpoints, rotate their secrets, read their delivery
     /// log and redeliver: the office's connection of other systems.
     ManageWebhooks,
-    /// Watch the job runner's queue, retry dead jobs and cancel queued ones.
-    ManageJobs,
 }
 
 impl Action {
@@ -139,6 +142,7 @@ impl Action {
             Action::ListUsers
             | Action::ManageUsers
             | Action::ReadAuditEvents
+            | Action::ReadSentMail
             | Action::ManageOrganization
             | Action::ManageProposalWorkflow => &[Role::Admin],
             Action::ReadProposals => &Role::ALL,
@@ -147,8 +151,8 @@ impl Action {
             Action::ReadDepartmentWork => &Role::ALL,
             Action::ManageTargets
             | Action::ImportProposals
-            | Action::ManageWebhooks
-            | Action::ManageJobs => &[Role::Admin],
+            | Action::ManageJobs
+            | Action::ManageWebhooks => &[Role::Admin],
         }
     }
 }

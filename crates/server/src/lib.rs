@@ -205,9 +205,15 @@ impl Application {
         )
         .await
         .map_err(|e| StartError::Setup(e.to_string()))?;
-        let webhooks = config.webhooks.settings();
-        let services =
-            api::jobs::handlers::JobServices::new(webhooks.clone()).map_err(StartError::Setup)?;
+        let mailer = api::mail::Mailer::new(&config.mail.settings(config.demo.enabled))
+            .map_err(StartError::Setup)?;
+        if !mailer.sends() {
+            tracing::info!(
+                "no SMTP server configured (or demo mode): e-mail is only recorded in the sent-mail view"
+            );
+        }
+        let services = api::jobs::handlers::JobServices::new(mailer, config.webhooks.settings())
+            .map_err(StartError::Setup)?;
         let jobs =
             api::jobs::handlers::runner(db.clone(), config.jobs.runner_settings(), &services)
                 .start();
@@ -221,7 +227,7 @@ impl Application {
             idempotency: api::idempotency::IdempotencySettings {
                 retention: Duration::from_secs(config.idempotency.retention_hours * 3600),
             },
-            webhooks,
+            webhooks: services.webhooks.clone(),
         });
 
         let listener =

@@ -42,10 +42,18 @@ export function mayManageOrganization(principal: Principal): boolean {
   return hasRole(principal, 'admin');
 }
 
-/** Registering webhook endpoints for other systems, with their secrets (Webhook 送信先). */
-export function mayManageWebhooks(principal: Principal): boolean {
 /** Watching the job queue, retrying failed jobs and cancelling queued ones (ジョブ). */
 export function mayManageJobs(principal: Principal): boolean {
+  return hasRole(principal, 'admin');
+}
+
+/** Reading the e-mail Platina sent or recorded (送信済みメール). */
+export function mayReadSentMail(principal: Principal): boolean {
+  return hasRole(principal, 'admin');
+}
+
+/** Registering webhook endpoints for other systems, with their secrets (Webhook 送信先). */
+export function mayManageWebhooks(principal: Principal): boolean {
   return hasRole(principal, 'admin');
 }
 

@@ -1,7 +1,7 @@
 //! Which handler runs each kind of job, and what those handlers need besides the database: the
 //! one list every feature adds its job kinds to.
 
-use super::{Runner, RunnerSettings, recurring};
+use super::{Runner, RunnerSettings, mail, recurring};
 use crate::webhooks::{WebhookSettings, delivery};
 use persistence::Database;
 use persistence::webhooks::{DELIVER_JOB, FAN_OUT_JOB};
@@ -10,6 +10,8 @@ use persistence::webhooks::{DELIVER_JOB, FAN_OUT_JOB};
 /// configuration.
 #[derive(Debug, Clone)]
 pub struct JobServices {
+    /// The SMTP connection (or the recorder, with no SMTP host) of the e-mail jobs.
+    pub mailer: crate::mail::Mailer,
     /// `[webhooks]`: how deliveries are made.
     pub webhooks: WebhookSettings,
     /// The client webhook deliveries go out with (see `delivery::http_client`).
@@ -17,10 +19,11 @@ pub struct JobServices {
 }
 
 impl JobServices {
-    pub fn new(webhooks: WebhookSettings) -> Result<Self, String> {
+    pub fn new(mailer: crate::mail::Mailer, webhooks: WebhookSettings) -> Result<Self, String> {
         let webhook_client = delivery::http_client(&webhooks)
             .map_err(|e| format!("the webhook HTTP client could not be built: {e}"))?;
         Ok(JobServices {
+            mailer,
             webhooks,
             webhook_client,
         })
@@ -35,6 +38,21 @@ pub fn runner(db: Database, settings: RunnerSettings, services: &JobServices) ->
             recurring::MILESTONE_OVERDUE_SWEEP,
             1,
             recurring::MilestoneOverdueSweep,
+        )
+        .handle(
+            mail::SEND_JOB,
+            4,
+            mail::SendNotification {
+                mailer: services.mailer.clone(),
+            },
+        )
+        .handle(mail::DIGEST_JOB, 1, mail::QueueDigests)
+        .handle(
+            mail::DIGEST_USER_JOB,
+            2,
+            mail::SendDigest {
+                mailer: services.mailer.clone(),
+            },
         )
         .handle(
             FAN_OUT_JOB,

@@ -12,18 +12,18 @@ describe('the primary navigation', () => {
     expect(ids('viewer')).toContain('reforms');
   });
 
+  it('offers ジョブ to administrators only', () => {
+    expect(navItemsFor('admin').map((item) => item.id)).toContain('jobs');
+    for (const role of ['editor', 'proposer', 'viewer', undefined] as const) {
+      expect(navItemsFor(role).map((item) => item.id)).not.toContain('jobs');
+    }
+  });
+
   it('offers the Webhook screen to administrators alone', () => {
     const ids = (role: Parameters<typeof navItemsFor>[0]) => navItemsFor(role).map((item) => item.id);
     expect(ids('admin')).toContain('webhooks');
     for (const role of ['editor', 'proposer', 'viewer', undefined] as const) {
       expect(ids(role)).not.toContain('webhooks');
-    }
-  });
-
-  it('offers ジョブ to administrators only', () => {
-    expect(navItemsFor('admin').map((item) => item.id)).toContain('jobs');
-    for (const role of ['editor', 'proposer', 'viewer', undefined] as const) {
-      expect(navItemsFor(role).map((item) => item.id)).not.toContain('jobs');
     }
   });
 
@@ -53,9 +53,10 @@ describe('the groups of the primary navigation', () => {
       'reports:annual-report',
       'departments:reforms,milestones',
       'registers:ledger',
-      'admin:organization,imports,jobs,webhooks',
+      'admin:organization,imports,jobs,sent-mail,webhooks',
     ]);
     expect(groups('viewer')).toContain('admin:organization');
+    expect(groups('editor')).toContain('admin:organization,imports');
   });
 
   it('leaves out a group with no entry for the person (照会 has no screen yet)', () => {
