@@ -1575,7 +1575,10 @@ export interface components {
             action: string;
             /** Format: int64 */
             actor_id?: number | null;
-            /** @description `user`, `service_account` or `command_line`. */
+            /**
+             * @description `user`, `service_account`, `command_line`, or `system` for what the server does by itself
+             *     (disabling a webhook endpoint that kept failing).
+             */
             actor_kind: string;
             actor_label: string;
             after?: unknown;
@@ -2412,7 +2415,10 @@ export interface components {
                 action: string;
                 /** Format: int64 */
                 actor_id?: number | null;
-                /** @description `user`, `service_account` or `command_line`. */
+                /**
+                 * @description `user`, `service_account`, `command_line`, or `system` for what the server does by itself
+                 *     (disabling a webhook endpoint that kept failing).
+                 */
                 actor_kind: string;
                 actor_label: string;
                 after?: unknown;
