@@ -22,6 +22,7 @@ mod m20261206_000017_as_of_speed;
 mod m20261206_000018_jobs_and_events;
 mod m20261206_000019_subscriptions;
 mod m20261206_000020_mail;
+mod m20261206_000021_webhooks;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_jobs_and_events::Migration),
             Box::new(m20261206_000019_subscriptions::Migration),
             Box::new(m20261206_000020_mail::Migration),
+            Box::new(m20261206_000021_webhooks::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ import { mailEn } from './mail.en';
 import { searchEn } from './search.en';
 import { dashboardEn } from './dashboard.en';
 import { reportsEn } from './reports.en';
+import { webhooksEn } from './webhooks.en';
 import { notificationsEn } from './notifications.en';
 
 type DeepStrings<T> = { [K in keyof T]: T[K] extends string ? string : DeepStrings<T[K]> };
@@ -163,6 +164,7 @@ export const en: DeepStrings<MainMessages> = {
   ...searchEn,
   ...dashboardEn,
   ...reportsEn,
+  ...webhooksEn,
   ...notificationsEn,
   form: {
     fixErrors: 'Please check what you entered.',

@@ -9,6 +9,7 @@ import { searchJa } from './search.ja';
 import { dashboardJa } from './dashboard.ja';
 import type { chartsJa } from './charts.ja';
 import { reportsJa } from './reports.ja';
+import { webhooksJa } from './webhooks.ja';
 import { notificationsJa } from './notifications.ja';
 
 export const ja = {
@@ -162,6 +163,7 @@ export const ja = {
   ...searchJa,
   ...dashboardJa,
   ...reportsJa,
+  ...webhooksJa,
   ...notificationsJa,
   form: {
     fixErrors: '入力内容を確認してください。',
