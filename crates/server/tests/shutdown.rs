@@ -1,6 +1,7 @@
-//! The `platina` binary stopped with SIGTERM while an import runs: the import finishes if it can
-//! within `server.shutdown_timeout_seconds`, and is otherwise recorded as interrupted, which the
-//! person who started it sees after the restart; nothing is half-written and nothing panics.
+//! The `platina` binary stopped with SIGTERM, or killed, while an import runs: the import finishes
+//! if it can within `server.shutdown_timeout_seconds`; otherwise its job goes back to the queue
+//! (at once after SIGTERM, once its lease has run out after a kill) and the import runs again
+//! after the restart, writing its rows once. Nothing is half-written and nothing panics.
 //! These run the real binary as a process, on SQLite and (with `PLATINA_TEST_POSTGRES_URL`) on
 //! PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -143,6 +144,8 @@ impl Server {
                 shutdown_timeout_seconds.to_string(),
             )
             .env("PLATINA__DEMO__ENABLED", "true")
+            // A killed server's jobs are taken up again after this lease.
+            .env("PLATINA__JOBS__LEASE_SECONDS", "3")
             .env("PLATINA__LOG__FILTER", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
@@ -219,6 +222,23 @@ impl Server {
         started.headers()["location"].to_str().unwrap().to_owned()
     }
 
+    /// Waits until the import at `path` is no longer running; its last answer.
+    async fn until_finished(&self, path: &str, token: &str) -> Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(600);
+        loop {
+            let (status, job) = self.get(path, token).await;
+            assert_eq!(status, 200, "the job outlives the restart: {job}");
+            if job["state"] != "running" {
+                return job;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the import is still running after ten minutes: {job}"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     async fn reform_count(&self, token: &str) -> i64 {
         let (_, page) = self.get("/api/v1/reforms?per_page=1", token).await;
         page["total"].as_i64().unwrap()
@@ -266,7 +286,7 @@ fn assert_clean_exit(status: std::process::ExitStatus, log: &str) {
     assert!(!log.contains("panicked"), "a panic while stopping:\n{log}");
 }
 
-async fn an_import_cut_short_by_sigterm_shows_as_interrupted_after_the_restart(
+async fn an_import_cut_short_by_sigterm_runs_again_after_the_restart_and_writes_its_rows_once(
     postgres: Option<&str>,
 ) {
     let (scratch, url) = Scratch::create(postgres).await;
@@ -282,17 +302,13 @@ async fn an_import_cut_short_by_sigterm_shows_as_interrupted_after_the_restart(
 
     let server = Server::start(&url, 1).await;
     let token = server.sign_in().await;
-    let (found, job) = server.get(&job, &token).await;
-    assert_eq!(found, 200, "the job outlives the restart: {job}");
-    assert_eq!(job["state"], "interrupted", "{job}");
-    assert!(
-        job["message"].as_str().is_some_and(|m| m.contains("中断")),
-        "{job}"
-    );
+    let job = server.until_finished(&job, &token).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["summary"]["created"], 20_000);
     assert_eq!(
         server.reform_count(&token).await,
-        before,
-        "nothing of it was written"
+        before + 20_000,
+        "the interrupted attempt left nothing, the second wrote every row once"
     );
     let (status, log) = server.terminate().await;
     assert_clean_exit(status, &log);
@@ -327,15 +343,15 @@ async fn sigterm_waits_for_an_import_that_finishes_within_the_shutdown_timeout(
     drop(scratch);
 }
 
-/// Killed outright (out of memory, power lost), the server cannot record anything; the restart
-/// does. SQLite only: one server uses a SQLite file, so every job it left running was abandoned.
-/// (On PostgreSQL other instances may still be running theirs; a job is taken for abandoned after
-/// a minute without a heartbeat, which `tests/api/import_jobs.rs` checks.)
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_import_cut_short_by_a_crash_shows_as_interrupted_after_the_restart_on_sqlite() {
-    let (scratch, url) = Scratch::create(None).await;
+/// Killed outright (out of memory, power lost), the server cannot hand anything back: the
+/// import's job is taken up by the restarted server once its lease has run out.
+async fn an_import_cut_short_by_a_crash_runs_again_once_its_lease_has_run_out(
+    postgres: Option<&str>,
+) {
+    let (scratch, url) = Scratch::create(postgres).await;
     let mut server = Server::start(&url, 1).await;
     let token = server.sign_in().await;
+    let before = server.reform_count(&token).await;
     let job = server.import(&token, 20_000).await;
     let (_, running) = server.get(&job, &token).await;
     assert_eq!(running["state"], "running", "{running}");
@@ -345,9 +361,10 @@ async fn an_import_cut_short_by_a_crash_shows_as_interrupted_after_the_restart_o
 
     let server = Server::start(&url, 1).await;
     let token = server.sign_in().await;
-    let (found, job) = server.get(&job, &token).await;
-    assert_eq!(found, 200, "{job}");
-    assert_eq!(job["state"], "interrupted", "{job}");
+    let job = server.until_finished(&job, &token).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["summary"]["created"], 20_000);
+    assert_eq!(server.reform_count(&token).await, before + 20_000);
     let (status, log) = server.terminate().await;
     assert_clean_exit(status, &log);
     drop(scratch);
@@ -384,6 +401,7 @@ macro_rules! on_both_databases {
 }
 
 on_both_databases!(
-    an_import_cut_short_by_sigterm_shows_as_interrupted_after_the_restart,
+    an_import_cut_short_by_sigterm_runs_again_after_the_restart_and_writes_its_rows_once,
     sigterm_waits_for_an_import_that_finishes_within_the_shutdown_timeout,
+    an_import_cut_short_by_a_crash_runs_again_once_its_lease_has_run_out,
 );
