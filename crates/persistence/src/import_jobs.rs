@@ -67,20 +67,6 @@ pub async fn record_progress<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn heartbeat<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    import_job::Entity::update_many()
-        .col_expr(import_job::Column::HeartbeatAt, Expr::value(now))
-        .filter(import_job::Column::Id.eq(id))
-        .filter(import_job::Column::State.eq(RUNNING))
-        .exec(conn)
-        .await?;
-    Ok(())
-}
-
 /// How a job ended.
 #[derive(Debug, Clone)]
 pub struct Finished {
@@ -149,21 +135,6 @@ pub async fn interrupt<C: ConnectionTrait>(
     }
     let result = interrupted_update(message, now)
         .filter(import_job::Column::Id.is_in(ids.iter().cloned()))
-        .exec(conn)
-        .await?;
-    Ok(result.rows_affected)
-}
-
-/// Marks interrupted every running job whose server has not been heard from since `silent_since`
-/// (it stopped without saying so: killed, out of memory, power lost); the number marked.
-pub async fn interrupt_silent<C: ConnectionTrait>(
-    conn: &C,
-    silent_since: DateTime<Utc>,
-    message: &str,
-    now: DateTime<Utc>,
-) -> Result<u64, StoreError> {
-    let result = interrupted_update(message, now)
-        .filter(import_job::Column::HeartbeatAt.lt(silent_since))
         .exec(conn)
         .await?;
     Ok(result.rows_affected)

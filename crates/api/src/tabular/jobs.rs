@@ -19,11 +19,7 @@ use persistence::import_jobs::{self as store, ImportJob};
 use persistence::{AuditActor, ConnectionTrait, Database, StoreError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-/// How often a running job tells the database its server is alive (PostgreSQL; on SQLite, which
-/// one server uses alone, its progress does).
-const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 /// Finished jobs are kept this long for the screen to show.
 const KEPT_FOR: chrono::Duration = chrono::Duration::days(30);
 
@@ -390,15 +386,8 @@ impl JobHandler for ImportRun {
                 return Ok(());
             }
         };
-        let work = run(db, kind, sheet, row.dry_run, importer, actor, log);
-        if db.is_sqlite() {
-            work.await;
-        } else {
-            tokio::select! {
-                () = work => {}
-                () = heartbeat(db.clone(), id.clone()) => {}
-            }
-        }
+        // The job's lease, renewed by the runner, says the import's worker is alive.
+        run(db, kind, sheet, row.dry_run, importer, actor, log).await;
         store::forget_upload(&db.conn, &id).await?;
         Ok(())
     }
@@ -454,16 +443,5 @@ fn stopping() -> ApiError {
         retry_after_seconds: Some(30),
         ..ApiError::new(ErrorCode::ServiceUnavailable)
             .with_detail("the server is stopping; send the file again in a moment")
-    }
-}
-
-/// Tells the database, every few seconds, that this job's server is alive.
-async fn heartbeat(db: Database, id: String) {
-    let mut every = tokio::time::interval(HEARTBEAT_EVERY);
-    loop {
-        every.tick().await;
-        if let Err(err) = store::heartbeat(&db.conn, &id, Utc::now()).await {
-            tracing::warn!(error = %err, job = %id, "import heartbeat not recorded");
-        }
     }
 }
