@@ -22,6 +22,7 @@ mod job_admin;
 mod job_runner;
 mod ledger;
 mod links;
+mod mail;
 mod milestone_overdue;
 mod operations_by_role;
 mod organization;

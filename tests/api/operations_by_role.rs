@@ -107,6 +107,7 @@ struct Records {
     import_job: String,
     /// A queued job of the runner (no server handles its kind, so it stays queued).
     job: i64,
+    sent_mail: i64,
 }
 
 impl Records {
@@ -129,6 +130,7 @@ impl Records {
             "links" => self.link,
             "targets" => self.target,
             "target-measurements" => self.measurement,
+            "sent-mail" => self.sent_mail,
             "imports" => return self.import_job.clone(),
             "jobs" => self.job,
             other => panic!(
@@ -137,6 +139,29 @@ impl Records {
         };
         id.to_string()
     }
+}
+
+/// A mail as the mail jobs record one, for the sent-mail view.
+async fn recorded_mail(app: &TestApp) -> i64 {
+    use persistence::mail::{NewSentMail, kind, transport};
+    persistence::mail::record_sent(
+        &app.app_db.conn,
+        NewSentMail {
+            to_address: "hanako@city.example.jp".into(),
+            user_id: None,
+            subject: "【Platina】提案の担当課への割当て".into(),
+            body: "本文".into(),
+            kind: kind::IMMEDIATE,
+            notification_ids: vec![],
+            transport: transport::RECORDED,
+            message_id: "notification.1@city.example.jp".into(),
+            smtp_reply: None,
+            error: None,
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
 }
 
 /// The signed-in callers, the records, and what the sign-in operations need.
@@ -257,6 +282,7 @@ impl World {
                 measurement: 0,
                 import_job: String::new(),
                 job: 0,
+                sent_mail: recorded_mail(app).await,
             },
             client_id: account.client_id,
             client_secret,

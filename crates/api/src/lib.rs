@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod limits;
 pub mod links;
+pub mod mail;
 pub mod middleware;
 pub mod offload;
 pub mod openapi;
@@ -80,6 +81,8 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(jobs::admin::get_job)
             .service(jobs::admin::retry_job)
             .service(jobs::admin::cancel_job)
+            .service(mail::sent::list_sent_mail)
+            .service(mail::sent::get_sent_mail)
             .service(dashboard::city_dashboard)
             .service(dashboard::bureau_dashboard)
             .service(dashboard::list_milestones)
@@ -224,6 +227,9 @@ pub fn build_app(
         ))
         // Outside the idempotency layer: a caller the gate refuses never reserves a key.
         .wrap(actix_web::middleware::from_fn(middleware::operation_gate))
+        .wrap(actix_web::middleware::from_fn(
+            middleware::wake_jobs_after_writes,
+        ))
         .wrap(actix_web::middleware::Compress::default())
         .wrap(actix_web::middleware::from_fn(middleware::request_context))
 }

@@ -141,6 +141,10 @@ fn queries() -> Vec<(&'static str, Judge)> {
     };
     vec![
         ("/api/v1/users", query::<admin::UserQuery>()),
+        (
+            "/api/v1/admin/sent-mail",
+            query::<crate::mail::sent::SentMailQuery>(),
+        ),
         ("/api/v1/audit-events", query::<admin::AuditQuery>()),
         ("/api/v1/audit-events/export", query::<admin::AuditQuery>()),
         (

@@ -247,3 +247,23 @@ pub async fn operation_gate(
         .await
         .map(ServiceResponse::map_into_boxed_body)
 }
+
+/// After a write succeeds, tells this process's job runner to look for due jobs at once: the
+/// write may have committed events whose notifications and deliveries should not wait for the
+/// next poll. Waking an idle runner costs one read; other instances find the jobs at their poll.
+pub async fn wake_jobs_after_writes(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let writes = !req.method().is_safe();
+    let state = writes
+        .then(|| req.app_data::<web::Data<AppState>>().cloned())
+        .flatten();
+    let response = next.call(req).await?;
+    if let Some(state) = state
+        && response.status().is_success()
+    {
+        state.jobs.wake();
+    }
+    Ok(response)
+}

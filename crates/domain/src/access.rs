@@ -104,6 +104,9 @@ pub enum Action {
     ManageUsers,
     /// Read the audit trail.
     ReadAuditEvents,
+    /// Read the e-mail Platina sent or recorded (送信済みメール): it quotes every recipient's
+    /// notifications, so only the reform office.
+    ReadSentMail,
     /// Read bureaus and sections.
     ReadOrganization,
     /// Create, rename and reorder bureaus and sections.
@@ -136,6 +139,7 @@ impl Action {
             Action::ListUsers
             | Action::ManageUsers
             | Action::ReadAuditEvents
+            | Action::ReadSentMail
             | Action::ManageOrganization
             | Action::ManageProposalWorkflow => &[Role::Admin],
             Action::ReadProposals => &Role::ALL,

@@ -77,6 +77,7 @@ enum Notifications {
 #[derive(DeriveIden)]
 enum NotificationPreferences {
     Table,
+    Id,
     UserId,
     EventKind,
     Channel,
@@ -86,6 +87,7 @@ enum NotificationPreferences {
 #[derive(DeriveIden)]
 enum NotificationSettings {
     Table,
+    Id,
     UserId,
     DigestHour,
     UpdatedAt,
@@ -226,14 +228,11 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(NotificationPreferences::Table)
+                    // An id of its own, like every table a backup pages through.
+                    .col(big_pk_auto(NotificationPreferences::Id))
                     .col(big_integer(NotificationPreferences::UserId))
                     .col(string_len(NotificationPreferences::EventKind, 64))
                     .col(string_len(NotificationPreferences::Channel, 16))
-                    .primary_key(
-                        Index::create()
-                            .col(NotificationPreferences::UserId)
-                            .col(NotificationPreferences::EventKind),
-                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(
@@ -247,10 +246,22 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_index(
+                Index::create()
+                    .name("ux_notification_preferences_user_kind")
+                    .table(NotificationPreferences::Table)
+                    .col(NotificationPreferences::UserId)
+                    .col(NotificationPreferences::EventKind)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .create_table(
                 Table::create()
                     .table(NotificationSettings::Table)
-                    .col(big_integer(NotificationSettings::UserId).primary_key())
+                    .col(big_pk_auto(NotificationSettings::Id))
+                    .col(big_integer(NotificationSettings::UserId).unique_key())
                     .col(small_integer(NotificationSettings::DigestHour).default(8))
                     .col(timestamp_with_time_zone(NotificationSettings::UpdatedAt))
                     .foreign_key(

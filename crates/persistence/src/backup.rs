@@ -31,12 +31,15 @@ const BATCH: usize = 500;
 /// sessions and throttling (they belong to the running server, and restored sessions would let
 /// old tokens back in), `Idempotency-Key` records (a day's retry memory of the running server),
 /// the migration ledger (the restoring binary migrates), the search indexes (rebuilt by triggers
-/// as rows arrive) and the readiness probe's scratch row.
-pub const TABLES: [&str; 25] = [
+/// as rows arrive), the readiness probe's scratch row, and the job queue: its jobs belong to the
+/// processes that ran them, and a restored queue would send mail and webhooks a second time.
+pub const TABLES: [&str; 29] = [
     "bureaus",
     "sections",
     "section_names",
     "users",
+    "notification_preferences",
+    "notification_settings",
     "service_accounts",
     "audit_events",
     "project_teams",
@@ -58,6 +61,8 @@ pub const TABLES: [&str; 25] = [
     "targets",
     "target_measurements",
     "links",
+    "events",
+    "notifications",
 ];
 
 /// Calls `$call::<Entity>($args…)` for the entity behind a table name.
@@ -93,6 +98,14 @@ macro_rules! per_table {
                 $call::<entities::target_measurement::Entity>($($arg),*).await
             }
             "links" => $call::<entities::link::Entity>($($arg),*).await,
+            "events" => $call::<entities::event::Entity>($($arg),*).await,
+            "notifications" => $call::<entities::notification::Entity>($($arg),*).await,
+            "notification_preferences" => {
+                $call::<entities::notification_preference::Entity>($($arg),*).await
+            }
+            "notification_settings" => {
+                $call::<entities::notification_setting::Entity>($($arg),*).await
+            }
             other => Err(BackupError::UnknownTable(other.to_owned())),
         }
     };

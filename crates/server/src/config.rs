@@ -67,6 +67,7 @@ pub struct Config {
     pub demo: DemoConfig,
     pub idempotency: IdempotencyConfig,
     pub jobs: JobsConfig,
+    pub mail: MailConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -178,6 +179,55 @@ impl JobsConfig {
     }
 }
 
+/// How the SMTP connection is protected; `mail.security`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailSecurity {
+    None,
+    Starttls,
+    Tls,
+}
+
+/// E-mail of notifications; see `[mail]` in config/default.toml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// Empty: mail is only recorded in the sent-mail view.
+    pub host: String,
+    pub port: u16,
+    pub security: MailSecurity,
+    pub user: String,
+    /// Only from `PLATINA__MAIL__PASSWORD`.
+    pub password: SecretString,
+    pub from: String,
+    pub base_url: String,
+    pub timeout_seconds: u64,
+}
+
+/// The environment variable the SMTP password is read from.
+pub const MAIL_PASSWORD_VARIABLE: &str = "PLATINA__MAIL__PASSWORD";
+
+impl MailConfig {
+    /// The job runner's mail settings; demo mode records only.
+    pub fn settings(&self, demo: bool) -> api::mail::MailSettings {
+        api::mail::MailSettings {
+            host: self.host.trim().to_owned(),
+            port: self.port,
+            security: match self.security {
+                MailSecurity::None => api::mail::Security::None,
+                MailSecurity::Starttls => api::mail::Security::StartTls,
+                MailSecurity::Tls => api::mail::Security::Tls,
+            },
+            user: self.user.clone(),
+            password: self.password.expose().to_owned(),
+            from: self.from.clone(),
+            base_url: self.base_url.clone(),
+            timeout: std::time::Duration::from_secs(self.timeout_seconds.max(1)),
+            record_only: demo,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DemoConfig {
@@ -212,6 +262,15 @@ impl Config {
             .extract()
             .map_err(|e| ConfigError::Load(Box::new(e)))?;
         config.check()?;
+        // A password in a file ends up in backups and repositories; the environment is the one
+        // place it is taken from.
+        let from_environment = std::env::var(MAIL_PASSWORD_VARIABLE)
+            .is_ok_and(|value| value == config.mail.password.expose());
+        if !config.mail.password.expose().is_empty() && !from_environment {
+            return Err(ConfigError::Invalid(format!(
+                "mail.password may only be set through the environment ({MAIL_PASSWORD_VARIABLE}), not in a configuration file"
+            )));
+        }
         Ok(config)
     }
 
@@ -259,6 +318,12 @@ impl Config {
         if !(1..=720).contains(&self.idempotency.retention_hours) {
             return invalid("idempotency.retention_hours must be between 1 and 720 (30 days)");
         }
+        if let Err(reason) = api::mail::Mailer::new(&self.mail.settings(true)) {
+            return Err(ConfigError::Invalid(reason));
+        }
+        if !self.mail.host.trim().is_empty() && self.mail.port == 0 {
+            return invalid("mail.port must be set when mail.host is");
+        }
         if self.server.json_body_limit_bytes < 1024 {
             return invalid("server.json_body_limit_bytes must be at least 1024");
         }
@@ -294,6 +359,33 @@ mod tests {
             .unwrap_or_default();
         assert!(err.contains("bindd"), "{err}");
         Ok(())
+    }
+
+    #[test]
+    fn an_smtp_password_in_a_configuration_file_is_refused()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let mut file = tempfile_in_target("mail-password.toml")?;
+        writeln!(
+            file.1,
+            "[demo]\nenabled = true\n[mail]\nhost = \"smtp.city.example.jp\"\npassword = \"in-a-file\""
+        )?;
+        let err = Config::load(Some(&file.0))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains(MAIL_PASSWORD_VARIABLE), "{err}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_sender_that_is_not_an_address_is_refused_by_its_setting() {
+        let err = Config::from_defaults_and(&[
+            "[demo]\nenabled = true\n[mail]\nfrom = \"市政変革推進室\"",
+        ])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(err.contains("mail.from"), "{err}");
     }
 
     #[test]

@@ -202,10 +202,17 @@ impl Application {
         )
         .await
         .map_err(|e| StartError::Setup(e.to_string()))?;
+        let mailer = api::mail::Mailer::new(&config.mail.settings(config.demo.enabled))
+            .map_err(StartError::Setup)?;
+        if !mailer.sends() {
+            tracing::info!(
+                "no SMTP server configured (or demo mode): e-mail is only recorded in the sent-mail view"
+            );
+        }
         let jobs = api::jobs::handlers::runner(
             db.clone(),
             config.jobs.runner_settings(),
-            &api::jobs::handlers::JobServices::default(),
+            &api::jobs::handlers::JobServices { mailer },
         )
         .start();
         let state = web::Data::new(AppState {

@@ -75,6 +75,8 @@ export const routes: RouteObject[] = [
       },
       { path: 'imports', element: screen(() => import('../features/imports/ImportPage'), (m) => m.ImportPage) },
       { path: 'admin/jobs', element: screen(() => import('../features/jobs/JobsPage'), (m) => m.JobsPage) },
+      { path: 'admin/sent-mail', element: screen(() => import('../features/mail/SentMailPage'), (m) => m.SentMailListPage) },
+      { path: 'admin/sent-mail/:id', element: screen(() => import('../features/mail/SentMailPage'), (m) => m.SentMailDetailPage) },
       { path: 'search', element: screen(() => import('../features/search/SearchPage'), (m) => m.SearchPage) },
       { path: '*', element: <NotFoundPage /> },
     ],

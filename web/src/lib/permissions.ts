@@ -47,6 +47,11 @@ export function mayManageJobs(principal: Principal): boolean {
   return hasRole(principal, 'admin');
 }
 
+/** Reading the e-mail Platina sent or recorded (送信済みメール). */
+export function mayReadSentMail(principal: Principal): boolean {
+  return hasRole(principal, 'admin');
+}
+
 /** Reading CSV or Excel files into the register (データの取り込み). */
 export function mayImport(principal: Principal): boolean {
   return hasRole(principal, 'admin', 'editor');

@@ -1,23 +1,40 @@
 //! Which handler runs each kind of job, and what those handlers need besides the database: the
 //! one list every feature adds its job kinds to.
 
-use super::{Runner, RunnerSettings, recurring};
+use super::{Runner, RunnerSettings, mail, recurring};
 use persistence::Database;
 
 /// What job handlers need besides the database, built once by the server from its
 /// configuration.
 #[derive(Debug, Clone, Default)]
-pub struct JobServices {}
+pub struct JobServices {
+    /// The SMTP connection (or the recorder, with no SMTP host) of the e-mail jobs.
+    pub mailer: crate::mail::Mailer,
+}
 
 /// A runner with a handler for every kind of job Platina writes.
 pub fn runner(db: Database, settings: RunnerSettings, services: &JobServices) -> Runner {
-    let _ = services;
     use crate::tabular::jobs::{IMPORT_RUN, ImportRun};
     Runner::new(db, settings)
         .handle(
             recurring::MILESTONE_OVERDUE_SWEEP,
             1,
             recurring::MilestoneOverdueSweep,
+        )
+        .handle(
+            mail::SEND_JOB,
+            4,
+            mail::SendNotification {
+                mailer: services.mailer.clone(),
+            },
+        )
+        .handle(mail::DIGEST_JOB, 1, mail::QueueDigests)
+        .handle(
+            mail::DIGEST_USER_JOB,
+            2,
+            mail::SendDigest {
+                mailer: services.mailer.clone(),
+            },
         )
         // One import at a time per process: each holds the write transaction of its rows.
         .handle(IMPORT_RUN, 1, ImportRun)

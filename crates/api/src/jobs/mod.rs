@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod handlers;
+pub mod mail;
 pub mod recurring;
 
 use persistence::Database;

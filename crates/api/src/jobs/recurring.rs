@@ -32,7 +32,7 @@ pub async fn queue_run<C: ConnectionTrait>(
 /// when a run was due catches up.
 pub async fn queue_first_runs(db: &Database) -> Result<(), StoreError> {
     let now = persistence::clock::now();
-    for kind in [MILESTONE_OVERDUE_SWEEP] {
+    for kind in [MILESTONE_OVERDUE_SWEEP, persistence::mail::DIGEST_JOB] {
         let key = format!("{kind}@start");
         jobs::enqueue(
             &db.conn,

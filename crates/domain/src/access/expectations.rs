@@ -143,6 +143,8 @@ pub const EXPECTATIONS: &[Expectation] = &[
     row("GET /api/v1/admin/jobs/{id}", ADMINS_ONLY),
     row("POST /api/v1/admin/jobs/{id}/cancel", ADMINS_ONLY),
     row("POST /api/v1/admin/jobs/{id}/retry", ADMINS_ONLY),
+    row("GET /api/v1/admin/sent-mail", ADMINS_ONLY),
+    row("GET /api/v1/admin/sent-mail/{id}", ADMINS_ONLY),
     row("GET /api/v1/audit-events", ADMINS_ONLY),
     row("GET /api/v1/audit-events/export", ADMINS_ONLY),
     row("POST /api/v1/auth/login", OPEN),

@@ -33,6 +33,7 @@ pub mod reform_tag;
 pub mod refresh_token;
 pub mod section;
 pub mod section_name;
+pub mod sent_mail;
 pub mod service_account;
 pub mod stage_event;
 pub mod stale_tally;

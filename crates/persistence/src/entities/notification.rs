@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One user's copy of an event they hear of: read or not, e-mailed or not.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "notifications")]
 pub struct Model {
     #[sea_orm(primary_key)]

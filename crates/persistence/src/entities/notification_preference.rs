@@ -2,12 +2,13 @@ use sea_orm::entity::prelude::*;
 
 /// A user's choice of channel for one kind of event: `in_app`, `email`, `digest` or `off`.
 /// A kind without a row uses the default channel of `domain::event`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+/// One row per user and kind (unique together).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "notification_preferences")]
 pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
+    #[sea_orm(primary_key)]
+    pub id: i64,
     pub user_id: i64,
-    #[sea_orm(primary_key, auto_increment = false)]
     pub event_kind: String,
     pub channel: String,
 }

@@ -45,9 +45,10 @@ describe('the groups of the primary navigation', () => {
       'reports:annual-report',
       'departments:reforms,milestones',
       'registers:ledger',
-      'admin:organization,imports,jobs',
+      'admin:organization,imports,jobs,sent-mail',
     ]);
     expect(groups('viewer')).toContain('admin:organization');
+    expect(groups('editor')).toContain('admin:organization,imports');
   });
 
   it('leaves out a group with no entry for the person (照会 has no screen yet)', () => {

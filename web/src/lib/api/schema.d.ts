@@ -72,6 +72,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/sent-mail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sent and recorded e-mail, newest first. */
+        get: operations["list_sent_mail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/sent-mail/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One sent or recorded e-mail with its text. */
+        get: operations["get_sent_mail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-events": {
         parameters: {
             query?: never;
@@ -2364,6 +2398,32 @@ export interface components {
             total: number;
         };
         /** @description One page of a list, with the total over all pages. */
+        PageOut_SentMailSummaryOut: {
+            items: {
+                /** @description Why the SMTP server refused the mail for good; absent when it was accepted. */
+                error?: string | null;
+                /** Format: int64 */
+                id: number;
+                /** @description `immediate` (one notification) or `digest` (the day's notifications of one user). */
+                kind: string;
+                notification_count: number;
+                /** Format: date-time */
+                sent_at: string;
+                subject: string;
+                to_address: string;
+                /** @description `smtp` (handed to the SMTP server) or `recorded` (no SMTP server configured, or demo mode). */
+                transport: string;
+                /** Format: int64 */
+                user_id?: number | null;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One page of a list, with the total over all pages. */
         PageOut_UserOut: {
             items: {
                 disabled: boolean;
@@ -2953,6 +3013,45 @@ export interface components {
             /** @example 企画・マーケティング課 */
             name: string;
         };
+        /** @description One mail with its text, as sent. */
+        SentMailOut: {
+            /** @description The plain-text body. */
+            body: string;
+            error?: string | null;
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            /** @description The Message-ID header, without angle brackets. */
+            message_id: string;
+            notification_ids: number[];
+            /** Format: date-time */
+            sent_at: string;
+            /** @description The SMTP server's reply when it accepted the mail, e.g. `250 OK`. */
+            smtp_reply?: string | null;
+            subject: string;
+            to_address: string;
+            transport: string;
+            /** Format: int64 */
+            user_id?: number | null;
+        };
+        /** @description One mail in the list. */
+        SentMailSummaryOut: {
+            /** @description Why the SMTP server refused the mail for good; absent when it was accepted. */
+            error?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** @description `immediate` (one notification) or `digest` (the day's notifications of one user). */
+            kind: string;
+            notification_count: number;
+            /** Format: date-time */
+            sent_at: string;
+            subject: string;
+            to_address: string;
+            /** @description `smtp` (handed to the SMTP server) or `recorded` (no SMTP server configured, or demo mode). */
+            transport: string;
+            /** Format: int64 */
+            user_id?: number | null;
+        };
         /** @description An access token for an internal system. */
         ServiceTokenOut: {
             access_token: string;
@@ -3465,6 +3564,157 @@ export interface operations {
             };
             /** @description The Idempotency-Key was used for a different request (idempotency_key_reused) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_sent_mail: {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_SentMailSummaryOut"];
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_sent_mail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sent mail id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SentMailOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

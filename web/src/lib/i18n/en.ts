@@ -4,6 +4,7 @@ import { departmentsEn } from './departments.en';
 import { ledgerEn } from './ledger.en';
 import { importsEn } from './imports.en';
 import { jobsEn } from './jobs.en';
+import { mailEn } from './mail.en';
 import { searchEn } from './search.en';
 import { dashboardEn } from './dashboard.en';
 import { reportsEn } from './reports.en';
@@ -157,6 +158,7 @@ export const en: DeepStrings<MainMessages> = {
   ...ledgerEn,
   ...importsEn,
   ...jobsEn,
+  ...mailEn,
   ...searchEn,
   ...dashboardEn,
   ...reportsEn,

@@ -4,6 +4,7 @@ import { departmentsJa } from './departments.ja';
 import { ledgerJa } from './ledger.ja';
 import { importsJa } from './imports.ja';
 import { jobsJa } from './jobs.ja';
+import { mailJa } from './mail.ja';
 import { searchJa } from './search.ja';
 import { dashboardJa } from './dashboard.ja';
 import type { chartsJa } from './charts.ja';
@@ -156,6 +157,7 @@ export const ja = {
   ...ledgerJa,
   ...importsJa,
   ...jobsJa,
+  ...mailJa,
   ...searchJa,
   ...dashboardJa,
   ...reportsJa,
