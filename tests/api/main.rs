@@ -34,4 +34,5 @@ mod service_accounts;
 mod storage_faults;
 mod throttling;
 mod tokens;
+mod webhooks;
 mod workers;

@@ -108,6 +108,8 @@ struct Records {
     /// A queued job of the runner (no server handles its kind, so it stays queued).
     job: i64,
     sent_mail: i64,
+    webhook: i64,
+    webhook_delivery: i64,
 }
 
 impl Records {
@@ -133,6 +135,8 @@ impl Records {
             "sent-mail" => self.sent_mail,
             "imports" => return self.import_job.clone(),
             "jobs" => self.job,
+            "webhooks" => self.webhook,
+            "webhook-deliveries" => self.webhook_delivery,
             other => panic!(
                 "no record for `{other}` ids: add one to `Records` in tests/api/operations_by_role.rs"
             ),
@@ -283,6 +287,8 @@ impl World {
                 import_job: String::new(),
                 job: 0,
                 sent_mail: recorded_mail(app).await,
+                webhook: 0,
+                webhook_delivery: 0,
             },
             client_id: account.client_id,
             client_secret,
@@ -333,7 +339,35 @@ impl World {
         world.records.measurement = world.new_measurement(app).await;
         world.records.import_job = world.import_job(app).await;
         world.records.job = crate::job_admin::queued_job(app, "test.role-walk").await;
+        world.records.webhook = world.new_webhook(app).await;
+        world.records.webhook_delivery = persistence::webhooks::record_delivery(
+            &app.app_db.conn,
+            persistence::webhooks::NewDelivery {
+                endpoint_id: world.records.webhook,
+                event_id: None,
+                message_id: "msg_ping_fixture".into(),
+                attempt: 1,
+                status_code: Some(204),
+                response_time_ms: Some(12),
+                error: None,
+                at: chrono::Utc::now(),
+            },
+        )
+        .await
+        .unwrap();
         world
+    }
+
+    /// A webhook endpoint on a port nothing listens on: its deliveries fail, harmlessly.
+    async fn new_webhook(&mut self, app: &TestApp) -> i64 {
+        let created = created(
+            app,
+            self.admin(),
+            "/api/v1/admin/webhooks",
+            json!({ "url": "http://127.0.0.1:9/platina", "event_kinds": ["proposal.assigned"] }),
+        )
+        .await;
+        created.json["webhook"]["id"].as_i64().unwrap()
     }
 
     fn admin(&self) -> &str {
@@ -515,6 +549,7 @@ impl World {
     async fn records_for(&mut self, app: &TestApp, key: &str) -> Records {
         let mut r = self.records.clone();
         match key {
+            "DELETE /api/v1/admin/webhooks/{id}" => r.webhook = self.new_webhook(app).await,
             "DELETE /api/v1/digital-systems/{id}" | "POST /api/v1/links" => {
                 r.system = self.new_system(app).await;
             }
@@ -558,6 +593,10 @@ impl World {
             "POST /api/v1/auth/token" => {
                 json!({ "grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.client_secret })
             }
+            "POST /api/v1/admin/webhooks" | "PUT /api/v1/admin/webhooks/{id}" => {
+                json!({ "url": format!("http://127.0.0.1:9/platina/{n}"), "event_kinds": ["proposal.decided"] })
+            }
+            "POST /api/v1/admin/webhooks/{id}/rotate-secret" => json!({}),
             "POST /api/v1/bureaus" => json!({ "name": format!("新設局 {n}") }),
             "PATCH /api/v1/bureaus/{id}" => json!({ "sort_order": 1 }),
             "POST /api/v1/sections" => {

@@ -37,6 +37,7 @@ pub mod tabular;
 pub mod text_rules;
 pub mod tokens;
 pub mod wareki;
+pub mod webhooks;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -83,6 +84,15 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(jobs::admin::cancel_job)
             .service(mail::sent::list_sent_mail)
             .service(mail::sent::get_sent_mail)
+            .service(webhooks::list_webhooks)
+            .service(webhooks::create_webhook)
+            .service(webhooks::get_webhook)
+            .service(webhooks::replace_webhook)
+            .service(webhooks::delete_webhook)
+            .service(webhooks::rotate_webhook_secret)
+            .service(webhooks::test_webhook)
+            .service(webhooks::list_webhook_deliveries)
+            .service(webhooks::redeliver_webhook_delivery)
             .service(dashboard::city_dashboard)
             .service(dashboard::bureau_dashboard)
             .service(dashboard::list_milestones)

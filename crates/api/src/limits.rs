@@ -130,6 +130,8 @@ fn bodies() -> Vec<(&'static str, Judge)> {
             body::<proposals::assignments::TransitionIn>(),
         ),
         ("UserIn", body::<admin::UserIn>()),
+        ("WebhookIn", body::<crate::webhooks::WebhookIn>()),
+        ("RotateSecretIn", body::<crate::webhooks::RotateSecretIn>()),
     ]
 }
 
@@ -146,6 +148,14 @@ fn queries() -> Vec<(&'static str, Judge)> {
             query::<crate::mail::sent::SentMailQuery>(),
         ),
         ("/api/v1/audit-events", query::<admin::AuditQuery>()),
+        (
+            "/api/v1/admin/webhooks",
+            query::<crate::webhooks::WebhookQuery>(),
+        ),
+        (
+            "/api/v1/admin/webhooks/{id}/deliveries",
+            query::<crate::webhooks::WebhookQuery>(),
+        ),
         ("/api/v1/audit-events/export", query::<admin::AuditQuery>()),
         (
             "/api/v1/admin/jobs",

@@ -37,6 +37,7 @@ A request target (path and query) longer than 8 KiB is answered 414 (`uri_too_lo
         (name = "imports", description = "CSV (UTF-8, BOM or Shift_JIS), XLSX or JSON into reforms, proposals or the ledger: a dry run per row, then one transaction"),
         (name = "wareki", description = "Reading Japanese-era dates (R7.7.14, 令和7年度中, R8～導入予定 …)"),
         (name = "organization", description = "Bureaus and sections (局・区役所・課), with dated section names"),
+        (name = "webhooks", description = "Signed webhooks (Standard Webhooks) for internal systems: endpoints, secret rotation, test pings, the delivery log and redelivery (市政変革推進室)"),
         (name = "health", description = "Probes for load balancers"),
     ),
 )]

@@ -24,6 +24,8 @@ pub struct AppState {
     /// This process's job runner: handlers wake it after committing jobs that should not wait
     /// for its next poll.
     pub jobs: Arc<crate::jobs::RunnerHandle>,
+    /// How webhook deliveries are made (the rotation overlap is read by the admin API).
+    pub webhooks: crate::webhooks::WebhookSettings,
 }
 
 /// Limits on failed sign-ins, per account and per client address.

@@ -130,6 +130,9 @@ pub enum Action {
     ImportProposals,
     /// Watch the job runner's queue, retry dead jobs and cancel queued ones.
     ManageJobs,
+    /// Register, change and remove webhook endpoints, rotate their secrets, read their delivery
+    /// log and redeliver: the office's connection of other systems.
+    ManageWebhooks,
 }
 
 impl Action {
@@ -146,7 +149,10 @@ impl Action {
             Action::CreateProposal => &[Role::Admin, Role::Editor, Role::Proposer],
             Action::ActOnAssignment | Action::EditDepartmentWork => &[Role::Admin, Role::Editor],
             Action::ReadDepartmentWork => &Role::ALL,
-            Action::ManageTargets | Action::ImportProposals | Action::ManageJobs => &[Role::Admin],
+            Action::ManageTargets
+            | Action::ImportProposals
+            | Action::ManageJobs
+            | Action::ManageWebhooks => &[Role::Admin],
         }
     }
 }

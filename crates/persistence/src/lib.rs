@@ -34,6 +34,7 @@ pub mod synth;
 pub mod tallies;
 pub mod throttle;
 pub(crate) mod unlink;
+pub mod webhooks;
 mod write;
 
 pub use audit::{AuditActor, AuditRecord};

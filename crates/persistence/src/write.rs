@@ -66,6 +66,7 @@ versioned!(
     domain::proposal::ProjectTeam,
     domain::proposal::Proposal,
     crate::accounts::User,
+    crate::webhooks::Endpoint,
 );
 
 impl Audited for domain::policy::ProgressNote {

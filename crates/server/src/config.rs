@@ -68,6 +68,7 @@ pub struct Config {
     pub idempotency: IdempotencyConfig,
     pub jobs: JobsConfig,
     pub mail: MailConfig,
+    pub webhooks: WebhooksConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -224,6 +225,32 @@ impl MailConfig {
             base_url: self.base_url.clone(),
             timeout: std::time::Duration::from_secs(self.timeout_seconds.max(1)),
             record_only: demo,
+        }
+    }
+}
+
+/// Webhook deliveries; see `[webhooks]` in config/default.toml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    pub timeout_seconds: u64,
+    pub max_attempts: i32,
+    pub disable_after_seconds: u64,
+    pub rotation_overlap_seconds: u64,
+    pub concurrency: usize,
+}
+
+impl WebhooksConfig {
+    pub fn settings(&self) -> api::webhooks::WebhookSettings {
+        api::webhooks::WebhookSettings {
+            timeout: std::time::Duration::from_secs(self.timeout_seconds.max(1)),
+            max_attempts: self.max_attempts.max(1),
+            disable_after: std::time::Duration::from_secs(self.disable_after_seconds),
+            rotation_overlap: std::time::Duration::from_secs(
+                self.rotation_overlap_seconds
+                    .min(u64::from(api::webhooks::MAX_OVERLAP_SECONDS)),
+            ),
+            concurrency: self.concurrency.max(1),
         }
     }
 }

@@ -209,12 +209,11 @@ impl Application {
                 "no SMTP server configured (or demo mode): e-mail is only recorded in the sent-mail view"
             );
         }
-        let jobs = api::jobs::handlers::runner(
-            db.clone(),
-            config.jobs.runner_settings(),
-            &api::jobs::handlers::JobServices { mailer },
-        )
-        .start();
+        let services = api::jobs::handlers::JobServices::new(mailer, config.webhooks.settings())
+            .map_err(StartError::Setup)?;
+        let jobs =
+            api::jobs::handlers::runner(db.clone(), config.jobs.runner_settings(), &services)
+                .start();
         let state = web::Data::new(AppState {
             jobs: Arc::new(jobs),
             db,
@@ -225,6 +224,7 @@ impl Application {
             idempotency: api::idempotency::IdempotencySettings {
                 retention: Duration::from_secs(config.idempotency.retention_hours * 3600),
             },
+            webhooks: services.webhooks.clone(),
         });
 
         let listener =

@@ -52,6 +52,11 @@ export function mayReadSentMail(principal: Principal): boolean {
   return hasRole(principal, 'admin');
 }
 
+/** Registering webhook endpoints for other systems, with their secrets (Webhook 送信先). */
+export function mayManageWebhooks(principal: Principal): boolean {
+  return hasRole(principal, 'admin');
+}
+
 /** Reading CSV or Excel files into the register (データの取り込み). */
 export function mayImport(principal: Principal): boolean {
   return hasRole(principal, 'admin', 'editor');

@@ -2,19 +2,38 @@
 //! one list every feature adds its job kinds to.
 
 use super::{Runner, RunnerSettings, mail, recurring};
+use crate::webhooks::{WebhookSettings, delivery};
 use persistence::Database;
+use persistence::webhooks::{DELIVER_JOB, FAN_OUT_JOB};
 
 /// What job handlers need besides the database, built once by the server from its
 /// configuration.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct JobServices {
     /// The SMTP connection (or the recorder, with no SMTP host) of the e-mail jobs.
     pub mailer: crate::mail::Mailer,
+    /// `[webhooks]`: how deliveries are made.
+    pub webhooks: WebhookSettings,
+    /// The client webhook deliveries go out with (see `delivery::http_client`).
+    pub webhook_client: reqwest::Client,
+}
+
+impl JobServices {
+    pub fn new(mailer: crate::mail::Mailer, webhooks: WebhookSettings) -> Result<Self, String> {
+        let webhook_client = delivery::http_client(&webhooks)
+            .map_err(|e| format!("the webhook HTTP client could not be built: {e}"))?;
+        Ok(JobServices {
+            mailer,
+            webhooks,
+            webhook_client,
+        })
+    }
 }
 
 /// A runner with a handler for every kind of job Platina writes.
 pub fn runner(db: Database, settings: RunnerSettings, services: &JobServices) -> Runner {
     use crate::tabular::jobs::{IMPORT_RUN, ImportRun};
+    let webhooks = services.webhooks.clone();
     Runner::new(db, settings)
         .handle(
             recurring::MILESTONE_OVERDUE_SWEEP,
@@ -39,4 +58,20 @@ pub fn runner(db: Database, settings: RunnerSettings, services: &JobServices) ->
         // One import at a time per process: each holds the write transaction of its rows.
         .handle(IMPORT_RUN, 1, ImportRun)
         .attempts(IMPORT_RUN, persistence::import_jobs::RUN_ATTEMPTS)
+        .handle(
+            FAN_OUT_JOB,
+            1,
+            delivery::FanOut {
+                settings: webhooks.clone(),
+            },
+        )
+        .handle(
+            DELIVER_JOB,
+            webhooks.concurrency,
+            delivery::Deliver {
+                settings: webhooks.clone(),
+                client: services.webhook_client.clone(),
+            },
+        )
+        .attempts(DELIVER_JOB, webhooks.max_attempts)
 }

@@ -145,6 +145,22 @@ pub const EXPECTATIONS: &[Expectation] = &[
     row("POST /api/v1/admin/jobs/{id}/retry", ADMINS_ONLY),
     row("GET /api/v1/admin/sent-mail", ADMINS_ONLY),
     row("GET /api/v1/admin/sent-mail/{id}", ADMINS_ONLY),
+    // Webhook endpoints hold the secrets other systems trust: the office's alone.
+    row(
+        "POST /api/v1/admin/webhook-deliveries/{id}/redeliver",
+        ADMINS_ONLY,
+    ),
+    row("GET /api/v1/admin/webhooks", ADMINS_ONLY),
+    row("POST /api/v1/admin/webhooks", ADMINS_ONLY),
+    row("DELETE /api/v1/admin/webhooks/{id}", ADMINS_ONLY),
+    row("GET /api/v1/admin/webhooks/{id}", ADMINS_ONLY),
+    row("PUT /api/v1/admin/webhooks/{id}", ADMINS_ONLY),
+    row("GET /api/v1/admin/webhooks/{id}/deliveries", ADMINS_ONLY),
+    row(
+        "POST /api/v1/admin/webhooks/{id}/rotate-secret",
+        ADMINS_ONLY,
+    ),
+    row("POST /api/v1/admin/webhooks/{id}/test", ADMINS_ONLY),
     row("GET /api/v1/audit-events", ADMINS_ONLY),
     row("GET /api/v1/audit-events/export", ADMINS_ONLY),
     row("POST /api/v1/auth/login", OPEN),

@@ -41,3 +41,5 @@ pub mod storage_probe;
 pub mod target;
 pub mod target_measurement;
 pub mod user;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

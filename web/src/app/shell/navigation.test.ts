@@ -19,6 +19,14 @@ describe('the primary navigation', () => {
     }
   });
 
+  it('offers the Webhook screen to administrators alone', () => {
+    const ids = (role: Parameters<typeof navItemsFor>[0]) => navItemsFor(role).map((item) => item.id);
+    expect(ids('admin')).toContain('webhooks');
+    for (const role of ['editor', 'proposer', 'viewer', undefined] as const) {
+      expect(ids(role)).not.toContain('webhooks');
+    }
+  });
+
   it('offers プロジェクトチーム to every role, right after the proposal entries', () => {
     for (const role of ['admin', 'editor', 'proposer', 'viewer', undefined] as const) {
       const ids = navItemsFor(role).map((item) => item.id);
@@ -45,7 +53,7 @@ describe('the groups of the primary navigation', () => {
       'reports:annual-report',
       'departments:reforms,milestones',
       'registers:ledger',
-      'admin:organization,imports,jobs,sent-mail',
+      'admin:organization,imports,jobs,sent-mail,webhooks',
     ]);
     expect(groups('viewer')).toContain('admin:organization');
     expect(groups('editor')).toContain('admin:organization,imports');

@@ -8,6 +8,7 @@ import { mailEn } from './mail.en';
 import { searchEn } from './search.en';
 import { dashboardEn } from './dashboard.en';
 import { reportsEn } from './reports.en';
+import { webhooksEn } from './webhooks.en';
 
 type DeepStrings<T> = { [K in keyof T]: T[K] extends string ? string : DeepStrings<T[K]> };
 
@@ -162,6 +163,7 @@ export const en: DeepStrings<MainMessages> = {
   ...searchEn,
   ...dashboardEn,
   ...reportsEn,
+  ...webhooksEn,
   form: {
     fixErrors: 'Please check what you entered.',
     required: '(required)',

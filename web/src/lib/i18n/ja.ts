@@ -9,6 +9,7 @@ import { searchJa } from './search.ja';
 import { dashboardJa } from './dashboard.ja';
 import type { chartsJa } from './charts.ja';
 import { reportsJa } from './reports.ja';
+import { webhooksJa } from './webhooks.ja';
 
 export const ja = {
   app: {
@@ -161,6 +162,7 @@ export const ja = {
   ...searchJa,
   ...dashboardJa,
   ...reportsJa,
+  ...webhooksJa,
   form: {
     fixErrors: '入力内容を確認してください。',
     required: '（必須）',
