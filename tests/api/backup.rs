@@ -74,12 +74,26 @@ async fn a_backup_restores_into_the_other_backend_and_back_without_losing_a_valu
         )
         .await;
     assert_eq!(link.status, 201, "{}", link.text);
+    let webhook = source
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/admin/webhooks",
+            &admin,
+            Some(json!({ "url": "http://127.0.0.1:9/台帳連携", "description": "kintone 連携", "event_kinds": ["proposal.assigned"] })),
+            None,
+        )
+        .await;
+    assert_eq!(webhook.status, 201, "{}", webhook.text);
 
     let from_sqlite = back_up(&source).await;
     let original = content(&from_sqlite);
     assert_eq!(original["row_counts"]["reforms"], 130);
     assert_eq!(original["row_counts"]["proposals"], 48);
     assert_eq!(original["row_counts"]["links"], 1);
+    assert_eq!(
+        original["tables"]["webhook_endpoints"][0]["secret"], webhook.json["secret"],
+        "the endpoint keeps its secret through a restore"
+    );
     assert!(
         original["tables"]["users"]
             .as_array()

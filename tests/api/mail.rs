@@ -360,6 +360,13 @@ async fn a_digest_groups_the_waiting_notifications_of_its_hour_by_record(backend
     let not_in_digest = notify(&app, due, at_once, "immediate").await;
     let not_yet = notify(&app, later, assigned, "digest").await;
 
+    // A notification kept for the digest is not mailed at once, even if asked to.
+    persistence::mail::enqueue_send(&app.app_db.conn, not_yet)
+        .await
+        .unwrap();
+    job_reaches(&app, persistence::mail::SEND_JOB, "succeeded").await;
+    assert!(sink.received().is_empty(), "{:?}", sink.received());
+
     persistence::jobs::enqueue(
         &app.app_db.conn,
         persistence::jobs::NewJob::new(persistence::mail::DIGEST_JOB, json!({})),

@@ -24,6 +24,7 @@ mod ledger;
 mod links;
 mod mail;
 mod milestone_overdue;
+mod notifications;
 mod operations_by_role;
 mod organization;
 mod policies;

@@ -134,6 +134,9 @@ impl Records {
             "target-measurements" => self.measurement,
             "sent-mail" => self.sent_mail,
             "imports" => return self.import_job.clone(),
+            // No caller has a notification of this id: another person's notification is as
+            // absent as one that never was.
+            "notifications" => i64::from(i32::MAX),
             "jobs" => self.job,
             "webhooks" => self.webhook,
             "webhook-deliveries" => self.webhook_delivery,
@@ -590,6 +593,9 @@ impl World {
             "POST /api/v1/auth/login" => {
                 json!({ "email": "signin@city.example.jp", "password": PASSWORD })
             }
+            "PUT /api/v1/me/notification-preferences" => {
+                json!({ "channels": { "proposal.assigned": "digest" }, "digest_hour": 7 })
+            }
             "POST /api/v1/auth/token" => {
                 json!({ "grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.client_secret })
             }
@@ -687,6 +693,12 @@ fn url_of(op: &Operation, r: &Records) -> String {
         .enumerate()
         .map(|(i, segment)| {
             if segment.starts_with('{') {
+                match *segment {
+                    // Following a record: the proposal.
+                    "{record_kind}" => return "proposal".to_owned(),
+                    "{record_id}" => return r.id_for("proposals"),
+                    _ => {}
+                }
                 let collection = if *segment == "{assignment_id}" {
                     "assignments"
                 } else {

@@ -183,7 +183,8 @@ pub struct AuditQuery {
 pub struct AuditEventOut {
     pub id: i64,
     pub occurred_at: DateTime<Utc>,
-    /// `user`, `service_account` or `command_line`.
+    /// `user`, `service_account`, `command_line`, or `system` for what the server does by itself
+    /// (disabling a webhook endpoint that kept failing).
     pub actor_kind: String,
     pub actor_id: Option<i64>,
     pub actor_label: String,

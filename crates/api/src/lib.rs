@@ -24,6 +24,7 @@ pub mod limits;
 pub mod links;
 pub mod mail;
 pub mod middleware;
+pub mod notifications;
 pub mod offload;
 pub mod openapi;
 pub mod organization;
@@ -75,6 +76,16 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(auth::handlers::logout)
             .service(auth::handlers::token)
             .service(auth::handlers::me)
+            .service(notifications::list_notifications)
+            .service(notifications::unread_count)
+            .service(notifications::mark_all_read)
+            .service(notifications::mark_read)
+            .service(notifications::get_preferences)
+            .service(notifications::put_preferences)
+            .service(notifications::list_subscriptions)
+            .service(notifications::get_subscription)
+            .service(notifications::follow)
+            .service(notifications::unfollow)
             .service(admin::list_users)
             .service(admin::create_user)
             .service(admin::list_audit_events)

@@ -116,6 +116,10 @@ fn bodies() -> Vec<(&'static str, Judge)> {
         ("LoginIn", body::<auth::handlers::LoginIn>()),
         ("MilestoneIn", body::<policies::milestone::MilestoneIn>()),
         ("PolicyIn", body::<policies::policy::PolicyIn>()),
+        (
+            "PreferencesIn",
+            body::<crate::notifications::PreferencesIn>(),
+        ),
         ("PolicyIssueIn", body::<policies::issue::PolicyIssueIn>()),
         ("ProgressNoteIn", body::<policies::note::ProgressNoteIn>()),
         ("ProjectTeamIn", body::<proposals::teams::ProjectTeamIn>()),
@@ -171,6 +175,10 @@ fn queries() -> Vec<(&'static str, Judge)> {
             query::<dashboard::DashboardQuery>(),
         ),
         ("/api/v1/milestones", query::<dashboard::MilestoneQuery>()),
+        (
+            "/api/v1/me/notifications",
+            query::<crate::notifications::NotificationQuery>(),
+        ),
         (
             "/api/v1/imports",
             plain_query::<crate::tabular::import::ImportQuery>(),

@@ -38,6 +38,7 @@ A request target (path and query) longer than 8 KiB is answered 414 (`uri_too_lo
         (name = "wareki", description = "Reading Japanese-era dates (R7.7.14, 令和7年度中, R8～導入予定 …)"),
         (name = "organization", description = "Bureaus and sections (局・区役所・課), with dated section names"),
         (name = "webhooks", description = "Signed webhooks (Standard Webhooks) for internal systems: endpoints, secret rotation, test pings, the delivery log and redelivery (市政変革推進室)"),
+        (name = "notifications", description = "The signed-in person's notifications (bell, list, mark read), their channel per kind of event with the daily digest hour (Asia/Tokyo), and the records they follow"),
         (name = "health", description = "Probes for load balancers"),
     ),
 )]

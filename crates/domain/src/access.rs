@@ -98,6 +98,8 @@ pub struct Principal {
 pub enum Action {
     /// Read one's own account (`GET /api/v1/me`).
     ReadOwnAccount,
+    /// Read and mark one's own notifications, choose channels, follow records (people only).
+    ManageOwnNotifications,
     /// List the accounts of the system.
     ListUsers,
     /// Create accounts for people.
@@ -138,7 +140,9 @@ pub enum Action {
 impl Action {
     pub fn allowed_roles(self) -> &'static [Role] {
         match self {
-            Action::ReadOwnAccount | Action::ReadOrganization => &Role::ALL,
+            Action::ReadOwnAccount | Action::ManageOwnNotifications | Action::ReadOrganization => {
+                &Role::ALL
+            }
             Action::ListUsers
             | Action::ManageUsers
             | Action::ReadAuditEvents

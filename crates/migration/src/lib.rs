@@ -20,6 +20,7 @@ mod m20261205_000014_reform_read_indexes;
 mod m20261205_000015_proposal_spans;
 mod m20261206_000017_as_of_speed;
 mod m20261206_000018_jobs_and_events;
+mod m20261206_000019_subscriptions;
 mod m20261206_000020_mail;
 mod m20261206_000021_webhooks;
 mod m20261206_000022_import_uploads;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000015_proposal_spans::Migration),
             Box::new(m20261206_000017_as_of_speed::Migration),
             Box::new(m20261206_000018_jobs_and_events::Migration),
+            Box::new(m20261206_000019_subscriptions::Migration),
             Box::new(m20261206_000020_mail::Migration),
             Box::new(m20261206_000021_webhooks::Migration),
             Box::new(m20261206_000022_import_uploads::Migration),

@@ -116,6 +116,7 @@ pub async fn create_user(
     new: NewUser,
     actor: &AuditActor,
 ) -> Result<User, StoreError> {
+    let announcer = actor.clone();
     write::create(
         db,
         Write::new("user.create", "user", actor),
@@ -130,7 +131,16 @@ pub async fn create_user(
                     disabled: Set(false),
                     ..Default::default()
                 };
-                User::try_from(write::insert_row(txn, now, row).await?)
+                let created = User::try_from(write::insert_row(txn, now, row).await?)?;
+                crate::announce::account_created(
+                    txn,
+                    created.id,
+                    &created.display_name,
+                    &announcer,
+                    now,
+                )
+                .await?;
+                Ok(created)
             })
         },
     )

@@ -33,7 +33,7 @@ const BATCH: usize = 500;
 /// the migration ledger (the restoring binary migrates), the search indexes (rebuilt by triggers
 /// as rows arrive), the readiness probe's scratch row, and the job queue: its jobs belong to the
 /// processes that ran them, and a restored queue would send mail and webhooks a second time.
-pub const TABLES: [&str; 29] = [
+pub const TABLES: [&str; 32] = [
     "bureaus",
     "sections",
     "section_names",
@@ -63,6 +63,11 @@ pub const TABLES: [&str; 29] = [
     "links",
     "events",
     "notifications",
+    "sent_mail",
+    // The endpoints other systems rely on, with their secrets (a backup is as secret as the
+    // database), and their delivery log.
+    "webhook_endpoints",
+    "webhook_deliveries",
 ];
 
 /// Calls `$call::<Entity>($args…)` for the entity behind a table name.
@@ -100,6 +105,11 @@ macro_rules! per_table {
             "links" => $call::<entities::link::Entity>($($arg),*).await,
             "events" => $call::<entities::event::Entity>($($arg),*).await,
             "notifications" => $call::<entities::notification::Entity>($($arg),*).await,
+            "sent_mail" => $call::<entities::sent_mail::Entity>($($arg),*).await,
+            "webhook_endpoints" => $call::<entities::webhook_endpoint::Entity>($($arg),*).await,
+            "webhook_deliveries" => {
+                $call::<entities::webhook_delivery::Entity>($($arg),*).await
+            }
             "notification_preferences" => {
                 $call::<entities::notification_preference::Entity>($($arg),*).await
             }

@@ -120,7 +120,17 @@ pub async fn finish<C: ConnectionTrait>(
         .filter(import_job::Column::State.eq(RUNNING))
         .exec(conn)
         .await?;
-    Ok(result.rows_affected == 1)
+    if result.rows_affected != 1 {
+        return Ok(false);
+    }
+    // A dry run changes nothing anyone needs to hear of; a real import's end is announced with
+    // its outcome, in the same transaction.
+    if let Some(job) = find(conn, id).await?
+        && !job.dry_run
+    {
+        crate::announce::import_ended(conn, &job, finished.finished_at).await?;
+    }
+    Ok(true)
 }
 
 /// Marks these jobs interrupted if they are still running; the number marked.

@@ -7,6 +7,7 @@
 //! trail can never disagree with the data.
 
 pub mod accounts;
+pub mod announce;
 pub mod audit;
 pub mod backup;
 pub mod clock;
@@ -22,6 +23,7 @@ pub mod ledger;
 pub mod links;
 pub mod mail;
 pub mod milestone_watch;
+pub mod notifications;
 pub mod organization;
 pub mod page;
 pub mod policies;

@@ -2,6 +2,7 @@
 //! milestones, progress notes as of dates, and KPIs with their measured actuals.
 
 use crate::StoreError;
+use crate::announce;
 use crate::audit::AuditActor;
 use crate::entities::{kpi, kpi_actual, milestone, policy, policy_issue, progress_note};
 use crate::page::{Page, PageRequest};
@@ -544,11 +545,28 @@ pub async fn replace_milestone(
 ) -> Result<Milestone, StoreError> {
     let mut row: milestone::ActiveModel = Default::default();
     milestone_values(&fields, &mut row);
-    write::replace(
+    let announcer = actor.clone();
+    write::update(
         db,
         Change::new("milestone.update", "milestone", id, expected_version, actor),
         move |txn| Box::pin(find_milestone(txn, id)),
-        row,
+        |_, _| Box::pin(async { Ok(()) }),
+        move |txn, before, step| {
+            Box::pin(async move {
+                write::replace_row(txn, step, id, row).await?;
+                // Announced when it becomes 遅延, not on every later edit of a slipped milestone.
+                if fields.state == MilestoneState::Slipped
+                    && before.fields.state != MilestoneState::Slipped
+                {
+                    let after = Milestone {
+                        fields,
+                        ..before.clone()
+                    };
+                    announce::milestone_slipped(txn, &after, &announcer, step.now).await?;
+                }
+                Ok(())
+            })
+        },
     )
     .await
 }
@@ -789,12 +807,13 @@ pub async fn add_actual(
     note: Option<String>,
     actor: &AuditActor,
 ) -> Result<Kpi, StoreError> {
+    let announcer = actor.clone();
     let (after, _) = write::amend(
         db,
         Write::new("kpi_actual.create", "kpi_actual", actor),
         FiledUnder::Part,
         move |txn| Box::pin(find_kpi(txn, kpi_id)),
-        move |txn, _, now| {
+        move |txn, before, now| {
             Box::pin(async move {
                 let created = kpi_actual::ActiveModel {
                     kpi_id: Set(kpi_id),
@@ -805,6 +824,16 @@ pub async fn add_actual(
                     ..Default::default()
                 }
                 .insert(txn)
+                .await?;
+                announce::kpi_actual_recorded(
+                    txn,
+                    before,
+                    created.id,
+                    value,
+                    measured_on,
+                    &announcer,
+                    now,
+                )
                 .await?;
                 write::move_on::<kpi::Entity>(txn, kpi_id, now).await?;
                 Ok(created.id)

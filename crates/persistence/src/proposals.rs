@@ -2,6 +2,7 @@
 //! and the progress report recomputed from the events as of any date.
 
 use crate::StoreError;
+use crate::announce;
 use crate::audit::{AuditActor, AuditView};
 use crate::entities::{
     consultation, project_team, proposal, proposal_assignment, proposal_bureau_span,
@@ -297,6 +298,7 @@ pub async fn create_proposal<C: TransactionTrait<Transaction = DatabaseTransacti
     created_by_user_id: Option<i64>,
     actor: &AuditActor,
 ) -> Result<Proposal, StoreError> {
+    let announcer = actor.clone();
     write::create(
         db,
         Write::new("proposal.create", "proposal", actor).tallied(Tallied::Proposal),
@@ -309,7 +311,9 @@ pub async fn create_proposal<C: TransactionTrait<Transaction = DatabaseTransacti
                     ..Default::default()
                 };
                 proposal_values(&fields, &mut row);
-                proposal_of(write::insert_row(txn, now, row).await?, Vec::new())
+                let created = proposal_of(write::insert_row(txn, now, row).await?, Vec::new())?;
+                announce::proposal_created(txn, created.id.get(), &announcer, now).await?;
+                Ok(created)
             })
         },
     )
@@ -510,6 +514,7 @@ pub async fn add_assignment(
                 .map_err(StoreError::from_write)?;
                 record_stage_event(txn, proposal_id, assignment.id, &change, &recorder, now)
                     .await?;
+                announce::proposal_assigned(txn, proposal_id, section_id, &recorder, now).await?;
                 Ok(assignment.id)
             })
         },
@@ -588,6 +593,15 @@ pub async fn change_stage(
                 }
                 record_stage_event(txn, proposal_id, assignment_id, &change, &recorder, now)
                     .await?;
+                announce::proposal_stage_changed(
+                    txn,
+                    proposal_id,
+                    assignment_id,
+                    &change,
+                    &recorder,
+                    now,
+                )
+                .await?;
                 Ok(assignment_id)
             })
         },
@@ -644,6 +658,7 @@ pub async fn add_consultation(
 ) -> Result<Consultation, StoreError> {
     let proposal_id = proposal.get();
     let recorded_by = actor.label.clone();
+    let announcer = actor.clone();
     write::add_part(
         db,
         Write::new("proposal.consultation", "proposal", actor).tallied(Tallied::Proposal),
@@ -669,6 +684,15 @@ pub async fn add_consultation(
                     ..Default::default()
                 }
                 .insert(txn)
+                .await?;
+                announce::proposal_consulted(
+                    txn,
+                    proposal_id,
+                    row.id,
+                    row.held_on,
+                    &announcer,
+                    now,
+                )
                 .await?;
                 Ok(Consultation {
                     id: row.id,

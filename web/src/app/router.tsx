@@ -74,6 +74,11 @@ export const routes: RouteObject[] = [
         element: screen(() => import('../features/ledger/DigitalSystemEditPage'), (m) => m.DigitalSystemEditPage),
       },
       { path: 'imports', element: screen(() => import('../features/imports/ImportPage'), (m) => m.ImportPage) },
+      { path: 'notifications', element: screen(() => import('../features/notifications/NotificationsPage'), (m) => m.NotificationsPage) },
+      {
+        path: 'notifications/preferences',
+        element: screen(() => import('../features/notifications/NotificationPreferencesPage'), (m) => m.NotificationPreferencesPage),
+      },
       { path: 'admin/jobs', element: screen(() => import('../features/jobs/JobsPage'), (m) => m.JobsPage) },
       { path: 'admin/sent-mail', element: screen(() => import('../features/mail/SentMailPage'), (m) => m.SentMailListPage) },
       { path: 'admin/sent-mail/:id', element: screen(() => import('../features/mail/SentMailPage'), (m) => m.SentMailDetailPage) },

@@ -1,7 +1,7 @@
 //! Which handler runs each kind of job, and what those handlers need besides the database: the
 //! one list every feature adds its job kinds to.
 
-use super::{Runner, RunnerSettings, mail, recurring};
+use super::{Runner, RunnerSettings, fan_out, mail, recurring};
 use crate::webhooks::{WebhookSettings, delivery};
 use persistence::Database;
 use persistence::webhooks::{DELIVER_JOB, FAN_OUT_JOB};
@@ -39,6 +39,11 @@ pub fn runner(db: Database, settings: RunnerSettings, services: &JobServices) ->
             recurring::MILESTONE_OVERDUE_SWEEP,
             1,
             recurring::MilestoneOverdueSweep,
+        )
+        .handle(
+            persistence::events::FAN_OUT_JOB,
+            fan_out::CONCURRENCY,
+            fan_out::EventFanOut,
         )
         .handle(
             mail::SEND_JOB,

@@ -31,11 +31,16 @@ impl JobHandler for SendNotification {
         let input: SendInput = job.input()?;
         let found =
             store::notification_with_event_and_user(&job.db.conn, input.notification_id).await?;
-        // Gone (the user or the event was deleted), mailed already, or nobody to mail: done.
+        // Gone (the user or the event was deleted), mailed already, not wanted at once (the
+        // digest mails it, or the user wants no mail), or nobody to mail: done.
         let Some((notification, event, user)) = found else {
             return Ok(());
         };
-        if notification.emailed_at.is_some() || user.disabled || user.email.trim().is_empty() {
+        if notification.emailed_at.is_some()
+            || notification.email_mode != store::email_mode::IMMEDIATE
+            || user.disabled
+            || user.email.trim().is_empty()
+        {
             return Ok(());
         }
         let mail = compose::immediate(&self.mailer, &user, &notification, &event);

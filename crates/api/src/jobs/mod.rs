@@ -9,6 +9,7 @@
 //! leaves it to be run again when the lease runs out).
 
 pub mod admin;
+pub mod fan_out;
 pub mod handlers;
 pub mod mail;
 pub mod recurring;

@@ -222,3 +222,77 @@ fn describe(err: &lettre::transport::smtp::Error) -> String {
         None => err.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(host: &str, record_only: bool) -> MailSettings {
+        MailSettings {
+            host: host.to_owned(),
+            port: 587,
+            security: Security::StartTls,
+            user: String::new(),
+            password: String::new(),
+            from: "Platina 市政変革推進室 <platina@city.example.jp>".to_owned(),
+            base_url: "https://platina.city.example.jp/".to_owned(),
+            timeout: Duration::from_secs(5),
+            record_only,
+        }
+    }
+
+    #[test]
+    fn demo_mode_and_an_empty_host_only_record_while_a_host_sends() -> Result<(), String> {
+        assert!(Mailer::new(&settings("smtp.city.example.jp", false))?.sends());
+        assert!(!Mailer::new(&settings("smtp.city.example.jp", true))?.sends());
+        assert!(!Mailer::new(&settings("", false))?.sends());
+        Ok(())
+    }
+
+    #[test]
+    fn links_are_absolute_under_the_base_url_without_a_double_slash() -> Result<(), String> {
+        let mailer = Mailer::new(&settings("", false))?;
+        assert_eq!(
+            mailer.link("/proposals/12"),
+            "https://platina.city.example.jp/proposals/12"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn japanese_headers_are_encoded_and_the_message_is_seven_bit_on_the_wire() -> Result<(), String>
+    {
+        let mailer = Mailer::new(&settings("", false))?;
+        let message = mailer
+            .message(&Outgoing {
+                to_address: "hanako@city.example.jp".to_owned(),
+                to_name: "北九州 花子".to_owned(),
+                subject: "【Platina】提案の担当課への割当て".to_owned(),
+                body: "北九州 花子 様\nhttps://platina.city.example.jp/proposals/12\n".to_owned(),
+                message_id: "notification.1@city.example.jp".to_owned(),
+            })
+            .map_err(|e| format!("{e:?}"))?;
+        let wire = String::from_utf8(message.formatted()).map_err(|e| e.to_string())?;
+        assert!(wire.is_ascii(), "{wire}");
+        assert!(wire.contains("Subject: =?utf-8?"), "{wire}");
+        assert!(wire.contains("charset=utf-8"), "{wire}");
+        assert!(
+            wire.contains("Message-ID: <notification.1@city.example.jp>"),
+            "{wire}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_recipient_that_is_not_an_address_is_a_permanent_failure() {
+        let mailer = Mailer::default();
+        let failure = mailer.message(&Outgoing {
+            to_address: "not an address".to_owned(),
+            to_name: String::new(),
+            subject: "件名".to_owned(),
+            body: "本文".to_owned(),
+            message_id: "x@localhost".to_owned(),
+        });
+        assert!(matches!(failure, Err(SendFailure::Permanent(_))));
+    }
+}

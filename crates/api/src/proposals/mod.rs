@@ -299,7 +299,7 @@ fn proposal_response(status: StatusCode, out: ProposalOut) -> HttpResponse {
 }
 
 /// Loads a proposal the caller may see; others are 404 (see the module's note on visibility).
-async fn visible_proposal(
+pub(crate) async fn visible_proposal(
     state: &AppState,
     caller: &Principal,
     id: ProposalId,

@@ -130,6 +130,9 @@ const IMPORT_OWNER: [Outcome; 7] = [A, H, A, F, F, F, U];
 /// (rows outside it are rejected in the job, which `data_exchange` tests).
 const IMPORTERS: [Outcome; 7] = [A, A, A, F, F, F, U];
 
+/// Another person's notification: it does not exist for anyone but its owner.
+const NOBODY_ELSE: [Outcome; 7] = [H, H, H, H, H, H, U];
+
 const fn row(operation: &'static str, outcomes: [Outcome; 7]) -> Expectation {
     Expectation {
         operation,
@@ -194,6 +197,25 @@ pub const EXPECTATIONS: &[Expectation] = &[
     row("POST /api/v1/links", OWNERS),
     row("DELETE /api/v1/links/{id}", OWNERS),
     row("GET /api/v1/me", EVERY_ROLE),
+    row("GET /api/v1/me/notification-preferences", EVERY_ROLE),
+    row("PUT /api/v1/me/notification-preferences", EVERY_ROLE),
+    row("GET /api/v1/me/notifications", EVERY_ROLE),
+    row("POST /api/v1/me/notifications/read-all", EVERY_ROLE),
+    row("GET /api/v1/me/notifications/unread-count", EVERY_ROLE),
+    row("POST /api/v1/me/notifications/{id}/read", NOBODY_ELSE),
+    row("GET /api/v1/me/subscriptions", EVERY_ROLE),
+    row(
+        "DELETE /api/v1/me/subscriptions/{record_kind}/{record_id}",
+        PROPOSAL_READERS,
+    ),
+    row(
+        "GET /api/v1/me/subscriptions/{record_kind}/{record_id}",
+        PROPOSAL_READERS,
+    ),
+    row(
+        "PUT /api/v1/me/subscriptions/{record_kind}/{record_id}",
+        PROPOSAL_READERS,
+    ),
     row("GET /api/v1/milestones", EVERY_ROLE),
     row("DELETE /api/v1/milestones/{id}", OWNERS),
     row("PUT /api/v1/milestones/{id}", OWNERS),

@@ -38,6 +38,7 @@ pub mod service_account;
 pub mod stage_event;
 pub mod stale_tally;
 pub mod storage_probe;
+pub mod subscription;
 pub mod target;
 pub mod target_measurement;
 pub mod user;

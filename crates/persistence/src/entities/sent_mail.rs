@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One e-mail as it was sent over SMTP or only recorded; see `crate::mail`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "sent_mail")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One attempt to deliver an event (or a test ping) to a webhook endpoint.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "webhook_deliveries")]
 pub struct Model {
     #[sea_orm(primary_key)]

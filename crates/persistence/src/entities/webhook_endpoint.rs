@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An internal system's URL that hears of events; see `crate::webhooks`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "webhook_endpoints")]
 pub struct Model {
     #[sea_orm(primary_key)]

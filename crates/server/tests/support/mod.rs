@@ -134,6 +134,9 @@ impl Server {
 
     /// Started with `settings` (environment variables) beside the demo defaults.
     pub async fn start_with(url: &str, settings: &[(&str, &str)]) -> Server {
+        // The workspace builds reqwest's rustls without a default crypto provider (the server
+        // installs ring when it builds its webhook client); a test's own client needs one too.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let log = std::env::temp_dir().join(format!(
             "platina-tests/process-{}-{}.log",
             std::process::id(),

@@ -6,6 +6,7 @@ import { SearchBox } from '../../features/search/SearchBox';
 import { LanguageSwitch } from '../../components/layout/LanguageSwitch';
 import { MAIN_ID, SkipLink } from '../../components/layout/SkipLink';
 import { PrimaryNav } from './PrimaryNav';
+import { NotificationBell } from '../../features/notifications/NotificationBell';
 
 /** Header, primary navigation and main landmark around every signed-in page. */
 export function AppShell() {
@@ -52,6 +53,7 @@ export function AppShell() {
                 </span>
               </p>
             )}
+            {user && <NotificationBell />}
             <a className="site-header__tool-link" href="/api/docs">
               {t('shell.apiDocs')}
             </a>

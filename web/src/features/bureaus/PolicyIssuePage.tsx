@@ -9,6 +9,7 @@ import { IssueDetails } from './issues';
 import './bureaus.css';
 import { mayLinkFrom } from '../../lib/permissions';
 import { LoadProblem } from '../../components/records/LoadProblem';
+import { FollowToggle } from '../../components/records/FollowToggle';
 
 /** One issue of a bureau's X policy with its plan, progress, KPIs and the records linked to it. */
 export function PolicyIssuePage() {
@@ -51,6 +52,7 @@ export function PolicyIssuePage() {
             <p className="lead">
               {data.bureau_name} ・ {fiscalYearLabel(t, data.fiscal_year)} ・ {t('bureaus.xPolicy')}
             </p>
+            <FollowToggle kind="policy_issue" id={data.id} />
             <div className="card">
               <IssueDetails issue={data} sub="h2" onDeleted={() => void navigate(bureauPath)} />
             </div>

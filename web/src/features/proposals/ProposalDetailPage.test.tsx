@@ -183,4 +183,35 @@ describe('the proposal detail', () => {
     await waitFor(() => expect(within(form).getByLabelText(/^課題名/)).toHaveValue('区役所窓口サービスの向上'));
     expect(calls.filter((c) => c.method === 'GET' && c.path === '/api/v1/proposals/7').length).toBeGreaterThan(1);
   });
+
+  it('follows and unfollows the proposal', async () => {
+    let following = false;
+    const answer = () =>
+      json({ record_kind: 'proposal', record_id: 7, link: '/proposals/7', following, by_default: false });
+    const { fetch, calls } = detailServer(undefined, {
+      'GET /api/v1/me/subscriptions/proposal/7': answer,
+      'PUT /api/v1/me/subscriptions/proposal/7': () => {
+        following = true;
+        return answer();
+      },
+      'DELETE /api/v1/me/subscriptions/proposal/7': () => {
+        following = false;
+        return answer();
+      },
+    });
+    renderApp('/proposals/7', fetch);
+    const follow = await screen.findByRole('button', { name: 'フォローする' });
+    expect(follow).toHaveAttribute('aria-pressed', 'false');
+    await userEvent.click(follow);
+    const unfollow = await screen.findByRole('button', { name: 'フォローをやめる' });
+    expect(unfollow).toHaveAttribute('aria-pressed', 'true');
+    expect(screen.getByText(/フォロー中/)).toBeInTheDocument();
+    await userEvent.click(unfollow);
+    expect(await screen.findByRole('button', { name: 'フォローする' })).toBeInTheDocument();
+    expect(calls.filter((c) => c.path === '/api/v1/me/subscriptions/proposal/7').map((c) => c.method)).toEqual([
+      'GET',
+      'PUT',
+      'DELETE',
+    ]);
+  });
 });

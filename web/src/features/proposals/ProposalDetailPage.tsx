@@ -36,6 +36,7 @@ import { StageBadge } from '../../components/records/StageBadge';
 import './proposals.css';
 import { mayAssignSection, mayEditProposal, mayMoveStage, mayRecordConsultation } from '../../lib/permissions';
 import { LoadProblem } from '../../components/records/LoadProblem';
+import { FollowToggle } from '../../components/records/FollowToggle';
 
 type Announce = (message: string) => void;
 
@@ -76,6 +77,7 @@ export function ProposalDetailPage() {
       {data && (
         <>
           <h1 tabIndex={-1}>{data.title}</h1>
+          <FollowToggle kind="proposal" id={data.id} />
           <Overview proposal={data} language={language} mayEdit={mayEdit} announce={setAnnouncement} />
           <section className="card pp-section" aria-labelledby="pp-assignments-heading">
             <h2 id="pp-assignments-heading">{t('proposals.assignmentsHeading')}</h2>

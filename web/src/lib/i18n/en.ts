@@ -9,6 +9,7 @@ import { searchEn } from './search.en';
 import { dashboardEn } from './dashboard.en';
 import { reportsEn } from './reports.en';
 import { webhooksEn } from './webhooks.en';
+import { notificationsEn } from './notifications.en';
 
 type DeepStrings<T> = { [K in keyof T]: T[K] extends string ? string : DeepStrings<T[K]> };
 
@@ -164,6 +165,7 @@ export const en: DeepStrings<MainMessages> = {
   ...dashboardEn,
   ...reportsEn,
   ...webhooksEn,
+  ...notificationsEn,
   form: {
     fixErrors: 'Please check what you entered.',
     required: '(required)',

@@ -10,6 +10,7 @@ import { dashboardJa } from './dashboard.ja';
 import type { chartsJa } from './charts.ja';
 import { reportsJa } from './reports.ja';
 import { webhooksJa } from './webhooks.ja';
+import { notificationsJa } from './notifications.ja';
 
 export const ja = {
   app: {
@@ -163,6 +164,7 @@ export const ja = {
   ...dashboardJa,
   ...reportsJa,
   ...webhooksJa,
+  ...notificationsJa,
   form: {
     fixErrors: '入力内容を確認してください。',
     required: '（必須）',

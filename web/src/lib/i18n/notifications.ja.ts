@@ -1,0 +1,52 @@
+// Messages of the notification bell, list, preferences and the follow toggle; spread into ja.ts.
+// Every key here must exist in notifications.en.ts too.
+
+export const notificationsJa = {
+  notifications: {
+    bell: 'お知らせ',
+    bellUnread: 'お知らせ（未読 {{count}} 件）',
+    title: 'お知らせ',
+    intro: '担当課への割当てや検討段階の変更など、あなたに関係する出来事をお知らせします。',
+    showUnreadOnly: '未読のみ表示',
+    empty: 'お知らせはありません。',
+    emptyUnread: '未読のお知らせはありません。',
+    unread: '未読',
+    markRead: '既読にする',
+    markAllRead: 'すべて既読にする',
+    markedAll: '{{count}} 件を既読にしました。',
+    open: '開く',
+    occurredAt: '{{at}}',
+    emailed: 'メールでも通知',
+    digest: 'まとめメールで通知',
+    preferencesLink: '通知の設定',
+    previous: '前へ',
+    next: '次へ',
+    pageOf: '{{page}} / {{pages}} ページ',
+    preferences: {
+      title: '通知の設定',
+      intro: '出来事の種類ごとに、お知らせの受け取り方を選べます。まとめメールは毎日決まった時刻（日本時間）に届きます。',
+      kind: '出来事',
+      channel: '受け取り方',
+      channels: {
+        in_app: '画面のみ',
+        email: 'すぐにメール',
+        digest: '毎日のまとめメール',
+        off: '通知しない',
+      },
+      defaultMark: '（既定）',
+      digestHour: 'まとめメールの時刻',
+      hourOption: '{{hour}}時',
+      save: '保存',
+      saving: '保存中…',
+      saved: '通知の設定を保存しました。',
+      back: 'お知らせ一覧へ戻る',
+    },
+    follow: {
+      follow: 'フォローする',
+      unfollow: 'フォローをやめる',
+      following: 'フォロー中：この記録の変更をお知らせします。',
+      notFollowing: 'この記録の変更はお知らせしません。',
+      byDefault: '担当または作成者として既定でフォローしています。',
+    },
+  },
+};
