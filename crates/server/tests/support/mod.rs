@@ -173,12 +173,7 @@ impl Server {
             child,
             base,
             log,
-            client: {
-                // reqwest is built without a crypto provider (the workspace names ring once per
-                // process); this test process starts no server of its own to name it.
-                let _ = rustls::crypto::ring::default_provider().install_default();
-                reqwest::Client::new()
-            },
+            client: reqwest::Client::new(),
         }
     }
 
