@@ -23,6 +23,7 @@ mod m20261206_000018_jobs_and_events;
 mod m20261206_000019_subscriptions;
 mod m20261206_000020_mail;
 mod m20261206_000021_webhooks;
+mod m20261206_000022_import_uploads;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000019_subscriptions::Migration),
             Box::new(m20261206_000020_mail::Migration),
             Box::new(m20261206_000021_webhooks::Migration),
+            Box::new(m20261206_000022_import_uploads::Migration),
         ]
     }
 }

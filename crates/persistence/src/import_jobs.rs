@@ -1,18 +1,28 @@
 //! Import jobs as rows: started, progressing, then finished with their outcome, or marked
-//! interrupted when the server that ran them stopped first. Every change of state is a
-//! conditional update on `state = 'running'`, so a job is finished or interrupted once, never both.
+//! interrupted when nothing is left to run them. Every change of state is a conditional update on
+//! `state = 'running'`, so a job is finished or interrupted once, never both.
+//!
+//! An import is run by the durable job runner: [`start`] writes the import's row, its file
+//! (`import_uploads`) and its `import.run` job in one transaction, so whichever instance claims
+//! the job runs the import, and an import whose server stopped or was killed runs again from its
+//! file once the job is taken up again. The file is forgotten when the import ends.
 
 use crate::StoreError;
-use crate::entities::import_job;
+use crate::entities::{import_job, import_upload};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QuerySelect,
 };
 
 pub use import_job::Model as ImportJob;
 
 pub const RUNNING: &str = "running";
+/// The kind of the runner's job that runs an import; its payload is `{"import_id": id}`.
+pub const RUN_JOB: &str = "import.run";
+/// Attempts an import gets: a file that crashes its server every time is not tried for ever.
+pub const RUN_ATTEMPTS: i32 = 3;
 pub const INTERRUPTED: &str = "interrupted";
 
 pub async fn insert<C: ConnectionTrait>(conn: &C, job: ImportJob) -> Result<(), StoreError> {
@@ -49,20 +59,6 @@ pub async fn record_progress<C: ConnectionTrait>(
         update = update.col_expr(import_job::Column::Phases, Expr::value(phases));
     }
     update
-        .col_expr(import_job::Column::HeartbeatAt, Expr::value(now))
-        .filter(import_job::Column::Id.eq(id))
-        .filter(import_job::Column::State.eq(RUNNING))
-        .exec(conn)
-        .await?;
-    Ok(())
-}
-
-pub async fn heartbeat<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    import_job::Entity::update_many()
         .col_expr(import_job::Column::HeartbeatAt, Expr::value(now))
         .filter(import_job::Column::Id.eq(id))
         .filter(import_job::Column::State.eq(RUNNING))
@@ -154,21 +150,6 @@ pub async fn interrupt<C: ConnectionTrait>(
     Ok(result.rows_affected)
 }
 
-/// Marks interrupted every running job whose server has not been heard from since `silent_since`
-/// (it stopped without saying so: killed, out of memory, power lost); the number marked.
-pub async fn interrupt_silent<C: ConnectionTrait>(
-    conn: &C,
-    silent_since: DateTime<Utc>,
-    message: &str,
-    now: DateTime<Utc>,
-) -> Result<u64, StoreError> {
-    let result = interrupted_update(message, now)
-        .filter(import_job::Column::HeartbeatAt.lt(silent_since))
-        .exec(conn)
-        .await?;
-    Ok(result.rows_affected)
-}
-
 fn interrupted_update(
     message: &str,
     now: DateTime<Utc>,
@@ -191,4 +172,95 @@ pub async fn prune<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     Ok(result.rows_affected)
+}
+
+/// The dedupe key of import `id`'s run: present on its job while the job is queued or running.
+fn run_key(id: &str) -> String {
+    format!("{RUN_JOB}:{id}")
+}
+
+/// Records a new import, keeps its file with the audit actor it writes as (JSON), and queues the
+/// job that runs it: one transaction, so there is never an import without its job or the reverse.
+pub async fn start(
+    db: &crate::Database,
+    job: ImportJob,
+    file: Vec<u8>,
+    actor: String,
+) -> Result<(), StoreError> {
+    let txn = db.begin().await?;
+    let id = job.id.clone();
+    let now = job.created_at;
+    job.into_active_model().insert(&txn).await?;
+    import_upload::ActiveModel {
+        import_id: Set(id.clone()),
+        bytes: Set(file),
+        actor: Set(actor),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    crate::jobs::enqueue(
+        &txn,
+        crate::jobs::NewJob::new(RUN_JOB, serde_json::json!({ "import_id": id }))
+            .attempts(RUN_ATTEMPTS)
+            .dedupe(run_key(&id)),
+    )
+    .await?;
+    crate::Database::commit(txn).await?;
+    Ok(())
+}
+
+/// The file of import `id`, while its import has not ended.
+pub async fn upload<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+) -> Result<Option<import_upload::Model>, StoreError> {
+    Ok(import_upload::Entity::find_by_id(id.to_owned())
+        .one(conn)
+        .await?)
+}
+
+/// Forgets the file of import `id` (it has ended).
+pub async fn forget_upload<C: ConnectionTrait>(conn: &C, id: &str) -> Result<(), StoreError> {
+    import_upload::Entity::delete_by_id(id.to_owned())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether import `id` has a run queued or under way (held by a live worker, or by a dead one
+/// whose lease will run out): if so, it will run, and is not abandoned.
+pub async fn has_pending_run<C: ConnectionTrait>(conn: &C, id: &str) -> Result<bool, StoreError> {
+    let pending = crate::entities::job::Entity::find()
+        .filter(crate::entities::job::Column::DedupeKey.eq(run_key(id)))
+        .filter(
+            crate::entities::job::Column::State
+                .is_in([crate::jobs::state::QUEUED, crate::jobs::state::RUNNING]),
+        )
+        .count(conn)
+        .await?;
+    Ok(pending > 0)
+}
+
+/// Marks interrupted every running import that nothing will run any more: its job is gone, dead
+/// or cancelled (or it predates the runner). The number marked.
+pub async fn interrupt_unrunnable(
+    conn: &impl ConnectionTrait,
+    message: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let running: Vec<String> = import_job::Entity::find()
+        .select_only()
+        .column(import_job::Column::Id)
+        .filter(import_job::Column::State.eq(RUNNING))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut abandoned = Vec::new();
+    for id in running {
+        if !has_pending_run(conn, &id).await? {
+            abandoned.push(id);
+        }
+    }
+    interrupt(conn, &abandoned, message, now).await
 }

@@ -190,16 +190,13 @@ impl Application {
             Ok(0) => {}
             Ok(n) => tracing::warn!(
                 jobs = n,
-                "imports left running by the last run marked interrupted"
+                "imports left running that nothing will run any more marked interrupted"
             ),
             Err(err) => tracing::error!(error = %err, "imports left running could not be marked"),
         }
         if let Err(err) = api::jobs::recurring::queue_first_runs(&db).await {
             tracing::error!(error = %err, "the first runs of recurring jobs could not be queued");
         }
-        // Imports run on this runtime, which outlives the HTTP workers' own.
-        let runtime = tokio::runtime::Handle::try_current()
-            .map_err(|e| StartError::Setup(format!("no async runtime: {e}")))?;
         let stand_in_hash = api::auth::passwords::hash_off_thread(
             api::auth::passwords::random_token(24).map_err(|e| StartError::Setup(e.to_string()))?,
         )
@@ -223,7 +220,7 @@ impl Application {
             tokens: TokenService::new(auth_settings(&config)?),
             throttle: throttle_settings(&config),
             stand_in_hash,
-            imports: Arc::new(api::tabular::jobs::ImportRunner::new(runtime)),
+            imports: Arc::new(api::tabular::jobs::ImportRunner::new()),
             idempotency: api::idempotency::IdempotencySettings {
                 retention: Duration::from_secs(config.idempotency.retention_hours * 3600),
             },
@@ -309,9 +306,9 @@ impl Application {
     }
 
     /// Serves until SIGTERM or Ctrl-C. Then, within `server.shutdown_timeout_seconds`, requests in
-    /// flight are answered and running imports finish; imports still running at the deadline are
-    /// cancelled and recorded as interrupted. The database is closed last, while the runtime
-    /// still runs, so nothing is dropped outside it.
+    /// flight are answered and running jobs (imports among them) finish; jobs still running at the
+    /// deadline are cancelled and handed back to the queue, to run again after the restart. The
+    /// database is closed last, while the runtime still runs, so nothing is dropped outside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Application {
             server,
@@ -324,12 +321,10 @@ impl Application {
         let mut server = std::pin::pin!(server);
         let served = tokio::select! {
             served = &mut server => {
-                // Stopped through its handle: the imports get the same time to finish.
+                // Stopped through its handle: the jobs (imports too) get the same time to finish.
                 let deadline = tokio::time::Instant::now() + shutdown_timeout;
-                tokio::join!(
-                    state.imports.shutdown(&state.db, deadline),
-                    state.jobs.shutdown(deadline)
-                );
+                state.imports.close();
+                state.jobs.shutdown(deadline).await;
                 served
             }
             () = stop_requested(&stop) => {
@@ -340,16 +335,9 @@ impl Application {
                     let ((), served) = tokio::join!(handle.stop(true), &mut server);
                     served
                 };
-                let (served, stopped, ()) = tokio::join!(
-                    http,
-                    state.imports.shutdown(&state.db, deadline),
-                    state.jobs.shutdown(deadline)
-                );
-                tracing::info!(
-                    finished = stopped.finished,
-                    interrupted = stopped.interrupted.len(),
-                    "imports stopped"
-                );
+                state.imports.close();
+                let (served, ()) = tokio::join!(http, state.jobs.shutdown(deadline));
+                tracing::info!("jobs stopped");
                 served
             }
         };

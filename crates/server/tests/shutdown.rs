@@ -1,6 +1,7 @@
-//! The `platina` binary stopped with SIGTERM while an import runs: the import finishes if it can
-//! within `server.shutdown_timeout_seconds`, and is otherwise recorded as interrupted, which the
-//! person who started it sees after the restart; nothing is half-written and nothing panics.
+//! The `platina` binary stopped with SIGTERM, or killed, while an import runs: the import finishes
+//! if it can within `server.shutdown_timeout_seconds`; otherwise its job goes back to the queue
+//! (at once after SIGTERM, once its lease has run out after a kill) and the import runs again
+//! after the restart, writing its rows once. Nothing is half-written and nothing panics.
 //! These run the real binary as a process, on SQLite and (with `PLATINA_TEST_POSTGRES_URL`) on
 //! PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -36,16 +37,49 @@ async fn import(server: &Server, token: &str, rows: usize) -> String {
     started.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// Started with a short job lease, so that a killed server's import is taken up again soon.
+async fn start(url: &str, shutdown_timeout_seconds: u64) -> Server {
+    let timeout = shutdown_timeout_seconds.to_string();
+    Server::start_with(
+        url,
+        &[
+            (
+                "PLATINA__SERVER__SHUTDOWN_TIMEOUT_SECONDS",
+                timeout.as_str(),
+            ),
+            ("PLATINA__JOBS__LEASE_SECONDS", "3"),
+        ],
+    )
+    .await
+}
+
+/// Waits until the import at `path` is no longer running; its last answer.
+async fn until_finished(server: &Server, path: &str, token: &str) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    loop {
+        let (status, job) = server.get(path, token).await;
+        assert_eq!(status, 200, "the job outlives the restart: {job}");
+        if job["state"] != "running" {
+            return job;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import is still running after ten minutes: {job}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
 async fn reform_count(server: &Server, token: &str) -> i64 {
     let (_, page) = server.get("/api/v1/reforms?per_page=1", token).await;
     page["total"].as_i64().unwrap()
 }
 
-async fn an_import_cut_short_by_sigterm_shows_as_interrupted_after_the_restart(
+async fn an_import_cut_short_by_sigterm_runs_again_after_the_restart_and_writes_its_rows_once(
     postgres: Option<&str>,
 ) {
     let (scratch, url) = Scratch::create(postgres).await;
-    let server = Server::start(&url, 1).await;
+    let server = start(&url, 1).await;
     let token = server.sign_in().await;
     let before = reform_count(&server, &token).await;
     // Far more rows than can be checked in the second the shutdown allows.
@@ -55,19 +89,15 @@ async fn an_import_cut_short_by_sigterm_shows_as_interrupted_after_the_restart(
     let (status, log) = server.terminate().await;
     assert_clean_exit(status, &log);
 
-    let server = Server::start(&url, 1).await;
+    let server = start(&url, 1).await;
     let token = server.sign_in().await;
-    let (found, job) = server.get(&job, &token).await;
-    assert_eq!(found, 200, "the job outlives the restart: {job}");
-    assert_eq!(job["state"], "interrupted", "{job}");
-    assert!(
-        job["message"].as_str().is_some_and(|m| m.contains("中断")),
-        "{job}"
-    );
+    let job = until_finished(&server, &job, &token).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["summary"]["created"], 20_000);
     assert_eq!(
         reform_count(&server, &token).await,
-        before,
-        "nothing of it was written"
+        before + 20_000,
+        "the interrupted attempt left nothing, the second wrote every row once"
     );
     let (status, log) = server.terminate().await;
     assert_clean_exit(status, &log);
@@ -78,7 +108,7 @@ async fn sigterm_waits_for_an_import_that_finishes_within_the_shutdown_timeout(
     postgres: Option<&str>,
 ) {
     let (scratch, url) = Scratch::create(postgres).await;
-    let server = Server::start(&url, 120).await;
+    let server = start(&url, 120).await;
     let token = server.sign_in().await;
     let before = reform_count(&server, &token).await;
     let job = import(&server, &token, 500).await;
@@ -87,7 +117,7 @@ async fn sigterm_waits_for_an_import_that_finishes_within_the_shutdown_timeout(
     let (status, first_log) = server.terminate().await;
     assert_clean_exit(status, &first_log);
 
-    let server = Server::start(&url, 120).await;
+    let server = start(&url, 120).await;
     let token = server.sign_in().await;
     let (found, job) = server.get(&job, &token).await;
     assert_eq!(found, 200, "{job}");
@@ -102,15 +132,15 @@ async fn sigterm_waits_for_an_import_that_finishes_within_the_shutdown_timeout(
     drop(scratch);
 }
 
-/// Killed outright (out of memory, power lost), the server cannot record anything; the restart
-/// does. SQLite only: one server uses a SQLite file, so every job it left running was abandoned.
-/// (On PostgreSQL other instances may still be running theirs; a job is taken for abandoned after
-/// a minute without a heartbeat, which `tests/api/import_jobs.rs` checks.)
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_import_cut_short_by_a_crash_shows_as_interrupted_after_the_restart_on_sqlite() {
-    let (scratch, url) = Scratch::create(None).await;
-    let mut server = Server::start(&url, 1).await;
+/// Killed outright (out of memory, power lost), the server cannot hand anything back: the
+/// import's job is taken up by the restarted server once its lease has run out.
+async fn an_import_cut_short_by_a_crash_runs_again_once_its_lease_has_run_out(
+    postgres: Option<&str>,
+) {
+    let (scratch, url) = Scratch::create(postgres).await;
+    let mut server = start(&url, 1).await;
     let token = server.sign_in().await;
+    let before = reform_count(&server, &token).await;
     let job = import(&server, &token, 20_000).await;
     let (_, running) = server.get(&job, &token).await;
     assert_eq!(running["state"], "running", "{running}");
@@ -118,17 +148,19 @@ async fn an_import_cut_short_by_a_crash_shows_as_interrupted_after_the_restart_o
     server.child.wait().unwrap();
     drop(server);
 
-    let server = Server::start(&url, 1).await;
+    let server = start(&url, 1).await;
     let token = server.sign_in().await;
-    let (found, job) = server.get(&job, &token).await;
-    assert_eq!(found, 200, "{job}");
-    assert_eq!(job["state"], "interrupted", "{job}");
+    let job = until_finished(&server, &job, &token).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["summary"]["created"], 20_000);
+    assert_eq!(reform_count(&server, &token).await, before + 20_000);
     let (status, log) = server.terminate().await;
     assert_clean_exit(status, &log);
     drop(scratch);
 }
 
 on_both_databases!(
-    an_import_cut_short_by_sigterm_shows_as_interrupted_after_the_restart,
+    an_import_cut_short_by_sigterm_runs_again_after_the_restart_and_writes_its_rows_once,
     sigterm_waits_for_an_import_that_finishes_within_the_shutdown_timeout,
+    an_import_cut_short_by_a_crash_runs_again_once_its_lease_has_run_out,
 );

@@ -32,6 +32,7 @@ impl JobServices {
 
 /// A runner with a handler for every kind of job Platina writes.
 pub fn runner(db: Database, settings: RunnerSettings, services: &JobServices) -> Runner {
+    use crate::tabular::jobs::{IMPORT_RUN, ImportRun};
     let webhooks = services.webhooks.clone();
     Runner::new(db, settings)
         .handle(
@@ -59,6 +60,9 @@ pub fn runner(db: Database, settings: RunnerSettings, services: &JobServices) ->
                 mailer: services.mailer.clone(),
             },
         )
+        // One import at a time per process: each holds the write transaction of its rows.
+        .handle(IMPORT_RUN, 1, ImportRun)
+        .attempts(IMPORT_RUN, persistence::import_jobs::RUN_ATTEMPTS)
         .handle(
             FAN_OUT_JOB,
             1,

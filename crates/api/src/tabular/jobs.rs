@@ -1,33 +1,25 @@
-//! Running imports and answering for them. A job is a row of `import_jobs`, so any instance can
-//! tell the import screen how it is going, and it runs on the server's own runtime rather than on
-//! the HTTP worker that accepted the file: a worker's runtime ends with the worker, and work
-//! still running on it is dropped outside any runtime (sqlx then panics returning its
-//! connection). When the server stops, running imports get the shutdown timeout to finish; the
-//! rest are cancelled (their transaction rolls back) and recorded as interrupted, which the person
-//! who started them sees after the restart.
+//! Running imports and answering for them. An import is a row of `import_jobs`, so any instance
+//! can tell the import screen how it is going from the row, and it runs on the durable job runner
+//! (an `import.run` job, [`ImportRun`]) from its stored file, on whichever instance claims it.
+//! When the server stops, running imports get the shutdown timeout to finish; the rest are
+//! cancelled (their transaction rolls back) and handed back to the queue, so they run again
+//! after the restart; a killed server's import runs again once its job's lease has run out. An
+//! import that nothing will run any more (its job dead or cancelled) shows as interrupted.
 
 use crate::error::{ApiError, ErrorCode};
+use crate::jobs::{JobError, JobHandler, JobResult, RunningJob};
 use crate::tabular::dto::{
     ImportColumnOut, ImportJobOut, ImportKindDto, ImportPhaseOut, ImportRowOut, ImportStateDto,
     ImportSummaryOut, JobOutcome, Phases,
 };
+use crate::tabular::import::{Importer, Source, read_sheet, run};
 use chrono::Utc;
 use domain::{Owner, Principal, PrincipalKind, rights};
 use persistence::import_jobs::{self as store, ImportJob};
-use persistence::{ConnectionTrait, Database, StoreError};
-use std::collections::HashMap;
-use std::future::Future;
+use persistence::{AuditActor, ConnectionTrait, Database, StoreError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 
-/// How often a running job tells the database its server is alive (PostgreSQL; on SQLite, which
-/// one server uses alone, its progress does).
-const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
-/// A job marked running whose server has been silent this long has lost its server.
-const SILENT_AFTER: chrono::Duration = chrono::Duration::seconds(60);
 /// Finished jobs are kept this long for the screen to show.
 const KEPT_FOR: chrono::Duration = chrono::Duration::days(30);
 
@@ -241,120 +233,43 @@ fn job_of(row: ImportJob) -> Result<ImportJobOut, ApiError> {
     })
 }
 
-/// Marks interrupted the jobs a previous run of the server left running. SQLite is served by one
-/// server, so every running job there is abandoned; on PostgreSQL other instances may be running
-/// theirs, so only jobs silent for a minute are (the others are caught when next read).
+/// Marks interrupted the imports that nothing will run any more (their job is dead, cancelled
+/// or gone, or they predate the job runner). Imports whose job is queued, or held by a worker
+/// (alive, or dead and waiting for its lease to run out), run again and are left alone.
 pub async fn interrupt_abandoned(db: &Database) -> Result<u64, StoreError> {
-    let now = Utc::now();
-    let silent_since = if db.is_sqlite() {
-        now + chrono::Duration::seconds(1)
-    } else {
-        now - SILENT_AFTER
-    };
-    store::interrupt_silent(&db.conn, silent_since, INTERRUPTED_MESSAGE, now).await
+    store::interrupt_unrunnable(&db.conn, INTERRUPTED_MESSAGE, Utc::now()).await
 }
 
-/// What `ImportRunner::shutdown` did.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Stopped {
-    /// Jobs still running when the server began to stop, which finished in time.
-    pub finished: usize,
-    /// Jobs cancelled at the deadline and recorded as interrupted.
-    pub interrupted: Vec<String>,
-}
-
-/// The imports this server runs, on the runtime it was built on.
+/// Starts imports and answers for them. The imports themselves run on the durable job runner
+/// ([`ImportRun`]), so this holds no work: only whether the server still takes new files.
+#[derive(Debug, Default)]
 pub struct ImportRunner {
-    runtime: tokio::runtime::Handle,
-    jobs: Mutex<HashMap<String, JoinHandle<()>>>,
-    ended: Notify,
     closed: AtomicBool,
 }
 
-impl std::fmt::Debug for ImportRunner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ImportRunner")
-            .field("running", &self.running())
-            .finish_non_exhaustive()
-    }
-}
-
 impl ImportRunner {
-    /// Jobs run on `runtime`, which must outlive the HTTP workers: the server's own.
-    pub fn new(runtime: tokio::runtime::Handle) -> Self {
-        ImportRunner {
-            runtime,
-            jobs: Mutex::new(HashMap::new()),
-            ended: Notify::new(),
-            closed: AtomicBool::new(false),
-        }
+    pub fn new() -> Self {
+        ImportRunner::default()
     }
 
-    fn running(&self) -> Vec<String> {
-        self.jobs
-            .lock()
-            .map(|jobs| jobs.keys().cloned().collect())
-            .unwrap_or_default()
-    }
-
-    fn runs(&self, id: &str) -> bool {
-        self.jobs.lock().is_ok_and(|jobs| jobs.contains_key(id))
-    }
-
-    /// Records the job and starts `work` with the log it reports to. Refused (503) once the
-    /// server is stopping.
-    pub async fn start<W, F>(
-        self: &Arc<Self>,
+    /// Records the job with its file and queues its run, all in one transaction; the caller
+    /// wakes the job runner. Refused (503) once the server is stopping.
+    pub async fn start(
+        &self,
         db: &Database,
         owner: &Principal,
         job: &ImportJobOut,
-        work: W,
-    ) -> Result<(), ApiError>
-    where
-        W: FnOnce(JobLog) -> F,
-        F: Future<Output = ()> + Send + 'static,
-    {
+        file: Vec<u8>,
+        actor: &AuditActor,
+    ) -> Result<(), ApiError> {
         if self.closed.load(Ordering::Acquire) {
             return Err(stopping());
         }
         if let Err(err) = store::prune(&db.conn, Utc::now() - KEPT_FOR).await {
             tracing::warn!(error = %err, "old import jobs not pruned");
         }
-        store::insert(&db.conn, row_of(job, owner)?).await?;
-        let id = job.id.clone();
-        let work = work(JobLog::Stored {
-            id: id.clone(),
-            db: db.clone(),
-            writing: Arc::new(AtomicBool::new(false)),
-        });
-        let beats = !db.is_sqlite();
-        let heartbeat = heartbeat(db.clone(), id.clone());
-        let runner = Arc::clone(self);
-        let ended = id.clone();
-        let Ok(mut jobs) = self.jobs.lock() else {
-            return Err(ApiError::internal("the import runner's lock is poisoned"));
-        };
-        // Registered under the lock, so the job cannot end before it is listed.
-        let handle = self.runtime.spawn(async move {
-            if beats {
-                tokio::select! {
-                    () = work => {}
-                    () = heartbeat => {}
-                }
-            } else {
-                work.await;
-            }
-            runner.end(&ended);
-        });
-        jobs.insert(id, handle);
+        store::start(db, row_of(job, owner)?, file, actor_json(actor)).await?;
         Ok(())
-    }
-
-    fn end(&self, id: &str) {
-        if let Ok(mut jobs) = self.jobs.lock() {
-            jobs.remove(id);
-        }
-        self.ended.notify_waiters();
     }
 
     /// The job, if `caller` may see it: the person or system that started it, and admins.
@@ -374,15 +289,14 @@ impl ImportRunner {
         if !rights(caller, &Owner::Account(started_by)).read {
             return Ok(None);
         }
-        let now = Utc::now();
         let abandoned =
-            row.state == store::RUNNING && !self.runs(id) && row.heartbeat_at < now - SILENT_AFTER;
+            row.state == store::RUNNING && !store::has_pending_run(&db.conn, id).await?;
         let row = if abandoned {
             store::interrupt(
                 &db.conn,
                 std::slice::from_ref(&row.id),
                 INTERRUPTED_MESSAGE,
-                now,
+                Utc::now(),
             )
             .await?;
             store::find(&db.conn, id).await?.unwrap_or(row)
@@ -392,45 +306,136 @@ impl ImportRunner {
         job_of(row).map(Some)
     }
 
-    /// Stops taking jobs, waits for the running ones until `deadline`, then cancels the rest and
-    /// records them as interrupted.
-    pub async fn shutdown(&self, db: &Database, deadline: tokio::time::Instant) -> Stopped {
+    /// Takes no more files. Imports under way are the job runner's: its shutdown lets them
+    /// finish until the deadline and hands the rest back, to run again after the restart.
+    pub fn close(&self) {
         self.closed.store(true, Ordering::Release);
-        let at_start = self.running().len();
-        loop {
-            let ended = self.ended.notified();
-            if self.running().is_empty() || tokio::time::timeout_at(deadline, ended).await.is_err()
-            {
-                break;
-            }
-        }
-        let left: Vec<(String, JoinHandle<()>)> = self
-            .jobs
-            .lock()
-            .map(|mut jobs| jobs.drain().collect())
-            .unwrap_or_default();
-        for (_, handle) in &left {
-            handle.abort();
-        }
-        let mut interrupted = Vec::new();
-        for (id, handle) in left {
-            // Cancelled here, while the runtime runs: the transaction is dropped and rolls back.
-            let _ = handle.await;
-            interrupted.push(id);
-        }
-        if !interrupted.is_empty() {
-            if let Err(err) =
-                store::interrupt(&db.conn, &interrupted, INTERRUPTED_MESSAGE, Utc::now()).await
-            {
-                tracing::error!(error = %err, jobs = ?interrupted, "interrupted imports not recorded");
-            }
-            tracing::warn!(jobs = ?interrupted, "imports interrupted by the shutdown");
-        }
-        Stopped {
-            finished: at_start.saturating_sub(interrupted.len()),
-            interrupted,
-        }
     }
+}
+
+/// The runner's job kind that runs an import.
+pub const IMPORT_RUN: &str = store::RUN_JOB;
+
+/// Runs one import from its stored file, as the account that started it (read afresh, so a
+/// disabled account or a narrowed scope applies). Run again after a crash or a shutdown, it
+/// starts over: the interrupted attempt's transaction was rolled back, so nothing is doubled.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportRun;
+
+#[derive(serde::Deserialize)]
+struct ImportRunInput {
+    import_id: String,
+}
+
+#[async_trait::async_trait]
+impl JobHandler for ImportRun {
+    async fn run(&self, job: &RunningJob) -> JobResult {
+        let input: ImportRunInput = job.input()?;
+        let db = &job.db;
+        let id = input.import_id;
+        let Some(row) = store::find(&db.conn, &id).await? else {
+            return Ok(());
+        };
+        if row.state != store::RUNNING {
+            // Ended already (its end was committed just before a crash, or it was interrupted).
+            store::forget_upload(&db.conn, &id).await?;
+            return Ok(());
+        }
+        let log = JobLog::Stored {
+            id: id.clone(),
+            db: db.clone(),
+            writing: Arc::new(AtomicBool::new(false)),
+        };
+        let Some(upload) = store::upload(&db.conn, &id).await? else {
+            log.fail(FILE_GONE_MESSAGE).await;
+            return Ok(());
+        };
+        let (Some(kind), Some(importer)) = (
+            ImportKindDto::parse(&row.kind),
+            importer_of(db, &row).await?,
+        ) else {
+            log.fail(ACCOUNT_GONE_MESSAGE).await;
+            store::forget_upload(&db.conn, &id).await?;
+            return Ok(());
+        };
+        let actor = actor_of(&upload.actor).unwrap_or_else(|| {
+            AuditActor::command_line("import").via(format!("import {id} {}", row.file_name))
+        });
+        // A rerun starts from the first row.
+        store::record_progress(
+            &db.conn,
+            &id,
+            store::Progress {
+                processed_rows: 0,
+                phases: None,
+            },
+            Utc::now(),
+        )
+        .await?;
+        let file_name = row.file_name.clone();
+        let bytes = upload.bytes;
+        let read = crate::offload::run(move || read_sheet(&file_name, Source::from(bytes)))
+            .await
+            .map_err(|e| JobError::retry(format!("the file could not be read now: {e:?}")))?;
+        let sheet = match read {
+            Ok(sheet) => sheet,
+            Err(err) => {
+                tracing::warn!(import = %id, error = ?err, "the stored import file could not be read again");
+                log.fail(FILE_GONE_MESSAGE).await;
+                store::forget_upload(&db.conn, &id).await?;
+                return Ok(());
+            }
+        };
+        // The job's lease, renewed by the runner, says the import's worker is alive.
+        run(db, kind, sheet, row.dry_run, importer, actor, log).await;
+        store::forget_upload(&db.conn, &id).await?;
+        Ok(())
+    }
+}
+
+const FILE_GONE_MESSAGE: &str = "取り込むファイルを読み直せなかったため、取り込みを中止しました。何も変更していません。もう一度取り込んでください。 / The import was stopped because its file could not be read again; nothing was changed. Please run it again.";
+const ACCOUNT_GONE_MESSAGE: &str = "取り込みを始めたアカウントが使えなくなったため、取り込みを中止しました。何も変更していません。 / The import was stopped because the account that started it can no longer be used; nothing was changed.";
+
+/// The account that started the import, as it is now; `None` when it is gone or disabled.
+async fn importer_of(db: &Database, row: &ImportJob) -> Result<Option<Importer>, StoreError> {
+    let Some(owner_id) = row.owner_id else {
+        return Ok(None);
+    };
+    let principal = match row.owner_kind.as_deref() {
+        Some("user") => persistence::accounts::find_user(&db.conn, owner_id)
+            .await?
+            .filter(|user| !user.disabled)
+            .map(|user| user.principal()),
+        Some("service_account") => persistence::accounts::find_service_account(&db.conn, owner_id)
+            .await?
+            .filter(|account| !account.disabled)
+            .map(|account| account.principal()),
+        _ => None,
+    };
+    Ok(principal.map(Importer::Person))
+}
+
+fn actor_json(actor: &AuditActor) -> String {
+    serde_json::json!({
+        "kind": actor.kind,
+        "id": actor.id,
+        "label": actor.label,
+        "request_id": actor.request_id,
+        "source": actor.source,
+    })
+    .to_string()
+}
+
+fn actor_of(json: &str) -> Option<AuditActor> {
+    let value: serde_json::Value = serde_json::from_str(json).ok()?;
+    let text = |key: &str| value[key].as_str().map(str::to_owned);
+    Some(AuditActor {
+        kind: text("kind")?,
+        id: value["id"].as_i64(),
+        label: text("label")?,
+        request_id: text("request_id"),
+        source: text("source"),
+    })
 }
 
 fn stopping() -> ApiError {
@@ -438,16 +443,5 @@ fn stopping() -> ApiError {
         retry_after_seconds: Some(30),
         ..ApiError::new(ErrorCode::ServiceUnavailable)
             .with_detail("the server is stopping; send the file again in a moment")
-    }
-}
-
-/// Tells the database, every few seconds, that this job's server is alive.
-async fn heartbeat(db: Database, id: String) {
-    let mut every = tokio::time::interval(HEARTBEAT_EVERY);
-    loop {
-        every.tick().await;
-        if let Err(err) = store::heartbeat(&db.conn, &id, Utc::now()).await {
-            tracing::warn!(error = %err, job = %id, "import heartbeat not recorded");
-        }
     }
 }

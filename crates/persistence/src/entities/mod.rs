@@ -8,6 +8,7 @@ pub mod digital_system;
 pub mod event;
 pub mod idempotency_key;
 pub mod import_job;
+pub mod import_upload;
 pub mod job;
 pub mod kpi;
 pub mod kpi_actual;

@@ -5,8 +5,8 @@
 //! reports per row and changes nothing; a real import writes every row in one transaction, or
 //! none.
 //!
-//! The file is read off the HTTP workers (`offload`) within limits checked as it is read, and the
-//! job runs on the server's own runtime (`tabular::jobs`), recorded in the database.
+//! The file is read off the HTTP workers (`offload`) within limits checked as it is read, then
+//! stored with the import, which the durable job runner runs (`tabular::jobs::ImportRun`).
 
 mod fields;
 mod plan;
@@ -128,29 +128,18 @@ pub async fn create_import(
     }
     let (file_name, bytes) = read_upload(payload).await?;
     let name = file_name.clone();
+    // Read here to answer a file that cannot be imported at once; the job reads its stored copy.
+    let file = bytes.clone();
     let sheet = crate::offload::run(move || read_sheet(&name, Source::from(bytes))).await??;
     let columns = check_columns(query.kind, &sheet.headers)?;
     let dry_run = query.dry_run.unwrap_or(false);
     let job = new_job(query.kind, dry_run, &file_name, &sheet, columns);
     let actor = actor(&caller).via(format!("import {} {}", job.id, file_name));
-    let db = state.db.clone();
-    let kind = query.kind;
-    let owner = caller.clone();
     state
         .imports
-        .start(&state.db, &owner, &job, move |log| async move {
-            run(
-                &db,
-                kind,
-                sheet,
-                dry_run,
-                Importer::Person(caller),
-                actor,
-                log,
-            )
-            .await;
-        })
+        .start(&state.db, &caller, &job, file, &actor)
         .await?;
+    state.jobs.wake();
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/api/v1/imports/{}", job.id)))
         .json(job))
