@@ -250,10 +250,30 @@ pub struct PreferencesOut {
 pub struct PreferencesIn {
     /// Event kind → `in_app`, `email`, `digest` or `off`.
     #[serde(default)]
+    #[schema(schema_with = channels_schema)]
     pub channels: BTreeMap<String, String>,
     /// 0–23, Asia/Tokyo.
     #[validate(range(min = 0, max = 23, code = "out_of_range", message = "must be 0 to 23"))]
     pub digest_hour: Option<i16>,
+}
+
+/// The channels object as the document shows it: one optional property per kind Platina writes,
+/// each one of the channels, and no other key, so a client (and schemathesis) knows what is valid.
+fn channels_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{AdditionalProperties, Type};
+    let channel_names: Vec<&str> = kinds::Channel::ALL.iter().map(|c| c.as_str()).collect();
+    kinds::KINDS
+        .iter()
+        .fold(utoipa::openapi::ObjectBuilder::new(), |object, kind| {
+            object.property(
+                kind.name,
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(channel_names.clone())),
+            )
+        })
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        .build()
 }
 
 async fn preferences_out(state: &AppState, user_id: i64) -> Result<PreferencesOut, ApiError> {

@@ -2976,9 +2976,31 @@ export interface components {
         };
         /** @description A change of preferences: the kinds named get the channel given, the others keep theirs. */
         PreferencesIn: {
-            /** @description Event kind → `in_app`, `email`, `digest` or `off`. */
             channels?: {
-                [key: string]: string;
+                /** @enum {string} */
+                "account.created"?: "in_app" | "email" | "digest" | "off";
+                /** @enum {string} */
+                "import.failed"?: "in_app" | "email" | "digest" | "off";
+                /** @enum {string} */
+                "import.finished"?: "in_app" | "email" | "digest" | "off";
+                /** @enum {string} */
+                "kpi.actual_recorded"?: "in_app" | "email" | "digest" | "off";
+                /** @enum {string} */
+                "milestone.overdue"?: "in_app" | "email" | "digest" | "off";
+                /** @enum {string} */
+                "milestone.slipped"?: "in_app" | "email" | "digest" | "off";
+                /** @enum {string} */
+                "proposal.assigned"?: "in_app" | "email" | "digest" | "off";
+                /** @enum {string} */
+                "proposal.consulted"?: "in_app" | "email" | "digest" | "off";
+                /** @enum {string} */
+                "proposal.created"?: "in_app" | "email" | "digest" | "off";
+                /** @enum {string} */
+                "proposal.decided"?: "in_app" | "email" | "digest" | "off";
+                /** @enum {string} */
+                "proposal.stage_changed"?: "in_app" | "email" | "digest" | "off";
+                /** @enum {string} */
+                "webhook.disabled"?: "in_app" | "email" | "digest" | "off";
             };
             /**
              * Format: int32
