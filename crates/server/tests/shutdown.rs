@@ -58,7 +58,22 @@ async fn until_finished(server: &Server, path: &str, token: &str) -> serde_json:
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
     loop {
         let (status, job) = server.get(path, token).await;
-        assert_eq!(status, 200, "the job outlives the restart: {job}");
+        // A busy SQLite file (the import's own write transaction, on a loaded machine) answers
+        // 503 with Retry-After, which a client is to follow; anything else but 200 is a failure.
+        if status == 503 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "busy for ten minutes: {job}"
+            );
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            continue;
+        }
+        assert_eq!(
+            status,
+            200,
+            "the job outlives the restart: {job}\nserver log:\n{}",
+            server.log_text()
+        );
         if job["state"] != "running" {
             return job;
         }
@@ -104,7 +119,7 @@ async fn an_import_cut_short_by_sigterm_runs_again_after_the_restart_and_writes_
     drop(scratch);
 }
 
-async fn sigterm_waits_for_an_import_that_finishes_within_the_shutdown_timeout(
+async fn an_import_accepted_before_sigterm_is_finished_once_before_the_exit_or_after_the_restart(
     postgres: Option<&str>,
 ) {
     let (scratch, url) = Scratch::create(postgres).await;
@@ -119,8 +134,9 @@ async fn sigterm_waits_for_an_import_that_finishes_within_the_shutdown_timeout(
 
     let server = start(&url, 120).await;
     let token = server.sign_in().await;
-    let (found, job) = server.get(&job, &token).await;
-    assert_eq!(found, 200, "{job}");
+    // Finished before the exit when the runner had claimed it; run after the restart when the
+    // signal came first. Either way once.
+    let job = until_finished(&server, &job, &token).await;
     assert_eq!(
         job["state"], "succeeded",
         "{job}\nthe log of the server that ran it:\n{first_log}"
@@ -161,6 +177,6 @@ async fn an_import_cut_short_by_a_crash_runs_again_once_its_lease_has_run_out(
 
 on_both_databases!(
     an_import_cut_short_by_sigterm_runs_again_after_the_restart_and_writes_its_rows_once,
-    sigterm_waits_for_an_import_that_finishes_within_the_shutdown_timeout,
+    an_import_accepted_before_sigterm_is_finished_once_before_the_exit_or_after_the_restart,
     an_import_cut_short_by_a_crash_runs_again_once_its_lease_has_run_out,
 );

@@ -233,6 +233,11 @@ impl Server {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// What the server has written to standard error so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// Ends the process with SIGKILL, as a crash or the OOM killer would: it records nothing.
     pub fn kill(&mut self) {
         self.child.kill().unwrap();
