@@ -218,6 +218,8 @@ impl Setup {
         // Loads the demo city and its accounts, then stops: the two servers run outside demo
         // mode, which would only record mail rather than send it.
         let demo = Server::start(&url, 5).await;
+        // Serving (and so listening for signals) once a sign-in succeeds.
+        demo.sign_in().await;
         let (status, log) = demo.terminate().await;
         support::assert_clean_exit(status, &log);
         let settings = vec![
