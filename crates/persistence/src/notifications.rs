@@ -255,8 +255,10 @@ pub async fn list<C: ConnectionTrait>(
         query = query.filter(notification::Column::ReadAt.is_null());
     }
     let total = query.clone().count(conn).await?;
+    // By the event, not the notification: fan-outs run side by side, so a later event's
+    // notification can be written first. (user_id, event_id) is the unique index, read backwards.
     let rows = query
-        .order_by_desc(notification::Column::Id)
+        .order_by_desc(notification::Column::EventId)
         .offset(page.offset())
         .limit(page.per_page)
         .all(conn)
