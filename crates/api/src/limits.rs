@@ -288,6 +288,10 @@ fn shapes() -> Vec<(Place, &'static str)> {
     const MONTH: &str = "^[0-9]{4}-(0[1-9]|1[0-2])$";
     vec![
         (Place::Body("TargetIn", "code"), "^[a-z0-9_-]{1,50}$"),
+        (
+            Place::Query("/api/v1/admin/jobs", "kind"),
+            "^[A-Za-z0-9._:-]{1,100}$",
+        ),
         (Place::Query("/api/v1/reforms", "started_in"), MONTH),
         (Place::Query("/api/v1/reforms/export", "started_in"), MONTH),
         (
@@ -355,9 +359,16 @@ fn probe_text(accepts: &dyn Fn(&str) -> Option<bool>) -> Option<TextLimits> {
     let refuses_blank = accepts(&" ".repeat(shortest)) == Some(false);
     let refuses_empty = shortest > 1 || accepts("") == Some(false);
     let refuses_controls = accepts(&with_tail("\u{1}")) == Some(false);
+    let refuses_invisible = accepts(&with_tail("\u{200B}")) == Some(false);
     let takes_line_breaks = accepts(&with_tail("\n\r\t")) == Some(true);
-    let pattern = (refuses_blank || refuses_controls)
-        .then(|| text_pattern(refuses_controls, takes_line_breaks, refuses_blank));
+    let pattern = (refuses_blank || refuses_controls).then(|| {
+        text_pattern(
+            refuses_controls,
+            takes_line_breaks,
+            refuses_blank,
+            refuses_invisible,
+        )
+    });
     let min_length = if shortest > 1 {
         Some(shortest)
     } else {
@@ -371,10 +382,20 @@ fn probe_text(accepts: &dyn Fn(&str) -> Option<bool>) -> Option<TextLimits> {
 }
 
 /// `domain::text::text_pattern`, worked out once per combination: it walks every code point.
-fn text_pattern(forbid_controls: bool, allow_line_breaks: bool, forbid_blank: bool) -> String {
-    type Patterns = Mutex<HashMap<(bool, bool, bool), String>>;
+fn text_pattern(
+    forbid_controls: bool,
+    allow_line_breaks: bool,
+    forbid_blank: bool,
+    forbid_invisible: bool,
+) -> String {
+    type Patterns = Mutex<HashMap<(bool, bool, bool, bool), String>>;
     static PATTERNS: OnceLock<Patterns> = OnceLock::new();
-    let key = (forbid_controls, allow_line_breaks, forbid_blank);
+    let key = (
+        forbid_controls,
+        allow_line_breaks,
+        forbid_blank,
+        forbid_invisible,
+    );
     let cache = PATTERNS.get_or_init(Default::default);
     let mut cache = cache
         .lock()
@@ -382,7 +403,12 @@ fn text_pattern(forbid_controls: bool, allow_line_breaks: bool, forbid_blank: bo
     cache
         .entry(key)
         .or_insert_with(|| {
-            domain::text::text_pattern(forbid_controls, allow_line_breaks, forbid_blank)
+            domain::text::text_pattern(
+                forbid_controls,
+                allow_line_breaks,
+                forbid_blank,
+                forbid_invisible,
+            )
         })
         .clone()
 }
@@ -816,7 +842,7 @@ mod tests {
         assert_eq!(limits.min_length, None);
         assert_eq!(
             limits.pattern,
-            Some(domain::text::text_pattern(true, false, true))
+            Some(domain::text::text_pattern(true, false, true, false))
         );
         let free = probe_text(&|s| Some(s.chars().count() <= 20)).unwrap_or_default();
         assert_eq!(
@@ -836,14 +862,14 @@ mod tests {
         assert_eq!(limits.max_length, Some(1024));
         assert_eq!(
             limits.pattern,
-            Some(domain::text::text_pattern(true, false, false))
+            Some(domain::text::text_pattern(true, false, false, false))
         );
     }
 
     #[test]
     fn the_documented_text_pattern_matches_exactly_what_the_text_rules_accept() {
         for multiline in [false, true] {
-            let source = domain::text::text_pattern(true, multiline, true);
+            let source = domain::text::text_pattern(true, multiline, true, true);
             let pattern = regex::Regex::new(&source).unwrap_or_else(|e| panic!("{e}"));
             for text in [
                 "課題",
@@ -862,8 +888,8 @@ mod tests {
                 "-]^\\",
                 "\u{1F600}",
             ] {
-                let rule = !domain::text::has_forbidden_control(text, multiline)
-                    && !text.trim().is_empty();
+                let rule =
+                    domain::text::text_fault(text, multiline).is_none() && !text.trim().is_empty();
                 assert_eq!(
                     pattern.is_match(text),
                     rule,

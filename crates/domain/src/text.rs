@@ -23,11 +23,23 @@ pub fn is_forbidden_char(c: char, allow_line_breaks: bool) -> bool {
 /// `allow_line_breaks`) and, with `forbid_blank`, with something besides white space (what
 /// `str::trim` would leave). Built from the same predicates the validators call, by going through
 /// every code point, so the documented pattern cannot drift from the rule.
-pub fn text_pattern(forbid_controls: bool, allow_line_breaks: bool, forbid_blank: bool) -> String {
-    let forbidden = char_class(|c| forbid_controls && is_forbidden_char(c, allow_line_breaks));
-    let forbidden_or_blank = char_class(|c| {
-        (forbid_controls && is_forbidden_char(c, allow_line_breaks)) || c.is_whitespace()
-    });
+///
+/// With `forbid_invisible`, the invisible characters of `text_fault` are left out too; in
+/// multi-line text the zero-width joiner stays in, as the rule takes it inside an emoji.
+pub fn text_pattern(
+    forbid_controls: bool,
+    allow_line_breaks: bool,
+    forbid_blank: bool,
+    forbid_invisible: bool,
+) -> String {
+    let refused = |c: char| {
+        (forbid_controls && is_forbidden_char(c, allow_line_breaks))
+            || (forbid_invisible
+                && is_invisible(c)
+                && !(allow_line_breaks && c == ZERO_WIDTH_JOINER))
+    };
+    let forbidden = char_class(refused);
+    let forbidden_or_blank = char_class(|c| refused(c) || c.is_whitespace());
     match (forbid_controls, forbid_blank) {
         (true, true) => format!("^[^{forbidden}]*[^{forbidden_or_blank}][^{forbidden}]*$"),
         (true, false) => format!("^[^{forbidden}]*$"),
