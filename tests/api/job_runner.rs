@@ -8,7 +8,8 @@
 use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::on_both_databases;
 use api::jobs::{
-    JobError, JobHandler, JobResult, Runner, RunnerHandle, RunnerSettings, RunningJob,
+    BatchJobHandler, JobError, JobHandler, JobResult, Runner, RunnerHandle, RunnerSettings,
+    RunningJob,
 };
 use persistence::jobs::{self as queue, Job, NewJob};
 use serde_json::{Value, json};
@@ -29,11 +30,13 @@ on_both_databases!(
     a_runner_that_stops_hands_its_unfinished_jobs_back_and_they_run_again,
     a_runner_that_stops_lets_jobs_finish_within_the_deadline,
     a_dedupe_key_keeps_one_job_in_the_queue_until_it_has_run,
+    a_batch_kind_runs_waiting_jobs_together_and_a_bad_job_fails_alone,
 );
 
 const COUNTED: &str = "test.counted";
 const FAILING: &str = "test.failing";
 const SLOW: &str = "test.slow";
+const BATCHED: &str = "test.batched";
 
 /// Quick enough for tests: polls often, retries after a tenth of a second.
 fn settings() -> RunnerSettings {
@@ -730,4 +733,77 @@ fn retry_waits_double_up_to_the_cap_with_a_jitter_between_half_and_all_of_it() {
             "attempt {attempt}: the wait is spread, not fixed"
         );
     }
+}
+
+/// Runs a batch in one transaction that records every job succeeded, and notes the size of
+/// each batch; a job whose payload says `bad` spoils the batch it is in.
+#[derive(Clone, Default)]
+struct Batching {
+    sizes: Arc<Mutex<Vec<usize>>>,
+}
+
+#[async_trait::async_trait]
+impl BatchJobHandler for Batching {
+    async fn run_batch(&self, batch: &[RunningJob]) -> JobResult {
+        self.sizes.lock().unwrap().push(batch.len());
+        if batch.iter().any(|job| job.payload["bad"] == json!(true)) {
+            return Err(JobError::give_up("この行は読めません"));
+        }
+        let txn = batch[0].db.begin().await.map_err(JobError::retry)?;
+        RunningJob::succeed_all_in(&txn, batch).await?;
+        persistence::Database::commit(txn)
+            .await
+            .map_err(JobError::retry)?;
+        Ok(())
+    }
+}
+
+async fn a_batch_kind_runs_waiting_jobs_together_and_a_bad_job_fails_alone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut ids = Vec::new();
+    for n in 0..30 {
+        ids.push(
+            enqueue(
+                &app,
+                NewJob::new(BATCHED, json!({ "n": n, "bad": n == 17 })),
+            )
+            .await,
+        );
+    }
+    let batching = Batching::default();
+    let runner = start(Runner::new(app.app_db.clone(), settings()).handle_batches(
+        BATCHED,
+        1,
+        25,
+        Duration::from_millis(50),
+        batching.clone(),
+    ));
+
+    let bad = until_state(&app, ids[17], "dead", Duration::from_secs(10)).await;
+    assert_eq!(bad.last_error.as_deref(), Some("この行は読めません"));
+    assert_eq!(
+        bad.attempts, 1,
+        "failing with its batch spent no extra attempt"
+    );
+    for (n, id) in ids.iter().enumerate().filter(|(n, _)| *n != 17) {
+        let done = until_state(&app, *id, "succeeded", Duration::from_secs(10)).await;
+        assert_eq!(done.attempts, 1, "job {n} ran in one attempt");
+    }
+    let sizes = batching.sizes.lock().unwrap().clone();
+    assert_eq!(
+        sizes[0], 25,
+        "the first claim took a full batch of the waiting jobs: {sizes:?}"
+    );
+    assert!(
+        sizes.contains(&5),
+        "the remaining five ran together: {sizes:?}"
+    );
+    assert_eq!(
+        sizes.iter().filter(|size| **size == 1).count(),
+        25,
+        "the spoilt batch ran again one job at a time: {sizes:?}"
+    );
+    runner
+        .shutdown(tokio::time::Instant::now() + Duration::from_secs(5))
+        .await;
 }

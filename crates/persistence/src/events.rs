@@ -1,5 +1,5 @@
 //! Domain events: what happened to which record, written by [`record`] in the transaction of the
-//! change itself, together with the jobs that tell people and systems about it. A committed change
+//! change itself, together with the job that tells people and systems about it. A committed change
 //! always has its event and its jobs; a rolled-back one has neither.
 //!
 //! Each event carries the record's owner as `domain::access` sees it, so that who hears of an
@@ -16,9 +16,11 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 pub use event::Model as Event;
 pub use notification::Model as Notification;
 
-/// The job that decides who hears of an event and writes their notifications.
+/// The job that decides who hears of an event, writes their notifications and queues its
+/// deliveries to the webhook endpoints that asked for its kind.
 pub const FAN_OUT_JOB: &str = "event.fan_out";
-/// The job that queues an event's deliveries to the webhook endpoints that asked for its kind.
+/// The job that queued one event's webhook deliveries before `event.fan_out` took that over;
+/// still run for jobs a database queued before then.
 pub const WEBHOOK_FAN_OUT_JOB: &str = "webhook.fan_out";
 
 /// Something that happened to one record.
@@ -40,7 +42,8 @@ pub struct NewEvent {
     pub data: serde_json::Value,
 }
 
-/// Writes `event` and its fan-out jobs on `conn`, which should be the change's own transaction.
+/// Writes `event` and its fan-out job on `conn`, which should be the change's own transaction.
+/// One job per event, not one per channel: every extra row here is paid by every write.
 pub async fn record<C: ConnectionTrait>(
     conn: &C,
     event: NewEvent,
@@ -63,8 +66,7 @@ pub async fn record<C: ConnectionTrait>(
     };
     let id = event::Entity::insert(row).exec(conn).await?.last_insert_id;
     let payload = serde_json::json!({ "event_id": id });
-    jobs::enqueue(conn, NewJob::new(FAN_OUT_JOB, payload.clone())).await?;
-    jobs::enqueue(conn, NewJob::new(WEBHOOK_FAN_OUT_JOB, payload)).await?;
+    jobs::enqueue(conn, NewJob::new(FAN_OUT_JOB, payload)).await?;
     Ok(id)
 }
 

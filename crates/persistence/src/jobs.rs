@@ -254,6 +254,41 @@ pub async fn succeed<C: ConnectionTrait>(
     Ok(result.rows_affected == 1)
 }
 
+/// Records that `worker` finished every job of `ids`, as [`succeed`] does for one, in one
+/// statement. Returns how many it still held; fewer than `ids` means another worker took some.
+pub async fn succeed_many<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+    worker: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let result = finish_query(state::SUCCEEDED, now)
+        .col_expr(job::Column::LastError, Expr::value(Option::<String>::None))
+        .filter(job::Column::Id.is_in(ids.iter().copied()))
+        .filter(job::Column::State.eq(state::RUNNING))
+        .filter(job::Column::LockedBy.eq(worker))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Extends `worker`'s lease on every job of `ids` to `lease_until`; returns how many it held.
+pub async fn renew_leases<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+    worker: &str,
+    lease_until: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let result = job::Entity::update_many()
+        .col_expr(job::Column::LockedUntil, Expr::value(lease_until))
+        .filter(job::Column::Id.is_in(ids.iter().copied()))
+        .filter(job::Column::State.eq(state::RUNNING))
+        .filter(job::Column::LockedBy.eq(worker))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 /// What to do with a job whose attempt failed.
 #[derive(Debug, Clone)]
 pub enum AfterFailure {

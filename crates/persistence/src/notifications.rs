@@ -134,12 +134,73 @@ async fn reading_owner<C: ConnectionTrait>(
     Ok(recorded.clone())
 }
 
+/// What every fan-out of one batch reads alike: the accounts that can hear of anything and each
+/// kind's channel choices. Loaded once per batch of events, not once per event.
+#[derive(Debug, Default)]
+pub struct Audience {
+    people: Option<Vec<(User, Principal)>>,
+    channels: HashMap<String, HashMap<i64, String>>,
+}
+
+impl Audience {
+    async fn people<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+    ) -> Result<&[(User, Principal)], StoreError> {
+        if self.people.is_none() {
+            let mut people = Vec::new();
+            for row in user::Entity::find()
+                .filter(user::Column::Disabled.eq(false))
+                .order_by_asc(user::Column::Id)
+                .all(conn)
+                .await?
+            {
+                let user = User::try_from(row)?;
+                let principal = principal_of(&user);
+                people.push((user, principal));
+            }
+            self.people = Some(people);
+        }
+        Ok(self.people.as_deref().unwrap_or_default())
+    }
+
+    async fn channels<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+        kind: &str,
+    ) -> Result<HashMap<i64, String>, StoreError> {
+        if let Some(known) = self.channels.get(kind) {
+            return Ok(known.clone());
+        }
+        let chosen: HashMap<i64, String> = notification_preference::Entity::find()
+            .filter(notification_preference::Column::EventKind.eq(kind))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|p| (p.user_id, p.channel))
+            .collect();
+        self.channels.insert(kind.to_owned(), chosen.clone());
+        Ok(chosen)
+    }
+}
+
 /// Writes the notifications of event `event_id` on `conn` (the job's transaction) and queues the
 /// e-mails wanted at once. Running it again for the same event adds nothing.
 pub async fn fan_out<C: ConnectionTrait>(
     conn: &C,
     event_id: i64,
     now: DateTime<Utc>,
+) -> Result<FanOut, StoreError> {
+    fan_out_to(conn, event_id, now, &mut Audience::default()).await
+}
+
+/// [`fan_out`] with the accounts and channel choices of `audience`, which a batch of fan-outs in
+/// one transaction shares.
+pub async fn fan_out_to<C: ConnectionTrait>(
+    conn: &C,
+    event_id: i64,
+    now: DateTime<Utc>,
+    audience: &mut Audience,
 ) -> Result<FanOut, StoreError> {
     let event = events::find(conn, event_id)
         .await?
@@ -173,30 +234,19 @@ pub async fn fan_out<C: ConnectionTrait>(
             }
         }
     }
-    let channels: HashMap<i64, String> = notification_preference::Entity::find()
-        .filter(notification_preference::Column::EventKind.eq(event.kind.as_str()))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.user_id, p.channel))
-        .collect();
+    let channels = audience.channels(conn, &event.kind).await?;
 
-    let mut written = FanOut::default();
-    let users = user::Entity::find()
-        .filter(user::Column::Disabled.eq(false))
-        .order_by_asc(user::Column::Id)
-        .all(conn)
-        .await?;
-    for row in users {
-        let user = User::try_from(row)?;
+    // Who hears of it, decided before writing anything, so the reads above are not interleaved
+    // with the inserts below.
+    let mut hearing: Vec<(i64, &'static str)> = Vec::new();
+    for (user, principal) in audience.people(conn).await? {
         if Some(user.id) == event.actor_user_id {
             continue;
         }
-        let principal = principal_of(&user);
         let by_default = (office_queue && user.role == Role::Admin)
-            || follows_by_default(&principal, &recorded, author);
+            || follows_by_default(principal, &recorded, author);
         let follows = following.get(&user.id).copied().unwrap_or(by_default);
-        if !follows || !rights(&principal, &reading).read {
+        if !follows || !rights(principal, &reading).read {
             continue;
         }
         let channel = channels
@@ -209,26 +259,49 @@ pub async fn fan_out<C: ConnectionTrait>(
             Channel::Email => EMAIL_IMMEDIATE,
             Channel::Digest => EMAIL_DIGEST,
         };
-        let inserted = notification::Entity::insert(notification::ActiveModel {
-            user_id: Set(user.id),
-            event_id: Set(event.id),
-            created_at: Set(now),
-            read_at: Set(None),
-            email_mode: Set(email_mode.to_owned()),
-            emailed_at: Set(None),
-            ..Default::default()
-        })
+        hearing.push((user.id, email_mode));
+    }
+
+    let row = |user_id: i64, email_mode: &str| notification::ActiveModel {
+        user_id: Set(user_id),
+        event_id: Set(event.id),
+        created_at: Set(now),
+        read_at: Set(None),
+        email_mode: Set(email_mode.to_owned()),
+        emailed_at: Set(None),
+        ..Default::default()
+    };
+    let mut written = FanOut::default();
+    // Rows that queue no mail go in together (an event a hundred people follow is one statement,
+    // not a hundred); an immediate e-mail needs its row's id, so those go in one by one.
+    let (immediate, quiet): (Vec<_>, Vec<_>) = hearing
+        .into_iter()
+        .partition(|(_, mode)| *mode == EMAIL_IMMEDIATE);
+    for chunk in quiet.chunks(500) {
+        let inserted = notification::Entity::insert_many(
+            chunk.iter().map(|(user_id, mode)| row(*user_id, mode)),
+        )
         .on_conflict_do_nothing_on([notification::Column::UserId, notification::Column::EventId])
-        .exec(conn)
+        .exec_without_returning(conn)
         .await?;
+        if let TryInsertResult::Inserted(n) = inserted {
+            written.notified += u32::try_from(n).unwrap_or(u32::MAX);
+        }
+    }
+    for (user_id, email_mode) in immediate {
+        let inserted = notification::Entity::insert(row(user_id, email_mode))
+            .on_conflict_do_nothing_on([
+                notification::Column::UserId,
+                notification::Column::EventId,
+            ])
+            .exec(conn)
+            .await?;
         let TryInsertResult::Inserted(result) = inserted else {
             continue;
         };
         written.notified += 1;
-        if email_mode == EMAIL_IMMEDIATE {
-            crate::mail::enqueue_send(conn, result.last_insert_id).await?;
-            written.mailed += 1;
-        }
+        crate::mail::enqueue_send(conn, result.last_insert_id).await?;
+        written.mailed += 1;
     }
     Ok(written)
 }

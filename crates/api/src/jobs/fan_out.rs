@@ -1,12 +1,24 @@
-//! `event.fan_out`: turns one event into the notifications of those who hear of it (see
-//! `persistence::notifications::fan_out`), in one transaction with the job's success, so a
-//! fan-out that is cut off and run again writes each notification once.
+//! `event.fan_out`: turns events into the notifications of those who hear of them (see
+//! `persistence::notifications::fan_out_to`) and queues their webhook deliveries, a batch of
+//! events in one transaction together with the jobs' success, so a fan-out that is cut off and
+//! run again writes each notification and queues each delivery once.
+//!
+//! Batches matter because every write that announces an event pays for its fan-out: run one by
+//! one, each event cost a claim and a transaction of its own, and on SQLite every one of them
+//! queued behind the single write lock the requests wait for too.
 
-use super::{JobError, JobHandler, JobResult, RunningJob};
+use super::{BatchJobHandler, JobError, JobResult, RunningJob};
+use crate::webhooks::{WebhookSettings, delivery};
 use serde::Deserialize;
+use std::time::Duration;
 
-/// How many fan-outs run at once in one process.
-pub const CONCURRENCY: usize = 4;
+/// How many batches run at once in one process.
+pub const CONCURRENCY: usize = 2;
+/// The most events one batch takes.
+pub const BATCH_SIZE: u32 = 100;
+/// How long a process waits after claiming before it claims again: the most a notification is
+/// delayed by batching, and what lets a stream of writes collect into batches.
+pub const LINGER: Duration = Duration::from_millis(200);
 
 #[derive(Debug, Deserialize)]
 struct Input {
@@ -14,25 +26,42 @@ struct Input {
 }
 
 /// The handler of `event.fan_out` jobs.
-pub struct EventFanOut;
+pub struct EventFanOut {
+    pub webhooks: WebhookSettings,
+}
 
 #[async_trait::async_trait]
-impl JobHandler for EventFanOut {
-    async fn run(&self, job: &RunningJob) -> JobResult {
-        let input: Input = job.input()?;
-        let txn = persistence::begin_write(&job.db.conn)
+impl BatchJobHandler for EventFanOut {
+    async fn run_batch(&self, batch: &[RunningJob]) -> JobResult {
+        let Some(first) = batch.first() else {
+            return Ok(());
+        };
+        let inputs = batch
+            .iter()
+            .map(RunningJob::input::<Input>)
+            .collect::<Result<Vec<_>, _>>()?;
+        let txn = persistence::begin_write(&first.db.conn)
             .await
             .map_err(JobError::retry)?;
-        let written =
-            persistence::notifications::fan_out(&txn, input.event_id, persistence::clock::now())
-                .await?;
-        job.succeed_in(&txn).await?;
+        let now = persistence::clock::now();
+        let mut audience = persistence::notifications::Audience::default();
+        let (mut notified, mut mailed, mut deliveries) = (0, 0, 0);
+        for input in &inputs {
+            let written =
+                persistence::notifications::fan_out_to(&txn, input.event_id, now, &mut audience)
+                    .await?;
+            notified += written.notified;
+            mailed += written.mailed;
+            deliveries += delivery::queue_deliveries(&txn, input.event_id, &self.webhooks).await?;
+        }
+        RunningJob::succeed_all_in(&txn, batch).await?;
         txn.commit().await.map_err(JobError::retry)?;
         tracing::debug!(
-            event_id = input.event_id,
-            notified = written.notified,
-            mailed = written.mailed,
-            "event fanned out"
+            events = inputs.len(),
+            notified,
+            mailed,
+            deliveries,
+            "events fanned out"
         );
         Ok(())
     }

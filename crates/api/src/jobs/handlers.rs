@@ -40,10 +40,14 @@ pub fn runner(db: Database, settings: RunnerSettings, services: &JobServices) ->
             1,
             recurring::MilestoneOverdueSweep,
         )
-        .handle(
+        .handle_batches(
             persistence::events::FAN_OUT_JOB,
             fan_out::CONCURRENCY,
-            fan_out::EventFanOut,
+            fan_out::BATCH_SIZE,
+            fan_out::LINGER,
+            fan_out::EventFanOut {
+                webhooks: webhooks.clone(),
+            },
         )
         .handle(
             mail::SEND_JOB,

@@ -117,6 +117,30 @@ impl RunningJob {
         }
     }
 
+    /// Marks every job of `batch` succeeded on `conn`, as [`Self::succeed_in`] does for one; an
+    /// error means another worker took one of them, and the handler should roll back.
+    pub async fn succeed_all_in<C: persistence::ConnectionTrait>(
+        conn: &C,
+        batch: &[RunningJob],
+    ) -> JobResult {
+        let Some(first) = batch.first() else {
+            return Ok(());
+        };
+        let ids: Vec<i64> = batch.iter().map(|job| job.id).collect();
+        let held =
+            store::succeed_many(conn, &ids, &first.worker, persistence::clock::now()).await?;
+        if held != ids.len() as u64 {
+            return Err(JobError::GiveUp(format!(
+                "{} of jobs {ids:?} were taken over by another worker",
+                ids.len() as u64 - held
+            )));
+        }
+        for job in batch {
+            job.recorded.store(true, Ordering::Release);
+        }
+        Ok(())
+    }
+
     /// The payload read as `T`; a payload that does not fit is not worth retrying.
     pub fn input<T: serde::de::DeserializeOwned>(&self) -> Result<T, JobError> {
         serde_json::from_value(self.payload.clone())
@@ -130,12 +154,36 @@ pub trait JobHandler: Send + Sync + 'static {
     async fn run(&self, job: &RunningJob) -> JobResult;
 }
 
+/// What runs the jobs of a kind that is much cheaper to run many at a time than one by one (a
+/// fan-out: one transaction and one look at the audience for a whole batch of events).
+#[async_trait::async_trait]
+pub trait BatchJobHandler: Send + Sync + 'static {
+    /// Runs every job of `batch` or none of them: on success the handler has recorded them all
+    /// succeeded ([`RunningJob::succeed_all_in`]) in its own transaction. When a batch fails, the
+    /// runner runs its jobs again one at a time, so one bad job fails alone.
+    async fn run_batch(&self, batch: &[RunningJob]) -> JobResult;
+}
+
+/// How the jobs of a kind are run.
+enum Work {
+    One(Arc<dyn JobHandler>),
+    /// Up to `size` jobs per run; after a claim the kind waits `linger` before claiming again,
+    /// so that under a stream of events each claim finds a batch rather than a single job.
+    Batch {
+        handler: Arc<dyn BatchJobHandler>,
+        size: u32,
+        linger: Duration,
+    },
+}
+
 /// A kind the runner claims, with its handler and limits.
 struct Kind {
     name: &'static str,
-    handler: Arc<dyn JobHandler>,
+    work: Work,
     slots: Arc<Semaphore>,
     max_attempts: i32,
+    /// When this process last claimed jobs of the kind.
+    last_claim: Option<tokio::time::Instant>,
 }
 
 /// The runner before it starts: its settings and the handlers it has.
@@ -163,18 +211,36 @@ impl Runner {
     }
 
     /// Runs jobs of `kind` with `handler`, at most `concurrency` at once in this process.
-    pub fn handle(
-        mut self,
+    pub fn handle(self, kind: &'static str, concurrency: usize, handler: impl JobHandler) -> Self {
+        self.add(kind, concurrency, Work::One(Arc::new(handler)))
+    }
+
+    /// Runs jobs of `kind` in batches of up to `size` with `handler`, at most `concurrency`
+    /// batches at once in this process, claiming at most once per `linger`.
+    pub fn handle_batches(
+        self,
         kind: &'static str,
         concurrency: usize,
-        handler: impl JobHandler,
+        size: u32,
+        linger: Duration,
+        handler: impl BatchJobHandler,
     ) -> Self {
+        let work = Work::Batch {
+            handler: Arc::new(handler),
+            size: size.max(1),
+            linger,
+        };
+        self.add(kind, concurrency, work)
+    }
+
+    fn add(mut self, kind: &'static str, concurrency: usize, work: Work) -> Self {
         let max_attempts = self.settings.max_attempts;
         self.kinds.push(Kind {
             name: kind,
-            handler: Arc::new(handler),
+            work,
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
             max_attempts,
+            last_claim: None,
         });
         self
     }
@@ -295,7 +361,7 @@ impl RunnerHandle {
 /// Claims and starts jobs until told to stop; returns the jobs still running.
 async fn claim_loop(
     shared: Arc<Shared>,
-    kinds: Vec<Kind>,
+    mut kinds: Vec<Kind>,
     mut stop: watch::Receiver<bool>,
     wake: Arc<Notify>,
 ) -> JoinSet<()> {
@@ -308,6 +374,7 @@ async fn claim_loop(
         }
         while running.try_join_next().is_some() {}
         let mut claimed_any = false;
+        let mut pause = shared.settings.poll_interval;
         let due = match store::due_kinds(&shared.db.conn, persistence::clock::now()).await {
             Ok(due) => due,
             Err(err) => {
@@ -315,18 +382,31 @@ async fn claim_loop(
                 Vec::new()
             }
         };
-        for kind in kinds.iter().filter(|k| due.iter().any(|d| d == k.name)) {
+        for kind in kinds.iter_mut().filter(|k| due.iter().any(|d| d == k.name)) {
             let free = kind.slots.available_permits();
             if free == 0 {
                 continue;
             }
+            let limit = match &kind.work {
+                Work::One(_) => u32::try_from(free).unwrap_or(u32::MAX),
+                Work::Batch { size, linger, .. } => {
+                    let waited = kind.last_claim.map(|at| at.elapsed());
+                    if let Some(waited) = waited
+                        && waited < *linger
+                    {
+                        pause = pause.min(*linger - waited);
+                        continue;
+                    }
+                    *size
+                }
+            };
             let now = persistence::clock::now();
             let lease_until = now + to_chrono(shared.settings.lease);
             let claimed = store::claim(
                 &shared.db.conn,
                 kind.name,
                 &shared.worker,
-                u32::try_from(free).unwrap_or(u32::MAX),
+                limit,
                 now,
                 lease_until,
             )
@@ -338,23 +418,49 @@ async fn claim_loop(
                     continue;
                 }
             };
-            for job in jobs {
-                let Ok(permit) = Arc::clone(&kind.slots).try_acquire_owned() else {
-                    // Cannot happen (the claim took no more than the free slots); hand it back.
-                    let _ = store::release(&shared.db.conn, job.id, &shared.worker, now).await;
-                    continue;
-                };
-                claimed_any = true;
-                if let Ok(mut held) = shared.held.lock() {
-                    held.insert(job.id);
+            if jobs.is_empty() {
+                continue;
+            }
+            claimed_any = true;
+            kind.last_claim = Some(tokio::time::Instant::now());
+            if let Ok(mut held) = shared.held.lock() {
+                held.extend(jobs.iter().map(|job| job.id));
+            }
+            let max_attempts = kind.max_attempts;
+            match &kind.work {
+                Work::One(handler) => {
+                    for job in jobs {
+                        let Ok(permit) = Arc::clone(&kind.slots).try_acquire_owned() else {
+                            // Cannot happen (the claim took no more than the free slots).
+                            let _ =
+                                store::release(&shared.db.conn, job.id, &shared.worker, now).await;
+                            forget_held(&shared, &[job.id]);
+                            continue;
+                        };
+                        let shared = Arc::clone(&shared);
+                        let handler = Arc::clone(handler);
+                        running.spawn(async move {
+                            run_one(&shared, handler, job, max_attempts).await;
+                            drop(permit);
+                        });
+                    }
                 }
-                let shared = Arc::clone(&shared);
-                let handler = Arc::clone(&kind.handler);
-                let max_attempts = kind.max_attempts;
-                running.spawn(async move {
-                    run_one(&shared, handler, job, max_attempts).await;
-                    drop(permit);
-                });
+                Work::Batch { handler, .. } => {
+                    let Ok(permit) = Arc::clone(&kind.slots).try_acquire_owned() else {
+                        for job in &jobs {
+                            let _ =
+                                store::release(&shared.db.conn, job.id, &shared.worker, now).await;
+                        }
+                        forget_held(&shared, &jobs.iter().map(|j| j.id).collect::<Vec<_>>());
+                        continue;
+                    };
+                    let shared = Arc::clone(&shared);
+                    let handler = Arc::clone(handler);
+                    running.spawn(async move {
+                        run_batch(&shared, handler, jobs, max_attempts).await;
+                        drop(permit);
+                    });
+                }
             }
         }
         if last_sweep.elapsed() >= sweep_every {
@@ -363,11 +469,19 @@ async fn claim_loop(
         }
         if !claimed_any {
             tokio::select! {
-                () = tokio::time::sleep(shared.settings.poll_interval) => {}
+                () = tokio::time::sleep(pause) => {}
                 () = wake.notified() => {}
                 _ = stop.changed() => {}
                 Some(_) = running.join_next(), if !running.is_empty() => {}
             }
+        }
+    }
+}
+
+fn forget_held(shared: &Shared, ids: &[i64]) {
+    if let Ok(mut held) = shared.held.lock() {
+        for id in ids {
+            held.remove(id);
         }
     }
 }
@@ -389,34 +503,91 @@ async fn sweep(shared: &Shared) {
     }
 }
 
-/// Runs one claimed job to the end of its attempt, renewing its lease meanwhile.
-async fn run_one(shared: &Shared, handler: Arc<dyn JobHandler>, job: Job, max_attempts: i32) {
-    let payload = serde_json::from_str(&job.payload).unwrap_or(serde_json::Value::Null);
-    let running = Arc::new(RunningJob {
+fn running_job(shared: &Shared, job: &Job) -> RunningJob {
+    RunningJob {
         id: job.id,
         kind: job.kind.clone(),
-        payload,
+        payload: serde_json::from_str(&job.payload).unwrap_or(serde_json::Value::Null),
         attempt: job.attempts,
         db: shared.db.clone(),
         worker: shared.worker.clone(),
         recorded: AtomicBool::new(false),
-    });
-    // Its own task, so that a panicking handler fails this attempt instead of the runner; aborted
-    // with this one, so that a job handed back at shutdown is not still being worked on.
-    let mut attempt = AbortOnDrop(tokio::spawn({
+    }
+}
+
+/// Runs one claimed job to the end of its attempt, renewing its lease meanwhile.
+async fn run_one(shared: &Shared, handler: Arc<dyn JobHandler>, job: Job, max_attempts: i32) {
+    let running = Arc::new(running_job(shared, &job));
+    let outcome = under_lease(shared, &[job.id], {
         let running = Arc::clone(&running);
         async move { handler.run(&running).await }
-    }));
+    })
+    .await;
+    record_end(shared, &job, &running, outcome, max_attempts).await;
+    forget_held(shared, &[job.id]);
+}
+
+/// Runs a claimed batch; when it fails as a whole, runs its jobs again one at a time so that
+/// each records its own end and a bad job cannot hold back the others.
+async fn run_batch(
+    shared: &Shared,
+    handler: Arc<dyn BatchJobHandler>,
+    jobs: Vec<Job>,
+    max_attempts: i32,
+) {
+    let ids: Vec<i64> = jobs.iter().map(|job| job.id).collect();
+    let batch = Arc::new(
+        jobs.iter()
+            .map(|job| running_job(shared, job))
+            .collect::<Vec<_>>(),
+    );
+    let outcome = under_lease(shared, &ids, {
+        let batch = Arc::clone(&batch);
+        let handler = Arc::clone(&handler);
+        async move { handler.run_batch(&batch).await }
+    })
+    .await;
+    match outcome {
+        Err(err) if jobs.len() > 1 => {
+            tracing::info!(jobs = jobs.len(), error = %err, "a batch failed; its jobs run one at a time");
+            for job in &jobs {
+                let single = Arc::new(vec![running_job(shared, job)]);
+                let outcome = under_lease(shared, &[job.id], {
+                    let single = Arc::clone(&single);
+                    let handler = Arc::clone(&handler);
+                    async move { handler.run_batch(&single).await }
+                })
+                .await;
+                record_end(shared, job, &single[0], outcome, max_attempts).await;
+            }
+        }
+        outcome => {
+            for (job, running) in jobs.iter().zip(batch.iter()) {
+                record_end(shared, job, running, outcome.clone(), max_attempts).await;
+            }
+        }
+    }
+    forget_held(shared, &ids);
+}
+
+/// Runs `attempt` in its own task while renewing the lease of `ids`, and says how it ended.
+async fn under_lease<F>(shared: &Shared, ids: &[i64], attempt: F) -> JobResult
+where
+    F: std::future::Future<Output = JobResult> + Send + 'static,
+{
+    // Its own task, so that a panicking handler fails this attempt instead of the runner; aborted
+    // with this one, so that a job handed back at shutdown is not still being worked on.
+    let mut attempt = AbortOnDrop(tokio::spawn(attempt));
     let renew = async {
         let mut every = tokio::time::interval(shared.settings.lease / 3);
         every.tick().await;
         loop {
             every.tick().await;
             let until = persistence::clock::now() + to_chrono(shared.settings.lease);
-            match store::renew_lease(&shared.db.conn, job.id, &shared.worker, until).await {
-                Ok(true) => {}
-                Ok(false) => tracing::warn!(job = job.id, "lease lost while the job ran"),
-                Err(err) => tracing::warn!(job = job.id, error = %err, "lease not renewed"),
+            match store::renew_leases(&shared.db.conn, ids, &shared.worker, until).await {
+                Ok(held) if held == ids.len() as u64 => {}
+                Ok(_) => tracing::warn!(jobs = ?ids, "lease lost while the job ran"),
+                Err(err) => tracing::warn!(jobs = ?ids, error = %err, "lease not renewed"),
             }
         }
     };
@@ -424,11 +595,22 @@ async fn run_one(shared: &Shared, handler: Arc<dyn JobHandler>, job: Job, max_at
         joined = &mut attempt.0 => joined,
         () = renew => unreachable_renewal(),
     };
-    let outcome = match outcome {
+    match outcome {
         Ok(result) => result,
         Err(err) if err.is_panic() => Err(JobError::Retry("the handler panicked".to_owned())),
         Err(err) => Err(JobError::Retry(format!("the handler was cancelled: {err}"))),
-    };
+    }
+}
+
+/// Records how one attempt at `job` ended: succeeded (unless the handler recorded it already),
+/// queued again after the backoff, or dead.
+async fn record_end(
+    shared: &Shared,
+    job: &Job,
+    running: &RunningJob,
+    outcome: JobResult,
+    max_attempts: i32,
+) {
     let now = persistence::clock::now();
     let recorded = match outcome {
         Ok(()) if running.recorded.load(Ordering::Acquire) => Ok(true),
@@ -445,7 +627,7 @@ async fn run_one(shared: &Shared, handler: Arc<dyn JobHandler>, job: Job, max_at
                 ),
             };
             tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %message, "job attempt failed");
-            store::fail(&shared.db.conn, &job, &shared.worker, &message, after, now).await
+            store::fail(&shared.db.conn, job, &shared.worker, &message, after, now).await
         }
     };
     match recorded {
@@ -455,9 +637,6 @@ async fn run_one(shared: &Shared, handler: Arc<dyn JobHandler>, job: Job, max_at
             "job's end not recorded: another worker holds it"
         ),
         Err(err) => tracing::error!(job = job.id, error = %err, "job's end not recorded"),
-    }
-    if let Ok(mut held) = shared.held.lock() {
-        held.remove(&job.id);
     }
 }
 

@@ -1,5 +1,6 @@
-//! The two webhook jobs. `webhook.fan_out` (queued with every event) queues one `webhook.deliver`
-//! per enabled endpoint that wants the event's kind; `webhook.deliver` POSTs the event, signed,
+//! The webhook jobs. An event's fan-out (`event.fan_out`, or `webhook.fan_out` for jobs queued
+//! before that took it over) queues one `webhook.deliver` per enabled endpoint that wants the
+//! event's kind ([`queue_deliveries`]); `webhook.deliver` POSTs the event, signed,
 //! to that endpoint's registered URL and logs the attempt. A 2xx answer ends the job; anything
 //! else is retried with the runner's backoff, under the same `webhook-id`, until the endpoint
 //! has failed for longer than `[webhooks] disable_after_seconds`, when it is disabled and a
@@ -130,23 +131,34 @@ impl JobHandler for FanOut {
         let txn = persistence::begin_write(&job.db.conn)
             .await
             .map_err(JobError::retry)?;
-        let Some(event) = events::find(&txn, input.event_id).await? else {
-            return Err(JobError::give_up(format!(
-                "event {} does not exist",
-                input.event_id
-            )));
-        };
-        for endpoint in webhooks::wanting(&txn, &event.kind).await? {
-            jobs::enqueue(
-                &txn,
-                deliver_job(event.id, endpoint.id, self.settings.max_attempts),
-            )
-            .await?;
-        }
+        queue_deliveries(&txn, input.event_id, &self.settings).await?;
         job.succeed_in(&txn).await?;
         txn.commit().await.map_err(JobError::retry)?;
         Ok(())
     }
+}
+
+/// Queues one delivery of event #`event_id` to each enabled endpoint that wants its kind, on
+/// `conn` (the fan-out's transaction). Returns how many.
+pub async fn queue_deliveries<C: persistence::ConnectionTrait>(
+    conn: &C,
+    event_id: i64,
+    settings: &WebhookSettings,
+) -> Result<usize, JobError> {
+    let Some(event) = events::find(conn, event_id).await? else {
+        return Err(JobError::give_up(format!(
+            "event {event_id} does not exist"
+        )));
+    };
+    let endpoints = webhooks::wanting(conn, &event.kind).await?;
+    for endpoint in &endpoints {
+        jobs::enqueue(
+            conn,
+            deliver_job(event.id, endpoint.id, settings.max_attempts),
+        )
+        .await?;
+    }
+    Ok(endpoints.len())
 }
 
 /// POSTs one event (or a test ping) to one endpoint and logs the attempt.
