@@ -338,6 +338,10 @@ async fn an_event_reaches_exactly_the_enabled_endpoints_that_want_its_kind_signe
     assert_eq!(body["data"]["record_id"], 7);
     assert_eq!(body["data"]["link"], "/proposals/7");
     assert_eq!(
+        body["data"]["url"], "http://localhost:8080/proposals/7",
+        "the link under `[mail] base_url`, Platina's address as staff reach it"
+    );
+    assert_eq!(
         body["data"]["title"],
         "提案「窓口予約の電子化」を国保年金課に割り当てました"
     );

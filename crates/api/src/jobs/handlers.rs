@@ -80,6 +80,7 @@ pub fn runner(db: Database, settings: RunnerSettings, services: &JobServices) ->
             delivery::Deliver {
                 settings: webhooks.clone(),
                 client: services.webhook_client.clone(),
+                base_url: services.mailer.base_url().to_owned(),
             },
         )
         .attempts(DELIVER_JOB, webhooks.max_attempts)

@@ -71,8 +71,10 @@ pub fn ping_job(endpoint_id: i64, ping_id: &str) -> NewJob {
 }
 
 /// The body receivers get for an event: `type`, `timestamp` and `data` as the Standard Webhooks
-/// specification suggests, `data` naming the record and carrying what changed.
-pub fn event_body(event: &Event) -> Value {
+/// specification suggests, `data` naming the record and carrying what changed. `link` is the
+/// record's path in the web app and `url` the same under `base_url` (`[mail] base_url`, Platina's
+/// address as staff reach it), so a receiver can show a clickable link.
+pub fn event_body(event: &Event, base_url: &str) -> Value {
     let data: Value = serde_json::from_str(&event.data).unwrap_or(Value::Null);
     json!({
         "type": event.kind,
@@ -83,6 +85,7 @@ pub fn event_body(event: &Event) -> Value {
             "record_id": event.record_id,
             "title": event.title,
             "link": event.link,
+            "url": format!("{}{}", base_url.trim_end_matches('/'), event.link),
             "data": data,
         },
     })
@@ -165,6 +168,8 @@ pub async fn queue_deliveries<C: persistence::ConnectionTrait>(
 pub struct Deliver {
     pub settings: WebhookSettings,
     pub client: reqwest::Client,
+    /// Platina's address as staff reach it, for the record's `url` in the body.
+    pub base_url: String,
 }
 
 /// How one POST ended.
@@ -274,7 +279,10 @@ impl JobHandler for Deliver {
                         "event {event_id} does not exist"
                     )));
                 };
-                (message_id(event.id, endpoint.id), event_body(&event))
+                (
+                    message_id(event.id, endpoint.id),
+                    event_body(&event, &self.base_url),
+                )
             }
             (None, Some(ping_id)) => (ping_id.clone(), ping_body(&endpoint, now)),
             (None, None) => {
