@@ -1,5 +1,5 @@
 //! `AppState`, what every handler shares: the database, the token service, sign-in throttling,
-//! idempotency settings, the import runner and the job runner. Handlers import it from here, not from the crate
+//! idempotency settings, the import runner, the job runner and the business-day calendar. Handlers import it from here, not from the crate
 //! root, so that no handler depends on the module that registers every handler.
 
 use crate::tabular::jobs::ImportRunner;
@@ -26,6 +26,11 @@ pub struct AppState {
     pub jobs: Arc<crate::jobs::RunnerHandle>,
     /// How webhook deliveries are made (the rotation overlap is read by the admin API).
     pub webhooks: crate::webhooks::WebhookSettings,
+    /// The city's business days (national holidays and the configured closed days), which round
+    /// due dates and reminders are counted on.
+    pub calendar: Arc<domain::calendar::BusinessCalendar>,
+    /// The reminder schedule a round gets when it sets none of its own (`[calendar]`).
+    pub reminder_schedule: domain::calendar::ReminderSchedule,
 }
 
 /// Limits on failed sign-ins, per account and per client address.

@@ -11,6 +11,7 @@
 //! that the role-by-operation test and a change of rule are read together.
 
 pub mod access;
+pub mod calendar;
 pub mod event;
 pub mod ids;
 pub mod ledger;

@@ -69,6 +69,7 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub mail: MailConfig,
     pub webhooks: WebhooksConfig,
+    pub calendar: CalendarConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -255,6 +256,50 @@ impl WebhooksConfig {
     }
 }
 
+/// The business-day calendar and the default reminder schedule of rounds; see `[calendar]` in
+/// config/default.toml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarConfig {
+    pub closed_days: Vec<String>,
+    pub reminder_days_before: Vec<i64>,
+    pub remind_on_due_date: bool,
+    pub overdue_every_business_days: i64,
+}
+
+impl CalendarConfig {
+    /// The closed-day ranges, each checked; the message names the setting and the text.
+    pub fn closed_days(&self) -> Result<Vec<domain::calendar::ClosedDays>, String> {
+        self.closed_days
+            .iter()
+            .map(|text| {
+                text.parse()
+                    .map_err(|err| format!("calendar.closed_days: {err}"))
+            })
+            .collect()
+    }
+
+    /// The default reminder schedule; the message names the setting.
+    pub fn reminder_schedule(&self) -> Result<domain::calendar::ReminderSchedule, String> {
+        domain::calendar::ReminderSchedule::new(
+            &self.reminder_days_before,
+            self.remind_on_due_date,
+            self.overdue_every_business_days,
+        )
+        .map_err(|err| format!("calendar.{err}"))
+    }
+
+    /// The calendar of the Cabinet Office's holiday list (compiled in) and these closed days.
+    pub fn business_calendar(&self) -> Result<domain::calendar::BusinessCalendar, String> {
+        let holidays = domain::calendar::HolidayList::official()
+            .map_err(|err| format!("the built-in holiday list: {err}"))?;
+        Ok(domain::calendar::BusinessCalendar::new(
+            holidays,
+            self.closed_days()?,
+        ))
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DemoConfig {
@@ -354,6 +399,10 @@ impl Config {
         if self.server.json_body_limit_bytes < 1024 {
             return invalid("server.json_body_limit_bytes must be at least 1024");
         }
+        self.calendar
+            .business_calendar()
+            .and(self.calendar.reminder_schedule())
+            .map_err(ConfigError::Invalid)?;
         Ok(())
     }
 }
@@ -413,6 +462,76 @@ mod tests {
         .map(|e| e.to_string())
         .unwrap_or_default();
         assert!(err.contains("mail.from"), "{err}");
+    }
+
+    #[test]
+    fn the_default_calendar_closes_the_year_end_and_reminds_seven_and_two_business_days_before()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let config = Config::from_defaults_and(&["[demo]\nenabled = true"])?;
+        let calendar = config.calendar.business_calendar()?;
+        assert_eq!(
+            calendar.closed_days(),
+            [domain::calendar::ClosedDays::year_end()]
+        );
+        assert_eq!(
+            config.calendar.reminder_schedule()?,
+            domain::calendar::ReminderSchedule::default()
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_closed_day_range_that_is_not_a_date_range_stops_start_up_by_its_setting() {
+        let err = Config::from_defaults_and(&[
+            "[demo]\nenabled = true\n[calendar]\nclosed_days = [\"12-29..01-03\", \"12/31\"]",
+        ])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(err.contains("calendar.closed_days"), "{err}");
+        assert!(err.contains("12/31"), "{err}");
+    }
+
+    #[test]
+    fn a_negative_or_absurd_reminder_schedule_stops_start_up_by_its_setting() {
+        for (layer, setting) in [
+            (
+                "reminder_days_before = [7, -2]",
+                "calendar.reminder_days_before",
+            ),
+            (
+                "reminder_days_before = [400]",
+                "calendar.reminder_days_before",
+            ),
+            (
+                "overdue_every_business_days = -3",
+                "calendar.overdue_every_business_days",
+            ),
+        ] {
+            let err = Config::from_defaults_and(&[&format!(
+                "[demo]\nenabled = true\n[calendar]\n{layer}"
+            )])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+            assert!(err.contains(setting), "{layer}: {err}");
+        }
+    }
+
+    #[test]
+    fn closed_days_can_be_switched_off() -> Result<(), Box<dyn std::error::Error>> {
+        let config = Config::from_defaults_and(&[
+            "[demo]\nenabled = true\n[calendar]\nclosed_days = []\noverdue_every_business_days = 0",
+        ])?;
+        assert!(
+            config
+                .calendar
+                .business_calendar()?
+                .closed_days()
+                .is_empty()
+        );
+        assert_eq!(config.calendar.reminder_schedule()?.overdue_every(), None);
+        Ok(())
     }
 
     #[test]

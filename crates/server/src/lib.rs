@@ -120,6 +120,33 @@ fn throttle_settings(config: &Config) -> ThrottleSettings {
     }
 }
 
+/// Logs a warning at start when the built-in holiday list does not reach half a year ahead:
+/// rounds due beyond its last year would count national holidays as business days. The Cabinet
+/// Office publishes the next year's list early in the year before, so by July the update of
+/// docs/calendar.md can be made.
+fn warn_when_holidays_run_out(
+    calendar: &domain::calendar::BusinessCalendar,
+    today: chrono::NaiveDate,
+) {
+    if holidays_run_out_soon(calendar, today) {
+        let years = calendar.holidays().years();
+        tracing::warn!(
+            first_year = years.start(),
+            last_year = years.end(),
+            "the built-in list of national holidays ends within half a year; dates after it count holidays as business days until it is updated (docs/calendar.md)"
+        );
+    }
+}
+
+fn holidays_run_out_soon(
+    calendar: &domain::calendar::BusinessCalendar,
+    today: chrono::NaiveDate,
+) -> bool {
+    today
+        .checked_add_days(chrono::Days::new(183))
+        .is_none_or(|date| !calendar.covers(date))
+}
+
 /// A configured server bound to its port, not yet serving.
 pub struct Application {
     port: u16,
@@ -214,6 +241,15 @@ impl Application {
         let jobs =
             api::jobs::handlers::runner(db.clone(), config.jobs.runner_settings(), &services)
                 .start();
+        let calendar = config
+            .calendar
+            .business_calendar()
+            .map_err(StartError::Setup)?;
+        let reminder_schedule = config
+            .calendar
+            .reminder_schedule()
+            .map_err(StartError::Setup)?;
+        warn_when_holidays_run_out(&calendar, api::clock::today_in_tokyo());
         let state = web::Data::new(AppState {
             jobs: Arc::new(jobs),
             db,
@@ -225,6 +261,8 @@ impl Application {
                 retention: Duration::from_secs(config.idempotency.retention_hours * 3600),
             },
             webhooks: services.webhooks.clone(),
+            calendar: Arc::new(calendar),
+            reminder_schedule,
         });
 
         let listener =
@@ -350,7 +388,24 @@ impl Application {
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite_file;
+    use super::{holidays_run_out_soon, sqlite_file};
+
+    #[test]
+    fn the_holiday_list_is_reported_as_running_out_half_a_year_before_its_end()
+    -> Result<(), domain::calendar::HolidayListError> {
+        let calendar = domain::calendar::BusinessCalendar::official()?;
+        let last_year = *calendar.holidays().years().end();
+        let day = |month, day| chrono::NaiveDate::from_ymd_opt(last_year, month, day);
+        assert_eq!(
+            day(6, 1).map(|d| holidays_run_out_soon(&calendar, d)),
+            Some(false)
+        );
+        assert_eq!(
+            day(7, 31).map(|d| holidays_run_out_soon(&calendar, d)),
+            Some(true)
+        );
+        Ok(())
+    }
 
     #[test]
     fn the_sqlite_file_is_found_in_both_url_spellings() {
