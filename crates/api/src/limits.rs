@@ -291,7 +291,11 @@ fn vocabularies() -> Vec<(&'static str, &'static str, Vec<String>)> {
             "state",
             words(crate::jobs::admin::JOB_STATES),
         ),
-        ("/api/v1/rounds", "state", words(crate::rounds::ROUND_STATES)),
+        (
+            "/api/v1/rounds",
+            "state",
+            words(crate::rounds::ROUND_STATES),
+        ),
         (
             "/api/v1/rounds/{id}/requests",
             "state",

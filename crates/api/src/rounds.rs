@@ -176,8 +176,7 @@ impl RequestCountsOut {
             accepted: get(RequestState::Accepted),
             total: 0,
         };
-        out.total =
-            out.unanswered + out.in_progress + out.answered + out.returned + out.accepted;
+        out.total = out.unanswered + out.in_progress + out.answered + out.returned + out.accepted;
         out
     }
 }
@@ -224,7 +223,12 @@ fn round_out(
         fiscal_year: domain::round::fiscal_year_of_round(round.fields.as_of).0,
         state: round.state.as_str().to_owned(),
         state_label: round.state.label_ja().to_owned(),
-        record_kinds: round.fields.record_kinds.iter().map(|k| (*k).into()).collect(),
+        record_kinds: round
+            .fields
+            .record_kinds
+            .iter()
+            .map(|k| (*k).into())
+            .collect(),
         bureau_ids: round.fields.scope.bureau_ids.clone(),
         section_ids: round.fields.scope.section_ids.clone(),
         opened_at: round.opened_at,
@@ -280,7 +284,12 @@ pub struct RequestOut {
     pub can_answer: bool,
 }
 
-fn request_out(dir: &Directory, request: &Request, round: &Round, caller: &Principal) -> RequestOut {
+fn request_out(
+    dir: &Directory,
+    request: &Request,
+    round: &Round,
+    caller: &Principal,
+) -> RequestOut {
     let owner = owner_for(dir, request);
     let waiting = request.state.awaits_owner();
     RequestOut {
@@ -308,7 +317,9 @@ fn request_out(dir: &Directory, request: &Request, round: &Round, caller: &Princ
         submitted_at: request.submitted_at,
         returned_at: request.returned_at,
         accepted_at: request.accepted_at,
-        overdue: waiting && round.state == RoundState::Open && round.fields.due_on < today_in_tokyo(),
+        overdue: waiting
+            && round.state == RoundState::Open
+            && round.fields.due_on < today_in_tokyo(),
         version: request.version,
         can_answer: waiting
             && round.state.takes_answers()
@@ -733,13 +744,8 @@ pub async fn create_round(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller.0, Action::ManageRounds)?;
     let fields = round_fields(&state, body.0).await?;
-    let round = rounds::create(
-        &state.db.conn,
-        fields,
-        person(&caller.0),
-        &actor(&caller.0),
-    )
-    .await?;
+    let round =
+        rounds::create(&state.db.conn, fields, person(&caller.0), &actor(&caller.0)).await?;
     round_response(&state, StatusCode::CREATED, &round, &caller.0).await
 }
 
@@ -1150,10 +1156,9 @@ pub async fn return_round_request(
     let version = if_match.version()?;
     authorize(&caller.0, Action::ManageRounds)?;
     let comment = body.0.comment.trim().to_owned();
-    let request =
-        rounds::return_request(&state.db.conn, *id, version, comment, &actor(&caller.0))
-            .await
-            .map_err(request_missing)?;
+    let request = rounds::return_request(&state.db.conn, *id, version, comment, &actor(&caller.0))
+        .await
+        .map_err(request_missing)?;
     let round = find_round(&state, request.round_id).await?;
     let dir = Directory::load(&state).await?;
     Ok(json_with_etag(

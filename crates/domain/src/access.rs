@@ -627,7 +627,10 @@ mod tests {
             Rights::default()
         );
         assert!(request_rights(&principal(Role::Admin), &bureau_request).edit);
-        assert_eq!(principal(Role::Viewer).answer_reach(), RequestReach::Nothing);
+        assert_eq!(
+            principal(Role::Viewer).answer_reach(),
+            RequestReach::Nothing
+        );
         assert_eq!(principal(Role::Viewer).request_reach(), RequestReach::All);
     }
 

@@ -220,9 +220,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(RoundRequestItems::RecordKind, 32))
                     .col(big_integer(RoundRequestItems::RecordId))
                     .col(string_len(RoundRequestItems::Outcome, 16).default("none"))
-                    .col(timestamp_with_time_zone_null(
-                        RoundRequestItems::AnsweredAt,
-                    ))
+                    .col(timestamp_with_time_zone_null(RoundRequestItems::AnsweredAt))
                     .col(big_integer_null(RoundRequestItems::AnsweredByUserId))
                     .col(string_len_null(RoundRequestItems::AnsweredByLabel, 200))
                     .col(string_len_null(RoundRequestItems::Comment, 2000))

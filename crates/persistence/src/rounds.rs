@@ -20,15 +20,14 @@ use crate::StoreError;
 use crate::accounts::User;
 use crate::audit::{self, AuditActor, AuditRecord, AuditView};
 use crate::entities::{
-    audit_event, digital_system, kpi, kpi_actual, milestone, policy_issue, progress_note,
-    proposal, proposal_assignment, reform, reform_effect, round, round_request,
-    round_request_item, user,
+    audit_event, digital_system, kpi, kpi_actual, milestone, policy_issue, progress_note, proposal,
+    proposal_assignment, reform, reform_effect, round, round_request, round_request_item, user,
 };
 use crate::events::{self, NewEvent};
 use crate::page::{Page, PageRequest};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::round::{
-    OwnerKind, Outcome, RecordKind, RequestState, RequestStateConflict, RequestStep, RoundState,
+    Outcome, OwnerKind, RecordKind, RequestState, RequestStateConflict, RequestStep, RoundState,
     RoundStateConflict, RoundStep,
 };
 use domain::{Owner, Principal, PrincipalKind, RequestReach, Role, Scopes, request_rights};
@@ -259,8 +258,8 @@ fn kinds_json(kinds: &[RecordKind]) -> String {
 }
 
 fn round_of(row: round::Model) -> Result<Round, StoreError> {
-    let names: Vec<String> =
-        serde_json::from_str(&row.record_kinds).map_err(|_| corrupt("kinds", row.id, &row.record_kinds))?;
+    let names: Vec<String> = serde_json::from_str(&row.record_kinds)
+        .map_err(|_| corrupt("kinds", row.id, &row.record_kinds))?;
     let record_kinds = names
         .iter()
         .map(|n| RecordKind::parse(n).ok_or_else(|| corrupt("kind", row.id, n)))
@@ -431,7 +430,13 @@ pub async fn create(
     audit::record(
         &txn,
         actor,
-        AuditRecord::of("round.create", "round", id, None, Some(created.audit_view())),
+        AuditRecord::of(
+            "round.create",
+            "round",
+            id,
+            None,
+            Some(created.audit_view()),
+        ),
         now,
     )
     .await?;
@@ -645,28 +650,31 @@ fn candidates(fields: &RoundFields, params: &mut Params) -> String {
                  OR (pa.stage = 3 AND (pa.decision IS NULL OR pa.decision <> 'end')))"
             ),
             RecordKind::PolicyIssue => format!(
-                "SELECT 'policy_issue', i.id, 'bureau', pol.bureau_id, pol.bureau_id \
+                "SELECT 'policy_issue' AS record_kind, i.id AS record_id, 'bureau' AS owner_kind, \
+                 pol.bureau_id AS owner_id, pol.bureau_id AS bureau_id \
                  FROM policy_issues i JOIN policies pol ON pol.id = i.policy_id \
                  WHERE pol.fiscal_year = {year}"
             ),
             RecordKind::Kpi => format!(
-                "SELECT 'kpi', k.id, 'bureau', pol.bureau_id, pol.bureau_id \
+                "SELECT 'kpi' AS record_kind, k.id AS record_id, 'bureau' AS owner_kind, \
+                 pol.bureau_id AS owner_id, pol.bureau_id AS bureau_id \
                  FROM kpis k JOIN policy_issues i ON i.id = k.issue_id \
                  JOIN policies pol ON pol.id = i.policy_id \
                  WHERE pol.fiscal_year = {year}"
             ),
             RecordKind::Reform => format!(
-                "SELECT 'reform', r.id, \
-                 CASE WHEN rs.n = 1 THEN 'section' ELSE 'bureau' END, \
-                 CASE WHEN rs.n = 1 THEN rs.section_id ELSE r.bureau_id END, \
-                 CASE WHEN rs.n = 1 THEN s.bureau_id ELSE r.bureau_id END \
+                "SELECT 'reform' AS record_kind, r.id AS record_id, \
+                 CASE WHEN rs.n = 1 THEN 'section' ELSE 'bureau' END AS owner_kind, \
+                 CASE WHEN rs.n = 1 THEN rs.section_id ELSE r.bureau_id END AS owner_id, \
+                 CASE WHEN rs.n = 1 THEN s.bureau_id ELSE r.bureau_id END AS bureau_id \
                  FROM reforms r \
                  LEFT JOIN (SELECT reform_id, COUNT(*) AS n, MIN(section_id) AS section_id \
                    FROM reform_sections GROUP BY reform_id) rs ON rs.reform_id = r.id \
                  LEFT JOIN sections s ON s.id = rs.section_id \
                  WHERE r.fiscal_year = {year}"
             ),
-            RecordKind::DigitalSystem => "SELECT 'digital_system', d.id, 'section', d.section_id, s.bureau_id \
+            RecordKind::DigitalSystem => "SELECT 'digital_system' AS record_kind, d.id AS record_id, 'section' AS owner_kind, \
+                 d.section_id AS owner_id, s.bureau_id AS bureau_id \
                  FROM digital_systems d JOIN sections s ON s.id = d.section_id \
                  WHERE d.status <> 'retired'"
                 .to_owned(),
@@ -832,17 +840,17 @@ pub async fn owner_of<C: ConnectionTrait>(
         },
         OwnerKind::Bureau => Owner::Bureau {
             bureau_id: request.bureau_id,
-            sections_of_bureau: crate::organization::section_ids_of_bureau(
-                conn,
-                request.bureau_id,
-            )
-            .await?,
+            sections_of_bureau: crate::organization::section_ids_of_bureau(conn, request.bureau_id)
+                .await?,
         },
     })
 }
 
 /// The owner's name for headlines: today's name of the section, or the bureau's name.
-async fn owner_label<C: ConnectionTrait>(conn: &C, request: &Request) -> Result<String, StoreError> {
+async fn owner_label<C: ConnectionTrait>(
+    conn: &C,
+    request: &Request,
+) -> Result<String, StoreError> {
     let wanted = crate::organization::NamesWanted {
         section_ids: match request.owner_kind {
             OwnerKind::Section => vec![request.owner_id],
@@ -853,7 +861,11 @@ async fn owner_label<C: ConnectionTrait>(conn: &C, request: &Request) -> Result<
     };
     let names = crate::organization::names_for(conn, &wanted).await?;
     let today = crate::clock::now().date_naive();
-    let bureau = names.bureaus.get(&request.bureau_id).cloned().unwrap_or_default();
+    let bureau = names
+        .bureaus
+        .get(&request.bureau_id)
+        .cloned()
+        .unwrap_or_default();
     Ok(match request.owner_kind {
         OwnerKind::Bureau => bureau,
         OwnerKind::Section => names
@@ -1201,7 +1213,9 @@ async fn write_request(
             current: before.version + 1,
         });
     }
-    find_request(txn, before.id).await?.ok_or(StoreError::NotFound)
+    find_request(txn, before.id)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 /// The accounts whose writes answer for request `request`: the editors who answer it now (as
@@ -1391,7 +1405,10 @@ pub async fn answer_item(
             round_request_item::Column::Comment,
             Expr::value(answer.comment.clone()),
         )
-        .col_expr(round_request_item::Column::AuditEventIds, Expr::value(tagged))
+        .col_expr(
+            round_request_item::Column::AuditEventIds,
+            Expr::value(tagged),
+        )
         .filter(round_request_item::Column::Id.eq(item_id))
         .exec(&txn)
         .await?;
@@ -1450,8 +1467,13 @@ pub async fn submit(
 ) -> Result<Request, RoundError> {
     let now = crate::clock::now();
     let txn = crate::begin_write(db).await?;
-    let (before, _, state) =
-        request_for_step(&txn, request_id, Some(expected_version), RequestStep::Submit).await?;
+    let (before, _, state) = request_for_step(
+        &txn,
+        request_id,
+        Some(expected_version),
+        RequestStep::Submit,
+    )
+    .await?;
     let missing = unanswered(&txn, request_id).await?;
     if !missing.is_empty() {
         return Err(RoundError::Unanswered(missing));
@@ -1500,8 +1522,13 @@ pub async fn return_request(
 ) -> Result<Request, RoundError> {
     let now = crate::clock::now();
     let txn = crate::begin_write(db).await?;
-    let (before, round, state) =
-        request_for_step(&txn, request_id, Some(expected_version), RequestStep::Return).await?;
+    let (before, round, state) = request_for_step(
+        &txn,
+        request_id,
+        Some(expected_version),
+        RequestStep::Return,
+    )
+    .await?;
     let row = round_request::ActiveModel {
         state: Set(state.as_str().to_owned()),
         returned_at: Set(Some(now)),
@@ -1524,8 +1551,13 @@ pub async fn accept(
 ) -> Result<Request, RoundError> {
     let now = crate::clock::now();
     let txn = crate::begin_write(db).await?;
-    let (before, _, state) =
-        request_for_step(&txn, request_id, Some(expected_version), RequestStep::Accept).await?;
+    let (before, _, state) = request_for_step(
+        &txn,
+        request_id,
+        Some(expected_version),
+        RequestStep::Accept,
+    )
+    .await?;
     let row = round_request::ActiveModel {
         state: Set(state.as_str().to_owned()),
         accepted_at: Set(Some(now)),
@@ -1557,7 +1589,10 @@ pub async fn records_now<C: ConnectionTrait>(
 ) -> Result<HashMap<(RecordKind, i64), RecordNow>, StoreError> {
     let mut wanted: HashMap<RecordKind, Vec<i64>> = HashMap::new();
     for item in items {
-        wanted.entry(item.record_kind).or_default().push(item.record_id);
+        wanted
+            .entry(item.record_kind)
+            .or_default()
+            .push(item.record_id);
     }
     let mut out = HashMap::new();
     for (kind, ids) in wanted {
