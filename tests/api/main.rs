@@ -30,6 +30,7 @@ mod organization;
 mod policies;
 mod proposals;
 mod reforms;
+mod rounds;
 mod search;
 mod service_accounts;
 mod storage_faults;

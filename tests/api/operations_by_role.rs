@@ -110,6 +110,11 @@ struct Records {
     sent_mail: i64,
     webhook: i64,
     webhook_delivery: i64,
+    /// A draft reporting round of the owning section.
+    round: i64,
+    /// The owning section's request in an open round, and one of its items.
+    round_request: i64,
+    round_item: i64,
 }
 
 impl Records {
@@ -140,6 +145,9 @@ impl Records {
             "jobs" => self.job,
             "webhooks" => self.webhook,
             "webhook-deliveries" => self.webhook_delivery,
+            "rounds" => self.round,
+            "round-requests" => self.round_request,
+            "items" => self.round_item,
             other => panic!(
                 "no record for `{other}` ids: add one to `Records` in tests/api/operations_by_role.rs"
             ),
@@ -292,6 +300,9 @@ impl World {
                 sent_mail: recorded_mail(app).await,
                 webhook: 0,
                 webhook_delivery: 0,
+                round: 0,
+                round_request: 0,
+                round_item: 0,
             },
             client_id: account.client_id,
             client_secret,
@@ -358,7 +369,90 @@ impl World {
         )
         .await
         .unwrap();
+        world.records.round = world.new_round(app, &[]).await;
+        (world.records.round_request, world.records.round_item) =
+            world.new_round_request(app, "").await;
         world
+    }
+
+    /// A round asking the owning section about its reforms, moved through `steps` (`open`,
+    /// `close`) from a draft.
+    async fn new_round(&mut self, app: &TestApp, steps: &[&str]) -> i64 {
+        let body = self.body_for("POST /api/v1/rounds", &self.records.clone());
+        let mut answer = created(app, self.admin(), "/api/v1/rounds", body.unwrap()).await;
+        let id = answer.json["id"].as_i64().unwrap();
+        for step in steps {
+            answer = app
+                .send(
+                    Method::POST,
+                    &format!("/api/v1/rounds/{id}/{step}"),
+                    self.admin(),
+                    None,
+                    Some(&etag_of(&answer)),
+                )
+                .await;
+            assert_eq!(answer.status, 200, "{step}: {}", answer.text);
+        }
+        id
+    }
+
+    /// The owning section's request in a new open round, and its first item; answered in full
+    /// and submitted when `progress` says `answered` or `submitted`.
+    async fn new_round_request(&mut self, app: &TestApp, progress: &str) -> (i64, i64) {
+        let round = self.new_round(app, &["open"]).await;
+        let requests = app
+            .get(
+                &format!("/api/v1/rounds/{round}/requests"),
+                Some(self.admin()),
+            )
+            .await;
+        assert_eq!(requests.status, 200, "{}", requests.text);
+        let request = requests.json["items"][0]["id"].as_i64().unwrap();
+        let detail = app
+            .get(
+                &format!("/api/v1/round-requests/{request}"),
+                Some(self.admin()),
+            )
+            .await;
+        let items: Vec<i64> = detail.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_i64().unwrap())
+            .collect();
+        if progress == "answered" || progress == "submitted" {
+            for item in &items {
+                let answered = app
+                    .send(
+                        Method::PUT,
+                        &format!("/api/v1/round-requests/{request}/items/{item}"),
+                        self.admin(),
+                        Some(json!({ "outcome": "unchanged" })),
+                        None,
+                    )
+                    .await;
+                assert_eq!(answered.status, 200, "{}", answered.text);
+            }
+        }
+        if progress == "submitted" {
+            let current = app
+                .get(
+                    &format!("/api/v1/round-requests/{request}"),
+                    Some(self.admin()),
+                )
+                .await;
+            let submitted = app
+                .send(
+                    Method::POST,
+                    &format!("/api/v1/round-requests/{request}/submit"),
+                    self.admin(),
+                    None,
+                    Some(&etag_of(&current)),
+                )
+                .await;
+            assert_eq!(submitted.status, 200, "{}", submitted.text);
+        }
+        (request, items[0])
     }
 
     /// A webhook endpoint on a port nothing listens on: its deliveries fail, harmlessly.
@@ -581,6 +675,21 @@ impl World {
             "POST /api/v1/proposals/{id}/assignments/{assignment_id}/transitions" => {
                 (r.proposal, r.assignment) = self.routed_proposal(app).await;
             }
+            // Each step needs a round in the state it starts from.
+            "DELETE /api/v1/rounds/{id}" | "POST /api/v1/rounds/{id}/open" => {
+                r.round = self.new_round(app, &[]).await;
+            }
+            "POST /api/v1/rounds/{id}/close" => r.round = self.new_round(app, &["open"]).await,
+            "POST /api/v1/rounds/{id}/reopen" => {
+                r.round = self.new_round(app, &["open", "close"]).await;
+            }
+            "POST /api/v1/round-requests/{id}/submit" => {
+                (r.round_request, r.round_item) = self.new_round_request(app, "answered").await;
+            }
+            "POST /api/v1/round-requests/{id}/return"
+            | "POST /api/v1/round-requests/{id}/accept" => {
+                (r.round_request, r.round_item) = self.new_round_request(app, "submitted").await;
+            }
             _ => {}
         }
         r
@@ -679,6 +788,15 @@ impl World {
             "POST /api/v1/targets/{id}/measurements" => {
                 json!({ "value": 130, "measured_on": self.next_day() })
             }
+            "POST /api/v1/rounds" | "PUT /api/v1/rounds/{id}" => {
+                json!({ "title": format!("令和7年度 第3四半期 進捗照会 {n}"), "as_of": "2025-12-31", "due_on": "2026-01-16",
+                        "record_kinds": ["reform"], "section_ids": [r.section] })
+            }
+            "POST /api/v1/rounds/{id}/reopen" => json!({ "reason": "回答の訂正の申出" }),
+            "POST /api/v1/round-requests/{id}/return" => {
+                json!({ "comment": "効果の数値を記入してください" })
+            }
+            "PUT /api/v1/round-requests/{id}/items/{item_id}" => json!({ "outcome": "unchanged" }),
             _ => return None,
         };
         Some(body)
@@ -748,7 +866,13 @@ async fn current_etag(
     url: &str,
 ) -> String {
     let path = url.split('?').next().unwrap_or(url);
-    let own = path.strip_suffix("/renames").unwrap_or(path);
+    // Acts on a record (a rename, a round's or a request's step) name the record's version.
+    let own = [
+        "/renames", "/open", "/close", "/reopen", "/submit", "/return", "/accept",
+    ]
+    .iter()
+    .find_map(|act| path.strip_suffix(act))
+    .unwrap_or(path);
     let readable = ops
         .iter()
         .any(|o| o.method == Method::GET && matches_template(&o.path, own));

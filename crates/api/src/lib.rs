@@ -31,6 +31,7 @@ pub mod organization;
 pub mod policies;
 pub mod proposals;
 pub mod reforms;
+pub mod rounds;
 pub mod routing;
 pub mod search;
 pub mod state;
@@ -86,6 +87,22 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(notifications::get_subscription)
             .service(notifications::follow)
             .service(notifications::unfollow)
+            .service(rounds::my_round_requests)
+            .service(rounds::list_rounds)
+            .service(rounds::create_round)
+            .service(rounds::get_round)
+            .service(rounds::replace_round)
+            .service(rounds::delete_round)
+            .service(rounds::preview_round)
+            .service(rounds::open_round)
+            .service(rounds::close_round)
+            .service(rounds::reopen_round)
+            .service(rounds::list_round_requests)
+            .service(rounds::get_round_request)
+            .service(rounds::answer_round_item)
+            .service(rounds::submit_round_request)
+            .service(rounds::return_round_request)
+            .service(rounds::accept_round_request)
             .service(admin::list_users)
             .service(admin::create_user)
             .service(admin::list_audit_events)

@@ -135,6 +135,10 @@ fn bodies() -> Vec<(&'static str, Judge)> {
         ),
         ("UserIn", body::<admin::UserIn>()),
         ("WebhookIn", body::<crate::webhooks::WebhookIn>()),
+        ("RoundIn", body::<crate::rounds::RoundIn>()),
+        ("ReopenIn", body::<crate::rounds::ReopenIn>()),
+        ("ReturnIn", body::<crate::rounds::ReturnIn>()),
+        ("AnswerIn", body::<crate::rounds::AnswerIn>()),
         ("RotateSecretIn", body::<crate::webhooks::RotateSecretIn>()),
     ]
 }
@@ -233,6 +237,15 @@ fn queries() -> Vec<(&'static str, Judge)> {
             query::<reforms::ReformQuery>(),
         ),
         ("/api/v1/search", query::<search::SearchQuery>()),
+        ("/api/v1/rounds", query::<crate::rounds::RoundQuery>()),
+        (
+            "/api/v1/rounds/{id}/requests",
+            query::<crate::rounds::RequestQuery>(),
+        ),
+        (
+            "/api/v1/me/round-requests",
+            query::<crate::rounds::InboxQuery>(),
+        ),
         ("/api/v1/wareki/parse", query::<wareki::ParseQuery>()),
     ]
 }
@@ -277,6 +290,16 @@ fn vocabularies() -> Vec<(&'static str, &'static str, Vec<String>)> {
             "/api/v1/admin/jobs",
             "state",
             words(crate::jobs::admin::JOB_STATES),
+        ),
+        (
+            "/api/v1/rounds",
+            "state",
+            words(crate::rounds::ROUND_STATES),
+        ),
+        (
+            "/api/v1/rounds/{id}/requests",
+            "state",
+            words(crate::rounds::REQUEST_STATES),
         ),
     ]
 }

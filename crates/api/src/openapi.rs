@@ -39,6 +39,7 @@ A request target (path and query) longer than 8 KiB is answered 414 (`uri_too_lo
         (name = "organization", description = "Bureaus and sections (局・区役所・課), with dated section names"),
         (name = "webhooks", description = "Signed webhooks (Standard Webhooks) for internal systems: endpoints, secret rotation, test pings, the delivery log and redelivery (市政変革推進室)"),
         (name = "notifications", description = "The signed-in person's notifications (bell, list, mark read), their channel per kind of event with the daily digest hour (Asia/Tokyo), and the records they follow"),
+        (name = "rounds", description = "Reporting rounds (照会): the reform office asks owners to bring their records up to date as of a 基準日 by a 回答期限; one request per owning section or bureau, answered in the owner's inbox (変更なし, or a change written through the record's own endpoint), submitted, returned (差戻し) or accepted"),
         (name = "health", description = "Probes for load balancers"),
     ),
 )]

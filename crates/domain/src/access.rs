@@ -135,6 +135,15 @@ pub enum Action {
     /// Register, change and remove webhook endpoints, rotate their secrets, read their delivery
     /// log and redeliver: the office's connection of other systems.
     ManageWebhooks,
+    /// Create, edit, preview, open, close and reopen reporting rounds (照会), and return or accept
+    /// the answers: the reform office's work.
+    ManageRounds,
+    /// Read rounds and their requests with the counts per state; editors see only the requests
+    /// of their own sections and bureau (see [`request_rights`]).
+    ReadRounds,
+    /// Answer the requests of one's own sections or bureau: the inbox, answering items,
+    /// submitting (回答する).
+    AnswerRounds,
 }
 
 impl Action {
@@ -156,7 +165,10 @@ impl Action {
             Action::ManageTargets
             | Action::ImportProposals
             | Action::ManageJobs
-            | Action::ManageWebhooks => &[Role::Admin],
+            | Action::ManageWebhooks
+            | Action::ManageRounds => &[Role::Admin],
+            Action::ReadRounds => &[Role::Admin, Role::Editor, Role::Viewer],
+            Action::AnswerRounds => &[Role::Admin, Role::Editor],
         }
     }
 }
@@ -308,6 +320,62 @@ pub fn rights(principal: &Principal, owner: &Owner) -> Rights {
             }
         }
         Owner::Nobody => Rights::READ_ONLY,
+    }
+}
+
+/// What a principal may do to one request of a reporting round, owned by `owner` (a section:
+/// [`Owner::Sections`] with that one section; a bureau: [`Owner::Bureau`]). Unlike the records
+/// themselves, a request is not public inside the city hall: an editor sees only the requests
+/// they answer for (another section's is absent, 404), while admins and viewers (analysts of
+/// the office's figures) read them all. `act` is answering it; only admins return or accept.
+pub fn request_rights(principal: &Principal, owner: &Owner) -> Rights {
+    match principal.role {
+        Role::Admin => rights(principal, owner),
+        Role::Viewer => Rights::READ_ONLY,
+        Role::Editor => {
+            let owns = rights(principal, owner).act;
+            Rights {
+                read: owns,
+                edit: false,
+                act: owns,
+            }
+        }
+        Role::Proposer => Rights::default(),
+    }
+}
+
+/// Which requests of reporting rounds a principal may read, in the form a query narrows by:
+/// the same rule as [`request_rights`], for lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestReach {
+    /// Every request.
+    All,
+    /// Those an editor with these scopes answers for: a section's request when the section or
+    /// its bureau is in scope; a bureau's request when the bureau is in scope or one of its
+    /// sections is (as for the bureau's X policy, [`Owner::Bureau`]).
+    AnsweredBy(Scopes),
+    /// None.
+    Nothing,
+}
+
+impl Principal {
+    /// The requests this principal may read; see [`RequestReach`].
+    pub fn request_reach(&self) -> RequestReach {
+        match self.role {
+            Role::Admin | Role::Viewer => RequestReach::All,
+            Role::Editor => RequestReach::AnsweredBy(self.scopes.clone()),
+            Role::Proposer => RequestReach::Nothing,
+        }
+    }
+
+    /// The requests this principal answers: what the inbox (`/me/round-requests`) lists. An
+    /// admin answers for everyone and so sees every open request; a viewer answers none.
+    pub fn answer_reach(&self) -> RequestReach {
+        match self.role {
+            Role::Admin => RequestReach::All,
+            Role::Editor => RequestReach::AnsweredBy(self.scopes.clone()),
+            Role::Proposer | Role::Viewer => RequestReach::Nothing,
+        }
     }
 }
 
@@ -532,6 +600,38 @@ mod tests {
         assert!(!rights(&same_id_service, &job).read);
         assert!(rights(&principal(Role::Admin), &job).read);
         assert!(!rights(&principal(Role::Editor), &Owner::Account(None)).read);
+    }
+
+    #[test]
+    fn an_editor_sees_and_answers_only_the_requests_of_their_sections_and_bureau() {
+        let section_request = Owner::Sections {
+            bureau_id: 9,
+            section_ids: vec![3],
+        };
+        let bureau_request = Owner::Bureau {
+            bureau_id: 9,
+            sections_of_bureau: vec![3, 4],
+        };
+        let own = request_rights(&editor_of(&[3], &[]), &section_request);
+        assert!(own.read && own.act && !own.edit);
+        assert!(request_rights(&editor_of(&[4], &[]), &bureau_request).act);
+        assert_eq!(
+            request_rights(&editor_of(&[4], &[]), &section_request),
+            Rights::default()
+        );
+        assert!(request_rights(&editor_of(&[], &[9]), &section_request).act);
+        let viewer = request_rights(&principal(Role::Viewer), &section_request);
+        assert!(viewer.read && !viewer.act);
+        assert_eq!(
+            request_rights(&principal(Role::Proposer), &section_request),
+            Rights::default()
+        );
+        assert!(request_rights(&principal(Role::Admin), &bureau_request).edit);
+        assert_eq!(
+            principal(Role::Viewer).answer_reach(),
+            RequestReach::Nothing
+        );
+        assert_eq!(principal(Role::Viewer).request_reach(), RequestReach::All);
     }
 
     #[test]

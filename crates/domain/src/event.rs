@@ -58,6 +58,8 @@ pub const IMPORT_FINISHED: &str = "import.finished";
 pub const IMPORT_FAILED: &str = "import.failed";
 pub const ACCOUNT_CREATED: &str = "account.created";
 pub const WEBHOOK_DISABLED: &str = "webhook.disabled";
+pub const ROUND_REQUEST_OPENED: &str = "round.request_opened";
+pub const ROUND_REQUEST_RETURNED: &str = "round.request_returned";
 
 const fn kind(
     name: &'static str,
@@ -74,7 +76,7 @@ const fn kind(
 }
 
 /// Every kind of event, in the order the preferences screen lists them.
-pub const KINDS: [EventKind; 12] = [
+pub const KINDS: [EventKind; 14] = [
     kind(
         PROPOSAL_CREATED,
         "提案の登録",
@@ -145,6 +147,19 @@ pub const KINDS: [EventKind; 12] = [
         WEBHOOK_DISABLED,
         "Webhook 送信先の自動停止",
         "Webhook endpoint disabled",
+        Channel::Email,
+    ),
+    // An owner must act on both by a due date, so they come by e-mail unless chosen otherwise.
+    kind(
+        ROUND_REQUEST_OPENED,
+        "照会（回答依頼）の受付",
+        "Reporting round request received",
+        Channel::Email,
+    ),
+    kind(
+        ROUND_REQUEST_RETURNED,
+        "照会への回答の差戻し",
+        "Reporting round answer returned",
         Channel::Email,
     ),
 ];

@@ -21,13 +21,14 @@ pub mod period;
 pub mod policy;
 pub mod proposal;
 pub mod reform;
+pub mod round;
 pub mod search;
 pub mod text;
 pub mod wareki;
 
 pub use access::{
-    Action, Denied, OwnProposals, Owner, Principal, PrincipalKind, ProposalReach, Rights, Role,
-    Scopes, SectionOf, authorize, rights,
+    Action, Denied, OwnProposals, Owner, Principal, PrincipalKind, ProposalReach, RequestReach,
+    Rights, Role, Scopes, SectionOf, authorize, request_rights, rights,
 };
 pub use ids::{BureauId, IssueId, PolicyId, ProposalId, ReformId, SectionId, SystemId, TeamId};
 pub use period::{Period, PeriodPoint, PeriodStatus, Precision, Season};

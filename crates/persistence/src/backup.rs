@@ -33,7 +33,7 @@ const BATCH: usize = 500;
 /// the migration ledger (the restoring binary migrates), the search indexes (rebuilt by triggers
 /// as rows arrive), the readiness probe's scratch row, and the job queue: its jobs belong to the
 /// processes that ran them, and a restored queue would send mail and webhooks a second time.
-pub const TABLES: [&str; 32] = [
+pub const TABLES: [&str; 35] = [
     "bureaus",
     "sections",
     "section_names",
@@ -68,6 +68,10 @@ pub const TABLES: [&str; 32] = [
     // database), and their delivery log.
     "webhook_endpoints",
     "webhook_deliveries",
+    // Reporting rounds with their requests and items (whose answers name audit events).
+    "rounds",
+    "round_requests",
+    "round_request_items",
 ];
 
 /// Calls `$call::<Entity>($args…)` for the entity behind a table name.
@@ -109,6 +113,11 @@ macro_rules! per_table {
             "webhook_endpoints" => $call::<entities::webhook_endpoint::Entity>($($arg),*).await,
             "webhook_deliveries" => {
                 $call::<entities::webhook_delivery::Entity>($($arg),*).await
+            }
+            "rounds" => $call::<entities::round::Entity>($($arg),*).await,
+            "round_requests" => $call::<entities::round_request::Entity>($($arg),*).await,
+            "round_request_items" => {
+                $call::<entities::round_request_item::Entity>($($arg),*).await
             }
             "notification_preferences" => {
                 $call::<entities::notification_preference::Entity>($($arg),*).await

@@ -130,6 +130,17 @@ const IMPORT_OWNER: [Outcome; 7] = [A, H, A, F, F, F, U];
 /// (rows outside it are rejected in the job, which `data_exchange` tests).
 const IMPORTERS: [Outcome; 7] = [A, A, A, F, F, F, U];
 
+/// Reporting rounds and a round's list of requests: the office, editors (who see their own
+/// requests in it) and viewers (the office's analysts); proposers have no part in rounds.
+const ROUND_READERS: [Outcome; 7] = [A, A, A, F, F, A, U];
+/// The inbox of requests to answer: admins and editors.
+const ROUND_ANSWERERS: [Outcome; 7] = [A, A, A, F, F, F, U];
+/// One request: its owner's editors, admins and viewers; for another section's editor it does
+/// not exist.
+const REQUEST_READERS: [Outcome; 7] = [A, H, A, F, F, A, U];
+/// Answering and submitting one request: its owner's editors and admins.
+const REQUEST_ANSWERERS: [Outcome; 7] = [A, H, A, F, F, F, U];
+
 /// Another person's notification: it does not exist for anyone but its owner.
 const NOBODY_ELSE: [Outcome; 7] = [H, H, H, H, H, H, U];
 
@@ -203,6 +214,7 @@ pub const EXPECTATIONS: &[Expectation] = &[
     row("POST /api/v1/me/notifications/read-all", EVERY_ROLE),
     row("GET /api/v1/me/notifications/unread-count", EVERY_ROLE),
     row("POST /api/v1/me/notifications/{id}/read", NOBODY_ELSE),
+    row("GET /api/v1/me/round-requests", ROUND_ANSWERERS),
     row("GET /api/v1/me/subscriptions", EVERY_ROLE),
     row(
         "DELETE /api/v1/me/subscriptions/{record_kind}/{record_id}",
@@ -260,6 +272,24 @@ pub const EXPECTATIONS: &[Expectation] = &[
     row("PUT /api/v1/reforms/{id}", OWNERS),
     row("GET /api/v1/reports/annual", EVERY_ROLE),
     row("GET /api/v1/reports/proposal-progress", EVERY_ROLE),
+    row("GET /api/v1/round-requests/{id}", REQUEST_READERS),
+    row("POST /api/v1/round-requests/{id}/accept", ADMINS_ONLY),
+    row(
+        "PUT /api/v1/round-requests/{id}/items/{item_id}",
+        REQUEST_ANSWERERS,
+    ),
+    row("POST /api/v1/round-requests/{id}/return", ADMINS_ONLY),
+    row("POST /api/v1/round-requests/{id}/submit", REQUEST_ANSWERERS),
+    row("GET /api/v1/rounds", ROUND_READERS),
+    row("POST /api/v1/rounds", ADMINS_ONLY),
+    row("DELETE /api/v1/rounds/{id}", ADMINS_ONLY),
+    row("GET /api/v1/rounds/{id}", ROUND_READERS),
+    row("PUT /api/v1/rounds/{id}", ADMINS_ONLY),
+    row("POST /api/v1/rounds/{id}/close", ADMINS_ONLY),
+    row("POST /api/v1/rounds/{id}/open", ADMINS_ONLY),
+    row("GET /api/v1/rounds/{id}/preview", ADMINS_ONLY),
+    row("POST /api/v1/rounds/{id}/reopen", ADMINS_ONLY),
+    row("GET /api/v1/rounds/{id}/requests", ROUND_READERS),
     row("GET /api/v1/search", EVERY_ROLE),
     row("GET /api/v1/sections", EVERY_ROLE),
     row("POST /api/v1/sections", ADMINS_ONLY),

@@ -25,6 +25,8 @@ export const EVENT_KINDS: readonly EventKind[] = [
   'import.failed',
   'account.created',
   'webhook.disabled',
+  'round.request_opened',
+  'round.request_returned',
 ];
 
 const WEBHOOKS_KEY = ['admin', 'webhooks'] as const;

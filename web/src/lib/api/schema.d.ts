@@ -761,6 +761,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/round-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's inbox: requests of open rounds waiting for the sections and bureau they answer
+         *     for (未回答, 回答中, 差戻し), soonest due first on each page, with counts and an overdue flag.
+         */
+        get: operations["my_round_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/subscriptions": {
         parameters: {
             query?: never;
@@ -1294,6 +1314,234 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/round-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One request with every item: the record's values now, its version (for `If-Match` on the
+         *     record's own endpoint) and how it was answered. Another section's request is 404 to an
+         *     editor.
+         */
+        get: operations["get_round_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/round-requests/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 受理: take a submitted request's answers. Needs `If-Match`. */
+        post: operations["accept_round_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/round-requests/{id}/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Answer one item: `unchanged` (変更なし), or `changed` once the record was written through its
+         *     own endpoint since the round opened by someone answering for this request (their audit
+         *     events are stored on the item). The first answer makes the request 回答中. A closed round,
+         *     or a submitted request, is 409.
+         */
+        put: operations["answer_round_item"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/round-requests/{id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 差戻し: send a submitted request back to its owner with a comment; the owner is notified
+         *     (`round.request_returned`). Needs `If-Match`.
+         */
+        post: operations["return_round_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/round-requests/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 回答する: submit every answer. Needs `If-Match`; unanswered items are 409 with each listed
+         *     in `errors` (pointer `/items/{item_id}`).
+         */
+        post: operations["submit_round_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rounds, newest first, with how many of their requests are in each state. */
+        get: operations["list_rounds"];
+        put?: never;
+        /** Draft a round. */
+        post: operations["create_round"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One round, with how many of its requests are in each state. */
+        get: operations["get_round"];
+        /** Change a draft. Needs `If-Match`; a round that was opened is 409. */
+        put: operations["replace_round"];
+        post?: never;
+        /** Remove a draft. Needs `If-Match`; a round that was opened is 409. */
+        delete: operations["delete_round"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close an open round: its requests take no more answers. Needs `If-Match`. */
+        post: operations["close_round"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds/{id}/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a draft: one request per owner listing its records, each owner notified
+         *     (`round.request_opened`), in one transaction. Needs `If-Match`.
+         */
+        post: operations["open_round"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What opening the round would create now: how many requests, to whom, how many records each.
+         *     Writes nothing.
+         */
+        get: operations["preview_round"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds/{id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reopen a closed round, with the reason (kept on the round and audited). Needs `If-Match`. */
+        post: operations["reopen_round"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds/{id}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A round's requests, by bureau then owner; editors see only their own. */
+        get: operations["list_round_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/search": {
         parameters: {
             query?: never;
@@ -1532,6 +1780,21 @@ export interface components {
             /** @description The year's team first, then the previous year's. */
             teams: components["schemas"]["ReportTeamOut"][];
         };
+        AnswerIn: {
+            /** @description A note to the office about this record. */
+            comment?: string | null;
+            outcome: components["schemas"]["AnswerOutcomeDto"];
+        };
+        /** @description A request after one answer, with the answered item. */
+        AnswerOut: {
+            item: components["schemas"]["ItemOut"];
+            request: components["schemas"]["RequestOut"];
+        };
+        /**
+         * @description How an owner answers one item.
+         * @enum {string}
+         */
+        AnswerOutcomeDto: "changed" | "unchanged";
         AssignmentIn: {
             /**
              * Format: date
@@ -2011,6 +2274,42 @@ export interface components {
             digital_systems: components["schemas"]["ImportableColumnOut"][];
             proposals: components["schemas"]["ImportableColumnOut"][];
             reforms: components["schemas"]["ImportableColumnOut"][];
+        };
+        /** @description One record a request answers for, with its values now. */
+        ItemOut: {
+            /** Format: date-time */
+            answered_at?: string | null;
+            answered_by?: string | null;
+            /** @description The audit events of the writes that answered a `changed` item (the round's tag). */
+            audit_event_ids: number[];
+            comment?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** @description The SPA path of the record. */
+            link?: string | null;
+            /**
+             * @description none, changed or unchanged.
+             * @example none
+             */
+            outcome: string;
+            /** Format: int64 */
+            record_id: number;
+            record_kind: components["schemas"]["RecordKindDto"];
+            /**
+             * Format: int32
+             * @description The record's version now: its own endpoint takes it in `If-Match` (a proposal's for an
+             *     assignment). Null when the record is gone.
+             */
+            record_version?: number | null;
+            /** @description The record's headline; empty when it was deleted since the round opened. */
+            title: string;
+            /**
+             * @description What the round asks about, as the record stands now (per kind: status, period and
+             *     effects of a reform; status, hours and cost of a system; milestones and the latest
+             *     progress note of an issue; the latest actual of a KPI; stage, decision and outcome of
+             *     an assignment).
+             */
+            values: Record<string, never>;
         };
         /** @description How many jobs of one kind are in one state. */
         JobCountOut: {
@@ -2713,6 +3012,105 @@ export interface components {
             total: number;
         };
         /** @description One page of a list, with the total over all pages. */
+        PageOut_RequestOut: {
+            items: {
+                /** Format: date-time */
+                accepted_at?: string | null;
+                /** Format: int32 */
+                answered_count: number;
+                /** Format: int64 */
+                bureau_id: number;
+                bureau_name: string;
+                /** @description Whether the caller may answer and submit it now. */
+                can_answer: boolean;
+                /** Format: int64 */
+                id: number;
+                /** Format: int32 */
+                item_count: number;
+                /** @description Past 回答期限 (Asia/Tokyo) and still waiting for the owner. */
+                overdue: boolean;
+                /** Format: int64 */
+                owner_id: number;
+                /**
+                 * @description section or bureau.
+                 * @example section
+                 */
+                owner_kind: string;
+                /** @description The section's name today, or the bureau's. */
+                owner_name: string;
+                /** @description The office's comment when it last returned the request. */
+                return_comment?: string | null;
+                /** Format: date-time */
+                returned_at?: string | null;
+                round: components["schemas"]["RoundBriefOut"];
+                /**
+                 * @description unanswered, in_progress, answered, returned or accepted.
+                 * @example unanswered
+                 */
+                state: string;
+                /** @description 未回答, 回答中, 回答済, 差戻し or 受理. */
+                state_label: string;
+                /** Format: date-time */
+                submitted_at?: string | null;
+                /** Format: int32 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One page of a list, with the total over all pages. */
+        PageOut_RoundOut: {
+            items: {
+                /** Format: date */
+                as_of: string;
+                bureau_ids: number[];
+                /** @description Whether the caller may edit, open, close, reopen it and return or accept its answers. */
+                can_manage: boolean;
+                /** Format: date-time */
+                closed_at?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date */
+                due_on: string;
+                /**
+                 * Format: int32
+                 * @description The fiscal year of 基準日, whose records are asked about.
+                 */
+                fiscal_year: number;
+                /** Format: int64 */
+                id: number;
+                /** Format: date-time */
+                opened_at?: string | null;
+                record_kinds: components["schemas"]["RecordKindDto"][];
+                /** @description Why it was last reopened. */
+                reopen_reason?: string | null;
+                request_counts: components["schemas"]["RequestCountsOut"];
+                section_ids: number[];
+                /**
+                 * @description draft, open or closed.
+                 * @example draft
+                 */
+                state: string;
+                /** @description 下書き, 照会中 or 締切済. */
+                state_label: string;
+                title: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int32 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One page of a list, with the total over all pages. */
         PageOut_SentMailSummaryOut: {
             items: {
                 /** @description Why the SMTP server refused the mail for good; absent when it was accepted. */
@@ -2802,7 +3200,7 @@ export interface components {
                 /** @description Why it was disabled automatically; null when enabled or turned off by hand. */
                 disabled_reason?: string | null;
                 enabled: boolean;
-                event_kinds: ("proposal.created" | "proposal.assigned" | "proposal.stage_changed" | "proposal.decided" | "proposal.consulted" | "milestone.slipped" | "milestone.overdue" | "kpi.actual_recorded" | "import.finished" | "import.failed" | "account.created" | "webhook.disabled")[];
+                event_kinds: ("proposal.created" | "proposal.assigned" | "proposal.stage_changed" | "proposal.decided" | "proposal.consulted" | "milestone.slipped" | "milestone.overdue" | "kpi.actual_recorded" | "import.finished" | "import.failed" | "account.created" | "webhook.disabled" | "round.request_opened" | "round.request_returned")[];
                 /**
                  * Format: date-time
                  * @description Since when its deliveries have been failing; null when the last one succeeded.
@@ -3000,6 +3398,10 @@ export interface components {
                 /** @enum {string} */
                 "proposal.stage_changed"?: "in_app" | "email" | "digest" | "off";
                 /** @enum {string} */
+                "round.request_opened"?: "in_app" | "email" | "digest" | "off";
+                /** @enum {string} */
+                "round.request_returned"?: "in_app" | "email" | "digest" | "off";
+                /** @enum {string} */
                 "webhook.disabled"?: "in_app" | "email" | "digest" | "off";
             };
             /**
@@ -3016,6 +3418,31 @@ export interface components {
              */
             digest_hour: number;
             kinds: components["schemas"]["KindPreferenceOut"][];
+        };
+        /** @description What opening the round would create now, written nowhere. */
+        PreviewOut: {
+            /** Format: int32 */
+            fiscal_year: number;
+            /** Format: int64 */
+            items: number;
+            owners: components["schemas"]["PreviewOwnerOut"][];
+            /** Format: int64 */
+            requests: number;
+        };
+        /** @description One request opening the round would create now. */
+        PreviewOwnerOut: {
+            /** Format: int64 */
+            bureau_id: number;
+            bureau_name: string;
+            /**
+             * Format: int64
+             * @description How many records the request would list.
+             */
+            items: number;
+            /** Format: int64 */
+            owner_id: number;
+            owner_kind: string;
+            owner_name: string;
         };
         /** @enum {string} */
         PrincipalKindOut: "user" | "service_account";
@@ -3228,6 +3655,11 @@ export interface components {
             /** @example msg_ping_3q2-7uWk0c9a4D1f */
             message_id: string;
         };
+        /**
+         * @description A kind of record a round asks about.
+         * @enum {string}
+         */
+        RecordKindDto: "policy_issue" | "kpi" | "proposal_assignment" | "reform" | "digital_system";
         /** @enum {string} */
         ReformClassificationDto: "i" | "ii" | "iii";
         /** @description A reform as entered or edited. Optional texts may be omitted or null. */
@@ -3328,6 +3760,11 @@ export interface components {
         };
         /** @enum {string} */
         ReformStatusDto: "under_consideration" | "planned" | "trial" | "in_progress" | "done" | "ended";
+        /** @description Why a closed round is opened again: kept on the round and in the audit trail. */
+        ReopenIn: {
+            /** @example 八幡西区役所から回答の訂正の申出があったため */
+            reason: string;
+        };
         ReportBureauOut: {
             bureau: string;
             /** Format: int64 */
@@ -3346,6 +3783,74 @@ export interface components {
             proposals: components["schemas"]["ProposalOut"][];
             team: components["schemas"]["ProjectTeamOut"];
         };
+        /** @description How many requests of a round are in each state. */
+        RequestCountsOut: {
+            /** Format: int64 */
+            accepted: number;
+            /** Format: int64 */
+            answered: number;
+            /** Format: int64 */
+            in_progress: number;
+            /** Format: int64 */
+            returned: number;
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            unanswered: number;
+        };
+        /** @description A request with every item. */
+        RequestDetailOut: {
+            items: components["schemas"]["ItemOut"][];
+            request: components["schemas"]["RequestOut"];
+        };
+        /** @description One owner's request. */
+        RequestOut: {
+            /** Format: date-time */
+            accepted_at?: string | null;
+            /** Format: int32 */
+            answered_count: number;
+            /** Format: int64 */
+            bureau_id: number;
+            bureau_name: string;
+            /** @description Whether the caller may answer and submit it now. */
+            can_answer: boolean;
+            /** Format: int64 */
+            id: number;
+            /** Format: int32 */
+            item_count: number;
+            /** @description Past 回答期限 (Asia/Tokyo) and still waiting for the owner. */
+            overdue: boolean;
+            /** Format: int64 */
+            owner_id: number;
+            /**
+             * @description section or bureau.
+             * @example section
+             */
+            owner_kind: string;
+            /** @description The section's name today, or the bureau's. */
+            owner_name: string;
+            /** @description The office's comment when it last returned the request. */
+            return_comment?: string | null;
+            /** Format: date-time */
+            returned_at?: string | null;
+            round: components["schemas"]["RoundBriefOut"];
+            /**
+             * @description unanswered, in_progress, answered, returned or accepted.
+             * @example unanswered
+             */
+            state: string;
+            /** @description 未回答, 回答中, 回答済, 差戻し or 受理. */
+            state_label: string;
+            /** Format: date-time */
+            submitted_at?: string | null;
+            /** Format: int32 */
+            version: number;
+        };
+        /** @description What the office tells the owner when it returns a request (差戻し). */
+        ReturnIn: {
+            /** @example KPI の実績が基準日時点のものか確認してください */
+            comment: string;
+        };
         /**
          * @description A role as a client sets it.
          * @enum {string}
@@ -3362,6 +3867,80 @@ export interface components {
              *     `[webhooks] rotation_overlap_seconds`, 24 hours unless configured.
              */
             overlap_seconds?: number | null;
+        };
+        /** @description The round a request belongs to, in brief. */
+        RoundBriefOut: {
+            /** Format: date */
+            as_of: string;
+            /** Format: date */
+            due_on: string;
+            /** Format: int64 */
+            id: number;
+            state: string;
+            title: string;
+        };
+        /** @description A round as the office drafts or changes it. */
+        RoundIn: {
+            /**
+             * Format: date
+             * @description 基準日: the day the answers describe. Its fiscal year picks the records asked about.
+             * @example 2025-12-31
+             */
+            as_of: string;
+            /** @description The bureaus asked (with all their sections); with `section_ids` both empty, everyone. */
+            bureau_ids?: number[];
+            /**
+             * Format: date
+             * @description 回答期限: on or after 基準日.
+             * @example 2026-01-16
+             */
+            due_on: string;
+            /** @description What is asked, at least one kind. */
+            record_kinds: components["schemas"]["RecordKindDto"][];
+            /** @description The sections asked (their own requests). */
+            section_ids?: number[];
+            /** @example 令和7年度 第3四半期 進捗照会 */
+            title: string;
+        };
+        /** @description A round. */
+        RoundOut: {
+            /** Format: date */
+            as_of: string;
+            bureau_ids: number[];
+            /** @description Whether the caller may edit, open, close, reopen it and return or accept its answers. */
+            can_manage: boolean;
+            /** Format: date-time */
+            closed_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date */
+            due_on: string;
+            /**
+             * Format: int32
+             * @description The fiscal year of 基準日, whose records are asked about.
+             */
+            fiscal_year: number;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            opened_at?: string | null;
+            record_kinds: components["schemas"]["RecordKindDto"][];
+            /** @description Why it was last reopened. */
+            reopen_reason?: string | null;
+            request_counts: components["schemas"]["RequestCountsOut"];
+            section_ids: number[];
+            /**
+             * @description draft, open or closed.
+             * @example draft
+             */
+            state: string;
+            /** @description 下書き, 照会中 or 締切済. */
+            state_label: string;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int32 */
+            version: number;
         };
         /** @description The sections and bureaus an editor acts within. */
         ScopesOut: {
@@ -3729,7 +4308,7 @@ export interface components {
             description?: string | null;
             /** @description Off: nothing is delivered. Turning an endpoint back on forgets why it was disabled. */
             enabled?: boolean;
-            event_kinds: ("proposal.created" | "proposal.assigned" | "proposal.stage_changed" | "proposal.decided" | "proposal.consulted" | "milestone.slipped" | "milestone.overdue" | "kpi.actual_recorded" | "import.finished" | "import.failed" | "account.created" | "webhook.disabled")[];
+            event_kinds: ("proposal.created" | "proposal.assigned" | "proposal.stage_changed" | "proposal.decided" | "proposal.consulted" | "milestone.slipped" | "milestone.overdue" | "kpi.actual_recorded" | "import.finished" | "import.failed" | "account.created" | "webhook.disabled" | "round.request_opened" | "round.request_returned")[];
             /**
              * @description Where deliveries are POSTed: http(s) only; redirects are not followed.
              * @example https://kintone-bridge.city.example.jp/platina/events
@@ -3744,7 +4323,7 @@ export interface components {
             /** @description Why it was disabled automatically; null when enabled or turned off by hand. */
             disabled_reason?: string | null;
             enabled: boolean;
-            event_kinds: ("proposal.created" | "proposal.assigned" | "proposal.stage_changed" | "proposal.decided" | "proposal.consulted" | "milestone.slipped" | "milestone.overdue" | "kpi.actual_recorded" | "import.finished" | "import.failed" | "account.created" | "webhook.disabled")[];
+            event_kinds: ("proposal.created" | "proposal.assigned" | "proposal.stage_changed" | "proposal.decided" | "proposal.consulted" | "milestone.slipped" | "milestone.overdue" | "kpi.actual_recorded" | "import.finished" | "import.failed" | "account.created" | "webhook.disabled" | "round.request_opened" | "round.request_returned")[];
             /**
              * Format: date-time
              * @description Since when its deliveries have been failing; null when the last one succeeded.
@@ -8500,6 +9079,82 @@ export interface operations {
             };
         };
     };
+    my_round_requests: {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_RequestOut"];
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_subscriptions: {
         parameters: {
             query?: never;
@@ -12720,6 +13375,1639 @@ export interface operations {
             };
             /** @description The caller's role may not do this (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_round_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetailOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_round_request: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
+                "If-Match": string;
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not submitted; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version than the current one (precondition_failed) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request (idempotency_key_reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing (precondition_required) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    answer_round_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnswerOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The round is not open, the request was submitted, or `changed` without a write to the record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    return_round_request: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
+                "If-Match": string;
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is not submitted; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version than the current one (precondition_failed) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing (precondition_required) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_round_request: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
+                "If-Match": string;
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Items are not answered (`errors` lists them), the request was submitted already, or the round is not open; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version than the current one (precondition_failed) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request (idempotency_key_reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing (precondition_required) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_rounds: {
+        parameters: {
+            query?: {
+                /** @description Only rounds in this state: draft, open or closed. */
+                state?: "draft" | "open" | "closed";
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_RoundOut"];
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_round: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoundIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundOut"];
+                };
+            };
+            /** @description The body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_round: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_round: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoundIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The round is no longer a draft */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version than the current one (precondition_failed) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing (precondition_required) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_round: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The round is no longer a draft */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version than the current one (precondition_failed) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing (precondition_required) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_round: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
+                "If-Match": string;
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The round is not open; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version than the current one (precondition_failed) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request (idempotency_key_reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing (precondition_required) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    open_round: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
+                "If-Match": string;
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The round is not a draft; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version than the current one (precondition_failed) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request (idempotency_key_reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing (precondition_required) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_round: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reopen_round: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
+                "If-Match": string;
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReopenIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The round is not closed; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version than the current one (precondition_failed) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing (precondition_required) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_round_requests: {
+        parameters: {
+            query?: {
+                /** @description Only requests in this state. */
+                state?: "unanswered" | "in_progress" | "answered" | "returned" | "accepted";
+                /** @description Only requests of this bureau (its own and its sections'). */
+                bureau_id?: number;
+                /** @description Only this section's request. */
+                section_id?: number;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_RequestOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path), or the query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

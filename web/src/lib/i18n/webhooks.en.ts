@@ -68,6 +68,8 @@ export const webhooksEn = {
       import_failed: 'Import failed',
       account_created: 'Account created',
       webhook_disabled: 'Webhook endpoint disabled',
+      round_request_opened: 'Reporting round request received',
+      round_request_returned: 'Reporting round answer returned',
     },
   },
 };

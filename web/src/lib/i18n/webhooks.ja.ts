@@ -69,6 +69,8 @@ export const webhooksJa = {
       import_failed: '取込みの失敗',
       account_created: 'アカウントの作成',
       webhook_disabled: 'Webhook 送信先の自動停止',
+      round_request_opened: '照会（回答依頼）の受付',
+      round_request_returned: '照会への回答の差戻し',
     },
   },
 };
