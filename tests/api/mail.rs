@@ -3,6 +3,10 @@
 //! arrived there as a mail client would: recipient, decoded Japanese subject, the link in the
 //! decoded body. Without an SMTP host the mail is recorded and admins read it over the API.
 //!
+//! The encrypted connections (`security = "starttls"` and `"tls"`) are tested against the same
+//! server speaking TLS with a certificate for `localhost` from a throw-away CA the test makes with
+//! the `openssl` command, trusted through `mail.ca_file` as a city's own CA would be.
+//!
 //! Events and notifications are written here directly, without the fan-out job, so that only
 //! the notifications each test writes are mailed.
 
@@ -25,6 +29,10 @@ on_both_databases!(
     without_an_smtp_host_mail_is_recorded_and_admins_read_it_in_the_sent_mail_view,
     when_the_smtp_server_is_down_the_mail_is_retried_and_arrives_once_it_is_up,
     a_mail_the_smtp_server_refuses_for_good_is_given_up_and_recorded_with_the_reason,
+    a_notification_arrives_over_starttls_from_a_server_whose_certificate_the_city_ca_issued,
+    a_notification_arrives_over_tls_from_the_first_byte_with_its_japanese_subject,
+    with_starttls_required_a_server_that_does_not_offer_it_gets_no_mail_and_the_job_retries,
+    a_server_certificate_from_a_ca_that_is_not_trusted_is_refused_and_nothing_is_sent,
 );
 
 const BASE_URL: &str = "https://platina.city.example.jp";
@@ -52,6 +60,8 @@ struct Received {
     subject: String,
     body: String,
     message_id: String,
+    /// The TLS version the message came over; None: plain text.
+    tls: Option<String>,
 }
 
 fn free_port() -> u16 {
@@ -62,6 +72,30 @@ fn free_port() -> u16 {
 impl SmtpSink {
     /// Starts the sink on `port`; with `refuse`, it answers every message with that code.
     fn start(port: u16, refuse: Option<&str>) -> SmtpSink {
+        let mut args = Vec::new();
+        if let Some(code) = refuse {
+            args.extend(["--refuse".into(), code.into()]);
+        }
+        SmtpSink::spawn(port, &args)
+    }
+
+    /// Starts the sink on `port` speaking TLS (`mode`: "starttls" or "implicit") with the
+    /// certificate `ca` issued for `localhost`.
+    fn start_tls(port: u16, mode: &str, ca: &TestCa) -> SmtpSink {
+        SmtpSink::spawn(
+            port,
+            &[
+                "--tls".into(),
+                mode.into(),
+                "--cert".into(),
+                ca.server_chain().into_os_string(),
+                "--key".into(),
+                ca.server_key().into_os_string(),
+            ],
+        )
+    }
+
+    fn spawn(port: u16, args: &[std::ffi::OsString]) -> SmtpSink {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let python = root.join(".venv/bin/python");
         assert!(
@@ -73,18 +107,16 @@ impl SmtpSink {
             "platina-smtp-{}.jsonl",
             uuid::Uuid::new_v4().simple()
         ));
-        let mut command = Command::new(python);
-        command
+        let mut child = Command::new(python)
             .arg(root.join("tests/mail/smtp_sink.py"))
             .args(["--port", &port.to_string(), "--out"])
             .arg(&out)
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        if let Some(code) = refuse {
-            command.args(["--refuse", code]);
-        }
-        let mut child = command.spawn().unwrap();
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
         let mut first = String::new();
         std::io::BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut first)
@@ -113,6 +145,7 @@ impl SmtpSink {
                     subject: header("Subject"),
                     body: mail.get_body().unwrap(),
                     message_id: header("Message-ID"),
+                    tls: record["tls"].as_str().map(str::to_owned),
                 }
             })
             .collect()
@@ -136,16 +169,142 @@ impl SmtpSink {
 
 /// The server, sending to the SMTP server on `port` in plain text, retrying quickly.
 async fn app_mailing_to(backend: Backend, port: u16) -> TestApp {
+    app_mailing_with(backend, "127.0.0.1", port, "none", None).await
+}
+
+/// The server, sending to `host`:`port` with `security`, trusting the roots in `ca_file` besides
+/// the built-in ones, retrying quickly.
+async fn app_mailing_with(
+    backend: Backend,
+    host: &str,
+    port: u16,
+    security: &str,
+    ca_file: Option<&std::path::Path>,
+) -> TestApp {
+    let ca_file = ca_file.map(|p| p.display().to_string()).unwrap_or_default();
     spawn_app_with(
         backend,
         &format!(
-            "[mail]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\n\
+            "[mail]\nhost = \"{host}\"\nport = {port}\nsecurity = \"{security}\"\n\
+             ca_file = {ca_file:?}\n\
              from = \"Platina 市政変革推進室 <platina@city.example.jp>\"\n\
              base_url = \"{BASE_URL}/\"\ntimeout_seconds = 5\n\
              [jobs]\npoll_interval_ms = 50\nbackoff_base_seconds = 1\nbackoff_max_seconds = 2\n"
         ),
     )
     .await
+}
+
+/// A throw-away certificate authority in a directory of its own, and a server certificate it
+/// issued for `localhost` (and 127.0.0.1), made with the `openssl` command.
+struct TestCa {
+    dir: PathBuf,
+}
+
+impl Drop for TestCa {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl TestCa {
+    fn new(name: &str) -> TestCa {
+        let dir =
+            std::env::temp_dir().join(format!("platina-test-ca-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let openssl = |args: &[&str]| {
+            let output = Command::new("openssl")
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .unwrap_or_else(|e| {
+                    panic!("the openssl command is needed to make test certificates: {e}")
+                });
+            assert!(
+                output.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        openssl(
+            &[
+                &["req", "-x509"][..],
+                &ec,
+                &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2"],
+                &["-subj", &format!("/CN={name}")],
+                &["-addext", "basicConstraints=critical,CA:TRUE"],
+                &["-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+            ]
+            .concat(),
+        );
+        openssl(
+            &[
+                &["req"][..],
+                &ec,
+                &[
+                    "-keyout",
+                    "server.key",
+                    "-out",
+                    "server.csr",
+                    "-subj",
+                    "/CN=localhost",
+                ],
+            ]
+            .concat(),
+        );
+        std::fs::write(
+            dir.join("server.ext"),
+            "basicConstraints = critical,CA:FALSE\n\
+             keyUsage = critical,digitalSignature\n\
+             extendedKeyUsage = serverAuth\n\
+             subjectAltName = DNS:localhost,IP:127.0.0.1\n",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "server.pem",
+        ]);
+        let chain = [
+            std::fs::read_to_string(dir.join("server.pem")).unwrap(),
+            std::fs::read_to_string(dir.join("ca.pem")).unwrap(),
+        ]
+        .concat();
+        std::fs::write(dir.join("chain.pem"), chain).unwrap();
+        TestCa { dir }
+    }
+
+    /// The CA's own certificate: what `mail.ca_file` names.
+    fn root(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    fn server_chain(&self) -> PathBuf {
+        self.dir.join("chain.pem")
+    }
+
+    fn server_key(&self) -> PathBuf {
+        self.dir.join("server.key")
+    }
 }
 
 /// An event about a record, written without its fan-out.
@@ -575,4 +734,158 @@ async fn a_mail_the_smtp_server_refuses_for_good_is_given_up_and_recorded_with_t
         list["items"][0]["error"].as_str().unwrap().contains("550"),
         "{list}"
     );
+}
+
+/// Queues the mail of a new notification to a new user and returns its id.
+async fn one_notification_to_mail(app: &TestApp, title: &str) -> i64 {
+    let user = app
+        .create_user("hanako@city.example.jp", "viewer", vec![])
+        .await;
+    let event = event_about(app, "proposal.assigned", ("proposal", 12), title).await;
+    let notification = notify(app, user, event, "immediate").await;
+    persistence::mail::enqueue_send(&app.app_db.conn, notification)
+        .await
+        .unwrap();
+    notification
+}
+
+/// Checks that `mail` came over TLS with the whole Japanese subject and the link.
+fn assert_arrived_encrypted(mail: &Received, title: &str) {
+    assert_eq!(mail.recipients, vec!["hanako@city.example.jp"]);
+    let version = mail.tls.as_deref().unwrap_or("plain text");
+    assert!(
+        version == "TLSv1.2" || version == "TLSv1.3",
+        "came over {version}"
+    );
+    assert_eq!(
+        mail.subject,
+        format!("【Platina】提案の担当課への割当て：{title}"),
+        "{mail:?}"
+    );
+    assert!(
+        mail.body.contains(&format!("{BASE_URL}/proposals/12")),
+        "{}",
+        mail.body
+    );
+}
+
+/// Waits until the last send job has failed at least `attempts` times and returns it.
+async fn send_fails(app: &TestApp, attempts: i32) -> job::Model {
+    for _ in 0..400 {
+        let job = last_job(app, persistence::mail::SEND_JOB).await;
+        if job.last_error.is_some() && job.attempts >= attempts {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!(
+        "no {attempts} failed attempts: {:?}",
+        last_job(app, persistence::mail::SEND_JOB).await
+    );
+}
+
+async fn a_notification_arrives_over_starttls_from_a_server_whose_certificate_the_city_ca_issued(
+    backend: Backend,
+) {
+    let ca = TestCa::new("北九州市 テスト認証局");
+    let port = free_port();
+    let sink = SmtpSink::start_tls(port, "starttls", &ca);
+    let app = app_mailing_with(backend, "localhost", port, "starttls", Some(&ca.root())).await;
+    let admin = app.signed_in("admin@city.example.jp", "admin").await;
+    let title = "提案「窓口のキャッシュレス化」が子育て支援課に割り当てられました";
+    let notification = one_notification_to_mail(&app, title).await;
+
+    let mail = sink.wait_for(1).await;
+    assert_arrived_encrypted(&mail[0], title);
+    job_reaches(&app, persistence::mail::SEND_JOB, "succeeded").await;
+    assert!(emailed_at(&app, notification).await.is_some());
+    let list = sent_mail_list(&app, &admin).await;
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["items"][0]["transport"], "smtp");
+    assert!(list["items"][0]["error"].is_null(), "{list}");
+}
+
+async fn a_notification_arrives_over_tls_from_the_first_byte_with_its_japanese_subject(
+    backend: Backend,
+) {
+    let ca = TestCa::new("北九州市 テスト認証局");
+    let port = free_port();
+    let sink = SmtpSink::start_tls(port, "implicit", &ca);
+    let app = app_mailing_with(backend, "localhost", port, "tls", Some(&ca.root())).await;
+    let title = "第2四半期「窓口アンケートの実施」が遅れています";
+    let notification = one_notification_to_mail(&app, title).await;
+
+    let mail = sink.wait_for(1).await;
+    assert_arrived_encrypted(&mail[0], title);
+    job_reaches(&app, persistence::mail::SEND_JOB, "succeeded").await;
+    assert!(emailed_at(&app, notification).await.is_some());
+}
+
+async fn with_starttls_required_a_server_that_does_not_offer_it_gets_no_mail_and_the_job_retries(
+    backend: Backend,
+) {
+    let ca = TestCa::new("北九州市 テスト認証局");
+    let port = free_port();
+    // A server that speaks plain SMTP only: it would take the mail, if it were handed over.
+    let sink = SmtpSink::start(port, None);
+    let app = app_mailing_with(backend, "localhost", port, "starttls", Some(&ca.root())).await;
+    let admin = app.signed_in("admin@city.example.jp", "admin").await;
+    let notification = one_notification_to_mail(&app, "取込みが完了しました").await;
+
+    let failed = send_fails(&app, 2).await;
+    assert!(
+        failed
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("STARTTLS"),
+        "{failed:?}"
+    );
+    assert_ne!(failed.state, "dead", "kept for a retry: {failed:?}");
+    assert_ne!(failed.state, "succeeded", "{failed:?}");
+    assert!(
+        sink.received().is_empty(),
+        "nothing goes in plain text: {:?}",
+        sink.received()
+    );
+    assert!(emailed_at(&app, notification).await.is_none());
+    assert_eq!(sent_mail_list(&app, &admin).await["total"], 0);
+}
+
+async fn a_server_certificate_from_a_ca_that_is_not_trusted_is_refused_and_nothing_is_sent(
+    backend: Backend,
+) {
+    let issuer = TestCa::new("名もない認証局");
+    let city = TestCa::new("北九州市 テスト認証局");
+    // Trusting another private CA, or the built-in roots only: neither vouches for the server.
+    for (security, mode, ca_file) in [
+        ("starttls", "starttls", Some(city.root())),
+        ("tls", "implicit", None),
+    ] {
+        let port = free_port();
+        let sink = SmtpSink::start_tls(port, mode, &issuer);
+        let app = app_mailing_with(
+            backend.clone(),
+            "localhost",
+            port,
+            security,
+            ca_file.as_deref(),
+        )
+        .await;
+        let notification = one_notification_to_mail(&app, "取込みが完了しました").await;
+
+        let failed = send_fails(&app, 1).await;
+        let error = failed.last_error.clone().unwrap_or_default();
+        assert!(
+            error.contains("invalid peer certificate: UnknownIssuer"),
+            "{security}: {failed:?}"
+        );
+        assert_ne!(failed.state, "succeeded", "{failed:?}");
+        assert!(
+            sink.received().is_empty(),
+            "{security}: {:?}",
+            sink.received()
+        );
+        assert!(emailed_at(&app, notification).await.is_none());
+    }
 }

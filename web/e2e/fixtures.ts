@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 
 export const DEMO_ADMIN = { email: 'admin@platina.example', password: 'platina-demo' };
@@ -36,4 +37,15 @@ export async function followNavLink(page: Page, group: string, link: string): Pr
   await expect(nav.getByRole('link', { name: 'ホーム' })).toBeVisible();
   if (!(await target.isVisible())) await nav.getByRole('button', { name: group }).click();
   await target.click();
+}
+
+/** The WCAG levels the axe scans of every spec check. */
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/** The serious and critical axe-core violations of the page as shown now. */
+export async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
 }

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Runs the Playwright tests against a real server started from the given binary.
 #   web/scripts/e2e.sh target/debug/platina
+#   web/scripts/e2e.sh target/debug/platina e2e/admin-operations.spec.ts   # one spec (any
+#                                                # further arguments go to `playwright test`)
 # Needs web/dist (npm run build) and /usr/bin/chromium; exits with Playwright's status.
 set -euo pipefail
 
-if [[ $# -ne 1 ]]; then
-  echo "usage: $0 PLATINA_BINARY" >&2
+if [[ $# -lt 1 ]]; then
+  echo "usage: $0 PLATINA_BINARY [PLAYWRIGHT_ARGS...]" >&2
   exit 2
 fi
 
 web_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 repo_dir="$(cd "$web_dir/.." && pwd)"
 binary="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+shift
 
 if [[ ! -x "$binary" ]]; then
   echo "e2e: $binary is not an executable file" >&2
@@ -47,11 +50,13 @@ free_port() {
   python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
 }
 
-# start_server NAME LOAD_DATASET: starts the binary on a free port with its own SQLite database,
-# waits until /readyz answers and sets started_url.
+# start_server NAME LOAD_DATASET [SETTING=VALUE...]: starts the binary on a free port with its own
+# SQLite database and any further settings in its environment, waits until /readyz answers and
+# sets started_url.
 started_url=""
 start_server() {
   local name="$1" load_dataset="$2"
+  shift 2
   local port log pid
   port="$(free_port)"
   log="$tmp_dir/$name.log"
@@ -61,7 +66,7 @@ start_server() {
   PLATINA__SERVER__BIND="127.0.0.1:$port" \
   PLATINA__DATABASE__URL="sqlite://$tmp_dir/$name.db?mode=rwc" \
   PLATINA__SERVER__WEB_DIST="$web_dir/dist" \
-    "$binary" --config "$repo_dir/config/demo.toml" serve >"$log" 2>&1 &
+    env "$@" "$binary" --config "$repo_dir/config/demo.toml" serve >"$log" 2>&1 &
   pid=$!
   server_pids+=("$pid")
 
@@ -96,8 +101,14 @@ demo_url="$started_url"
 start_server notify false
 notify_url="$started_url"
 
+# The admin screens' spec sends mail, fails jobs and registers webhooks: a server of its own, whose
+# job runner looks for work every 100 ms so that each step shows within the spec's time.
+start_server admin false PLATINA__JOBS__POLL_INTERVAL_MS=100
+admin_url="$started_url"
+
 status=0
-(cd "$web_dir" && PLATINA_E2E_URL="$base_url" PLATINA_E2E_DEMO_URL="$demo_url" PLATINA_E2E_NOTIFY_URL="$notify_url" npx playwright test) || status=$?
+(cd "$web_dir" && PLATINA_E2E_URL="$base_url" PLATINA_E2E_DEMO_URL="$demo_url" PLATINA_E2E_NOTIFY_URL="$notify_url" \
+  PLATINA_E2E_ADMIN_URL="$admin_url" npx playwright test "$@") || status=$?
 if [[ $status -ne 0 ]]; then
   for log in "$tmp_dir"/*.log; do
     echo "e2e: playwright failed ($status); the last lines of $(basename "$log"):" >&2

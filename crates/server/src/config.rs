@@ -204,6 +204,8 @@ pub struct MailConfig {
     pub from: String,
     pub base_url: String,
     pub timeout_seconds: u64,
+    /// A PEM file of extra root certificates (the city's own CA); empty: built-in roots only.
+    pub ca_file: String,
 }
 
 /// The environment variable the SMTP password is read from.
@@ -225,6 +227,7 @@ impl MailConfig {
             from: self.from.clone(),
             base_url: self.base_url.clone(),
             timeout: std::time::Duration::from_secs(self.timeout_seconds.max(1)),
+            ca_file: self.ca_file.clone(),
             record_only: demo,
         }
     }
@@ -462,6 +465,36 @@ mod tests {
         .map(|e| e.to_string())
         .unwrap_or_default();
         assert!(err.contains("mail.from"), "{err}");
+    }
+
+    #[test]
+    fn a_private_ca_file_that_is_missing_or_not_pem_certificates_stops_start_up_by_its_setting()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let not_pem = tempfile_in_target("not-pem.pem")?;
+        writeln!(&not_pem.1, "市の認証局の証明書ではありません")?;
+        let bad_certificate = tempfile_in_target("bad-certificate.pem")?;
+        write!(
+            &bad_certificate.1,
+            "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
+        )?;
+        let missing = not_pem.0.with_file_name("missing-ca.pem");
+        for (file, says) in [
+            (&missing, "cannot read"),
+            (&not_pem.0, "no PEM certificate"),
+            (&bad_certificate.0, "cannot be a root"),
+        ] {
+            let err = Config::from_defaults_and(&[&format!(
+                "[demo]\nenabled = true\n[mail]\nca_file = {:?}",
+                file.display().to_string()
+            )])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+            assert!(err.contains("mail.ca_file"), "{err}");
+            assert!(err.contains(says), "{says}: {err}");
+            assert!(err.contains(&file.display().to_string()), "{err}");
+        }
+        Ok(())
     }
 
     #[test]

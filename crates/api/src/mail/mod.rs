@@ -11,7 +11,11 @@ pub mod sent;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use std::path::Path;
 use std::time::Duration;
 
 /// How the connection to the SMTP server is protected.
@@ -37,6 +41,9 @@ pub struct MailSettings {
     pub from: String,
     pub base_url: String,
     pub timeout: Duration,
+    /// A PEM file of root certificates trusted besides the built-in (webpki) roots, for a
+    /// server whose certificate comes from the city's own CA; empty: the built-in roots only.
+    pub ca_file: String,
     /// Demo mode: never hand mail to a server, whatever `host` says.
     pub record_only: bool,
 }
@@ -114,16 +121,32 @@ impl Mailer {
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err("mail.base_url must start with http:// or https://".to_owned());
         }
+        // Read even when nothing is sent (demo mode, no host), so that a wrong file stops the
+        // start rather than the first mail after the host is set.
+        let extra_roots = match settings.ca_file.trim() {
+            "" => Vec::new(),
+            path => private_roots(Path::new(path))?,
+        };
         let host = settings.host.trim();
         let transport = if host.is_empty() || settings.record_only {
             None
         } else {
+            let tls = |host: &str| -> Result<TlsParameters, String> {
+                let mut builder = TlsParameters::builder(host.to_owned());
+                for der in &extra_roots {
+                    let root = Certificate::from_der(der.to_vec())
+                        .map_err(|e| format!("mail.ca_file: {e}"))?;
+                    builder = builder.add_root_certificate(root);
+                }
+                builder
+                    .build_rustls()
+                    .map_err(|e| format!("mail.host: {e}"))
+            };
+            let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host);
             let builder = match settings.security {
-                Security::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
-                Security::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
-                    .map_err(|e| format!("mail.host: {e}"))?,
-                Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)
-                    .map_err(|e| format!("mail.host: {e}"))?,
+                Security::None => builder,
+                Security::StartTls => builder.tls(Tls::Required(tls(host)?)),
+                Security::Tls => builder.tls(Tls::Wrapper(tls(host)?)),
             };
             let mut builder = builder.port(settings.port).timeout(Some(settings.timeout));
             if !settings.user.is_empty() {
@@ -207,6 +230,28 @@ impl Mailer {
     }
 }
 
+/// The certificates of the PEM file `path` (`mail.ca_file`), each checked to be one a TLS client
+/// can trust; an error names the setting and the file.
+fn private_roots(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let shown = path.display();
+    let pem = std::fs::read(path).map_err(|e| format!("mail.ca_file: cannot read {shown}: {e}"))?;
+    let certificates = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("mail.ca_file: {shown} is not a PEM file of certificates: {e}"))?;
+    if certificates.is_empty() {
+        return Err(format!(
+            "mail.ca_file: {shown} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+        ));
+    }
+    let mut store = rustls::RootCertStore::empty();
+    for certificate in &certificates {
+        store.add(certificate.clone()).map_err(|e| {
+            format!("mail.ca_file: {shown} holds a certificate that cannot be a root: {e}")
+        })?;
+    }
+    Ok(certificates)
+}
+
 /// A 5xx about the login (530 authentication required, 534/538 mechanism, 535 credentials) says
 /// nothing about the mail: it fails every mail until the operator fixes `[mail]`, after which a
 /// retry succeeds, so it is not a reason to give up on this one.
@@ -237,6 +282,7 @@ mod tests {
             from: "Platina 市政変革推進室 <platina@city.example.jp>".to_owned(),
             base_url: "https://platina.city.example.jp/".to_owned(),
             timeout: Duration::from_secs(5),
+            ca_file: String::new(),
             record_only,
         }
     }
