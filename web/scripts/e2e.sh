@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs the Playwright tests against a real server started from the given binary.
-#   web/scripts/e2e.sh target/debug/platina
+#   web/scripts/e2e.sh target/debug/platina [playwright arguments, e.g. e2e/rounds.spec.ts]
 # Needs web/dist (npm run build) and /usr/bin/chromium; exits with Playwright's status.
 set -euo pipefail
 
-if [[ $# -ne 1 ]]; then
+if [[ $# -lt 1 ]]; then
   echo "usage: $0 PLATINA_BINARY" >&2
   exit 2
 fi
@@ -12,6 +12,8 @@ fi
 web_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 repo_dir="$(cd "$web_dir/.." && pwd)"
 binary="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+# Anything after the binary goes to Playwright (e.g. a spec file to run alone).
+shift
 
 if [[ ! -x "$binary" ]]; then
   echo "e2e: $binary is not an executable file" >&2
@@ -96,8 +98,13 @@ demo_url="$started_url"
 start_server notify false
 notify_url="$started_url"
 
+# The round spec opens a round over every record of its scope; a server of its own keeps the
+# other specs' records out of its requests.
+start_server rounds false
+rounds_url="$started_url"
+
 status=0
-(cd "$web_dir" && PLATINA_E2E_URL="$base_url" PLATINA_E2E_DEMO_URL="$demo_url" PLATINA_E2E_NOTIFY_URL="$notify_url" npx playwright test) || status=$?
+(cd "$web_dir" && PLATINA_E2E_URL="$base_url" PLATINA_E2E_DEMO_URL="$demo_url" PLATINA_E2E_NOTIFY_URL="$notify_url" PLATINA_E2E_ROUNDS_URL="$rounds_url" npx playwright test "$@") || status=$?
 if [[ $status -ne 0 ]]; then
   for log in "$tmp_dir"/*.log; do
     echo "e2e: playwright failed ($status); the last lines of $(basename "$log"):" >&2

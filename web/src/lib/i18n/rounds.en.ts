@@ -99,7 +99,7 @@ export const roundsEn: DeepStrings<typeof roundsJa> = {
   },
   inbox: {
     navLabel: 'My requests',
-    navCount: 'My requests ({{count}})',
+    waiting: ' ({{count}} waiting)',
     title: 'Requests to answer',
     intro: 'Rounds from the reform office. Check each record as of the reference date, update it if it changed or mark it unchanged, then press Submit once every record is answered.',
     none: 'No requests are waiting for you.',
