@@ -51,6 +51,7 @@ test.beforeAll(async ({ playwright }, testInfo) => {
     platform: 'kintone',
     built_in_house: true,
     status: 'production',
+    production_started_on: '2024-10-01',
     annual_hours_saved: 300,
   });
   const proposalId = await created(request, '/api/v1/proposals', headers, {
