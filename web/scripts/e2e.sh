@@ -106,9 +106,14 @@ notify_url="$started_url"
 start_server admin false PLATINA__JOBS__POLL_INTERVAL_MS=100
 admin_url="$started_url"
 
+# The round spec opens a round over every record of its scope; a server of its own keeps the
+# other specs' records out of its requests.
+start_server rounds false
+rounds_url="$started_url"
+
 status=0
 (cd "$web_dir" && PLATINA_E2E_URL="$base_url" PLATINA_E2E_DEMO_URL="$demo_url" PLATINA_E2E_NOTIFY_URL="$notify_url" \
-  PLATINA_E2E_ADMIN_URL="$admin_url" npx playwright test "$@") || status=$?
+  PLATINA_E2E_ADMIN_URL="$admin_url" PLATINA_E2E_ROUNDS_URL="$rounds_url" npx playwright test "$@") || status=$?
 if [[ $status -ne 0 ]]; then
   for log in "$tmp_dir"/*.log; do
     echo "e2e: playwright failed ($status); the last lines of $(basename "$log"):" >&2

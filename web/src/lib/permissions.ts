@@ -175,3 +175,30 @@ export function mayLinkFrom(record: Editable): boolean {
 export function mayDeleteLink(mayEditRecord: boolean, link: Pick<Schemas['LinkOut'], 'can_delete'>): boolean {
   return mayEditRecord && link.can_delete;
 }
+
+// --- reporting rounds (照会) ------------------------------------------------------------------
+
+/** Reading rounds and their requests: everyone but proposers. */
+export function mayReadRounds(principal: Principal): boolean {
+  return hasRole(principal, 'admin', 'editor', 'viewer');
+}
+
+/** Drafting rounds (照会) with no round yet to carry the server's `can_manage`: administrators. */
+export function mayManageRounds(principal: Principal): boolean {
+  return hasRole(principal, 'admin');
+}
+
+/** Editing, opening, closing and reopening a round, returning and accepting its answers. */
+export function mayManageRound(round: { can_manage: boolean }): boolean {
+  return round.can_manage;
+}
+
+/** Answering a request's items and submitting it (the server's `can_answer`). */
+export function mayAnswerRequest(request: { can_answer: boolean }): boolean {
+  return request.can_answer;
+}
+
+/** The inbox of requests to answer: the owners' editors (others have none to answer). */
+export function mayAnswerRounds(principal: Principal): boolean {
+  return hasRole(principal, 'editor', 'admin');
+}

@@ -7,6 +7,11 @@ import { LanguageSwitch } from '../../components/layout/LanguageSwitch';
 import { MAIN_ID, SkipLink } from '../../components/layout/SkipLink';
 import { PrimaryNav } from './PrimaryNav';
 import { NotificationBell } from '../../features/notifications/NotificationBell';
+import { InboxBadge } from '../../features/rounds/InboxBadge';
+import { mayAnswerRounds } from '../../lib/permissions';
+
+/** The count of requests waiting beside 照会への回答. */
+const INBOX_BADGE = { inbox: <InboxBadge /> };
 
 /** Header, primary navigation and main landmark around every signed-in page. */
 export function AppShell() {
@@ -68,7 +73,7 @@ export function AppShell() {
             </button>
           </div>
         </div>
-        <PrimaryNav principal={user} />
+        <PrimaryNav principal={user} badges={user && mayAnswerRounds(user) ? INBOX_BADGE : undefined} />
       </header>
       <main id={MAIN_ID} ref={mainRef} tabIndex={-1} className="main">
         <Outlet />

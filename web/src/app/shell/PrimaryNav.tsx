@@ -2,13 +2,16 @@
 // screens. The group of the page shown is marked and its screens stand in a second row, so the
 // current place is visible without opening anything. Keyboard: Tab reaches each button, Enter or
 // Space opens it, Escape closes it and returns to the button; leaving the menu closes it.
-import { useId, useRef, useState, type FocusEvent, type KeyboardEvent } from 'react';
+import { useId, useRef, useState, type FocusEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { NavLink, useLocation } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import type { Principal } from '../../lib/permissions';
 import { groupOf, navGroupsFor, navItemsFor, type NavGroup, type NavItem } from './navigation';
 
-function ItemLink({ item }: { item: NavItem }) {
+/** Something shown after an entry's name (a count), by the entry's id. */
+export type NavBadges = Readonly<Partial<Record<string, ReactNode>>>;
+
+function ItemLink({ item, badges }: { item: NavItem; badges?: NavBadges | undefined }) {
   const { t } = useTranslation();
   if (item.external) {
     return (
@@ -20,11 +23,12 @@ function ItemLink({ item }: { item: NavItem }) {
   return (
     <NavLink className="primary-nav__link" to={item.to} end={item.end ?? false}>
       {t(item.labelKey)}
+      {badges?.[item.id]}
     </NavLink>
   );
 }
 
-export function PrimaryNav({ principal }: { principal: Principal }) {
+export function PrimaryNav({ principal, badges }: { principal: Principal; badges?: NavBadges }) {
   const { t } = useTranslation();
   const ids = useId();
   const { pathname } = useLocation();
@@ -64,7 +68,7 @@ export function PrimaryNav({ principal }: { principal: Principal }) {
       <ul className="primary-nav__list">
         {home.map((item) => (
           <li key={item.id}>
-            <ItemLink item={item} />
+            <ItemLink item={item} badges={badges} />
           </li>
         ))}
         {groups.map(({ group, items }) => {
@@ -102,7 +106,7 @@ export function PrimaryNav({ principal }: { principal: Principal }) {
               <ul id={menuId} className="primary-nav__menu" hidden={!expanded}>
                 {items.map((item) => (
                   <li key={item.id}>
-                    <ItemLink item={item} />
+                    <ItemLink item={item} badges={badges} />
                   </li>
                 ))}
               </ul>
@@ -114,7 +118,7 @@ export function PrimaryNav({ principal }: { principal: Principal }) {
         <ul className="primary-nav__sub" aria-label={t('shell.groupScreens', { group: t(`shell.groups.${current}`) })}>
           {currentItems.map((item) => (
             <li key={item.id}>
-              <ItemLink item={item} />
+              <ItemLink item={item} badges={badges} />
             </li>
           ))}
         </ul>

@@ -53,14 +53,25 @@ describe('the groups of the primary navigation', () => {
       'reports:annual-report',
       'departments:reforms,milestones',
       'registers:ledger',
+      'inquiries:inbox,rounds',
       'admin:organization,imports,jobs,sent-mail,webhooks',
     ]);
     expect(groups('viewer')).toContain('admin:organization');
     expect(groups('editor')).toContain('admin:organization,imports');
   });
 
-  it('leaves out a group with no entry for the person (照会 has no screen yet)', () => {
-    expect(navGroupsFor('admin').map(({ group }) => group)).not.toContain('inquiries');
+  it('leaves out a group with no entry for the person (照会 for a proposer)', () => {
+    expect(navGroupsFor('admin').map(({ group }) => group)).toContain('inquiries');
+    expect(navGroupsFor('proposer').map(({ group }) => group)).not.toContain('inquiries');
+  });
+
+  it('offers the inbox to those who answer and the rounds to those who read them', () => {
+    const ids = (role: Parameters<typeof navItemsFor>[0]) => navItemsFor(role).map((item) => item.id);
+    expect(ids('editor')).toEqual(expect.arrayContaining(['inbox', 'rounds']));
+    expect(ids('viewer')).toContain('rounds');
+    expect(ids('viewer')).not.toContain('inbox');
+    expect(groupOf('/rounds/3')).toBe('inquiries');
+    expect(groupOf('/inbox/requests/9')).toBe('inquiries');
   });
 
   it('knows the group of a record page under its list', () => {

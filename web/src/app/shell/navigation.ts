@@ -3,7 +3,15 @@
 // person is offered at least one of its entries, so 照会 appears with its first screen.
 import type { ParseKeys } from 'i18next';
 import type { Role } from '../../lib/api';
-import { mayImport, mayManageJobs, mayManageWebhooks, mayReadSentMail, type Principal } from '../../lib/permissions';
+import {
+  mayAnswerRounds,
+  mayImport,
+  mayManageJobs,
+  mayManageWebhooks,
+  mayReadRounds,
+  mayReadSentMail,
+  type Principal,
+} from '../../lib/permissions';
 
 /** In the order they stand in the header: the proposals, then the reports made from them. */
 export const NAV_GROUPS = ['proposals', 'reports', 'departments', 'registers', 'inquiries', 'admin'] as const;
@@ -35,6 +43,8 @@ export const primaryNav: readonly NavItem[] = [
   { id: 'reforms', labelKey: 'shell.reforms', to: '/reforms', group: 'departments', also: ['/bureaus', '/policy-issues', '/kpis'] },
   { id: 'milestones', labelKey: 'milestones.title', to: '/milestones', group: 'departments' },
   { id: 'ledger', labelKey: 'shell.ledger', to: '/digital-systems', group: 'registers' },
+  { id: 'inbox', labelKey: 'inbox.navLabel', to: '/inbox', group: 'inquiries', offeredTo: mayAnswerRounds },
+  { id: 'rounds', labelKey: 'rounds.navLabel', to: '/rounds', group: 'inquiries', offeredTo: mayReadRounds },
   { id: 'organization', labelKey: 'shell.organization', to: '/organization', group: 'admin' },
   { id: 'imports', labelKey: 'imports.navLabel', to: '/imports', group: 'admin', offeredTo: mayImport },
   { id: 'jobs', labelKey: 'jobs.navLabel', to: '/admin/jobs', group: 'admin', offeredTo: mayManageJobs },

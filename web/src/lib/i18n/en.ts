@@ -10,6 +10,7 @@ import { dashboardEn } from './dashboard.en';
 import { reportsEn } from './reports.en';
 import { webhooksEn } from './webhooks.en';
 import { notificationsEn } from './notifications.en';
+import { roundsEn } from './rounds.en';
 
 type DeepStrings<T> = { [K in keyof T]: T[K] extends string ? string : DeepStrings<T[K]> };
 
@@ -165,6 +166,7 @@ export const en: DeepStrings<MainMessages> = {
   ...dashboardEn,
   ...reportsEn,
   ...webhooksEn,
+  ...roundsEn,
   ...notificationsEn,
   form: {
     fixErrors: 'Please check what you entered.',

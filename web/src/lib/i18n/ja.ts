@@ -11,6 +11,7 @@ import type { chartsJa } from './charts.ja';
 import { reportsJa } from './reports.ja';
 import { webhooksJa } from './webhooks.ja';
 import { notificationsJa } from './notifications.ja';
+import { roundsJa } from './rounds.ja';
 
 export const ja = {
   app: {
@@ -164,6 +165,7 @@ export const ja = {
   ...dashboardJa,
   ...reportsJa,
   ...webhooksJa,
+  ...roundsJa,
   ...notificationsJa,
   form: {
     fixErrors: '入力内容を確認してください。',
