@@ -158,9 +158,10 @@ pub trait JobHandler: Send + Sync + 'static {
 /// fan-out: one transaction and one look at the audience for a whole batch of events).
 #[async_trait::async_trait]
 pub trait BatchJobHandler: Send + Sync + 'static {
-    /// Runs every job of `batch` or none of them: on success the handler has recorded them all
-    /// succeeded ([`RunningJob::succeed_all_in`]) in its own transaction. When a batch fails, the
-    /// runner runs its jobs again one at a time, so one bad job fails alone.
+    /// Runs the jobs of `batch`, recording each one succeeded ([`RunningJob::succeed_all_in`]) in
+    /// the transaction that holds its writes (one for the batch, or one per part of it). When a
+    /// batch fails, the runner runs the jobs not yet recorded again one at a time, so one bad job
+    /// fails alone.
     async fn run_batch(&self, batch: &[RunningJob]) -> JobResult;
 }
 
@@ -550,7 +551,11 @@ async fn run_batch(
     match outcome {
         Err(err) if jobs.len() > 1 => {
             tracing::info!(jobs = jobs.len(), error = %err, "a batch failed; its jobs run one at a time");
-            for job in &jobs {
+            for (job, ran) in jobs.iter().zip(batch.iter()) {
+                // A part of the batch that committed before the failure is done.
+                if ran.recorded.load(Ordering::Acquire) {
+                    continue;
+                }
                 let single = Arc::new(vec![running_job(shared, job)]);
                 let outcome = under_lease(shared, &[job.id], {
                     let single = Arc::clone(&single);
