@@ -24,6 +24,7 @@ mod m20261206_000019_subscriptions;
 mod m20261206_000020_mail;
 mod m20261206_000021_webhooks;
 mod m20261206_000022_import_uploads;
+mod m20261207_000024_record_history;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000020_mail::Migration),
             Box::new(m20261206_000021_webhooks::Migration),
             Box::new(m20261206_000022_import_uploads::Migration),
+            Box::new(m20261207_000024_record_history::Migration),
         ]
     }
 }
