@@ -12,8 +12,8 @@
 use crate::StoreError;
 use crate::dashboard::{KpiFacts, MilestoneFacts, SystemFacts};
 use crate::entities::{
-    bureau, consultation, policy, proposal_assignment, round_report, section, stage_event,
-    target, target_measurement,
+    bureau, consultation, policy, proposal_assignment, round_report, section, stage_event, target,
+    target_measurement,
 };
 use crate::history::{self, Known};
 use crate::tallies::{self, KEY_SEPARATOR, figure};
@@ -824,8 +824,8 @@ pub async fn store_round_report<C: ConnectionTrait>(
     bureau_id: Option<i64>,
 ) -> Result<StoredReport, StoreError> {
     let report = report(conn, as_of, Some(known_at), bureau_id).await?;
-    let json = serde_json::to_string(&report)
-        .map_err(|e| StoreError::Corrupt(format!("report: {e}")))?;
+    let json =
+        serde_json::to_string(&report).map_err(|e| StoreError::Corrupt(format!("report: {e}")))?;
     let computed_at = crate::clock::now();
     round_report::Entity::delete_many()
         .filter(round_report::Column::RoundId.eq(round_id))

@@ -185,7 +185,10 @@ pub struct NoteSnapshot {
 const IDS_PER_QUERY: usize = 1000;
 
 /// Runs `load` for all records (`None`) or for the ids in chunks, merging the maps.
-async fn by_chunks<T, F, Fut>(ids: Option<&[i64]>, mut load: F) -> Result<BTreeMap<i64, T>, StoreError>
+async fn by_chunks<T, F, Fut>(
+    ids: Option<&[i64]>,
+    mut load: F,
+) -> Result<BTreeMap<i64, T>, StoreError>
 where
     F: FnMut(Option<Vec<i64>>) -> Fut,
     Fut: std::future::Future<Output = Result<BTreeMap<i64, T>, StoreError>>,
@@ -237,19 +240,21 @@ pub async fn current_proposals<C: ConnectionTrait>(
             .all(conn)
             .await?
             .into_iter()
-            .map(|(id, fiscal_year, number, title, theme, status, created_at)| {
-                (
-                    id,
-                    ProposalSnapshot {
-                        fiscal_year,
-                        number,
-                        title,
-                        theme,
-                        implementation_status: status,
-                        created_at,
-                    },
-                )
-            })
+            .map(
+                |(id, fiscal_year, number, title, theme, status, created_at)| {
+                    (
+                        id,
+                        ProposalSnapshot {
+                            fiscal_year,
+                            number,
+                            title,
+                            theme,
+                            implementation_status: status,
+                            created_at,
+                        },
+                    )
+                },
+            )
             .collect())
     })
     .await
@@ -294,11 +299,14 @@ pub async fn current_reforms<C: ConnectionTrait>(
         }
         let mut effects_of: HashMap<i64, Vec<EffectSnapshot>> = HashMap::new();
         for e in effects.all(conn).await? {
-            effects_of.entry(e.reform_id).or_default().push(EffectSnapshot {
-                kind: e.kind,
-                unit: e.unit,
-                value: e.value,
-            });
+            effects_of
+                .entry(e.reform_id)
+                .or_default()
+                .push(EffectSnapshot {
+                    kind: e.kind,
+                    unit: e.unit,
+                    value: e.value,
+                });
         }
         type Row = (
             i64,
@@ -329,7 +337,11 @@ pub async fn current_reforms<C: ConnectionTrait>(
                             period_text: text,
                             period_start: start,
                             created_at: at,
-                            tags: tags_of.remove(&id).unwrap_or_default().into_iter().collect(),
+                            tags: tags_of
+                                .remove(&id)
+                                .unwrap_or_default()
+                                .into_iter()
+                                .collect(),
                             effects: effects_of.remove(&id).unwrap_or_default(),
                         },
                     )
@@ -380,9 +392,13 @@ pub async fn current_issues<C: ConnectionTrait>(
 ) -> Result<BTreeMap<i64, IssueSnapshot>, StoreError> {
     by_chunks(ids, |chunk| async move {
         use policy_issue::Column as I;
-        let mut query = policy_issue::Entity::find()
-            .select_only()
-            .columns([I::Id, I::PolicyId, I::Area, I::Number, I::Title]);
+        let mut query = policy_issue::Entity::find().select_only().columns([
+            I::Id,
+            I::PolicyId,
+            I::Area,
+            I::Number,
+            I::Title,
+        ]);
         if let Some(chunk) = chunk {
             query = query.filter(I::Id.is_in(chunk));
         }
@@ -821,11 +837,26 @@ macro_rules! on_axis {
     };
 }
 
-on_axis!(proposals, current_proposals, Kind::Proposal, ProposalSnapshot);
+on_axis!(
+    proposals,
+    current_proposals,
+    Kind::Proposal,
+    ProposalSnapshot
+);
 on_axis!(reforms, current_reforms, Kind::Reform, ReformSnapshot);
-on_axis!(systems, current_systems, Kind::DigitalSystem, SystemSnapshot);
+on_axis!(
+    systems,
+    current_systems,
+    Kind::DigitalSystem,
+    SystemSnapshot
+);
 on_axis!(issues, current_issues, Kind::PolicyIssue, IssueSnapshot);
-on_axis!(milestones, current_milestones, Kind::Milestone, MilestoneSnapshot);
+on_axis!(
+    milestones,
+    current_milestones,
+    Kind::Milestone,
+    MilestoneSnapshot
+);
 on_axis!(kpis, current_kpis, Kind::Kpi, KpiSnapshot);
 on_axis!(actuals, current_actuals, Kind::KpiActual, ActualSnapshot);
 on_axis!(notes, current_notes, Kind::ProgressNote, NoteSnapshot);

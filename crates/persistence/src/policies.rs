@@ -4,8 +4,8 @@
 use crate::StoreError;
 use crate::announce;
 use crate::audit::AuditActor;
-use crate::history;
 use crate::entities::{kpi, kpi_actual, milestone, policy, policy_issue, progress_note};
+use crate::history;
 use crate::page::{Page, PageRequest};
 use crate::proposals::like_literal;
 use crate::rows;
