@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     corrections_recorded_after_the_moment_change_the_live_figures_and_not_those_known_then,
     figures_as_known_now_equal_the_live_endpoints_and_a_kept_report_equals_its_recomputation,
+    the_demo_city_as_known_now_shows_every_dashboard_figure_the_tallies_show,
 );
 
 fn today() -> NaiveDate {
@@ -535,4 +536,40 @@ async fn figures_as_known_now_equal_the_live_endpoints_and_a_kept_report_equals_
             .iter()
             .any(|v| v.deleted && v.record_id == c.deleted_reform)
     );
+}
+
+async fn the_demo_city_as_known_now_shows_every_dashboard_figure_the_tallies_show(
+    backend: Backend,
+) {
+    let (app, token) = crate::demo_data::demo_app(backend).await;
+    let now = at_param(moment().await);
+    for as_of in ["2025-10-15", "2025-11-25", "2026-03-31"] {
+        let dashboard = format!("/api/v1/dashboard?fiscal_year=2025&as_of={as_of}");
+        let live = get(&app, &token, &dashboard).await;
+        let known = get(&app, &token, &format!("{dashboard}&as_known_at={now}")).await;
+        assert_eq!(figures(known), figures(live.clone()), "{as_of}");
+        let progress = format!("/api/v1/reports/proposal-progress?fiscal_year=2025&as_of={as_of}");
+        let live_progress = get(&app, &token, &progress).await;
+        let known = get(&app, &token, &format!("{progress}&as_known_at={now}")).await;
+        assert_eq!(figures(known), figures(live_progress.clone()), "{as_of}");
+        let report = as_known::report(
+            &app.app_db.conn,
+            NaiveDate::parse_from_str(as_of, "%Y-%m-%d").unwrap(),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+        assert_report_matches_the_endpoints(&report, &live_progress, &live);
+    }
+    // The PT progress report of 2025-11-28, as the demo's stage events recorded it.
+    let table = get(
+        &app,
+        &token,
+        &format!(
+            "/api/v1/reports/proposal-progress?fiscal_year=2025&as_of=2025-11-25&as_known_at={now}"
+        ),
+    )
+    .await;
+    assert_eq!(stage_totals(&table), json!([10, 23, 0, 1]));
 }
