@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod as_known;
 mod as_of_lists;
 mod auth;
 mod authorization;

@@ -11,6 +11,26 @@ pub fn today_in_tokyo() -> NaiveDate {
     }
 }
 
+/// The moment a figure "as known" is read at: the end of `on` in Japan, or the instant `at`;
+/// `None` (the live view) when neither is given. Both at once is refused, naming `as_known_at`.
+pub fn known_at(
+    on: Option<NaiveDate>,
+    at: Option<DateTime<Utc>>,
+) -> Result<Option<DateTime<Utc>>, crate::error::ApiError> {
+    match (on, at) {
+        (Some(_), Some(_)) => Err(crate::error::ApiError::validation(vec![
+            crate::error::FieldError {
+                pointer: "/as_known_at".into(),
+                location: crate::error::FieldLocation::Query,
+                code: "conflict".into(),
+                message: "give as_known_on or as_known_at, not both".into(),
+            },
+        ])),
+        (Some(day), None) => Ok(Some(persistence::as_known::end_of_tokyo_day(day))),
+        (None, at) => Ok(at),
+    }
+}
+
 /// The next moment after `now` at which clocks in Tokyo show `time` (Japan is always UTC+9).
 pub fn next_tokyo_time(now: DateTime<Utc>, time: NaiveTime) -> DateTime<Utc> {
     let offset = Duration::hours(9);

@@ -10,12 +10,14 @@ use crate::extract::{page_of_query, validate};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use domain::proposal::{ImplementationStatus, Stage};
 use domain::reform::{Classification, ReformStatus};
 use domain::wareki::FiscalYear;
 use domain::{Action, authorize};
+use persistence::as_known;
 use persistence::dashboard;
+use persistence::history::Known;
 use persistence::organization;
 use persistence::tallies::{self, figure};
 use serde::{Deserialize, Serialize};
@@ -42,6 +44,11 @@ pub struct DashboardQuery {
     pub fiscal_year: Option<i32>,
     /// The day the figures are computed for (the end of it, in Japan); today when absent.
     pub as_of: Option<NaiveDate>,
+    /// Count only what was recorded by the end of this day (Asia/Tokyo): the figures as they were
+    /// known then, unchanged by later corrections, back-dated or not. Live figures when absent.
+    pub as_known_on: Option<NaiveDate>,
+    /// Like `as_known_on`, to the instant (RFC 3339), e.g. the moment a round closed.
+    pub as_known_at: Option<DateTime<Utc>>,
     /// Days without a stage change or consultation after which a proposal awaiting a decision
     /// is stale; 60 when absent.
     #[validate(range(
@@ -186,6 +193,8 @@ pub struct DashboardOut {
     /// e.g. 令和7年度
     pub fiscal_year_label: String,
     pub as_of: NaiveDate,
+    /// The moment the figures are as known at; absent for the live figures.
+    pub as_known_at: Option<DateTime<Utc>>,
     /// Set on a bureau's dashboard.
     pub bureau: Option<BureauRefOut>,
     pub proposals: ProposalPanelOut,
@@ -474,6 +483,7 @@ fn fiscal_year_of(day: NaiveDate) -> i32 {
 struct Scope {
     fiscal_year: i32,
     as_of: NaiveDate,
+    known_at: Option<DateTime<Utc>>,
     stale_days: i64,
     bureau: Option<(i64, String)>,
 }
@@ -483,9 +493,11 @@ async fn build(state: &AppState, scope: Scope) -> Result<DashboardOut, ApiError>
     let Scope {
         fiscal_year,
         as_of,
+        known_at,
         stale_days,
         bureau,
     } = scope;
+    let known = Known::from_option(known_at);
     let bureau_id = bureau.as_ref().map(|(id, _)| *id);
     let bureaus: Vec<(i64, String)> = organization::list_bureaus(conn)
         .await?
@@ -495,7 +507,18 @@ async fn build(state: &AppState, scope: Scope) -> Result<DashboardOut, ApiError>
         .collect();
 
     let scope = bureau_id.unwrap_or(tallies::CITY);
-    let counts = Counts(tallies::counts_as_of(conn, fiscal_year, scope, as_of).await?);
+    // The tallies hold the live figures only; figures as known at a moment are counted from
+    // the records and their versions.
+    let (counts, stale_count) = match known {
+        Known::Now => (
+            tallies::counts_as_of(conn, fiscal_year, scope, as_of).await?,
+            tallies::stale_as_of(conn, fiscal_year, scope, as_of, stale_days).await?,
+        ),
+        Known::At(_) => {
+            as_known::dashboard_counts(conn, fiscal_year, scope, as_of, stale_days, known).await?
+        }
+    };
+    let counts = Counts(counts);
     let mut proposals_base = ListQuery::new("proposals")
         .with("fiscal_year", fiscal_year)
         .with("as_of", as_of);
@@ -507,7 +530,6 @@ async fn build(state: &AppState, scope: Scope) -> Result<DashboardOut, ApiError>
         .map(|t| t.themes)
         .unwrap_or_default();
     let proposals = proposal_panel(&counts, &proposals_base, &themes, &bureaus);
-    let stale_count = tallies::stale_as_of(conn, fiscal_year, scope, as_of, stale_days).await?;
     let stale_proposals = proposals_base
         .with("stale_days", stale_days)
         .figure(usize::try_from(stale_count).unwrap_or(usize::MAX));
@@ -522,7 +544,10 @@ async fn build(state: &AppState, scope: Scope) -> Result<DashboardOut, ApiError>
     let reform_panel = reform_panel(&counts, &tag_labels, &reforms_base, &bureaus);
     let implementations = implementations(&counts, &reforms_base);
 
-    let systems = dashboard::systems_in_production(conn, bureau_id, as_of).await?;
+    let systems = match known {
+        Known::Now => dashboard::systems_in_production(conn, bureau_id, as_of).await?,
+        Known::At(_) => as_known::systems_in_production(conn, bureau_id, as_of, known).await?,
+    };
     let mut systems_base = ListQuery::new("digital-systems").with("in_production_on", as_of);
     if let Some(id) = bureau_id {
         systems_base = systems_base.with("bureau_id", id);
@@ -571,17 +596,31 @@ async fn build(state: &AppState, scope: Scope) -> Result<DashboardOut, ApiError>
     let hours_target = targets
         .iter()
         .find(|t| t.fields.metric == "annual_hours_saved");
-    let published = hours_target.and_then(|t| {
-        t.measurements
-            .iter()
-            .filter(|m| m.measured_on <= as_of)
-            // Two figures of one day: the first recorded is the one the source states first.
-            .max_by_key(|m| (m.measured_on, std::cmp::Reverse(m.id)))
-            .map(|m| PublishedHoursOut {
-                hours: m.value,
-                measured_on: m.measured_on,
-                note: m.note.clone(),
-            })
+    let published_known = match known {
+        Known::Now => None,
+        Known::At(_) => Some(
+            as_known::published_measurement(conn, "annual_hours_saved", as_of, known)
+                .await?
+                .map(|(measured_on, hours, note)| PublishedHoursOut {
+                    hours,
+                    measured_on,
+                    note,
+                }),
+        ),
+    };
+    let published = published_known.unwrap_or_else(|| {
+        hours_target.and_then(|t| {
+            t.measurements
+                .iter()
+                .filter(|m| m.measured_on <= as_of)
+                // Two figures of one day: the first recorded is the one the source states first.
+                .max_by_key(|m| (m.measured_on, std::cmp::Reverse(m.id)))
+                .map(|m| PublishedHoursOut {
+                    hours: m.value,
+                    measured_on: m.measured_on,
+                    note: m.note.clone(),
+                })
+        })
     });
     let hours_saved = HoursSavedOut {
         target_hours: hours_target.and_then(|t| t.fields.target_value),
@@ -593,8 +632,11 @@ async fn build(state: &AppState, scope: Scope) -> Result<DashboardOut, ApiError>
     };
 
     let names: HashMap<i64, String> = bureaus.iter().cloned().collect();
-    let kpis = dashboard::kpi_facts(conn, fiscal_year, bureau_id, as_of)
-        .await?
+    let kpi_facts = match known {
+        Known::Now => dashboard::kpi_facts(conn, fiscal_year, bureau_id, as_of).await?,
+        Known::At(_) => as_known::kpi_facts(conn, fiscal_year, bureau_id, as_of, known).await?,
+    };
+    let kpis = kpi_facts
         .into_iter()
         .map(|k| KpiChangeOut {
             bureau: names.get(&k.bureau_id).cloned().unwrap_or_default(),
@@ -615,7 +657,12 @@ async fn build(state: &AppState, scope: Scope) -> Result<DashboardOut, ApiError>
         })
         .collect();
 
-    let milestones = dashboard::milestone_facts(conn, fiscal_year, bureau_id, as_of).await?;
+    let milestones = match known {
+        Known::Now => dashboard::milestone_facts(conn, fiscal_year, bureau_id, as_of).await?,
+        Known::At(_) => {
+            as_known::milestone_facts(conn, fiscal_year, bureau_id, as_of, known).await?
+        }
+    };
     let mut milestones_base = ListQuery::new("milestones")
         .with("fiscal_year", fiscal_year)
         .with("overdue_on", as_of);
@@ -632,6 +679,7 @@ async fn build(state: &AppState, scope: Scope) -> Result<DashboardOut, ApiError>
         fiscal_year,
         fiscal_year_label: FiscalYear(fiscal_year).to_string(),
         as_of,
+        as_known_at: known_at,
         bureau: bureau.map(|(id, name)| BureauRefOut { id, name }),
         proposals,
         reforms: reform_panel,
@@ -648,6 +696,7 @@ fn scope_of(query: &DashboardQuery, bureau: Option<(i64, String)>) -> Result<Sco
     Ok(Scope {
         fiscal_year: query.fiscal_year.unwrap_or_else(|| fiscal_year_of(as_of)),
         as_of,
+        known_at: crate::clock::known_at(query.as_known_on, query.as_known_at)?,
         stale_days: query.stale_days.unwrap_or(DEFAULT_STALE_DAYS),
         bureau,
     })
@@ -694,7 +743,7 @@ pub async fn city_dashboard(
 }
 
 /// One bureau's dashboard: its proposals, reforms, systems, KPIs and milestones.
-#[utoipa::path(tag = "dashboards", params(("id" = i64, Path), DashboardQuery), responses((status = 200, body = DashboardOut), (status = 304, description = "The figures are unchanged since the ETag sent in If-None-Match"), (status = 404, body = crate::Problem, content_type = "application/problem+json")), security(("bearer" = ["admin", "editor", "proposer", "viewer"])))]
+#[utoipa::path(tag = "dashboards", params(("id" = i64, Path), DashboardQuery), responses((status = 200, body = DashboardOut), (status = 304, description = "The figures are unchanged since the ETag sent in If-None-Match"), (status = 404, body = crate::Problem, content_type = "application/problem+json"), (status = 422, body = crate::Problem, content_type = "application/problem+json")), security(("bearer" = ["admin", "editor", "proposer", "viewer"])))]
 #[get("/bureaus/{id}/dashboard")]
 pub async fn bureau_dashboard(
     req: HttpRequest,

@@ -33,7 +33,7 @@ const BATCH: usize = 500;
 /// the migration ledger (the restoring binary migrates), the search indexes (rebuilt by triggers
 /// as rows arrive), the readiness probe's scratch row, and the job queue: its jobs belong to the
 /// processes that ran them, and a restored queue would send mail and webhooks a second time.
-pub const TABLES: [&str; 35] = [
+pub const TABLES: [&str; 37] = [
     "bureaus",
     "sections",
     "section_names",
@@ -72,6 +72,9 @@ pub const TABLES: [&str; 35] = [
     "rounds",
     "round_requests",
     "round_request_items",
+    // What was known when: the versions of records, and the frozen reports of closed rounds.
+    "record_history",
+    "round_reports",
 ];
 
 /// Calls `$call::<Entity>($args…)` for the entity behind a table name.
@@ -122,6 +125,8 @@ macro_rules! per_table {
             "notification_preferences" => {
                 $call::<entities::notification_preference::Entity>($($arg),*).await
             }
+            "record_history" => $call::<entities::record_history::Entity>($($arg),*).await,
+            "round_reports" => $call::<entities::round_report::Entity>($($arg),*).await,
             "notification_settings" => {
                 $call::<entities::notification_setting::Entity>($($arg),*).await
             }
@@ -365,6 +370,11 @@ pub async fn restore_backup(
     crate::tallies::rebuild(&txn)
         .await
         .map_err(|e| BackupError::Parse(format!("recounting the dashboard figures: {e}")))?;
+    // A backup made before the record history existed holds none: the records' first versions
+    // are those they hold.
+    crate::history::backfill(&txn)
+        .await
+        .map_err(|e| BackupError::Parse(format!("writing the first record versions: {e}")))?;
     if db.backend() == DatabaseBackend::Postgres {
         for table in TABLES {
             // The next id continues after the restored ones instead of colliding with them.

@@ -196,6 +196,8 @@ pub struct SystemFacts {
     pub bureau_id: Option<i64>,
     pub annual_hours_saved: f64,
     pub production_started_on: Option<NaiveDate>,
+    pub built_in_house: bool,
+    pub cost_effect_yen: Option<i64>,
 }
 
 /// Systems in production on `as_of`: production started by then and not retired by then.
@@ -223,6 +225,8 @@ pub async fn systems_in_production<C: ConnectionTrait>(
             bureau_id: bureau_of_section.get(&s.section_id).copied(),
             annual_hours_saved: s.annual_hours_saved.unwrap_or(0.0),
             production_started_on: s.production_started_on,
+            built_in_house: s.built_in_house,
+            cost_effect_yen: s.cost_effect_yen,
         })
         .filter(|s| bureau_id.is_none() || s.bureau_id == bureau_id)
         .collect())
@@ -240,6 +244,8 @@ pub struct MilestoneFacts {
     pub quarter: Quarter,
     pub due_on: NaiveDate,
     pub done_by_then: bool,
+    /// Marked slipped (遅延).
+    pub slipped: bool,
 }
 
 impl MilestoneFacts {
@@ -289,7 +295,8 @@ pub async fn milestone_facts<C: ConnectionTrait>(
         let Some(policy) = policies.get(&issue.policy_id) else {
             continue;
         };
-        let done = MilestoneState::parse(&m.state) == Some(MilestoneState::Done);
+        let state = MilestoneState::parse(&m.state);
+        let done = state == Some(MilestoneState::Done);
         facts.push(MilestoneFacts {
             id: m.id,
             title: m.title,
@@ -300,6 +307,7 @@ pub async fn milestone_facts<C: ConnectionTrait>(
             quarter,
             due_on: quarter.last_day(domain::wareki::FiscalYear(policy.fiscal_year)),
             done_by_then: done && m.done_on.is_none_or(|d| d <= as_of),
+            slipped: state == Some(MilestoneState::Slipped),
         });
     }
     Ok(facts)

@@ -64,6 +64,10 @@ const DERIVED_MIGRATIONS: [&str; 2] = [
     "m20261205_000015_proposal_spans",
 ];
 
+/// The migration that adds the record history, whose first versions are written from the
+/// records already there.
+const HISTORY_MIGRATION: &str = "m20261207_000024_record_history";
+
 /// SQLite's page size for the files Platina creates (the default), to turn MiB into pages.
 const SQLITE_PAGE_BYTES: u32 = 4096;
 
@@ -197,18 +201,27 @@ impl Database {
     }
 
     /// Applies pending migrations; when one of them adds the dashboard tallies or the proposal
-    /// spans, counts them from the records already there.
+    /// spans, counts them from the records already there, and when one adds the record history,
+    /// writes the first version of each record already there.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        let adds_tallies = Migrator::get_pending_migrations(&self.conn)
-            .await?
+        let pending = Migrator::get_pending_migrations(&self.conn).await?;
+        let adds_tallies = pending
             .iter()
             .any(|m| DERIVED_MIGRATIONS.contains(&m.name()));
+        let adds_history = pending.iter().any(|m| m.name() == HISTORY_MIGRATION);
         Migrator::up(&self.conn, None).await?;
         if adds_tallies {
             let txn = crate::begin_write(&self.conn).await?;
             crate::tallies::rebuild(&txn)
                 .await
                 .map_err(|e| DbErr::Custom(format!("counting the dashboard tallies: {e}")))?;
+            sea_orm::TransactionSession::commit(txn).await?;
+        }
+        if adds_history {
+            let txn = crate::begin_write(&self.conn).await?;
+            crate::history::backfill(&txn)
+                .await
+                .map_err(|e| DbErr::Custom(format!("writing the first record versions: {e}")))?;
             sea_orm::TransactionSession::commit(txn).await?;
         }
         Ok(())

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod announce;
+pub mod as_known;
 pub mod audit;
 pub mod backup;
 pub mod clock;
@@ -16,6 +17,7 @@ pub mod database;
 pub mod entities;
 pub mod events;
 pub mod faults;
+pub mod history;
 pub mod idempotency;
 pub mod import_jobs;
 pub mod jobs;

@@ -5,12 +5,13 @@ use crate::StoreError;
 use crate::announce;
 use crate::audit::AuditActor;
 use crate::entities::{kpi, kpi_actual, milestone, policy, policy_issue, progress_note};
+use crate::history;
 use crate::page::{Page, PageRequest};
 use crate::proposals::like_literal;
 use crate::rows;
 use crate::unlink;
 use crate::write::{self, Change, FiledUnder, Write};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::link::EntityKind;
 use domain::policy::{
     Area, Issue, IssueFields, Kpi, KpiActual, KpiFields, Level, Milestone, MilestoneFields,
@@ -20,7 +21,7 @@ use domain::search::SearchText;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
@@ -358,22 +359,84 @@ pub async fn delete_issue(
             actor,
         ),
         move |txn| Box::pin(find_issue(txn, id)),
-        move |txn, _, _| {
+        move |txn, _, step| {
             Box::pin(async move {
-                for k in kpi::Entity::find()
-                    .filter(kpi::Column::IssueId.eq(id))
-                    .all(txn)
-                    .await?
-                {
-                    unlink::delete_links_of(txn, EntityKind::Kpi, k.id).await?;
+                let parts = issue_part_ids(txn, id).await?;
+                for k in &parts.kpis {
+                    unlink::delete_links_of(txn, EntityKind::Kpi, *k).await?;
                 }
                 unlink::delete_links_of(txn, EntityKind::PolicyIssue, id).await?;
                 policy_issue::Entity::delete_by_id(id).exec(txn).await?;
-                Ok(())
+                // The parts went with the issue (ON DELETE CASCADE): their deletion is a version
+                // of each, so a report as known before it still counts them.
+                parts.record_deletion(txn, step.now).await
             })
         },
     )
     .await
+}
+
+/// The ids of the parts an issue's deletion takes with it.
+struct IssuePartIds {
+    milestones: Vec<i64>,
+    notes: Vec<i64>,
+    kpis: Vec<i64>,
+    actuals: Vec<i64>,
+}
+
+impl IssuePartIds {
+    async fn record_deletion(
+        &self,
+        txn: &DatabaseTransaction,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        use history::Kind;
+        history::capture(txn, Kind::Milestone, &self.milestones, now).await?;
+        history::capture(txn, Kind::ProgressNote, &self.notes, now).await?;
+        history::capture(txn, Kind::Kpi, &self.kpis, now).await?;
+        history::capture(txn, Kind::KpiActual, &self.actuals, now).await
+    }
+}
+
+async fn issue_part_ids(txn: &DatabaseTransaction, id: i64) -> Result<IssuePartIds, StoreError> {
+    let milestones = milestone::Entity::find()
+        .select_only()
+        .column(milestone::Column::Id)
+        .filter(milestone::Column::IssueId.eq(id))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let notes = progress_note::Entity::find()
+        .select_only()
+        .column(progress_note::Column::Id)
+        .filter(progress_note::Column::IssueId.eq(id))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let kpis: Vec<i64> = kpi::Entity::find()
+        .select_only()
+        .column(kpi::Column::Id)
+        .filter(kpi::Column::IssueId.eq(id))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let actuals = actual_ids_of(txn, &kpis).await?;
+    Ok(IssuePartIds {
+        milestones,
+        notes,
+        kpis,
+        actuals,
+    })
+}
+
+async fn actual_ids_of(txn: &DatabaseTransaction, kpis: &[i64]) -> Result<Vec<i64>, StoreError> {
+    Ok(kpi_actual::Entity::find()
+        .select_only()
+        .column(kpi_actual::Column::Id)
+        .filter(kpi_actual::Column::KpiId.is_in(kpis.iter().copied()))
+        .into_tuple()
+        .all(txn)
+        .await?)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -787,11 +850,12 @@ pub async fn delete_kpi(
         db,
         Change::new("kpi.delete", "kpi", id, expected_version, actor),
         move |txn| Box::pin(find_kpi(txn, id)),
-        move |txn, _, _| {
+        move |txn, _, step| {
             Box::pin(async move {
+                let actuals = actual_ids_of(txn, &[id]).await?;
                 unlink::delete_links_of(txn, EntityKind::Kpi, id).await?;
                 kpi::Entity::delete_by_id(id).exec(txn).await?;
-                Ok(())
+                history::capture(txn, history::Kind::KpiActual, &actuals, step.now).await
             })
         },
     )

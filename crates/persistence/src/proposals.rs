@@ -1372,7 +1372,8 @@ pub async fn date_registration<C: ConnectionTrait>(
             .await?;
     }
     let counted = tallies::proposal_contributions(conn, ids).await?;
-    tallies::apply(conn, counted_before, counted).await
+    tallies::apply(conn, counted_before, counted).await?;
+    crate::history::redate(conn, crate::history::Kind::Proposal, ids, registered_at).await
 }
 
 /// The proposal of the year with this number, if any: the key an import matches rows by.

@@ -807,7 +807,8 @@ pub async fn date_registration<C: ConnectionTrait>(
             .await?;
     }
     let counted = tallies::reform_contributions(conn, ids).await?;
-    tallies::apply(conn, counted_before, counted).await
+    tallies::apply(conn, counted_before, counted).await?;
+    crate::history::redate(conn, crate::history::Kind::Reform, ids, registered_at).await
 }
 
 /// Whether the database holds any proposal or reform yet: the demo dataset goes only into one

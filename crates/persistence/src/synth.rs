@@ -5,7 +5,8 @@
 //! The rows are written straight into the tables in large batches, with ids counted on from the
 //! highest present, because the repositories' one-record transactions would take hours at the
 //! national scale the benchmark asks for. Everything derived is then recounted as a restore
-//! does: the search indexes by their triggers, the dashboard tallies by `tallies::rebuild`.
+//! does: the search indexes by their triggers, the dashboard tallies by `tallies::rebuild`, the record
+//! history by `history::backfill`.
 
 use crate::entities::{
     audit_event, consultation, proposal, proposal_assignment, reform, reform_tag, section,
@@ -479,6 +480,8 @@ pub async fn synthesize(
     progress("dashboard tallies", 0, 1);
     let txn = crate::begin_write(conn).await?;
     crate::tallies::rebuild(&txn).await?;
+    // The rows were written directly: their first versions are those they hold now.
+    crate::history::backfill(&txn).await?;
     sea_orm::TransactionSession::commit(txn).await?;
     db.refresh_statistics().await?;
     progress("dashboard tallies", 1, 1);

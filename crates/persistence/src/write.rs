@@ -1,9 +1,11 @@
 //! The one audited write path: in one write transaction, create, change or delete a record,
-//! refuse a stale version, move the dashboard tallies the record feeds, and record the audit
-//! event with the record before and after. The write is acknowledged only once committed.
+//! refuse a stale version, move the dashboard tallies the record feeds, record the audit
+//! event with the record before and after, and append the record's version to its history.
+//! The write is acknowledged only once committed.
 
 use crate::StoreError;
 use crate::audit::{self, AuditActor, AuditRecord, AuditView};
+use crate::history;
 use crate::tallies::{self, Contributions};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -365,6 +367,9 @@ pub(crate) async fn created_many<T: Audited>(
     if let Some(counted) = counted {
         pending.add(counted);
     }
+    if let Some(kind) = history::Kind::of_entity_type(write.entity_type) {
+        history::capture(txn, kind, &ids, now).await?;
+    }
     let events = created
         .iter()
         .map(|record| {
@@ -562,6 +567,8 @@ fn expect_version<T: Versioned>(
     })
 }
 
+/// Files the change in the audit trail and, for a record that keeps versions, appends its
+/// version as it stands after the change (its deletion when it is gone).
 async fn record<T: Audited>(
     txn: &DatabaseTransaction,
     change: &Change<'_>,
@@ -569,6 +576,9 @@ async fn record<T: Audited>(
     after: Option<&T>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    if let Some(kind) = history::Kind::of_entity_type(change.entity_type) {
+        history::capture(txn, kind, &[change.id], now).await?;
+    }
     audit::record(
         txn,
         change.actor,

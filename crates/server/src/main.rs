@@ -61,6 +61,19 @@ enum Command {
     },
     /// Add a synthetic city for benchmarks (needs an organisation: run `demo load` first).
     Synth(SynthArgs),
+    /// Compute a round's report as of a day (optionally as known at an instant) and print it as
+    /// JSON, with the time it took on standard error.
+    Report {
+        /// 基準日, e.g. 2025-11-25.
+        #[arg(long)]
+        as_of: chrono::NaiveDate,
+        /// As known at this instant (RFC 3339); as known now when left out.
+        #[arg(long)]
+        known_at: Option<chrono::DateTime<chrono::Utc>>,
+        /// One bureau's report instead of the city's.
+        #[arg(long)]
+        bureau: Option<i64>,
+    },
     /// Back up the whole database content as one JSON document (`-` writes to standard output).
     Export {
         /// Everything: the only kind of export the command line offers; lists export over the API.
@@ -376,6 +389,22 @@ async fn run_command(config: Config, command: Command) -> Result<(), MainError> 
                     "some rows were rejected".into(),
                 )));
             }
+        }
+        Command::Report {
+            as_of,
+            known_at,
+            bureau,
+        } => {
+            migrate(&db, &config).await?;
+            let started = std::time::Instant::now();
+            let report = persistence::as_known::report(&db.conn, as_of, known_at, bureau)
+                .await
+                .map_err(|e| CommandError::Input(format!("report: {e}")))?;
+            let took = started.elapsed();
+            let json = serde_json::to_string_pretty(&report)
+                .map_err(|e| CommandError::Input(format!("report: {e}")))?;
+            println!("{json}");
+            eprintln!("computed in {:.1} ms", took.as_secs_f64() * 1000.0);
         }
         Command::Serve | Command::Openapi => {}
     }

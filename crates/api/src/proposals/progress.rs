@@ -7,7 +7,7 @@ use crate::error::{ApiError, FieldError, FieldLocation};
 use crate::extract::validate;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::proposal::Stage;
 use domain::{Action, Principal, ProposalReach, authorize};
 use persistence::proposals::{self, ProposalFilter, ProposalSort};
@@ -41,6 +41,11 @@ pub struct ProgressQuery {
     pub fiscal_year: i32,
     /// The date to recompute the table for; today when absent.
     pub as_of: Option<NaiveDate>,
+    /// Count only what was recorded by the end of this day (Asia/Tokyo): the table as it was
+    /// known then, unchanged by later corrections, back-dated or not. The live table when absent.
+    pub as_known_on: Option<NaiveDate>,
+    /// Like `as_known_on`, to the instant (RFC 3339), e.g. the moment a round closed.
+    pub as_known_at: Option<DateTime<Utc>>,
     /// `json` (default) or `csv` (UTF-8 with BOM, for Excel).
     #[validate(custom(function = "progress_format"))]
     pub format: Option<String>,
@@ -75,6 +80,8 @@ pub struct ProgressReportOut {
     pub fiscal_year: i32,
     pub fiscal_year_label: String,
     pub as_of: NaiveDate,
+    /// The moment the table is as known at; absent for the live table.
+    pub as_known_at: Option<DateTime<Utc>>,
     /// ①…④ labels in column order.
     pub stage_labels: [&'static str; 4],
     pub rows: Vec<ProgressRowOut>,
@@ -106,8 +113,27 @@ async fn progress_report(
     caller: &Principal,
     fiscal_year: i32,
     as_of: NaiveDate,
+    known_at: Option<DateTime<Utc>>,
 ) -> Result<ProgressReportOut, ApiError> {
-    let mut entries = proposals::progress_as_of(&state.db.conn, fiscal_year, as_of).await?;
+    let mut entries = match known_at {
+        None => proposals::progress_as_of(&state.db.conn, fiscal_year, as_of).await?,
+        Some(at) => persistence::as_known::proposal_standings(
+            &state.db.conn,
+            fiscal_year,
+            as_of,
+            persistence::history::Known::At(at),
+        )
+        .await?
+        .into_iter()
+        .map(|p| proposals::ProgressEntry {
+            proposal_id: p.id,
+            number: p.number,
+            title: p.title,
+            theme: p.theme,
+            stage: p.stage,
+        })
+        .collect(),
+    };
     if caller.proposal_reach() != ProposalReach::All {
         let mut visible = ProposalFilter::visible_to(caller);
         visible.fiscal_year = Some(fiscal_year);
@@ -153,6 +179,7 @@ async fn progress_report(
         fiscal_year,
         fiscal_year_label: domain::wareki::FiscalYear(fiscal_year).to_string(),
         as_of,
+        as_known_at: known_at,
         stage_labels: Stage::ALL.map(Stage::label_ja),
         totals: row("合計", &entries.iter().collect::<Vec<_>>()),
         rows,
@@ -195,7 +222,12 @@ fn progress_csv(report: &ProgressReportOut) -> String {
         );
         out.push_str("\r\n");
     };
-    let mut header = vec![format!("{} {}時点", report.fiscal_year_label, report.as_of)];
+    let mut title = format!("{} {}時点", report.fiscal_year_label, report.as_of);
+    if let Some(at) = report.as_known_at {
+        let tokyo = at + chrono::Duration::hours(9);
+        title.push_str(&format!("（{}記録分まで）", tokyo.format("%Y-%m-%d %H:%M")));
+    }
+    let mut header = vec![title];
     header.extend(report.stage_labels.iter().map(|l| (*l).to_owned()));
     header.push("未提示".into());
     header.push("合計".into());
@@ -212,7 +244,9 @@ fn progress_csv(report: &ProgressReportOut) -> String {
 
 /// The progress table of seed 003: stage ①–④ × theme with row and column totals, recomputed
 /// from the recorded events as of any date (also after back-dated corrections). Every cell lists
-/// the proposals behind it. `format=csv` gives the table for Excel.
+/// the proposals behind it. `format=csv` gives the table for Excel. With `as_known_on` (or
+/// `as_known_at`) the table counts only stage changes recorded by then: a published table is
+/// reproduced exactly, whatever was corrected afterwards.
 #[utoipa::path(
     tag = "proposals",
     params(ProgressQuery),
@@ -221,6 +255,7 @@ fn progress_csv(report: &ProgressReportOut) -> String {
             (ProgressReportOut = "application/json"),
             (String = "text/csv"),
         )),
+        (status = 422, body = crate::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["admin", "editor", "proposer", "viewer"])),
 )]
@@ -233,11 +268,13 @@ pub async fn proposal_progress(
     let caller = caller.0;
     authorize(&caller, Action::ReadProposals)?;
     validate(&*query, FieldLocation::Query)?;
+    let known_at = crate::clock::known_at(query.as_known_on, query.as_known_at)?;
     let report = progress_report(
         &state,
         &caller,
         query.fiscal_year,
         query.as_of.unwrap_or_else(today_in_tokyo),
+        known_at,
     )
     .await?;
     match query.format.as_deref() {

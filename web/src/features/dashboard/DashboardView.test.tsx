@@ -135,6 +135,22 @@ describe('the dashboard on the home page', () => {
     expect(search.get('fiscal_year')).toBe('2025');
   });
 
+  it('writes an as-known-on day into the address and asks for the figures known then', async () => {
+    const { fetch, dashboardUrls } = dashboardServer();
+    const { router } = renderApp('/?fiscal_year=2025&as_of=2025-11-25', fetch);
+    await screen.findByTestId('stage-table', {}, FIND);
+    expect(dashboardUrls[0]?.searchParams.has('as_known_on')).toBe(false);
+
+    fireEvent.change(screen.getByLabelText('時点（記録日）'), { target: { value: '2025-11-28' } });
+
+    await waitFor(() => expect(dashboardUrls.at(-1)?.searchParams.get('as_known_on')).toBe('2025-11-28'));
+    expect(dashboardUrls.at(-1)?.searchParams.get('as_of')).toBe('2025-11-25');
+    expect(new URLSearchParams(router.state.location.search).get('as_known_on')).toBe('2025-11-28');
+
+    fireEvent.change(screen.getByLabelText('時点（記録日）'), { target: { value: '' } });
+    await waitFor(() => expect(new URLSearchParams(router.state.location.search).has('as_known_on')).toBe(false));
+  });
+
   it('sends the stale threshold typed and the fiscal year chosen', async () => {
     const { fetch, dashboardUrls } = dashboardServer();
     const { router } = renderApp('/?fiscal_year=2025&as_of=2025-11-25', fetch);

@@ -46,16 +46,24 @@ export function DashboardView({ bureauId }: { bureauId?: number }) {
   const { t, i18n } = useTranslation();
   const language = i18n.resolvedLanguage ?? 'ja';
   const ids = useId();
-  const { fiscalYear, asOf, staleDays, today, yearOptions, update } = useDashboardParams();
+  const { fiscalYear, asOf, staleDays, asKnownOn, today, yearOptions, update } = useDashboardParams();
   const params = useMemo(
-    () => (fiscalYear === undefined ? undefined : { fiscalYear, asOf, staleDays }),
-    [fiscalYear, asOf, staleDays],
+    () => (fiscalYear === undefined ? undefined : { fiscalYear, asOf, staleDays, asKnownOn }),
+    [fiscalYear, asOf, staleDays, asKnownOn],
   );
   const dashboard = useDashboard(bureauId, params);
   const data = dashboard.data;
 
   const [asOfInput, setAsOfInput] = useDraft(asOf);
   const [staleInput, setStaleInput] = useDraft(staleDays === undefined ? '' : String(staleDays));
+  const [knownInput, setKnownInput] = useDraft(asKnownOn ?? '');
+
+  function changeKnownOn(value: string) {
+    setKnownInput(value);
+    if (value === '') update({ as_known_on: undefined });
+    else if (isIsoDate(value)) update({ as_known_on: value });
+  }
+  const knownValid = knownInput === '' || isIsoDate(knownInput);
 
   function changeAsOf(value: string) {
     setAsOfInput(value);
@@ -113,6 +121,28 @@ export function DashboardView({ bureauId }: { bureauId?: number }) {
             aria-invalid={asOfValid ? undefined : true}
             aria-describedby={`${ids}-as-of-hint${asOfValid ? '' : ` ${ids}-as-of-error`}`}
             onChange={(e) => changeAsOf(e.target.value)}
+          />
+        </div>
+        <div className="form-field">
+          <label className="form-field__label" htmlFor={`${ids}-known-on`}>
+            {t('dashboard.asKnownOn')}
+          </label>
+          <p id={`${ids}-known-on-hint`} className="form-field__hint">
+            {t('dashboard.asKnownOnHint')}
+          </p>
+          {!knownValid && (
+            <p id={`${ids}-known-on-error`} className="form-field__error">
+              {t('dashboard.asKnownOnInvalid')}
+            </p>
+          )}
+          <input
+            id={`${ids}-known-on`}
+            type="date"
+            className="form-field__input form-field__input--short"
+            value={knownInput}
+            aria-invalid={knownValid ? undefined : true}
+            aria-describedby={`${ids}-known-on-hint${knownValid ? '' : ` ${ids}-known-on-error`}`}
+            onChange={(e) => changeKnownOn(e.target.value)}
           />
         </div>
         <div className="form-field">

@@ -17,6 +17,8 @@ export interface DashboardParams {
   asOf: string;
   /** Absent: the server's 60 days. */
   staleDays?: number | undefined;
+  /** Count only what was recorded by the end of this day; absent: every record (the live view). */
+  asKnownOn?: string | undefined;
 }
 
 export const DASHBOARD_KEY = ['dashboard'] as const;
@@ -32,6 +34,7 @@ function dashboardQuery(params: DashboardParams) {
     fiscal_year: params.fiscalYear,
     as_of: params.asOf,
     ...(params.staleDays !== undefined ? { stale_days: params.staleDays } : {}),
+    ...(params.asKnownOn !== undefined ? { as_known_on: params.asKnownOn } : {}),
   };
 }
 

@@ -6,11 +6,12 @@ import { positiveInt } from '../../lib/listParams';
 
 const FIRST_FISCAL_YEAR = 2019; // 令和元年度
 
-export type DashboardParamKey = 'fiscal_year' | 'as_of' | 'stale_days';
+export type DashboardParamKey = 'fiscal_year' | 'as_of' | 'stale_days' | 'as_known_on';
 
 /**
  * The fiscal year, day and stale threshold a dashboard is computed for, read from the address
- * (`?fiscal_year=2025&as_of=2025-11-25&stale_days=60`). Without `fiscal_year` the newest project
+ * (`?fiscal_year=2025&as_of=2025-11-25&stale_days=60`, and `as_known_on` to count only what was
+ * recorded by the end of that day). Without `fiscal_year` the newest project
  * team's year is shown (the demo's teams end in 令和7年度 while today may be later), else the year
  * of today; without `as_of`, today. The defaults are not written into the address: a control the
  * person changes writes the year and the day together, so the view can be linked and reloaded.
@@ -24,6 +25,8 @@ export function useDashboardParams() {
   const asOfParam = params.get('as_of');
   const asOf = asOfParam && isIsoDate(asOfParam) ? asOfParam : today;
   const staleDays = positiveInt(params.get('stale_days'));
+  const knownParam = params.get('as_known_on');
+  const asKnownOn = knownParam && isIsoDate(knownParam) ? knownParam : undefined;
   const defaultYear = teams.isPending ? undefined : (teams.data?.[0]?.fiscal_year ?? fiscalYearOf(today));
   const fiscalYear = yearParam ?? defaultYear;
 
@@ -47,5 +50,5 @@ export function useDashboardParams() {
     setParams(next, { replace: true });
   }
 
-  return { fiscalYear, asOf, staleDays, today, yearOptions, update };
+  return { fiscalYear, asOf, staleDays, asKnownOn, today, yearOptions, update };
 }

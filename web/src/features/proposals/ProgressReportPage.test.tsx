@@ -127,4 +127,26 @@ describe('the progress report', () => {
 
     await waitFor(() => expect(urls.at(-1)?.searchParams.get('as_of')).toBe('2025-10-01'));
   });
+
+  it('reproduces a published table with the day it was known on, and forgets that day when cleared', async () => {
+    const { fetch, urls } = reportServer();
+    const user = userEvent.setup();
+    renderApp('/reports/proposal-progress?fiscal_year=2025&as_of=2025-11-25', fetch);
+    await screen.findByTestId('progress-table');
+    expect(urls[0]?.searchParams.has('as_known_on')).toBe(false);
+
+    const knownOn = screen.getByLabelText('時点（記録日）');
+    await user.type(knownOn, '2025-11-28');
+    await waitFor(() => expect(urls.at(-1)?.searchParams.get('as_known_on')).toBe('2025-11-28'));
+    expect(urls.at(-1)?.searchParams.get('as_of')).toBe('2025-11-25');
+    expect(await screen.findByText(/までの記録による/)).toBeInTheDocument();
+    // A published table's cells open their proposals on the page instead of today's list.
+    const table = screen.getByTestId('progress-table');
+    expect(within(table).queryAllByRole('link')).toHaveLength(0);
+
+    // Cleared, the live table (already fetched once) comes back from the cache.
+    await user.clear(knownOn);
+    await waitFor(() => expect(screen.queryByText(/までの記録による/)).not.toBeInTheDocument());
+    expect(urls.filter((url) => !url.searchParams.has('as_known_on'))).toHaveLength(1);
+  });
 });

@@ -62,24 +62,35 @@ export function ProgressReportPage() {
   const fiscalYear = Number.isSafeInteger(yearParam) && yearParam > 0 ? yearParam : defaultYear;
   const asOfParam = params.get('as_of');
   const asOf = asOfParam && isIsoDate(asOfParam) ? asOfParam : today;
-  const isToday = asOf === today;
+  const knownParam = params.get('as_known_on');
+  const asKnownOn = knownParam && isIsoDate(knownParam) ? knownParam : undefined;
+  // A table as known on a past day is a published figure: its cells open their proposals here.
+  const isToday = asOf === today && !asKnownOn;
 
   const [asOfInput, setAsOfInput] = useDraft(asOf);
+  const [knownInput, setKnownInput] = useDraft(asKnownOn ?? '');
+  const knownValid = knownInput === '' || isIsoDate(knownInput);
   // The opened cell belongs to one table: another year or date closes it.
-  const tableKey = `${fiscalYear}|${asOf}`;
+  const tableKey = `${fiscalYear}|${asOf}|${asKnownOn ?? ''}`;
   const [opened, setOpened] = useState<{ cell: string | null; table: string }>({ cell: null, table: tableKey });
   const openCell = opened.table === tableKey ? opened.cell : null;
   const setOpenCell = (cell: string | null) => setOpened({ cell, table: tableKey });
   const [downloading, setDownloading] = useState(false);
   const [downloadError, setDownloadError] = useState<string | null>(null);
 
-  const report = useProgressReport(fiscalYear, asOf, teams.isSuccess);
+  const report = useProgressReport(fiscalYear, asOf, teams.isSuccess, asKnownOn);
   const data = report.data;
 
-  function setParam(key: 'fiscal_year' | 'as_of', value: string) {
+  function setParam(key: 'fiscal_year' | 'as_of' | 'as_known_on', value: string) {
     const next = new URLSearchParams(params);
-    next.set(key, value);
+    if (value === '') next.delete(key);
+    else next.set(key, value);
     setParams(next, { replace: true });
+  }
+
+  function changeKnownOn(value: string) {
+    setKnownInput(value);
+    if (value === '' || isIsoDate(value)) setParam('as_known_on', value);
   }
 
   function changeAsOf(value: string) {
@@ -88,7 +99,12 @@ export function ProgressReportPage() {
   }
 
   const csvHref = fiscalYear
-    ? `${REPORT_PATH}?${new URLSearchParams({ fiscal_year: String(fiscalYear), as_of: asOf, format: 'csv' }).toString()}`
+    ? `${REPORT_PATH}?${new URLSearchParams({
+        fiscal_year: String(fiscalYear),
+        as_of: asOf,
+        ...(asKnownOn ? { as_known_on: asKnownOn } : {}),
+        format: 'csv',
+      }).toString()}`
     : undefined;
 
   /** The CSV needs the bearer token, so it is fetched and handed to the browser as a file. */
@@ -99,7 +115,9 @@ export function ProgressReportPage() {
     setDownloadError(null);
     try {
       const { data: blob } = await api.client.GET(REPORT_PATH, {
-        params: { query: { fiscal_year: fiscalYear, as_of: asOf, format: 'csv' } },
+        params: {
+          query: { fiscal_year: fiscalYear, as_of: asOf, ...(asKnownOn ? { as_known_on: asKnownOn } : {}), format: 'csv' },
+        },
         parseAs: 'blob',
       });
       if (!(blob instanceof Blob)) throw new Error('no CSV');
@@ -228,6 +246,29 @@ export function ProgressReportPage() {
               onChange={(e) => changeAsOf(e.target.value)}
             />
           </div>
+          <div className="form-field">
+            <label className="form-field__label" htmlFor={`${ids}-known-on`}>
+              {t('progress.asKnownOn')}
+            </label>
+            <p id={`${ids}-known-on-hint`} className="form-field__hint">
+              {t('progress.asKnownOnHint')}
+            </p>
+            {!knownValid && (
+              <p id={`${ids}-known-on-error`} className="form-field__error">
+                {t('progress.asKnownOnInvalid')}
+              </p>
+            )}
+            <input
+              id={`${ids}-known-on`}
+              type="date"
+              max={today}
+              className="form-field__input form-field__input--short"
+              value={knownInput}
+              aria-invalid={knownValid ? undefined : true}
+              aria-describedby={`${ids}-known-on-hint${knownValid ? '' : ` ${ids}-known-on-error`}`}
+              onChange={(e) => changeKnownOn(e.target.value)}
+            />
+          </div>
         </div>
       )}
 
@@ -243,6 +284,7 @@ export function ProgressReportPage() {
             <table className="pp-table pp-report" data-testid="progress-table">
               <caption>
                 {t('progress.caption', { year: data.fiscal_year_label, date: formatDate(data.as_of, language) })}
+                {asKnownOn && t('progress.captionKnown', { date: formatDate(asKnownOn, language) })}
               </caption>
               <thead>
                 <tr>

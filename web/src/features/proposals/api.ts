@@ -34,7 +34,8 @@ export const proposalKeys = {
   detail: (id: number) => [...PROPOSALS_KEY, 'detail', id] as const,
   history: (id: number) => [...PROPOSALS_KEY, 'history', id] as const,
   consultations: (id: number) => [...PROPOSALS_KEY, 'consultations', id] as const,
-  progress: (fiscalYear: number, asOf: string) => [...PROPOSALS_KEY, 'progress', fiscalYear, asOf] as const,
+  progress: (fiscalYear: number, asOf: string, asKnownOn?: string) =>
+    [...PROPOSALS_KEY, 'progress', fiscalYear, asOf, asKnownOn ?? null] as const,
 };
 
 /** Sections with today's names under their bureau, bureaus without sections left out. */
@@ -81,14 +82,17 @@ export function useConsultations(id: number) {
   });
 }
 
-export function useProgressReport(fiscalYear: number | undefined, asOf: string, enabled: boolean) {
+/** The progress table as of `asOf`; with `asKnownOn`, as it was known at the end of that day. */
+export function useProgressReport(fiscalYear: number | undefined, asOf: string, enabled: boolean, asKnownOn?: string) {
   const api = useApi();
   return useQuery({
-    queryKey: proposalKeys.progress(fiscalYear ?? 0, asOf),
+    queryKey: proposalKeys.progress(fiscalYear ?? 0, asOf, asKnownOn),
     queryFn: async ({ signal }) =>
       dataOf(
         await api.client.GET('/api/v1/reports/proposal-progress', {
-          params: { query: { fiscal_year: fiscalYear ?? 0, as_of: asOf } },
+          params: {
+            query: { fiscal_year: fiscalYear ?? 0, as_of: asOf, ...(asKnownOn ? { as_known_on: asKnownOn } : {}) },
+          },
           signal,
         }),
       ) as ProgressReportOut,

@@ -1303,7 +1303,9 @@ export interface paths {
         /**
          * The progress table of seed 003: stage ①–④ × theme with row and column totals, recomputed
          *     from the recorded events as of any date (also after back-dated corrections). Every cell lists
-         *     the proposals behind it. `format=csv` gives the table for Excel.
+         *     the proposals behind it. `format=csv` gives the table for Excel. With `as_known_on` (or
+         *     `as_known_at`) the table counts only stage changes recorded by then: a published table is
+         *     reproduced exactly, whatever was corrected afterwards.
          */
         get: operations["proposal_progress"];
         put?: never;
@@ -1931,6 +1933,11 @@ export interface components {
             recorded_by: string;
         };
         DashboardOut: {
+            /**
+             * Format: date-time
+             * @description The moment the figures are as known at; absent for the live figures.
+             */
+            as_known_at?: string | null;
             /** Format: date */
             as_of: string;
             bureau?: components["schemas"]["BureauRefOut"] | null;
@@ -3496,6 +3503,11 @@ export interface components {
             title: string;
         };
         ProgressReportOut: {
+            /**
+             * Format: date-time
+             * @description The moment the table is as known at; absent for the live table.
+             */
+            as_known_at?: string | null;
             /** Format: date */
             as_of: string;
             /** Format: int32 */
@@ -6590,6 +6602,13 @@ export interface operations {
                 /** @description The day the figures are computed for (the end of it, in Japan); today when absent. */
                 as_of?: string;
                 /**
+                 * @description Count only what was recorded by the end of this day (Asia/Tokyo): the figures as they were
+                 *     known then, unchanged by later corrections, back-dated or not. Live figures when absent.
+                 */
+                as_known_on?: string;
+                /** @description Like `as_known_on`, to the instant (RFC 3339), e.g. the moment a round closed. */
+                as_known_at?: string;
+                /**
                  * @description Days without a stage change or consultation after which a proposal awaiting a decision
                  *     is stale; 60 when absent.
                  */
@@ -6653,7 +6672,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6800,6 +6818,13 @@ export interface operations {
                 fiscal_year?: number;
                 /** @description The day the figures are computed for (the end of it, in Japan); today when absent. */
                 as_of?: string;
+                /**
+                 * @description Count only what was recorded by the end of this day (Asia/Tokyo): the figures as they were
+                 *     known then, unchanged by later corrections, back-dated or not. Live figures when absent.
+                 */
+                as_known_on?: string;
+                /** @description Like `as_known_on`, to the instant (RFC 3339), e.g. the moment a round closed. */
+                as_known_at?: string;
                 /**
                  * @description Days without a stage change or consultation after which a proposal awaiting a decision
                  *     is stale; 60 when absent.
@@ -13336,6 +13361,13 @@ export interface operations {
                 fiscal_year: number;
                 /** @description The date to recompute the table for; today when absent. */
                 as_of?: string;
+                /**
+                 * @description Count only what was recorded by the end of this day (Asia/Tokyo): the table as it was
+                 *     known then, unchanged by later corrections, back-dated or not. The live table when absent.
+                 */
+                as_known_on?: string;
+                /** @description Like `as_known_on`, to the instant (RFC 3339), e.g. the moment a round closed. */
+                as_known_at?: string;
                 /** @description `json` (default) or `csv` (UTF-8 with BOM, for Excel). */
                 format?: "json" | "csv";
             };
@@ -13382,7 +13414,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
