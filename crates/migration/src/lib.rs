@@ -25,6 +25,7 @@ mod m20261206_000020_mail;
 mod m20261206_000021_webhooks;
 mod m20261206_000022_import_uploads;
 mod m20261207_000023_rounds;
+mod m20261208_000030_round_reminders;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000021_webhooks::Migration),
             Box::new(m20261206_000022_import_uploads::Migration),
             Box::new(m20261207_000023_rounds::Migration),
+            Box::new(m20261208_000030_round_reminders::Migration),
         ]
     }
 }

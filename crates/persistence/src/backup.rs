@@ -33,7 +33,7 @@ const BATCH: usize = 500;
 /// the migration ledger (the restoring binary migrates), the search indexes (rebuilt by triggers
 /// as rows arrive), the readiness probe's scratch row, and the job queue: its jobs belong to the
 /// processes that ran them, and a restored queue would send mail and webhooks a second time.
-pub const TABLES: [&str; 35] = [
+pub const TABLES: [&str; 36] = [
     "bureaus",
     "sections",
     "section_names",
@@ -72,6 +72,7 @@ pub const TABLES: [&str; 35] = [
     "rounds",
     "round_requests",
     "round_request_items",
+    "round_reminders",
 ];
 
 /// Calls `$call::<Entity>($args…)` for the entity behind a table name.
@@ -119,6 +120,7 @@ macro_rules! per_table {
             "round_request_items" => {
                 $call::<entities::round_request_item::Entity>($($arg),*).await
             }
+            "round_reminders" => $call::<entities::round_reminder::Entity>($($arg),*).await,
             "notification_preferences" => {
                 $call::<entities::notification_preference::Entity>($($arg),*).await
             }

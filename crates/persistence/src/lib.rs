@@ -30,6 +30,7 @@ pub mod policies;
 pub mod proposals;
 pub mod reforms;
 pub mod refresh_tokens;
+pub mod round_reminders;
 pub mod rounds;
 mod rows;
 pub mod search;
