@@ -144,6 +144,10 @@ pub struct Sent {
     pub skipped_late: bool,
     /// The next overdue reminder was queued for this date.
     pub next: Option<NaiveDate>,
+    /// The reminder's day has not come by the clock: nothing was done, the job should be run
+    /// again later. (The runner does not claim a job before its time, so this happens only when
+    /// the clock is fixed, in tests and rehearsals.)
+    pub not_yet: bool,
 }
 
 fn kind_name(kind: ReminderKind) -> &'static str {
@@ -173,6 +177,12 @@ pub async fn send(
     let round = rounds::round_of(row)?;
     if round.state != RoundState::Open {
         return Ok(nothing);
+    }
+    if input.date > plan.today {
+        return Ok(Sent {
+            not_yet: true,
+            ..Sent::default()
+        });
     }
     let now = crate::clock::now();
     let skipped_late = input.date < plan.today;
@@ -231,6 +241,7 @@ pub async fn send(
         nothing_to_do: false,
         skipped_late,
         next,
+        not_yet: false,
     })
 }
 

@@ -39,6 +39,12 @@ impl JobHandler for SendReminder {
             .await
             .map_err(JobError::retry)?;
         let sent = persistence::round_reminders::send(&txn, &input, &plan).await?;
+        if sent.not_yet {
+            return Err(JobError::retry(format!(
+                "the reminder of {} is not due yet by the server's clock (today is {})",
+                input.date, plan.today
+            )));
+        }
         job.succeed_in(&txn).await?;
         txn.commit().await.map_err(JobError::retry)?;
         tracing::info!(
