@@ -486,11 +486,7 @@ fn owner_kind_rule(value: &str) -> Result<(), ValidationError> {
 /// The states of a `state` filter (already validated).
 fn states_of(value: Option<&str>) -> Vec<RequestState> {
     value
-        .map(|v| {
-            v.split(',')
-                .filter_map(|s| RequestState::parse(s.trim()))
-                .collect()
-        })
+        .map(|v| v.split(',').filter_map(RequestState::parse).collect())
         .unwrap_or_default()
 }
 
