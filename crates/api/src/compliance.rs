@@ -26,7 +26,7 @@ use validator::Validate;
 /// The request list that shows exactly the requests a figure counts: the query of
 /// `GET /api/v1/rounds/{round_id}/requests`, and the same as a path.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
-pub struct RequestsLink {
+pub struct ComplianceRequestsLink {
     pub round_id: i64,
     /// Comma-separated request states, e.g. `answered,accepted`.
     pub state: Option<String>,
@@ -49,7 +49,7 @@ struct Scope {
 }
 
 impl Scope {
-    fn link(self, round_id: i64, state: Option<&str>, overdue: bool) -> RequestsLink {
+    fn link(self, round_id: i64, state: Option<&str>, overdue: bool) -> ComplianceRequestsLink {
         let mut query: Vec<(String, String)> = Vec::new();
         if let Some(state) = state {
             query.push(("state".into(), state.into()));
@@ -76,7 +76,7 @@ impl Scope {
         } else {
             format!("/api/v1/rounds/{round_id}/requests?{encoded}")
         };
-        RequestsLink {
+        ComplianceRequestsLink {
             round_id,
             state: state.map(str::to_owned),
             overdue: overdue.then_some(true),
@@ -92,22 +92,22 @@ impl Scope {
 
 /// A count and the requests it counts.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct FigureOut {
+pub struct ComplianceFigureOut {
     pub count: u64,
-    pub requests: RequestsLink,
+    pub requests: ComplianceRequestsLink,
 }
 
 /// The compliance figures of a group of requests.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ComplianceFiguresOut {
     /// Every request (依頼数).
-    pub requested: FigureOut,
+    pub requested: ComplianceFigureOut,
     /// 回答済 and 受理.
-    pub answered: FigureOut,
+    pub answered: ComplianceFigureOut,
     /// 差戻し, waiting for the owner to submit again.
-    pub returned: FigureOut,
+    pub returned: ComplianceFigureOut,
     /// Past 回答期限 and waiting for the owner (未回答, 回答中, 差戻し) while the round is open.
-    pub overdue: FigureOut,
+    pub overdue: ComplianceFigureOut,
     /// answered ÷ requested, 0–1; null with no request.
     pub answered_rate: Option<f64>,
     /// The median, over the answered requests, of the business days (開庁日, the city's
@@ -171,7 +171,7 @@ fn figures(
             Some(calendar.business_days_between(opened, submitted))
         })
         .collect();
-    let figure = |count: u64, state: Option<&str>, overdue: bool| FigureOut {
+    let figure = |count: u64, state: Option<&str>, overdue: bool| ComplianceFigureOut {
         count,
         requests: scope.link(round.id, state, overdue),
     };

@@ -83,6 +83,14 @@ export const routes: RouteObject[] = [
       { path: 'admin/sent-mail', element: screen(() => import('../features/mail/SentMailPage'), (m) => m.SentMailListPage) },
       { path: 'admin/sent-mail/:id', element: screen(() => import('../features/mail/SentMailPage'), (m) => m.SentMailDetailPage) },
       { path: 'admin/webhooks', element: screen(() => import('../features/webhooks/WebhooksPage'), (m) => m.WebhooksPage) },
+      {
+        path: 'rounds/compliance',
+        element: screen(() => import('../features/compliance/CompliancePage'), (m) => m.ComplianceTrendPage),
+      },
+      {
+        path: 'rounds/:id/compliance',
+        element: screen(() => import('../features/compliance/CompliancePage'), (m) => m.RoundCompliancePage),
+      },
       { path: 'search', element: screen(() => import('../features/search/SearchPage'), (m) => m.SearchPage) },
       { path: '*', element: <NotFoundPage /> },
     ],

@@ -19,10 +19,10 @@ function renderNav(path: string, principal: Principal = adminUser) {
 }
 
 describe('the grouped primary navigation', () => {
-  it('puts the screens under ホーム and five groups, Home marked as the current page', () => {
+  it('puts the screens under ホーム and six groups, Home marked as the current page', () => {
     const nav = renderNav('/');
     const top = within(nav).getAllByRole('listitem').filter((item) => item.parentElement?.classList.contains('primary-nav__list'));
-    expect(top.map((item) => item.firstElementChild?.textContent?.replace(/[▲▼]/g, ''))).toEqual(['ホーム', '提案', '報告', '局区の取組', '台帳', '管理']);
+    expect(top.map((item) => item.firstElementChild?.textContent?.replace(/[▲▼]/g, ''))).toEqual(['ホーム', '提案', '報告', '局区の取組', '台帳', '照会', '管理']);
     expect(within(nav).getByRole('link', { name: 'ホーム' })).toHaveAttribute('aria-current', 'page');
   });
 

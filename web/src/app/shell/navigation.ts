@@ -3,7 +3,14 @@
 // person is offered at least one of its entries, so 照会 appears with its first screen.
 import type { ParseKeys } from 'i18next';
 import type { Role } from '../../lib/api';
-import { mayImport, mayManageJobs, mayManageWebhooks, mayReadSentMail, type Principal } from '../../lib/permissions';
+import {
+  mayImport,
+  mayManageJobs,
+  mayManageWebhooks,
+  mayReadRoundCompliance,
+  mayReadSentMail,
+  type Principal,
+} from '../../lib/permissions';
 
 /** In the order they stand in the header: the proposals, then the reports made from them. */
 export const NAV_GROUPS = ['proposals', 'reports', 'departments', 'registers', 'inquiries', 'admin'] as const;
@@ -40,6 +47,13 @@ export const primaryNav: readonly NavItem[] = [
   { id: 'jobs', labelKey: 'jobs.navLabel', to: '/admin/jobs', group: 'admin', offeredTo: mayManageJobs },
   { id: 'sent-mail', labelKey: 'sentMail.navLabel', to: '/admin/sent-mail', group: 'admin', offeredTo: mayReadSentMail },
   { id: 'webhooks', labelKey: 'webhooks.navLabel', to: '/admin/webhooks', group: 'admin', offeredTo: mayManageWebhooks },
+  {
+    id: 'round-compliance',
+    labelKey: 'compliance.navLabel',
+    to: '/rounds/compliance',
+    group: 'inquiries',
+    offeredTo: mayReadRoundCompliance,
+  },
 ];
 
 const NO_SCOPES = { bureau_ids: [], section_ids: [] };

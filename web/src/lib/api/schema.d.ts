@@ -2006,10 +2006,16 @@ export interface components {
              */
             grant_type: "client_credentials";
         };
+        /** @description A count and the requests it counts. */
+        ComplianceFigureOut: {
+            /** Format: int64 */
+            count: number;
+            requests: components["schemas"]["ComplianceRequestsLink"];
+        };
         /** @description The compliance figures of a group of requests. */
         ComplianceFiguresOut: {
             /** @description 回答済 and 受理. */
-            answered: components["schemas"]["FigureOut"];
+            answered: components["schemas"]["ComplianceFigureOut"];
             /**
              * Format: double
              * @description answered ÷ requested, 0–1; null with no request.
@@ -2023,11 +2029,11 @@ export interface components {
              */
             median_business_days_to_answer?: number | null;
             /** @description Past 回答期限 and waiting for the owner (未回答, 回答中, 差戻し) while the round is open. */
-            overdue: components["schemas"]["FigureOut"];
+            overdue: components["schemas"]["ComplianceFigureOut"];
             /** @description Every request (依頼数). */
-            requested: components["schemas"]["FigureOut"];
+            requested: components["schemas"]["ComplianceFigureOut"];
             /** @description 差戻し, waiting for the owner to submit again. */
-            returned: components["schemas"]["FigureOut"];
+            returned: components["schemas"]["ComplianceFigureOut"];
         };
         /** @description A round's compliance view. */
         ComplianceOut: {
@@ -2050,6 +2056,28 @@ export interface components {
              */
             today: string;
             totals: components["schemas"]["ComplianceFiguresOut"];
+        };
+        /**
+         * @description The request list that shows exactly the requests a figure counts: the query of
+         *     `GET /api/v1/rounds/{round_id}/requests`, and the same as a path.
+         */
+        ComplianceRequestsLink: {
+            /** Format: int64 */
+            bureau_id?: number | null;
+            /**
+             * @description The API path with its query, e.g.
+             *     `/api/v1/rounds/3/requests?state=answered%2Caccepted&bureau_id=2`.
+             */
+            href: string;
+            overdue?: boolean | null;
+            /** @description `bureau` for a bureau's own request. */
+            owner_kind?: string | null;
+            /** Format: int64 */
+            round_id: number;
+            /** Format: int64 */
+            section_id?: number | null;
+            /** @description Comma-separated request states, e.g. `answered,accepted`. */
+            state?: string | null;
         };
         ConsultationIn: {
             /** Format: date */
@@ -4057,28 +4085,6 @@ export interface components {
             submitted_at?: string | null;
             /** Format: int32 */
             version: number;
-        };
-        /**
-         * @description The request list that shows exactly the requests a figure counts: the query of
-         *     `GET /api/v1/rounds/{round_id}/requests`, and the same as a path.
-         */
-        RequestsLink: {
-            /** Format: int64 */
-            bureau_id?: number | null;
-            /**
-             * @description The API path with its query, e.g.
-             *     `/api/v1/rounds/3/requests?state=answered%2Caccepted&bureau_id=2`.
-             */
-            href: string;
-            overdue?: boolean | null;
-            /** @description `bureau` for a bureau's own request. */
-            owner_kind?: string | null;
-            /** Format: int64 */
-            round_id: number;
-            /** Format: int64 */
-            section_id?: number | null;
-            /** @description Comma-separated request states, e.g. `answered,accepted`. */
-            state?: string | null;
         };
         /** @description What the office tells the owner when it returns a request (差戻し). */
         ReturnIn: {
