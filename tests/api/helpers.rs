@@ -175,6 +175,11 @@ impl TestApp {
     pub async fn another_instance(&self) -> TestApp {
         start_instance(self.database_url.clone(), "").await
     }
+
+    /// A second server on the same database with its own `overrides` (TOML).
+    pub async fn another_instance_with(&self, overrides: &str) -> TestApp {
+        start_instance(self.database_url.clone(), overrides).await
+    }
 }
 
 async fn start_instance(url: String, overrides: &str) -> TestApp {

@@ -679,7 +679,13 @@ impl World {
             "DELETE /api/v1/rounds/{id}" | "POST /api/v1/rounds/{id}/open" => {
                 r.round = self.new_round(app, &[]).await;
             }
-            "POST /api/v1/rounds/{id}/close" => r.round = self.new_round(app, &["open"]).await,
+            "POST /api/v1/rounds/{id}/close" | "POST /api/v1/rounds/{id}/nudge-overdue" => {
+                r.round = self.new_round(app, &["open"]).await;
+            }
+            // A nudge needs a request still waiting, not nudged within the hour.
+            "POST /api/v1/round-requests/{id}/nudge" => {
+                (r.round_request, r.round_item) = self.new_round_request(app, "").await;
+            }
             "POST /api/v1/rounds/{id}/reopen" => {
                 r.round = self.new_round(app, &["open", "close"]).await;
             }

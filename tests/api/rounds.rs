@@ -29,7 +29,7 @@ async fn app(backend: Backend) -> TestApp {
     spawn_app_with(backend, "[jobs]\npoll_interval_ms = 50\n").await
 }
 
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     method: Method,
     path: &str,
@@ -40,7 +40,7 @@ async fn send(
     app.send(method, path, token, body, if_match).await
 }
 
-fn etag(answer: &Answer) -> String {
+pub(crate) fn etag(answer: &Answer) -> String {
     answer.header("etag").unwrap().to_owned()
 }
 
@@ -51,7 +51,7 @@ async fn created_id(app: &TestApp, token: &str, path: &str, body: Value) -> i64 
 }
 
 /// A reform of one section, FY2025.
-async fn reform(app: &TestApp, o: &Org, section: i64, bureau: i64, title: &str) -> i64 {
+pub(crate) async fn reform(app: &TestApp, o: &Org, section: i64, bureau: i64, title: &str) -> i64 {
     created_id(
         app,
         &o.admin,
@@ -71,7 +71,7 @@ async fn system(app: &TestApp, o: &Org, section: i64, name: &str) -> i64 {
     .await
 }
 
-fn round_body(kinds: &[&str], bureaus: &[i64], sections: &[i64]) -> Value {
+pub(crate) fn round_body(kinds: &[&str], bureaus: &[i64], sections: &[i64]) -> Value {
     json!({
         "title": "令和7年度 第3四半期 進捗照会",
         "as_of": "2025-12-31",
@@ -83,14 +83,14 @@ fn round_body(kinds: &[&str], bureaus: &[i64], sections: &[i64]) -> Value {
 }
 
 /// A draft round; answers (id, ETag).
-async fn draft(app: &TestApp, admin: &str, body: Value) -> (i64, String) {
+pub(crate) async fn draft(app: &TestApp, admin: &str, body: Value) -> (i64, String) {
     let answer = post(app, "/api/v1/rounds", admin, body).await;
     assert_eq!(answer.status, 201, "{}", answer.text);
     assert_eq!(answer.json["state"], "draft");
     (answer.json["id"].as_i64().unwrap(), etag(&answer))
 }
 
-async fn act(app: &TestApp, admin: &str, round: i64, step: &str, etag: &str) -> Answer {
+pub(crate) async fn act(app: &TestApp, admin: &str, round: i64, step: &str, etag: &str) -> Answer {
     let body = (step == "reopen").then(|| json!({ "reason": "回答の訂正の申出" }));
     send(
         app,
@@ -111,7 +111,7 @@ async fn opened(app: &TestApp, admin: &str, body: Value) -> i64 {
     round
 }
 
-async fn requests_of(app: &TestApp, token: &str, round: i64) -> Vec<Value> {
+pub(crate) async fn requests_of(app: &TestApp, token: &str, round: i64) -> Vec<Value> {
     let answer = app
         .get(
             &format!("/api/v1/rounds/{round}/requests?per_page=200"),
@@ -123,7 +123,12 @@ async fn requests_of(app: &TestApp, token: &str, round: i64) -> Vec<Value> {
 }
 
 /// The request of `round` owned by the section `section`.
-async fn request_of_section(app: &TestApp, admin: &str, round: i64, section: i64) -> i64 {
+pub(crate) async fn request_of_section(
+    app: &TestApp,
+    admin: &str,
+    round: i64,
+    section: i64,
+) -> i64 {
     requests_of(app, admin, round)
         .await
         .iter()
@@ -133,12 +138,18 @@ async fn request_of_section(app: &TestApp, admin: &str, round: i64, section: i64
         .unwrap()
 }
 
-async fn request(app: &TestApp, token: &str, id: i64) -> Answer {
+pub(crate) async fn request(app: &TestApp, token: &str, id: i64) -> Answer {
     app.get(&format!("/api/v1/round-requests/{id}"), Some(token))
         .await
 }
 
-async fn answer_item(app: &TestApp, token: &str, request: i64, item: i64, outcome: &str) -> Answer {
+pub(crate) async fn answer_item(
+    app: &TestApp,
+    token: &str,
+    request: i64,
+    item: i64,
+    outcome: &str,
+) -> Answer {
     send(
         app,
         Method::PUT,
@@ -150,7 +161,7 @@ async fn answer_item(app: &TestApp, token: &str, request: i64, item: i64, outcom
     .await
 }
 
-async fn submit(app: &TestApp, token: &str, request_id: i64) -> Answer {
+pub(crate) async fn submit(app: &TestApp, token: &str, request_id: i64) -> Answer {
     let current = request(app, token, request_id).await;
     assert_eq!(current.status, 200, "{}", current.text);
     send(
@@ -164,7 +175,7 @@ async fn submit(app: &TestApp, token: &str, request_id: i64) -> Answer {
     .await
 }
 
-fn item_ids(detail: &Answer) -> Vec<i64> {
+pub(crate) fn item_ids(detail: &Answer) -> Vec<i64> {
     detail.json["items"]
         .as_array()
         .unwrap()
@@ -625,7 +636,7 @@ async fn submitting_with_unanswered_items_is_a_409_that_lists_them(backend: Back
 }
 
 /// Waits until every queued fan-out has run.
-async fn settle(app: &TestApp) {
+pub(crate) async fn settle(app: &TestApp) {
     for _ in 0..400 {
         let row = app
             .app_db
@@ -645,7 +656,7 @@ async fn settle(app: &TestApp) {
     panic!("fan-outs did not finish in 10 s");
 }
 
-async fn notifications_of(app: &TestApp, token: &str) -> Vec<(String, String)> {
+pub(crate) async fn notifications_of(app: &TestApp, token: &str) -> Vec<(String, String)> {
     let answer = app.get("/api/v1/me/notifications", Some(token)).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     answer.json["items"]

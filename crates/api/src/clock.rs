@@ -1,10 +1,14 @@
-//! The calendar of the city: today as Japan counts it.
+//! The calendar of the city: today as Japan counts it, and the clock that reporting rounds plan
+//! their reminders and count overdue answers by.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 
 /// Today in Japan, where every date of the city's records is meant (Japan has no daylight time).
 pub fn today_in_tokyo() -> NaiveDate {
-    let now = Utc::now();
+    tokyo_date(Utc::now())
+}
+
+fn tokyo_date(now: DateTime<Utc>) -> NaiveDate {
     match FixedOffset::east_opt(9 * 3600) {
         Some(tokyo) => now.with_timezone(&tokyo).date_naive(),
         None => now.date_naive(),
@@ -28,6 +32,32 @@ pub fn known_at(
         ])),
         (Some(day), None) => Ok(Some(persistence::as_known::end_of_tokyo_day(day))),
         (None, at) => Ok(at),
+    }
+}
+
+/// The time rounds plan their reminders from and count overdue answers by: the system's, or a
+/// fixed moment (`[clock] fixed_now`) so that tests and rehearsals can stand on a chosen day,
+/// such as the weeks before Golden Week, whatever the date really is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Clock {
+    fixed: Option<DateTime<Utc>>,
+}
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock { fixed: None }
+    }
+
+    pub fn fixed(at: DateTime<Utc>) -> Clock {
+        Clock { fixed: Some(at) }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.fixed.unwrap_or_else(persistence::clock::now)
+    }
+
+    pub fn today_in_tokyo(&self) -> NaiveDate {
+        tokyo_date(self.now())
     }
 }
 

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod annual_report;
 pub mod auth;
 pub mod clock;
+pub mod compliance;
 pub mod concurrency;
 pub mod context;
 pub mod dashboard;
@@ -88,6 +89,8 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(notifications::follow)
             .service(notifications::unfollow)
             .service(rounds::my_round_requests)
+            // Before `/rounds/{id}`, which would otherwise take `compliance-trend` for an id.
+            .service(compliance::compliance_trend)
             .service(rounds::list_rounds)
             .service(rounds::create_round)
             .service(rounds::get_round)
@@ -98,11 +101,14 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(rounds::close_round)
             .service(rounds::reopen_round)
             .service(rounds::list_round_requests)
+            .service(rounds::nudge_overdue)
+            .service(compliance::round_compliance)
             .service(rounds::get_round_request)
             .service(rounds::answer_round_item)
             .service(rounds::submit_round_request)
             .service(rounds::return_round_request)
             .service(rounds::accept_round_request)
+            .service(rounds::nudge_round_request)
             .service(admin::list_users)
             .service(admin::create_user)
             .service(admin::list_audit_events)

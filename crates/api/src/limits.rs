@@ -246,6 +246,10 @@ fn queries() -> Vec<(&'static str, Judge)> {
             "/api/v1/me/round-requests",
             query::<crate::rounds::InboxQuery>(),
         ),
+        (
+            "/api/v1/rounds/compliance-trend",
+            query::<crate::compliance::TrendQuery>(),
+        ),
         ("/api/v1/wareki/parse", query::<wareki::ParseQuery>()),
     ]
 }
@@ -298,8 +302,8 @@ fn vocabularies() -> Vec<(&'static str, &'static str, Vec<String>)> {
         ),
         (
             "/api/v1/rounds/{id}/requests",
-            "state",
-            words(crate::rounds::REQUEST_STATES),
+            "owner_kind",
+            words(&["section", "bureau"]),
         ),
     ]
 }
@@ -309,7 +313,12 @@ fn vocabularies() -> Vec<(&'static str, &'static str, Vec<String>)> {
 /// `every_documented_shape_is_what_its_validator_accepts` holds each pattern to its validator.
 fn shapes() -> Vec<(Place, &'static str)> {
     const MONTH: &str = "^[0-9]{4}-(0[1-9]|1[0-2])$";
+    const REQUEST_STATES: &str = "^(unanswered|in_progress|answered|returned|accepted)(,(unanswered|in_progress|answered|returned|accepted))*$";
     vec![
+        (
+            Place::Query("/api/v1/rounds/{id}/requests", "state"),
+            REQUEST_STATES,
+        ),
         (Place::Body("TargetIn", "code"), "^[a-z0-9_-]{1,50}$"),
         (
             Place::Query("/api/v1/admin/jobs", "kind"),

@@ -9,7 +9,6 @@
 //! `request_rights`); the state rules are `domain::round`; the queries are `persistence::rounds`.
 
 use crate::auth::Authenticated;
-use crate::clock::today_in_tokyo;
 use crate::concurrency::{IfMatch, json_with_etag};
 use crate::context::actor;
 use crate::department::Directory;
@@ -20,8 +19,10 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::calendar::{InvalidSchedule, ReminderSchedule};
 use domain::round::{Outcome, OwnerKind, RecordKind, RequestState, RoundState};
 use domain::{Action, Principal, PrincipalKind, authorize, request_rights};
+use persistence::round_reminders::{self, NudgeError};
 use persistence::rounds::{
     self, Answer, Item, RecordNow, Request, RequestFilter, Round, RoundError, RoundFields,
     RoundScope,
@@ -86,6 +87,32 @@ fn comment_text(value: &str) -> Result<(), ValidationError> {
     crate::text_rules::text_rule(value, 2000, true)
 }
 
+/// When a round reminds the owners who have not answered, in business days (開庁日).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ReminderScheduleDto {
+    /// Business days before 回答期限 to remind on, each 1–60, at most 10.
+    #[schema(example = json!([7, 2]))]
+    pub reminder_days_before: Vec<i64>,
+    /// Remind on 回答期限 (on the last business day before it when it is not one).
+    #[schema(example = true)]
+    pub remind_on_due_date: bool,
+    /// While overdue, remind every this many business days (1–60); 0: never.
+    #[schema(example = 3)]
+    pub overdue_every_business_days: i64,
+}
+
+impl From<&ReminderSchedule> for ReminderScheduleDto {
+    fn from(schedule: &ReminderSchedule) -> Self {
+        let fields = domain::calendar::ScheduleFields::from(schedule.clone());
+        ReminderScheduleDto {
+            reminder_days_before: fields.reminder_days_before,
+            remind_on_due_date: fields.remind_on_due_date,
+            overdue_every_business_days: fields.overdue_every_business_days,
+        }
+    }
+}
+
 /// A round as the office drafts or changes it.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -110,6 +137,9 @@ pub struct RoundIn {
     #[serde(default)]
     #[validate(length(max = 2000, code = "length", message = "at most 2000 sections"))]
     pub section_ids: Vec<i64>,
+    /// When the owners are reminded; absent: the city's default (`[calendar]`). Changed only
+    /// while the round is a draft.
+    pub reminder_schedule: Option<ReminderScheduleDto>,
 }
 
 /// Why a closed round is opened again: kept on the round and in the audit trail.
@@ -203,6 +233,8 @@ pub struct RoundOut {
     /// Why it was last reopened.
     pub reopen_reason: Option<String>,
     pub request_counts: RequestCountsOut,
+    /// When the owners are reminded (the city's default for rounds drafted without one).
+    pub reminder_schedule: ReminderScheduleDto,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -214,6 +246,7 @@ fn round_out(
     round: &Round,
     counts: Option<&BTreeMap<&'static str, u64>>,
     caller: &Principal,
+    default_schedule: &ReminderSchedule,
 ) -> RoundOut {
     RoundOut {
         id: round.id,
@@ -235,6 +268,12 @@ fn round_out(
         closed_at: round.closed_at,
         reopen_reason: round.reopen_reason.clone(),
         request_counts: RequestCountsOut::of(counts),
+        reminder_schedule: round
+            .fields
+            .reminder_schedule
+            .as_ref()
+            .unwrap_or(default_schedule)
+            .into(),
         version: round.version,
         created_at: round.created_at,
         updated_at: round.updated_at,
@@ -277,6 +316,8 @@ pub struct RequestOut {
     pub submitted_at: Option<DateTime<Utc>>,
     pub returned_at: Option<DateTime<Utc>>,
     pub accepted_at: Option<DateTime<Utc>>,
+    /// When the office last nudged the owner (督促); another nudge waits an hour.
+    pub nudged_at: Option<DateTime<Utc>>,
     /// Past 回答期限 (Asia/Tokyo) and still waiting for the owner.
     pub overdue: bool,
     pub version: i32,
@@ -289,6 +330,7 @@ fn request_out(
     request: &Request,
     round: &Round,
     caller: &Principal,
+    today: NaiveDate,
 ) -> RequestOut {
     let owner = owner_for(dir, request);
     let waiting = request.state.awaits_owner();
@@ -317,9 +359,8 @@ fn request_out(
         submitted_at: request.submitted_at,
         returned_at: request.returned_at,
         accepted_at: request.accepted_at,
-        overdue: waiting
-            && round.state == RoundState::Open
-            && round.fields.due_on < today_in_tokyo(),
+        nudged_at: request.nudged_at,
+        overdue: waiting && round.state == RoundState::Open && round.fields.due_on < today,
         version: request.version,
         can_answer: waiting
             && round.state.takes_answers()
@@ -422,12 +463,31 @@ fn round_state_rule(value: &str) -> Result<(), ValidationError> {
     })
 }
 
-fn request_state_rule(value: &str) -> Result<(), ValidationError> {
-    RequestState::parse(value).map(|_| ()).ok_or_else(|| {
+fn request_states_rule(value: &str) -> Result<(), ValidationError> {
+    if value
+        .split(',')
+        .all(|v| RequestState::parse(v.trim()).is_some())
+    {
+        return Ok(());
+    }
+    let mut e = ValidationError::new("unknown_value");
+    e.message = Some(format!("comma-separated, each one of {}", REQUEST_STATES.join(", ")).into());
+    Err(e)
+}
+
+fn owner_kind_rule(value: &str) -> Result<(), ValidationError> {
+    OwnerKind::parse(value).map(|_| ()).ok_or_else(|| {
         let mut e = ValidationError::new("unknown_value");
-        e.message = Some(format!("one of {}", REQUEST_STATES.join(", ")).into());
+        e.message = Some("one of section, bureau".into());
         e
     })
+}
+
+/// The states of a `state` filter (already validated).
+fn states_of(value: Option<&str>) -> Vec<RequestState> {
+    value
+        .map(|v| v.split(',').filter_map(RequestState::parse).collect())
+        .unwrap_or_default()
 }
 
 /// The states the round list's `state` filter takes.
@@ -456,13 +516,19 @@ pub struct RoundQuery {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RequestQuery {
-    /// Only requests in this state.
-    #[validate(custom(function = "request_state_rule"))]
+    /// Only requests in these states, comma-separated (e.g. `answered,accepted`).
+    #[validate(custom(function = "request_states_rule"))]
     pub state: Option<String>,
     /// Only requests of this bureau (its own and its sections').
     pub bureau_id: Option<i64>,
     /// Only this section's request.
     pub section_id: Option<i64>,
+    /// `section`: only sections' requests; `bureau`: only bureaus' own requests.
+    #[validate(custom(function = "owner_kind_rule"))]
+    pub owner_kind: Option<String>,
+    /// `true`: only overdue requests (the round open, past 回答期限 in Asia/Tokyo, waiting for the
+    /// owner: 未回答, 回答中, 差戻し).
+    pub overdue: Option<bool>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
 }
@@ -590,6 +656,29 @@ async fn round_fields(state: &AppState, input: RoundIn) -> Result<RoundFields, A
             message: message.into(),
         });
     }
+    let reminder_schedule = match &input.reminder_schedule {
+        None => Some(state.reminder_schedule.clone()),
+        Some(dto) => match ReminderSchedule::new(
+            &dto.reminder_days_before,
+            dto.remind_on_due_date,
+            dto.overdue_every_business_days,
+        ) {
+            Ok(schedule) => Some(schedule),
+            Err(err) => {
+                let field = match err {
+                    InvalidSchedule::OverdueOutOfRange(_) => "overdue_every_business_days",
+                    _ => "reminder_days_before",
+                };
+                errors.push(FieldError {
+                    pointer: format!("/reminder_schedule/{field}"),
+                    location: FieldLocation::Body,
+                    code: "out_of_range".into(),
+                    message: err.to_string(),
+                });
+                None
+            }
+        },
+    };
     let dir = Directory::load(state).await?;
     for (i, id) in input.bureau_ids.iter().enumerate() {
         if !dir.has_bureau(*id) {
@@ -628,6 +717,7 @@ async fn round_fields(state: &AppState, input: RoundIn) -> Result<RoundFields, A
             bureau_ids: dedup(input.bureau_ids),
             section_ids: dedup(input.section_ids),
         },
+        reminder_schedule,
     })
 }
 
@@ -647,7 +737,12 @@ async fn round_response(
     Ok(json_with_etag(
         status,
         round.version,
-        round_out(round, counts.get(&round.id), caller),
+        round_out(
+            round,
+            counts.get(&round.id),
+            caller,
+            &state.reminder_schedule,
+        ),
     ))
 }
 
@@ -725,7 +820,7 @@ pub async fn list_rounds(
     let ids: Vec<i64> = page.items.iter().map(|r| r.id).collect();
     let counts = rounds::counts_by_state(&state.db.conn, &ids).await?;
     Ok(web::Json(PageOut::from_page(page, |r| {
-        round_out(r, counts.get(&r.id), &caller.0)
+        round_out(r, counts.get(&r.id), &caller.0, &state.reminder_schedule)
     })))
 }
 
@@ -882,7 +977,8 @@ pub async fn open_round(
 ) -> Result<HttpResponse, ApiError> {
     let version = if_match.version()?;
     authorize(&caller.0, Action::ManageRounds)?;
-    let (round, _) = rounds::open(&state.db.conn, *id, version, &actor(&caller.0))
+    let plan = state.reminder_plan();
+    let (round, _) = rounds::open(&state.db.conn, *id, version, &plan, &actor(&caller.0))
         .await
         .map_err(round_missing)?;
     round_response(&state, StatusCode::OK, &round, &caller.0).await
@@ -935,9 +1031,17 @@ pub async fn reopen_round(
     let version = if_match.version()?;
     authorize(&caller.0, Action::ManageRounds)?;
     let reason = body.0.reason.trim().to_owned();
-    let round = rounds::reopen(&state.db.conn, *id, version, reason, &actor(&caller.0))
-        .await
-        .map_err(round_missing)?;
+    let plan = state.reminder_plan();
+    let round = rounds::reopen(
+        &state.db.conn,
+        *id,
+        version,
+        reason,
+        &plan,
+        &actor(&caller.0),
+    )
+    .await
+    .map_err(round_missing)?;
     round_response(&state, StatusCode::OK, &round, &caller.0).await
 }
 
@@ -959,9 +1063,14 @@ pub async fn list_round_requests(
     let page = page_of_query(&*query, query.page, query.per_page)?;
     let round = find_round(&state, *id).await?;
     let filter = RequestFilter {
-        state: query.state.as_deref().and_then(RequestState::parse),
+        states: states_of(query.state.as_deref()),
         bureau_id: query.bureau_id,
         section_id: query.section_id,
+        owner_kind: query.owner_kind.as_deref().and_then(OwnerKind::parse),
+        overdue_on: query
+            .overdue
+            .unwrap_or(false)
+            .then(|| state.clock.today_in_tokyo()),
     };
     let page = rounds::list_requests(
         &state.db.conn,
@@ -973,7 +1082,7 @@ pub async fn list_round_requests(
     .await?;
     let dir = Directory::load(&state).await?;
     Ok(web::Json(PageOut::from_page(page, |r| {
-        request_out(&dir, r, &round, &caller.0)
+        request_out(&dir, r, &round, &caller.0, state.clock.today_in_tokyo())
     })))
 }
 
@@ -999,7 +1108,7 @@ pub async fn my_round_requests(
     let page = rounds::inbox(&state.db.conn, &caller.0.answer_reach(), page).await?;
     let dir = Directory::load(&state).await?;
     Ok(web::Json(PageOut::from_page(page, |(r, round)| {
-        request_out(&dir, r, round, &caller.0)
+        request_out(&dir, r, round, &caller.0, state.clock.today_in_tokyo())
     })))
 }
 
@@ -1014,7 +1123,7 @@ async fn detail(
     let now: HashMap<(RecordKind, i64), RecordNow> =
         rounds::records_now(&state.db.conn, &items).await?;
     Ok(RequestDetailOut {
-        request: request_out(dir, request, round, caller),
+        request: request_out(dir, request, round, caller, state.clock.today_in_tokyo()),
         items: items
             .iter()
             .map(|i| item_out(i, now.get(&(i.record_kind, i.record_id))))
@@ -1095,7 +1204,13 @@ pub async fn answer_round_item(
     let round = find_round(&state, request.round_id).await?;
     let now = rounds::records_now(&state.db.conn, std::slice::from_ref(&item)).await?;
     let out = AnswerOut {
-        request: request_out(&dir, &request, &round, &caller.0),
+        request: request_out(
+            &dir,
+            &request,
+            &round,
+            &caller.0,
+            state.clock.today_in_tokyo(),
+        ),
         item: item_out(&item, now.get(&(item.record_kind, item.record_id))),
     };
     Ok(json_with_etag(StatusCode::OK, request.version, out))
@@ -1129,7 +1244,13 @@ pub async fn submit_round_request(
     Ok(json_with_etag(
         StatusCode::OK,
         request.version,
-        request_out(&dir, &request, &round, &caller.0),
+        request_out(
+            &dir,
+            &request,
+            &round,
+            &caller.0,
+            state.clock.today_in_tokyo(),
+        ),
     ))
 }
 
@@ -1164,7 +1285,13 @@ pub async fn return_round_request(
     Ok(json_with_etag(
         StatusCode::OK,
         request.version,
-        request_out(&dir, &request, &round, &caller.0),
+        request_out(
+            &dir,
+            &request,
+            &round,
+            &caller.0,
+            state.clock.today_in_tokyo(),
+        ),
     ))
 }
 
@@ -1195,8 +1322,119 @@ pub async fn accept_round_request(
     Ok(json_with_etag(
         StatusCode::OK,
         request.version,
-        request_out(&dir, &request, &round, &caller.0),
+        request_out(
+            &dir,
+            &request,
+            &round,
+            &caller.0,
+            state.clock.today_in_tokyo(),
+        ),
     ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// 督促
+
+fn nudge_error(err: NudgeError) -> ApiError {
+    match err {
+        NudgeError::Round(RoundError::Store(persistence::StoreError::NotFound)) => {
+            request_not_found()
+        }
+        NudgeError::Round(other) => other.into(),
+        NudgeError::NotWaiting(state) => conflict(format!(
+            "the request is {} ({}): it waits for the office, not for its owner",
+            state.as_str(),
+            state.label_ja()
+        )),
+        NudgeError::TooSoon(seconds) => {
+            ApiError::too_many_requests(u64::try_from(seconds).unwrap_or(1)).with_detail(format!(
+                "this owner was nudged less than {} minutes ago; try again in {seconds} s",
+                persistence::round_reminders::NUDGE_COOLDOWN_MINUTES
+            ))
+        }
+    }
+}
+
+/// 督促: remind one owner now (a `round.nudged` event through their notification channels),
+/// audited as `round_request.nudge`. The round must be open and the request waiting for its
+/// owner (未回答, 回答中, 差戻し), else 409; the same request is nudged at most once an hour, else
+/// 429 with `Retry-After`. Needs no `If-Match`: a nudge leaves the request's version alone.
+#[utoipa::path(
+    tag = "rounds",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = RequestOut),
+        (status = 409, description = "The round is not open, or the request is not waiting for its owner", body = crate::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "This request was nudged less than an hour ago; `Retry-After` says when it may be again", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["admin"])),
+)]
+#[post("/round-requests/{id}/nudge")]
+pub async fn nudge_round_request(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&caller.0, Action::ManageRounds)?;
+    let today = state.clock.today_in_tokyo();
+    let request = round_reminders::nudge(&state.db.conn, *id, today, &actor(&caller.0))
+        .await
+        .map_err(nudge_error)?;
+    state.jobs.wake();
+    let round = find_round(&state, request.round_id).await?;
+    let dir = Directory::load(&state).await?;
+    Ok(json_with_etag(
+        StatusCode::OK,
+        request.version,
+        request_out(&dir, &request, &round, &caller.0, today),
+    ))
+}
+
+/// What nudging a round's overdue owners did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NudgeOverdueOut {
+    /// The requests nudged now.
+    pub nudged: Vec<i64>,
+    /// Overdue requests left alone because they were nudged less than an hour ago.
+    pub recently_nudged: Vec<i64>,
+}
+
+/// 督促 of every overdue owner of an open round (past 回答期限 and waiting: 未回答, 回答中,
+/// 差戻し), one `round.nudged` event and audit event each, except those nudged in the last hour
+/// (listed in `recently_nudged`). Before the due date nothing is overdue: both lists are empty.
+/// A round that is not open is 409.
+#[utoipa::path(
+    tag = "rounds",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = NudgeOverdueOut),
+        (status = 409, description = "The round is not open", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["admin"])),
+)]
+#[post("/rounds/{id}/nudge-overdue")]
+pub async fn nudge_overdue(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<i64>,
+) -> Result<web::Json<NudgeOverdueOut>, ApiError> {
+    authorize(&caller.0, Action::ManageRounds)?;
+    let today = state.clock.today_in_tokyo();
+    let outcome = round_reminders::nudge_overdue(&state.db.conn, *id, today, &actor(&caller.0))
+        .await
+        .map_err(|e| match e {
+            NudgeError::Round(RoundError::Store(persistence::StoreError::NotFound)) => {
+                round_not_found()
+            }
+            other => nudge_error(other),
+        })?;
+    if !outcome.nudged.is_empty() {
+        state.jobs.wake();
+    }
+    Ok(web::Json(NudgeOverdueOut {
+        nudged: outcome.nudged,
+        recently_nudged: outcome.recently_nudged,
+    }))
 }
 
 #[cfg(test)]

@@ -31,6 +31,22 @@ pub struct AppState {
     pub calendar: Arc<domain::calendar::BusinessCalendar>,
     /// The reminder schedule a round gets when it sets none of its own (`[calendar]`).
     pub reminder_schedule: domain::calendar::ReminderSchedule,
+    /// The time of day (Asia/Tokyo) round reminders go out (`[calendar] reminder_hour`).
+    pub reminder_time: chrono::NaiveTime,
+    /// The clock rounds count overdue answers and plan reminders by.
+    pub clock: crate::clock::Clock,
+}
+
+impl AppState {
+    /// What planning a round's reminders needs, as of the clock's today.
+    pub fn reminder_plan(&self) -> persistence::round_reminders::ReminderPlan<'_> {
+        persistence::round_reminders::ReminderPlan {
+            calendar: &self.calendar,
+            default_schedule: &self.reminder_schedule,
+            today: self.clock.today_in_tokyo(),
+            at: self.reminder_time,
+        }
+    }
 }
 
 /// Limits on failed sign-ins, per account and per client address.

@@ -144,6 +144,10 @@ pub enum Action {
     /// Answer the requests of one's own sections or bureau: the inbox, answering items,
     /// submitting (回答する).
     AnswerRounds,
+    /// Read the compliance view of rounds (who answered, who is overdue, per bureau and section,
+    /// and the trend across rounds): the office and its analysts. Editors see their own
+    /// requests, not how every other section stands.
+    ReadRoundCompliance,
 }
 
 impl Action {
@@ -169,6 +173,7 @@ impl Action {
             | Action::ManageRounds => &[Role::Admin],
             Action::ReadRounds => &[Role::Admin, Role::Editor, Role::Viewer],
             Action::AnswerRounds => &[Role::Admin, Role::Editor],
+            Action::ReadRoundCompliance => &[Role::Admin, Role::Viewer],
         }
     }
 }

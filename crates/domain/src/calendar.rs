@@ -306,6 +306,16 @@ impl BusinessCalendar {
         self.step(date, n, Direction::Backward)
     }
 
+    /// How many business days lie after `from` up to and including `to`: 0 when `to` is not
+    /// after `from`. A request opened on Friday and answered the next Monday took 1.
+    pub fn business_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        from.iter_days()
+            .skip(1)
+            .take_while(|day| *day <= to)
+            .filter(|day| self.is_business_day(*day))
+            .count() as i64
+    }
+
     fn step(&self, date: NaiveDate, n: u32, direction: Direction) -> Option<NaiveDate> {
         let next = |day: NaiveDate| match direction {
             Direction::Forward => day.checked_add_days(Days::new(1)),
@@ -546,6 +556,49 @@ impl ReminderSchedule {
         }
         reminders.sort_by_key(|r| r.date);
         reminders
+    }
+
+    /// The reminders to plan when a round opens (or reopens) on `today`: those before and on
+    /// the due date from today on, and the first overdue reminder on or after today. Later
+    /// overdue reminders are planned one at a time, each by the one before it, while answers
+    /// are still missing (see `next_overdue`), so a round that is answered in time plans none.
+    pub fn plan_from(
+        &self,
+        calendar: &BusinessCalendar,
+        due: NaiveDate,
+        today: NaiveDate,
+    ) -> Vec<Reminder> {
+        let mut reminders = self.upcoming(calendar, due, due, today);
+        if let Some(first) = self.next_overdue(calendar, due, due, today) {
+            reminders.push(first);
+        }
+        reminders
+    }
+
+    /// The overdue reminder that follows `after` (the due date or an overdue reminder's date),
+    /// moved on by whole steps until it is not before `today`, so that a chase interrupted by a
+    /// stopped server resumes on the schedule instead of sending the missed days at once.
+    /// `None` when overdue answers are not chased.
+    pub fn next_overdue(
+        &self,
+        calendar: &BusinessCalendar,
+        due: NaiveDate,
+        after: NaiveDate,
+        today: NaiveDate,
+    ) -> Option<Reminder> {
+        let every = self.overdue_every?;
+        let mut date = due;
+        let mut nth = 0;
+        loop {
+            date = calendar.add_business_days(date, every)?;
+            nth += 1;
+            if date > after && date >= today {
+                return Some(Reminder {
+                    date,
+                    kind: ReminderKind::Overdue { nth },
+                });
+            }
+        }
     }
 
     /// `reminders` from `today` on (today included: a reminder planned for today is still to
@@ -993,5 +1046,73 @@ mod tests {
         );
         let with_bom = HolidayList::parse(&format!("\u{feff}{header}\r\n2030/1/1,元日\r\n"));
         assert_eq!(with_bom.map(|l| l.years()), Ok(2030..=2030));
+    }
+
+    #[test]
+    fn opening_plans_the_reminders_from_today_and_only_the_first_overdue_one() {
+        let cal = calendar();
+        let schedule = ReminderSchedule::default();
+        // Due Thursday 2026-05-07, opened on 2026-04-01: counting back skips 5/2–5/6 and 昭和の日
+        // (4/29), so 7 business days before is 4/22 and 2 before is 4/30; the first overdue
+        // reminder is 3 business days after the due date.
+        let plan = schedule.plan_from(&cal, date(2026, 5, 7), date(2026, 4, 1));
+        let dates: Vec<NaiveDate> = plan.iter().map(|r| r.date).collect();
+        assert_eq!(
+            dates,
+            vec![
+                date(2026, 4, 22),
+                date(2026, 4, 30),
+                date(2026, 5, 7),
+                date(2026, 5, 12)
+            ]
+        );
+        // Reopened on 2026-05-21 (long overdue): nothing before the due date, and the chase goes
+        // on from the next step of the schedule (5/12, 5/15, 5/20, 5/25) rather than from the
+        // missed ones.
+        let plan = schedule.plan_from(&cal, date(2026, 5, 7), date(2026, 5, 21));
+        assert_eq!(
+            plan,
+            vec![Reminder {
+                date: date(2026, 5, 25),
+                kind: ReminderKind::Overdue { nth: 4 }
+            }]
+        );
+    }
+
+    #[test]
+    fn the_next_overdue_reminder_follows_the_last_one_and_never_falls_before_today() {
+        let cal = calendar();
+        let schedule = ReminderSchedule::default();
+        let due = date(2026, 7, 9);
+        let next = schedule.next_overdue(&cal, due, date(2026, 7, 17), date(2026, 7, 17));
+        assert_eq!(next.map(|r| r.date), Some(date(2026, 7, 23)));
+        let late = schedule.next_overdue(&cal, due, date(2026, 7, 14), date(2026, 7, 24));
+        assert_eq!(late.map(|r| r.date), Some(date(2026, 7, 28)));
+        let never = ReminderSchedule::new(&[7], true, 0).ok();
+        assert_eq!(
+            never.and_then(|s| s.next_overdue(&cal, due, due, due)),
+            None
+        );
+    }
+
+    #[test]
+    fn business_days_between_count_the_days_after_the_first_up_to_the_last() {
+        let cal = calendar();
+        assert_eq!(
+            cal.business_days_between(date(2026, 5, 1), date(2026, 5, 7)),
+            1
+        );
+        assert_eq!(
+            cal.business_days_between(date(2026, 5, 7), date(2026, 5, 7)),
+            0
+        );
+        assert_eq!(
+            cal.business_days_between(date(2026, 5, 8), date(2026, 5, 1)),
+            0
+        );
+        assert_eq!(
+            cal.business_days_between(date(2025, 12, 26), date(2026, 1, 5)),
+            1
+        );
     }
 }

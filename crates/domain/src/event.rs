@@ -60,6 +60,8 @@ pub const ACCOUNT_CREATED: &str = "account.created";
 pub const WEBHOOK_DISABLED: &str = "webhook.disabled";
 pub const ROUND_REQUEST_OPENED: &str = "round.request_opened";
 pub const ROUND_REQUEST_RETURNED: &str = "round.request_returned";
+pub const ROUND_REMINDER: &str = "round.reminder";
+pub const ROUND_NUDGED: &str = "round.nudged";
 
 const fn kind(
     name: &'static str,
@@ -76,7 +78,7 @@ const fn kind(
 }
 
 /// Every kind of event, in the order the preferences screen lists them.
-pub const KINDS: [EventKind; 14] = [
+pub const KINDS: [EventKind; 16] = [
     kind(
         PROPOSAL_CREATED,
         "提案の登録",
@@ -160,6 +162,19 @@ pub const KINDS: [EventKind; 14] = [
         ROUND_REQUEST_RETURNED,
         "照会への回答の差戻し",
         "Reporting round answer returned",
+        Channel::Email,
+    ),
+    // A reminder is only worth sending if it reaches the owner before the due date passes.
+    kind(
+        ROUND_REMINDER,
+        "照会の回答期限のお知らせ（リマインダー）",
+        "Reporting round reminder",
+        Channel::Email,
+    ),
+    kind(
+        ROUND_NUDGED,
+        "照会への回答の督促",
+        "Reporting round answer chased by the office",
         Channel::Email,
     ),
 ];

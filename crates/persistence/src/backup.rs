@@ -33,7 +33,7 @@ const BATCH: usize = 500;
 /// the migration ledger (the restoring binary migrates), the search indexes (rebuilt by triggers
 /// as rows arrive), the readiness probe's scratch row, and the job queue: its jobs belong to the
 /// processes that ran them, and a restored queue would send mail and webhooks a second time.
-pub const TABLES: [&str; 37] = [
+pub const TABLES: [&str; 38] = [
     "bureaus",
     "sections",
     "section_names",
@@ -75,6 +75,7 @@ pub const TABLES: [&str; 37] = [
     // What was known when: the versions of records, and the frozen reports of closed rounds.
     "record_history",
     "round_reports",
+    "round_reminders",
 ];
 
 /// Calls `$call::<Entity>($args…)` for the entity behind a table name.
@@ -122,6 +123,7 @@ macro_rules! per_table {
             "round_request_items" => {
                 $call::<entities::round_request_item::Entity>($($arg),*).await
             }
+            "round_reminders" => $call::<entities::round_reminder::Entity>($($arg),*).await,
             "notification_preferences" => {
                 $call::<entities::notification_preference::Entity>($($arg),*).await
             }

@@ -403,6 +403,24 @@ pub async fn cancel<C: ConnectionTrait>(
     Ok(result.rows_affected == 1)
 }
 
+/// Cancels the queued jobs of `kind` whose dedupe key starts with `prefix`, in the caller's
+/// transaction (e.g. a closed round's reminders). Running jobs are left to finish. Answers how
+/// many were cancelled.
+pub async fn cancel_queued_by_key_prefix<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+    prefix: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let result = finish_query(state::CANCELLED, now)
+        .filter(job::Column::Kind.eq(kind))
+        .filter(job::Column::State.eq(state::QUEUED))
+        .filter(job::Column::DedupeKey.starts_with(prefix))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Job>, StoreError> {
     Ok(job::Entity::find_by_id(id).one(conn).await?)
 }

@@ -32,6 +32,7 @@ pub mod policies;
 pub mod proposals;
 pub mod reforms;
 pub mod refresh_tokens;
+pub mod round_reminders;
 pub mod rounds;
 mod rows;
 pub mod search;

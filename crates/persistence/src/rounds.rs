@@ -26,6 +26,7 @@ use crate::entities::{
 use crate::events::{self, NewEvent};
 use crate::page::{Page, PageRequest};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::calendar::ReminderSchedule;
 use domain::round::{
     Outcome, OwnerKind, RecordKind, RequestState, RequestStateConflict, RequestStep, RoundState,
     RoundStateConflict, RoundStep,
@@ -58,6 +59,9 @@ pub struct RoundFields {
     pub due_on: NaiveDate,
     pub record_kinds: Vec<RecordKind>,
     pub scope: RoundScope,
+    /// When the owners who have not answered are reminded; `None` on rounds drafted before
+    /// schedules were kept, which follow the configured default.
+    pub reminder_schedule: Option<ReminderSchedule>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +89,7 @@ impl AuditView for Round {
                     due_on,
                     record_kinds,
                     scope,
+                    reminder_schedule,
                 },
             state,
             opened_at,
@@ -103,6 +108,7 @@ impl AuditView for Round {
             "record_kinds": record_kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
             "scope_bureau_ids": scope.bureau_ids,
             "scope_section_ids": scope.section_ids,
+            "reminder_schedule": reminder_schedule,
             "state": state.as_str(),
             "opened_at": opened_at,
             "closed_at": closed_at,
@@ -128,6 +134,8 @@ pub struct Request {
     pub submitted_at: Option<DateTime<Utc>>,
     pub returned_at: Option<DateTime<Utc>>,
     pub accepted_at: Option<DateTime<Utc>>,
+    /// When the office last nudged the owner (督促).
+    pub nudged_at: Option<DateTime<Utc>>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -148,6 +156,7 @@ impl AuditView for Request {
             submitted_at,
             returned_at,
             accepted_at,
+            nudged_at,
             version,
             created_at: _,
             updated_at: _,
@@ -165,6 +174,7 @@ impl AuditView for Request {
             "submitted_at": submitted_at,
             "returned_at": returned_at,
             "accepted_at": accepted_at,
+            "nudged_at": nudged_at,
             "version": version,
         })
     }
@@ -257,7 +267,17 @@ fn kinds_json(kinds: &[RecordKind]) -> String {
     serde_json::Value::from(kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>()).to_string()
 }
 
-fn round_of(row: round::Model) -> Result<Round, StoreError> {
+fn schedule_of(row: &round::Model) -> Result<Option<ReminderSchedule>, StoreError> {
+    row.reminder_schedule
+        .as_deref()
+        .map(|text| {
+            serde_json::from_str(text).map_err(|_| corrupt("reminder schedule", row.id, text))
+        })
+        .transpose()
+}
+
+pub(crate) fn round_of(row: round::Model) -> Result<Round, StoreError> {
+    let reminder_schedule = schedule_of(&row)?;
     let names: Vec<String> = serde_json::from_str(&row.record_kinds)
         .map_err(|_| corrupt("kinds", row.id, &row.record_kinds))?;
     let record_kinds = names
@@ -275,6 +295,7 @@ fn round_of(row: round::Model) -> Result<Round, StoreError> {
                 bureau_ids: ids_of(&row.scope_bureau_ids, row.id)?,
                 section_ids: ids_of(&row.scope_section_ids, row.id)?,
             },
+            reminder_schedule,
         },
         state: RoundState::parse(&row.state).ok_or_else(|| corrupt("state", row.id, &row.state))?,
         opened_at: row.opened_at,
@@ -287,7 +308,7 @@ fn round_of(row: round::Model) -> Result<Round, StoreError> {
     })
 }
 
-fn request_of(row: round_request::Model) -> Result<Request, StoreError> {
+pub(crate) fn request_of(row: round_request::Model) -> Result<Request, StoreError> {
     Ok(Request {
         id: row.id,
         round_id: row.round_id,
@@ -303,6 +324,7 @@ fn request_of(row: round_request::Model) -> Result<Request, StoreError> {
         submitted_at: row.submitted_at,
         returned_at: row.returned_at,
         accepted_at: row.accepted_at,
+        nudged_at: row.nudged_at,
         version: row.version,
         created_at: row.created_at,
         updated_at: row.updated_at,
@@ -402,6 +424,10 @@ fn fields_row(fields: &RoundFields, row: &mut round::ActiveModel) {
     row.record_kinds = Set(kinds_json(&fields.record_kinds));
     row.scope_bureau_ids = Set(ids_json(&fields.scope.bureau_ids));
     row.scope_section_ids = Set(ids_json(&fields.scope.section_ids));
+    row.reminder_schedule = Set(fields
+        .reminder_schedule
+        .as_ref()
+        .map(|s| serde_json::to_value(s).unwrap_or_default().to_string()));
 }
 
 /// Creates a draft.
@@ -567,17 +593,20 @@ pub async fn close(
         ..Default::default()
     };
     let after = write_round(&txn, &before, row, now).await?;
+    crate::round_reminders::cancel(&txn, id, now).await?;
     audit_round(&txn, actor, "round.close", &before, Some(&after), now).await?;
     txn.commit().await?;
     Ok(after)
 }
 
-/// Reopens a closed round for `reason`; answers count writes since it first opened.
+/// Reopens a closed round for `reason`; answers count writes since it first opened. Its
+/// reminders are planned again from today (dates already handled are not sent again).
 pub async fn reopen(
     db: &DatabaseConnection,
     id: i64,
     expected_version: i32,
     reason: String,
+    reminders: &crate::round_reminders::ReminderPlan<'_>,
     actor: &AuditActor,
 ) -> Result<Round, RoundError> {
     let now = crate::clock::now();
@@ -590,6 +619,7 @@ pub async fn reopen(
         ..Default::default()
     };
     let after = write_round(&txn, &before, row, now).await?;
+    crate::round_reminders::plan(&txn, &after, reminders).await?;
     audit_round(&txn, actor, "round.reopen", &before, Some(&after), now).await?;
     txn.commit().await?;
     Ok(after)
@@ -740,11 +770,13 @@ pub async fn preview<C: ConnectionTrait>(
 
 /// Opens a draft: in one transaction, the round becomes open, one request per owner and one
 /// item per record are written set-based, each request's owner is told (`round.request_opened`),
-/// and everything is audited. Answers the round and its requests.
+/// its reminders are planned as jobs, and everything is audited. Answers the round and its
+/// requests.
 pub async fn open(
     db: &DatabaseConnection,
     id: i64,
     expected_version: i32,
+    reminders: &crate::round_reminders::ReminderPlan<'_>,
     actor: &AuditActor,
 ) -> Result<(Round, Vec<Request>), RoundError> {
     let now = crate::clock::now();
@@ -806,12 +838,49 @@ pub async fn open(
     for request in &requests {
         request_opened(&txn, &after, request, actor, now).await?;
     }
+    crate::round_reminders::plan(&txn, &after, reminders).await?;
     audit_round(&txn, actor, "round.open", &before, Some(&after), now).await?;
     txn.commit().await?;
     Ok((after, requests))
 }
 
-async fn requests_of_round<C: ConnectionTrait>(
+/// The newest rounds that were opened (open or closed), by 基準日 then id, at most `limit`.
+pub async fn recent_opened<C: ConnectionTrait>(
+    conn: &C,
+    limit: u64,
+) -> Result<Vec<Round>, StoreError> {
+    round::Entity::find()
+        .filter(round::Column::State.ne(RoundState::Draft.as_str()))
+        .order_by_desc(round::Column::AsOf)
+        .order_by_desc(round::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(round_of)
+        .collect()
+}
+
+/// Every request of the rounds `round_ids`.
+pub async fn requests_of_rounds<C: ConnectionTrait>(
+    conn: &C,
+    round_ids: &[i64],
+) -> Result<Vec<Request>, StoreError> {
+    if round_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    round_request::Entity::find()
+        .filter(round_request::Column::RoundId.is_in(round_ids.to_vec()))
+        .order_by_asc(round_request::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(request_of)
+        .collect()
+}
+
+/// Every request of a round, in id order.
+pub async fn requests_of_round<C: ConnectionTrait>(
     conn: &C,
     round_id: i64,
 ) -> Result<Vec<Request>, StoreError> {
@@ -847,7 +916,7 @@ pub async fn owner_of<C: ConnectionTrait>(
 }
 
 /// The owner's name for headlines: today's name of the section, or the bureau's name.
-async fn owner_label<C: ConnectionTrait>(
+pub(crate) async fn owner_label<C: ConnectionTrait>(
     conn: &C,
     request: &Request,
 ) -> Result<String, StoreError> {
@@ -1034,10 +1103,16 @@ async fn reach_condition<C: ConnectionTrait>(
 /// What the office's list of a round's requests filters by.
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
-    pub state: Option<RequestState>,
+    /// Any of these states; empty: every state.
+    pub states: Vec<RequestState>,
     pub bureau_id: Option<i64>,
     /// A section's own request.
     pub section_id: Option<i64>,
+    /// Only requests owned by a section, or only a bureau's own.
+    pub owner_kind: Option<OwnerKind>,
+    /// Only requests overdue on this day (Asia/Tokyo): the round open, its due date before the
+    /// day, the request waiting for its owner.
+    pub overdue_on: Option<NaiveDate>,
 }
 
 fn empty_page<T>(page: PageRequest) -> Page<T> {
@@ -1063,8 +1138,28 @@ pub async fn list_requests<C: ConnectionTrait>(
     let mut query = round_request::Entity::find()
         .filter(round_request::Column::RoundId.eq(round_id))
         .filter(reach);
-    if let Some(state) = filter.state {
-        query = query.filter(round_request::Column::State.eq(state.as_str()));
+    if !filter.states.is_empty() {
+        query = query
+            .filter(round_request::Column::State.is_in(filter.states.iter().map(|s| s.as_str())));
+    }
+    if let Some(day) = filter.overdue_on {
+        let overdue = find(conn, round_id)
+            .await?
+            .is_some_and(|r| r.state == RoundState::Open && r.fields.due_on < day);
+        if !overdue {
+            return Ok(empty_page(page));
+        }
+        query = query.filter(
+            round_request::Column::State.is_in(
+                RequestState::ALL
+                    .into_iter()
+                    .filter(|s| s.awaits_owner())
+                    .map(|s| s.as_str()),
+            ),
+        );
+    }
+    if let Some(kind) = filter.owner_kind {
+        query = query.filter(round_request::Column::OwnerKind.eq(kind.as_str()));
     }
     if let Some(bureau_id) = filter.bureau_id {
         query = query.filter(round_request::Column::BureauId.eq(bureau_id));
@@ -1834,6 +1929,7 @@ mod tests {
                 bureau_ids: vec![4],
                 section_ids: vec![7, 8],
             },
+            reminder_schedule: None,
         };
         let mut params = Params::new(DatabaseBackend::Postgres);
         let sql = candidates(&fields, &mut params);

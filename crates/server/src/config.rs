@@ -70,6 +70,29 @@ pub struct Config {
     pub mail: MailConfig,
     pub webhooks: WebhooksConfig,
     pub calendar: CalendarConfig,
+    pub clock: ClockConfig,
+}
+
+/// The clock rounds plan reminders and count overdue answers by; see `[clock]` in
+/// config/default.toml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockConfig {
+    /// Empty: the system clock. Otherwise an RFC 3339 moment that stands still.
+    pub fixed_now: String,
+}
+
+impl ClockConfig {
+    /// The clock; the message names the setting.
+    pub fn clock(&self) -> Result<api::clock::Clock, String> {
+        let text = self.fixed_now.trim();
+        if text.is_empty() {
+            return Ok(api::clock::Clock::system());
+        }
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|at| api::clock::Clock::fixed(at.with_timezone(&chrono::Utc)))
+            .map_err(|err| format!("clock.fixed_now: `{text}` is not an RFC 3339 time ({err})"))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -268,6 +291,7 @@ pub struct CalendarConfig {
     pub reminder_days_before: Vec<i64>,
     pub remind_on_due_date: bool,
     pub overdue_every_business_days: i64,
+    pub reminder_hour: u32,
 }
 
 impl CalendarConfig {
@@ -290,6 +314,16 @@ impl CalendarConfig {
             self.overdue_every_business_days,
         )
         .map_err(|err| format!("calendar.{err}"))
+    }
+
+    /// The time of day (Asia/Tokyo) reminders go out; the message names the setting.
+    pub fn reminder_time(&self) -> Result<chrono::NaiveTime, String> {
+        chrono::NaiveTime::from_hms_opt(self.reminder_hour, 0, 0).ok_or_else(|| {
+            format!(
+                "calendar.reminder_hour: {} is not an hour between 0 and 23",
+                self.reminder_hour
+            )
+        })
     }
 
     /// The calendar of the Cabinet Office's holiday list (compiled in) and these closed days.
@@ -405,6 +439,8 @@ impl Config {
         self.calendar
             .business_calendar()
             .and(self.calendar.reminder_schedule())
+            .and(self.calendar.reminder_time().map(|_| ()))
+            .and(self.clock.clock().map(|_| ()))
             .map_err(ConfigError::Invalid)?;
         Ok(())
     }

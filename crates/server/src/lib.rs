@@ -236,19 +236,30 @@ impl Application {
                 "no SMTP server configured (or demo mode): e-mail is only recorded in the sent-mail view"
             );
         }
-        let services = api::jobs::handlers::JobServices::new(mailer, config.webhooks.settings())
-            .map_err(StartError::Setup)?;
-        let jobs =
-            api::jobs::handlers::runner(db.clone(), config.jobs.runner_settings(), &services)
-                .start();
-        let calendar = config
-            .calendar
-            .business_calendar()
-            .map_err(StartError::Setup)?;
+        let calendar = Arc::new(
+            config
+                .calendar
+                .business_calendar()
+                .map_err(StartError::Setup)?,
+        );
         let reminder_schedule = config
             .calendar
             .reminder_schedule()
             .map_err(StartError::Setup)?;
+        let reminder_time = config.calendar.reminder_time().map_err(StartError::Setup)?;
+        let clock = config.clock.clock().map_err(StartError::Setup)?;
+        let reminders = api::jobs::reminders::ReminderSettings {
+            calendar: Arc::clone(&calendar),
+            default_schedule: reminder_schedule.clone(),
+            at: reminder_time,
+            clock,
+        };
+        let services =
+            api::jobs::handlers::JobServices::new(mailer, config.webhooks.settings(), reminders)
+                .map_err(StartError::Setup)?;
+        let jobs =
+            api::jobs::handlers::runner(db.clone(), config.jobs.runner_settings(), &services)
+                .start();
         warn_when_holidays_run_out(&calendar, api::clock::today_in_tokyo());
         let state = web::Data::new(AppState {
             jobs: Arc::new(jobs),
@@ -261,8 +272,10 @@ impl Application {
                 retention: Duration::from_secs(config.idempotency.retention_hours * 3600),
             },
             webhooks: services.webhooks.clone(),
-            calendar: Arc::new(calendar),
+            calendar,
             reminder_schedule,
+            reminder_time,
+            clock,
         });
 
         let listener =

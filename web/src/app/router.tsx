@@ -83,6 +83,14 @@ export const routes: RouteObject[] = [
       { path: 'admin/sent-mail', element: screen(() => import('../features/mail/SentMailPage'), (m) => m.SentMailListPage) },
       { path: 'admin/sent-mail/:id', element: screen(() => import('../features/mail/SentMailPage'), (m) => m.SentMailDetailPage) },
       { path: 'admin/webhooks', element: screen(() => import('../features/webhooks/WebhooksPage'), (m) => m.WebhooksPage) },
+      {
+        path: 'rounds/compliance',
+        element: screen(() => import('../features/compliance/CompliancePage'), (m) => m.ComplianceTrendPage),
+      },
+      {
+        path: 'rounds/:id/compliance',
+        element: screen(() => import('../features/compliance/CompliancePage'), (m) => m.RoundCompliancePage),
+      },
       { path: 'rounds', element: screen(() => import('../features/rounds/RoundsPage'), (m) => m.RoundsPage) },
       { path: 'rounds/:id', element: screen(() => import('../features/rounds/RoundPage'), (m) => m.RoundPage) },
       { path: 'inbox', element: screen(() => import('../features/rounds/InboxPage'), (m) => m.InboxPage) },

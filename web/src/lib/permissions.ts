@@ -47,6 +47,16 @@ export function mayManageJobs(principal: Principal): boolean {
   return hasRole(principal, 'admin');
 }
 
+/** Reading the compliance view of reporting rounds (回答状況): the office and its analysts. */
+export function mayReadRoundCompliance(principal: Principal): boolean {
+  return hasRole(principal, 'admin', 'viewer');
+}
+
+/** Nudging (督促) the owners of a round's requests: the office. */
+export function mayNudgeRounds(principal: Principal): boolean {
+  return hasRole(principal, 'admin');
+}
+
 /** Reading the e-mail Platina sent or recorded (送信済みメール). */
 export function mayReadSentMail(principal: Principal): boolean {
   return hasRole(principal, 'admin');

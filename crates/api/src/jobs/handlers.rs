@@ -16,16 +16,23 @@ pub struct JobServices {
     pub webhooks: WebhookSettings,
     /// The client webhook deliveries go out with (see `delivery::http_client`).
     pub webhook_client: reqwest::Client,
+    /// The calendar, default schedule, hour and clock of round reminders.
+    pub reminders: super::reminders::ReminderSettings,
 }
 
 impl JobServices {
-    pub fn new(mailer: crate::mail::Mailer, webhooks: WebhookSettings) -> Result<Self, String> {
+    pub fn new(
+        mailer: crate::mail::Mailer,
+        webhooks: WebhookSettings,
+        reminders: super::reminders::ReminderSettings,
+    ) -> Result<Self, String> {
         let webhook_client = delivery::http_client(&webhooks)
             .map_err(|e| format!("the webhook HTTP client could not be built: {e}"))?;
         Ok(JobServices {
             mailer,
             webhooks,
             webhook_client,
+            reminders,
         })
     }
 }
@@ -54,6 +61,13 @@ pub fn runner(db: Database, settings: RunnerSettings, services: &JobServices) ->
             4,
             mail::SendNotification {
                 mailer: services.mailer.clone(),
+            },
+        )
+        .handle(
+            persistence::round_reminders::REMINDER_JOB,
+            1,
+            super::reminders::SendReminder {
+                settings: services.reminders.clone(),
             },
         )
         .handle(mail::DIGEST_JOB, 1, mail::QueueDigests)

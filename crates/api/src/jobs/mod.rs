@@ -13,6 +13,7 @@ pub mod fan_out;
 pub mod handlers;
 pub mod mail;
 pub mod recurring;
+pub mod reminders;
 
 use persistence::Database;
 use persistence::jobs::{self as store, AfterFailure, Job};

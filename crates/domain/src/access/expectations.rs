@@ -133,6 +133,8 @@ const IMPORTERS: [Outcome; 7] = [A, A, A, F, F, F, U];
 /// Reporting rounds and a round's list of requests: the office, editors (who see their own
 /// requests in it) and viewers (the office's analysts); proposers have no part in rounds.
 const ROUND_READERS: [Outcome; 7] = [A, A, A, F, F, A, U];
+/// The compliance view of rounds: the office and viewers (its analysts), not editors.
+const COMPLIANCE_READERS: [Outcome; 7] = [A, F, F, F, F, A, U];
 /// The inbox of requests to answer: admins and editors.
 const ROUND_ANSWERERS: [Outcome; 7] = [A, A, A, F, F, F, U];
 /// One request: its owner's editors, admins and viewers; for another section's editor it does
@@ -278,14 +280,18 @@ pub const EXPECTATIONS: &[Expectation] = &[
         "PUT /api/v1/round-requests/{id}/items/{item_id}",
         REQUEST_ANSWERERS,
     ),
+    row("POST /api/v1/round-requests/{id}/nudge", ADMINS_ONLY),
     row("POST /api/v1/round-requests/{id}/return", ADMINS_ONLY),
     row("POST /api/v1/round-requests/{id}/submit", REQUEST_ANSWERERS),
     row("GET /api/v1/rounds", ROUND_READERS),
     row("POST /api/v1/rounds", ADMINS_ONLY),
     row("DELETE /api/v1/rounds/{id}", ADMINS_ONLY),
+    row("GET /api/v1/rounds/compliance-trend", COMPLIANCE_READERS),
     row("GET /api/v1/rounds/{id}", ROUND_READERS),
     row("PUT /api/v1/rounds/{id}", ADMINS_ONLY),
     row("POST /api/v1/rounds/{id}/close", ADMINS_ONLY),
+    row("GET /api/v1/rounds/{id}/compliance", COMPLIANCE_READERS),
+    row("POST /api/v1/rounds/{id}/nudge-overdue", ADMINS_ONLY),
     row("POST /api/v1/rounds/{id}/open", ADMINS_ONLY),
     row("GET /api/v1/rounds/{id}/preview", ADMINS_ONLY),
     row("POST /api/v1/rounds/{id}/reopen", ADMINS_ONLY),

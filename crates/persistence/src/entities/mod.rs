@@ -33,6 +33,7 @@ pub mod reform_section;
 pub mod reform_tag;
 pub mod refresh_token;
 pub mod round;
+pub mod round_reminder;
 pub mod round_request;
 pub mod round_request_item;
 pub mod round_report;

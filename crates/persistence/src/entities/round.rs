@@ -18,6 +18,8 @@ pub struct Model {
     pub opened_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
     pub reopen_reason: Option<String>,
+    /// JSON `domain::calendar::ScheduleFields`; null: the configured default.
+    pub reminder_schedule: Option<String>,
     pub created_by_user_id: Option<i64>,
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -17,6 +17,8 @@ pub struct Model {
     pub submitted_at: Option<DateTimeUtc>,
     pub returned_at: Option<DateTimeUtc>,
     pub accepted_at: Option<DateTimeUtc>,
+    /// When the office last nudged the owner (督促).
+    pub nudged_at: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -53,7 +53,7 @@ describe('the groups of the primary navigation', () => {
       'reports:annual-report',
       'departments:reforms,milestones',
       'registers:ledger',
-      'inquiries:inbox,rounds',
+      'inquiries:inbox,rounds,round-compliance',
       'admin:organization,imports,jobs,sent-mail,webhooks',
     ]);
     expect(groups('viewer')).toContain('admin:organization');
@@ -70,6 +70,8 @@ describe('the groups of the primary navigation', () => {
     expect(ids('editor')).toEqual(expect.arrayContaining(['inbox', 'rounds']));
     expect(ids('viewer')).toContain('rounds');
     expect(ids('viewer')).not.toContain('inbox');
+    expect(ids('viewer')).toContain('round-compliance');
+    expect(ids('editor')).not.toContain('round-compliance');
     expect(groupOf('/rounds/3')).toBe('inquiries');
     expect(groupOf('/inbox/requests/9')).toBe('inquiries');
   });

@@ -27,6 +27,8 @@ export const EVENT_KINDS: readonly EventKind[] = [
   'webhook.disabled',
   'round.request_opened',
   'round.request_returned',
+  'round.reminder',
+  'round.nudged',
 ];
 
 const WEBHOOKS_KEY = ['admin', 'webhooks'] as const;

@@ -1376,6 +1376,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/round-requests/{id}/nudge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 督促: remind one owner now (a `round.nudged` event through their notification channels),
+         *     audited as `round_request.nudge`. The round must be open and the request waiting for its
+         *     owner (未回答, 回答中, 差戻し), else 409; the same request is nudged at most once an hour, else
+         *     429 with `Retry-After`. Needs no `If-Match`: a nudge leaves the request's version alone.
+         */
+        post: operations["nudge_round_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/round-requests/{id}/return": {
         parameters: {
             query?: never;
@@ -1434,6 +1456,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rounds/compliance-trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The answered rate, the median business days to answer and the other compliance figures of
+         *     the newest opened rounds (newest first), for the whole city or one bureau, each count with the
+         *     request list that shows its requests. Admins and viewers.
+         */
+        get: operations["compliance_trend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rounds/{id}": {
         parameters: {
             query?: never;
@@ -1464,6 +1507,49 @@ export interface paths {
         put?: never;
         /** Close an open round: its requests take no more answers. Needs `If-Match`. */
         post: operations["close_round"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds/{id}/compliance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A round's compliance: per bureau and per owner, requested, answered (回答済 + 受理), returned,
+         *     overdue and the median business days to answer, each count with the request list that
+         *     shows its requests; and the reminders handled so far. Admins and viewers.
+         */
+        get: operations["round_compliance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds/{id}/nudge-overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 督促 of every overdue owner of an open round (past 回答期限 and waiting: 未回答, 回答中,
+         *     差戻し), one `round.nudged` event and audit event each, except those nudged in the last hour
+         *     (listed in `recently_nudged`). Before the due date nothing is overdue: both lists are empty.
+         *     A round that is not open is 409.
+         */
+        post: operations["nudge_overdue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1865,6 +1951,14 @@ export interface components {
             key: string;
             label: string;
         };
+        /** @description One bureau's figures (its own request and its sections'), with each owner's. */
+        BureauComplianceOut: {
+            /** Format: int64 */
+            bureau_id: number;
+            bureau_name: string;
+            figures: components["schemas"]["ComplianceFiguresOut"];
+            owners: components["schemas"]["OwnerComplianceOut"][];
+        };
         BureauIn: {
             kind?: components["schemas"]["BureauKindDto"] | null;
             /** @example 八幡西区役所 */
@@ -1913,6 +2007,79 @@ export interface components {
              * @enum {string}
              */
             grant_type: "client_credentials";
+        };
+        /** @description A count and the requests it counts. */
+        ComplianceFigureOut: {
+            /** Format: int64 */
+            count: number;
+            requests: components["schemas"]["ComplianceRequestsLink"];
+        };
+        /** @description The compliance figures of a group of requests. */
+        ComplianceFiguresOut: {
+            /** @description 回答済 and 受理. */
+            answered: components["schemas"]["ComplianceFigureOut"];
+            /**
+             * Format: double
+             * @description answered ÷ requested, 0–1; null with no request.
+             */
+            answered_rate?: number | null;
+            /**
+             * Format: double
+             * @description The median, over the answered requests, of the business days (開庁日, the city's
+             *     calendar) from the day the round first opened to the day of the latest submission, both
+             *     in Asia/Tokyo: 0 when answered on the day it opened. Its requests are `answered`'s.
+             */
+            median_business_days_to_answer?: number | null;
+            /** @description Past 回答期限 and waiting for the owner (未回答, 回答中, 差戻し) while the round is open. */
+            overdue: components["schemas"]["ComplianceFigureOut"];
+            /** @description Every request (依頼数). */
+            requested: components["schemas"]["ComplianceFigureOut"];
+            /** @description 差戻し, waiting for the owner to submit again. */
+            returned: components["schemas"]["ComplianceFigureOut"];
+        };
+        /** @description A round's compliance view. */
+        ComplianceOut: {
+            /** Format: date */
+            as_of: string;
+            /** @description By bureau (in id order), each with its owners (the bureau's own request first). */
+            bureaus: components["schemas"]["BureauComplianceOut"][];
+            /** Format: date */
+            due_on: string;
+            /** @description The reminder dates handled so far, oldest first. */
+            reminders: components["schemas"]["ReminderSentOut"][];
+            /** Format: int64 */
+            round_id: number;
+            /** @description draft, open or closed. */
+            state: string;
+            title: string;
+            /**
+             * Format: date
+             * @description The day (Asia/Tokyo) overdue is counted on.
+             */
+            today: string;
+            totals: components["schemas"]["ComplianceFiguresOut"];
+        };
+        /**
+         * @description The request list that shows exactly the requests a figure counts: the query of
+         *     `GET /api/v1/rounds/{round_id}/requests`, and the same as a path.
+         */
+        ComplianceRequestsLink: {
+            /** Format: int64 */
+            bureau_id?: number | null;
+            /**
+             * @description The API path with its query, e.g.
+             *     `/api/v1/rounds/3/requests?state=answered%2Caccepted&bureau_id=2`.
+             */
+            href: string;
+            overdue?: boolean | null;
+            /** @description `bureau` for a bureau's own request. */
+            owner_kind?: string | null;
+            /** Format: int64 */
+            round_id: number;
+            /** Format: int64 */
+            section_id?: number | null;
+            /** @description Comma-separated request states, e.g. `answered,accepted`. */
+            state?: string | null;
         };
         ConsultationIn: {
             /** Format: date */
@@ -2715,6 +2882,27 @@ export interface components {
             /** @description One line in Japanese. */
             title: string;
         };
+        /** @description What nudging a round's overdue owners did. */
+        NudgeOverdueOut: {
+            /** @description The requests nudged now. */
+            nudged: number[];
+            /** @description Overdue requests left alone because they were nudged less than an hour ago. */
+            recently_nudged: number[];
+        };
+        /** @description One owner's figures: a section, or a bureau's own request. */
+        OwnerComplianceOut: {
+            figures: components["schemas"]["ComplianceFiguresOut"];
+            /** Format: int64 */
+            owner_id: number;
+            /** @description section or bureau. */
+            owner_kind: string;
+            owner_name: string;
+            /** Format: int64 */
+            request_id: number;
+            /** @description The request's state (unanswered, in_progress, answered, returned, accepted). */
+            state: string;
+            state_label: string;
+        };
         /** @description One page of a list, with the total over all pages. */
         PageOut_AuditEventOut: {
             items: {
@@ -3034,6 +3222,11 @@ export interface components {
                 id: number;
                 /** Format: int32 */
                 item_count: number;
+                /**
+                 * Format: date-time
+                 * @description When the office last nudged the owner (督促); another nudge waits an hour.
+                 */
+                nudged_at?: string | null;
                 /** @description Past 回答期限 (Asia/Tokyo) and still waiting for the owner. */
                 overdue: boolean;
                 /** Format: int64 */
@@ -3093,6 +3286,8 @@ export interface components {
                 /** Format: date-time */
                 opened_at?: string | null;
                 record_kinds: components["schemas"]["RecordKindDto"][];
+                /** @description When the owners are reminded (the city's default for rounds drafted without one). */
+                reminder_schedule: components["schemas"]["ReminderScheduleDto"];
                 /** @description Why it was last reopened. */
                 reopen_reason?: string | null;
                 request_counts: components["schemas"]["RequestCountsOut"];
@@ -3207,7 +3402,7 @@ export interface components {
                 /** @description Why it was disabled automatically; null when enabled or turned off by hand. */
                 disabled_reason?: string | null;
                 enabled: boolean;
-                event_kinds: ("proposal.created" | "proposal.assigned" | "proposal.stage_changed" | "proposal.decided" | "proposal.consulted" | "milestone.slipped" | "milestone.overdue" | "kpi.actual_recorded" | "import.finished" | "import.failed" | "account.created" | "webhook.disabled" | "round.request_opened" | "round.request_returned")[];
+                event_kinds: ("proposal.created" | "proposal.assigned" | "proposal.stage_changed" | "proposal.decided" | "proposal.consulted" | "milestone.slipped" | "milestone.overdue" | "kpi.actual_recorded" | "import.finished" | "import.failed" | "account.created" | "webhook.disabled" | "round.request_opened" | "round.request_returned" | "round.reminder" | "round.nudged")[];
                 /**
                  * Format: date-time
                  * @description Since when its deliveries have been failing; null when the last one succeeded.
@@ -3404,6 +3599,10 @@ export interface components {
                 "proposal.decided"?: "in_app" | "email" | "digest" | "off";
                 /** @enum {string} */
                 "proposal.stage_changed"?: "in_app" | "email" | "digest" | "off";
+                /** @enum {string} */
+                "round.nudged"?: "in_app" | "email" | "digest" | "off";
+                /** @enum {string} */
+                "round.reminder"?: "in_app" | "email" | "digest" | "off";
                 /** @enum {string} */
                 "round.request_opened"?: "in_app" | "email" | "digest" | "off";
                 /** @enum {string} */
@@ -3772,6 +3971,42 @@ export interface components {
         };
         /** @enum {string} */
         ReformStatusDto: "under_consideration" | "planned" | "trial" | "in_progress" | "done" | "ended";
+        /** @description When a round reminds the owners who have not answered, in business days (開庁日). */
+        ReminderScheduleDto: {
+            /**
+             * Format: int64
+             * @description While overdue, remind every this many business days (1–60); 0: never.
+             * @example 3
+             */
+            overdue_every_business_days: number;
+            /**
+             * @description Remind on 回答期限 (on the last business day before it when it is not one).
+             * @example true
+             */
+            remind_on_due_date: boolean;
+            /**
+             * @description Business days before 回答期限 to remind on, each 1–60, at most 10.
+             * @example [
+             *       7,
+             *       2
+             *     ]
+             */
+            reminder_days_before: number[];
+        };
+        /** @description A reminder date of the round that was handled. */
+        ReminderSentOut: {
+            /** Format: date */
+            date: string;
+            /** @description before_due, on_due_date or overdue. */
+            kind: string;
+            /**
+             * Format: int32
+             * @description Requests reminded.
+             */
+            reminded: number;
+            /** @description The day had passed when its job ran (the server was down): nothing was sent late. */
+            skipped: boolean;
+        };
         /** @description Why a closed round is opened again: kept on the round and in the audit trail. */
         ReopenIn: {
             /** @example 八幡西区役所から回答の訂正の申出があったため */
@@ -3830,6 +4065,11 @@ export interface components {
             id: number;
             /** Format: int32 */
             item_count: number;
+            /**
+             * Format: date-time
+             * @description When the office last nudged the owner (督促); another nudge waits an hour.
+             */
+            nudged_at?: string | null;
             /** @description Past 回答期限 (Asia/Tokyo) and still waiting for the owner. */
             overdue: boolean;
             /** Format: int64 */
@@ -3909,6 +4149,7 @@ export interface components {
             due_on: string;
             /** @description What is asked, at least one kind. */
             record_kinds: components["schemas"]["RecordKindDto"][];
+            reminder_schedule?: components["schemas"]["ReminderScheduleDto"] | null;
             /** @description The sections asked (their own requests). */
             section_ids?: number[];
             /** @example 令和7年度 第3四半期 進捗照会 */
@@ -3937,6 +4178,8 @@ export interface components {
             /** Format: date-time */
             opened_at?: string | null;
             record_kinds: components["schemas"]["RecordKindDto"][];
+            /** @description When the owners are reminded (the city's default for rounds drafted without one). */
+            reminder_schedule: components["schemas"]["ReminderScheduleDto"];
             /** @description Why it was last reopened. */
             reopen_reason?: string | null;
             request_counts: components["schemas"]["RequestCountsOut"];
@@ -4255,6 +4498,27 @@ export interface components {
              */
             to_stage: number;
         };
+        /** @description The trend across rounds, newest first. */
+        TrendOut: {
+            /** Format: int64 */
+            bureau_id?: number | null;
+            rounds: components["schemas"]["TrendPointOut"][];
+            /** Format: date */
+            today: string;
+        };
+        /** @description One round in the trend. */
+        TrendPointOut: {
+            /** Format: date */
+            as_of: string;
+            /** Format: date */
+            due_on: string;
+            figures: components["schemas"]["ComplianceFiguresOut"];
+            /** Format: int64 */
+            round_id: number;
+            /** @description open or closed. */
+            state: string;
+            title: string;
+        };
         /** @description How many notifications the caller has not read. */
         UnreadCountOut: {
             /** Format: int64 */
@@ -4320,7 +4584,7 @@ export interface components {
             description?: string | null;
             /** @description Off: nothing is delivered. Turning an endpoint back on forgets why it was disabled. */
             enabled?: boolean;
-            event_kinds: ("proposal.created" | "proposal.assigned" | "proposal.stage_changed" | "proposal.decided" | "proposal.consulted" | "milestone.slipped" | "milestone.overdue" | "kpi.actual_recorded" | "import.finished" | "import.failed" | "account.created" | "webhook.disabled" | "round.request_opened" | "round.request_returned")[];
+            event_kinds: ("proposal.created" | "proposal.assigned" | "proposal.stage_changed" | "proposal.decided" | "proposal.consulted" | "milestone.slipped" | "milestone.overdue" | "kpi.actual_recorded" | "import.finished" | "import.failed" | "account.created" | "webhook.disabled" | "round.request_opened" | "round.request_returned" | "round.reminder" | "round.nudged")[];
             /**
              * @description Where deliveries are POSTed: http(s) only; redirects are not followed.
              * @example https://kintone-bridge.city.example.jp/platina/events
@@ -4335,7 +4599,7 @@ export interface components {
             /** @description Why it was disabled automatically; null when enabled or turned off by hand. */
             disabled_reason?: string | null;
             enabled: boolean;
-            event_kinds: ("proposal.created" | "proposal.assigned" | "proposal.stage_changed" | "proposal.decided" | "proposal.consulted" | "milestone.slipped" | "milestone.overdue" | "kpi.actual_recorded" | "import.finished" | "import.failed" | "account.created" | "webhook.disabled" | "round.request_opened" | "round.request_returned")[];
+            event_kinds: ("proposal.created" | "proposal.assigned" | "proposal.stage_changed" | "proposal.decided" | "proposal.consulted" | "milestone.slipped" | "milestone.overdue" | "kpi.actual_recorded" | "import.finished" | "import.failed" | "account.created" | "webhook.disabled" | "round.request_opened" | "round.request_returned" | "round.reminder" | "round.nudged")[];
             /**
              * Format: date-time
              * @description Since when its deliveries have been failing; null when the last one succeeded.
@@ -13754,6 +14018,116 @@ export interface operations {
             };
         };
     };
+    nudge_round_request: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The round is not open, or the request is not waiting for its owner; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request (idempotency_key_reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This request was nudged less than an hour ago; `Retry-After` says when it may be again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     return_round_request: {
         parameters: {
             query?: never;
@@ -14180,6 +14554,84 @@ export interface operations {
                 };
             };
             /** @description Fields are invalid; `errors` lists each with a JSON pointer (validation_failed); The Idempotency-Key was used for a different request (idempotency_key_reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    compliance_trend: {
+        parameters: {
+            query?: {
+                /** @description How many of the newest opened rounds (by 基準日), 1–24; 6 when absent. */
+                limit?: number;
+                /** @description Only this bureau's requests (its own and its sections'). */
+                bureau_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrendOut"];
+                };
+            };
+            /** @description The query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -14643,6 +15095,182 @@ export interface operations {
             };
         };
     };
+    round_compliance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    nudge_overdue: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NudgeOverdueOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or no such parent record (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The round is not open; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request (idempotency_key_reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     open_round: {
         parameters: {
             query?: never;
@@ -14985,12 +15613,19 @@ export interface operations {
     list_round_requests: {
         parameters: {
             query?: {
-                /** @description Only requests in this state. */
-                state?: "unanswered" | "in_progress" | "answered" | "returned" | "accepted";
+                /** @description Only requests in these states, comma-separated (e.g. `answered,accepted`). */
+                state?: string;
                 /** @description Only requests of this bureau (its own and its sections'). */
                 bureau_id?: number;
                 /** @description Only this section's request. */
                 section_id?: number;
+                /** @description `section`: only sections' requests; `bureau`: only bureaus' own requests. */
+                owner_kind?: "section" | "bureau";
+                /**
+                 * @description `true`: only overdue requests (the round open, past 回答期限 in Asia/Tokyo, waiting for the
+                 *     owner: 未回答, 回答中, 差戻し).
+                 */
+                overdue?: boolean;
                 page?: number;
                 per_page?: number;
             };

@@ -4,6 +4,7 @@ import { departmentsEn } from './departments.en';
 import { ledgerEn } from './ledger.en';
 import { importsEn } from './imports.en';
 import { jobsEn } from './jobs.en';
+import { complianceEn } from './compliance.en';
 import { mailEn } from './mail.en';
 import { searchEn } from './search.en';
 import { dashboardEn } from './dashboard.en';
@@ -161,6 +162,7 @@ export const en: DeepStrings<MainMessages> = {
   ...ledgerEn,
   ...importsEn,
   ...jobsEn,
+  ...complianceEn,
   ...mailEn,
   ...searchEn,
   ...dashboardEn,

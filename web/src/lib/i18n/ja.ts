@@ -4,6 +4,7 @@ import { departmentsJa } from './departments.ja';
 import { ledgerJa } from './ledger.ja';
 import { importsJa } from './imports.ja';
 import { jobsJa } from './jobs.ja';
+import { complianceJa } from './compliance.ja';
 import { mailJa } from './mail.ja';
 import { searchJa } from './search.ja';
 import { dashboardJa } from './dashboard.ja';
@@ -160,6 +161,7 @@ export const ja = {
   ...ledgerJa,
   ...importsJa,
   ...jobsJa,
+  ...complianceJa,
   ...mailJa,
   ...searchJa,
   ...dashboardJa,

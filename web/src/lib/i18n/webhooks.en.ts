@@ -70,6 +70,8 @@ export const webhooksEn = {
       webhook_disabled: 'Webhook endpoint disabled',
       round_request_opened: 'Reporting round request received',
       round_request_returned: 'Reporting round answer returned',
+      round_reminder: 'Reporting round reminder',
+      round_nudged: 'Reporting round answer chased by the office',
     },
   },
 };

@@ -71,6 +71,8 @@ export const webhooksJa = {
       webhook_disabled: 'Webhook 送信先の自動停止',
       round_request_opened: '照会（回答依頼）の受付',
       round_request_returned: '照会への回答の差戻し',
+      round_reminder: '照会の回答期限のお知らせ（リマインダー）',
+      round_nudged: '照会への回答の督促',
     },
   },
 };
