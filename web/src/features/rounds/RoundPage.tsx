@@ -2,7 +2,7 @@
 // would create, and 開始; then 締切 and 再開 with a reason; and its requests, filterable by state,
 // each opening the request page where the office returns or accepts it.
 import { useId, useState, type FormEvent } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { LoadProblem } from '../../components/records/LoadProblem';
 import { Field, toApiProblem } from '../../components/form';
@@ -14,13 +14,14 @@ import { useSectionGroups } from '../../lib/reference';
 import { usePageTitle } from '../../lib/usePageTitle';
 import {
   REQUEST_STATES,
+  isRequestState,
+  requestFilterOf,
   useDeleteRound,
   usePreview,
   useRound,
   useRoundRequests,
   useRoundStep,
   useUpdateRound,
-  type RequestState,
   type RoundOut,
   type RoundStep,
 } from './api';
@@ -31,10 +32,6 @@ import './rounds.css';
 
 export function requestStateLabel(t: TFunction, state: string): string {
   return isRequestState(state) ? t(`rounds.requestStates.${state}`) : state;
-}
-
-function isRequestState(value: string): value is RequestState {
-  return (REQUEST_STATES as readonly string[]).includes(value);
 }
 
 export function RoundPage() {
@@ -315,8 +312,19 @@ function ReopenForm({ pending, onReopen }: { pending: boolean; onReopen: (reason
 function RequestsTable({ round }: { round: RoundOut }) {
   const { t, i18n } = useTranslation();
   const ids = useId();
-  const [state, setState] = useState<RequestState | ''>('');
-  const requests = useRoundRequests(round.id, state || null, true);
+  // The filter lives in the address, so a figure of the compliance view links straight to its
+  // requests and the office can share or reload a filtered list.
+  const [params, setParams] = useSearchParams();
+  const filter = requestFilterOf(params);
+  const requests = useRoundRequests(round.id, filter, true);
+  const state = filter.state && isRequestState(filter.state) ? filter.state : '';
+  const narrowed = filter.overdue || filter.bureau_id || filter.section_id || filter.owner_kind || (filter.state && !state);
+  const chooseState = (value: string) => {
+    const next = new URLSearchParams(params);
+    if (isRequestState(value)) next.set('state', value);
+    else next.delete('state');
+    setParams(next, { replace: true });
+  };
   return (
     <section aria-labelledby="rd-requests">
       <h2 id="rd-requests">{t('rounds.requestsHeading')}</h2>
@@ -324,7 +332,7 @@ function RequestsTable({ round }: { round: RoundOut }) {
         <label htmlFor={`${ids}-state`} className="form-field__label">
           {t('rounds.stateFilter')}
         </label>
-        <select id={`${ids}-state`} className="form-field__input form-field__select" value={state} onChange={(e) => setState(isRequestState(e.target.value) ? e.target.value : '')}>
+        <select id={`${ids}-state`} className="form-field__input form-field__select" value={state} onChange={(e) => chooseState(e.target.value)}>
           <option value="">{t('rounds.all')}</option>
           {REQUEST_STATES.map((value) => (
             <option key={value} value={value}>
@@ -333,6 +341,11 @@ function RequestsTable({ round }: { round: RoundOut }) {
           ))}
         </select>
       </div>
+      {narrowed && (
+        <p className="notice" data-testid="round-requests-filtered">
+          {t('rounds.filteredNotice')} <Link to={`/rounds/${round.id}`}>{t('rounds.clearFilters')}</Link>
+        </p>
+      )}
       {requests.isPending && <p role="status">{t('rounds.loading')}</p>}
       {requests.isError && <LoadProblem error={requests.error} />}
       {requests.data && requests.data.items.length === 0 && <p>{t('rounds.noRequests')}</p>}

@@ -29,6 +29,10 @@ export const RECORD_KINDS: readonly RecordKind[] = ['policy_issue', 'kpi', 'prop
 export const ROUND_STATES = ['draft', 'open', 'closed'] as const;
 export const REQUEST_STATES = ['unanswered', 'in_progress', 'answered', 'returned', 'accepted'] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
+
+export function isRequestState(value: string): value is RequestState {
+  return (REQUEST_STATES as readonly string[]).includes(value);
+}
 export type RoundState = (typeof ROUND_STATES)[number];
 
 export const ROUNDS_KEY = ['rounds'] as const;
@@ -69,14 +73,43 @@ export function usePreview(id: number, enabled: boolean) {
   });
 }
 
-export function useRoundRequests(id: number, state: RequestState | null, enabled: boolean) {
+/** What the office's list of a round's requests is narrowed to: the state select, and the filters
+ * a figure of the compliance view links with (`?state=a,b&overdue=true&bureau_id=…`). */
+export interface RequestFilter {
+  state?: string;
+  overdue?: boolean;
+  bureau_id?: number;
+  section_id?: number;
+  owner_kind?: 'section' | 'bureau';
+}
+
+/** The filter in a screen address's query string; anything malformed is left out. */
+export function requestFilterOf(params: URLSearchParams): RequestFilter {
+  const filter: RequestFilter = {};
+  const state = params.get('state');
+  if (state && state.split(',').every((s) => isRequestState(s))) filter.state = state;
+  if (params.get('overdue') === 'true') filter.overdue = true;
+  const id = (name: string) => {
+    const value = params.get(name);
+    return value && /^[1-9][0-9]{0,15}$/.test(value) ? Number(value) : undefined;
+  };
+  const bureau = id('bureau_id');
+  if (bureau !== undefined) filter.bureau_id = bureau;
+  const section = id('section_id');
+  if (section !== undefined) filter.section_id = section;
+  const ownerKind = params.get('owner_kind');
+  if (ownerKind === 'section' || ownerKind === 'bureau') filter.owner_kind = ownerKind;
+  return filter;
+}
+
+export function useRoundRequests(id: number, filter: RequestFilter, enabled: boolean) {
   const api = useApi();
   return useQuery({
-    queryKey: [...roundKey(id), 'requests', state],
+    queryKey: [...roundKey(id), 'requests', filter],
     queryFn: async ({ signal }) =>
       dataOf(
         await api.client.GET('/api/v1/rounds/{id}/requests', {
-          params: { path: { id }, query: { ...(state ? { state } : {}), per_page: 200 } },
+          params: { path: { id }, query: { ...filter, per_page: 200 } },
           signal,
         }),
       ),

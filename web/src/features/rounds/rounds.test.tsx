@@ -5,7 +5,7 @@ import { fakeFetch, json, problem, tokenOut, viewerUser, type Handler } from '..
 import { editorUser, organizationRoutes, system } from '../../test/fixtures/ledger';
 import { renderApp } from '../../test/renderApp';
 import type { ItemOut, RequestOut, RoundOut } from './api';
-import { reformBody } from './api';
+import { reformBody, requestFilterOf } from './api';
 import { draftChanges, draftOf, fiscalQuarterOf, type Draft } from './values';
 
 /** `values` is a free JSON object in the schema. */
@@ -22,6 +22,7 @@ const round: RoundOut = {
   record_kinds: ['reform', 'digital_system'],
   bureau_ids: [9],
   section_ids: [],
+  reminder_schedule: { reminder_days_before: [7, 2], remind_on_due_date: true, overdue_every_business_days: 3 },
   request_counts: { unanswered: 0, in_progress: 0, answered: 0, returned: 0, accepted: 0, total: 0 },
   can_manage: true,
   opened_at: null,
@@ -262,5 +263,17 @@ describe('the round page', () => {
     expect(await screen.findByText(/閲覧のみ/)).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: '締切' })).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: '編集' })).not.toBeInTheDocument();
+  });
+});
+
+describe('the filter of a round\'s requests in the address', () => {
+  it('reads what a compliance figure links with and leaves out anything malformed', () => {
+    expect(requestFilterOf(new URLSearchParams('state=unanswered,in_progress&overdue=true&bureau_id=4&owner_kind=section'))).toEqual({
+      state: 'unanswered,in_progress',
+      overdue: true,
+      bureau_id: 4,
+      owner_kind: 'section',
+    });
+    expect(requestFilterOf(new URLSearchParams('state=lost&overdue=yes&section_id=-1&bureau_id=1e3&owner_kind=ward'))).toEqual({});
   });
 });

@@ -91,6 +91,8 @@ export const roundsEn: DeepStrings<typeof roundsJa> = {
     reopenReasonLabel: 'Reason for reopening (required)',
     reopened: 'The round is open again.',
     requestsHeading: 'Requests',
+    filteredNotice: 'Showing the requests a figure of the compliance view counts.',
+    clearFilters: 'Show every request',
     noRequests: 'No requests match.',
     readOnly: 'Read only: rounds are run by the reform office’s administrators.',
     stale: 'Someone changed it first. The latest version is loaded; please try again.',

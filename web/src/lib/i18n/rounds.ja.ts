@@ -88,6 +88,8 @@ export const roundsJa = {
     reopenReasonLabel: '再開の理由（必須）',
     reopened: '照会を再開しました。',
     requestsHeading: '依頼の一覧',
+    filteredNotice: '依頼を回答状況の数字で絞り込んで表示しています。',
+    clearFilters: 'すべての依頼を表示',
     noRequests: '該当する依頼はありません。',
     readOnly: '閲覧のみ: 照会の操作は市政変革推進室の管理者が行います。',
     stale: 'ほかの人が先に更新しました。最新の内容を読み込み直しました。もう一度操作してください。',
