@@ -1,6 +1,7 @@
 //! The demo dataset against the city's own totals: 130 reforms under the bureaus the annual
 //! report lists with its counts, the 34 proposals reproducing the PT's 10/23/0/1 table, the
-//! printed KPI percentages and the published ledger figures.
+//! printed KPI percentages and the published ledger figures; the seeds' reporting rounds and the
+//! demo's open round.
 
 use crate::helpers::{Backend, TestApp, spawn_app_with};
 use crate::on_both_databases;
@@ -11,6 +12,8 @@ on_both_databases!(
     the_demo_dataset_matches_the_totals_the_city_published,
     the_demo_dataset_goes_only_into_a_database_without_reform_work,
     searching_kintone_finds_every_reform_of_the_report_that_mentions_it,
+    the_pt_round_of_seed_003_closed_with_the_table_the_city_published,
+    the_open_round_of_the_demo_has_overdue_and_returned_requests_and_fills_the_editors_inbox,
 );
 
 /// The report's reforms whose text mentions kintone, Kintone or キントーン, by their No., as read in
@@ -309,4 +312,113 @@ async fn the_demo_dataset_goes_only_into_a_database_without_reform_work(backend:
     assert_eq!(again, None);
     let all = get(&app, &token, "/api/v1/reforms?per_page=1").await;
     assert_eq!(all["total"], 130, "nothing was loaded twice");
+}
+
+/// The rounds of the demo, by title.
+async fn rounds_by_title(app: &TestApp, token: &str) -> HashMap<String, Value> {
+    get(app, token, "/api/v1/rounds?per_page=100").await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["title"].as_str().unwrap().to_owned(), r.clone()))
+        .collect()
+}
+
+async fn the_pt_round_of_seed_003_closed_with_the_table_the_city_published(backend: Backend) {
+    let (app, token) = demo_app(backend).await;
+    let rounds = rounds_by_title(&app, &token).await;
+    let pt = &rounds["令和7年度 プラチナPT 提案の進捗照会（11月25日時点）"];
+    assert_eq!(pt["state"], "closed");
+    assert_eq!(pt["as_of"], "2025-11-25");
+    let closed_at = pt["closed_at"].as_str().unwrap();
+    assert_eq!(closed_at, "2025-11-28T03:00:00Z");
+
+    // Every request answered and accepted before the close.
+    let requests = get(
+        &app,
+        &token,
+        &format!("/api/v1/rounds/{}/requests?per_page=100", pt["id"]),
+    )
+    .await;
+    let requests = requests["items"].as_array().unwrap();
+    assert!(!requests.is_empty());
+    for r in requests {
+        assert_eq!(r["state"], "accepted", "{r}");
+        assert_eq!(r["answered_count"], r["item_count"], "{r}");
+        assert!(r["submitted_at"].as_str().unwrap() < closed_at, "{r}");
+    }
+
+    // Seed 003's table, 11/25時点, as the report of 11/28 printed it.
+    let report = get(
+        &app,
+        &token,
+        &format!(
+            "/api/v1/reports/proposal-progress?fiscal_year=2025&as_of=2025-11-25&as_known_at={}",
+            closed_at
+        ),
+    )
+    .await;
+    assert_eq!(
+        report["totals"]["counts"],
+        serde_json::json!([10, 23, 0, 1])
+    );
+    let row = |theme: &str| {
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["theme"] == theme)
+            .unwrap()["counts"]
+            .clone()
+    };
+    assert_eq!(row("ユーザーの困りごと"), serde_json::json!([5, 11, 0, 1]));
+    assert_eq!(row("職員の困りごと"), serde_json::json!([5, 12, 0, 0]));
+    // Known a moment before the PT's first presentation, none of it was.
+    let before = get(
+        &app,
+        &token,
+        "/api/v1/reports/proposal-progress?fiscal_year=2025&as_of=2025-11-25&as_known_on=2025-09-30",
+    )
+    .await;
+    assert_eq!(before["totals"]["counts"], serde_json::json!([0, 0, 0, 0]));
+}
+
+async fn the_open_round_of_the_demo_has_overdue_and_returned_requests_and_fills_the_editors_inbox(
+    backend: Backend,
+) {
+    let (app, token) = demo_app(backend).await;
+    let rounds = rounds_by_title(&app, &token).await;
+    let open: Vec<&Value> = rounds.values().filter(|r| r["state"] == "open").collect();
+    assert_eq!(open.len(), 1, "{open:?}");
+    let round = open[0];
+    let counts = &round["request_counts"];
+    assert_eq!(counts["returned"], 1, "{counts}");
+    assert_eq!(counts["accepted"], 4, "{counts}");
+    assert_eq!(counts["answered"], 3, "{counts}");
+    assert_eq!(counts["in_progress"], 3, "{counts}");
+    assert!(counts["unanswered"].as_u64().unwrap() > 0, "{counts}");
+
+    let login = app.login("editor@platina.example", "platina-demo").await;
+    assert_eq!(login.status, 200, "{}", login.text);
+    let editor = login.json["access_token"].as_str().unwrap().to_owned();
+    let inbox = get(&app, &editor, "/api/v1/me/round-requests?per_page=100").await;
+    let waiting = inbox["items"].as_array().unwrap();
+    assert!(!waiting.is_empty(), "{inbox}");
+    assert!(waiting.iter().all(|r| r["overdue"] == true), "{inbox}");
+
+    // The admin sees the returned request overdue, with its comment.
+    let requests = get(
+        &app,
+        &token,
+        &format!("/api/v1/rounds/{}/requests?state=returned", round["id"]),
+    )
+    .await;
+    let returned = &requests["items"][0];
+    assert_eq!(returned["overdue"], true, "{returned}");
+    assert!(
+        returned["return_comment"]
+            .as_str()
+            .unwrap()
+            .contains("根拠")
+    );
 }
