@@ -13,6 +13,7 @@ on_both_databases!(
     the_demo_dataset_goes_only_into_a_database_without_reform_work,
     searching_kintone_finds_every_reform_of_the_report_that_mentions_it,
     the_pt_round_of_seed_003_closed_with_the_table_the_city_published,
+    the_x_policy_rounds_of_seeds_001_and_002_closed_knowing_what_the_bureaus_wrote,
     the_open_round_of_the_demo_has_overdue_and_returned_requests_and_fills_the_editors_inbox,
 );
 
@@ -421,4 +422,85 @@ async fn the_open_round_of_the_demo_has_overdue_and_returned_requests_and_fills_
             .unwrap()
             .contains("根拠")
     );
+}
+
+/// A document without its `as_known_at` stamp, to compare figures alone.
+fn without_stamp(mut doc: Value) -> Value {
+    if let Some(map) = doc.as_object_mut() {
+        map.remove("as_known_at");
+        map.remove("as_known_on");
+    }
+    doc
+}
+
+async fn the_x_policy_rounds_of_seeds_001_and_002_closed_knowing_what_the_bureaus_wrote(
+    backend: Backend,
+) {
+    let (app, token) = demo_app(backend).await;
+    let rounds = rounds_by_title(&app, &token).await;
+    let bureaus: HashMap<String, i64> = get(&app, &token, "/api/v1/bureaus")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["name"].as_str().unwrap().to_owned(),
+                b["id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    // Items: 12 issues and 6 KPIs of seed 001; 8 issues (no KPI table) of seed 002.
+    for (title, bureau, as_of, items, before) in [
+        (
+            "令和6年度 局区X方針 進捗照会（11月末時点）デジタル市役所推進室",
+            "デジタル市役所推進室",
+            "2024-11-30",
+            18,
+            "2024-11-30",
+        ),
+        (
+            "令和7年度 局区X方針 進捗照会（12月時点）八幡西区役所",
+            "八幡西区役所",
+            "2025-12-31",
+            8,
+            "2025-12-31",
+        ),
+    ] {
+        let round = &rounds[title];
+        assert_eq!(round["state"], "closed", "{title}");
+        assert_eq!(round["as_of"], as_of);
+        let requests = get(
+            &app,
+            &token,
+            &format!("/api/v1/rounds/{}/requests", round["id"]),
+        )
+        .await;
+        let requests = requests["items"].as_array().unwrap();
+        assert_eq!(requests.len(), 1, "{title}");
+        assert_eq!(requests[0]["state"], "accepted");
+        assert_eq!(requests[0]["owner_name"], bureau);
+        assert_eq!(requests[0]["item_count"], items, "{title}");
+
+        // As known at the close, the bureau's figures are those it wrote for the round (nothing
+        // was corrected since); known the day of 基準日, before the round opened, none of it was.
+        let dashboard = format!(
+            "/api/v1/bureaus/{}/dashboard?as_of={as_of}",
+            bureaus[bureau]
+        );
+        let closed_at = round["closed_at"].as_str().unwrap();
+        let live = without_stamp(get(&app, &token, &dashboard).await);
+        let at_close = without_stamp(
+            get(
+                &app,
+                &token,
+                &format!("{dashboard}&as_known_at={closed_at}"),
+            )
+            .await,
+        );
+        assert_eq!(at_close, live, "{title}");
+        let earlier =
+            without_stamp(get(&app, &token, &format!("{dashboard}&as_known_on={before}")).await);
+        assert_ne!(earlier, live, "{title}");
+    }
 }

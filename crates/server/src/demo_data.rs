@@ -277,6 +277,8 @@ struct ClosedRoundRow {
     closed_at: DateTime<FixedOffset>,
     record_kinds: Vec<String>,
     bureaus: Vec<String>,
+    /// When the bureaus wrote their X policy's records the round asks about (before it opened).
+    policies_written_at: Option<DateTime<FixedOffset>>,
 }
 
 #[derive(Deserialize)]
@@ -844,6 +846,34 @@ async fn load_rounds(
         let mut bureau_ids = Vec::new();
         for name in &row.bureaus {
             bureau_ids.push(org.bureau(name).await?);
+        }
+        if let Some(at) = row.policies_written_at {
+            let fiscal_year = if row.as_of.month() >= 4 {
+                row.as_of.year()
+            } else {
+                row.as_of.year() - 1
+            };
+            for bureau_id in &bureau_ids {
+                let listed = policies::list_policies(
+                    conn,
+                    &policies::PolicyFilter {
+                        bureau_id: Some(*bureau_id),
+                        fiscal_year: Some(fiscal_year),
+                        text: None,
+                    },
+                    persistence::PageRequest {
+                        page: 1,
+                        per_page: 10,
+                    },
+                )
+                .await
+                .map_err(|e| failed("policies")(&e))?;
+                for policy in listed.items {
+                    policies::date_transcribed(conn, policy.id, at.with_timezone(&Utc))
+                        .await
+                        .map_err(|e| failed("policy dates")(&e))?;
+                }
+            }
         }
         let fields = RoundFields {
             title: row.title,
