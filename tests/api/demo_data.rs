@@ -1,6 +1,7 @@
 //! The demo dataset against the city's own totals: 130 reforms under the bureaus the annual
 //! report lists with its counts, the 34 proposals reproducing the PT's 10/23/0/1 table, the
-//! printed KPI percentages and the published ledger figures.
+//! printed KPI percentages and the published ledger figures; the seeds' reporting rounds and the
+//! demo's open round.
 
 use crate::helpers::{Backend, TestApp, spawn_app_with};
 use crate::on_both_databases;
@@ -11,6 +12,9 @@ on_both_databases!(
     the_demo_dataset_matches_the_totals_the_city_published,
     the_demo_dataset_goes_only_into_a_database_without_reform_work,
     searching_kintone_finds_every_reform_of_the_report_that_mentions_it,
+    the_pt_round_of_seed_003_closed_with_the_table_the_city_published,
+    the_x_policy_rounds_of_seeds_001_and_002_closed_knowing_what_the_bureaus_wrote,
+    the_open_round_of_the_demo_has_overdue_and_returned_requests_and_fills_the_editors_inbox,
 );
 
 /// The report's reforms whose text mentions kintone, Kintone or キントーン, by their No., as read in
@@ -309,4 +313,194 @@ async fn the_demo_dataset_goes_only_into_a_database_without_reform_work(backend:
     assert_eq!(again, None);
     let all = get(&app, &token, "/api/v1/reforms?per_page=1").await;
     assert_eq!(all["total"], 130, "nothing was loaded twice");
+}
+
+/// The rounds of the demo, by title.
+async fn rounds_by_title(app: &TestApp, token: &str) -> HashMap<String, Value> {
+    get(app, token, "/api/v1/rounds?per_page=100").await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["title"].as_str().unwrap().to_owned(), r.clone()))
+        .collect()
+}
+
+async fn the_pt_round_of_seed_003_closed_with_the_table_the_city_published(backend: Backend) {
+    let (app, token) = demo_app(backend).await;
+    let rounds = rounds_by_title(&app, &token).await;
+    let pt = &rounds["令和7年度 プラチナPT 提案の進捗照会（11月25日時点）"];
+    assert_eq!(pt["state"], "closed");
+    assert_eq!(pt["as_of"], "2025-11-25");
+    let closed_at = pt["closed_at"].as_str().unwrap();
+    assert_eq!(closed_at, "2025-11-28T03:00:00Z");
+
+    // Every request answered and accepted before the close.
+    let requests = get(
+        &app,
+        &token,
+        &format!("/api/v1/rounds/{}/requests?per_page=100", pt["id"]),
+    )
+    .await;
+    let requests = requests["items"].as_array().unwrap();
+    assert!(!requests.is_empty());
+    for r in requests {
+        assert_eq!(r["state"], "accepted", "{r}");
+        assert_eq!(r["answered_count"], r["item_count"], "{r}");
+        assert!(r["submitted_at"].as_str().unwrap() < closed_at, "{r}");
+    }
+
+    // Seed 003's table, 11/25時点, as the report of 11/28 printed it.
+    let report = get(
+        &app,
+        &token,
+        &format!(
+            "/api/v1/reports/proposal-progress?fiscal_year=2025&as_of=2025-11-25&as_known_at={}",
+            closed_at
+        ),
+    )
+    .await;
+    assert_eq!(
+        report["totals"]["counts"],
+        serde_json::json!([10, 23, 0, 1])
+    );
+    let row = |theme: &str| {
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["theme"] == theme)
+            .unwrap()["counts"]
+            .clone()
+    };
+    assert_eq!(row("ユーザーの困りごと"), serde_json::json!([5, 11, 0, 1]));
+    assert_eq!(row("職員の困りごと"), serde_json::json!([5, 12, 0, 0]));
+    // Known a moment before the PT's first presentation, none of it was.
+    let before = get(
+        &app,
+        &token,
+        "/api/v1/reports/proposal-progress?fiscal_year=2025&as_of=2025-11-25&as_known_on=2025-09-30",
+    )
+    .await;
+    assert_eq!(before["totals"]["counts"], serde_json::json!([0, 0, 0, 0]));
+}
+
+async fn the_open_round_of_the_demo_has_overdue_and_returned_requests_and_fills_the_editors_inbox(
+    backend: Backend,
+) {
+    let (app, token) = demo_app(backend).await;
+    let rounds = rounds_by_title(&app, &token).await;
+    let open: Vec<&Value> = rounds.values().filter(|r| r["state"] == "open").collect();
+    assert_eq!(open.len(), 1, "{open:?}");
+    let round = open[0];
+    let counts = &round["request_counts"];
+    assert_eq!(counts["returned"], 1, "{counts}");
+    assert_eq!(counts["accepted"], 4, "{counts}");
+    assert_eq!(counts["answered"], 3, "{counts}");
+    assert_eq!(counts["in_progress"], 3, "{counts}");
+    assert!(counts["unanswered"].as_u64().unwrap() > 0, "{counts}");
+
+    let login = app.login("editor@platina.example", "platina-demo").await;
+    assert_eq!(login.status, 200, "{}", login.text);
+    let editor = login.json["access_token"].as_str().unwrap().to_owned();
+    let inbox = get(&app, &editor, "/api/v1/me/round-requests?per_page=100").await;
+    let waiting = inbox["items"].as_array().unwrap();
+    assert!(!waiting.is_empty(), "{inbox}");
+    assert!(waiting.iter().all(|r| r["overdue"] == true), "{inbox}");
+
+    // The admin sees the returned request overdue, with its comment.
+    let requests = get(
+        &app,
+        &token,
+        &format!("/api/v1/rounds/{}/requests?state=returned", round["id"]),
+    )
+    .await;
+    let returned = &requests["items"][0];
+    assert_eq!(returned["overdue"], true, "{returned}");
+    assert!(
+        returned["return_comment"]
+            .as_str()
+            .unwrap()
+            .contains("根拠")
+    );
+}
+
+/// A document without its `as_known_at` stamp, to compare figures alone.
+fn without_stamp(mut doc: Value) -> Value {
+    if let Some(map) = doc.as_object_mut() {
+        map.remove("as_known_at");
+        map.remove("as_known_on");
+    }
+    doc
+}
+
+async fn the_x_policy_rounds_of_seeds_001_and_002_closed_knowing_what_the_bureaus_wrote(
+    backend: Backend,
+) {
+    let (app, token) = demo_app(backend).await;
+    let rounds = rounds_by_title(&app, &token).await;
+    let bureaus: HashMap<String, i64> = get(&app, &token, "/api/v1/bureaus")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["name"].as_str().unwrap().to_owned(),
+                b["id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    // Items: 12 issues and 6 KPIs of seed 001; 8 issues (no KPI table) of seed 002.
+    for (title, bureau, as_of, items, before) in [
+        (
+            "令和6年度 局区X方針 進捗照会（11月末時点）デジタル市役所推進室",
+            "デジタル市役所推進室",
+            "2024-11-30",
+            18,
+            "2024-11-30",
+        ),
+        (
+            "令和7年度 局区X方針 進捗照会（12月時点）八幡西区役所",
+            "八幡西区役所",
+            "2025-12-31",
+            8,
+            "2025-12-31",
+        ),
+    ] {
+        let round = &rounds[title];
+        assert_eq!(round["state"], "closed", "{title}");
+        assert_eq!(round["as_of"], as_of);
+        let requests = get(
+            &app,
+            &token,
+            &format!("/api/v1/rounds/{}/requests", round["id"]),
+        )
+        .await;
+        let requests = requests["items"].as_array().unwrap();
+        assert_eq!(requests.len(), 1, "{title}");
+        assert_eq!(requests[0]["state"], "accepted");
+        assert_eq!(requests[0]["owner_name"], bureau);
+        assert_eq!(requests[0]["item_count"], items, "{title}");
+
+        // As known at the close, the bureau's figures are those it wrote for the round (nothing
+        // was corrected since); known the day of 基準日, before the round opened, none of it was.
+        let dashboard = format!(
+            "/api/v1/bureaus/{}/dashboard?as_of={as_of}",
+            bureaus[bureau]
+        );
+        let closed_at = round["closed_at"].as_str().unwrap();
+        let live = without_stamp(get(&app, &token, &dashboard).await);
+        let at_close = without_stamp(
+            get(
+                &app,
+                &token,
+                &format!("{dashboard}&as_known_at={closed_at}"),
+            )
+            .await,
+        );
+        assert_eq!(at_close, live, "{title}");
+        let earlier =
+            without_stamp(get(&app, &token, &format!("{dashboard}&as_known_on={before}")).await);
+        assert_ne!(earlier, live, "{title}");
+    }
 }

@@ -1009,3 +1009,63 @@ pub async fn parts_of<C: ConnectionTrait>(
     }
     Ok(parts)
 }
+
+/// Dates an X policy transcribed from a document, with its issues, milestones, KPIs, actuals and
+/// progress notes, to when the bureau wrote them (`at`): their versions and the notes' and
+/// actuals' `recorded_at`, so a report "as known at" a round's close after `at` counts them.
+pub async fn date_transcribed<C: ConnectionTrait>(
+    conn: &C,
+    policy_id: i64,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let issues: Vec<i64> = policy_issue::Entity::find()
+        .select_only()
+        .column(policy_issue::Column::Id)
+        .filter(policy_issue::Column::PolicyId.eq(policy_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let milestones: Vec<i64> = milestone::Entity::find()
+        .select_only()
+        .column(milestone::Column::Id)
+        .filter(milestone::Column::IssueId.is_in(issues.clone()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let notes: Vec<i64> = progress_note::Entity::find()
+        .select_only()
+        .column(progress_note::Column::Id)
+        .filter(progress_note::Column::IssueId.is_in(issues.clone()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let kpis: Vec<i64> = kpi::Entity::find()
+        .select_only()
+        .column(kpi::Column::Id)
+        .filter(kpi::Column::IssueId.is_in(issues.clone()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let actuals: Vec<i64> = kpi_actual::Entity::find()
+        .select_only()
+        .column(kpi_actual::Column::Id)
+        .filter(kpi_actual::Column::KpiId.is_in(kpis.clone()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    progress_note::Entity::update_many()
+        .col_expr(progress_note::Column::RecordedAt, Expr::value(at))
+        .filter(progress_note::Column::Id.is_in(notes.clone()))
+        .exec(conn)
+        .await?;
+    kpi_actual::Entity::update_many()
+        .col_expr(kpi_actual::Column::RecordedAt, Expr::value(at))
+        .filter(kpi_actual::Column::Id.is_in(actuals.clone()))
+        .exec(conn)
+        .await?;
+    history::redate(conn, history::Kind::PolicyIssue, &issues, at).await?;
+    history::redate(conn, history::Kind::Milestone, &milestones, at).await?;
+    history::redate(conn, history::Kind::ProgressNote, &notes, at).await?;
+    history::redate(conn, history::Kind::Kpi, &kpis, at).await?;
+    history::redate(conn, history::Kind::KpiActual, &actuals, at).await
+}

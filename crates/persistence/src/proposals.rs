@@ -1376,6 +1376,33 @@ pub async fn date_registration<C: ConnectionTrait>(
     crate::history::redate(conn, crate::history::Kind::Proposal, ids, registered_at).await
 }
 
+/// Dates the stage events of proposals transcribed from a report to the day each took effect
+/// (09:00 in Japan): the report that printed the stages knew them by then, so a figure "as known
+/// at" its publication counts them.
+pub async fn date_stage_records<C: ConnectionTrait>(
+    conn: &C,
+    proposal_ids: &[i64],
+) -> Result<(), StoreError> {
+    for chunk in proposal_ids.chunks(500) {
+        let events = stage_event::Entity::find()
+            .filter(stage_event::Column::ProposalId.is_in(chunk.iter().copied()))
+            .all(conn)
+            .await?;
+        for event in events {
+            let Some(morning) = event.effective_on.and_hms_opt(0, 0, 0) else {
+                continue;
+            };
+            let recorded_at = morning.and_utc();
+            stage_event::Entity::update_many()
+                .col_expr(stage_event::Column::RecordedAt, Expr::value(recorded_at))
+                .filter(stage_event::Column::Id.eq(event.id))
+                .exec(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// The proposal of the year with this number, if any: the key an import matches rows by.
 pub async fn find_proposal_id_by_number<C: ConnectionTrait>(
     conn: &C,

@@ -1939,3 +1939,82 @@ mod tests {
         assert!(sql.contains("IN ($2, $3)") && sql.contains("IN ($4)"));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Rounds transcribed from the city's documents
+
+/// When a transcribed round happened: the demo dataset replays a round the city held (opening,
+/// answering, accepting, closing through the functions above) and then dates it to the days its
+/// document implies, so the round reads as held then. The audit trail keeps the load's own time.
+#[derive(Debug, Clone, Copy)]
+pub struct HeldAt {
+    pub opened_at: DateTime<Utc>,
+    pub answered_at: DateTime<Utc>,
+    pub accepted_at: DateTime<Utc>,
+    pub closed_at: DateTime<Utc>,
+}
+
+/// Dates round #`round_id`, its requests and their answers to `held`: only the times a replay
+/// stamps with the load's clock change, and only those already set.
+pub async fn date_transcribed<C: ConnectionTrait>(
+    conn: &C,
+    round_id: i64,
+    held: HeldAt,
+) -> Result<(), StoreError> {
+    round::Entity::update_many()
+        .col_expr(round::Column::CreatedAt, Expr::value(held.opened_at))
+        .col_expr(round::Column::OpenedAt, Expr::value(held.opened_at))
+        .col_expr(round::Column::ClosedAt, Expr::value(held.closed_at))
+        .col_expr(round::Column::UpdatedAt, Expr::value(held.closed_at))
+        .filter(round::Column::Id.eq(round_id))
+        .exec(conn)
+        .await?;
+    let request_ids: Vec<i64> = round_request::Entity::find()
+        .select_only()
+        .column(round_request::Column::Id)
+        .filter(round_request::Column::RoundId.eq(round_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let requests =
+        || round_request::Entity::update_many().filter(round_request::Column::RoundId.eq(round_id));
+    requests()
+        .col_expr(
+            round_request::Column::CreatedAt,
+            Expr::value(held.opened_at),
+        )
+        .col_expr(
+            round_request::Column::UpdatedAt,
+            Expr::value(held.accepted_at),
+        )
+        .exec(conn)
+        .await?;
+    requests()
+        .col_expr(
+            round_request::Column::SubmittedAt,
+            Expr::value(held.answered_at),
+        )
+        .filter(round_request::Column::SubmittedAt.is_not_null())
+        .exec(conn)
+        .await?;
+    requests()
+        .col_expr(
+            round_request::Column::AcceptedAt,
+            Expr::value(held.accepted_at),
+        )
+        .filter(round_request::Column::AcceptedAt.is_not_null())
+        .exec(conn)
+        .await?;
+    for chunk in request_ids.chunks(500) {
+        round_request_item::Entity::update_many()
+            .col_expr(
+                round_request_item::Column::AnsweredAt,
+                Expr::value(held.answered_at),
+            )
+            .filter(round_request_item::Column::RequestId.is_in(chunk.iter().copied()))
+            .filter(round_request_item::Column::AnsweredAt.is_not_null())
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -5,7 +5,7 @@
 //! it is loaded only into a database that has no proposals and no reforms yet.
 
 use crate::StartError;
-use chrono::NaiveDate;
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 use domain::ledger::{Platform, SystemStatus};
 use domain::organization::BureauKind;
 use domain::organization::NewBureau;
@@ -16,8 +16,10 @@ use domain::proposal::{Decision, ImplementationStatus, Stage};
 use domain::proposal::{Member, ProjectTeamFields, ProposalFields, StageChange};
 use domain::reform::{Classification, EffectKind, ReformStatus};
 use domain::reform::{Effect, ReformFields};
+use domain::round::{Outcome, RecordKind};
 use persistence::organization;
-use persistence::{AuditActor, Database, ledger, policies, proposals, reforms};
+use persistence::rounds::{self, Answer, HeldAt, RoundFields, RoundScope};
+use persistence::{AuditActor, Database, as_known, ledger, policies, proposals, reforms};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -26,6 +28,7 @@ const PROPOSALS_R6: &str = include_str!("../../../data/demo/proposals_r6.json");
 const REFORMS: &str = include_str!("../../../data/demo/reforms.json");
 const POLICIES: &str = include_str!("../../../data/demo/policies.json");
 const LEDGER: &str = include_str!("../../../data/demo/ledger.json");
+const ROUNDS: &str = include_str!("../../../data/demo/rounds.json");
 
 /// The day the annual report's reform list stands at (R8.3.31時点): statuses left blank in the
 /// report are read from each period as of this day, not as of whenever the demo is started.
@@ -257,6 +260,40 @@ struct SystemRow {
     note: Option<String>,
 }
 
+#[derive(Deserialize)]
+struct RoundsFile {
+    closed_rounds: Vec<ClosedRoundRow>,
+    open_round: OpenRoundRow,
+}
+
+#[derive(Deserialize)]
+struct ClosedRoundRow {
+    title: String,
+    as_of: NaiveDate,
+    due_on: NaiveDate,
+    opened_at: DateTime<FixedOffset>,
+    answered_at: DateTime<FixedOffset>,
+    accepted_at: DateTime<FixedOffset>,
+    closed_at: DateTime<FixedOffset>,
+    record_kinds: Vec<String>,
+    bureaus: Vec<String>,
+    /// When the bureaus wrote their X policy's records the round asks about (before it opened).
+    policies_written_at: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Deserialize)]
+struct OpenRoundRow {
+    title: String,
+    record_kinds: Vec<String>,
+    overdue_by_days: i64,
+    accepted: usize,
+    submitted: usize,
+    returned: usize,
+    return_comment: String,
+    in_progress: usize,
+    editor_bureau: String,
+}
+
 /// What a load put into the database.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Loaded {
@@ -268,6 +305,7 @@ pub struct Loaded {
     pub policy_issues: usize,
     pub targets: usize,
     pub digital_systems: usize,
+    pub rounds: usize,
     /// Ledger systems of the seeds that name no bureau, so they have no section to belong to.
     pub systems_without_bureau: Vec<String>,
 }
@@ -386,11 +424,15 @@ async fn load(db: &Database) -> Result<Loaded, StartError> {
     for row in &reforms_file.reforms {
         org.bureau(&row.bureau).await?;
     }
+    let reforms_year = reforms_file.fiscal_year;
     load_reforms(&mut org, reforms_file).await?;
     load_proposals(&mut org, proposals_r7, &R7_STAGE_DAYS).await?;
     load_proposals(&mut org, proposals_r6, &R6_STAGE_DAYS).await?;
     load_policies(&mut org, policies_file).await?;
     load_ledger(&mut org, ledger_file).await?;
+    let rounds_file: RoundsFile = serde_json::from_str(ROUNDS).map_err(parse("rounds"))?;
+    let latest_year = reforms_year;
+    load_rounds(&mut org, rounds_file, latest_year).await?;
     Ok(org.loaded)
 }
 
@@ -591,6 +633,9 @@ async fn load_proposals(
     proposals::date_registration(&org.db.conn, &created_ids, made_at)
         .await
         .map_err(|e| failed("proposal registration")(&e))?;
+    proposals::date_stage_records(&org.db.conn, &created_ids)
+        .await
+        .map_err(|e| failed("stage records")(&e))?;
     Ok(())
 }
 
@@ -771,5 +816,259 @@ async fn load_ledger(org: &mut Organisation<'_>, file: LedgerFile) -> Result<(),
         .map_err(|e| failed("digital system")(&e))?;
         org.loaded.digital_systems += 1;
     }
+    Ok(())
+}
+
+fn record_kinds(names: &[String]) -> Result<Vec<RecordKind>, StartError> {
+    names
+        .iter()
+        .map(|n| {
+            RecordKind::parse(n)
+                .ok_or_else(|| StartError::Setup(format!("demo data: record kind {n}")))
+        })
+        .collect()
+}
+
+/// 令和 year of a fiscal year (FY2019 is 令和元年度, written 1 here).
+fn reiwa(fiscal_year: i32) -> i32 {
+    fiscal_year - 2018
+}
+
+/// The rounds of the seeds, replayed and dated to when the city held them, and one open round
+/// of the quarter before today's (see `data/demo/README.md`).
+async fn load_rounds(
+    org: &mut Organisation<'_>,
+    file: RoundsFile,
+    latest_year: i32,
+) -> Result<(), StartError> {
+    let conn = &org.db.conn;
+    for row in file.closed_rounds {
+        let mut bureau_ids = Vec::new();
+        for name in &row.bureaus {
+            bureau_ids.push(org.bureau(name).await?);
+        }
+        if let Some(at) = row.policies_written_at {
+            let fiscal_year = if row.as_of.month() >= 4 {
+                row.as_of.year()
+            } else {
+                row.as_of.year() - 1
+            };
+            for bureau_id in &bureau_ids {
+                let listed = policies::list_policies(
+                    conn,
+                    &policies::PolicyFilter {
+                        bureau_id: Some(*bureau_id),
+                        fiscal_year: Some(fiscal_year),
+                        text: None,
+                    },
+                    persistence::PageRequest {
+                        page: 1,
+                        per_page: 10,
+                    },
+                )
+                .await
+                .map_err(|e| failed("policies")(&e))?;
+                for policy in listed.items {
+                    policies::date_transcribed(conn, policy.id, at.with_timezone(&Utc))
+                        .await
+                        .map_err(|e| failed("policy dates")(&e))?;
+                }
+            }
+        }
+        let fields = RoundFields {
+            title: row.title,
+            as_of: row.as_of,
+            due_on: row.due_on,
+            record_kinds: record_kinds(&row.record_kinds)?,
+            scope: RoundScope {
+                bureau_ids,
+                section_ids: Vec::new(),
+            },
+        };
+        let round = rounds::create(conn, fields, None, org.actor)
+            .await
+            .map_err(|e| failed("round")(&e))?;
+        let (round, requests) = rounds::open(conn, round.id, round.version, org.actor)
+            .await
+            .map_err(|e| failed("round open")(&e))?;
+        for request in requests {
+            let request = answer_all(org, request.id).await?;
+            let request = rounds::submit(conn, request.id, request.version, org.actor)
+                .await
+                .map_err(|e| failed("round submit")(&e))?;
+            rounds::accept(conn, request.id, request.version, org.actor)
+                .await
+                .map_err(|e| failed("round accept")(&e))?;
+        }
+        let round = rounds::close(conn, round.id, round.version, org.actor)
+            .await
+            .map_err(|e| failed("round close")(&e))?;
+        let closed_at = row.closed_at.with_timezone(&Utc);
+        rounds::date_transcribed(
+            conn,
+            round.id,
+            HeldAt {
+                opened_at: row.opened_at.with_timezone(&Utc),
+                answered_at: row.answered_at.with_timezone(&Utc),
+                accepted_at: row.accepted_at.with_timezone(&Utc),
+                closed_at,
+            },
+        )
+        .await
+        .map_err(|e| failed("round dates")(&e))?;
+        let bureau = match round.fields.scope.bureau_ids.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        };
+        as_known::store_round_report(conn, round.id, round.fields.as_of, closed_at, bureau)
+            .await
+            .map_err(|e| failed("round report")(&e))?;
+        org.loaded.rounds += 1;
+    }
+    load_open_round(org, file.open_round, latest_year).await
+}
+
+/// Answers every item of request #`request_id` 変更なし: the transcribed records are what the
+/// owners reported.
+async fn answer_all(
+    org: &Organisation<'_>,
+    request_id: i64,
+) -> Result<rounds::Request, StartError> {
+    let conn = &org.db.conn;
+    let mut request = rounds::find_request(conn, request_id)
+        .await
+        .map_err(|e| failed("request")(&e))?
+        .ok_or_else(|| StartError::Setup(format!("demo data: request {request_id}")))?;
+    for item in rounds::items_of(conn, request_id)
+        .await
+        .map_err(|e| failed("request items")(&e))?
+    {
+        let (after, _) = rounds::answer_item(
+            conn,
+            request_id,
+            item.id,
+            Answer {
+                outcome: Outcome::Unchanged,
+                comment: None,
+                user_id: None,
+            },
+            org.actor,
+        )
+        .await
+        .map_err(|e| failed("answer")(&e))?;
+        request = after;
+    }
+    Ok(request)
+}
+
+/// The round at work: 基準日 the end of last month (in the demo's latest fiscal year at most, so
+/// it asks about the transcribed records), due a few days ago, its requests in every state.
+async fn load_open_round(
+    org: &mut Organisation<'_>,
+    row: OpenRoundRow,
+    latest_year: i32,
+) -> Result<(), StartError> {
+    let conn = &org.db.conn;
+    let today = (Utc::now() + chrono::Duration::hours(9)).date_naive();
+    let last_month_end = today
+        .with_day(1)
+        .and_then(|d| d.pred_opt())
+        .ok_or_else(|| StartError::Setup("demo data: last month".into()))?;
+    let year_end = day((latest_year + 1, 3, 31))?;
+    let as_of = last_month_end.min(year_end);
+    let due_on = (today - chrono::Duration::days(row.overdue_by_days)).max(as_of);
+    let fiscal_year = if as_of.month() >= 4 {
+        as_of.year()
+    } else {
+        as_of.year() - 1
+    };
+    let quarter = match as_of.month() {
+        4..=6 => 1,
+        7..=9 => 2,
+        10..=12 => 3,
+        _ => 4,
+    };
+    let title = row
+        .title
+        .replace("{year}", &format!("令和{}", reiwa(fiscal_year)))
+        .replace("{quarter}", &quarter.to_string());
+    let editor_bureau = org.bureau(&row.editor_bureau).await?;
+    let round = rounds::create(
+        conn,
+        RoundFields {
+            title,
+            as_of,
+            due_on,
+            record_kinds: record_kinds(&row.record_kinds)?,
+            scope: RoundScope::default(),
+        },
+        None,
+        org.actor,
+    )
+    .await
+    .map_err(|e| failed("open round")(&e))?;
+    let (_, requests) = rounds::open(conn, round.id, round.version, org.actor)
+        .await
+        .map_err(|e| failed("open round open")(&e))?;
+    // The demo editor's bureau is left to answer; the others show the office's other states.
+    let mut others = requests
+        .into_iter()
+        .filter(|r| r.bureau_id != editor_bureau)
+        .map(|r| r.id);
+    for _ in 0..row.accepted {
+        let Some(id) = others.next() else { break };
+        let request = answer_all(org, id).await?;
+        let request = rounds::submit(conn, id, request.version, org.actor)
+            .await
+            .map_err(|e| failed("open round submit")(&e))?;
+        rounds::accept(conn, id, request.version, org.actor)
+            .await
+            .map_err(|e| failed("open round accept")(&e))?;
+    }
+    for _ in 0..row.submitted {
+        let Some(id) = others.next() else { break };
+        let request = answer_all(org, id).await?;
+        rounds::submit(conn, id, request.version, org.actor)
+            .await
+            .map_err(|e| failed("open round submit")(&e))?;
+    }
+    for _ in 0..row.returned {
+        let Some(id) = others.next() else { break };
+        let request = answer_all(org, id).await?;
+        let request = rounds::submit(conn, id, request.version, org.actor)
+            .await
+            .map_err(|e| failed("open round submit")(&e))?;
+        rounds::return_request(
+            conn,
+            id,
+            request.version,
+            row.return_comment.clone(),
+            org.actor,
+        )
+        .await
+        .map_err(|e| failed("open round return")(&e))?;
+    }
+    for _ in 0..row.in_progress {
+        let Some(id) = others.next() else { break };
+        let items = rounds::items_of(conn, id)
+            .await
+            .map_err(|e| failed("request items")(&e))?;
+        if let Some(item) = items.first() {
+            rounds::answer_item(
+                conn,
+                id,
+                item.id,
+                Answer {
+                    outcome: Outcome::Unchanged,
+                    comment: None,
+                    user_id: None,
+                },
+                org.actor,
+            )
+            .await
+            .map_err(|e| failed("open round answer")(&e))?;
+        }
+    }
+    org.loaded.rounds += 1;
     Ok(())
 }

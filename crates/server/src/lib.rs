@@ -212,6 +212,7 @@ impl Application {
             {
                 tracing::info!(?loaded, "demo dataset loaded");
             }
+            demo::ensure_demo_editor(&db).await?;
         }
         match api::tabular::jobs::interrupt_abandoned(&db).await {
             Ok(0) => {}
