@@ -842,6 +842,17 @@ async fn load_rounds(
     latest_year: i32,
 ) -> Result<(), StartError> {
     let conn = &org.db.conn;
+    // The demo's rounds plan their reminders as configured rounds do by default: the official
+    // calendar, the default schedule, 09:00 in Tokyo.
+    let calendar = domain::calendar::BusinessCalendar::official()
+        .map_err(|e| failed("the business calendar")(&e))?;
+    let schedule = domain::calendar::ReminderSchedule::default();
+    let plan = persistence::round_reminders::ReminderPlan {
+        calendar: &calendar,
+        default_schedule: &schedule,
+        today: (Utc::now() + chrono::Duration::hours(9)).date_naive(),
+        at: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+    };
     for row in file.closed_rounds {
         let mut bureau_ids = Vec::new();
         for name in &row.bureaus {
@@ -884,11 +895,12 @@ async fn load_rounds(
                 bureau_ids,
                 section_ids: Vec::new(),
             },
+            reminder_schedule: None,
         };
         let round = rounds::create(conn, fields, None, org.actor)
             .await
             .map_err(|e| failed("round")(&e))?;
-        let (round, requests) = rounds::open(conn, round.id, round.version, org.actor)
+        let (round, requests) = rounds::open(conn, round.id, round.version, &plan, org.actor)
             .await
             .map_err(|e| failed("round open")(&e))?;
         for request in requests {
@@ -925,7 +937,7 @@ async fn load_rounds(
             .map_err(|e| failed("round report")(&e))?;
         org.loaded.rounds += 1;
     }
-    load_open_round(org, file.open_round, latest_year).await
+    load_open_round(org, file.open_round, latest_year, &plan).await
 }
 
 /// Answers every item of request #`request_id` 変更なし: the transcribed records are what the
@@ -967,6 +979,7 @@ async fn load_open_round(
     org: &mut Organisation<'_>,
     row: OpenRoundRow,
     latest_year: i32,
+    plan: &persistence::round_reminders::ReminderPlan<'_>,
 ) -> Result<(), StartError> {
     let conn = &org.db.conn;
     let today = (Utc::now() + chrono::Duration::hours(9)).date_naive();
@@ -1001,13 +1014,14 @@ async fn load_open_round(
             due_on,
             record_kinds: record_kinds(&row.record_kinds)?,
             scope: RoundScope::default(),
+            reminder_schedule: None,
         },
         None,
         org.actor,
     )
     .await
     .map_err(|e| failed("open round")(&e))?;
-    let (_, requests) = rounds::open(conn, round.id, round.version, org.actor)
+    let (_, requests) = rounds::open(conn, round.id, round.version, plan, org.actor)
         .await
         .map_err(|e| failed("open round open")(&e))?;
     // The demo editor's bureau is left to answer; the others show the office's other states.
