@@ -31,6 +31,7 @@ mod organization;
 mod policies;
 mod proposals;
 mod reforms;
+mod round_report;
 mod rounds;
 mod search;
 mod service_accounts;

@@ -680,7 +680,10 @@ impl World {
                 r.round = self.new_round(app, &[]).await;
             }
             "POST /api/v1/rounds/{id}/close" => r.round = self.new_round(app, &["open"]).await,
-            "POST /api/v1/rounds/{id}/reopen" => {
+            "POST /api/v1/rounds/{id}/reopen"
+            | "GET /api/v1/rounds/{id}/report"
+            | "GET /api/v1/rounds/{id}/report.csv"
+            | "GET /api/v1/rounds/{id}/report.xlsx" => {
                 r.round = self.new_round(app, &["open", "close"]).await;
             }
             "POST /api/v1/round-requests/{id}/submit" => {

@@ -31,6 +31,7 @@ pub mod organization;
 pub mod policies;
 pub mod proposals;
 pub mod reforms;
+pub mod round_report;
 pub mod rounds;
 pub mod routing;
 pub mod search;
@@ -97,6 +98,9 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(rounds::open_round)
             .service(rounds::close_round)
             .service(rounds::reopen_round)
+            .service(round_report::get_round_report)
+            .service(round_report::round_report_csv)
+            .service(round_report::round_report_xlsx)
             .service(rounds::list_round_requests)
             .service(rounds::get_round_request)
             .service(rounds::answer_round_item)

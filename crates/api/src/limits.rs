@@ -246,6 +246,18 @@ fn queries() -> Vec<(&'static str, Judge)> {
             "/api/v1/me/round-requests",
             query::<crate::rounds::InboxQuery>(),
         ),
+        (
+            "/api/v1/rounds/{id}/report",
+            query::<crate::round_report::ReportQuery>(),
+        ),
+        (
+            "/api/v1/rounds/{id}/report.csv",
+            query::<crate::round_report::ExportQuery>(),
+        ),
+        (
+            "/api/v1/rounds/{id}/report.xlsx",
+            query::<crate::round_report::ExportQuery>(),
+        ),
         ("/api/v1/wareki/parse", query::<wareki::ParseQuery>()),
     ]
 }

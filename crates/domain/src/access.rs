@@ -144,6 +144,9 @@ pub enum Action {
     /// Answer the requests of one's own sections or bureau: the inbox, answering items,
     /// submitting (回答する).
     AnswerRounds,
+    /// Read a closed round's report, frozen or live, and export it: the figures are the
+    /// dashboard's, which every staff member but proposers reads, so editors read every round's.
+    ReadRoundReports,
 }
 
 impl Action {
@@ -167,7 +170,9 @@ impl Action {
             | Action::ManageJobs
             | Action::ManageWebhooks
             | Action::ManageRounds => &[Role::Admin],
-            Action::ReadRounds => &[Role::Admin, Role::Editor, Role::Viewer],
+            Action::ReadRounds | Action::ReadRoundReports => {
+                &[Role::Admin, Role::Editor, Role::Viewer]
+            }
             Action::AnswerRounds => &[Role::Admin, Role::Editor],
         }
     }

@@ -26,6 +26,7 @@ mod m20261206_000021_webhooks;
 mod m20261206_000022_import_uploads;
 mod m20261207_000023_rounds;
 mod m20261207_000024_record_history;
+mod m20261207_000040_round_report_versions;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000022_import_uploads::Migration),
             Box::new(m20261207_000023_rounds::Migration),
             Box::new(m20261207_000024_record_history::Migration),
+            Box::new(m20261207_000040_round_report_versions::Migration),
         ]
     }
 }

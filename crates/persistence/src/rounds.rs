@@ -21,7 +21,8 @@ use crate::accounts::User;
 use crate::audit::{self, AuditActor, AuditRecord, AuditView};
 use crate::entities::{
     audit_event, digital_system, kpi, kpi_actual, milestone, policy_issue, progress_note, proposal,
-    proposal_assignment, reform, reform_effect, round, round_request, round_request_item, user,
+    proposal_assignment, reform, reform_effect, round, round_request, round_request_item, section,
+    user,
 };
 use crate::events::{self, NewEvent};
 use crate::page::{Page, PageRequest};
@@ -567,9 +568,38 @@ pub async fn close(
         ..Default::default()
     };
     let after = write_round(&txn, &before, row, now).await?;
+    // The report is frozen in the same transaction, as known at the close instant: a write that
+    // commits after this one is recorded after `now` and so is a correction since closing.
+    let bureau = report_bureau(&txn, &after.fields.scope).await?;
+    crate::as_known::store_round_report(&txn, id, after.fields.as_of, now, bureau).await?;
     audit_round(&txn, actor, "round.close", &before, Some(&after), now).await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// The bureau a round's report covers: the one bureau its scope reaches, or `None` (the whole
+/// city) when it reaches several or all.
+pub async fn report_bureau<C: ConnectionTrait>(
+    conn: &C,
+    scope: &RoundScope,
+) -> Result<Option<i64>, StoreError> {
+    let mut bureaus: Vec<i64> = scope.bureau_ids.clone();
+    if !scope.section_ids.is_empty() {
+        let of_sections: Vec<i64> = section::Entity::find()
+            .select_only()
+            .column(section::Column::BureauId)
+            .filter(section::Column::Id.is_in(scope.section_ids.clone()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        bureaus.extend(of_sections);
+    }
+    bureaus.sort_unstable();
+    bureaus.dedup();
+    Ok(match bureaus.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    })
 }
 
 /// Reopens a closed round for `reason`; answers count writes since it first opened.
