@@ -87,18 +87,25 @@ fn comment_text(value: &str) -> Result<(), ValidationError> {
     crate::text_rules::text_rule(value, 2000, true)
 }
 
+/// A number of business days before 回答期限 (the schema of one `reminder_days_before` entry;
+/// the bounds are `domain::calendar`'s, which refuses anything else).
+#[derive(ToSchema)]
+#[schema(minimum = 1, maximum = 60, example = 7)]
+#[allow(dead_code)]
+pub struct BusinessDaysBeforeDue(i64);
+
 /// When a round reminds the owners who have not answered, in business days (開庁日).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ReminderScheduleDto {
     /// Business days before 回答期限 to remind on, each 1–60, at most 10.
-    #[schema(example = json!([7, 2]))]
+    #[schema(example = json!([7, 2]), value_type = Vec<BusinessDaysBeforeDue>, max_items = 10)]
     pub reminder_days_before: Vec<i64>,
     /// Remind on 回答期限 (on the last business day before it when it is not one).
     #[schema(example = true)]
     pub remind_on_due_date: bool,
     /// While overdue, remind every this many business days (1–60); 0: never.
-    #[schema(example = 3)]
+    #[schema(example = 3, minimum = 0, maximum = 60)]
     pub overdue_every_business_days: i64,
 }
 
@@ -1447,5 +1454,32 @@ mod tests {
         assert_eq!(rounds, ROUND_STATES);
         let requests: Vec<&str> = RequestState::ALL.iter().map(|s| s.as_str()).collect();
         assert_eq!(requests, REQUEST_STATES);
+    }
+
+    #[test]
+    fn the_documented_reminder_bounds_are_the_calendars() {
+        use domain::calendar::{MAX_REMINDER_BUSINESS_DAYS, MAX_REMINDERS_BEFORE_DUE};
+        let doc = crate::openapi::document();
+        let schemas = &doc["components"]["schemas"];
+        let day = &schemas["BusinessDaysBeforeDue"];
+        assert_eq!(day["minimum"], 1);
+        assert_eq!(day["maximum"], MAX_REMINDER_BUSINESS_DAYS);
+        let schedule = &schemas["ReminderScheduleDto"]["properties"];
+        assert_eq!(
+            schedule["reminder_days_before"]["maxItems"],
+            MAX_REMINDERS_BEFORE_DUE
+        );
+        assert_eq!(schedule["overdue_every_business_days"]["minimum"], 0);
+        assert_eq!(
+            schedule["overdue_every_business_days"]["maximum"],
+            MAX_REMINDER_BUSINESS_DAYS
+        );
+        let most = vec![MAX_REMINDER_BUSINESS_DAYS; MAX_REMINDERS_BEFORE_DUE];
+        assert!(ReminderSchedule::new(&most, true, MAX_REMINDER_BUSINESS_DAYS).is_ok());
+        let one_too_many = vec![1; MAX_REMINDERS_BEFORE_DUE + 1];
+        assert!(ReminderSchedule::new(&one_too_many, true, 0).is_err());
+        assert!(ReminderSchedule::new(&[0], true, 0).is_err());
+        assert!(ReminderSchedule::new(&[MAX_REMINDER_BUSINESS_DAYS + 1], true, 0).is_err());
+        assert!(ReminderSchedule::new(&[1], true, MAX_REMINDER_BUSINESS_DAYS + 1).is_err());
     }
 }

@@ -456,6 +456,11 @@ impl ReminderSchedule {
         on_due_date: bool,
         overdue_every: i64,
     ) -> Result<ReminderSchedule, InvalidSchedule> {
+        // Counted as listed, before repeats are dropped, so the limit reads the same in the
+        // OpenAPI schema (maxItems) as here.
+        if days_before.len() > MAX_REMINDERS_BEFORE_DUE {
+            return Err(InvalidSchedule::TooManyBeforeDue);
+        }
         let mut days = Vec::with_capacity(days_before.len());
         for &day in days_before {
             if !(1..=MAX_REMINDER_BUSINESS_DAYS).contains(&day) {
@@ -465,9 +470,6 @@ impl ReminderSchedule {
         }
         days.sort_unstable_by(|a, b| b.cmp(a));
         days.dedup();
-        if days.len() > MAX_REMINDERS_BEFORE_DUE {
-            return Err(InvalidSchedule::TooManyBeforeDue);
-        }
         if !(0..=MAX_REMINDER_BUSINESS_DAYS).contains(&overdue_every) {
             return Err(InvalidSchedule::OverdueOutOfRange(overdue_every));
         }

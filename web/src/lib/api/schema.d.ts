@@ -1993,6 +1993,13 @@ export interface components {
             name: string;
         };
         /**
+         * Format: int64
+         * @description A number of business days before 回答期限 (the schema of one `reminder_days_before` entry;
+         *     the bounds are `domain::calendar`'s, which refuses anything else).
+         * @example 7
+         */
+        BusinessDaysBeforeDue: number;
+        /**
          * @description What a column holds, which decides how each format writes it.
          * @enum {string}
          */
@@ -3991,7 +3998,7 @@ export interface components {
              *       2
              *     ]
              */
-            reminder_days_before: number[];
+            reminder_days_before: components["schemas"]["BusinessDaysBeforeDue"][];
         };
         /** @description A reminder date of the round that was handled. */
         ReminderSentOut: {
