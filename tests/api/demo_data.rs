@@ -1,7 +1,7 @@
 //! The demo dataset against the city's own totals: 130 reforms under the bureaus the annual
 //! report lists with its counts, the 34 proposals reproducing the PT's 10/23/0/1 table, the
 //! printed KPI percentages and the published ledger figures; the seeds' reporting rounds and the
-//! demo's open round.
+//! demo's open round; 八幡西区役所's milestones as its 令和7年12月 progress text reports them.
 
 use crate::helpers::{Backend, TestApp, spawn_app_with};
 use crate::on_both_databases;
@@ -14,6 +14,7 @@ on_both_databases!(
     searching_kintone_finds_every_reform_of_the_report_that_mentions_it,
     the_pt_round_of_seed_003_closed_with_the_table_the_city_published,
     the_x_policy_rounds_of_seeds_001_and_002_closed_knowing_what_the_bureaus_wrote,
+    the_wards_milestones_are_done_where_its_progress_text_says_so_and_the_closed_round_counts_them,
     the_open_round_of_the_demo_has_overdue_and_returned_requests_and_fills_the_editors_inbox,
 );
 
@@ -503,4 +504,112 @@ async fn the_x_policy_rounds_of_seeds_001_and_002_closed_knowing_what_the_bureau
             without_stamp(get(&app, &token, &format!("{dashboard}&as_known_on={before}")).await);
         assert_ne!(earlier, live, "{title}");
     }
+}
+
+async fn the_wards_milestones_are_done_where_its_progress_text_says_so_and_the_closed_round_counts_them(
+    backend: Backend,
+) {
+    let (app, token) = demo_app(backend).await;
+    let bureaus = get(&app, &token, "/api/v1/bureaus").await;
+    let west = bureaus
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "八幡西区役所")
+        .unwrap()["id"]
+        .clone();
+    let listed = get(
+        &app,
+        &token,
+        &format!("/api/v1/policies?bureau_id={west}&fiscal_year=2025"),
+    )
+    .await;
+    let policy = get(
+        &app,
+        &token,
+        &format!("/api/v1/policies/{}", listed["items"][0]["id"]),
+    )
+    .await;
+    let milestones: Vec<Value> = policy["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["milestones"].as_array().unwrap().clone())
+        .collect();
+    let in_state = |state: &str| milestones.iter().filter(|m| m["state"] == state).count();
+    // data/demo/README.md lists the 31 done and the 2 slipped, each with its sentence.
+    assert_eq!(in_state("done"), 31);
+    assert_eq!(in_state("slipped"), 2);
+    let named = |title: &str| {
+        milestones
+            .iter()
+            .find(|m| m["title"] == title)
+            .unwrap_or_else(|| panic!("{title}"))
+    };
+    assert_eq!(
+        named("「区民のこえ」の取扱・処理システムの構築")["state"],
+        "done"
+    );
+    assert_eq!(
+        named("「区民のこえ」の取扱・処理システムの構築")["done_on"],
+        Value::Null
+    );
+    // 「令和7年11月から…試行実施しています」: the one step the text dates.
+    assert_eq!(named("実施")["state"], "done");
+    assert_eq!(named("実施")["done_on"], "2025-11-01");
+    // 「令和7年度中に導入予定です」 in December: the third quarter's step is late.
+    assert_eq!(named("フリーアドレスの実施")["state"], "slipped");
+    assert!(
+        milestones
+            .iter()
+            .filter(|m| m["quarter"] == 4)
+            .all(|m| m["state"] == "planned"),
+        "the fourth quarter had not ended on 基準日"
+    );
+
+    // On 基準日 2025-12-31 the third quarter ends that day, so the overdue ones are those of the
+    // first two quarters not done (a slipped one would count too).
+    let overdue_on_as_of = milestones
+        .iter()
+        .filter(|m| m["quarter"].as_u64().unwrap() <= 2 && m["state"] != "done")
+        .count();
+    assert_eq!(overdue_on_as_of, 10);
+    let reported_up_to_q3 = milestones
+        .iter()
+        .filter(|m| m["quarter"].as_u64().unwrap() <= 3)
+        .count();
+
+    let rounds = rounds_by_title(&app, &token).await;
+    let round = &rounds["令和7年度 局区X方針 進捗照会（12月時点）八幡西区役所"];
+    let kept =
+        persistence::as_known::find_round_report(&app.app_db.conn, round["id"].as_i64().unwrap())
+            .await
+            .unwrap()
+            .expect("the closed round keeps its report");
+    let counts = &kept
+        .report
+        .bureaus
+        .iter()
+        .find(|b| b.bureau == "八幡西区役所")
+        .unwrap()
+        .milestones;
+    assert_eq!(counts.done, 31);
+    assert_eq!(counts.slipped, 2);
+    assert_eq!(counts.open as usize, reported_up_to_q3 - 31 - 2);
+    assert_eq!(counts.overdue as usize, overdue_on_as_of);
+
+    // The ward's dashboard on 基準日 as known at the close links the same overdue milestones.
+    let dashboard = get(
+        &app,
+        &token,
+        &format!(
+            "/api/v1/bureaus/{west}/dashboard?as_of=2025-12-31&as_known_at={}",
+            round["closed_at"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(
+        dashboard["stale"]["milestones"]["count"].as_u64().unwrap() as usize,
+        overdue_on_as_of
+    );
 }

@@ -185,11 +185,16 @@ struct IssueRow {
     kpis: Vec<KpiRow>,
 }
 
+/// A milestone as the seed's quarter grid plans it, and where the bureau's progress text puts
+/// it (`planned`, `done`, `slipped`). The file's `evidence`, the sentence of the progress text
+/// behind the state, has no place on a milestone and stays in the file and its README.
 #[derive(Deserialize)]
 struct MilestoneRow {
     workstream: Option<String>,
     quarter: u8,
     title: String,
+    state: String,
+    done_on: Option<NaiveDate>,
 }
 
 #[derive(Deserialize)]
@@ -686,6 +691,16 @@ async fn load_policies(org: &mut Organisation<'_>, file: PoliciesFile) -> Result
                 let quarter = Quarter::new(m.quarter).ok_or_else(|| {
                     StartError::Setup(format!("demo data: quarter {}", m.quarter))
                 })?;
+                let state = MilestoneState::parse(&m.state).ok_or_else(|| {
+                    StartError::Setup(format!("demo data: milestone state {}", m.state))
+                })?;
+                // As through the API, only a milestone done has a day it was done.
+                if m.done_on.is_some() && state != MilestoneState::Done {
+                    return Err(StartError::Setup(format!(
+                        "demo data: milestone {} has done_on but is {}",
+                        m.title, m.state
+                    )));
+                }
                 policies::create_milestone(
                     &org.db.conn,
                     issue.id,
@@ -693,8 +708,8 @@ async fn load_policies(org: &mut Organisation<'_>, file: PoliciesFile) -> Result
                         workstream: m.workstream,
                         quarter,
                         title: m.title,
-                        state: MilestoneState::Planned,
-                        done_on: None,
+                        state,
+                        done_on: m.done_on,
                     },
                     org.actor,
                 )
