@@ -32,6 +32,7 @@ mod policies;
 mod proposals;
 mod reforms;
 mod round_reminders;
+mod round_report;
 mod rounds;
 mod search;
 mod service_accounts;

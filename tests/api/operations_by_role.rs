@@ -686,7 +686,10 @@ impl World {
             "POST /api/v1/round-requests/{id}/nudge" => {
                 (r.round_request, r.round_item) = self.new_round_request(app, "").await;
             }
-            "POST /api/v1/rounds/{id}/reopen" => {
+            "POST /api/v1/rounds/{id}/reopen"
+            | "GET /api/v1/rounds/{id}/report"
+            | "GET /api/v1/rounds/{id}/report.csv"
+            | "GET /api/v1/rounds/{id}/report.xlsx" => {
                 r.round = self.new_round(app, &["open", "close"]).await;
             }
             "POST /api/v1/round-requests/{id}/submit" => {

@@ -32,6 +32,7 @@ pub mod organization;
 pub mod policies;
 pub mod proposals;
 pub mod reforms;
+pub mod round_report;
 pub mod rounds;
 pub mod routing;
 pub mod search;
@@ -100,6 +101,9 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(rounds::open_round)
             .service(rounds::close_round)
             .service(rounds::reopen_round)
+            .service(round_report::get_round_report)
+            .service(round_report::round_report_csv)
+            .service(round_report::round_report_xlsx)
             .service(rounds::list_round_requests)
             .service(rounds::nudge_overdue)
             .service(compliance::round_compliance)

@@ -250,6 +250,18 @@ fn queries() -> Vec<(&'static str, Judge)> {
             "/api/v1/rounds/compliance-trend",
             query::<crate::compliance::TrendQuery>(),
         ),
+        (
+            "/api/v1/rounds/{id}/report",
+            query::<crate::round_report::ReportQuery>(),
+        ),
+        (
+            "/api/v1/rounds/{id}/report.csv",
+            query::<crate::round_report::ExportQuery>(),
+        ),
+        (
+            "/api/v1/rounds/{id}/report.xlsx",
+            query::<crate::round_report::ExportQuery>(),
+        ),
         ("/api/v1/wareki/parse", query::<wareki::ParseQuery>()),
     ]
 }

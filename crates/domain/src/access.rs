@@ -148,6 +148,9 @@ pub enum Action {
     /// and the trend across rounds): the office and its analysts. Editors see their own
     /// requests, not how every other section stands.
     ReadRoundCompliance,
+    /// Read a closed round's report, frozen or live, and export it: the figures are the
+    /// dashboard's, which every staff member but proposers reads, so editors read every round's.
+    ReadRoundReports,
 }
 
 impl Action {
@@ -171,7 +174,9 @@ impl Action {
             | Action::ManageJobs
             | Action::ManageWebhooks
             | Action::ManageRounds => &[Role::Admin],
-            Action::ReadRounds => &[Role::Admin, Role::Editor, Role::Viewer],
+            Action::ReadRounds | Action::ReadRoundReports => {
+                &[Role::Admin, Role::Editor, Role::Viewer]
+            }
             Action::AnswerRounds => &[Role::Admin, Role::Editor],
             Action::ReadRoundCompliance => &[Role::Admin, Role::Viewer],
         }

@@ -27,6 +27,7 @@ mod m20261206_000022_import_uploads;
 mod m20261207_000023_rounds;
 mod m20261207_000024_record_history;
 mod m20261208_000030_round_reminders;
+mod m20261208_000040_round_report_versions;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000023_rounds::Migration),
             Box::new(m20261207_000024_record_history::Migration),
             Box::new(m20261208_000030_round_reminders::Migration),
+            Box::new(m20261208_000040_round_report_versions::Migration),
         ]
     }
 }

@@ -25,7 +25,8 @@ use domain::proposal::{
 use domain::reform::{Classification, ReformStatus};
 use domain::wareki::FiscalYear;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -803,19 +804,22 @@ pub async fn report<C: ConnectionTrait>(
     })
 }
 
-/// A closed round's stored report.
+/// A closed round's stored report: one version per close.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredReport {
     pub round_id: i64,
+    pub version: i32,
     pub as_of: NaiveDate,
     pub known_at: DateTime<Utc>,
     pub bureau_id: Option<i64>,
     pub report: Report,
+    /// The report as kept, byte for byte: what is served, so it never changes.
+    pub json: String,
     pub computed_at: DateTime<Utc>,
 }
 
 /// Computes the report of round #`round_id` as of `as_of`, as known at `known_at` (the close),
-/// and keeps it, replacing a report kept before (a round closed again after a reopen).
+/// and keeps it as the round's next version; the versions kept at earlier closes stay.
 pub async fn store_round_report<C: ConnectionTrait>(
     conn: &C,
     round_id: i64,
@@ -827,16 +831,22 @@ pub async fn store_round_report<C: ConnectionTrait>(
     let json =
         serde_json::to_string(&report).map_err(|e| StoreError::Corrupt(format!("report: {e}")))?;
     let computed_at = crate::clock::now();
-    round_report::Entity::delete_many()
+    let latest: Option<i32> = round_report::Entity::find()
+        .select_only()
+        .column(round_report::Column::Version)
         .filter(round_report::Column::RoundId.eq(round_id))
-        .exec(conn)
+        .order_by_desc(round_report::Column::Version)
+        .into_tuple()
+        .one(conn)
         .await?;
+    let version = latest.unwrap_or(0) + 1;
     round_report::ActiveModel {
         round_id: Set(round_id),
+        version: Set(version),
         as_of: Set(as_of),
         known_at: Set(known_at),
         bureau_id: Set(bureau_id),
-        report: Set(json),
+        report: Set(json.clone()),
         computed_at: Set(computed_at),
         ..Default::default()
     }
@@ -845,36 +855,74 @@ pub async fn store_round_report<C: ConnectionTrait>(
     .map_err(StoreError::from_write)?;
     Ok(StoredReport {
         round_id,
+        version,
         as_of,
         known_at,
         bureau_id,
         report,
+        json,
         computed_at,
     })
 }
 
-/// The kept report of round #`round_id`, if it was closed.
-pub async fn find_round_report<C: ConnectionTrait>(
-    conn: &C,
-    round_id: i64,
-) -> Result<Option<StoredReport>, StoreError> {
-    let Some(row) = round_report::Entity::find()
-        .filter(round_report::Column::RoundId.eq(round_id))
-        .one(conn)
-        .await?
-    else {
-        return Ok(None);
-    };
+fn stored_of(row: round_report::Model) -> Result<StoredReport, StoreError> {
     let report = serde_json::from_str(&row.report)
-        .map_err(|e| StoreError::Corrupt(format!("round report {round_id}: {e}")))?;
-    Ok(Some(StoredReport {
+        .map_err(|e| StoreError::Corrupt(format!("round report {}: {e}", row.round_id)))?;
+    Ok(StoredReport {
         round_id: row.round_id,
+        version: row.version,
         as_of: row.as_of,
         known_at: row.known_at,
         bureau_id: row.bureau_id,
         report,
+        json: row.report,
         computed_at: row.computed_at,
-    }))
+    })
+}
+
+/// The kept report of round #`round_id`: its latest version, or the one asked for; `None` if
+/// the round was never closed (or has no such version).
+pub async fn find_round_report<C: ConnectionTrait>(
+    conn: &C,
+    round_id: i64,
+    version: Option<i32>,
+) -> Result<Option<StoredReport>, StoreError> {
+    let mut query = round_report::Entity::find().filter(round_report::Column::RoundId.eq(round_id));
+    if let Some(version) = version {
+        query = query.filter(round_report::Column::Version.eq(version));
+    }
+    query
+        .order_by_desc(round_report::Column::Version)
+        .one(conn)
+        .await?
+        .map(stored_of)
+        .transpose()
+}
+
+/// One kept version of a round's report, without its figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportVersion {
+    pub version: i32,
+    pub known_at: DateTime<Utc>,
+}
+
+/// The versions of round #`round_id`'s report, oldest first.
+pub async fn round_report_versions<C: ConnectionTrait>(
+    conn: &C,
+    round_id: i64,
+) -> Result<Vec<ReportVersion>, StoreError> {
+    let rows: Vec<(i32, DateTime<Utc>)> = round_report::Entity::find()
+        .select_only()
+        .columns([round_report::Column::Version, round_report::Column::KnownAt])
+        .filter(round_report::Column::RoundId.eq(round_id))
+        .order_by_asc(round_report::Column::Version)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(version, known_at)| ReportVersion { version, known_at })
+        .collect())
 }
 
 #[cfg(test)]

@@ -74,7 +74,7 @@ pub const TABLES: [&str; 38] = [
     "round_request_items",
     // What was known when: the versions of records, and the frozen reports of closed rounds.
     "record_history",
-    "round_reports",
+    "round_report_versions",
     "round_reminders",
 ];
 
@@ -128,7 +128,10 @@ macro_rules! per_table {
                 $call::<entities::notification_preference::Entity>($($arg),*).await
             }
             "record_history" => $call::<entities::record_history::Entity>($($arg),*).await,
-            "round_reports" => $call::<entities::round_report::Entity>($($arg),*).await,
+            // `round_reports` is how backups made before report versions name the table.
+            "round_report_versions" | "round_reports" => {
+                $call::<entities::round_report::Entity>($($arg),*).await
+            }
             "notification_settings" => {
                 $call::<entities::notification_setting::Entity>($($arg),*).await
             }

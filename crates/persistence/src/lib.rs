@@ -12,6 +12,7 @@ pub mod as_known;
 pub mod audit;
 pub mod backup;
 pub mod clock;
+pub mod corrections;
 pub mod dashboard;
 pub mod database;
 pub mod entities;

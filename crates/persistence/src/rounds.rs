@@ -21,7 +21,8 @@ use crate::accounts::User;
 use crate::audit::{self, AuditActor, AuditRecord, AuditView};
 use crate::entities::{
     audit_event, digital_system, kpi, kpi_actual, milestone, policy_issue, progress_note, proposal,
-    proposal_assignment, reform, reform_effect, round, round_request, round_request_item, user,
+    proposal_assignment, reform, reform_effect, round, round_request, round_request_item, section,
+    user,
 };
 use crate::events::{self, NewEvent};
 use crate::page::{Page, PageRequest};
@@ -594,9 +595,38 @@ pub async fn close(
     };
     let after = write_round(&txn, &before, row, now).await?;
     crate::round_reminders::cancel(&txn, id, now).await?;
+    // The report is frozen in the same transaction, as known at the close instant: a write that
+    // commits after this one is recorded after `now` and so is a correction since closing.
+    let bureau = report_bureau(&txn, &after.fields.scope).await?;
+    crate::as_known::store_round_report(&txn, id, after.fields.as_of, now, bureau).await?;
     audit_round(&txn, actor, "round.close", &before, Some(&after), now).await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// The bureau a round's report covers: the one bureau its scope reaches, or `None` (the whole
+/// city) when it reaches several or all.
+pub async fn report_bureau<C: ConnectionTrait>(
+    conn: &C,
+    scope: &RoundScope,
+) -> Result<Option<i64>, StoreError> {
+    let mut bureaus: Vec<i64> = scope.bureau_ids.clone();
+    if !scope.section_ids.is_empty() {
+        let of_sections: Vec<i64> = section::Entity::find()
+            .select_only()
+            .column(section::Column::BureauId)
+            .filter(section::Column::Id.is_in(scope.section_ids.clone()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        bureaus.extend(of_sections);
+    }
+    bureaus.sort_unstable();
+    bureaus.dedup();
+    Ok(match bureaus.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    })
 }
 
 /// Reopens a closed round for `reason`; answers count writes since it first opened. Its
@@ -1955,12 +1985,18 @@ pub struct HeldAt {
 }
 
 /// Dates round #`round_id`, its requests and their answers to `held`: only the times a replay
-/// stamps with the load's clock change, and only those already set.
+/// stamps with the load's clock change, and only those already set. The report the replayed
+/// close froze is dropped too: it is what the load knew, not what was known on the day the round
+/// closed, and the caller freezes that one with [`crate::as_known::store_round_report`].
 pub async fn date_transcribed<C: ConnectionTrait>(
     conn: &C,
     round_id: i64,
     held: HeldAt,
 ) -> Result<(), StoreError> {
+    crate::entities::round_report::Entity::delete_many()
+        .filter(crate::entities::round_report::Column::RoundId.eq(round_id))
+        .exec(conn)
+        .await?;
     round::Entity::update_many()
         .col_expr(round::Column::CreatedAt, Expr::value(held.opened_at))
         .col_expr(round::Column::OpenedAt, Expr::value(held.opened_at))

@@ -943,10 +943,9 @@ async fn load_rounds(
         )
         .await
         .map_err(|e| failed("round dates")(&e))?;
-        let bureau = match round.fields.scope.bureau_ids.as_slice() {
-            [one] => Some(*one),
-            _ => None,
-        };
+        let bureau = rounds::report_bureau(conn, &round.fields.scope)
+            .await
+            .map_err(|e| failed("round report")(&e))?;
         as_known::store_round_report(conn, round.id, round.fields.as_of, closed_at, bureau)
             .await
             .map_err(|e| failed("round report")(&e))?;

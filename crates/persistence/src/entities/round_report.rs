@@ -1,12 +1,15 @@
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
-#[sea_orm(table_name = "round_reports")]
+#[sea_orm(table_name = "round_report_versions")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    #[sea_orm(unique)]
     pub round_id: i64,
+    /// 1 for the first close, one more per close after a reopen; backups made before versions
+    /// existed held one report per round.
+    #[serde(default = "first_version")]
+    pub version: i32,
     pub as_of: Date,
     pub known_at: DateTimeUtc,
     pub bureau_id: Option<i64>,
@@ -18,3 +21,7 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+fn first_version() -> i32 {
+    1
+}

@@ -1613,6 +1613,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rounds/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A round's report. Frozen (default): the figures kept at the close, the same bytes forever,
+         *     with an `ETag` of the round and version. `live=true`: the same figures as known now and the
+         *     corrections recorded since the close.
+         */
+        get: operations["get_round_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds/{id}/report.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The frozen report as CSV (UTF-8 with BOM, formula-escaped): one figure a row. */
+        get: operations["round_report_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rounds/{id}/report.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The frozen report as an XLSX workbook: one figure a row. */
+        get: operations["round_report_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rounds/{id}/requests": {
         parameters: {
             query?: never;
@@ -2105,6 +2160,26 @@ export interface components {
             /** Format: date-time */
             recorded_at: string;
             recorded_by: string;
+        };
+        /** @description A fact recorded after the close that the report as of 基準日 counts now. */
+        CorrectionOut: {
+            deleted: boolean;
+            /**
+             * Format: date
+             * @description The day it takes effect, where it has one.
+             */
+            effective_on?: string | null;
+            /**
+             * @description `stage_event`, `proposal`, `reform`, `digital_system`, `policy_issue`, `milestone`,
+             *     `kpi`, `kpi_actual` or `progress_note`.
+             */
+            kind: string;
+            /** @description The SPA path of the record to open. */
+            link: string;
+            /** Format: int64 */
+            record_id: number;
+            /** Format: date-time */
+            recorded_at: string;
         };
         DashboardOut: {
             /**
@@ -4037,6 +4112,16 @@ export interface components {
             proposals: components["schemas"]["ProposalOut"][];
             team: components["schemas"]["ProjectTeamOut"];
         };
+        /** @description One close of the round, whose report is kept. */
+        ReportVersionOut: {
+            /**
+             * Format: date-time
+             * @description The close instant the report is "as known at".
+             */
+            known_at: string;
+            /** Format: int32 */
+            version: number;
+        };
         /** @description How many requests of a round are in each state. */
         RequestCountsOut: {
             /** Format: int64 */
@@ -4203,6 +4288,42 @@ export interface components {
             updated_at: string;
             /** Format: int32 */
             version: number;
+        };
+        /** @description A round's report: frozen at a close, or (`live`) as known now. */
+        RoundReportOut: {
+            /**
+             * Format: date
+             * @description 基準日.
+             */
+            as_of: string;
+            /**
+             * Format: int64
+             * @description The bureau the report covers; none: the whole city.
+             */
+            bureau_id?: number | null;
+            /**
+             * Format: date-time
+             * @description The close instant.
+             */
+            closed_at: string;
+            /** @description Live view only: the corrections since the close, oldest first. */
+            corrections?: components["schemas"]["CorrectionOut"][] | null;
+            live: boolean;
+            /**
+             * @description The figures: proposal stages by theme (`proposal_stages`, `proposal_totals`), per bureau
+             *     progress (`bureaus`: issues with their latest note, milestone counts, KPI changes),
+             *     `reforms` and `ledger`, as `persistence::as_known::Report` serialises them.
+             */
+            report: Record<string, never>;
+            /** Format: int64 */
+            round_id: number;
+            round_title: string;
+            /**
+             * Format: int32
+             * @description The close whose report this is (the latest close for the live view).
+             */
+            version: number;
+            versions: components["schemas"]["ReportVersionOut"][];
         };
         /** @description The sections and bureaus an editor acts within. */
         ScopesOut: {
@@ -15590,6 +15711,308 @@ export interface operations {
             };
             /** @description If-Match is missing (precondition_required) */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_round_report: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The figures as known now, with the corrections recorded since the close, instead of the
+                 *     frozen report.
+                 */
+                live?: boolean;
+                /** @description An earlier close's report (1 is the first close); the latest when absent. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundReportOut"];
+                };
+            };
+            /** @description The frozen report has the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An id in the path is not a number (invalid_path), or the query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such round, or no such version of its report */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The round was never closed, so it has no report */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    round_report_csv: {
+        parameters: {
+            query?: {
+                /** @description An earlier close's report (1 is the first close); the latest when absent. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 区分, 対象, 項目, 値, 備考 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path), or the query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such round, or no such version of its report */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The round was never closed, so it has no report */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    round_report_xlsx: {
+        parameters: {
+            query?: {
+                /** @description An earlier close's report (1 is the first close); the latest when absent. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 区分, 対象, 項目, 値, 備考 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path), or the query string is not valid percent-encoded UTF-8 (invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such round, or no such version of its report */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The round was never closed, so it has no report */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Parameters are invalid or unknown; `errors` lists each (validation_failed) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
