@@ -581,11 +581,14 @@ async fn the_wards_milestones_are_done_where_its_progress_text_says_so_and_the_c
 
     let rounds = rounds_by_title(&app, &token).await;
     let round = &rounds["令和7年度 局区X方針 進捗照会（12月時点）八幡西区役所"];
-    let kept =
-        persistence::as_known::find_round_report(&app.app_db.conn, round["id"].as_i64().unwrap())
-            .await
-            .unwrap()
-            .expect("the closed round keeps its report");
+    let kept = persistence::as_known::find_round_report(
+        &app.app_db.conn,
+        round["id"].as_i64().unwrap(),
+        None,
+    )
+    .await
+    .unwrap()
+    .expect("the closed round keeps its report");
     let counts = &kept
         .report
         .bureaus
