@@ -51,7 +51,7 @@ function figures(changes: { reforms?: number; stage2?: number } = {}): ReportFig
     ],
     reforms: {
       total: reforms,
-      by_status: { under_consideration: 0, planned: 0, trial: 1, in_progress: reforms - 1, done: 0, ended: 0 },
+      by_status: { done: 0, ended: 0, in_progress: reforms - 1, planned: 0, trial: 1, under_consideration: 0 },
       by_bureau: { '9': reforms },
       effects: [{ kind: 'hours_per_year', unit: '時間', total: 240, reforms: 2 }],
     },
@@ -135,6 +135,8 @@ describe('the report page of a closed round', () => {
       'href',
       '/reforms?fiscal_year=2025&as_of=2025-12-31&bureau_id=9',
     );
+    const byStatus = screen.getByRole('table', { name: '状況別' });
+    expect(within(byStatus).getAllByRole('rowheader').map((cell) => cell.textContent)).toEqual(['検討中', '実施予定', '試行中', '実施中', '実施済', '終了']);
     expect(screen.getByTestId('report-ledger')).toHaveTextContent('1,200時間');
     expect(screen.queryByTestId('report-corrections')).not.toBeInTheDocument();
     const asked = calls.find((c) => c.path === '/api/v1/rounds/7/report');

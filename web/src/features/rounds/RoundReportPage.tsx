@@ -11,7 +11,7 @@ import { toApiProblem } from '../../components/form';
 import { isApiProblem, useApi, type EffectKind, type ReformStatus } from '../../lib/api';
 import { formatDate } from '../../lib/dates';
 import { formatCount, formatHours, formatInUnit, formatPercent, formatYen, signedNumber } from '../../lib/format';
-import { effectKindLabel, fiscalYearLabel, reformStatusLabel } from '../../lib/labels';
+import { REFORM_STATUSES, effectKindLabel, fiscalYearLabel, reformStatusLabel } from '../../lib/labels';
 import { positiveInt } from '../../lib/listParams';
 import { saveBlob } from '../../lib/download';
 import { useBureauList } from '../../lib/reference';
@@ -22,6 +22,7 @@ import {
   useRoundReport,
   type CorrectionOut,
   type ReportFigures,
+  type ReportChoice,
   type ReportFormat,
   type RoundReportOut,
   type StageRow,
@@ -48,9 +49,9 @@ export function tokyoMinute(instant: string): string {
 }
 
 /** Which close and which view the address asks for (`?version=2&view=live`); anything else is the latest, frozen. */
-function choiceOf(params: URLSearchParams) {
+function choiceOf(params: URLSearchParams): ReportChoice {
   const version = positiveInt(params.get('version'));
-  return { version, live: params.get('view') === 'live' };
+  return { ...(version !== undefined ? { version } : {}), live: params.get('view') === 'live' };
 }
 
 export function RoundReportPage() {
@@ -74,14 +75,14 @@ export function RoundReportPage() {
         ) : (
           <LoadProblem error={report.error} />
         ))}
-      {report.data && <ReportView report={report.data} fetching={report.isPlaceholderData} />}
+      {report.data && <ReportView report={report.data} choice={choice} fetching={report.isPlaceholderData} />}
     </div>
   );
 }
 
 type Outcome = { kind: 'status' | 'error'; text: string } | null;
 
-function ReportView({ report, fetching }: { report: RoundReportOut; fetching: boolean }) {
+function ReportView({ report, choice, fetching }: { report: RoundReportOut; choice: ReportChoice; fetching: boolean }) {
   const { t, i18n } = useTranslation();
   const language = i18n.resolvedLanguage ?? 'ja';
   const api = useApi();
@@ -98,10 +99,10 @@ function ReportView({ report, fetching }: { report: RoundReportOut; fetching: bo
 
   function choose(changes: { version?: number; live?: boolean }) {
     const next = new URLSearchParams(params);
-    const version = changes.version ?? report.version;
+    const version = changes.version ?? choice.version ?? latest;
     if (version === latest) next.delete('version');
     else next.set('version', String(version));
-    const live = changes.live ?? report.live;
+    const live = changes.live ?? choice.live;
     if (live) next.set('view', 'live');
     else next.delete('view');
     setParams(next, { replace: true });
@@ -166,7 +167,7 @@ function ReportView({ report, fetching }: { report: RoundReportOut; fetching: bo
             <select
               id={`${ids}-version`}
               className="form-field__input form-field__select"
-              value={report.version}
+              value={choice.version ?? latest}
               onChange={(e) => choose({ version: Number(e.target.value) })}
             >
               {[...report.versions]
@@ -183,11 +184,11 @@ function ReportView({ report, fetching }: { report: RoundReportOut; fetching: bo
         <fieldset className="rr-view">
           <legend className="form-field__label">{t('roundReport.view')}</legend>
           <label>
-            <input type="radio" name={`${ids}-view`} checked={!report.live} onChange={() => choose({ live: false })} />{' '}
+            <input type="radio" name={`${ids}-view`} checked={!choice.live} onChange={() => choose({ live: false })} />{' '}
             {t('roundReport.frozen')}
           </label>
           <label>
-            <input type="radio" name={`${ids}-view`} checked={report.live} onChange={() => choose({ live: true })} />{' '}
+            <input type="radio" name={`${ids}-view`} checked={choice.live} onChange={() => choose({ live: true })} />{' '}
             {t('roundReport.live')}
           </label>
         </fieldset>
@@ -523,6 +524,13 @@ function BureauSection({ figures, links }: { figures: ReportFigures; links: Figu
   );
 }
 
+/** The statuses in the order the reform screens list them; any the app does not know, after. */
+function statusesInOrder(byStatus: Record<string, number>): [string, number][] {
+  const known = REFORM_STATUSES.filter((status) => status in byStatus).map((status) => [status, byStatus[status] ?? 0] as [string, number]);
+  const other = Object.entries(byStatus).filter(([status]) => !(REFORM_STATUSES as readonly string[]).includes(status));
+  return [...known, ...other];
+}
+
 function ReformSection({
   figures,
   links,
@@ -555,7 +563,7 @@ function ReformSection({
             </tr>
           </thead>
           <tbody>
-            {Object.entries(reforms.by_status).map(([status, count]) => {
+            {statusesInOrder(reforms.by_status).map(([status, count]) => {
               const label = reformStatusLabel(t, status as ReformStatus);
               return (
                 <tr key={status}>
@@ -644,7 +652,8 @@ function LedgerSection({ figures, links }: { figures: ReportFigures; links: Figu
         </div>
         <div>
           <dt>{t('roundReport.ledger.hoursSaved')}</dt>
-          <dd>{formatHours(ledger.annual_hours_saved, language)}</dd>
+          {/* Reports kept before the server summed from +0 hold -0 for a ledger without systems. */}
+          <dd>{formatHours(ledger.annual_hours_saved || 0, language)}</dd>
         </div>
         <div>
           <dt>{t('roundReport.ledger.costEffect')}</dt>
