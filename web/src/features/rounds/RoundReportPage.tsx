@@ -462,7 +462,7 @@ function BureauSection({ figures, links }: { figures: ReportFigures; links: Figu
               <tbody>
                 {bureau.issues.map((issue) => (
                   <tr key={issue.id}>
-                    <th scope="row">
+                    <th scope="row" className="rr-issue">
                       <Link to={`/policy-issues/${issue.id}`}>
                         {issue.area}
                         {issue.number} {issue.title}
