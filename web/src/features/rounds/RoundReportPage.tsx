@@ -9,7 +9,7 @@ import type { TFunction } from 'i18next';
 import { LoadProblem } from '../../components/records/LoadProblem';
 import { toApiProblem } from '../../components/form';
 import { isApiProblem, useApi, type EffectKind, type ReformStatus } from '../../lib/api';
-import { formatDate } from '../../lib/dates';
+import { formatDate, shortDate } from '../../lib/dates';
 import { formatCount, formatHours, formatInUnit, formatPercent, formatYen, signedNumber } from '../../lib/format';
 import { REFORM_STATUSES, effectKindLabel, fiscalYearLabel, reformStatusLabel } from '../../lib/labels';
 import { positiveInt } from '../../lib/listParams';
@@ -412,7 +412,7 @@ function BureauSection({ figures, links }: { figures: ReportFigures; links: Figu
   const { t, i18n } = useTranslation();
   const language = i18n.resolvedLanguage ?? 'ja';
   const value = (n: number | null, unit: string) => (n === null ? '—' : formatInUnit(n, unit, language));
-  const on = (date: string | null) => (date ? t('roundReport.bureaus.measuredOn', { date: formatDate(date, language) }) : '');
+  const on = (date: string | null) => (date ? t('roundReport.bureaus.measuredOn', { date: shortDate(date, language) }) : '');
   return (
     <section aria-labelledby="rr-bureaus" className="rr-section">
       <h2 id="rr-bureaus">{t('roundReport.bureaus.heading')}</h2>
