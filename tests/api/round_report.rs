@@ -161,7 +161,11 @@ async fn a_back_dated_correction_after_closing_changes_the_live_report_and_not_t
         ("milestone", issue_link.clone(), false),
         ("kpi_actual", issue_link, false),
         ("reform", format!("/reforms/{}", c.kept_reform.0), false),
-        ("digital_system", format!("/ledger/{}", c.system.0), false),
+        (
+            "digital_system",
+            format!("/digital-systems/{}", c.system.0),
+            false,
+        ),
         ("reform", format!("/reforms/{}", c.deleted_reform), true),
     ]
     .into_iter()

@@ -93,7 +93,7 @@ fn link_of(kind: &str, id: i64) -> String {
     match kind {
         "proposal" => format!("/proposals/{id}"),
         "reform" => format!("/reforms/{id}"),
-        "digital_system" => format!("/ledger/{id}"),
+        "digital_system" => format!("/digital-systems/{id}"),
         _ => format!("/policy-issues/{id}"),
     }
 }

@@ -784,7 +784,7 @@ pub async fn report<C: ConnectionTrait>(
         } else {
             in_house as f64 / count as f64
         },
-        annual_hours_saved: systems.iter().map(|s| s.annual_hours_saved).sum(),
+        annual_hours_saved: total_hours(systems.iter().map(|s| s.annual_hours_saved)),
         cost_effect_yen: systems.iter().filter_map(|s| s.cost_effect_yen).sum(),
         published_hours: published.as_ref().map(|(_, v, _)| *v),
         published_hours_on: published.map(|(d, _, _)| d),
@@ -925,9 +925,24 @@ pub async fn round_report_versions<C: ConnectionTrait>(
         .collect())
 }
 
+/// Hours summed from zero: `Sum for f64` starts at -0.0, so a ledger without systems would be
+/// kept (and exported) as "-0" hours.
+fn total_hours(hours: impl Iterator<Item = f64>) -> f64 {
+    hours.fold(0.0, |total, h| total + h)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ledger_without_systems_saves_zero_hours_not_minus_zero() {
+        let none = total_hours(std::iter::empty());
+        assert_eq!(none, 0.0);
+        assert!(none.is_sign_positive());
+        assert_eq!(serde_json::to_string(&none).unwrap_or_default(), "0.0");
+        assert_eq!(total_hours([1200.0, 34.5].into_iter()), 1234.5);
+    }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()

@@ -93,6 +93,7 @@ export const routes: RouteObject[] = [
       },
       { path: 'rounds', element: screen(() => import('../features/rounds/RoundsPage'), (m) => m.RoundsPage) },
       { path: 'rounds/:id', element: screen(() => import('../features/rounds/RoundPage'), (m) => m.RoundPage) },
+      { path: 'rounds/:id/report', element: screen(() => import('../features/rounds/RoundReportPage'), (m) => m.RoundReportPage) },
       { path: 'inbox', element: screen(() => import('../features/rounds/InboxPage'), (m) => m.InboxPage) },
       { path: 'inbox/requests/:id', element: screen(() => import('../features/rounds/RequestPage'), (m) => m.RequestPage) },
       { path: 'search', element: screen(() => import('../features/search/SearchPage'), (m) => m.SearchPage) },

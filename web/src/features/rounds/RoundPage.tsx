@@ -158,6 +158,13 @@ function RoundView({ round }: { round: RoundOut }) {
             </div>
           )}
         </dl>
+        {(round.state === 'closed' || round.reopen_reason) && (
+          <p className="rd-report-link">
+            <Link to={`/rounds/${round.id}/report`} data-testid="round-report-link">
+              {round.state === 'closed' ? t('roundReport.open') : t('roundReport.openEarlier')}
+            </Link>
+          </p>
+        )}
         {manage && isDraft && !editing && (
           <div className="button-row">
             <button type="button" className="button button--secondary" onClick={() => setEditing(true)}>

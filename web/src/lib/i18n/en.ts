@@ -12,6 +12,7 @@ import { reportsEn } from './reports.en';
 import { webhooksEn } from './webhooks.en';
 import { notificationsEn } from './notifications.en';
 import { roundsEn } from './rounds.en';
+import { roundReportEn } from './roundReport.en';
 
 type DeepStrings<T> = { [K in keyof T]: T[K] extends string ? string : DeepStrings<T[K]> };
 
@@ -169,6 +170,7 @@ export const en: DeepStrings<MainMessages> = {
   ...reportsEn,
   ...webhooksEn,
   ...roundsEn,
+  ...roundReportEn,
   ...notificationsEn,
   form: {
     fixErrors: 'Please check what you entered.',

@@ -13,6 +13,7 @@ import { reportsJa } from './reports.ja';
 import { webhooksJa } from './webhooks.ja';
 import { notificationsJa } from './notifications.ja';
 import { roundsJa } from './rounds.ja';
+import { roundReportJa } from './roundReport.ja';
 
 export const ja = {
   app: {
@@ -168,6 +169,7 @@ export const ja = {
   ...reportsJa,
   ...webhooksJa,
   ...roundsJa,
+  ...roundReportJa,
   ...notificationsJa,
   form: {
     fixErrors: '入力内容を確認してください。',
