@@ -4,8 +4,8 @@ import { DEMO_ADMIN, signIn } from './fixtures';
 // A reporting round end to end: the office drafts and opens a round over a small scope through
 // the screens; the section's editor, in another browser, answers three records with changes and
 // the fourth 変更なし and submits; the office returns the request with a comment; the editor sees
-// the comment, changes the last record and submits again; the office accepts, and the round page
-// shows the request accepted.
+// the comment, changes the last record and submits again; the office accepts, the round page
+// shows the request accepted and the compliance view 100 % answered.
 
 const BUREAU = '照会検証局';
 const SECTION = '照会回答課';
@@ -153,4 +153,11 @@ test('the office opens a round, the owner answers and submits, is returned once 
     '全1件（未回答 0・回答中 0・回答済 0・差戻し 0・受理 1）',
   );
   await expect(adminPage.getByTestId('round-requests').getByRole('cell', { name: '4 / 4' })).toBeVisible();
+
+  // The compliance view counts the one request answered: 100 %, nobody overdue.
+  await adminPage.goto(`${roundUrl}/compliance`);
+  const totals = adminPage.getByRole('table', { name: '全体の回答状況' });
+  const totalsRow = totals.getByRole('row').filter({ has: adminPage.getByRole('rowheader', { name: '全体' }) });
+  await expect(totalsRow.getByRole('cell').nth(4)).toHaveText(/^100(\.0)?%$/);
+  await expect(totalsRow.getByRole('cell').nth(3)).toHaveText('0');
 });
