@@ -357,10 +357,12 @@ impl Application {
         Stopper(Arc::clone(&self.stop))
     }
 
-    /// Serves until SIGTERM or Ctrl-C. Then, within `server.shutdown_timeout_seconds`, requests in
-    /// flight are answered and running jobs (imports among them) finish; jobs still running at the
-    /// deadline are cancelled and handed back to the queue, to run again after the restart. The
-    /// database is closed last, while the runtime still runs, so nothing is dropped outside it.
+    /// Serves until SIGTERM or Ctrl-C. Then no new connection is accepted; within
+    /// `server.shutdown_timeout_seconds` running jobs (imports among them) finish, while requests
+    /// in flight are answered; jobs still running at the deadline are cancelled and handed back
+    /// to the queue, to run again after the restart. The HTTP workers stop after the jobs (a
+    /// request still running then gets the same timeout once more). The database is closed last,
+    /// while the runtime still runs, so nothing is dropped outside it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Application {
             server,
@@ -382,14 +384,20 @@ impl Application {
             () = stop_requested(&stop) => {
                 tracing::info!("stopping: answering requests in flight and finishing imports");
                 let deadline = tokio::time::Instant::now() + shutdown_timeout;
-                // The server future carries out the stop, so it is polled alongside.
-                let http = async {
-                    let ((), served) = tokio::join!(handle.stop(true), &mut server);
-                    served
-                };
                 state.imports.close();
-                let (served, ()) = tokio::join!(http, state.jobs.shutdown(deadline));
-                tracing::info!("jobs stopped");
+                // No new connection is accepted while the jobs finish, and the HTTP workers stop
+                // only after them: a pooled PostgreSQL connection belongs to the runtime that
+                // opened it, often a worker's, and a job using it once that runtime has shut
+                // down fails ("Tokio context is being shutdown"). Requests in flight go on
+                // meanwhile; the server future carries out both commands, so it is polled
+                // alongside.
+                let drain_then_stop = async {
+                    handle.pause().await;
+                    state.jobs.shutdown(deadline).await;
+                    tracing::info!("jobs stopped");
+                    handle.stop(true).await;
+                };
+                let ((), served) = tokio::join!(drain_then_stop, &mut server);
                 served
             }
         };
