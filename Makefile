@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 PLATINA := target/debug/platina
 
-.PHONY: run test build venv web web-deps test-rust test-web test-e2e contract openapi check-generated lint lint-web clean bench bench-peer
+.PHONY: run test build venv web web-deps test-rust test-web test-e2e contract openapi check-generated lint lint-web clean bench bench-peer bench-rounds
 
 ## run: build the web app and the server, then serve on http://127.0.0.1:8080 with the demo data (SQLite under data/)
 run: build web
@@ -65,6 +65,14 @@ bench:
 	$(CARGO) build --release -p platina-server
 	@command -v oha >/dev/null || $(CARGO) install oha --version 1.16.0 --locked
 	python3 bench/run.py $(BENCH_ARGS)
+
+## bench-rounds: a reporting round for every owner over the synthetic city (issue 17): preview, open and
+## the notifications, an editor's inbox, close and the closed report beside the dashboard; results in
+## bench/results/<time>-rounds.json. ROUNDS_ARGS="--scale 0.01 --seconds 5" for a quick look.
+bench-rounds:
+	$(CARGO) build --release -p platina-server
+	@command -v oha >/dev/null || $(CARGO) install oha --version 1.16.0 --locked
+	python3 bench/rounds.py $(ROUNDS_ARGS)
 
 ## bench-peer: Platina beside Directus 12.4 (installed from npm under bench/peer/) on the same 100,000
 ## reform rows, both servers in turn, two rounds; results in bench/results/ and docs/performance.md.
