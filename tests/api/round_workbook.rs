@@ -42,7 +42,9 @@ impl Page {
         let row = self
             .rows
             .iter_mut()
-            .find(|(_, cells)| cells.get(record).map(String::as_str) == Some(&record_id.to_string()))
+            .find(|(_, cells)| {
+                cells.get(record).map(String::as_str) == Some(&record_id.to_string())
+            })
             .unwrap_or_else(|| panic!("no row of record {record_id} on {}", self.name));
         row.1.resize(width, String::new());
         row.1[column] = value.to_owned();
@@ -53,7 +55,9 @@ impl Page {
         let column = self.column(header);
         self.rows
             .iter()
-            .find(|(_, cells)| cells.get(record).map(String::as_str) == Some(&record_id.to_string()))
+            .find(|(_, cells)| {
+                cells.get(record).map(String::as_str) == Some(&record_id.to_string())
+            })
             .and_then(|(_, cells)| cells.get(column).cloned())
             .unwrap_or_default()
     }
@@ -93,7 +97,13 @@ fn write(pages: &[Page]) -> Vec<u8> {
                 .map(|(_, cells)| {
                     cells
                         .iter()
-                        .map(|c| if c.is_empty() { Cell::Empty } else { Cell::text(c.clone()) })
+                        .map(|c| {
+                            if c.is_empty() {
+                                Cell::Empty
+                            } else {
+                                Cell::text(c.clone())
+                            }
+                        })
                         .collect()
                 })
                 .collect()
@@ -137,7 +147,13 @@ async fn download(app: &TestApp, token: &str, request_id: i64) -> (u16, Vec<u8>)
     (status, response.bytes().await.unwrap().to_vec())
 }
 
-async fn upload(app: &TestApp, token: &str, request_id: i64, dry_run: bool, bytes: &[u8]) -> Answer {
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    request_id: i64,
+    dry_run: bool,
+    bytes: &[u8],
+) -> Answer {
     let boundary = "----platina-workbook-boundary";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"answer.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n"
@@ -185,7 +201,11 @@ async fn opened_for_west(app: &TestApp, o: &Org, kinds: &[&str]) -> (i64, String
     assert_eq!(opened.status, 200, "{}", opened.text);
     let west = request_of_section(app, &o.admin, round, o.west_section).await;
     let editor = app
-        .editor_for("west.editor@city.example.jp", vec![o.west_section], vec![o.west])
+        .editor_for(
+            "west.editor@city.example.jp",
+            vec![o.west_section],
+            vec![o.west],
+        )
         .await;
     (west, editor)
 }
@@ -264,7 +284,10 @@ async fn a_workbook_answer_is_previewed_then_written_audited_and_answers_each_it
         .await;
     assert_eq!(written.json["status"], "done");
     assert_eq!(written.json["period"]["original"], "R7.4～R8.3");
-    assert_eq!(written.json["title"], "窓口予約の電子化", "the rest is kept");
+    assert_eq!(
+        written.json["title"], "窓口予約の電子化",
+        "the rest is kept"
+    );
     let detail = request(&app, &editor, west).await;
     let reform_item = item_of(&detail, reform_id, "reform");
     assert_eq!(reform_item["outcome"], "changed");
@@ -333,7 +356,10 @@ async fn a_stale_row_refuses_the_whole_upload_and_changes_nothing(backend: Backe
     assert_eq!(problem["errors"][0]["code"], "stale");
     // Not even the row that was not stale was written.
     let system_now = app
-        .get(&format!("/api/v1/digital-systems/{system_id}"), Some(&editor))
+        .get(
+            &format!("/api/v1/digital-systems/{system_id}"),
+            Some(&editor),
+        )
         .await;
     assert_eq!(system_now.json["annual_hours_saved"], 100.0);
     assert_eq!(system_now.json["version"], 1);
@@ -392,7 +418,12 @@ async fn kpi_actuals_and_progress_notes_are_answered_as_of_the_round_date(backen
         json!({ "name": "オンライン申請率", "unit": "%", "baseline_value": 10.0, "baseline_on": "2025-04-01" }),
     )
     .await;
-    let (round, tag) = draft(&app, &o.admin, round_body(&["policy_issue", "kpi"], &[], &[])).await;
+    let (round, tag) = draft(
+        &app,
+        &o.admin,
+        round_body(&["policy_issue", "kpi"], &[], &[]),
+    )
+    .await;
     let opened = act(&app, &o.admin, round, "open", &tag).await;
     assert_eq!(opened.status, 200, "{}", opened.text);
     let requests = crate::rounds::requests_of(&app, &o.admin, round).await;

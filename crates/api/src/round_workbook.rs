@@ -67,12 +67,20 @@ const YEN: Head = Head::new("cost_effect_yen", "効果額（円）", CellKind::I
 const UNIT: Head = Head::new("unit", "単位", CellKind::Text);
 const TARGET: Head = Head::new("target_value", "目標値", CellKind::Number);
 const LATEST_VALUE: Head = Head::new("latest_actual_value", "最新の実績値", CellKind::Number);
-const LATEST_ON: Head = Head::new("latest_actual_measured_on", "最新の実績の測定日", CellKind::Date);
+const LATEST_ON: Head = Head::new(
+    "latest_actual_measured_on",
+    "最新の実績の測定日",
+    CellKind::Date,
+);
 const ACTUAL: Head = Head::new("actual_value", "基準日の実績値", CellKind::Number);
 const ACTUAL_NOTE: Head = Head::new("actual_note", "実績の備考", CellKind::Text);
 const LATEST_NOTE_AT: Head = Head::new("latest_note_as_of", "最新の進捗の時点", CellKind::Text);
 const LATEST_NOTE: Head = Head::new("latest_note", "最新の進捗", CellKind::Text);
-const MILESTONES: Head = Head::new("milestones", "マイルストーン（ページで回答）", CellKind::Text);
+const MILESTONES: Head = Head::new(
+    "milestones",
+    "マイルストーン（ページで回答）",
+    CellKind::Text,
+);
 const PROGRESS: Head = Head::new("progress", "基準日の進捗", CellKind::Text);
 const STAGE: Head = Head::new("stage", "検討段階", CellKind::Text);
 const DECISION: Head = Head::new("decision", "判断", CellKind::Text);
@@ -343,10 +351,7 @@ pub async fn download_request_workbook(
         .content_type(XLSX)
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"round-request-{}.xlsx\"",
-                request.id
-            ),
+            format!("attachment; filename=\"round-request-{}.xlsx\"", request.id),
         ))
         .body(body))
 }
@@ -439,9 +444,10 @@ async fn row_write(
     let mut refused = false;
     let write = match item.record_kind {
         RecordKind::Reform => {
-            let reform = reforms::find_reform(&state.db.conn, domain::ReformId::new(item.record_id))
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let reform =
+                reforms::find_reform(&state.db.conn, domain::ReformId::new(item.record_id))
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
             let mut fields = reform.fields.clone();
             let status_text = reading.cell(cells, &STATUS).to_owned();
             match ReformStatus::ALL
@@ -479,7 +485,11 @@ async fn row_write(
                 changes.push(change(&PERIOD, fields.period_text.clone(), period.clone()));
                 fields.period_text = period;
             }
-            if !changes.is_empty() && !dir.rights_over(caller, fields.bureau_id, &fields.section_ids).edit {
+            if !changes.is_empty()
+                && !dir
+                    .rights_over(caller, fields.bureau_id, &fields.section_ids)
+                    .edit
+            {
                 refused = true;
                 reading.refuse(row, None, "forbidden", "この記録を更新する権限がありません");
             }
@@ -575,10 +585,8 @@ async fn row_write(
             let note = reading.cell(cells, &ACTUAL_NOTE).to_owned();
             let note = (!note.is_empty()).then_some(note);
             if let Some(text) = &note
-                && let Err(message) = text_rule(
-                    |t| crate::text_rules::text_rule(t, 500, true),
-                    text,
-                )
+                && let Err(message) =
+                    text_rule(|t| crate::text_rules::text_rule(t, 500, true), text)
             {
                 refused = true;
                 reading.refuse(row, Some(&ACTUAL_NOTE), "invalid_value", message);
@@ -689,7 +697,9 @@ async fn read_answers(
     let mut out = Vec::new();
     for ((name, sheet), rows) in sheets.iter().zip(rows_of.iter_mut()) {
         let Some(kind) = SHEETS.iter().find(|(_, n)| n == name).map(|(k, _)| *k) else {
-            notes.push(format!("シート「{name}」は照会の回答ではないため読みませんでした"));
+            notes.push(format!(
+                "シート「{name}」は照会の回答ではないため読みませんでした"
+            ));
             continue;
         };
         let headers: HashMap<&str, usize> = sheet
@@ -829,7 +839,8 @@ async fn read_answers(
                 }
                 Some(outcome) => outcome,
             };
-            let comment = crate::text_rules::optional(Some(reading.cell(&cells, &COMMENT).to_owned()));
+            let comment =
+                crate::text_rules::optional(Some(reading.cell(&cells, &COMMENT).to_owned()));
             if let Some(text) = &comment
                 && let Err(message) = text_rule(crate::rounds::comment_text, text)
             {
@@ -986,7 +997,10 @@ pub async fn answer_request_workbook(
     )
     .await?;
     if read.is_empty() && errors.is_empty() {
-        notes.push("回答された行がありません（回答欄に「変更なし」か「変更あり」を入力してください）".into());
+        notes.push(
+            "回答された行がありません（回答欄に「変更なし」か「変更あり」を入力してください）"
+                .into(),
+        );
     }
     if !dry_run && !errors.is_empty() {
         return Err(refused(&errors));
@@ -1023,13 +1037,7 @@ pub async fn answer_request_workbook(
     let out = WorkbookAnswerOut {
         dry_run,
         applied,
-        request: request_out(
-            &dir,
-            &after,
-            &round,
-            &caller,
-            state.clock.today_in_tokyo(),
-        ),
+        request: request_out(&dir, &after, &round, &caller, state.clock.today_in_tokyo()),
         rows,
         errors,
         notes,

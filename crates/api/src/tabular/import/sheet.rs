@@ -222,9 +222,7 @@ impl SheetBuilder {
         Ok(Sheet {
             format: self.format,
             encoding: self.encoding,
-            headers: self
-                .headers
-                .ok_or_else(|| unreadable(NO_HEADER))?,
+            headers: self.headers.ok_or_else(|| unreadable(NO_HEADER))?,
             total_rows: u32::try_from(self.rows.len()).unwrap_or(u32::MAX),
             rows: Rows::Held(self.rows.into_iter()),
             read_started: Utc::now(),
@@ -568,7 +566,9 @@ pub fn read_workbook(bytes: &[u8]) -> Result<Vec<(String, Sheet)>, ApiError> {
         }
     }
     if sheets.is_empty() {
-        return Err(unreadable("the workbook has no worksheet with a header row"));
+        return Err(unreadable(
+            "the workbook has no worksheet with a header row",
+        ));
     }
     Ok(sheets)
 }
