@@ -19,7 +19,7 @@ use crate::state::AppState;
 use crate::tabular::cells::{Cell, CellKind, unguard};
 use crate::tabular::columns::Head;
 use crate::tabular::formats::{XlsxSheet, xlsx_sheets};
-use crate::tabular::import::{Sheet, read_upload, read_workbook};
+use crate::tabular::import::{read_upload, read_workbook};
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
@@ -297,6 +297,9 @@ pub struct WorkbookAnswerOut {
 // ---------------------------------------------------------------------------------------------
 // Download
 
+/// A sheet to write: its name, its columns and its rows.
+type SheetOut = (&'static str, Vec<Head>, Vec<Vec<Cell>>);
+
 /// The request as a workbook to answer in Excel: one sheet per kind of record it lists, one row
 /// per item with the record's id, its version (the `If-Match` of the record's own endpoint),
 /// the values the round asks about now and the answer column (変更なし／変更あり). The same
@@ -320,7 +323,7 @@ pub async fn download_request_workbook(
     let (request, _, _) = readable_request(&state, &caller.0, *id).await?;
     let items = rounds::items_of(&state.db.conn, request.id).await?;
     let now = rounds::records_now(&state.db.conn, &items).await?;
-    let mut sheets: Vec<(&'static str, Vec<Head>, Vec<Vec<Cell>>)> = Vec::new();
+    let mut sheets: Vec<SheetOut> = Vec::new();
     for (kind, name) in SHEETS {
         let rows: Vec<Vec<Cell>> = items
             .iter()
@@ -358,6 +361,29 @@ pub async fn download_request_workbook(
 
 // ---------------------------------------------------------------------------------------------
 // Reading an answered workbook
+
+/// Who answers which request, as of which 基準日.
+#[derive(Clone, Copy)]
+struct Answering<'a> {
+    state: &'a AppState,
+    caller: &'a Principal,
+    dir: &'a Directory,
+    as_of: NaiveDate,
+}
+
+/// What reading the workbook found beside the rows that answer.
+#[derive(Default)]
+struct Findings {
+    errors: Vec<WorkbookRowErrorOut>,
+    notes: Vec<String>,
+}
+
+/// One worksheet read: its name, its headers and its rows.
+struct Page {
+    name: String,
+    headers: Vec<String>,
+    rows: Vec<(u32, Vec<String>)>,
+}
 
 /// One row read: the answer, and what it writes.
 struct ReadRow {
@@ -431,15 +457,18 @@ fn change(head: &Head, before: Option<String>, after: Option<String>) -> FieldCh
 /// The writes a row asks for, and what they change; `None` when a cell is refused (the reason
 /// is in `reading.errors`).
 async fn row_write(
-    state: &AppState,
-    caller: &Principal,
-    dir: &Directory,
-    as_of: NaiveDate,
+    answering: &Answering<'_>,
     reading: &mut Reading<'_>,
     (row, cells): (u32, &[String]),
     item: &Item,
     now: &RecordNow,
 ) -> Result<Option<(Option<RecordWrite>, Vec<FieldChangeOut>)>, ApiError> {
+    let Answering {
+        state,
+        caller,
+        dir,
+        as_of,
+    } = *answering;
     let mut changes = Vec::new();
     let mut refused = false;
     let write = match item.record_kind {
@@ -681,29 +710,30 @@ async fn row_write(
 /// Reads every sheet of the workbook against the request's items: the rows that answer, and the
 /// refusals.
 async fn read_answers(
-    state: &AppState,
-    caller: &Principal,
-    dir: &Directory,
-    as_of: NaiveDate,
-    sheets: &[(String, Sheet)],
-    rows_of: &mut [Vec<(u32, Vec<String>)>],
+    answering: &Answering<'_>,
+    pages: Vec<Page>,
     items: &[Item],
     now: &HashMap<(RecordKind, i64), RecordNow>,
-    errors: &mut Vec<WorkbookRowErrorOut>,
-    notes: &mut Vec<String>,
+    findings: &mut Findings,
 ) -> Result<Vec<ReadRow>, ApiError> {
+    let Findings { errors, notes } = findings;
     let by_id: HashMap<i64, &Item> = items.iter().map(|i| (i.id, i)).collect();
     let mut seen: HashSet<i64> = HashSet::new();
     let mut out = Vec::new();
-    for ((name, sheet), rows) in sheets.iter().zip(rows_of.iter_mut()) {
-        let Some(kind) = SHEETS.iter().find(|(_, n)| n == name).map(|(k, _)| *k) else {
+    for Page {
+        name,
+        headers,
+        rows,
+    } in pages
+    {
+        let name = name.as_str();
+        let Some(kind) = SHEETS.iter().find(|(_, n)| *n == name).map(|(k, _)| *k) else {
             notes.push(format!(
                 "シート「{name}」は照会の回答ではないため読みませんでした"
             ));
             continue;
         };
-        let headers: HashMap<&str, usize> = sheet
-            .headers
+        let headers: HashMap<&str, usize> = headers
             .iter()
             .enumerate()
             .map(|(i, h)| (h.as_str(), i))
@@ -742,7 +772,7 @@ async fn read_answers(
             ),
             _ => {}
         }
-        for (row, cells) in rows.drain(..) {
+        for (row, cells) in rows {
             let item_text = reading.cell(&cells, &ITEM).to_owned();
             let Some(item) = item_text
                 .parse::<f64>()
@@ -788,17 +818,7 @@ async fn read_answers(
                 .ok()
                 .filter(|n| n.fract() == 0.0)
                 .map(|n| n as i64);
-            let read = row_write(
-                state,
-                caller,
-                dir,
-                as_of,
-                &mut reading,
-                (row, &cells),
-                item,
-                record,
-            )
-            .await?;
+            let read = row_write(answering, &mut reading, (row, &cells), item, record).await?;
             let Some((write, changes)) = read else {
                 continue;
             };
@@ -849,7 +869,7 @@ async fn read_answers(
             }
             out.push(ReadRow {
                 out: WorkbookRowOut {
-                    sheet: name.clone(),
+                    sheet: name.to_owned(),
                     row,
                     item_id: item.id,
                     record_kind: kind.into(),
@@ -976,26 +996,27 @@ pub async fn answer_request_workbook(
     let (request, round, dir) = readable_request(&state, &caller, id).await?;
     let items = rounds::items_of(&state.db.conn, request.id).await?;
     let now = rounds::records_now(&state.db.conn, &items).await?;
-    let mut sheets = sheets;
-    let mut rows_of: Vec<Vec<(u32, Vec<String>)>> = Vec::with_capacity(sheets.len());
-    for (_, sheet) in &mut sheets {
-        rows_of.push(sheet.next_batch(usize::MAX)?);
+    let mut pages = Vec::with_capacity(sheets.len());
+    for (name, mut sheet) in sheets {
+        let rows = sheet.next_batch(usize::MAX)?;
+        pages.push(Page {
+            name,
+            headers: sheet.headers,
+            rows,
+        });
     }
-    let mut errors = Vec::new();
-    let mut notes = Vec::new();
-    let read = read_answers(
-        &state,
-        &caller,
-        &dir,
-        round.fields.as_of,
-        &sheets,
-        &mut rows_of,
-        &items,
-        &now,
-        &mut errors,
-        &mut notes,
-    )
-    .await?;
+    let answering = Answering {
+        state: &state,
+        caller: &caller,
+        dir: &dir,
+        as_of: round.fields.as_of,
+    };
+    let mut findings = Findings::default();
+    let read = read_answers(&answering, pages, &items, &now, &mut findings).await?;
+    let Findings {
+        mut errors,
+        mut notes,
+    } = findings;
     if read.is_empty() && errors.is_empty() {
         notes.push(
             "回答された行がありません（回答欄に「変更なし」か「変更あり」を入力してください）"
