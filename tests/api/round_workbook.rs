@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     a_workbook_answer_is_previewed_then_written_audited_and_answers_each_item,
     a_stale_row_refuses_the_whole_upload_and_changes_nothing,
-    another_sections_request_is_404_and_a_file_that_is_no_workbook_is_422,
+    another_sections_request_is_404_a_file_that_is_no_workbook_is_422_and_a_closed_round_takes_none,
     kpi_actuals_and_progress_notes_are_answered_as_of_the_round_date,
 );
 
@@ -367,7 +367,9 @@ async fn a_stale_row_refuses_the_whole_upload_and_changes_nothing(backend: Backe
     assert_eq!(detail.json["request"]["answered_count"], 0);
 }
 
-async fn another_sections_request_is_404_and_a_file_that_is_no_workbook_is_422(backend: Backend) {
+async fn another_sections_request_is_404_a_file_that_is_no_workbook_is_422_and_a_closed_round_takes_none(
+    backend: Backend,
+) {
     let app = spawn_app_with(backend, "").await;
     let o = org(&app).await;
     reform(&app, &o, o.west_section, o.west, "窓口予約の電子化").await;
@@ -392,6 +394,15 @@ async fn another_sections_request_is_404_and_a_file_that_is_no_workbook_is_422(b
     // The office reads and downloads every request.
     let (status, _) = download(&app, &o.admin, moji).await;
     assert_eq!(status, 200);
+
+    let current = app
+        .get(&format!("/api/v1/rounds/{round}"), Some(&o.admin))
+        .await;
+    let closed = act(&app, &o.admin, round, "close", &etag(&current)).await;
+    assert_eq!(closed.status, 200, "{}", closed.text);
+    upload(&app, &editor, west, true, &own)
+        .await
+        .assert_problem(409, "conflict");
 }
 
 async fn kpi_actuals_and_progress_notes_are_answered_as_of_the_round_date(backend: Backend) {

@@ -26,7 +26,7 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use domain::ledger::SystemStatus;
 use domain::reform::ReformStatus;
-use domain::round::{Outcome, RecordKind};
+use domain::round::{Outcome, RecordKind, RequestStep};
 use domain::{Action, Principal, authorize};
 use persistence::rounds::{
     self, Item, RecordNow, RecordWrite, RoundError, WorkbookAnswer, WorkbookError,
@@ -994,6 +994,15 @@ pub async fn answer_request_workbook(
     let (_, bytes) = read_upload(payload).await?;
     let sheets = crate::offload::run(move || read_workbook(&bytes)).await??;
     let (request, round, dir) = readable_request(&state, &caller, id).await?;
+    // Refused before any row is read, as answering one item is: a workbook of blank answers
+    // would otherwise be "previewed" for a round that takes no answers.
+    if !round.state.takes_answers() {
+        return Err(RoundError::NotOpen(round.state).into());
+    }
+    request
+        .state
+        .after(RequestStep::AnswerItem)
+        .map_err(RoundError::from)?;
     let items = rounds::items_of(&state.db.conn, request.id).await?;
     let now = rounds::records_now(&state.db.conn, &items).await?;
     let mut pages = Vec::with_capacity(sheets.len());
