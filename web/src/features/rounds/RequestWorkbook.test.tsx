@@ -87,6 +87,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.unstubAllGlobals();
+  vi.restoreAllMocks();
 });
 
 async function workbookFile(): Promise<File> {
@@ -105,6 +106,33 @@ async function workbookFile(): Promise<File> {
 }
 
 describe('answering a request by Excel', () => {
+  it('downloads the request as a workbook with the token and the name the server gives it', async () => {
+    const downloads: { href: string; download: string }[] = [];
+    Object.defineProperty(URL, 'createObjectURL', { configurable: true, writable: true, value: vi.fn(() => 'blob:http://localhost/workbook') });
+    Object.defineProperty(URL, 'revokeObjectURL', { configurable: true, writable: true, value: vi.fn() });
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      downloads.push({ href: this.href, download: this.download });
+    });
+    const { fetch, calls } = server({
+      'GET /api/v1/round-requests/41/workbook': () =>
+        new Response('PK-workbook', {
+          status: 200,
+          headers: {
+            'Content-Type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+            'Content-Disposition': 'attachment; filename="round-request-41.xlsx"',
+          },
+        }),
+    });
+    renderApp('/inbox/requests/41', fetch);
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Excelでダウンロード' }));
+
+    await waitFor(() => expect(downloads).toEqual([{ href: 'blob:http://localhost/workbook', download: 'round-request-41.xlsx' }]));
+    expect(calls.find((c) => c.path === '/api/v1/round-requests/41/workbook')?.authorization).toBe('Bearer t');
+    const saved = vi.mocked(URL.createObjectURL).mock.calls[0]![0] as Blob;
+    expect(await saved.text()).toBe('PK-workbook');
+  });
+
   it('previews the workbook by a dry run and applies the same file only after 反映する', async () => {
     const posted: string[] = [];
     const { fetch } = server({
