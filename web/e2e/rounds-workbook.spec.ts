@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { DEMO_ADMIN, signIn } from './fixtures';
+import { DEMO_ADMIN, seriousViolations, signIn } from './fixtures';
 
 // Answering a request by Excel through the screens: the office's admin (who answers for any
 // request) opens a request of the demo's open round, downloads it as a workbook and uploads the
@@ -44,4 +44,6 @@ test('a request downloads as a workbook and the same file uploads to a dry-run p
     await expect(preview).toContainText(`回答する行 ${target!.answered_count} 件`);
     await expect(section.getByRole('button', { name: '反映する' })).toBeEnabled();
   }
+  // The section and its preview read as the rest of the page does.
+  expect(await seriousViolations(page)).toEqual([]);
 });
