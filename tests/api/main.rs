@@ -33,6 +33,7 @@ mod proposals;
 mod reforms;
 mod round_reminders;
 mod round_report;
+mod round_workbook;
 mod rounds;
 mod search;
 mod service_accounts;

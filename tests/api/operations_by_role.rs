@@ -854,7 +854,7 @@ fn url_of(op: &Operation, r: &Records) -> String {
             format!("{name}={value}")
         })
         .collect();
-    if op.path == "/api/v1/imports" {
+    if op.path == "/api/v1/imports" || op.key == "POST /api/v1/round-requests/{id}/workbook" {
         query.push("dry_run=true".into());
     }
     if query.is_empty() {
@@ -951,6 +951,32 @@ async fn call(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"reforms.csv\"\r\nContent-Type: text/csv\r\n\r\n{}\r\n--{boundary}--\r\n",
             world.import_file()
         );
+        request = request
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(multipart);
+    } else if op.key == "POST /api/v1/round-requests/{id}/workbook" {
+        // The request's own workbook as downloaded, answered by no row: a dry run reads it.
+        let path = url.split('?').next().unwrap_or(&url);
+        let workbook = app
+            .client
+            .get(app.url(path))
+            .bearer_auth(world.admin())
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let boundary = "----platina-role-walk";
+        let mut multipart = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"answer.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        multipart.extend_from_slice(&workbook);
+        multipart.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
         request = request
             .header(
                 "content-type",

@@ -33,6 +33,7 @@ pub mod policies;
 pub mod proposals;
 pub mod reforms;
 pub mod round_report;
+pub mod round_workbook;
 pub mod rounds;
 pub mod routing;
 pub mod search;
@@ -108,6 +109,8 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(rounds::nudge_overdue)
             .service(compliance::round_compliance)
             .service(rounds::get_round_request)
+            .service(round_workbook::download_request_workbook)
+            .service(round_workbook::answer_request_workbook)
             .service(rounds::answer_round_item)
             .service(rounds::submit_round_request)
             .service(rounds::return_round_request)

@@ -188,6 +188,10 @@ fn queries() -> Vec<(&'static str, Judge)> {
             plain_query::<crate::tabular::import::ImportQuery>(),
         ),
         (
+            "/api/v1/round-requests/{id}/workbook",
+            plain_query::<crate::round_workbook::WorkbookQuery>(),
+        ),
+        (
             "/api/v1/digital-systems",
             query::<ledger::DigitalSystemQuery>(),
         ),

@@ -83,7 +83,7 @@ fn reason_text(value: &str) -> Result<(), ValidationError> {
     crate::text_rules::text_rule(value, 1000, true)
 }
 
-fn comment_text(value: &str) -> Result<(), ValidationError> {
+pub(crate) fn comment_text(value: &str) -> Result<(), ValidationError> {
     crate::text_rules::text_rule(value, 2000, true)
 }
 
@@ -332,7 +332,7 @@ pub struct RequestOut {
     pub can_answer: bool,
 }
 
-fn request_out(
+pub(crate) fn request_out(
     dir: &Directory,
     request: &Request,
     round: &Round,
@@ -760,7 +760,7 @@ fn round_missing(err: RoundError) -> ApiError {
     }
 }
 
-fn request_missing(err: RoundError) -> ApiError {
+pub(crate) fn request_missing(err: RoundError) -> ApiError {
     match err {
         RoundError::Store(persistence::StoreError::NotFound) => request_not_found(),
         other => other.into(),
@@ -769,7 +769,7 @@ fn request_missing(err: RoundError) -> ApiError {
 
 /// A request the caller may read (404 otherwise, as if it did not exist), with its round and
 /// the names.
-async fn readable_request(
+pub(crate) async fn readable_request(
     state: &AppState,
     caller: &Principal,
     id: i64,
@@ -787,7 +787,7 @@ async fn readable_request(
 
 /// A request the caller answers for (404 when they may not even read it, 403 when they read
 /// but do not answer it).
-async fn answerable_request(
+pub(crate) async fn answerable_request(
     state: &AppState,
     caller: &Principal,
     id: i64,
@@ -800,7 +800,7 @@ async fn answerable_request(
     Ok(dir)
 }
 
-fn person(caller: &Principal) -> Option<i64> {
+pub(crate) fn person(caller: &Principal) -> Option<i64> {
     (caller.kind == PrincipalKind::User).then_some(caller.id)
 }
 

@@ -22,6 +22,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -678,8 +679,8 @@ pub async fn find_note<C: ConnectionTrait>(
         .map(note_of))
 }
 
-pub async fn create_note(
-    db: &DatabaseConnection,
+pub async fn create_note<C: TransactionTrait<Transaction = DatabaseTransaction>>(
+    db: &C,
     issue_id: i64,
     as_of: NaiveDate,
     as_of_label: String,
@@ -863,8 +864,8 @@ pub async fn delete_kpi(
 }
 
 /// Records a measured value of a KPI; the KPI's version moves on, as its figures changed.
-pub async fn add_actual(
-    db: &DatabaseConnection,
+pub async fn add_actual<C: TransactionTrait<Transaction = DatabaseTransaction>>(
+    db: &C,
     kpi_id: i64,
     value: f64,
     measured_on: NaiveDate,

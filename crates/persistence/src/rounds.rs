@@ -1491,20 +1491,38 @@ pub async fn answer_item(
 ) -> Result<(Request, Item), RoundError> {
     let now = crate::clock::now();
     let txn = crate::begin_write(db).await?;
-    let (before, round, state) =
+    let (before, round, _) =
         request_for_step(&txn, request_id, None, RequestStep::AnswerItem).await?;
+    let answered = record_answer(&txn, &before, &round, item_id, &answer, actor, now).await?;
+    txn.commit().await?;
+    Ok(answered)
+}
+
+/// Answers item #`item_id` of the request `before` (locked by `request_for_step` in `txn`):
+/// stores the outcome, moves the request on and audits the answer. Answers the request after.
+async fn record_answer(
+    txn: &DatabaseTransaction,
+    before: &Request,
+    round: &Round,
+    item_id: i64,
+    answer: &Answer,
+    actor: &AuditActor,
+    now: DateTime<Utc>,
+) -> Result<(Request, Item), RoundError> {
+    let request_id = before.id;
+    let state = before.state.after(RequestStep::AnswerItem)?;
     let item = round_request_item::Entity::find_by_id(item_id)
         .filter(round_request_item::Column::RequestId.eq(request_id))
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(StoreError::NotFound)
         .and_then(item_of)?;
     let tagged = match answer.outcome {
         Outcome::Changed => {
-            let owner = owner_of(&txn, &before).await?;
-            let people = owners_people(&txn, &owner, answer.user_id).await?;
+            let owner = owner_of(txn, before).await?;
+            let people = owners_people(txn, &owner, answer.user_id).await?;
             let since = round.opened_at.unwrap_or(round.created_at);
-            let ids = writes_since(&txn, &item, since, &people).await?;
+            let ids = writes_since(txn, &item, since, &people).await?;
             if ids.is_empty() {
                 return Err(RoundError::NoWrite);
             }
@@ -1539,26 +1557,26 @@ pub async fn answer_item(
             Expr::value(tagged),
         )
         .filter(round_request_item::Column::Id.eq(item_id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     let answered_count = round_request_item::Entity::find()
         .filter(round_request_item::Column::RequestId.eq(request_id))
         .filter(round_request_item::Column::Outcome.ne(Outcome::None.as_str()))
-        .count(&txn)
+        .count(txn)
         .await?;
     let row = round_request::ActiveModel {
         state: Set(state.as_str().to_owned()),
         answered_count: Set(i32::try_from(answered_count).unwrap_or(i32::MAX)),
         ..Default::default()
     };
-    let after = write_request(&txn, &before, row, now).await?;
+    let after = write_request(txn, before, row, now).await?;
     let item_after = round_request_item::Entity::find_by_id(item_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(StoreError::NotFound)
         .and_then(item_of)?;
     audit::record(
-        &txn,
+        txn,
         actor,
         AuditRecord::of(
             "round_request.answer",
@@ -1570,8 +1588,176 @@ pub async fn answer_item(
         now,
     )
     .await?;
-    txn.commit().await?;
     Ok((after, item_after))
+}
+
+/// The write one row of an answering workbook asks for, through the record's own write path
+/// (the same checks, audit event and history as its endpoint).
+#[derive(Debug, Clone)]
+pub enum RecordWrite {
+    Reform {
+        id: domain::ids::ReformId,
+        expected_version: i32,
+        fields: domain::reform::ReformFields,
+    },
+    DigitalSystem {
+        id: i64,
+        expected_version: i32,
+        fields: domain::ledger::SystemFields,
+    },
+    /// A measured value of a KPI; the KPI must still be at `expected_version`.
+    KpiActual {
+        kpi_id: i64,
+        expected_version: i32,
+        value: f64,
+        measured_on: NaiveDate,
+        note: Option<String>,
+    },
+    /// A progress note of an issue; the issue must still be at `expected_version`.
+    ProgressNote {
+        issue_id: i64,
+        expected_version: i32,
+        as_of: NaiveDate,
+        as_of_label: String,
+        body: String,
+    },
+}
+
+/// One row of an answering workbook: the item, its answer (`changed` with or without a write
+/// in the workbook: without one, the writes made on the page since the round opened answer it)
+/// and the item's comment.
+#[derive(Debug, Clone)]
+pub struct WorkbookAnswer {
+    pub item_id: i64,
+    pub outcome: Outcome,
+    pub comment: Option<String>,
+    pub write: Option<RecordWrite>,
+}
+
+/// Why an answering workbook was refused: the request as a whole, or one of its rows (by its
+/// index in the answers given).
+#[derive(Debug, thiserror::Error)]
+pub enum WorkbookError {
+    #[error(transparent)]
+    Request(#[from] RoundError),
+    #[error("row {index}: {error}")]
+    Row { index: usize, error: RoundError },
+}
+
+impl From<StoreError> for WorkbookError {
+    fn from(err: StoreError) -> Self {
+        WorkbookError::Request(err.into())
+    }
+}
+
+impl From<sea_orm::DbErr> for WorkbookError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        WorkbookError::Request(err.into())
+    }
+}
+
+/// Fails with `Stale` unless the record's version is still `expected`.
+fn still_at(expected: i32, current: i32) -> Result<(), StoreError> {
+    if expected == current {
+        Ok(())
+    } else {
+        Err(StoreError::Stale { expected, current })
+    }
+}
+
+async fn write_record(
+    txn: &DatabaseTransaction,
+    write: RecordWrite,
+    actor: &AuditActor,
+) -> Result<(), StoreError> {
+    match write {
+        RecordWrite::Reform {
+            id,
+            expected_version,
+            fields,
+        } => {
+            crate::reforms::replace_reform(txn, id, expected_version, fields, actor).await?;
+        }
+        RecordWrite::DigitalSystem {
+            id,
+            expected_version,
+            fields,
+        } => {
+            crate::ledger::replace_system(txn, id, expected_version, fields, actor).await?;
+        }
+        RecordWrite::KpiActual {
+            kpi_id,
+            expected_version,
+            value,
+            measured_on,
+            note,
+        } => {
+            let kpi = kpi::Entity::find_by_id(kpi_id)
+                .lock_exclusive()
+                .one(txn)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            still_at(expected_version, kpi.version)?;
+            crate::policies::add_actual(txn, kpi_id, value, measured_on, note, actor).await?;
+        }
+        RecordWrite::ProgressNote {
+            issue_id,
+            expected_version,
+            as_of,
+            as_of_label,
+            body,
+        } => {
+            let issue = policy_issue::Entity::find_by_id(issue_id)
+                .lock_exclusive()
+                .one(txn)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            still_at(expected_version, issue.version)?;
+            crate::policies::create_note(txn, issue_id, as_of, as_of_label, body, actor).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Answers request #`request_id` from a workbook, all rows or none: each row's write goes
+/// through the record's own write path and the item is answered `changed` with it (or
+/// `unchanged`), in one transaction. With `dry_run` everything is done and then rolled back, so
+/// a dry run refuses exactly what the real run would. Answers the request as it stands after.
+pub async fn answer_by_workbook(
+    db: &DatabaseConnection,
+    request_id: i64,
+    answers: Vec<WorkbookAnswer>,
+    user_id: Option<i64>,
+    actor: &AuditActor,
+    dry_run: bool,
+) -> Result<Request, WorkbookError> {
+    let now = crate::clock::now();
+    let txn = crate::begin_write(db).await?;
+    let (mut request, round, _) =
+        request_for_step(&txn, request_id, None, RequestStep::AnswerItem).await?;
+    for (index, answer) in answers.into_iter().enumerate() {
+        let row = |error: RoundError| WorkbookError::Row { index, error };
+        if let Some(write) = answer.write {
+            write_record(&txn, write, actor)
+                .await
+                .map_err(|e| row(e.into()))?;
+        }
+        let given = Answer {
+            outcome: answer.outcome,
+            comment: answer.comment,
+            user_id,
+        };
+        let (after, _) = record_answer(&txn, &request, &round, answer.item_id, &given, actor, now)
+            .await
+            .map_err(row)?;
+        request = after;
+    }
+    if dry_run {
+        txn.rollback().await?;
+        return Ok(request);
+    }
+    txn.commit().await?;
+    Ok(request)
 }
 
 /// The items of request #`request_id` not answered yet, by id.

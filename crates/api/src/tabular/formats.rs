@@ -131,8 +131,40 @@ pub fn xlsx_workbook(
     columns: &[Head],
     rows: &[Vec<Cell>],
 ) -> Result<Vec<u8>, XlsxError> {
+    xlsx_sheets(&[XlsxSheet {
+        name: sheet_name,
+        columns,
+        rows,
+    }])
+}
+
+/// One worksheet of a workbook that has several.
+pub struct XlsxSheet<'a> {
+    pub name: &'a str,
+    pub columns: &'a [Head],
+    pub rows: &'a [Vec<Cell>],
+}
+
+/// A workbook of several worksheets, each written as [`xlsx_workbook`] writes its one.
+pub fn xlsx_sheets(sheets: &[XlsxSheet<'_>]) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
+    for XlsxSheet {
+        name,
+        columns,
+        rows,
+    } in sheets
+    {
+        write_sheet(workbook.add_worksheet(), name, columns, rows)?;
+    }
+    workbook.save_to_buffer()
+}
+
+fn write_sheet(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    sheet_name: &str,
+    columns: &[Head],
+    rows: &[Vec<Cell>],
+) -> Result<(), XlsxError> {
     sheet.set_name(sheet_name)?;
     let header = Format::new().set_bold().set_background_color("#E8F0FE");
     // LCID 411 is Japanese; ggge is the era with its year, e.g. 令和7年.
@@ -189,7 +221,7 @@ pub fn xlsx_workbook(
     let last_col = u16::try_from(columns.len().saturating_sub(1)).unwrap_or(0);
     sheet.autofilter(0, 0, last_row, last_col)?;
     sheet.set_freeze_panes(1, 0)?;
-    workbook.save_to_buffer()
+    Ok(())
 }
 
 #[cfg(test)]

@@ -283,6 +283,11 @@ pub const EXPECTATIONS: &[Expectation] = &[
     row("POST /api/v1/round-requests/{id}/nudge", ADMINS_ONLY),
     row("POST /api/v1/round-requests/{id}/return", ADMINS_ONLY),
     row("POST /api/v1/round-requests/{id}/submit", REQUEST_ANSWERERS),
+    row("GET /api/v1/round-requests/{id}/workbook", REQUEST_READERS),
+    row(
+        "POST /api/v1/round-requests/{id}/workbook",
+        REQUEST_ANSWERERS,
+    ),
     row("GET /api/v1/rounds", ROUND_READERS),
     row("POST /api/v1/rounds", ADMINS_ONLY),
     row("DELETE /api/v1/rounds/{id}", ADMINS_ONLY),

@@ -3,7 +3,8 @@
 // 変更なし with one click, or edits the asked fields in place and saves them through the record's
 // own endpoint (If-Match with `record_version`) before the item is marked 変更あり; typed input is
 // kept in localStorage until it is saved. 回答する submits once every item is answered. The office
-// (the round's `can_manage`) returns a submitted request with a comment or accepts it.
+// (the round's `can_manage`) returns a submitted request with a comment or accepts it. The whole
+// request can also be answered by Excel (RequestWorkbook).
 import { useCallback, useId, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
@@ -29,6 +30,7 @@ import {
   type RequestOut,
 } from './api';
 import { requestStateLabel } from './RoundPage';
+import { RequestWorkbook } from './RequestWorkbook';
 import {
   assignmentValues,
   draftChanges,
@@ -142,6 +144,8 @@ function RequestView({ request, items }: { request: RequestOut; items: ItemOut[]
           </button>
         </div>
       )}
+
+      <RequestWorkbook request={request} canAnswer={canAnswer} announce={setAnnouncement} />
 
       <div ref={listRef}>
         {ordered.map((group) => (

@@ -1438,6 +1438,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/round-requests/{id}/workbook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The request as a workbook to answer in Excel: one sheet per kind of record it lists, one row
+         *     per item with the record's id, its version (the `If-Match` of the record's own endpoint),
+         *     the values the round asks about now and the answer column (変更なし／変更あり). The same
+         *     rights as reading the request (another section's is 404).
+         */
+        get: operations["download_request_workbook"];
+        put?: never;
+        /**
+         * Answers the request from its workbook, filled in. A dry run (`dry_run=true`) says, row by
+         *     row, what would change (field, before, after) or why the row is refused, and writes nothing.
+         *     Otherwise every row is written through the record's own write path (the same checks, audit
+         *     event and history) and its item answered (変更あり／変更なし), all in one transaction: any
+         *     refused row refuses the whole upload (412 when a row's version is stale, naming the row; 422
+         *     for a value that cannot be read; 409 for 変更あり without a write) and nothing is written.
+         */
+        post: operations["answer_request_workbook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rounds": {
         parameters: {
             query?: never;
@@ -2311,6 +2341,15 @@ export interface components {
          * @enum {string}
          */
         ErrorCode: "malformed_json" | "invalid_query" | "invalid_path" | "unsupported_media_type" | "payload_too_large" | "uri_too_long" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_key_in_flight" | "validation_failed" | "unauthenticated" | "invalid_credentials" | "invalid_token" | "refresh_token_reused" | "forbidden" | "not_found" | "route_not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "precondition_required" | "too_many_requests" | "service_unavailable" | "storage_unavailable" | "internal_error";
+        /** @description One value a row changes. */
+        FieldChangeOut: {
+            after?: string | null;
+            before?: string | null;
+            /** @description The column's English key. */
+            field: string;
+            /** @description The column's Japanese header. */
+            label: string;
+        };
         /**
          * @description One invalid field: `pointer` is a JSON Pointer (RFC 6901) into the body, or the parameter name
          *     prefixed with `/` for query and path parameters.
@@ -4754,6 +4793,65 @@ export interface components {
              */
             secret: string;
             webhook: components["schemas"]["WebhookOut"];
+        };
+        /** @description What uploading the workbook does (dry run) or did. */
+        WorkbookAnswerOut: {
+            /** @description Whether the answers were written (never on a dry run). */
+            applied: boolean;
+            dry_run: boolean;
+            /** @description The rows refused; any refusal refuses the whole upload. */
+            errors: components["schemas"]["WorkbookRowErrorOut"][];
+            /** @description What the workbook cannot answer and the page must (milestones, proposal stages). */
+            notes: string[];
+            /** @description The request as it would stand (dry run) or stands after. */
+            request: components["schemas"]["RequestOut"];
+            /** @description The rows that answer an item. */
+            rows: components["schemas"]["WorkbookRowOut"][];
+        };
+        /** @description Why one row (or cell) of the workbook is refused. */
+        WorkbookRowErrorOut: {
+            /**
+             * @description e.g. `stale` (the record changed since the workbook was downloaded), `invalid_value`,
+             *     `unknown_item`, `answer_required`, `no_write`.
+             */
+            code: string;
+            /** @description The column's Japanese header, when one cell is at fault. */
+            column?: string | null;
+            message: string;
+            /** Format: int32 */
+            row: number;
+            sheet: string;
+        };
+        /** @description What one row of the workbook does. */
+        WorkbookRowOut: {
+            /**
+             * @description The values written (empty for `unchanged`, and for `changed` answered by writes made on
+             *     the page).
+             */
+            changes: components["schemas"]["FieldChangeOut"][];
+            /** Format: int64 */
+            item_id: number;
+            /** @description changed or unchanged. */
+            outcome: string;
+            /** Format: int64 */
+            record_id: number;
+            record_kind: components["schemas"]["RecordKindDto"];
+            /**
+             * Format: int32
+             * @description The spreadsheet row number.
+             */
+            row: number;
+            sheet: string;
+            title: string;
+        };
+        /** @description The upload. */
+        WorkbookUpload: {
+            /**
+             * Format: binary
+             * @description The workbook downloaded from `GET /round-requests/{id}/workbook`, filled in (.xlsx, at
+             *     most 20 MB).
+             */
+            file: string;
         };
     };
     responses: never;
@@ -14493,6 +14591,212 @@ export interface operations {
             };
             /** @description If-Match is missing (precondition_required) */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_request_workbook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request as an XLSX workbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": number[];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    answer_request_workbook: {
+        parameters: {
+            query?: {
+                /** @description true: report what each row would do and change nothing. */
+                dry_run?: boolean;
+            };
+            header?: {
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["WorkbookUpload"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkbookAnswerOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path), or the query string is not valid percent-encoded UTF-8 (invalid_query), or the body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The round is not open, the request was submitted, or a row answers 変更あり without a write; A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A row's record changed since the workbook was downloaded; `errors` names the rows */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file cannot be read, or rows are refused (`errors` names them); The Idempotency-Key was used for a different request (idempotency_key_reused) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -17,7 +17,7 @@ pub use fields::{check_columns, importable};
 pub use plan::{Importer, new_job, run};
 pub use sheet::{
     MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, Sheet, SheetRow, Source, WORKBOOK_LIMITS,
-    read_sheet,
+    read_sheet, read_workbook,
 };
 
 use crate::auth::Authenticated;
@@ -56,7 +56,7 @@ fn bad_upload(message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::UnsupportedMediaType).with_detail(message)
 }
 
-async fn read_upload(mut payload: Multipart) -> Result<(String, Vec<u8>), ApiError> {
+pub(crate) async fn read_upload(mut payload: Multipart) -> Result<(String, Vec<u8>), ApiError> {
     let mut upload = None;
     while let Some(item) = payload.next().await {
         let mut field =

@@ -120,6 +120,8 @@ impl Sheet {
     }
 }
 
+const NO_HEADER: &str = "the file has no header row";
+
 fn unreadable(message: impl Into<String>) -> ApiError {
     file_problem("unreadable_file", message)
 }
@@ -220,9 +222,7 @@ impl SheetBuilder {
         Ok(Sheet {
             format: self.format,
             encoding: self.encoding,
-            headers: self
-                .headers
-                .ok_or_else(|| unreadable("the file has no header row"))?,
+            headers: self.headers.ok_or_else(|| unreadable(NO_HEADER))?,
             total_rows: u32::try_from(self.rows.len()).unwrap_or(u32::MAX),
             rows: Rows::Held(self.rows.into_iter()),
             read_started: Utc::now(),
@@ -530,27 +530,58 @@ fn excel_serial_text(serial: f64) -> String {
     }
 }
 
+type XlsxBook<'a> = calamine::Xlsx<std::io::Cursor<&'a [u8]>>;
+
+/// Opens a workbook after the guard has checked what it unpacks to.
+fn open_xlsx(bytes: &[u8]) -> Result<XlsxBook<'_>, ApiError> {
+    workbook_guard::inspect(bytes, &WORKBOOK_LIMITS).map_err(refused_workbook)?;
+    calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| unreadable(format!("the workbook cannot be read: {e}")))
+}
+
 /// The first worksheet, cell by cell in file order: nothing is allocated for the cells a sheet
 /// merely claims to span, only for those it holds.
 fn read_xlsx(bytes: &[u8]) -> Result<Sheet, ApiError> {
     use calamine::Reader;
-    workbook_guard::inspect(bytes, &WORKBOOK_LIMITS).map_err(refused_workbook)?;
-    let mut workbook: calamine::Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
-            .map_err(|e| unreadable(format!("the workbook cannot be read: {e}")))?;
+    let mut workbook = open_xlsx(bytes)?;
     let first = workbook
         .sheet_names()
         .first()
         .cloned()
         .ok_or_else(|| unreadable("the workbook has no worksheet"))?;
+    read_worksheet(&mut workbook, &first)
+}
+
+/// Every worksheet of a workbook by name, in the workbook's order, within the same limits as
+/// an import (which reads the first one only). A worksheet with no header row is left out.
+pub fn read_workbook(bytes: &[u8]) -> Result<Vec<(String, Sheet)>, ApiError> {
+    use calamine::Reader;
+    let mut workbook = open_xlsx(bytes)?;
+    let mut sheets = Vec::new();
+    for name in workbook.sheet_names() {
+        match read_worksheet(&mut workbook, &name) {
+            Ok(sheet) => sheets.push((name, sheet)),
+            Err(e) if e.errors.iter().any(|f| f.message == NO_HEADER) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if sheets.is_empty() {
+        return Err(unreadable(
+            "the workbook has no worksheet with a header row",
+        ));
+    }
+    Ok(sheets)
+}
+
+fn read_worksheet(workbook: &mut XlsxBook<'_>, name: &str) -> Result<Sheet, ApiError> {
     let mut cells = workbook
-        .worksheet_cells_reader(&first)
-        .map_err(|e| unreadable(format!("the first worksheet cannot be read: {e}")))?;
+        .worksheet_cells_reader(name)
+        .map_err(|e| unreadable(format!("the worksheet {name} cannot be read: {e}")))?;
     let mut sheet = SheetBuilder::new("xlsx", None);
     let mut current: Option<(u32, Vec<String>)> = None;
     while let Some(cell) = cells
         .next_cell()
-        .map_err(|e| unreadable(format!("the first worksheet cannot be read: {e}")))?
+        .map_err(|e| unreadable(format!("the worksheet {name} cannot be read: {e}")))?
     {
         let (row, column) = cell.get_position();
         if current.as_ref().is_none_or(|(at, _)| *at != row) {
