@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     a_workbook_answer_is_previewed_then_written_audited_and_answers_each_item,
     a_stale_row_refuses_the_whole_upload_and_changes_nothing,
+    a_status_word_that_names_no_status_is_refused_on_its_cell_for_reforms_and_systems,
     another_sections_request_is_404_a_file_that_is_no_workbook_is_422_and_a_closed_round_takes_none,
     kpi_actuals_and_progress_notes_are_answered_as_of_the_round_date,
 );
@@ -363,6 +364,44 @@ async fn a_stale_row_refuses_the_whole_upload_and_changes_nothing(backend: Backe
         .await;
     assert_eq!(system_now.json["annual_hours_saved"], 100.0);
     assert_eq!(system_now.json["version"], 1);
+    let detail = request(&app, &editor, west).await;
+    assert_eq!(detail.json["request"]["answered_count"], 0);
+}
+
+async fn a_status_word_that_names_no_status_is_refused_on_its_cell_for_reforms_and_systems(
+    backend: Backend,
+) {
+    let app = spawn_app_with(backend, "").await;
+    let o = org(&app).await;
+    let reform_id = reform(&app, &o, o.west_section, o.west, "窓口予約の電子化").await;
+    let system_id = system(&app, &o, o.west_section, "来庁予約システム").await;
+    let (west, editor) = opened_for_west(&app, &o, &["reform", "digital_system"]).await;
+    let (_, bytes) = download(&app, &editor, west).await;
+
+    let mut pages = read(&bytes);
+    let reforms = page(&mut pages, "自主改革取組");
+    reforms.set(reform_id, "状況", "たぶん完了");
+    reforms.set(reform_id, "回答（変更なし／変更あり）", "変更あり");
+    let systems = page(&mut pages, "システム管理台帳");
+    systems.set(system_id, "状況", "稼働しているはず");
+    systems.set(system_id, "回答（変更なし／変更あり）", "変更あり");
+    let edited = write(&pages);
+
+    let preview = upload(&app, &editor, west, true, &edited).await;
+    assert_eq!(preview.status, 200, "{}", preview.text);
+    let errors = preview.json["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{}", preview.text);
+    for (error, sheet) in errors.iter().zip(["自主改革取組", "システム管理台帳"]) {
+        assert_eq!(error["sheet"], sheet, "{}", preview.text);
+        assert_eq!(error["column"], "状況");
+        assert_eq!(error["code"], "invalid_value");
+        assert!(
+            error["message"].as_str().unwrap().starts_with("状況は "),
+            "{error}"
+        );
+    }
+    let refused = upload(&app, &editor, west, false, &edited).await;
+    refused.assert_problem(422, "validation_failed");
     let detail = request(&app, &editor, west).await;
     assert_eq!(detail.json["request"]["answered_count"], 0);
 }

@@ -415,6 +415,33 @@ impl Reading<'_> {
             message: message.into(),
         });
     }
+
+    /// Reads row `row`'s 状況 cell as one of `all` (by its Japanese label or its code); a word
+    /// that names none is refused, listing the words that do. `None` when refused.
+    fn status<S: Copy>(
+        &mut self,
+        row: u32,
+        cells: &[String],
+        all: &[S],
+        label: fn(S) -> &'static str,
+        code: fn(S) -> &'static str,
+    ) -> Option<S> {
+        let text = self.cell(cells, &STATUS);
+        let found = all
+            .iter()
+            .copied()
+            .find(|&s| label(s) == text || code(s) == text);
+        if found.is_none() {
+            let words: Vec<&str> = all.iter().map(|&s| label(s)).collect();
+            self.refuse(
+                row,
+                Some(&STATUS),
+                "invalid_value",
+                format!("状況は {} のいずれかです", words.join("、")),
+            );
+        }
+        found
+    }
 }
 
 fn number_text(n: Option<f64>) -> Option<String> {
@@ -478,11 +505,13 @@ async fn row_write(
                     .await?
                     .ok_or(StoreError::NotFound)?;
             let mut fields = reform.fields.clone();
-            let status_text = reading.cell(cells, &STATUS).to_owned();
-            match ReformStatus::ALL
-                .into_iter()
-                .find(|s| s.label_ja() == status_text || s.as_str() == status_text)
-            {
+            match reading.status(
+                row,
+                cells,
+                &ReformStatus::ALL,
+                ReformStatus::label_ja,
+                ReformStatus::as_str,
+            ) {
                 Some(status) if status != fields.status => {
                     changes.push(change(
                         &STATUS,
@@ -492,16 +521,7 @@ async fn row_write(
                     fields.status = status;
                 }
                 Some(_) => {}
-                None => {
-                    refused = true;
-                    let words: Vec<&str> = ReformStatus::ALL.iter().map(|s| s.label_ja()).collect();
-                    reading.refuse(
-                        row,
-                        Some(&STATUS),
-                        "invalid_value",
-                        format!("状況は {} のいずれかです", words.join("、")),
-                    );
-                }
+                None => refused = true,
             }
             let period = reading.cell(cells, &PERIOD).to_owned();
             let period = (!period.is_empty()).then_some(period);
@@ -533,11 +553,13 @@ async fn row_write(
                 .await?
                 .ok_or(StoreError::NotFound)?;
             let mut fields = system.fields.clone();
-            let status_text = reading.cell(cells, &STATUS).to_owned();
-            match SystemStatus::ALL
-                .into_iter()
-                .find(|s| s.label_ja() == status_text || s.as_str() == status_text)
-            {
+            match reading.status(
+                row,
+                cells,
+                &SystemStatus::ALL,
+                SystemStatus::label_ja,
+                SystemStatus::as_str,
+            ) {
                 Some(status) if status != fields.status => {
                     changes.push(change(
                         &STATUS,
@@ -547,16 +569,7 @@ async fn row_write(
                     fields.status = status;
                 }
                 Some(_) => {}
-                None => {
-                    refused = true;
-                    let words: Vec<&str> = SystemStatus::ALL.iter().map(|s| s.label_ja()).collect();
-                    reading.refuse(
-                        row,
-                        Some(&STATUS),
-                        "invalid_value",
-                        format!("状況は {} のいずれかです", words.join("、")),
-                    );
-                }
+                None => refused = true,
             }
             match parse_number(reading.cell(cells, &HOURS)) {
                 Ok(Some(h)) if !(0.0..=10_000_000.0).contains(&h) => {
