@@ -3,7 +3,9 @@
 //! ends dead with its last error; a scheduled job waits for its time; a kind never runs more
 //! jobs at once than its limit; two runners on one database share a queue without running a job
 //! twice; a job whose runner died is taken up by another once its lease runs out; a runner that
-//! stops hands its unfinished jobs back; and a dedupe key keeps one job of its kind in the queue.
+//! stops hands its unfinished jobs back; a dedupe key keeps one job of its kind in the queue; and
+//! on SQLite a job lets a writing request have the write lock first, without being starved by
+//! requests that never stop.
 
 use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::on_both_databases;
@@ -31,7 +33,38 @@ on_both_databases!(
     a_runner_that_stops_lets_jobs_finish_within_the_deadline,
     a_dedupe_key_keeps_one_job_in_the_queue_until_it_has_run,
     a_batch_kind_runs_waiting_jobs_together_and_a_bad_job_fails_alone,
+    a_job_still_runs_while_requests_keep_writing,
 );
+
+#[tokio::test]
+async fn on_sqlite_a_job_waits_for_the_request_that_is_writing_and_runs_when_it_ends() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let counting = Counting::default();
+    let request = app.app_db.request_started();
+    let runner =
+        start(Runner::new(app.app_db.clone(), settings()).handle(COUNTED, 2, counting.clone()));
+    let id = enqueue(
+        &app,
+        NewJob::new(COUNTED, json!({ "which": "after the request" })),
+    )
+    .await;
+    runner.wake();
+    // Well inside the runner's patience (persistence::traffic::PATIENCE), and many of its polls.
+    assert!(persistence::traffic::PATIENCE > Duration::from_millis(200));
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    assert_eq!(
+        job(&app, id).await.state,
+        "queued",
+        "the runner lets the writing request have the lock first"
+    );
+    drop(request);
+    until_state(&app, id, "succeeded", Duration::from_secs(10)).await;
+    assert_eq!(
+        counting.payloads(),
+        vec![json!({ "which": "after the request" })]
+    );
+    runner.shutdown(tokio::time::Instant::now()).await;
+}
 
 const COUNTED: &str = "test.counted";
 const FAILING: &str = "test.failing";
@@ -380,6 +413,27 @@ async fn a_kind_never_runs_more_jobs_at_once_than_its_limit(backend: Backend) {
         sleeping.most.load(Ordering::SeqCst),
         3,
         "three at once, never more"
+    );
+    runner.shutdown(tokio::time::Instant::now()).await;
+}
+
+async fn a_job_still_runs_while_requests_keep_writing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let counting = Counting::default();
+    let _unending = app.app_db.request_started();
+    let runner =
+        start(Runner::new(app.app_db.clone(), settings()).handle(COUNTED, 2, counting.clone()));
+    let id = enqueue(
+        &app,
+        NewJob::new(COUNTED, json!({ "which": "under traffic" })),
+    )
+    .await;
+    runner.wake();
+    let done = until_state(&app, id, "succeeded", Duration::from_secs(10)).await;
+    assert_eq!(done.attempts, 1);
+    assert_eq!(
+        counting.payloads(),
+        vec![json!({ "which": "under traffic" })]
     );
     runner.shutdown(tokio::time::Instant::now()).await;
 }

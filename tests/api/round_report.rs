@@ -1,7 +1,8 @@
 //! A closed round's report never changes: closing freezes the figures as of 基準日 as known at
 //! the close, and back-dated corrections recorded afterwards change the live view (which lists
 //! exactly them) and never the frozen report, its exports included; reopening and closing again
-//! keeps a new version beside the old one.
+//! keeps a new version beside the old one. The report is computed outside the close's write
+//! transaction; a close whose request was cut off before keeping it is frozen by its job, once.
 
 use crate::as_known::{City, city, correct_everything};
 use crate::helpers::{Answer, Backend, TestApp, spawn_app};
@@ -16,6 +17,7 @@ use std::collections::BTreeSet;
 on_both_databases!(
     a_back_dated_correction_after_closing_changes_the_live_report_and_not_the_closed_one,
     a_round_never_closed_has_no_report_and_reopening_then_closing_keeps_a_new_version,
+    a_close_cut_off_before_its_report_was_kept_is_frozen_by_its_job_once,
 );
 
 /// A draft round of `bureau`'s reforms as of `as_of`.
@@ -242,4 +244,77 @@ async fn a_round_never_closed_has_no_report_and_reopening_then_closing_keeps_a_n
     app.get(&format!("{path}?version=0"), Some(&c.token))
         .await
         .assert_problem(422, "validation_failed");
+}
+
+async fn a_close_cut_off_before_its_report_was_kept_is_frozen_by_its_job_once(backend: Backend) {
+    use persistence::entities::{job, round_report};
+    use persistence::rounds::{self, Freezing};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+
+    let app = spawn_app(backend).await;
+    let c = city(&app).await;
+    let round = closed_round(&app, &c).await;
+    let path = format!("/api/v1/rounds/{round}/report");
+    let kept = report(&app, &c.token, &path).await;
+    let closed_at: DateTime<Utc> = serde_json::from_value(kept.json["closed_at"].clone()).unwrap();
+    let conn = &app.app_db.conn;
+
+    // The close's request kept it; freezing the same close again keeps nothing more.
+    assert_eq!(
+        rounds::freeze_report(conn, round, closed_at).await.unwrap(),
+        Freezing::AlreadyFrozen
+    );
+    // The close wrote its fallback job, due a minute after the close.
+    let jobs = job::Entity::find()
+        .filter(job::Column::Kind.eq(rounds::FREEZE_REPORT_JOB))
+        .all(conn)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0].state, "queued");
+    assert_eq!(jobs[0].run_at, closed_at + rounds::FREEZE_REPORT_FALLBACK);
+
+    // As if the request had been cut off right after the close committed.
+    round_report::Entity::delete_many()
+        .filter(round_report::Column::RoundId.eq(round))
+        .exec(conn)
+        .await
+        .unwrap();
+    app.get(&path, Some(&c.token))
+        .await
+        .assert_problem(409, "conflict");
+    job::Entity::update_many()
+        .col_expr(job::Column::RunAt, Expr::value(persistence::clock::now()))
+        .filter(job::Column::Id.eq(jobs[0].id))
+        .exec(conn)
+        .await
+        .unwrap();
+    let mut state = String::new();
+    for _ in 0..400 {
+        state = job::Entity::find_by_id(jobs[0].id)
+            .one(conn)
+            .await
+            .unwrap()
+            .unwrap()
+            .state;
+        if state == "succeeded" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(state, "succeeded", "the freezing job did not run in 20 s");
+    let frozen = report(&app, &c.token, &path).await;
+    assert_eq!(frozen.json["version"], 1);
+    assert_eq!(frozen.json["versions"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        frozen.json["report"], kept.json["report"],
+        "the same figures as known at the close"
+    );
+
+    // Reopened, that close has nothing left to freeze.
+    step(&app, &c.token, round, "reopen").await;
+    assert_eq!(
+        rounds::freeze_report(conn, round, closed_at).await.unwrap(),
+        Freezing::Superseded
+    );
 }

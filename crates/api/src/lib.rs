@@ -279,7 +279,7 @@ pub fn build_app(
         // Outside the idempotency layer: a caller the gate refuses never reserves a key.
         .wrap(actix_web::middleware::from_fn(middleware::operation_gate))
         .wrap(actix_web::middleware::from_fn(
-            middleware::wake_jobs_after_writes,
+            middleware::pace_jobs_around_writes,
         ))
         .wrap(actix_web::middleware::Compress::default())
         .wrap(actix_web::middleware::from_fn(middleware::request_context))

@@ -248,10 +248,12 @@ pub async fn operation_gate(
         .map(ServiceResponse::map_into_boxed_body)
 }
 
-/// After a write succeeds, tells this process's job runner to look for due jobs at once: the
-/// write may have committed events whose notifications and deliveries should not wait for the
-/// next poll. Waking an idle runner costs one read; other instances find the jobs at their poll.
-pub async fn wake_jobs_after_writes(
+/// Around a request that may write: while it runs, the job runner's writes wait for it (see
+/// `persistence::traffic`); once it has succeeded, the runner is told to look for due jobs at
+/// once, since the write may have committed events whose notifications and deliveries should
+/// not wait for the next poll. Waking an idle runner costs one read; other instances find the
+/// jobs at their poll.
+pub async fn pace_jobs_around_writes(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
@@ -259,7 +261,9 @@ pub async fn wake_jobs_after_writes(
     let state = writes
         .then(|| req.app_data::<web::Data<AppState>>().cloned())
         .flatten();
+    let in_flight = state.as_ref().map(|state| state.db.request_started());
     let response = next.call(req).await?;
+    drop(in_flight);
     if let Some(state) = state
         && response.status().is_success()
     {

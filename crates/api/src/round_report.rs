@@ -104,7 +104,8 @@ fn never_closed() -> ApiError {
     )
 }
 
-/// The round and its kept report (409 when it never closed, 404 for an unknown version).
+/// The round and its kept report (409 when it never closed or its report is still being
+/// frozen, 404 for an unknown version).
 async fn stored(
     state: &AppState,
     id: i64,
@@ -122,8 +123,15 @@ async fn stored(
         {
             Err(ApiError::new(ErrorCode::NotFound).with_detail("no such version of the report"))
         }
+        None if round.closed_at.is_some() => Err(being_frozen()),
         None => Err(never_closed()),
     }
+}
+
+fn being_frozen() -> ApiError {
+    ApiError::new(ErrorCode::Conflict).with_detail(
+        "この照会の報告は締切時点の数値で作成中です。しばらくしてから開き直してください (the round has just closed and its report is being frozen; try again shortly)",
+    )
 }
 
 fn raw(json: String) -> Result<Box<serde_json::value::RawValue>, ApiError> {
@@ -145,7 +153,7 @@ fn report_etag(kept: &StoredReport) -> String {
         (status = 200, body = RoundReportOut),
         (status = 304, description = "The frozen report has the ETag sent in If-None-Match"),
         (status = 404, description = "No such round, or no such version of its report", body = crate::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The round was never closed, so it has no report", body = crate::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The round was never closed, so it has no report, or it has just closed and its report is still being frozen", body = crate::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["admin", "editor", "viewer"])),
 )]
@@ -463,7 +471,7 @@ fn file_response(
     responses(
         (status = 200, description = "区分, 対象, 項目, 値, 備考", content_type = "text/csv", body = String),
         (status = 404, description = "No such round, or no such version of its report", body = crate::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The round was never closed, so it has no report", body = crate::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The round was never closed, so it has no report, or it has just closed and its report is still being frozen", body = crate::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["admin", "editor", "viewer"])),
 )]
@@ -488,7 +496,7 @@ pub async fn round_report_csv(
     responses(
         (status = 200, description = "区分, 対象, 項目, 値, 備考", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
         (status = 404, description = "No such round, or no such version of its report", body = crate::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The round was never closed, so it has no report", body = crate::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The round was never closed, so it has no report, or it has just closed and its report is still being frozen", body = crate::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["admin", "editor", "viewer"])),
 )]

@@ -991,7 +991,8 @@ pub async fn open_round(
     round_response(&state, StatusCode::OK, &round, &caller.0).await
 }
 
-/// Close an open round: its requests take no more answers. Needs `If-Match`.
+/// Close an open round: its requests take no more answers, and its report is frozen as known at
+/// the close (the answer comes once it is kept). Needs `If-Match`.
 #[utoipa::path(
     tag = "rounds",
     params(("id" = i64, Path), ("If-Match" = String, Header)),
@@ -1013,6 +1014,13 @@ pub async fn close_round(
     let round = rounds::close(&state.db.conn, *id, version, &actor(&caller.0))
         .await
         .map_err(round_missing)?;
+    if let Some(closed_at) = round.closed_at {
+        // The close is committed whatever happens here; a report not kept now is kept by the
+        // close's job a minute later.
+        if let Err(err) = rounds::freeze_report(&state.db.conn, round.id, closed_at).await {
+            tracing::warn!(round_id = round.id, error = %err, "the closed round's report was left to its job");
+        }
+    }
     round_response(&state, StatusCode::OK, &round, &caller.0).await
 }
 

@@ -10,7 +10,8 @@ use crate::events::{self, NewEvent};
 use chrono::{DateTime, Utc};
 use domain::event;
 use domain::{Owner, PrincipalKind, SectionOf};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 /// The account an event names as its actor: only people, so a user is never told of their own
 /// change while a service account's change reaches everyone concerned.
@@ -37,23 +38,55 @@ pub async fn proposal_owner<C: ConnectionTrait>(
     conn: &C,
     proposal_id: i64,
 ) -> Result<Option<Owner>, StoreError> {
+    Ok(proposal_with_owner(conn, proposal_id)
+        .await?
+        .map(|(_, owner)| owner))
+}
+
+/// A proposal's row and its owner, in two reads: these run inside the write transaction that
+/// announces the event, where on SQLite every statement holds up the other writers.
+async fn proposal_with_owner<C: ConnectionTrait>(
+    conn: &C,
+    proposal_id: i64,
+) -> Result<Option<(proposal::Model, Owner)>, StoreError> {
     let Some(row) = proposal::Entity::find_by_id(proposal_id).one(conn).await? else {
         return Ok(None);
     };
-    let assignments = proposal_assignment::Entity::find()
-        .filter(proposal_assignment::Column::ProposalId.eq(proposal_id))
-        .all(conn)
-        .await?;
-    let mut sections = Vec::with_capacity(assignments.len());
-    for assignment in assignments {
-        if let Some(s) = section_of(conn, assignment.section_id).await? {
-            sections.push(s);
-        }
+    let mut assigned = Query::select();
+    assigned
+        .column((section::Entity, section::Column::Id))
+        .column((section::Entity, section::Column::BureauId))
+        .from(proposal_assignment::Entity)
+        .inner_join(
+            section::Entity,
+            Expr::col((section::Entity, section::Column::Id)).equals((
+                proposal_assignment::Entity,
+                proposal_assignment::Column::SectionId,
+            )),
+        )
+        .and_where(
+            Expr::col((
+                proposal_assignment::Entity,
+                proposal_assignment::Column::ProposalId,
+            ))
+            .eq(proposal_id),
+        )
+        .order_by(
+            (proposal_assignment::Entity, proposal_assignment::Column::Id),
+            Order::Asc,
+        );
+    let mut sections = Vec::new();
+    for found in conn.query_all(&assigned).await? {
+        sections.push(SectionOf {
+            section_id: found.try_get_by_index(0)?,
+            bureau_id: found.try_get_by_index(1)?,
+        });
     }
-    Ok(Some(Owner::Proposal {
+    let owner = Owner::Proposal {
         author: row.created_by_user_id,
         sections,
-    }))
+    };
+    Ok(Some((row, owner)))
 }
 
 /// The title of a proposal for headlines: its number (if any) and title.
@@ -65,10 +98,14 @@ async fn proposal_label<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or(StoreError::NotFound)?;
-    Ok(match row.number {
+    Ok(label_of(&row))
+}
+
+fn label_of(row: &proposal::Model) -> String {
+    match &row.number {
         Some(number) if !number.is_empty() => format!("提案 {number}「{}」", row.title),
         _ => format!("提案「{}」", row.title),
-    })
+    }
 }
 
 /// Today's name of a section, or its id when it has none.
@@ -105,10 +142,10 @@ pub async fn proposal_created<C: ConnectionTrait>(
     actor: &AuditActor,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let owner = proposal_owner(conn, proposal_id)
+    let (row, owner) = proposal_with_owner(conn, proposal_id)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let label = proposal_label(conn, proposal_id).await?;
+    let label = label_of(&row);
     events::record(
         conn,
         NewEvent {
@@ -171,14 +208,14 @@ pub async fn proposal_stage_changed<C: ConnectionTrait>(
     actor: &AuditActor,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let owner = proposal_owner(conn, proposal_id)
+    let (row, owner) = proposal_with_owner(conn, proposal_id)
         .await?
         .ok_or(StoreError::NotFound)?;
     let assignment = proposal_assignment::Entity::find_by_id(assignment_id)
         .one(conn)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let label = proposal_label(conn, proposal_id).await?;
+    let label = label_of(&row);
     let section_name = section_label(conn, assignment.section_id).await?;
     let (kind, title) = match change.decision {
         Some(decision) => (
@@ -230,10 +267,10 @@ pub async fn proposal_consulted<C: ConnectionTrait>(
     actor: &AuditActor,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let owner = proposal_owner(conn, proposal_id)
+    let (row, owner) = proposal_with_owner(conn, proposal_id)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let label = proposal_label(conn, proposal_id).await?;
+    let label = label_of(&row);
     events::record(
         conn,
         NewEvent {

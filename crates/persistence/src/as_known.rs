@@ -828,6 +828,19 @@ pub async fn store_round_report<C: ConnectionTrait>(
     bureau_id: Option<i64>,
 ) -> Result<StoredReport, StoreError> {
     let report = report(conn, as_of, Some(known_at), bureau_id).await?;
+    keep_round_report(conn, round_id, as_of, known_at, bureau_id, report).await
+}
+
+/// Keeps `report`, computed as known at `known_at`, as the next version of round #`round_id`'s
+/// report. Two writers keeping a version at once: one of them gets `StoreError::Duplicate`.
+pub async fn keep_round_report<C: ConnectionTrait>(
+    conn: &C,
+    round_id: i64,
+    as_of: NaiveDate,
+    known_at: DateTime<Utc>,
+    bureau_id: Option<i64>,
+    report: Report,
+) -> Result<StoredReport, StoreError> {
     let json =
         serde_json::to_string(&report).map_err(|e| StoreError::Corrupt(format!("report: {e}")))?;
     let computed_at = crate::clock::now();

@@ -2,6 +2,7 @@
 //! keeping connections that a failed transaction left behind out of the pool.
 
 use crate::faults::StorageHealth;
+use crate::traffic::{self, RequestInFlight, WriteTraffic};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::pool::PoolConnectionMetadata;
 use sea_orm::sqlx::sqlite::{SqliteConnection, SqliteJournalMode, SqliteSynchronous};
@@ -77,6 +78,8 @@ pub struct Database {
     pub conn: DatabaseConnection,
     /// The last storage fault requests ran into, for the readiness probe.
     storage: Arc<StorageHealth>,
+    /// The writing requests running in this process, which background writes let go first.
+    traffic: Arc<WriteTraffic>,
 }
 
 type ReleaseCheck<'c> = Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + 'c>>;
@@ -175,7 +178,22 @@ impl Database {
         Ok(Database {
             conn,
             storage: Arc::default(),
+            traffic: Arc::default(),
         })
+    }
+
+    /// Counts a request that may write while it runs (see [`crate::traffic`]).
+    pub fn request_started(&self) -> RequestInFlight {
+        self.traffic.request_started()
+    }
+
+    /// Waits, on SQLite, until no writing request is running (at most [`traffic::PATIENCE`]), so
+    /// that the background write that follows does not make a request wait for the lock.
+    /// PostgreSQL writers do not share a lock, so there it returns at once.
+    pub async fn let_requests_write_first(&self) {
+        if self.is_sqlite() {
+            self.traffic.quiet_moment(traffic::PATIENCE).await;
+        }
     }
 
     /// What requests have learnt about the storage since the last successful write probe.

@@ -40,6 +40,7 @@ pub mod search;
 pub mod synth;
 pub mod tallies;
 pub mod throttle;
+pub mod traffic;
 pub(crate) mod unlink;
 pub mod webhooks;
 mod write;
@@ -59,6 +60,12 @@ pub async fn begin_write<C: sea_orm::TransactionTrait>(db: &C) -> Result<C::Tran
         ..Default::default()
     })
     .await
+}
+
+/// Starts a transaction for reads that should see one state of the records on one connection.
+/// On SQLite it is deferred, so it takes no write lock as long as it writes nothing.
+pub async fn begin_read<C: sea_orm::TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin().await
 }
 
 /// Why a repository call failed, in terms the HTTP layer can answer with.

@@ -194,14 +194,35 @@ pub async fn fan_out<C: ConnectionTrait>(
     fan_out_to(conn, event_id, now, &mut Audience::default()).await
 }
 
-/// [`fan_out`] with the accounts and channel choices of `audience`, which a batch of fan-outs in
-/// one transaction shares.
+/// [`fan_out`] with the accounts and channel choices of `audience`, which a batch of fan-outs
+/// shares.
 pub async fn fan_out_to<C: ConnectionTrait>(
     conn: &C,
     event_id: i64,
     now: DateTime<Utc>,
     audience: &mut Audience,
 ) -> Result<FanOut, StoreError> {
+    let hearing = who_hears(conn, event_id, audience).await?;
+    write_notifications(conn, &[hearing], now).await
+}
+
+/// Who hears of one event and how: the notifications [`write_notifications`] writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hearing {
+    pub event_id: i64,
+    pub event_kind: String,
+    /// Each account that hears of it, with its e-mail mode (`none`, `immediate`, `digest`).
+    pub hearers: Vec<(i64, &'static str)>,
+}
+
+/// Decides who hears of event `event_id`, by reads alone: a fan-out may run them before taking
+/// the write lock (SQLite has one, and every request's write waits for it), so that its write
+/// transaction holds only the inserts.
+pub async fn who_hears<C: ConnectionTrait>(
+    conn: &C,
+    event_id: i64,
+    audience: &mut Audience,
+) -> Result<Hearing, StoreError> {
     let event = events::find(conn, event_id)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -236,8 +257,6 @@ pub async fn fan_out_to<C: ConnectionTrait>(
     }
     let channels = audience.channels(conn, &event.kind).await?;
 
-    // Who hears of it, decided before writing anything, so the reads above are not interleaved
-    // with the inserts below.
     let mut hearing: Vec<(i64, &'static str)> = Vec::new();
     for (user, principal) in audience.people(conn).await? {
         if Some(user.id) == event.actor_user_id {
@@ -261,10 +280,23 @@ pub async fn fan_out_to<C: ConnectionTrait>(
         };
         hearing.push((user.id, email_mode));
     }
+    Ok(Hearing {
+        event_id: event.id,
+        event_kind: event.kind.clone(),
+        hearers: hearing,
+    })
+}
 
-    let row = |user_id: i64, email_mode: &str| notification::ActiveModel {
+/// Writes the notifications of `hearings` on `conn` (the job's transaction) and queues the
+/// e-mails wanted at once. Writing a hearing again adds nothing.
+pub async fn write_notifications<C: ConnectionTrait>(
+    conn: &C,
+    hearings: &[Hearing],
+    now: DateTime<Utc>,
+) -> Result<FanOut, StoreError> {
+    let row = |user_id: i64, event_id: i64, email_mode: &str| notification::ActiveModel {
         user_id: Set(user_id),
-        event_id: Set(event.id),
+        event_id: Set(event_id),
         created_at: Set(now),
         read_at: Set(None),
         email_mode: Set(email_mode.to_owned()),
@@ -272,14 +304,26 @@ pub async fn fan_out_to<C: ConnectionTrait>(
         ..Default::default()
     };
     let mut written = FanOut::default();
-    // Rows that queue no mail go in together (an event a hundred people follow is one statement,
-    // not a hundred); an immediate e-mail needs its row's id, so those go in one by one.
-    let (immediate, quiet): (Vec<_>, Vec<_>) = hearing
-        .into_iter()
-        .partition(|(_, mode)| *mode == EMAIL_IMMEDIATE);
+    // Rows that queue no mail go in together (the events of a batch and the hundred people who
+    // follow one are one statement, not hundreds); an immediate e-mail needs its row's id, so
+    // those go in one by one.
+    let mut quiet = Vec::new();
+    let mut immediate = Vec::new();
+    for hearing in hearings {
+        for &(user_id, mode) in &hearing.hearers {
+            let wanted = (user_id, hearing.event_id, mode);
+            if mode == EMAIL_IMMEDIATE {
+                immediate.push(wanted);
+            } else {
+                quiet.push(wanted);
+            }
+        }
+    }
     for chunk in quiet.chunks(500) {
         let inserted = notification::Entity::insert_many(
-            chunk.iter().map(|(user_id, mode)| row(*user_id, mode)),
+            chunk
+                .iter()
+                .map(|(user_id, event_id, mode)| row(*user_id, *event_id, mode)),
         )
         .on_conflict_do_nothing_on([notification::Column::UserId, notification::Column::EventId])
         .exec_without_returning(conn)
@@ -288,8 +332,8 @@ pub async fn fan_out_to<C: ConnectionTrait>(
             written.notified += u32::try_from(n).unwrap_or(u32::MAX);
         }
     }
-    for (user_id, email_mode) in immediate {
-        let inserted = notification::Entity::insert(row(user_id, email_mode))
+    for (user_id, event_id, email_mode) in immediate {
+        let inserted = notification::Entity::insert(row(user_id, event_id, email_mode))
             .on_conflict_do_nothing_on([
                 notification::Column::UserId,
                 notification::Column::EventId,

@@ -595,13 +595,94 @@ pub async fn close(
     };
     let after = write_round(&txn, &before, row, now).await?;
     crate::round_reminders::cancel(&txn, id, now).await?;
-    // The report is frozen in the same transaction, as known at the close instant: a write that
-    // commits after this one is recorded after `now` and so is a correction since closing.
-    let bureau = report_bureau(&txn, &after.fields.scope).await?;
-    crate::as_known::store_round_report(&txn, id, after.fields.as_of, now, bureau).await?;
+    // The report is frozen as known at the close instant, so it need not be computed under the
+    // write lock (seconds for a large city, in which SQLite would take no other write): the
+    // caller freezes it once this commits ([`freeze_report`]), and this job does if it cannot.
+    crate::jobs::enqueue(
+        &txn,
+        crate::jobs::NewJob::new(
+            FREEZE_REPORT_JOB,
+            json!({ "round_id": id, "known_at": now }),
+        )
+        .at(now + FREEZE_REPORT_FALLBACK)
+        .dedupe(format!(
+            "{FREEZE_REPORT_JOB}:{id}:{}",
+            now.timestamp_micros()
+        )),
+    )
+    .await?;
     audit_round(&txn, actor, "round.close", &before, Some(&after), now).await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// The job that freezes a closed round's report when the close's own request did not.
+pub const FREEZE_REPORT_JOB: &str = "round.freeze_report";
+
+/// How long after a close its job waits: the close's request freezes the report at once, so the
+/// job matters only when that request was cut off, and must not compute it a second time
+/// alongside the request.
+pub const FREEZE_REPORT_FALLBACK: chrono::Duration = chrono::Duration::seconds(60);
+
+/// What [`freeze_report`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freezing {
+    /// The report of that close is now kept, as this version.
+    Frozen(i32),
+    /// It was kept already (by the close's request, its job, or another process).
+    AlreadyFrozen,
+    /// The round was reopened or closed again since, or deleted: that close has nothing to
+    /// freeze any more.
+    Superseded,
+}
+
+/// Freezes the report of the close of round #`round_id` at `known_at`: the figures as of the
+/// round's 基準日, as known at that instant, kept as the round's next version. The figures are
+/// computed from the committed records outside any write transaction (a write recorded after
+/// `known_at` is a correction since closing and does not count), and only the keeping takes the
+/// write lock. Safe to run twice and from two processes: a close is frozen once.
+pub async fn freeze_report(
+    db: &DatabaseConnection,
+    round_id: i64,
+    known_at: DateTime<Utc>,
+) -> Result<Freezing, StoreError> {
+    let Some(round) = find(db, round_id).await? else {
+        return Ok(Freezing::Superseded);
+    };
+    if round.closed_at != Some(known_at) {
+        return Ok(Freezing::Superseded);
+    }
+    if report_kept_for(db, round_id, known_at).await? {
+        return Ok(Freezing::AlreadyFrozen);
+    }
+    let bureau = report_bureau(db, &round.fields.scope).await?;
+    let as_of = round.fields.as_of;
+    let report = crate::as_known::report(db, as_of, Some(known_at), bureau).await?;
+    let txn = crate::begin_write(db).await?;
+    if report_kept_for(&txn, round_id, known_at).await? {
+        return Ok(Freezing::AlreadyFrozen);
+    }
+    match crate::as_known::keep_round_report(&txn, round_id, as_of, known_at, bureau, report).await
+    {
+        Ok(kept) => {
+            txn.commit().await?;
+            Ok(Freezing::Frozen(kept.version))
+        }
+        // Another process kept the same close's report between the check and the insert.
+        Err(StoreError::Duplicate) => Ok(Freezing::AlreadyFrozen),
+        Err(err) => Err(err),
+    }
+}
+
+async fn report_kept_for<C: ConnectionTrait>(
+    conn: &C,
+    round_id: i64,
+    known_at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    Ok(crate::as_known::round_report_versions(conn, round_id)
+        .await?
+        .iter()
+        .any(|version| version.known_at == known_at))
 }
 
 /// The bureau a round's report covers: the one bureau its scope reaches, or `None` (the whole
@@ -2175,9 +2256,10 @@ pub struct HeldAt {
 }
 
 /// Dates round #`round_id`, its requests and their answers to `held`: only the times a replay
-/// stamps with the load's clock change, and only those already set. The report the replayed
-/// close froze is dropped too: it is what the load knew, not what was known on the day the round
-/// closed, and the caller freezes that one with [`crate::as_known::store_round_report`].
+/// stamps with the load's clock change, and only those already set. Any report kept for the
+/// replayed close is dropped too: it would be what the load knew, not what was known on the day
+/// the round closed, and the caller freezes that one with [`crate::as_known::store_round_report`].
+/// (The replayed close's own freezing job then finds its close superseded and keeps nothing.)
 pub async fn date_transcribed<C: ConnectionTrait>(
     conn: &C,
     round_id: i64,

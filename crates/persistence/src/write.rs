@@ -410,7 +410,9 @@ where
         .tallied
         .recount(&txn, record_id, counted_before)
         .await?;
-    record(&txn, &change, None, Some(&added), now).await?;
+    // A part (a consultation) is not in its record's versioned snapshot: the record's history
+    // would gain a version identical to the last one, so only the audit event is written.
+    audit_event(&txn, &change, None, Some(&added), now).await?;
     txn.commit().await?;
     Ok(added)
 }
@@ -579,6 +581,18 @@ async fn record<T: Audited>(
     if let Some(kind) = history::Kind::of_entity_type(change.entity_type) {
         history::capture(txn, kind, &[change.id], now).await?;
     }
+    audit_event(txn, change, before, after, now).await
+}
+
+/// The audit event of `change` alone, for a write that leaves its record's versioned snapshot as
+/// it was (and so adds no version to its history).
+async fn audit_event<T: Audited>(
+    txn: &DatabaseTransaction,
+    change: &Change<'_>,
+    before: Option<&T>,
+    after: Option<&T>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     audit::record(
         txn,
         change.actor,

@@ -1,7 +1,7 @@
 //! Which handler runs each kind of job, and what those handlers need besides the database: the
 //! one list every feature adds its job kinds to.
 
-use super::{Runner, RunnerSettings, fan_out, mail, recurring};
+use super::{Runner, RunnerSettings, fan_out, mail, recurring, round_reports};
 use crate::webhooks::{WebhookSettings, delivery};
 use persistence::Database;
 use persistence::webhooks::{DELIVER_JOB, FAN_OUT_JOB};
@@ -69,6 +69,11 @@ pub fn runner(db: Database, settings: RunnerSettings, services: &JobServices) ->
             super::reminders::SendReminder {
                 settings: services.reminders.clone(),
             },
+        )
+        .handle(
+            persistence::rounds::FREEZE_REPORT_JOB,
+            1,
+            round_reports::FreezeRoundReport,
         )
         .handle(mail::DIGEST_JOB, 1, mail::QueueDigests)
         .handle(

@@ -74,9 +74,7 @@ async fn deliver(
         Err(SendFailure::Permanent(reason)) => (transport::SMTP, None, Some(reason.clone())),
     };
     let now = persistence::clock::now();
-    let txn = persistence::begin_write(&job.db.conn)
-        .await
-        .map_err(JobError::retry)?;
+    let txn = job.begin_write().await?;
     store::record_sent(
         &txn,
         NewSentMail {
@@ -115,9 +113,7 @@ impl JobHandler for QueueDigests {
         let tokyo = now.naive_utc() + chrono::Duration::hours(9);
         let hour = i16::try_from(tokyo.hour()).unwrap_or_default();
         let slot = tokyo.format("%Y-%m-%dT%H").to_string();
-        let txn = persistence::begin_write(&job.db.conn)
-            .await
-            .map_err(JobError::retry)?;
+        let txn = job.begin_write().await?;
         let due = store::digest_recipients_at(&txn, hour).await?;
         for user_id in &due {
             store::enqueue_digest(&txn, *user_id, &slot).await?;

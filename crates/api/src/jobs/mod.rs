@@ -14,6 +14,7 @@ pub mod handlers;
 pub mod mail;
 pub mod recurring;
 pub mod reminders;
+pub mod round_reports;
 
 use persistence::Database;
 use persistence::jobs::{self as store, AfterFailure, Job};
@@ -103,6 +104,15 @@ pub struct RunningJob {
 }
 
 impl RunningJob {
+    /// Starts the job's write transaction once no request is writing (SQLite; see
+    /// `persistence::traffic`), so that a job never makes a person's write wait.
+    pub async fn begin_write(&self) -> Result<persistence::DatabaseTransaction, JobError> {
+        self.db.let_requests_write_first().await;
+        persistence::begin_write(&self.db.conn)
+            .await
+            .map_err(JobError::retry)
+    }
+
     /// Marks the job succeeded on `conn`: a handler passes its own transaction, so the job reads
     /// succeeded exactly when its writes are committed and a rerun after a crash finds it done.
     /// An error means the worker lost the job to another; the handler should roll back.
@@ -402,6 +412,7 @@ async fn claim_loop(
                     *size
                 }
             };
+            shared.db.let_requests_write_first().await;
             let now = persistence::clock::now();
             let lease_until = now + to_chrono(shared.settings.lease);
             let claimed = store::claim(
@@ -589,6 +600,7 @@ where
         every.tick().await;
         loop {
             every.tick().await;
+            shared.db.let_requests_write_first().await;
             let until = persistence::clock::now() + to_chrono(shared.settings.lease);
             match store::renew_leases(&shared.db.conn, ids, &shared.worker, until).await {
                 Ok(held) if held == ids.len() as u64 => {}
@@ -617,6 +629,7 @@ async fn record_end(
     outcome: JobResult,
     max_attempts: i32,
 ) {
+    shared.db.let_requests_write_first().await;
     let now = persistence::clock::now();
     let recorded = match outcome {
         Ok(()) if running.recorded.load(Ordering::Acquire) => Ok(true),

@@ -49,9 +49,7 @@ pub struct MilestoneOverdueSweep;
 #[async_trait::async_trait]
 impl JobHandler for MilestoneOverdueSweep {
     async fn run(&self, job: &RunningJob) -> JobResult {
-        let txn = persistence::begin_write(&job.db.conn)
-            .await
-            .map_err(super::JobError::retry)?;
+        let txn = job.begin_write().await?;
         let announced =
             persistence::milestone_watch::announce_overdue(&txn, crate::clock::today_in_tokyo())
                 .await?;

@@ -35,9 +35,7 @@ impl JobHandler for SendReminder {
             today: self.settings.clock.today_in_tokyo(),
             at: self.settings.at,
         };
-        let txn = persistence::begin_write(&job.db.conn)
-            .await
-            .map_err(JobError::retry)?;
+        let txn = job.begin_write().await?;
         let sent = persistence::round_reminders::send(&txn, &input, &plan).await?;
         if sent.not_yet {
             return Err(JobError::retry(format!(

@@ -131,9 +131,7 @@ struct FanOutInput {
 impl JobHandler for FanOut {
     async fn run(&self, job: &RunningJob) -> JobResult {
         let input: FanOutInput = job.input()?;
-        let txn = persistence::begin_write(&job.db.conn)
-            .await
-            .map_err(JobError::retry)?;
+        let txn = job.begin_write().await?;
         queue_deliveries(&txn, input.event_id, &self.settings).await?;
         job.succeed_in(&txn).await?;
         txn.commit().await.map_err(JobError::retry)?;
@@ -293,9 +291,7 @@ impl JobHandler for Deliver {
         let attempt = self.post(&endpoint, &message_id, &body).await;
 
         let at = persistence::clock::now();
-        let txn = persistence::begin_write(&job.db.conn)
-            .await
-            .map_err(JobError::retry)?;
+        let txn = job.begin_write().await?;
         webhooks::record_delivery(
             &txn,
             NewDelivery {

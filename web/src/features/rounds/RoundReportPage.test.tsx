@@ -230,6 +230,24 @@ describe('the report page of a closed round', () => {
     renderApp('/rounds/7/report', fetch);
     expect(await screen.findByRole('alert')).toHaveTextContent('この照会はまだ締め切られていないため、報告はありません。');
   });
+
+  it('says a just-closed round\'s report is being made and shows it once it is kept', async () => {
+    let kept = false;
+    const { fetch } = server({
+      'GET /api/v1/rounds/7/report': () =>
+        kept ? json(report()) : problem(409, 'conflict', 'Conflict', { detail: '報告を作成中です' }),
+      'GET /api/v1/rounds/7': () =>
+        json({ id: 7, state: 'closed', closed_at: '2026-01-20T08:05:00Z', version: 6 } as unknown as RoundOut),
+    });
+    renderApp('/rounds/7/report', fetch);
+    expect(await screen.findByRole('alert')).toHaveTextContent('締切時点の数値で報告を作成しています。');
+    kept = true;
+    expect(
+      await screen.findByRole('heading', { level: 1, name: '令和7年度 第3四半期 進捗照会' }, { timeout: 6000 }),
+    ).toBeInTheDocument();
+    expect(screen.getByTestId('report-basis')).toHaveTextContent('締切時点（2026-01-20 17:05）の確定値');
+    expect(screen.queryByText('締切時点の数値で報告を作成しています。')).not.toBeInTheDocument();
+  }, 10000);
 });
 
 describe('the round page links its report', () => {

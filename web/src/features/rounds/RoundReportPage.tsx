@@ -27,6 +27,7 @@ import {
   type RoundReportOut,
   type StageRow,
 } from './reportApi';
+import { useRound } from './api';
 import './rounds.css';
 import './roundReport.css';
 
@@ -59,22 +60,26 @@ export function RoundReportPage() {
   const id = Number(useParams().id);
   const [params] = useSearchParams();
   const choice = choiceOf(params);
-  const report = useRoundReport(id, choice);
+  const [waitingForFreeze, setWaitingForFreeze] = useState(false);
+  const report = useRoundReport(id, choice, waitingForFreeze);
+  const refused = report.isError && isApiProblem(report.error) && report.error.status === 409;
+  // A 409 means "never closed", or "just closed and its report is still being kept": the round says which.
+  const round = useRound(refused ? id : 0);
+  const freezing = refused && Boolean(round.data?.closed_at);
+  if (freezing !== waitingForFreeze) setWaitingForFreeze(freezing);
   usePageTitle(report.data ? t('roundReport.documentTitle', { title: report.data.round_title }) : t('roundReport.title'));
   return (
     <div className="page rr-page">
       <p className="rr-screen-only">
         <Link to={`/rounds/${id}`}>{t('roundReport.back')}</Link>
       </p>
-      {report.isPending && <p role="status">{t('roundReport.loading')}</p>}
-      {report.isError &&
-        (isApiProblem(report.error) && report.error.status === 409 ? (
-          <div className="notice notice--info" role="alert">
-            {t('roundReport.neverClosed')}
-          </div>
-        ) : (
-          <LoadProblem error={report.error} />
-        ))}
+      {(report.isPending || (refused && round.isPending)) && <p role="status">{t('roundReport.loading')}</p>}
+      {refused && !round.isPending && (
+        <div className="notice notice--info" role="alert">
+          {t(freezing ? 'roundReport.beingFrozen' : 'roundReport.neverClosed')}
+        </div>
+      )}
+      {report.isError && !refused && <LoadProblem error={report.error} />}
       {report.data && <ReportView report={report.data} choice={choice} fetching={report.isPlaceholderData} />}
     </div>
   );

@@ -109,7 +109,11 @@ export interface ReportChoice {
   live: boolean;
 }
 
-export function useRoundReport(id: number, choice: ReportChoice) {
+/** How often the page asks again for a report that is still being frozen after its round closed. */
+export const FREEZING_POLL_MS = 3000;
+
+/** `waitingForFreeze`: the round is closed but its report was not kept yet, so ask again until it is. */
+export function useRoundReport(id: number, choice: ReportChoice, waitingForFreeze = false) {
   const api = useApi();
   return useQuery({
     queryKey: [...ROUNDS_KEY, 'round', id, 'report', choice.version ?? 'latest', choice.live],
@@ -126,6 +130,7 @@ export function useRoundReport(id: number, choice: ReportChoice) {
     enabled: Number.isSafeInteger(id) && id > 0,
     // Switching version or view keeps the last figures on screen until the next arrive.
     placeholderData: keepPreviousData,
+    refetchInterval: waitingForFreeze ? FREEZING_POLL_MS : false,
   });
 }
 

@@ -1535,7 +1535,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close an open round: its requests take no more answers. Needs `If-Match`. */
+        /**
+         * Close an open round: its requests take no more answers, and its report is frozen as known at
+         *     the close (the answer comes once it is kept). Needs `If-Match`.
+         */
         post: operations["close_round"];
         delete?: never;
         options?: never;
@@ -16112,7 +16115,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The round was never closed, so it has no report */
+            /** @description The round was never closed, so it has no report, or it has just closed and its report is still being frozen */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -16209,7 +16212,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The round was never closed, so it has no report */
+            /** @description The round was never closed, so it has no report, or it has just closed and its report is still being frozen */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -16306,7 +16309,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The round was never closed, so it has no report */
+            /** @description The round was never closed, so it has no report, or it has just closed and its report is still being frozen */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -110,6 +110,7 @@ export const roundReportEn: DeepStrings<typeof roundReportJa> = {
       none: 'None',
     },
     neverClosed: 'This round has not been closed yet, so it has no report.',
+    beingFrozen: 'The report is being made from the figures at the close. It appears here once ready.',
     countLink: '{{name}}: {{count}}',
   },
 };

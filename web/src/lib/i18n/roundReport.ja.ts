@@ -107,6 +107,7 @@ export const roundReportJa = {
       none: 'なし',
     },
     neverClosed: 'この照会はまだ締め切られていないため、報告はありません。',
+    beingFrozen: '締切時点の数値で報告を作成しています。できあがり次第表示します。',
     countLink: '{{name}} {{count}}件',
   },
 };
