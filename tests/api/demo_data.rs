@@ -559,6 +559,12 @@ async fn the_wards_milestones_are_done_where_its_progress_text_says_so_and_the_c
     assert_eq!(named("実施")["done_on"], "2025-11-01");
     // 「令和7年度中に導入予定です」 in December: the third quarter's step is late.
     assert_eq!(named("フリーアドレスの実施")["state"], "slipped");
+    // The ward's sentence is its reason; a milestone that has not slipped carries none.
+    assert_eq!(
+        named("フリーアドレスの実施")["slip_reason"],
+        "コミュニティ支援課を先行モデルとして、北九州市の区役所では初となるフリーアドレスを令和7年度中に導入予定です。"
+    );
+    assert_eq!(named("実施")["slip_reason"], Value::Null);
     assert!(
         milestones
             .iter()

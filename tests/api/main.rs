@@ -9,6 +9,7 @@ mod as_of_lists;
 mod auth;
 mod authorization;
 mod backup;
+mod check_ins;
 mod contract;
 mod dashboards;
 mod data_exchange;

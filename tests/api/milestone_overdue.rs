@@ -23,7 +23,8 @@ async fn milestone(app: &TestApp, token: &str, issue_id: i64, quarter: i32, stat
     created.json["id"].as_i64().unwrap()
 }
 
-async fn issue_of_year(app: &TestApp, token: &str, bureau_id: i64, year: i32) -> i64 {
+/// Issue A(1) of a new policy of `bureau_id` for fiscal `year`; answers its id.
+pub(crate) async fn issue_of_year(app: &TestApp, token: &str, bureau_id: i64, year: i32) -> i64 {
     let policy = post(
         app,
         "/api/v1/policies",

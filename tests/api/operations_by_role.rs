@@ -774,6 +774,9 @@ impl World {
             "POST /api/v1/policy-issues/{id}/progress-notes" => {
                 json!({ "as_of": "2025-12-01", "body": "順調" })
             }
+            "POST /api/v1/policy-issues/{id}/check-ins" => {
+                json!({ "status": "in_progress", "note": { "as_of": "2025-12-01", "body": "順調" } })
+            }
             "POST /api/v1/policy-issues/{id}/kpis" | "PUT /api/v1/kpis/{id}" => {
                 json!({ "name": "予約件数", "unit": "件", "baseline_value": 10, "baseline_on": "2024-11-30" })
             }
@@ -877,7 +880,14 @@ async fn current_etag(
     let path = url.split('?').next().unwrap_or(url);
     // Acts on a record (a rename, a round's or a request's step) name the record's version.
     let own = [
-        "/renames", "/open", "/close", "/reopen", "/submit", "/return", "/accept",
+        "/renames",
+        "/open",
+        "/close",
+        "/reopen",
+        "/submit",
+        "/return",
+        "/accept",
+        "/check-ins",
     ]
     .iter()
     .find_map(|act| path.strip_suffix(act))

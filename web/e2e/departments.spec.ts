@@ -10,6 +10,8 @@ const EDITOR = { email: `yahatanishi-${RUN}@platina.example`, password: 'editor-
 const REFORM_TITLE = `区役所窓口のオンライン予約（${RUN}）`;
 const ISSUE_TITLE = `子育て世帯の手続きのワンストップ化（${RUN}）`;
 const MILESTONE_TITLE = `予約制の試行（${RUN}）`;
+const SLIPPING_TITLE = `予約システムの運用開始（${RUN}）`;
+const SLIP_REASON = '業者の選定が遅れたため、第4四半期に運用を始めます。';
 const PERIOD = 'R7.4~ R8.2';
 // GET /api/v1/wareki/parse?text=R7.4~%20R8.2 answers this display (domain::period tests agree).
 const PERIOD_DISPLAY = '令和7年4月～令和8年2月';
@@ -31,6 +33,7 @@ test.describe.configure({ mode: 'serial' });
 
 let bureauId = 0;
 let milestoneId = 0;
+let slippingId = 0;
 
 test.describe('a ward’s reforms and X policy', () => {
   // The admin prepares, through the API, the ward, a section, an editor of the whole ward and the
@@ -93,6 +96,12 @@ test.describe('a ward’s reforms and X policy', () => {
     });
     expect(milestone.status(), await milestone.text()).toBe(201);
     milestoneId = ((await milestone.json()) as { id: number }).id;
+    const slipping = await request.post(`/api/v1/policy-issues/${issueId}/milestones`, {
+      headers,
+      data: { workstream: '子ども受付ルーム', quarter: 2, title: SLIPPING_TITLE, state: 'planned' },
+    });
+    expect(slipping.status(), await slipping.text()).toBe(201);
+    slippingId = ((await slipping.json()) as { id: number }).id;
     await request.dispose();
   });
 
@@ -142,6 +151,18 @@ test.describe('a ward’s reforms and X policy', () => {
     await expect(page.getByTestId('bureau-announcement')).toHaveText(`「${MILESTONE_TITLE}」を完了にしました。`);
     await expect(state).toHaveText('完了');
     await expect(milestone.getByRole('button', { name: /完了にする/ })).toHaveCount(0);
+
+    // The other milestone slipped: the form asks for the reason before it saves.
+    const slipping = page.getByTestId(`milestone-${slippingId}`);
+    await slipping.getByRole('button', { name: `「${SLIPPING_TITLE}」を編集` }).click();
+    const form = page.getByRole('form', { name: `「${SLIPPING_TITLE}」を編集` });
+    await form.getByLabel(/状態/).selectOption({ label: '遅延' });
+    await form.getByRole('button', { name: '保存する' }).click();
+    await expect(form.getByLabel(/遅延の理由/)).toHaveAttribute('aria-invalid', 'true');
+    await form.getByLabel(/遅延の理由/).fill(SLIP_REASON);
+    await form.getByRole('button', { name: '保存する' }).click();
+    await expect(slipping.locator('.bp-state').first()).toHaveText('遅延');
+    await expect(slipping.getByTestId('slip-reason')).toHaveText(`遅延の理由: ${SLIP_REASON}`);
     expect(await seriousViolations(page)).toEqual([]);
   });
 
@@ -153,6 +174,7 @@ test.describe('a ward’s reforms and X policy', () => {
     const milestone = page.getByTestId(`milestone-${milestoneId}`);
     await expect(milestone).toContainText(MILESTONE_TITLE);
     await expect(milestone.locator('.bp-state').first()).toHaveText('完了');
+    await expect(page.getByTestId(`milestone-${slippingId}`).getByTestId('slip-reason')).toHaveText(`遅延の理由: ${SLIP_REASON}`);
     await expect(page.getByRole('table', { name: 'インパクトと緊急度による課題の配置' })).toBeVisible();
 
     const main = page.getByRole('main');

@@ -179,6 +179,7 @@ pub fn register_routes(cfg: &mut ServiceConfig) {
             .service(policies::milestone::replace_milestone)
             .service(policies::milestone::delete_milestone)
             .service(policies::note::create_progress_note)
+            .service(policies::check_in::check_in_policy_issue)
             .service(policies::note::delete_progress_note)
             .service(policies::kpi::get_kpi)
             .service(policies::kpi::create_kpi)

@@ -109,6 +109,7 @@ fn bodies() -> Vec<(&'static str, Judge)> {
             "ConsultationIn",
             body::<proposals::consultations::ConsultationIn>(),
         ),
+        ("CheckInIn", body::<policies::check_in::CheckInIn>()),
         ("DigitalSystemIn", body::<ledger::DigitalSystemIn>()),
         ("KpiActualIn", body::<policies::kpi::KpiActualIn>()),
         ("KpiIn", body::<policies::kpi::KpiIn>()),

@@ -152,6 +152,74 @@ impl MilestoneState {
     }
 }
 
+/// Why a milestone's fields do not hold together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MilestoneConflict {
+    /// A `done_on` day on a milestone that is not done.
+    DayWithoutDone,
+    /// A slipped milestone with no reason: the owner says why with the answer that marks it.
+    SlippedWithoutReason,
+    /// A reason on a milestone that has not slipped.
+    ReasonWithoutSlip,
+}
+
+impl MilestoneFields {
+    /// The rules that tie a milestone's fields to its state: a day only when done, a reason
+    /// exactly when slipped.
+    pub fn conflict(&self) -> Option<MilestoneConflict> {
+        let slipped = self.state == MilestoneState::Slipped;
+        if self.done_on.is_some() && self.state != MilestoneState::Done {
+            Some(MilestoneConflict::DayWithoutDone)
+        } else if slipped && self.slip_reason.is_none() {
+            Some(MilestoneConflict::SlippedWithoutReason)
+        } else if !slipped && self.slip_reason.is_some() {
+            Some(MilestoneConflict::ReasonWithoutSlip)
+        } else {
+            None
+        }
+    }
+}
+
+/// Where the owner says a policy issue stands: their own word, kept beside anything computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IssueStatus {
+    NotStarted,
+    InProgress,
+    Done,
+    OnHold,
+}
+
+impl IssueStatus {
+    pub const ALL: [IssueStatus; 4] = [
+        IssueStatus::NotStarted,
+        IssueStatus::InProgress,
+        IssueStatus::Done,
+        IssueStatus::OnHold,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            IssueStatus::NotStarted => "not_started",
+            IssueStatus::InProgress => "in_progress",
+            IssueStatus::Done => "done",
+            IssueStatus::OnHold => "on_hold",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<IssueStatus> {
+        IssueStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    pub const fn label_ja(self) -> &'static str {
+        match self {
+            IssueStatus::NotStarted => "未着手",
+            IssueStatus::InProgress => "実施中",
+            IssueStatus::Done => "完了",
+            IssueStatus::OnHold => "保留",
+        }
+    }
+}
+
 /// A milestone still planned after its quarter has ended is overdue.
 pub fn is_overdue(state: MilestoneState, due_on: NaiveDate, today: NaiveDate) -> bool {
     state == MilestoneState::Planned && due_on < today
@@ -240,6 +308,8 @@ pub struct IssueFields {
     pub background: Option<String>,
     pub target_outcome: Option<String>,
     pub actions: Option<String>,
+    /// The owner's status word, answered with a round or set on the issue; none until given.
+    pub status: Option<IssueStatus>,
 }
 
 impl SearchText for IssueFields {
@@ -255,6 +325,7 @@ impl SearchText for IssueFields {
             background,
             target_outcome,
             actions,
+            status: _,
         } = self;
         let code = area.code(*number);
         search_form_of([
@@ -287,6 +358,8 @@ pub struct MilestoneFields {
     pub title: String,
     pub state: MilestoneState,
     pub done_on: Option<NaiveDate>,
+    /// Why it slipped, in the owner's words: present exactly while the state is slipped.
+    pub slip_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,8 +14,9 @@ use crate::write::{self, Change, FiledUnder, Write};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::link::EntityKind;
 use domain::policy::{
-    Area, Issue, IssueFields, Kpi, KpiActual, KpiFields, Level, Milestone, MilestoneFields,
-    MilestoneState, Policy, PolicyFields, ProgressNote, Quarter,
+    Area, Issue, IssueFields, IssueStatus, Kpi, KpiActual, KpiFields, Level, Milestone,
+    MilestoneConflict, MilestoneFields, MilestoneState, Policy, PolicyFields, ProgressNote,
+    Quarter,
 };
 use domain::search::SearchText;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
@@ -255,6 +256,13 @@ async fn issues_of_rows<C: ConnectionTrait>(
                     background: row.background,
                     target_outcome: row.target_outcome,
                     actions: row.actions,
+                    status: match row.owner_status.as_deref() {
+                        None => None,
+                        Some(word) => Some(
+                            IssueStatus::parse(word)
+                                .ok_or_else(|| corrupt("issue status", word))?,
+                        ),
+                    },
                 },
                 version: row.version,
             })
@@ -273,6 +281,7 @@ fn issue_values(fields: &IssueFields, row: &mut policy_issue::ActiveModel) {
     row.background = Set(fields.background.clone());
     row.target_outcome = Set(fields.target_outcome.clone());
     row.actions = Set(fields.actions.clone());
+    row.owner_status = Set(fields.status.map(|s| s.as_str().to_owned()));
     row.search_text = Set(fields.search_text());
 }
 
@@ -320,8 +329,8 @@ pub async fn create_issue(
     .await
 }
 
-pub async fn replace_issue(
-    db: &DatabaseConnection,
+pub async fn replace_issue<Db: TransactionTrait<Transaction = DatabaseTransaction>>(
+    db: &Db,
     id: i64,
     expected_version: i32,
     fields: IssueFields,
@@ -548,6 +557,7 @@ fn milestone_of(row: milestone::Model) -> Result<Milestone, StoreError> {
             title: row.title,
             state: MilestoneState::parse(&row.state).ok_or_else(|| corrupt("state", &row.state))?,
             done_on: row.done_on,
+            slip_reason: row.slip_reason,
         },
         version: row.version,
     })
@@ -559,6 +569,7 @@ fn milestone_values(fields: &MilestoneFields, row: &mut milestone::ActiveModel) 
     row.title = Set(fields.title.clone());
     row.state = Set(fields.state.as_str().to_owned());
     row.done_on = Set(fields.done_on);
+    row.slip_reason = Set(fields.slip_reason.clone());
 }
 
 pub async fn find_milestone<C: ConnectionTrait>(
@@ -600,8 +611,8 @@ pub async fn create_milestone(
     .await
 }
 
-pub async fn replace_milestone(
-    db: &DatabaseConnection,
+pub async fn replace_milestone<Db: TransactionTrait<Transaction = DatabaseTransaction>>(
+    db: &Db,
     id: i64,
     expected_version: i32,
     fields: MilestoneFields,
@@ -730,6 +741,133 @@ pub async fn delete_note(
         },
     )
     .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Check-ins
+
+/// A progress note to record with a check-in.
+#[derive(Debug, Clone)]
+pub struct NoteDraft {
+    pub as_of: NaiveDate,
+    pub as_of_label: String,
+    pub body: String,
+}
+
+/// Where a check-in moves a milestone, against the version the owner read; its quarter, title
+/// and row stay as they are.
+#[derive(Debug, Clone)]
+pub struct MilestoneMove {
+    pub id: i64,
+    pub expected_version: i32,
+    pub state: MilestoneState,
+    pub done_on: Option<NaiveDate>,
+    pub slip_reason: Option<String>,
+}
+
+/// What an owner answers for a policy issue at once: its status word, how it stood as of a day,
+/// and the milestones that moved.
+#[derive(Debug, Clone)]
+pub struct CheckIn {
+    /// The status word after the check-in; `None` leaves the issue's as it is.
+    pub status: Option<IssueStatus>,
+    pub note: Option<NoteDraft>,
+    pub milestones: Vec<MilestoneMove>,
+}
+
+/// Why a check-in was refused before anything was written.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckInError {
+    /// The milestone at this index of the check-in is not one of the issue's.
+    #[error("milestone {id} is not one of the issue's")]
+    ForeignMilestone { index: usize, id: i64 },
+    /// The milestone at this index would not hold together as moved.
+    #[error("milestone at {index} does not hold together: {conflict:?}")]
+    Conflict {
+        index: usize,
+        conflict: MilestoneConflict,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sea_orm::DbErr> for CheckInError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        CheckInError::Store(err.into())
+    }
+}
+
+/// Writes a check-in in one transaction: the issue's status word (when it changes), each
+/// milestone moved and the progress note, each an ordinary audited write with its own event and
+/// history version, so a round's answer finds them like any other write. A stale version of the
+/// issue or of any milestone, or a milestone of another issue, leaves everything as it was.
+/// Answers the issue as it stands after.
+pub async fn check_in(
+    db: &DatabaseConnection,
+    issue_id: i64,
+    expected_version: i32,
+    check_in: CheckIn,
+    actor: &AuditActor,
+) -> Result<Issue, CheckInError> {
+    let txn = crate::begin_write(db).await?;
+    let issue = find_issue(&txn, issue_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if issue.version != expected_version {
+        return Err(StoreError::Stale {
+            expected: expected_version,
+            current: issue.version,
+        }
+        .into());
+    }
+    let mut moves = Vec::with_capacity(check_in.milestones.len());
+    for (index, moved) in check_in.milestones.into_iter().enumerate() {
+        let Some(current) = find_milestone(&txn, moved.id)
+            .await?
+            .filter(|m| m.issue_id == issue_id)
+        else {
+            return Err(CheckInError::ForeignMilestone {
+                index,
+                id: moved.id,
+            });
+        };
+        let fields = MilestoneFields {
+            state: moved.state,
+            done_on: moved.done_on,
+            slip_reason: moved.slip_reason,
+            ..current.fields
+        };
+        if let Some(conflict) = fields.conflict() {
+            return Err(CheckInError::Conflict { index, conflict });
+        }
+        moves.push((moved.id, moved.expected_version, fields));
+    }
+    let issue = match check_in.status {
+        Some(status) if issue.fields.status != Some(status) => {
+            let fields = IssueFields {
+                status: Some(status),
+                ..issue.fields.clone()
+            };
+            replace_issue(&txn, issue_id, expected_version, fields, actor).await?
+        }
+        _ => issue,
+    };
+    for (id, expected_version, fields) in moves {
+        replace_milestone(&txn, id, expected_version, fields, actor).await?;
+    }
+    if let Some(note) = check_in.note {
+        create_note(
+            &txn,
+            issue_id,
+            note.as_of,
+            note.as_of_label,
+            note.body,
+            actor,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(issue)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2090,7 +2090,7 @@ async fn issues_now<C: ConnectionTrait>(
     {
         milestones.entry(m.issue_id).or_default().push(json!({
             "id": m.id, "quarter": m.quarter, "title": m.title, "state": m.state,
-            "done_on": m.done_on, "version": m.version,
+            "done_on": m.done_on, "slip_reason": m.slip_reason, "version": m.version,
         }));
     }
     let mut latest_note: HashMap<i64, serde_json::Value> = HashMap::new();
@@ -2118,6 +2118,7 @@ async fn issues_now<C: ConnectionTrait>(
                 version: i.version,
                 link: format!("/policy-issues/{}", i.id),
                 values: json!({
+                    "status": i.owner_status,
                     "milestones": milestones.remove(&i.id).unwrap_or_default(),
                     "latest_progress_note": latest_note.remove(&i.id),
                 }),

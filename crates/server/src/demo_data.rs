@@ -195,6 +195,9 @@ struct MilestoneRow {
     title: String,
     state: String,
     done_on: Option<NaiveDate>,
+    /// The progress text's sentence that puts the milestone in its state: for a slipped one, the
+    /// reason it slipped as the ward wrote it.
+    evidence: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -681,6 +684,8 @@ async fn load_policies(org: &mut Organisation<'_>, file: PoliciesFile) -> Result
                     background: i.background,
                     target_outcome: i.target_outcome,
                     actions: i.actions,
+                    // No seed states an issue's status in a word; the owner gives it with an answer.
+                    status: None,
                 },
                 org.actor,
             )
@@ -694,27 +699,24 @@ async fn load_policies(org: &mut Organisation<'_>, file: PoliciesFile) -> Result
                 let state = MilestoneState::parse(&m.state).ok_or_else(|| {
                     StartError::Setup(format!("demo data: milestone state {}", m.state))
                 })?;
-                // As through the API, only a milestone done has a day it was done.
-                if m.done_on.is_some() && state != MilestoneState::Done {
+                let fields = MilestoneFields {
+                    workstream: m.workstream,
+                    quarter,
+                    title: m.title,
+                    state,
+                    done_on: m.done_on,
+                    slip_reason: m.evidence.filter(|_| state == MilestoneState::Slipped),
+                };
+                // The rules the API holds milestones to: a day only when done, a reason when slipped.
+                if let Some(conflict) = fields.conflict() {
                     return Err(StartError::Setup(format!(
-                        "demo data: milestone {} has done_on but is {}",
-                        m.title, m.state
+                        "demo data: milestone {} ({}): {conflict:?}",
+                        fields.title, m.state
                     )));
                 }
-                policies::create_milestone(
-                    &org.db.conn,
-                    issue.id,
-                    MilestoneFields {
-                        workstream: m.workstream,
-                        quarter,
-                        title: m.title,
-                        state,
-                        done_on: m.done_on,
-                    },
-                    org.actor,
-                )
-                .await
-                .map_err(|e| failed("milestone")(&e))?;
+                policies::create_milestone(&org.db.conn, issue.id, fields, org.actor)
+                    .await
+                    .map_err(|e| failed("milestone")(&e))?;
             }
             for n in i.progress_notes {
                 policies::create_note(

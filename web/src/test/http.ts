@@ -50,10 +50,10 @@ export type Handler = (request: Request) => Response | Promise<Response>;
 
 /**
  * A fetch double: answers by "METHOD /path" and records every request it received
- * (with the Authorization header it carried).
+ * (with the Authorization and If-Match headers it carried).
  */
 export function fakeFetch(routes: Record<string, Handler>) {
-  const calls: { method: string; path: string; authorization: string | null; body: string }[] = [];
+  const calls: { method: string; path: string; authorization: string | null; ifMatch: string | null; body: string }[] = [];
   const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
     const path = new URL(request.url).pathname;
@@ -62,6 +62,7 @@ export function fakeFetch(routes: Record<string, Handler>) {
       method: request.method,
       path,
       authorization: request.headers.get('Authorization'),
+      ifMatch: request.headers.get('If-Match'),
       body: request.body ? await request.clone().text() : '',
     });
     const handler = routes[key];

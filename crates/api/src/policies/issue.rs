@@ -21,7 +21,7 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use domain::link::EntityKind;
 use domain::link::EntityRef;
 use domain::policy::{Area, Level};
-use domain::policy::{Issue, IssueFields};
+use domain::policy::{Issue, IssueFields, IssueStatus};
 use domain::{Action, Principal, authorize};
 use persistence::policies::{self, IssueFilter, IssueParts};
 use serde::{Deserialize, Serialize};
@@ -81,6 +81,42 @@ impl From<Level> for LevelDto {
     }
 }
 
+/// Where the owner says the issue stands: 未着手, 実施中, 完了, 保留.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueStatusDto {
+    /// 未着手
+    NotStarted,
+    /// 実施中
+    InProgress,
+    /// 完了
+    Done,
+    /// 保留
+    OnHold,
+}
+
+impl From<IssueStatusDto> for IssueStatus {
+    fn from(s: IssueStatusDto) -> Self {
+        match s {
+            IssueStatusDto::NotStarted => IssueStatus::NotStarted,
+            IssueStatusDto::InProgress => IssueStatus::InProgress,
+            IssueStatusDto::Done => IssueStatus::Done,
+            IssueStatusDto::OnHold => IssueStatus::OnHold,
+        }
+    }
+}
+
+impl From<IssueStatus> for IssueStatusDto {
+    fn from(s: IssueStatus) -> Self {
+        match s {
+            IssueStatus::NotStarted => IssueStatusDto::NotStarted,
+            IssueStatus::InProgress => IssueStatusDto::InProgress,
+            IssueStatus::Done => IssueStatusDto::Done,
+            IssueStatus::OnHold => IssueStatusDto::OnHold,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyIssueIn {
@@ -113,6 +149,9 @@ pub struct PolicyIssueIn {
     /// 課題に対する取組み
     #[validate(custom(function = "long_text"))]
     pub actions: Option<String>,
+    /// The owner's status word; none until given.
+    #[serde(default)]
+    pub status: Option<IssueStatusDto>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -135,6 +174,10 @@ pub struct PolicyIssueOut {
     pub background: Option<String>,
     pub target_outcome: Option<String>,
     pub actions: Option<String>,
+    /// The owner's status word (状況), beside anything computed.
+    pub status: Option<IssueStatusDto>,
+    /// 未着手, 実施中, 完了 or 保留.
+    pub status_label: Option<&'static str>,
     /// By quarter.
     pub milestones: Vec<MilestoneOut>,
     /// Newest first.
@@ -174,6 +217,8 @@ fn issue_out(
         background: f.background.clone(),
         target_outcome: f.target_outcome.clone(),
         actions: f.actions.clone(),
+        status: f.status.map(Into::into),
+        status_label: f.status.map(IssueStatus::label_ja),
         milestones: parts
             .milestones
             .iter()
@@ -217,6 +262,7 @@ fn issue_fields(input: PolicyIssueIn) -> IssueFields {
         background: optional(input.background),
         target_outcome: optional(input.target_outcome),
         actions: optional(input.actions),
+        status: input.status.map(Into::into),
     }
 }
 
@@ -231,7 +277,7 @@ fn duplicate_code(err: persistence::StoreError) -> ApiError {
     }
 }
 
-async fn single_issue_out(
+pub(super) async fn single_issue_out(
     state: &AppState,
     caller: &Principal,
     issue: &Issue,

@@ -16,7 +16,7 @@ use actix_web::{HttpResponse, delete, post, put, web};
 use chrono::NaiveDate;
 use domain::Principal;
 use domain::policy::{Issue, Milestone, MilestoneFields};
-use domain::policy::{MilestoneState, Quarter, is_overdue};
+use domain::policy::{MilestoneConflict, MilestoneState, Quarter, is_overdue};
 use domain::wareki::FiscalYear;
 use persistence::policies;
 use serde::{Deserialize, Serialize};
@@ -68,6 +68,14 @@ pub struct MilestoneIn {
     pub state: MilestoneStateDto,
     /// The day it was done: only with `done` (today when left out).
     pub done_on: Option<NaiveDate>,
+    /// Why it slipped: required with `slipped`, refused with any other state.
+    #[validate(custom(function = "reason_text"))]
+    #[serde(default)]
+    pub slip_reason: Option<String>,
+}
+
+pub(crate) fn reason_text(value: &str) -> Result<(), validator::ValidationError> {
+    crate::text_rules::text_rule(value, 1000, true)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -83,6 +91,8 @@ pub struct MilestoneOut {
     pub state: MilestoneStateDto,
     pub state_label: &'static str,
     pub done_on: Option<NaiveDate>,
+    /// Why it slipped, while it is slipped.
+    pub slip_reason: Option<String>,
     /// The last day of the quarter.
     pub due_on: NaiveDate,
     /// Still planned after its quarter ended.
@@ -109,6 +119,7 @@ pub(super) fn milestone_out(
         state: f.state.into(),
         state_label: f.state.label_ja(),
         done_on: f.done_on,
+        slip_reason: f.slip_reason.clone(),
         due_on,
         overdue: is_overdue(f.state, due_on, today),
         can_edit,
@@ -116,29 +127,57 @@ pub(super) fn milestone_out(
     }
 }
 
-fn milestone_fields(input: MilestoneIn) -> Result<MilestoneFields, ApiError> {
-    let quarter = Quarter::new(input.quarter)
-        .ok_or_else(|| field_error("/quarter", "out_of_range", "must be 1 to 4"))?;
+/// The fields of a milestone as asked for, under `pointer` (the body, or a milestone of a
+/// check-in), with `done_on` filled in with today for a milestone marked done without a day.
+pub(crate) fn milestone_fields(
+    input: MilestoneIn,
+    pointer: &str,
+) -> Result<MilestoneFields, ApiError> {
+    let quarter = Quarter::new(input.quarter).ok_or_else(|| {
+        field_error(
+            &format!("{pointer}/quarter"),
+            "out_of_range",
+            "must be 1 to 4",
+        )
+    })?;
     let state: MilestoneState = input.state.into();
     let done_on = match (state, input.done_on) {
         (MilestoneState::Done, None) => Some(today_in_tokyo()),
-        (MilestoneState::Done, Some(day)) => Some(day),
-        (_, None) => None,
-        (_, Some(_)) => {
-            return Err(field_error(
-                "/done_on",
-                "not_allowed",
-                "only a milestone in state done has a done_on date",
-            ));
-        }
+        (_, day) => day,
     };
-    Ok(MilestoneFields {
+    let fields = MilestoneFields {
         workstream: optional(input.workstream),
         quarter,
         title: input.title.trim().to_owned(),
         state,
         done_on,
-    })
+        slip_reason: optional(input.slip_reason),
+    };
+    match fields.conflict() {
+        None => Ok(fields),
+        Some(conflict) => Err(conflict_error(pointer, conflict)),
+    }
+}
+
+/// The 422 for a milestone whose fields do not hold together, at the field to mend.
+pub(crate) fn conflict_error(pointer: &str, conflict: MilestoneConflict) -> ApiError {
+    match conflict {
+        MilestoneConflict::DayWithoutDone => field_error(
+            &format!("{pointer}/done_on"),
+            "not_allowed",
+            "only a milestone in state done has a done_on date",
+        ),
+        MilestoneConflict::SlippedWithoutReason => field_error(
+            &format!("{pointer}/slip_reason"),
+            "required",
+            "a slipped milestone needs the reason it slipped (遅延の理由)",
+        ),
+        MilestoneConflict::ReasonWithoutSlip => field_error(
+            &format!("{pointer}/slip_reason"),
+            "not_allowed",
+            "only a milestone in state slipped has a slip_reason",
+        ),
+    }
 }
 
 async fn writable_milestone(
@@ -166,7 +205,7 @@ pub async fn create_milestone(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     let (issue, _) = writable_issue(&state, &caller, *id).await?;
-    let fields = milestone_fields(body.0)?;
+    let fields = milestone_fields(body.0, "")?;
     let m = policies::create_milestone(&state.db.conn, *id, fields, &actor(&caller)).await?;
     let out = milestone_out(&m, issue.fiscal_year, true, today_in_tokyo());
     Ok(with_version(StatusCode::CREATED, out.version, out))
@@ -186,7 +225,7 @@ pub async fn replace_milestone(
     let version = if_match.version()?;
     let caller = caller.0;
     let (_, issue, _) = writable_milestone(&state, &caller, *id).await?;
-    let fields = milestone_fields(body.0)?;
+    let fields = milestone_fields(body.0, "")?;
     let m =
         policies::replace_milestone(&state.db.conn, *id, version, fields, &actor(&caller)).await?;
     let out = milestone_out(&m, issue.fiscal_year, true, today_in_tokyo());

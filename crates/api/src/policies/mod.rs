@@ -6,6 +6,7 @@
 //! A policy is bureau-wide: admins, editors of the bureau and editors of any of its sections
 //! write it and everything under it.
 
+pub mod check_in;
 pub mod issue;
 pub mod kpi;
 pub mod milestone;

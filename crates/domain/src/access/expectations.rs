@@ -244,6 +244,7 @@ pub const EXPECTATIONS: &[Expectation] = &[
     row("DELETE /api/v1/policy-issues/{id}", OWNERS),
     row("GET /api/v1/policy-issues/{id}", EVERY_ROLE),
     row("PUT /api/v1/policy-issues/{id}", OWNERS),
+    row("POST /api/v1/policy-issues/{id}/check-ins", OWNERS),
     row("POST /api/v1/policy-issues/{id}/kpis", OWNERS),
     row("POST /api/v1/policy-issues/{id}/milestones", OWNERS),
     row("POST /api/v1/policy-issues/{id}/progress-notes", OWNERS),

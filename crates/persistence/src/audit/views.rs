@@ -208,8 +208,9 @@ impl AuditView for Issue {
             background,
             target_outcome,
             actions,
+            status,
         } = fields;
-        json!({ "id": id, "policy_id": policy_id, "area": area.as_str(), "number": number, "policy_field": policy_field, "impact": impact.map(|l| l.as_str()), "urgency": urgency.map(|l| l.as_str()), "title": title, "content": content, "background": background, "target_outcome": target_outcome, "actions": actions, "version": version })
+        json!({ "id": id, "policy_id": policy_id, "area": area.as_str(), "number": number, "policy_field": policy_field, "impact": impact.map(|l| l.as_str()), "urgency": urgency.map(|l| l.as_str()), "title": title, "content": content, "background": background, "target_outcome": target_outcome, "actions": actions, "status": status.map(|s| s.as_str()), "version": version })
     }
 }
 
@@ -227,8 +228,9 @@ impl AuditView for Milestone {
             title,
             state,
             done_on,
+            slip_reason,
         } = fields;
-        json!({ "id": id, "issue_id": issue_id, "workstream": workstream, "quarter": quarter.number(), "title": title, "state": state.as_str(), "done_on": done_on, "version": version })
+        json!({ "id": id, "issue_id": issue_id, "workstream": workstream, "quarter": quarter.number(), "title": title, "state": state.as_str(), "done_on": done_on, "slip_reason": slip_reason, "version": version })
     }
 }
 

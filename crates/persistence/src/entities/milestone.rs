@@ -11,6 +11,7 @@ pub struct Model {
     pub title: String,
     pub state: String,
     pub done_on: Option<Date>,
+    pub slip_reason: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

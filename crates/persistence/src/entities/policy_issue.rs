@@ -16,6 +16,7 @@ pub struct Model {
     pub background: Option<String>,
     pub target_outcome: Option<String>,
     pub actions: Option<String>,
+    pub owner_status: Option<String>,
     pub search_text: String,
     pub version: i32,
     pub created_at: DateTimeUtc,

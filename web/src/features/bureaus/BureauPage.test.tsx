@@ -6,7 +6,7 @@ import { renderApp } from '../../test/renderApp';
 import { todayInTokyo } from '../../lib/dates';
 import { proposal } from '../../test/fixtures/proposals';
 import { bureauEditor, reform } from '../../test/fixtures/reforms';
-import type { PolicyOut } from './api';
+import type { MilestoneOut, PolicyOut } from './api';
 import { bureauRoutes, policy, readOnly, summaryOf } from '../../test/fixtures/bureaus';
 
 function bureauServer(current: () => PolicyOut | null, extra: Record<string, Handler> = {}, user = tokenOut('token-6', bureauEditor)) {
@@ -24,6 +24,16 @@ function bureauServer(current: () => PolicyOut | null, extra: Record<string, Han
     ...extra,
   });
   return { ...server, policyUrls };
+}
+
+/** The fixture policy with milestone 32 (the first issue's second) as the server answers after a write. */
+function withMilestone32(change: Partial<MilestoneOut>): PolicyOut {
+  const base = policy();
+  const [first, ...rest] = base.issues;
+  return {
+    ...base,
+    issues: [{ ...first!, milestones: first!.milestones.map((m) => (m.id === 32 ? { ...m, ...change } : m)) }, ...rest],
+  };
 }
 
 describe('the bureau page', () => {
@@ -130,20 +140,7 @@ describe('the bureau page', () => {
     const { fetch } = bureauServer(() => current, {
       'PUT /api/v1/milestones/32': async (request) => {
         puts.push({ ifMatch: request.headers.get('If-Match'), body: await request.json() });
-        const base = policy();
-        const [first, ...rest] = base.issues;
-        current = {
-          ...base,
-          issues: [
-            {
-              ...first!,
-              milestones: first!.milestones.map((m) =>
-                m.id === 32 ? { ...m, state: 'done' as const, state_label: '完了', done_on: todayInTokyo(), version: 3 } : m,
-              ),
-            },
-            ...rest,
-          ],
-        };
+        current = withMilestone32({ state: 'done', state_label: '完了', done_on: todayInTokyo(), version: 3 });
         return json(current.issues[0]!.milestones[1]);
       },
     });
@@ -161,6 +158,34 @@ describe('the bureau page', () => {
     ]);
     await waitFor(() => expect(screen.getByTestId('milestone-32')).toHaveTextContent('完了'));
     expect(screen.queryByRole('button', { name: '「予約制の試行」を完了にする' })).not.toBeInTheDocument();
+  });
+
+  it('marks a milestone slipped only with the reason it slipped, then shows the reason', async () => {
+    let current = policy();
+    const puts: unknown[] = [];
+    const { fetch } = bureauServer(() => current, {
+      'PUT /api/v1/milestones/32': async (request) => {
+        const body = (await request.json()) as { slip_reason: string };
+        puts.push(body);
+        current = withMilestone32({ state: 'slipped', state_label: '遅延', slip_reason: body.slip_reason, version: 3 });
+        return json(current.issues[0]!.milestones[1]);
+      },
+    });
+    renderApp('/bureaus/5?fiscal_year=2025', fetch);
+    const user = userEvent.setup();
+
+    await user.click(await screen.findByRole('button', { name: '「予約制の試行」を編集' }));
+    const form = await screen.findByRole('form', { name: '「予約制の試行」を編集' });
+    await user.selectOptions(within(form).getByLabelText(/状態/), '遅延');
+    await user.click(within(form).getByRole('button', { name: '保存する' }));
+    expect(await within(form).findByLabelText(/遅延の理由/)).toHaveAttribute('aria-invalid', 'true');
+    expect(puts).toEqual([]);
+
+    await user.type(within(form).getByLabelText(/遅延の理由/), '業者の選定が遅れたため');
+    await user.click(within(form).getByRole('button', { name: '保存する' }));
+    await waitFor(() => expect(puts).toHaveLength(1));
+    expect(puts[0]).toMatchObject({ state: 'slipped', done_on: null, slip_reason: '業者の選定が遅れたため' });
+    await waitFor(() => expect(screen.getByTestId('milestone-32')).toHaveTextContent('遅延の理由: 業者の選定が遅れたため'));
   });
 
   it('tells when someone else changed the milestone first (412)', async () => {
@@ -260,6 +285,7 @@ describe('the bureau page', () => {
       background: null,
       target_outcome: null,
       actions: null,
+      status: null,
     });
   });
 });

@@ -15,6 +15,7 @@ export type Level = components['schemas']['LevelDto'];
 export type MilestoneIn = components['schemas']['MilestoneIn'];
 export type MilestoneOut = components['schemas']['MilestoneOut'];
 export type MilestoneState = components['schemas']['MilestoneStateDto'];
+export type IssueStatus = components['schemas']['IssueStatusDto'];
 export type ProgressNoteIn = components['schemas']['ProgressNoteIn'];
 export type ProgressNoteOut = components['schemas']['ProgressNoteOut'];
 export type KpiIn = components['schemas']['KpiIn'];

@@ -174,6 +174,10 @@ export function IssueDetails({
           <dd>{issue.policy_field || t('bureaus.none')}</dd>
         </div>
         <div>
+          <dt>{t('bureaus.issueStatus')}</dt>
+          <dd data-testid="issue-status">{issue.status ? t(`bureaus.issueStatuses.${issue.status}`) : t('bureaus.none')}</dd>
+        </div>
+        <div>
           <dt>{t('bureaus.impact')}</dt>
           <dd>{levelLabel(t, issue.impact)}</dd>
         </div>
@@ -377,6 +381,11 @@ function MilestoneItem({ milestone: m, onEdit }: { milestone: MilestoneOut; onEd
       )}
       {m.state !== 'done' && (
         <span className="bp-milestone__date">{t('bureaus.dueOn', { date: formatShortDate(m.due_on, language) })}</span>
+      )}
+      {m.state === 'slipped' && m.slip_reason && (
+        <span className="bp-milestone__reason" data-testid="slip-reason">
+          {t('bureaus.slipReasonShown', { reason: m.slip_reason })}
+        </span>
       )}
       {mayEditMilestone(m) && (
         <span className="bp-milestone__actions">

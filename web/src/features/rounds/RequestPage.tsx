@@ -25,6 +25,7 @@ import {
   useRequest,
   useRequestStep,
   useRound,
+  type IssueStatus,
   type ItemOut,
   type RecordWrites,
   type RequestOut,
@@ -40,6 +41,7 @@ import {
   fiscalQuarterOf,
   issueValues,
   kpiValues,
+  movedMilestones,
   readStoredDraft,
   reformValues,
   storeDraft,
@@ -50,6 +52,7 @@ import './rounds.css';
 
 const SYSTEM_STATUSES = ['trial', 'production', 'retired'] as const;
 const MILESTONE_STATES = ['planned', 'done', 'slipped'] as const;
+const ISSUE_STATUSES = ['not_started', 'in_progress', 'done', 'on_hold'] as const;
 
 export function RequestPage() {
   const { t } = useTranslation();
@@ -268,6 +271,7 @@ function ItemCard({ request, item, canAnswer, announce }: { request: RequestOut;
   const [draft, setDraft] = useStoredDraft(draftStorageKey(request.id, item.id));
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [localError, setLocalError] = useState('');
+  const [localInvalid, setLocalInvalid] = useState<Set<string>>(new Set());
   const [saving, setSaving] = useState(false);
   const answer = useAnswerItem();
   const writes = useRecordWrites();
@@ -299,6 +303,15 @@ function ItemCard({ request, item, canAnswer, announce }: { request: RequestOut;
       await markUnchanged(t('inbox.notMeasuredPrefix', { reason: draft.reason.trim() }));
       return;
     }
+    if (draft.kind === 'policy_issue') {
+      const unexplained = draft.milestones.filter((m) => m.state === 'slipped' && !(m.slip_reason ?? '').trim());
+      if (unexplained.length > 0) {
+        setLocalInvalid(new Set(unexplained.map((m) => `slip_reason-${m.id}`)));
+        setLocalError(t('inbox.slipReasonRequired'));
+        return;
+      }
+    }
+    setLocalInvalid(new Set());
     const changes = draftChanges(item, draft, asOf);
     setSaving(true);
     try {
@@ -320,7 +333,7 @@ function ItemCard({ request, item, canAnswer, announce }: { request: RequestOut;
   }
 
   const outcomeText = t(`inbox.outcomes.${item.outcome === 'changed' || item.outcome === 'unchanged' ? item.outcome : 'none'}`);
-  const invalid = new Set(problem?.fieldErrors.map((fieldError) => pointerToField(fieldError.pointer) ?? '') ?? []);
+  const invalid = new Set([...localInvalid, ...(problem?.fieldErrors.map((fieldError) => pointerToField(fieldError.pointer) ?? '') ?? [])]);
 
   return (
     <article className={`card rq-item rq-item--${item.outcome}`} aria-labelledby={headingId} data-item data-outcome={item.outcome} data-testid={`item-${item.record_kind}-${item.record_id}`}>
@@ -407,13 +420,13 @@ async function writeRecord(writes: RecordWrites, item: ItemOut, draft: Draft, as
       });
       return;
     case 'policy_issue': {
-      const before = issueValues(item).milestones;
-      const moved = draft.milestones.flatMap((m) => {
-        const was = before.find((b) => b.id === m.id);
-        if (!was || (was.state === m.state && (m.state !== 'done' || (was.done_on ?? '') === m.done_on))) return [];
-        return [{ id: m.id, version: was.version, state: m.state, done_on: m.state === 'done' ? m.done_on || asOf : null }];
+      const current = issueValues(item);
+      const status = draft.status ?? '';
+      await writes.checkInIssue(item.record_id, version, {
+        status: status !== '' && status !== (current.status ?? '') ? (status as IssueStatus) : null,
+        note: draft.note.trim() ? { as_of: asOf, as_of_label: null, body: draft.note.trim() } : null,
+        milestones: movedMilestones(current.milestones, draft, asOf),
       });
-      await writes.saveIssue(item.record_id, draft.note.trim() ? { as_of: asOf, body: draft.note.trim() } : null, moved);
       return;
     }
     case 'kpi': {
@@ -471,6 +484,7 @@ function CurrentValues({ item, asOf }: { item: ItemOut; asOf: string }) {
     case 'policy_issue': {
       const v = issueValues(item);
       const quarter = fiscalQuarterOf(asOf);
+      rows.push([t('inbox.fields.issueStatus'), v.status ? t(`bureaus.issueStatuses.${v.status}`) : none]);
       rows.push([
         v.latest_progress_note ? t('inbox.latestNote', { date: shortDate(v.latest_progress_note.as_of, i18n.language) }) : t('inbox.fields.note'),
         v.latest_progress_note?.body ?? none,
@@ -478,7 +492,7 @@ function CurrentValues({ item, asOf }: { item: ItemOut; asOf: string }) {
       for (const m of v.milestones) {
         rows.push([
           `${t(`bureaus.quarters.${String(m.quarter) as '1'}`)}${m.quarter === quarter ? ` ★${t('inbox.quarterOfRound')}` : ''}`,
-          `${m.title} — ${t(`bureaus.milestoneStates.${m.state}`)}${m.done_on ? ` (${shortDate(m.done_on, i18n.language)})` : ''}`,
+          `${m.title} — ${t(`bureaus.milestoneStates.${m.state}`)}${m.done_on ? ` (${shortDate(m.done_on, i18n.language)})` : ''}${m.slip_reason ? ` — ${t('inbox.slipReasonShown', { reason: m.slip_reason })}` : ''}`,
         ]);
       }
       if (v.milestones.length === 0) rows.push(['', t('inbox.noMilestones')]);
@@ -603,6 +617,7 @@ function DraftFields({
       const milestones = issueValues(item).milestones;
       return (
         <>
+          {select('status', t('inbox.fields.issueStatus'), draft.status ?? '', ISSUE_STATUSES, (v) => t(`bureaus.issueStatuses.${v as 'done'}`), (status) => setDraft({ ...draft, status }), true)}
           <Field id={`${ids}-body`} label={t('inbox.fields.note')} hint={formatDateLabel(t, asOf)}>
             {(a11y) => (
               <textarea
@@ -633,7 +648,8 @@ function DraftFields({
                 )}
                 {current.state === 'done' &&
                   input(`done_on-${m.id}`, t('inbox.fields.doneOn'), current.done_on, (done_on) => update({ done_on }), { type: 'date' })}
-                {current.state === 'slipped' && <p className="form-field__hint">{t('inbox.slipReasonMissing')}</p>}
+                {current.state === 'slipped' &&
+                  input(`slip_reason-${m.id}`, t('inbox.fields.slipReason'), current.slip_reason ?? '', (slip_reason) => update({ slip_reason }))}
               </div>
             );
           })}

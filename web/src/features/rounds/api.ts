@@ -23,6 +23,8 @@ export type DigitalSystemOut = Schemas['DigitalSystemOut'];
 export type ProposalIn = Schemas['ProposalIn'];
 export type ProposalOut = Schemas['ProposalOut'];
 export type MilestoneState = Schemas['MilestoneStateDto'];
+export type IssueStatus = Schemas['IssueStatusDto'];
+export type CheckInIn = Schemas['CheckInIn'];
 
 /** The kinds a round may ask about, in the order the forms and the request page show them. */
 export const RECORD_KINDS: readonly RecordKind[] = ['policy_issue', 'kpi', 'proposal_assignment', 'reform', 'digital_system'];
@@ -322,34 +324,12 @@ export function useRecordWrites() {
       });
       touched(LEDGER_KEY);
     },
-    async saveIssue(
-      issueId: number,
-      note: { as_of: string; body: string } | null,
-      milestones: { id: number; version: number; state: MilestoneState; done_on: string | null }[],
-    ) {
-      if (milestones.length > 0) {
-        const issue = dataOf(await api.client.GET('/api/v1/policy-issues/{id}', { params: { path: { id: issueId } } }));
-        for (const change of milestones) {
-          const current = issue.milestones.find((milestone) => milestone.id === change.id);
-          if (!current) continue;
-          await api.client.PUT('/api/v1/milestones/{id}', {
-            params: { path: { id: change.id }, header: { 'If-Match': ifMatch(change.version) } },
-            body: {
-              quarter: current.quarter,
-              title: current.title,
-              workstream: current.workstream ?? null,
-              state: change.state,
-              done_on: change.state === 'done' ? change.done_on : null,
-            },
-          });
-        }
-      }
-      if (note) {
-        await api.client.POST('/api/v1/policy-issues/{id}/progress-notes', {
-          params: { path: { id: issueId } },
-          body: { as_of: note.as_of, as_of_label: null, body: note.body },
-        });
-      }
+    /** A policy issue's answer in one write: status word, progress note and moved milestones. */
+    async checkInIssue(issueId: number, version: number, body: CheckInIn) {
+      await api.client.POST('/api/v1/policy-issues/{id}/check-ins', {
+        params: { path: { id: issueId }, header: { 'If-Match': ifMatch(version) } },
+        body,
+      });
       touched(POLICIES_KEY);
     },
     async saveKpiActual(kpiId: number, actual: { value: number; measured_on: string; note: string | null }) {

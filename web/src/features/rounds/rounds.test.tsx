@@ -211,6 +211,65 @@ describe('the request page', () => {
     expect(within(again).getByLabelText('年間削減時間（時間）')).toHaveValue('1300');
   });
 
+  it('answers a policy issue in one check-in: status, note, a milestone done and one slipped only with its reason', async () => {
+    const issueItem: ItemOut = {
+      ...systemItem,
+      id: 503,
+      record_kind: 'policy_issue',
+      record_id: 30,
+      title: 'A(1) 区民に寄り添う、まちの窓口',
+      link: '/policy-issues/30',
+      record_version: 6,
+      values: values({
+        status: null,
+        milestones: [
+          { id: 71, quarter: 2, title: '検証・改善策検討着手', state: 'planned', done_on: null, slip_reason: null, version: 2 },
+          { id: 72, quarter: 3, title: '結果分析・評価', state: 'planned', done_on: null, slip_reason: null, version: 1 },
+        ],
+        latest_progress_note: null,
+      }),
+    };
+    const state = requestServer([issueItem]);
+    const { fetch, calls } = server({
+      ...state.routes,
+      'POST /api/v1/policy-issues/30/check-ins': () => json({}),
+      'PUT /api/v1/round-requests/41/items/503': () => {
+        state.answer(503, 'changed');
+        return json({});
+      },
+    });
+    renderApp('/inbox/requests/41', fetch);
+    const user = userEvent.setup();
+    const card = await screen.findByTestId('item-policy_issue-30');
+    await user.click(within(card).getByRole('button', { name: '変更を入力' }));
+    await user.selectOptions(within(card).getByLabelText('課題の状況（所管の判断）'), 'in_progress');
+    await user.type(within(card).getByLabelText('基準日時点の進捗'), '試行を始めました。');
+    await user.selectOptions(within(card).getByLabelText('第2四半期（7～9月）: 検証・改善策検討着手'), 'done');
+    await user.selectOptions(within(card).getByLabelText('第3四半期（10～12月）: 結果分析・評価'), 'slipped');
+    await user.click(within(card).getByRole('button', { name: '保存して「変更あり」にする' }));
+
+    // No reason yet: nothing is sent and the reason's field is marked.
+    expect(await within(card).findByText('遅延にした計画には、遅延の理由を入力してください。')).toBeInTheDocument();
+    const reason = within(card).getByLabelText('遅延の理由');
+    expect(reason).toHaveAttribute('aria-invalid', 'true');
+    expect(calls.some((c) => c.path === '/api/v1/policy-issues/30/check-ins')).toBe(false);
+
+    await user.type(reason, '試行の結果を待つため');
+    await user.click(within(card).getByRole('button', { name: '保存して「変更あり」にする' }));
+    await waitFor(() => expect(within(card).getByTestId('item-outcome')).toHaveTextContent('変更あり'));
+    const checkIns = calls.filter((c) => c.path === '/api/v1/policy-issues/30/check-ins');
+    expect(checkIns).toHaveLength(1);
+    expect(checkIns[0]?.ifMatch).toBe('"6"');
+    expect(JSON.parse(checkIns[0]?.body ?? '{}')).toEqual({
+      status: 'in_progress',
+      note: { as_of: '2025-12-31', as_of_label: null, body: '試行を始めました。' },
+      milestones: [
+        { id: 71, version: 2, state: 'done', done_on: '2025-12-31', slip_reason: null },
+        { id: 72, version: 1, state: 'slipped', done_on: null, slip_reason: '試行の結果を待つため' },
+      ],
+    });
+  });
+
   it('shows the office’s comment at the top of a returned request', async () => {
     const { fetch } = server({
       'GET /api/v1/round-requests/41': () =>

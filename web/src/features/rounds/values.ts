@@ -1,6 +1,6 @@
 // Reading an item's `values` (a free JSON object per record kind, see docs/rounds.md) into typed
 // shapes, the drafts an owner types for each kind, and whether a draft changes anything.
-import type { DigitalSystemIn, ItemOut, MilestoneState, ReformIn } from './api';
+import type { DigitalSystemIn, IssueStatus, ItemOut, MilestoneState, ReformIn } from './api';
 
 type Json = Record<string, unknown>;
 
@@ -31,9 +31,11 @@ export interface MilestoneValue {
   title: string;
   state: MilestoneState;
   done_on: string | null;
+  slip_reason: string | null;
   version: number;
 }
 export interface IssueValues {
+  status: IssueStatus | null;
   milestones: MilestoneValue[];
   latest_progress_note: { as_of: string; body: string } | null;
 }
@@ -81,6 +83,7 @@ export function issueValues(item: ItemOut): IssueValues {
   const values = item.values as Json;
   const note = obj(values.latest_progress_note);
   return {
+    status: str(values.status) as IssueStatus | null,
     milestones: arr(values.milestones).flatMap((raw) => {
       const m = obj(raw);
       const id = num(m?.id);
@@ -92,6 +95,7 @@ export function issueValues(item: ItemOut): IssueValues {
           title: str(m.title) ?? '',
           state: (str(m.state) ?? 'planned') as MilestoneState,
           done_on: str(m.done_on),
+          slip_reason: str(m.slip_reason),
           version: num(m.version) ?? 0,
         },
       ];
@@ -152,8 +156,10 @@ export interface SystemDraft {
 }
 export interface IssueDraft {
   kind: 'policy_issue';
+  /** The owner's status word, '' for none. */
+  status: string;
   note: string;
-  milestones: { id: number; state: MilestoneState; done_on: string }[];
+  milestones: { id: number; state: MilestoneState; done_on: string; slip_reason: string }[];
 }
 export interface KpiDraft {
   kind: 'kpi';
@@ -189,8 +195,9 @@ export function draftOf(item: ItemOut, asOf: string): Draft {
       const v = issueValues(item);
       return {
         kind: 'policy_issue',
+        status: v.status ?? '',
         note: '',
-        milestones: v.milestones.map((m) => ({ id: m.id, state: m.state, done_on: m.done_on ?? asOf })),
+        milestones: v.milestones.map((m) => ({ id: m.id, state: m.state, done_on: m.done_on ?? asOf, slip_reason: m.slip_reason ?? '' })),
       };
     }
     case 'kpi':
@@ -217,6 +224,20 @@ export function figure(value: string): number | null {
   return Number.isFinite(parsed) ? parsed : null;
 }
 
+/** The milestones a policy issue's draft moves, as the check-in sends them. */
+export function movedMilestones(before: MilestoneValue[], draft: IssueDraft, asOf: string) {
+  return draft.milestones.flatMap((m) => {
+    const was = before.find((b) => b.id === m.id);
+    if (!was) return [];
+    const reason = m.state === 'slipped' ? (m.slip_reason ?? '').trim() : '';
+    const doneOn = m.state === 'done' ? m.done_on || asOf : null;
+    const same =
+      was.state === m.state && (m.state !== 'done' || (was.done_on ?? '') === doneOn) && (m.state !== 'slipped' || (was.slip_reason ?? '') === reason);
+    if (same) return [];
+    return [{ id: m.id, version: was.version, state: m.state, done_on: doneOn, slip_reason: reason || null }];
+  });
+}
+
 /** Whether the draft differs from the record as it stands (nothing to save otherwise). */
 export function draftChanges(item: ItemOut, draft: Draft, asOf: string): boolean {
   const start = draftOf(item, asOf);
@@ -224,12 +245,11 @@ export function draftChanges(item: ItemOut, draft: Draft, asOf: string): boolean
     case 'kpi':
       return draft.notMeasured ? draft.reason.trim() !== '' : draft.value.trim() !== '';
     case 'policy_issue': {
-      const before = issueValues(item).milestones;
-      const moved = draft.milestones.some((m) => {
-        const was = before.find((b) => b.id === m.id);
-        return was !== undefined && (was.state !== m.state || (m.state === 'done' && (was.done_on ?? '') !== m.done_on));
-      });
-      return moved || draft.note.trim() !== '';
+      const current = issueValues(item);
+      const moved = movedMilestones(current.milestones, draft, asOf).length > 0;
+      // A draft kept before the status word existed has none.
+      const statusMoved = (draft.status ?? '') !== '' && draft.status !== (current.status ?? '');
+      return moved || statusMoved || draft.note.trim() !== '';
     }
     case 'proposal_assignment':
       return JSON.stringify({ ...draft, stageNote: '' }) !== JSON.stringify(start);

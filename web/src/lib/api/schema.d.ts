@@ -981,6 +981,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/policy-issues/{id}/check-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer for a policy issue at once: its status word, a progress note and the milestones that
+         *     moved, in one transaction. Needs `If-Match` with the issue's version; each milestone names
+         *     its own. A stale version anywhere (412) or any refused field (422) writes nothing.
+         */
+        post: operations["check_in_policy_issue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/policy-issues/{id}/kpis": {
         parameters: {
             query?: never;
@@ -2092,6 +2113,12 @@ export interface components {
          * @enum {string}
          */
         CellKind: "text" | "integer" | "number" | "date" | "date_time" | "bool" | "json";
+        CheckInIn: {
+            /** @description The milestones that moved, each in full as it is to be. */
+            milestones?: components["schemas"]["MilestoneMoveIn"][];
+            note?: components["schemas"]["ProgressNoteIn"] | null;
+            status?: components["schemas"]["IssueStatusDto"] | null;
+        };
         /** @description The OAuth 2.0 client-credentials grant of an internal system. */
         ClientCredentialsIn: {
             client_id: string;
@@ -2573,6 +2600,11 @@ export interface components {
             proposals: components["schemas"]["ImportableColumnOut"][];
             reforms: components["schemas"]["ImportableColumnOut"][];
         };
+        /**
+         * @description Where the owner says the issue stands: 未着手, 実施中, 完了, 保留.
+         * @enum {string}
+         */
+        IssueStatusDto: "not_started" | "in_progress" | "done" | "on_hold";
         /** @description One record a request answers for, with its values now. */
         ItemOut: {
             /** Format: date-time */
@@ -2928,6 +2960,8 @@ export interface components {
              * @description 1 = 第1四半期 (4–6月) … 4 = 第4四半期 (1–3月)
              */
             quarter: number;
+            /** @description Why it slipped: required with `slipped`, refused with any other state. */
+            slip_reason?: string | null;
             state: components["schemas"]["MilestoneStateDto"];
             title: string;
             /** @description The row of the quarter grid, e.g. 子ども受付ルーム. */
@@ -2956,6 +2990,27 @@ export interface components {
             quarter_label: string;
             title: string;
         };
+        /**
+         * @description Where a milestone stands after the check-in, against the version the owner read; its
+         *     quarter, title and row stay as they are.
+         */
+        MilestoneMoveIn: {
+            /**
+             * Format: date
+             * @description The day it was done: only with `done` (today when left out).
+             */
+            done_on?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** @description Why it slipped: required with `slipped`, refused with any other state. */
+            slip_reason?: string | null;
+            state: components["schemas"]["MilestoneStateDto"];
+            /**
+             * Format: int32
+             * @description The milestone's `version` as read.
+             */
+            version: number;
+        };
         MilestoneOut: {
             can_edit: boolean;
             /** Format: date */
@@ -2975,6 +3030,8 @@ export interface components {
             quarter: number;
             /** @description 第1四半期（4～6月） */
             quarter_label: string;
+            /** @description Why it slipped, while it is slipped. */
+            slip_reason?: string | null;
             state: components["schemas"]["MilestoneStateDto"];
             state_label: string;
             title: string;
@@ -3199,6 +3256,9 @@ export interface components {
                 policy_id: number;
                 /** @description Newest first. */
                 progress_notes: components["schemas"]["ProgressNoteOut"][];
+                status?: components["schemas"]["IssueStatusDto"] | null;
+                /** @description 未着手, 実施中, 完了 or 保留. */
+                status_label?: string | null;
                 target_outcome?: string | null;
                 title: string;
                 urgency?: components["schemas"]["LevelDto"] | null;
@@ -3617,6 +3677,7 @@ export interface components {
             number: number;
             /** @description 政策分野, e.g. 市民サービス向上, 働き方改革, 官民連携, 人材育成, 行政の透明性, 地域社会 */
             policy_field?: string | null;
+            status?: components["schemas"]["IssueStatusDto"] | null;
             /** @description 目指す成果 */
             target_outcome?: string | null;
             /** @description 課題名 */
@@ -3652,6 +3713,9 @@ export interface components {
             policy_id: number;
             /** @description Newest first. */
             progress_notes: components["schemas"]["ProgressNoteOut"][];
+            status?: components["schemas"]["IssueStatusDto"] | null;
+            /** @description 未着手, 実施中, 完了 or 保留. */
+            status_label?: string | null;
             target_outcome?: string | null;
             title: string;
             urgency?: components["schemas"]["LevelDto"] | null;
@@ -11284,6 +11348,145 @@ export interface operations {
                 };
             };
             /** @description If-Match is missing (precondition_required) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; the body carries only the request id (internal_error) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing was saved: the database cannot take writes now (full disk, read-only, lost connection: storage_unavailable, with Retry-After) or no connection could be had (service_unavailable); try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    check_in_policy_issue: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the version last read, e.g. "3"; without it 428, for another version 412 */
+                "If-Match": string;
+                /**
+                 * @description A unique key per intended write (a UUID), as a Structured Field string (`"8e03978e-…"`) or a bare token; printable ASCII, at most 255 characters. Retrying with the same key and the same body returns the first response (marked `Idempotent-Replayed: true`) instead of creating a second record; the key is remembered per caller for `idempotency.retention_hours` (24 h by default) after its first use. Only a successful (2xx) answer is remembered: after an error the key may be used again.
+                 * @example "8e03978e-40d5-43e8-bc93-6894a57f9324"
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckInIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description `true` when this is the recorded answer to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyIssueOut"];
+                };
+            };
+            /** @description An id in the path is not a number (invalid_path), or the body is not valid JSON (malformed_json); The Idempotency-Key header is malformed (invalid_idempotency_key) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid access token (unauthenticated, invalid_token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still being processed (idempotency_key_in_flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the documented limit (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Content-Type is not accepted (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description ; The Idempotency-Key was used for a different request (idempotency_key_reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             428: {
                 headers: {
                     [name: string]: unknown;

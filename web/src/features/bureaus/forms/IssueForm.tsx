@@ -1,4 +1,5 @@
-// Add or edit a policy issue (課題): area and number, policy field, impact and urgency, texts.
+// Add or edit a policy issue (課題): area and number, policy field, impact and urgency, texts, and
+// the owner's status word.
 import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../../lib/api';
 import {
@@ -11,7 +12,7 @@ import {
   useTextValues,
   type HeadingTag,
 } from '../../../components/form';
-import { AREAS, ifMatch, LEVELS, type Level, type PolicyArea, type PolicyIssueOut } from '../api';
+import { AREAS, ifMatch, LEVELS, type IssueStatus, type Level, type PolicyArea, type PolicyIssueOut } from '../api';
 import { levelLabel } from '../format';
 import { usePolicyWrite } from './usePolicyWrite';
 
@@ -26,7 +27,9 @@ const ISSUE_FIELDS = [
   'background',
   'target_outcome',
   'actions',
+  'status',
 ] as const;
+const ISSUE_STATUSES = ['not_started', 'in_progress', 'done', 'on_hold'] as const;
 type IssueField = (typeof ISSUE_FIELDS)[number];
 const POLICY_FIELD_SUGGESTIONS = ['市民サービス向上', '働き方改革', '官民連携', '人材育成', '行政の透明性', '地域社会'];
 
@@ -56,6 +59,7 @@ export function IssueForm({
     background: issue?.background ?? '',
     target_outcome: issue?.target_outcome ?? '',
     actions: issue?.actions ?? '',
+    status: issue?.status ?? '',
   }));
   const body = () => ({
     area: values.area as PolicyArea,
@@ -68,6 +72,7 @@ export function IssueForm({
     background: textOrNull(values.background),
     target_outcome: textOrNull(values.target_outcome),
     actions: textOrNull(values.actions),
+    status: (values.status || null) as IssueStatus | null,
   });
   const write = usePolicyWrite(
     async () =>
@@ -130,6 +135,11 @@ export function IssueForm({
               {...field('policy_field')}
               label={t('bureaus.issueFields.policyField')}
               suggestions={POLICY_FIELD_SUGGESTIONS}
+            />
+            <SelectInput
+              {...field('status')}
+              label={t('bureaus.issueStatus')}
+              options={[['', t('bureaus.levelUnset')], ...ISSUE_STATUSES.map((s): [string, string] => [s, t(`bureaus.issueStatuses.${s}`)])]}
             />
             <div className="form-row">
               <SelectInput {...field('impact')} label={t('bureaus.impact')} options={levelOptions} />

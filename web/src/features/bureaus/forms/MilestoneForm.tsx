@@ -1,4 +1,4 @@
-// Add or edit a quarterly milestone of an issue: planned, done on a date, or slipped.
+// Add or edit a quarterly milestone of an issue: planned, done on a date, or slipped with its reason.
 import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../../lib/api';
 import { todayInTokyo } from '../../../lib/dates';
@@ -7,7 +7,7 @@ import { ifMatch, MILESTONE_STATES, QUARTERS, type MilestoneOut, type MilestoneS
 import { milestoneStateLabel, quarterLabel } from '../format';
 import { usePolicyWrite } from './usePolicyWrite';
 
-const MILESTONE_FIELDS = ['workstream', 'quarter', 'title', 'state', 'done_on'] as const;
+const MILESTONE_FIELDS = ['workstream', 'quarter', 'title', 'state', 'done_on', 'slip_reason'] as const;
 
 export function MilestoneForm({
   issueId,
@@ -32,6 +32,7 @@ export function MilestoneForm({
     title: milestone?.title ?? '',
     state: milestone?.state ?? 'planned',
     done_on: milestone?.done_on ?? todayInTokyo(),
+    slip_reason: milestone?.slip_reason ?? '',
   }));
   const state = values.state as MilestoneState;
   const body = () => ({
@@ -41,6 +42,8 @@ export function MilestoneForm({
     state,
     // The server wants a date only with "done" (and fills today when it is omitted).
     done_on: state === 'done' ? textOrNull(values.done_on) : null,
+    // A reason exactly when slipped: the server refuses it on any other state.
+    slip_reason: state === 'slipped' ? textOrNull(values.slip_reason) : null,
   });
   const write = usePolicyWrite(
     async () =>
@@ -65,7 +68,11 @@ export function MilestoneForm({
       heading={milestone ? t('bureaus.editMilestoneHeading', { title: milestone.title }) : t('bureaus.addMilestoneHeading')}
       as={as}
       fields={MILESTONE_FIELDS}
-      check={() => new Checks().required('title', values.title).problem()}
+      check={() => {
+        const checks = new Checks().required('title', values.title);
+        if (state === 'slipped') checks.required('slip_reason', values.slip_reason);
+        return checks.problem();
+      }}
       submitLabel={milestone ? t('bureaus.save') : t('bureaus.addMilestoneSubmit')}
       onCancel={onCancel}
     >
@@ -95,6 +102,7 @@ export function MilestoneForm({
             {state === 'done' && (
               <TextInput {...field('done_on')} type="date" width="short" label={t('bureaus.milestoneFields.doneOn')} />
             )}
+            {state === 'slipped' && <TextInput {...field('slip_reason')} label={t('bureaus.slipReason')} required />}
           </>
         );
       }}
