@@ -3,6 +3,7 @@
 //! exactly them) and never the frozen report, its exports included; reopening and closing again
 //! keeps a new version beside the old one. The report is computed outside the close's write
 //! transaction; a close whose request was cut off before keeping it is frozen by its job, once.
+//! The live view is computed once for the requests that ask while nothing is written.
 
 use crate::as_known::{City, city, correct_everything};
 use crate::helpers::{Answer, Backend, TestApp, spawn_app};
@@ -18,6 +19,7 @@ on_both_databases!(
     a_back_dated_correction_after_closing_changes_the_live_report_and_not_the_closed_one,
     a_round_never_closed_has_no_report_and_reopening_then_closing_keeps_a_new_version,
     a_close_cut_off_before_its_report_was_kept_is_frozen_by_its_job_once,
+    the_live_view_is_computed_once_while_nothing_is_written_and_again_after_a_write,
 );
 
 /// A draft round of `bureau`'s reforms as of `as_of`.
@@ -317,4 +319,54 @@ async fn a_close_cut_off_before_its_report_was_kept_is_frozen_by_its_job_once(ba
         rounds::freeze_report(conn, round, closed_at).await.unwrap(),
         Freezing::Superseded
     );
+}
+
+async fn the_live_view_is_computed_once_while_nothing_is_written_and_again_after_a_write(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let c = city(&app).await;
+    let round = closed_round(&app, &c).await;
+    let live_path = format!("/api/v1/rounds/{round}/report?live=true");
+    let computed_at = |a: &Answer| -> DateTime<Utc> {
+        serde_json::from_value(a.json["computed_at"].clone()).unwrap()
+    };
+
+    // Four at once share one computation, and a later request while nothing is written too.
+    let ask = || report(&app, &c.token, &live_path);
+    let (a, b, c3, d) = tokio::join!(ask(), ask(), ask(), ask());
+    let together = [a, b, c3, d];
+    let first = computed_at(&together[0]);
+    for answer in &together {
+        assert_eq!(computed_at(answer), first, "{}", answer.text);
+    }
+    let again = report(&app, &c.token, &live_path).await;
+    assert_eq!(computed_at(&again), first);
+    assert_eq!(again.json["corrections"], json!([]));
+    // The frozen report says nothing of a computation.
+    let frozen = report(&app, &c.token, &format!("/api/v1/rounds/{round}/report")).await;
+    assert!(frozen.json.get("computed_at").is_none(), "{}", frozen.text);
+
+    // One audited write since: the next live view is computed again and shows it.
+    let mut changed = c.system.1.clone();
+    changed["annual_hours_saved"] = json!(999.0);
+    let written = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/digital-systems/{}", c.system.0),
+            &c.token,
+            Some(changed),
+            Some("\"1\""),
+        )
+        .await;
+    assert_eq!(written.status, 200, "{}", written.text);
+    let after = report(&app, &c.token, &live_path).await;
+    assert!(computed_at(&after) > first, "{}", after.text);
+    let corrected: Vec<&Value> = after.json["corrections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["kind"] == "digital_system")
+        .collect();
+    assert_eq!(corrected.len(), 1, "{}", after.text);
 }

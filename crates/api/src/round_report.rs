@@ -1,7 +1,8 @@
 //! A closed round's report: the figures frozen at the close ("as of 基準日, as known at the close
 //! instant", kept by `persistence::as_known::store_round_report`), served byte for byte as kept
 //! and exported as CSV and XLSX; and the live view, the same figures as known now with the
-//! corrections recorded since the close (`persistence::corrections`).
+//! corrections recorded since the close (`persistence::corrections`), computed once and shared
+//! by the requests that ask while nothing has been written (`LiveReports`).
 
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ErrorCode};
@@ -15,9 +16,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::reform::{EffectKind, ReformStatus};
 use domain::{Action, authorize};
 use persistence::as_known::{self, Report, StoredReport};
-use persistence::{corrections, organization, rounds};
+use persistence::{audit, corrections, organization, rounds};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -50,7 +53,7 @@ pub struct ReportVersionOut {
 }
 
 /// A fact recorded after the close that the report as of 基準日 counts now.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CorrectionOut {
     /// `stage_event`, `proposal`, `reform`, `digital_system`, `policy_issue`, `milestone`,
     /// `kpi`, `kpi_actual` or `progress_note`.
@@ -87,6 +90,85 @@ pub struct RoundReportOut {
     /// Live view only: the corrections since the close, oldest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub corrections: Option<Vec<CorrectionOut>>,
+    /// Live view only: the moment its figures are as known at. A live view is computed again
+    /// once anything has been written since, and at the latest a minute after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub computed_at: Option<DateTime<Utc>>,
+}
+
+/// How long a live view is reused while nothing has been written. The bound is for PostgreSQL,
+/// where a write can commit after a later one's audit id was read; on SQLite the newest audit
+/// event alone tells.
+const LIVE_REUSE: Duration = Duration::from_secs(60);
+
+/// A live view as computed, and what it was computed from.
+#[derive(Debug, Clone)]
+struct LiveView {
+    latest_event_id: i64,
+    computed_at: DateTime<Utc>,
+    fresh_until: Instant,
+    report: String,
+    corrections: Vec<CorrectionOut>,
+}
+
+/// This process's live views of round reports, one per round and close. Computing one reads the
+/// city's records (seconds at full scale), so requests that arrive while nothing has been
+/// written share one computation: the first computes, the others wait for it and reuse it.
+#[derive(Debug, Default)]
+pub struct LiveReports {
+    views: Mutex<HashMap<(i64, i32), LiveSlot>>,
+}
+
+/// One round and close's live view, held while it is computed so that others wait for it.
+type LiveSlot = Arc<tokio::sync::Mutex<Option<LiveView>>>;
+
+impl LiveReports {
+    fn slot(&self, round_id: i64, version: i32) -> LiveSlot {
+        let mut views = self
+            .views
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        views.entry((round_id, version)).or_default().clone()
+    }
+}
+
+/// The live view of a kept report: reused while no audited write has happened since it was
+/// computed (and for at most [`LIVE_REUSE`]), else computed now.
+async fn live_view(state: &AppState, kept: &StoredReport) -> Result<LiveView, ApiError> {
+    let slot = state.live_reports.slot(kept.round_id, kept.version);
+    let mut held = slot.lock().await;
+    let latest_event_id = audit::latest_event_id(&state.db.conn).await?;
+    if let Some(view) = held.as_ref()
+        && view.latest_event_id == latest_event_id
+        && Instant::now() < view.fresh_until
+    {
+        return Ok(view.clone());
+    }
+    let computed_at = Utc::now();
+    let live = as_known::report(&state.db.conn, kept.as_of, None, kept.bureau_id).await?;
+    let report = serde_json::to_string(&live)
+        .map_err(|e| ApiError::from(persistence::StoreError::Corrupt(format!("report: {e}"))))?;
+    let found =
+        corrections::since_close(&state.db.conn, kept.as_of, kept.known_at, kept.bureau_id).await?;
+    let view = LiveView {
+        latest_event_id,
+        computed_at,
+        fresh_until: Instant::now() + LIVE_REUSE,
+        report,
+        corrections: found
+            .into_iter()
+            .map(|c| CorrectionOut {
+                link: link_of(c.link_kind, c.link_id),
+                kind: c.kind,
+                record_id: c.record_id,
+                recorded_at: c.recorded_at,
+                effective_on: c.effective_on,
+                deleted: c.deleted,
+            })
+            .collect(),
+    };
+    *held = Some(view.clone());
+    Ok(view)
 }
 
 fn link_of(kind: &str, id: i64) -> String {
@@ -187,6 +269,7 @@ pub async fn get_round_report(
         live: query.live,
         report: raw(kept.json.clone())?,
         corrections: None,
+        computed_at: None,
     };
     if !query.live {
         let etag = report_etag(&kept);
@@ -204,25 +287,10 @@ pub async fn get_round_report(
             .insert_header((header::ETAG, etag))
             .json(out));
     }
-    let live = as_known::report(&state.db.conn, kept.as_of, None, kept.bureau_id).await?;
-    let json = serde_json::to_string(&live)
-        .map_err(|e| ApiError::from(persistence::StoreError::Corrupt(format!("report: {e}"))))?;
-    out.report = raw(json)?;
-    let found =
-        corrections::since_close(&state.db.conn, kept.as_of, kept.known_at, kept.bureau_id).await?;
-    out.corrections = Some(
-        found
-            .into_iter()
-            .map(|c| CorrectionOut {
-                link: link_of(c.link_kind, c.link_id),
-                kind: c.kind,
-                record_id: c.record_id,
-                recorded_at: c.recorded_at,
-                effective_on: c.effective_on,
-                deleted: c.deleted,
-            })
-            .collect(),
-    );
+    let view = live_view(&state, &kept).await?;
+    out.report = raw(view.report)?;
+    out.corrections = Some(view.corrections);
+    out.computed_at = Some(view.computed_at);
     Ok(HttpResponse::Ok().json(out))
 }
 

@@ -1,5 +1,6 @@
 //! `AppState`, what every handler shares: the database, the token service, sign-in throttling,
-//! idempotency settings, the import runner, the job runner and the business-day calendar. Handlers import it from here, not from the crate
+//! idempotency settings, the import runner, the job runner, the business-day calendar and the
+//! live views of round reports. Handlers import it from here, not from the crate
 //! root, so that no handler depends on the module that registers every handler.
 
 use crate::tabular::jobs::ImportRunner;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub reminder_time: chrono::NaiveTime,
     /// The clock rounds count overdue answers and plan reminders by.
     pub clock: crate::clock::Clock,
+    /// The live views of round reports this process computed, reused while nothing is written.
+    pub live_reports: crate::round_report::LiveReports,
 }
 
 impl AppState {

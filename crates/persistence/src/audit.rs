@@ -158,6 +158,19 @@ fn audit_query(filter: &AuditFilter) -> sea_orm::Select<audit_event::Entity> {
     query
 }
 
+/// The id of the newest audit event, 0 before the first: every audited write moves it on, so a
+/// figure computed from the records stays right while it has not moved.
+pub async fn latest_event_id<C: ConnectionTrait>(conn: &C) -> Result<i64, StoreError> {
+    Ok(audit_event::Entity::find()
+        .select_only()
+        .column_as(audit_event::Column::Id.max(), "latest")
+        .into_tuple::<Option<i64>>()
+        .one(conn)
+        .await?
+        .flatten()
+        .unwrap_or(0))
+}
+
 /// Up to `limit` events the filter selects with ids above `after_id`, oldest first: how an export
 /// walks the whole trail in constant memory.
 pub async fn events_after<C: ConnectionTrait>(

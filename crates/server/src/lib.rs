@@ -277,6 +277,7 @@ impl Application {
             reminder_schedule,
             reminder_time,
             clock,
+            live_reports: Default::default(),
         });
 
         let listener =

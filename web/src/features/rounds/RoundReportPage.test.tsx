@@ -174,7 +174,7 @@ describe('the report page of a closed round', () => {
     const { fetch } = server({
       'GET /api/v1/rounds/7/report': (request) =>
         new URL(request.url).searchParams.get('live') === 'true'
-          ? json(report({ live: true, corrections, figures: figures({ reforms: 1, stage2: 2 }) }))
+          ? json({ ...report({ live: true, corrections, figures: figures({ reforms: 1, stage2: 2 }) }), computed_at: '2026-01-23T02:30:00Z' })
           : json(report()),
     });
     const { router } = renderApp('/rounds/7/report', fetch);
@@ -186,7 +186,7 @@ describe('the report page of a closed round', () => {
     expect(within(listed).getByRole('link', { name: '課題提案の段階 #501 を開く' })).toHaveAttribute('href', '/proposals/88');
     expect(within(listed).getByRole('link', { name: '自主改革 #12 を開く' })).toHaveAttribute('href', '/reforms/12');
     expect(within(listed).getByText('削除')).toBeInTheDocument();
-    expect(screen.getByTestId('report-basis')).toHaveTextContent('現在の値');
+    expect(screen.getByTestId('report-basis')).toHaveTextContent('現在の値（2026-01-23 11:30 時点の記録）');
     expect(screen.getByTestId('report-reforms-total')).toHaveTextContent('1');
     expect(router.state.location.search).toBe('?view=live');
 

@@ -130,7 +130,8 @@ function ReportView({ report, choice, fetching }: { report: RoundReportOut; choi
   }
 
   const basis = report.live
-    ? t('roundReport.liveAt', { at: tokyoMinute(new Date().toISOString()) })
+    ? // The server reuses a live view for a minute while nothing is written: say when it was computed.
+      t('roundReport.liveAt', { at: tokyoMinute(report.computed_at ?? new Date().toISOString()) })
     : t('roundReport.frozenAt', { at: tokyoMinute(report.closed_at) });
   const scope = report.bureau_id ? (bureauNames.get(report.bureau_id) ?? `#${report.bureau_id}`) : t('roundReport.scopeCity');
   const links = new FigureLinks(figures);

@@ -2114,7 +2114,7 @@ export interface components {
          */
         CellKind: "text" | "integer" | "number" | "date" | "date_time" | "bool" | "json";
         CheckInIn: {
-            /** @description The milestones that moved, each in full as it is to be. */
+            /** @description The milestones that moved. */
             milestones?: components["schemas"]["MilestoneMoveIn"][];
             note?: components["schemas"]["ProgressNoteIn"] | null;
             status?: components["schemas"]["IssueStatusDto"] | null;
@@ -4412,6 +4412,12 @@ export interface components {
              * @description The close instant.
              */
             closed_at: string;
+            /**
+             * Format: date-time
+             * @description Live view only: the moment its figures are as known at. A live view is computed again
+             *     once anything has been written since, and at the latest a minute after.
+             */
+            computed_at?: string | null;
             /** @description Live view only: the corrections since the close, oldest first. */
             corrections?: components["schemas"]["CorrectionOut"][] | null;
             live: boolean;
