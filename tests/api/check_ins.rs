@@ -1,6 +1,7 @@
 //! A policy issue's check-in: the owner's status word, a progress note and each milestone done or
 //! slipped (with its reason) in one write that answers a round's item; a stale version, a slip
-//! without a reason or a milestone of another issue writes nothing at all.
+//! without a reason or a milestone of another issue writes nothing at all; broken, hidden-character
+//! or oversized input and another bureau's editor are refused with problem+json.
 
 use crate::helpers::{Answer, Backend, TestApp, spawn_app};
 use crate::milestone_overdue::issue_of_year;
@@ -14,6 +15,7 @@ on_both_databases!(
     a_check_in_keeps_the_status_the_note_and_the_milestones_and_answers_the_round_item,
     a_stale_milestone_a_slip_without_reason_or_a_foreign_milestone_writes_nothing,
     a_milestone_slips_only_with_a_reason_and_keeps_it_only_while_slipped,
+    bad_check_in_input_is_a_problem_and_another_bureaus_editor_is_refused,
 );
 
 struct Issue {
@@ -281,4 +283,93 @@ async fn a_milestone_slips_only_with_a_reason_and_keeps_it_only_while_slipped(ba
     let done = put(with("done", None), "\"2\"").await;
     assert_eq!(done.status, 200, "{}", done.text);
     assert_eq!(done.json["slip_reason"], Value::Null);
+}
+
+/// The field a 422 points at first.
+fn refused_at(answer: &Answer) -> Value {
+    answer.assert_problem(422, "validation_failed")["errors"][0]["pointer"].clone()
+}
+
+async fn bad_check_in_input_is_a_problem_and_another_bureaus_editor_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let o = org(&app).await;
+    let issue = west_issue(&app, &o, &o.admin).await;
+    let path = format!("/api/v1/policy-issues/{}/check-ins", issue.id);
+
+    let broken = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .bearer_auth(&o.admin)
+        .header("If-Match", &issue.etag)
+        .header("Content-Type", "application/json")
+        .body(r#"{"note": {"as_of": "2025-12-31", "body": "途中"#)
+        .send()
+        .await
+        .unwrap();
+    Answer::read(broken)
+        .await
+        .assert_problem(400, "malformed_json");
+
+    let hidden = check_in(
+        &app,
+        &o.admin,
+        &issue,
+        json!({ "milestones": [moved(&issue.milestones[0], "slipped", Some("業者の\u{0}選定"))] }),
+    )
+    .await;
+    assert_eq!(refused_at(&hidden), "/milestones/0/slip_reason");
+    let invisible = check_in(
+        &app,
+        &o.admin,
+        &issue,
+        json!({ "note": { "as_of": "2025-12-31", "body": "順調\u{200B}です" } }),
+    )
+    .await;
+    assert_eq!(refused_at(&invisible), "/note/body");
+    let too_many: Vec<Value> = (0..201)
+        .map(|i| json!({ "id": i, "version": 1, "state": "done" }))
+        .collect();
+    let crowded = check_in(&app, &o.admin, &issue, json!({ "milestones": too_many })).await;
+    assert_eq!(refused_at(&crowded), "/milestones");
+    let twice = check_in(
+        &app,
+        &o.admin,
+        &issue,
+        json!({ "milestones": [moved(&issue.milestones[0], "done", None), moved(&issue.milestones[0], "planned", None)] }),
+    )
+    .await;
+    assert_eq!(refused_at(&twice), "/milestones/1/id");
+
+    // Full-width text is text: a reason written in full-width digits and letters is kept as typed.
+    let reason = "業者選定が２か月遅れたため（ＲＦＰ再公告）";
+    let kept = check_in(
+        &app,
+        &o.admin,
+        &issue,
+        json!({ "milestones": [moved(&issue.milestones[0], "slipped", Some(reason))] }),
+    )
+    .await;
+    assert_eq!(kept.status, 200, "{}", kept.text);
+    assert_eq!(kept.json["milestones"][0]["slip_reason"], reason);
+
+    // 門司区役所's editor may not answer for 八幡西区役所's issue.
+    let other = app
+        .editor_for("moji@city.example.jp", vec![], vec![o.moji])
+        .await;
+    let current = read_issue(&app, &o.admin, issue.id).await;
+    check_in(
+        &app,
+        &other,
+        &current,
+        json!({ "note": { "as_of": "2025-12-31", "body": "代わりに回答" } }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let after = app
+        .get(
+            &format!("/api/v1/policy-issues/{}", issue.id),
+            Some(&o.admin),
+        )
+        .await;
+    assert_eq!(after.json["progress_notes"], json!([]), "{}", after.text);
 }

@@ -5,6 +5,7 @@ import type {
   Decision,
   EffectKind,
   ImplementationStatus,
+  IssueStatus,
   PeriodOut,
   ReformClassification,
   ReformStatus,
@@ -35,6 +36,8 @@ export const REFORM_STATUSES: readonly ReformStatus[] = [
   'ended',
 ];
 export const CLASSIFICATIONS: readonly ReformClassification[] = ['i', 'ii', 'iii'];
+/** The owner's status words of a policy issue, in the order they are offered. */
+export const ISSUE_STATUSES: readonly IssueStatus[] = ['not_started', 'in_progress', 'done', 'on_hold'];
 
 /** ①所管課に提示 … in the language in use (the server's labels are Japanese only). */
 export function stageLabel(t: TFunction, stage: number | null | undefined): string {

@@ -4,11 +4,10 @@
 //! policy issue with it; each part is still an ordinary audited write of its record.
 
 use super::issue::{IssueStatusDto, PolicyIssueOut, single_issue_out};
-use super::milestone::{MilestoneStateDto, conflict_error, reason_text};
+use super::milestone::{MilestoneStateDto, conflict_error, day_done, reason_text};
 use super::note::ProgressNoteIn;
 use super::{with_version, writable_issue};
 use crate::auth::Authenticated;
-use crate::clock::today_in_tokyo;
 use crate::concurrency::IfMatch;
 use crate::context::actor;
 use crate::department::field_error;
@@ -124,10 +123,7 @@ fn check_in_of(input: CheckInIn) -> Result<CheckIn, ApiError> {
             id: moved.id,
             expected_version: moved.version,
             state,
-            done_on: match (state, moved.done_on) {
-                (MilestoneState::Done, None) => Some(today_in_tokyo()),
-                (_, day) => day,
-            },
+            done_on: day_done(state, moved.done_on),
             slip_reason: optional(moved.slip_reason),
         });
     }

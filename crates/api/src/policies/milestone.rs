@@ -141,10 +141,7 @@ pub(crate) fn milestone_fields(
         )
     })?;
     let state: MilestoneState = input.state.into();
-    let done_on = match (state, input.done_on) {
-        (MilestoneState::Done, None) => Some(today_in_tokyo()),
-        (_, day) => day,
-    };
+    let done_on = day_done(state, input.done_on);
     let fields = MilestoneFields {
         workstream: optional(input.workstream),
         quarter,
@@ -156,6 +153,15 @@ pub(crate) fn milestone_fields(
     match fields.conflict() {
         None => Ok(fields),
         Some(conflict) => Err(conflict_error(pointer, conflict)),
+    }
+}
+
+/// The day a milestone was done as asked for: a milestone marked done without a day was done
+/// today (Asia/Tokyo); any other state keeps what was sent, for the rules to refuse.
+pub(crate) fn day_done(state: MilestoneState, day: Option<NaiveDate>) -> Option<NaiveDate> {
+    match (state, day) {
+        (MilestoneState::Done, None) => Some(today_in_tokyo()),
+        (_, day) => day,
     }
 }
 

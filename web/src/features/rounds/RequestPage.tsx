@@ -14,7 +14,7 @@ import { LoadProblem } from '../../components/records/LoadProblem';
 import { Field, toApiProblem } from '../../components/form';
 import { fieldErrorMessage, pointerToField, type ApiProblem } from '../../lib/api';
 import { formatDate, formatDateTime, shortDate } from '../../lib/dates';
-import { IMPLEMENTATION_STATUSES, REFORM_STATUSES, decisionLabel, reformStatusLabel, stageLabel, statusLabel } from '../../lib/labels';
+import { IMPLEMENTATION_STATUSES, ISSUE_STATUSES, REFORM_STATUSES, decisionLabel, reformStatusLabel, stageLabel, statusLabel } from '../../lib/labels';
 import { mayAnswerRequest, mayManageRound } from '../../lib/permissions';
 import { usePageTitle } from '../../lib/usePageTitle';
 import {
@@ -52,7 +52,6 @@ import './rounds.css';
 
 const SYSTEM_STATUSES = ['trial', 'production', 'retired'] as const;
 const MILESTONE_STATES = ['planned', 'done', 'slipped'] as const;
-const ISSUE_STATUSES = ['not_started', 'in_progress', 'done', 'on_hold'] as const;
 
 export function RequestPage() {
   const { t } = useTranslation();

@@ -31,6 +31,7 @@ export type {
   ImplementationStatus,
   Decision,
   ReformStatus,
+  IssueStatus,
   ReformClassification,
   EffectKind,
 } from './types';

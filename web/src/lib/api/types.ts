@@ -33,5 +33,6 @@ export type LinkOut = components['schemas']['LinkOut'];
 export type ImplementationStatus = components['schemas']['ImplementationStatusDto'];
 export type Decision = components['schemas']['DecisionDto'];
 export type ReformStatus = components['schemas']['ReformStatusDto'];
+export type IssueStatus = components['schemas']['IssueStatusDto'];
 export type ReformClassification = components['schemas']['ReformClassificationDto'];
 export type EffectKind = components['schemas']['EffectKindDto'];

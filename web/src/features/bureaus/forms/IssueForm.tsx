@@ -12,6 +12,7 @@ import {
   useTextValues,
   type HeadingTag,
 } from '../../../components/form';
+import { ISSUE_STATUSES } from '../../../lib/labels';
 import { AREAS, ifMatch, LEVELS, type IssueStatus, type Level, type PolicyArea, type PolicyIssueOut } from '../api';
 import { levelLabel } from '../format';
 import { usePolicyWrite } from './usePolicyWrite';
@@ -29,7 +30,6 @@ const ISSUE_FIELDS = [
   'actions',
   'status',
 ] as const;
-const ISSUE_STATUSES = ['not_started', 'in_progress', 'done', 'on_hold'] as const;
 type IssueField = (typeof ISSUE_FIELDS)[number];
 const POLICY_FIELD_SUGGESTIONS = ['市民サービス向上', '働き方改革', '官民連携', '人材育成', '行政の透明性', '地域社会'];
 
