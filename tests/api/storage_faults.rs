@@ -561,8 +561,10 @@ async fn terminated_postgres_connections_answer_503_and_the_server_recovers() {
             .await
         })
     };
+    // Only a backend blocked by this lock counts: the job runner's own lock waits in the same
+    // database are not the request, and terminating before the request waits lets it succeed.
     let waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-AND wait_event_type = 'Lock'";
+AND pg_backend_pid() = ANY(pg_blocking_pids(pid))";
     for _ in 0..1000 {
         let row = lock
             .query_one_raw(Statement::from_string(lock.get_database_backend(), waiting))
