@@ -18,14 +18,14 @@ on_both_databases!(
     bad_check_in_input_is_a_problem_and_another_bureaus_editor_is_refused,
 );
 
-struct Issue {
-    id: i64,
+pub(crate) struct Issue {
+    pub(crate) id: i64,
     etag: String,
-    milestones: Vec<Value>,
+    pub(crate) milestones: Vec<Value>,
 }
 
 /// West ward's FY2025 policy with issue A(1) and two milestones of quarters 1 and 2.
-async fn west_issue(app: &TestApp, o: &Org, token: &str) -> Issue {
+pub(crate) async fn west_issue(app: &TestApp, o: &Org, token: &str) -> Issue {
     let id = issue_of_year(app, token, o.west, 2025).await;
     for (quarter, title) in [(1, "受付ルーム試行設置"), (2, "結果分析・評価")] {
         let made = post(

@@ -166,11 +166,11 @@ impl From<EffectKind> for EffectKindDto {
     }
 }
 
-fn unit_text(value: &str) -> Result<(), ValidationError> {
+pub(crate) fn unit_text(value: &str) -> Result<(), ValidationError> {
     crate::text_rules::text_rule(value, 30, false)
 }
 
-fn basis_text(value: &str) -> Result<(), ValidationError> {
+pub(crate) fn basis_text(value: &str) -> Result<(), ValidationError> {
     crate::text_rules::text_rule(value, 500, false)
 }
 

@@ -628,6 +628,7 @@ impl From<RoundError> for ApiError {
                     ids.len()
                 ))
             },
+            RoundError::Stage(err) => persistence::proposals::WorkflowError::Transition(err).into(),
         }
     }
 }

@@ -126,6 +126,12 @@ pub enum MilestoneState {
 }
 
 impl MilestoneState {
+    pub const ALL: [MilestoneState; 3] = [
+        MilestoneState::Planned,
+        MilestoneState::Done,
+        MilestoneState::Slipped,
+    ];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             MilestoneState::Planned => "planned",
@@ -167,12 +173,23 @@ impl MilestoneFields {
     /// The rules that tie a milestone's fields to its state: a day only when done, a reason
     /// exactly when slipped.
     pub fn conflict(&self) -> Option<MilestoneConflict> {
-        let slipped = self.state == MilestoneState::Slipped;
-        if self.done_on.is_some() && self.state != MilestoneState::Done {
+        MilestoneConflict::of(self.state, self.done_on, self.slip_reason.as_deref())
+    }
+}
+
+impl MilestoneConflict {
+    /// How a state, a done day and a slip reason break the rules, if they do.
+    pub fn of(
+        state: MilestoneState,
+        done_on: Option<NaiveDate>,
+        slip_reason: Option<&str>,
+    ) -> Option<MilestoneConflict> {
+        let slipped = state == MilestoneState::Slipped;
+        if done_on.is_some() && state != MilestoneState::Done {
             Some(MilestoneConflict::DayWithoutDone)
-        } else if slipped && self.slip_reason.is_none() {
+        } else if slipped && slip_reason.is_none() {
             Some(MilestoneConflict::SlippedWithoutReason)
-        } else if !slipped && self.slip_reason.is_some() {
+        } else if !slipped && slip_reason.is_some() {
             Some(MilestoneConflict::ReasonWithoutSlip)
         } else {
             None

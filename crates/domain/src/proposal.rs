@@ -43,6 +43,18 @@ impl Stage {
         Stage::ALL.into_iter().find(|s| s.number() == n)
     }
 
+    /// A stage as staff write it: its label (①所管課に提示), its circled number alone (①) or
+    /// its number (1).
+    pub fn from_text(text: &str) -> Option<Stage> {
+        let text = text.trim();
+        Stage::ALL.into_iter().find(|s| {
+            let label = s.label_ja();
+            text == label
+                || label.chars().next().is_some_and(|c| text == c.to_string())
+                || text == s.number().to_string()
+        })
+    }
+
     pub fn label_ja(self) -> &'static str {
         match self {
             Stage::Presented => "①所管課に提示",
@@ -63,6 +75,8 @@ pub enum Decision {
 }
 
 impl Decision {
+    pub const ALL: [Decision; 2] = [Decision::Continue, Decision::End];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Decision::Continue => "continue",

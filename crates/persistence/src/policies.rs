@@ -810,7 +810,21 @@ pub async fn check_in(
     actor: &AuditActor,
 ) -> Result<Issue, CheckInError> {
     let txn = crate::begin_write(db).await?;
-    let issue = find_issue(&txn, issue_id)
+    let issue = check_in_within(&txn, issue_id, expected_version, check_in, actor).await?;
+    txn.commit().await?;
+    Ok(issue)
+}
+
+/// A check-in written inside `txn`, which the caller commits (a round's workbook writes many
+/// with the answers they give, all or none).
+pub async fn check_in_within(
+    txn: &DatabaseTransaction,
+    issue_id: i64,
+    expected_version: i32,
+    check_in: CheckIn,
+    actor: &AuditActor,
+) -> Result<Issue, CheckInError> {
+    let issue = find_issue(txn, issue_id)
         .await?
         .ok_or(StoreError::NotFound)?;
     if issue.version != expected_version {
@@ -822,7 +836,7 @@ pub async fn check_in(
     }
     let mut moves = Vec::with_capacity(check_in.milestones.len());
     for (index, moved) in check_in.milestones.into_iter().enumerate() {
-        let Some(current) = find_milestone(&txn, moved.id)
+        let Some(current) = find_milestone(txn, moved.id)
             .await?
             .filter(|m| m.issue_id == issue_id)
         else {
@@ -848,16 +862,16 @@ pub async fn check_in(
                 status: Some(status),
                 ..issue.fields.clone()
             };
-            replace_issue(&txn, issue_id, expected_version, fields, actor).await?
+            replace_issue(txn, issue_id, expected_version, fields, actor).await?
         }
         _ => issue,
     };
     for (id, expected_version, fields) in moves {
-        replace_milestone(&txn, id, expected_version, fields, actor).await?;
+        replace_milestone(txn, id, expected_version, fields, actor).await?;
     }
     if let Some(note) = check_in.note {
         create_note(
-            &txn,
+            txn,
             issue_id,
             note.as_of,
             note.as_of_label,
@@ -866,7 +880,6 @@ pub async fn check_in(
         )
         .await?;
     }
-    txn.commit().await?;
     Ok(issue)
 }
 

@@ -524,8 +524,8 @@ pub async fn add_assignment(
 
 /// Changes the sections of a proposal or their stages as `apply` says, then brings the current
 /// stages in step with the events.
-async fn amend_assignments(
-    db: &DatabaseConnection,
+async fn amend_assignments<Db: TransactionTrait<Transaction = DatabaseTransaction>>(
+    db: &Db,
     action: &'static str,
     proposal_id: i64,
     actor: &AuditActor,
@@ -572,8 +572,10 @@ pub async fn find_assignment<C: ConnectionTrait>(
         .transpose()
 }
 
-pub async fn change_stage(
-    db: &DatabaseConnection,
+/// Records a stage change of one assignment (in its own transaction, or inside the caller's
+/// when `db` is one: a round's workbook answers with it).
+pub async fn change_stage<Db: TransactionTrait<Transaction = DatabaseTransaction>>(
+    db: &Db,
     proposal: ProposalId,
     assignment_id: i64,
     change: StageChange,

@@ -26,6 +26,7 @@ use crate::entities::{
 };
 use crate::events::{self, NewEvent};
 use crate::page::{Page, PageRequest};
+use crate::policies::CheckInError;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::calendar::ReminderSchedule;
 use domain::round::{
@@ -244,6 +245,9 @@ pub enum RoundError {
     /// Submitting with these items (ids) not answered.
     #[error("{} items are not answered", .0.len())]
     Unanswered(Vec<i64>),
+    /// An answer's stage change that the assignment's stage on its day does not allow.
+    #[error(transparent)]
+    Stage(#[from] domain::proposal::TransitionError),
 }
 
 impl From<sea_orm::DbErr> for RoundError {
@@ -1694,13 +1698,22 @@ pub enum RecordWrite {
         measured_on: NaiveDate,
         note: Option<String>,
     },
-    /// A progress note of an issue; the issue must still be at `expected_version`.
-    ProgressNote {
+    /// A policy issue's check-in (status word, progress note, milestones moved); the issue and
+    /// each milestone must still be at the versions it names.
+    CheckIn {
         issue_id: i64,
         expected_version: i32,
-        as_of: NaiveDate,
-        as_of_label: String,
-        body: String,
+        check_in: crate::policies::CheckIn,
+    },
+    /// A proposal assignment's answer: the proposal's outcome (its written fields, when they
+    /// change) and the section's stage change; the proposal must still be at
+    /// `expected_version`.
+    Assignment {
+        proposal: domain::ids::ProposalId,
+        assignment_id: i64,
+        expected_version: i32,
+        outcome: Option<domain::proposal::ProposalFields>,
+        stage: Option<domain::proposal::StageChange>,
     },
 }
 
@@ -1750,7 +1763,7 @@ async fn write_record(
     txn: &DatabaseTransaction,
     write: RecordWrite,
     actor: &AuditActor,
-) -> Result<(), StoreError> {
+) -> Result<(), RoundError> {
     match write {
         RecordWrite::Reform {
             id,
@@ -1781,20 +1794,59 @@ async fn write_record(
             still_at(expected_version, kpi.version)?;
             crate::policies::add_actual(txn, kpi_id, value, measured_on, note, actor).await?;
         }
-        RecordWrite::ProgressNote {
+        RecordWrite::CheckIn {
             issue_id,
             expected_version,
-            as_of,
-            as_of_label,
-            body,
+            check_in,
         } => {
-            let issue = policy_issue::Entity::find_by_id(issue_id)
-                .lock_exclusive()
-                .one(txn)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-            still_at(expected_version, issue.version)?;
-            crate::policies::create_note(txn, issue_id, as_of, as_of_label, body, actor).await?;
+            crate::policies::check_in_within(txn, issue_id, expected_version, check_in, actor)
+                .await
+                .map_err(|err| match err {
+                    CheckInError::Store(err) => err,
+                    CheckInError::ForeignMilestone { .. } => {
+                        StoreError::MissingReference("milestone of the issue")
+                    }
+                    // The workbook is read against the same rule before anything is written.
+                    CheckInError::Conflict { conflict, .. } => StoreError::Corrupt(format!(
+                        "a milestone answered by workbook does not hold together: {conflict:?}"
+                    )),
+                })?;
+        }
+        RecordWrite::Assignment {
+            proposal,
+            assignment_id,
+            expected_version,
+            outcome,
+            stage,
+        } => {
+            match outcome {
+                Some(fields) => {
+                    crate::proposals::update_proposal(
+                        txn,
+                        proposal,
+                        expected_version,
+                        fields,
+                        actor,
+                    )
+                    .await?;
+                }
+                None => {
+                    let current = proposal::Entity::find_by_id(proposal.get())
+                        .lock_exclusive()
+                        .one(txn)
+                        .await?
+                        .ok_or(StoreError::NotFound)?;
+                    still_at(expected_version, current.version)?;
+                }
+            }
+            if let Some(change) = stage {
+                crate::proposals::change_stage(txn, proposal, assignment_id, change, actor)
+                    .await
+                    .map_err(|err| match err {
+                        crate::proposals::WorkflowError::Store(err) => RoundError::Store(err),
+                        crate::proposals::WorkflowError::Transition(err) => RoundError::Stage(err),
+                    })?;
+            }
         }
     }
     Ok(())
@@ -1819,9 +1871,7 @@ pub async fn answer_by_workbook(
     for (index, answer) in answers.into_iter().enumerate() {
         let row = |error: RoundError| WorkbookError::Row { index, error };
         if let Some(write) = answer.write {
-            write_record(&txn, write, actor)
-                .await
-                .map_err(|e| row(e.into()))?;
+            write_record(&txn, write, actor).await.map_err(row)?;
         }
         let given = Answer {
             outcome: answer.outcome,

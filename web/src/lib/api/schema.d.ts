@@ -4874,7 +4874,10 @@ export interface components {
             dry_run: boolean;
             /** @description The rows refused; any refusal refuses the whole upload. */
             errors: components["schemas"]["WorkbookRowErrorOut"][];
-            /** @description What the workbook cannot answer and the page must (milestones, proposal stages). */
+            /**
+             * @description What the workbook cannot answer and the page must (a proposal's stage and outcome), and
+             *     sheets it did not read.
+             */
             notes: string[];
             /** @description The request as it would stand (dry run) or stands after. */
             request: components["schemas"]["RequestOut"];

@@ -262,20 +262,25 @@ fn fiscal_year(row: &Row, field: &str, errors: &mut CellErrors) -> Option<i64> {
     None
 }
 
-fn date(row: &Row, field: &str, errors: &mut CellErrors) -> Option<String> {
-    let text = row.get(field)?;
-    let normalized = search_form(&text);
+/// A day as staff type it in a cell: 2025-04-01, 2025/4/1, 2025.4.1 or one day in wareki
+/// (R7.4.1, 令和7年4月1日); a time after the day (a spreadsheet's date-time) is ignored.
+pub(crate) fn day_of_text(text: &str) -> Option<NaiveDate> {
+    let normalized = search_form(text);
     let first = normalized.split_whitespace().next().unwrap_or_default();
     for format in ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"] {
         if let Ok(d) = NaiveDate::parse_from_str(first, format) {
-            return Some(d.to_string());
+            return Some(d);
         }
     }
     let period = domain::period::Period::parse(&normalized);
-    if let Some(day) = period
+    period
         .earliest()
         .filter(|d| period.is_structured() && period.latest() == Some(*d))
-    {
+}
+
+fn date(row: &Row, field: &str, errors: &mut CellErrors) -> Option<String> {
+    let text = row.get(field)?;
+    if let Some(day) = day_of_text(&text) {
         return Some(day.to_string());
     }
     errors.push(row.error(

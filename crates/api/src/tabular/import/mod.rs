@@ -13,6 +13,7 @@ mod plan;
 mod sheet;
 pub mod workbook_guard;
 
+pub(crate) use fields::day_of_text;
 pub use fields::{check_columns, importable};
 pub use plan::{Importer, new_job, run};
 pub use sheet::{

@@ -8,6 +8,9 @@
 //! (`tabular::formats`, `tabular::import`); the writes and answers are
 //! `persistence::rounds::answer_by_workbook`.
 
+mod assignment;
+mod parts;
+
 use crate::auth::Authenticated;
 use crate::context::actor;
 use crate::department::Directory;
@@ -25,9 +28,13 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use domain::ledger::SystemStatus;
+use domain::policy::IssueStatus;
+use domain::proposal::{Decision, ImplementationStatus, Stage};
 use domain::reform::ReformStatus;
 use domain::round::{Outcome, RecordKind, RequestStep};
 use domain::{Action, Principal, authorize};
+use parts::{EFFECT_SHEET, MILESTONE_SHEET, PartContext, Parts};
+use persistence::policies::{CheckIn, NoteDraft};
 use persistence::rounds::{
     self, Item, RecordNow, RecordWrite, RoundError, WorkbookAnswer, WorkbookError,
 };
@@ -76,15 +83,12 @@ const ACTUAL: Head = Head::new("actual_value", "基準日の実績値", CellKind
 const ACTUAL_NOTE: Head = Head::new("actual_note", "実績の備考", CellKind::Text);
 const LATEST_NOTE_AT: Head = Head::new("latest_note_as_of", "最新の進捗の時点", CellKind::Text);
 const LATEST_NOTE: Head = Head::new("latest_note", "最新の進捗", CellKind::Text);
-const MILESTONES: Head = Head::new(
-    "milestones",
-    "マイルストーン（ページで回答）",
-    CellKind::Text,
-);
 const PROGRESS: Head = Head::new("progress", "基準日の進捗", CellKind::Text);
 const STAGE: Head = Head::new("stage", "検討段階", CellKind::Text);
 const DECISION: Head = Head::new("decision", "判断", CellKind::Text);
+const STAGE_NOTE: Head = Head::new("stage_note", "段階の備考", CellKind::Text);
 const IMPLEMENTATION: Head = Head::new("implementation_status", "実施状況", CellKind::Text);
+const OUTCOME_PERIOD: Head = Head::new("outcome_period", "実施時期", CellKind::Text);
 
 /// The columns of a kind's sheet: the item, the record and its version, the values (those the
 /// workbook answers and those shown for reading), the answer and the comment.
@@ -93,8 +97,10 @@ fn columns(kind: RecordKind) -> Vec<Head> {
         RecordKind::Reform => &[STATUS, PERIOD],
         RecordKind::DigitalSystem => &[STATUS, HOURS, YEN],
         RecordKind::Kpi => &[UNIT, TARGET, LATEST_VALUE, LATEST_ON, ACTUAL, ACTUAL_NOTE],
-        RecordKind::PolicyIssue => &[LATEST_NOTE_AT, LATEST_NOTE, MILESTONES, PROGRESS],
-        RecordKind::ProposalAssignment => &[STAGE, DECISION, IMPLEMENTATION],
+        RecordKind::PolicyIssue => &[STATUS, LATEST_NOTE_AT, LATEST_NOTE, PROGRESS],
+        RecordKind::ProposalAssignment => {
+            &[STAGE, DECISION, STAGE_NOTE, IMPLEMENTATION, OUTCOME_PERIOD]
+        }
     };
     let mut out = vec![ITEM, RECORD, VERSION, TITLE];
     out.extend_from_slice(values);
@@ -110,7 +116,7 @@ fn answered_columns(kind: RecordKind) -> &'static [Head] {
         RecordKind::DigitalSystem => &[STATUS, HOURS, YEN],
         RecordKind::Kpi => &[ACTUAL, ACTUAL_NOTE],
         RecordKind::PolicyIssue => &[PROGRESS],
-        RecordKind::ProposalAssignment => &[],
+        RecordKind::ProposalAssignment => &[STAGE, DECISION, IMPLEMENTATION, OUTCOME_PERIOD],
     }
 }
 
@@ -143,25 +149,18 @@ fn system_status_label(value: &serde_json::Value) -> Cell {
         .map_or(Cell::Empty, |s| Cell::text(s.label_ja()))
 }
 
-fn milestones_text(value: &serde_json::Value) -> Cell {
-    let lines: Vec<String> = value
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| {
-            format!(
-                "{} {}（{}）",
-                m["quarter"].as_str().unwrap_or_default(),
-                m["title"].as_str().unwrap_or_default(),
-                m["state"].as_str().unwrap_or_default()
-            )
-        })
-        .collect();
-    if lines.is_empty() {
-        Cell::Empty
-    } else {
-        Cell::text(lines.join("\n"))
-    }
+fn issue_status_label(value: &serde_json::Value) -> Cell {
+    value
+        .as_str()
+        .and_then(IssueStatus::parse)
+        .map_or(Cell::Empty, |s| Cell::text(s.label_ja()))
+}
+
+fn stage_of(value: &serde_json::Value) -> Option<Stage> {
+    value
+        .as_i64()
+        .and_then(|n| u8::try_from(n).ok())
+        .and_then(Stage::from_number)
 }
 
 fn answer_word(outcome: Outcome) -> Cell {
@@ -200,15 +199,29 @@ fn row_cells(item: &Item, now: &RecordNow) -> Vec<Cell> {
             cells.push(Cell::Empty);
         }
         RecordKind::PolicyIssue => {
+            cells.push(issue_status_label(&v["status"]));
             cells.push(text_of(&v["latest_progress_note"]["as_of_label"]));
             cells.push(text_of(&v["latest_progress_note"]["body"]));
-            cells.push(milestones_text(&v["milestones"]));
             cells.push(Cell::Empty);
         }
         RecordKind::ProposalAssignment => {
-            cells.push(Cell::opt_text(v["stage"].as_i64().map(|s| s.to_string())));
-            cells.push(text_of(&v["decision"]));
-            cells.push(text_of(&v["implementation_status"]));
+            cells.push(Cell::opt_text(
+                stage_of(&v["stage"]).map(|s| s.label_ja().to_owned()),
+            ));
+            cells.push(Cell::opt_text(
+                v["decision"]
+                    .as_str()
+                    .and_then(Decision::parse)
+                    .map(|d| d.label_ja().to_owned()),
+            ));
+            cells.push(Cell::Empty);
+            cells.push(Cell::opt_text(
+                v["implementation_status"]
+                    .as_str()
+                    .and_then(ImplementationStatus::parse)
+                    .map(|s| s.label_ja().to_owned()),
+            ));
+            cells.push(text_of(&v["outcome_period_text"]));
         }
     }
     cells.push(answer_word(item.outcome));
@@ -290,7 +303,8 @@ pub struct WorkbookAnswerOut {
     pub rows: Vec<WorkbookRowOut>,
     /// The rows refused; any refusal refuses the whole upload.
     pub errors: Vec<WorkbookRowErrorOut>,
-    /// What the workbook cannot answer and the page must (milestones, proposal stages).
+    /// What the workbook cannot answer and the page must (a proposal's stage and outcome), and
+    /// sheets it did not read.
     pub notes: Vec<String>,
 }
 
@@ -325,13 +339,33 @@ pub async fn download_request_workbook(
     let now = rounds::records_now(&state.db.conn, &items).await?;
     let mut sheets: Vec<SheetOut> = Vec::new();
     for (kind, name) in SHEETS {
-        let rows: Vec<Vec<Cell>> = items
+        let listed: Vec<(&Item, &RecordNow)> = items
             .iter()
             .filter(|i| i.record_kind == kind)
-            .filter_map(|i| now.get(&(kind, i.record_id)).map(|n| row_cells(i, n)))
+            .filter_map(|i| now.get(&(kind, i.record_id)).map(|n| (i, n)))
             .collect();
-        if !rows.is_empty() {
-            sheets.push((name, columns(kind), rows));
+        if listed.is_empty() {
+            continue;
+        }
+        let rows = listed.iter().map(|(i, n)| row_cells(i, n)).collect();
+        sheets.push((name, columns(kind), rows));
+        // Each item's parts follow its sheet: a reform's effects (the sheet is there even when
+        // none has any, so effects can be added), an issue's milestones.
+        match kind {
+            RecordKind::Reform => {
+                let rows = listed.iter().flat_map(|(i, n)| parts::effect_rows(i, n));
+                sheets.push((EFFECT_SHEET, parts::effect_columns(), rows.collect()));
+            }
+            RecordKind::PolicyIssue => {
+                let rows: Vec<Vec<Cell>> = listed
+                    .iter()
+                    .flat_map(|(i, n)| parts::milestone_rows(i, n))
+                    .collect();
+                if !rows.is_empty() {
+                    sheets.push((MILESTONE_SHEET, parts::milestone_columns(), rows));
+                }
+            }
+            _ => {}
         }
     }
     if sheets.is_empty() {
@@ -416,8 +450,7 @@ impl Reading<'_> {
         });
     }
 
-    /// Reads row `row`'s 状況 cell as one of `all` (by its Japanese label or its code); a word
-    /// that names none is refused, listing the words that do. `None` when refused.
+    /// Reads row `row`'s 状況 cell as one of `all`; see `word`.
     fn status<S: Copy>(
         &mut self,
         row: u32,
@@ -426,18 +459,33 @@ impl Reading<'_> {
         label: fn(S) -> &'static str,
         code: fn(S) -> &'static str,
     ) -> Option<S> {
-        let text = self.cell(cells, &STATUS);
+        self.word(row, cells, &STATUS, all, label, code)
+    }
+
+    /// Reads row `row`'s cell of `head` as one of `all` (by its Japanese label or its code); a
+    /// word that names none is refused, listing the words that do. `None` when refused.
+    fn word<S: Copy>(
+        &mut self,
+        row: u32,
+        cells: &[String],
+        head: &Head,
+        all: &[S],
+        label: fn(S) -> &'static str,
+        code: fn(S) -> &'static str,
+    ) -> Option<S> {
+        let text = self.cell(cells, head);
         let found = all
             .iter()
             .copied()
             .find(|&s| label(s) == text || code(s) == text);
         if found.is_none() {
             let words: Vec<&str> = all.iter().map(|&s| label(s)).collect();
+            let name = head.ja.split('（').next().unwrap_or(head.ja);
             self.refuse(
                 row,
-                Some(&STATUS),
+                Some(head),
                 "invalid_value",
-                format!("状況は {} のいずれかです", words.join("、")),
+                format!("{name}は {} のいずれかです", words.join("、")),
             );
         }
         found
@@ -486,6 +534,7 @@ fn change(head: &Head, before: Option<String>, after: Option<String>) -> FieldCh
 async fn row_write(
     answering: &Answering<'_>,
     reading: &mut Reading<'_>,
+    parts: &mut Parts,
     (row, cells): (u32, &[String]),
     item: &Item,
     now: &RecordNow,
@@ -497,7 +546,8 @@ async fn row_write(
         as_of,
     } = *answering;
     let mut changes = Vec::new();
-    let mut refused = false;
+    // A refused part row (a milestone, an effect) refuses its item's row with it.
+    let mut refused = parts.refused(item.id);
     let write = match item.record_kind {
         RecordKind::Reform => {
             let reform =
@@ -533,6 +583,16 @@ async fn row_write(
             } else if period != fields.period_text {
                 changes.push(change(&PERIOD, fields.period_text.clone(), period.clone()));
                 fields.period_text = period;
+            }
+            if let Some(effects) = parts.take_effects(item.id)
+                && effects != fields.effects
+            {
+                changes.push(change(
+                    &parts::EFFECTS,
+                    parts::effects_text(&fields.effects),
+                    parts::effects_text(&effects),
+                ));
+                fields.effects = effects;
             }
             if !changes.is_empty()
                 && !dir
@@ -673,8 +733,34 @@ async fn row_write(
             }
         }
         RecordKind::PolicyIssue => {
+            let was = now.values["status"].as_str().and_then(IssueStatus::parse);
+            // A blank 状況 keeps the issue's word (a check-in never clears it).
+            let status = if reading.cell(cells, &STATUS).is_empty() {
+                None
+            } else {
+                match reading.status(
+                    row,
+                    cells,
+                    &IssueStatus::ALL,
+                    IssueStatus::label_ja,
+                    IssueStatus::as_str,
+                ) {
+                    Some(status) => Some(status).filter(|s| Some(*s) != was),
+                    None => {
+                        refused = true;
+                        None
+                    }
+                }
+            };
+            if let Some(status) = status {
+                changes.push(change(
+                    &STATUS,
+                    was.map(|s| s.label_ja().to_owned()),
+                    Some(status.label_ja().to_owned()),
+                ));
+            }
             let body = reading.cell(cells, &PROGRESS).to_owned();
-            if body.is_empty() {
+            let note = if body.is_empty() {
                 None
             } else if let Err(message) = text_rule(crate::text_rules::long_text, &body) {
                 refused = true;
@@ -688,16 +774,43 @@ async fn row_write(
                         .map(str::to_owned),
                     Some(body.clone()),
                 ));
-                Some(RecordWrite::ProgressNote {
-                    issue_id: item.record_id,
-                    expected_version: now.version,
+                Some(NoteDraft {
                     as_of,
                     as_of_label: format!("{}時点", domain::wareki::format_year_month(as_of)),
                     body,
                 })
+            };
+            let mut milestones = Vec::new();
+            for edit in parts.take_milestones(item.id) {
+                changes.push(edit.change);
+                milestones.push(edit.moved);
+            }
+            (status.is_some() || note.is_some() || !milestones.is_empty()).then_some(
+                RecordWrite::CheckIn {
+                    issue_id: item.record_id,
+                    expected_version: now.version,
+                    check_in: CheckIn {
+                        status,
+                        note,
+                        milestones,
+                    },
+                },
+            )
+        }
+        RecordKind::ProposalAssignment => {
+            let read =
+                assignment::assignment_write(answering, reading, (row, cells), item, now).await?;
+            match read {
+                Some((write, mut moved)) => {
+                    changes.append(&mut moved);
+                    write
+                }
+                None => {
+                    refused = true;
+                    None
+                }
             }
         }
-        RecordKind::ProposalAssignment => None,
     };
     if write.is_some() && matches!(item.record_kind, RecordKind::Kpi | RecordKind::PolicyIssue) {
         let issue_id = match item.record_kind {
@@ -724,13 +837,25 @@ async fn row_write(
 /// refusals.
 async fn read_answers(
     answering: &Answering<'_>,
-    pages: Vec<Page>,
+    mut pages: Vec<Page>,
     items: &[Item],
     now: &HashMap<(RecordKind, i64), RecordNow>,
     findings: &mut Findings,
 ) -> Result<Vec<ReadRow>, ApiError> {
     let Findings { errors, notes } = findings;
     let by_id: HashMap<i64, &Item> = items.iter().map(|i| (i.id, i)).collect();
+    let context = PartContext {
+        items: &by_id,
+        now,
+        as_of: answering.as_of,
+    };
+    let mut parts = Parts::read(&mut pages, &context, errors);
+    let reforms_listed = pages.iter().any(|p| p.name == SHEETS[0].1);
+    if reforms_listed && !parts.has_effect_sheet() {
+        notes.push(format!(
+            "シート「{EFFECT_SHEET}」がないため、取組の効果は変更しません"
+        ));
+    }
     let mut seen: HashSet<i64> = HashSet::new();
     let mut out = Vec::new();
     for Page {
@@ -756,34 +881,12 @@ async fn read_answers(
             headers,
             errors,
         };
-        let mut missing = false;
-        for head in [ITEM, VERSION, ANSWER]
-            .iter()
-            .chain(answered_columns(kind).iter())
-        {
-            if !reading.headers.contains_key(head.ja) && !reading.headers.contains_key(head.key) {
-                missing = true;
-                reading.refuse(
-                    1,
-                    Some(head),
-                    "missing_column",
-                    format!("列「{}」がありません", head.ja),
-                );
-            }
-        }
-        if missing {
+        let required: Vec<Head> = [ITEM, VERSION, ANSWER]
+            .into_iter()
+            .chain(answered_columns(kind).iter().copied())
+            .collect();
+        if !reading.has_columns(&required) {
             continue;
-        }
-        match kind {
-            RecordKind::PolicyIssue => notes.push(
-                "マイルストーンの完了・遅延は回答ページで更新してください（Excelでは進捗のみ回答できます）"
-                    .into(),
-            ),
-            RecordKind::ProposalAssignment => notes.push(
-                "PT提案の検討段階・結果は回答ページで更新してください（Excelでは「変更なし」か、ページで更新済みの「変更あり」を回答できます）"
-                    .into(),
-            ),
-            _ => {}
         }
         for (row, cells) in rows {
             let item_text = reading.cell(&cells, &ITEM).to_owned();
@@ -831,7 +934,15 @@ async fn read_answers(
                 .ok()
                 .filter(|n| n.fract() == 0.0)
                 .map(|n| n as i64);
-            let read = row_write(answering, &mut reading, (row, &cells), item, record).await?;
+            let read = row_write(
+                answering,
+                &mut reading,
+                &mut parts,
+                (row, &cells),
+                item,
+                record,
+            )
+            .await?;
             let Some((write, changes)) = read else {
                 continue;
             };
@@ -900,6 +1011,7 @@ async fn read_answers(
             });
         }
     }
+    parts.refuse_orphans(&seen, errors);
     Ok(out)
 }
 
@@ -939,6 +1051,29 @@ fn refused(errors: &[WorkbookRowErrorOut]) -> ApiError {
     }
 }
 
+fn stage_refusal(err: &domain::proposal::TransitionError) -> String {
+    use domain::proposal::TransitionError;
+    match err {
+        TransitionError::Illegal { to, allowed } if allowed.is_empty() => format!(
+            "この所管課の検討は終わっているため、{}には進められません",
+            to.label_ja()
+        ),
+        TransitionError::Illegal { to, allowed } => format!(
+            "基準日の段階から{}には進められません（進められる段階: {}）",
+            to.label_ja(),
+            allowed
+                .iter()
+                .map(|s| s.label_ja())
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+        TransitionError::DecisionRequired => {
+            "③にするときは判断（継続／終了）を入力してください".to_owned()
+        }
+        TransitionError::DecisionNotAllowed => "判断は③のときだけ入力します".to_owned(),
+    }
+}
+
 /// The refusal of one row by the write itself, in the row's terms.
 fn row_refusal(row: &WorkbookRowOut, error: RoundError) -> Result<WorkbookRowErrorOut, ApiError> {
     let (code, message) = match error {
@@ -951,6 +1086,7 @@ fn row_refusal(row: &WorkbookRowOut, error: RoundError) -> Result<WorkbookRowErr
             "照会開始後にこの記録は更新されていません。値を入力するか、回答ページで更新してから「変更あり」と回答してください"
                 .to_owned(),
         ),
+        RoundError::Stage(err) => ("illegal_stage", stage_refusal(&err)),
         RoundError::Store(StoreError::MissingReference(what)) => {
             ("missing_reference", format!("{what} がありません"))
         }
