@@ -10,6 +10,7 @@ mod auth;
 mod authorization;
 mod backup;
 mod check_ins;
+mod computed_health;
 mod contract;
 mod dashboards;
 mod data_exchange;

@@ -162,3 +162,36 @@ impl From<&Period> for PeriodOut {
         }
     }
 }
+
+/// A record's computed health on a day (see docs/health.md): 完了, 順調, 注意, 遅延, 未着手,
+/// 評価対象外. Computed from the record's own data, never written.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthDto {
+    /// 完了
+    Done,
+    /// 順調
+    OnTrack,
+    /// 注意
+    AtRisk,
+    /// 遅延
+    Late,
+    /// 未着手
+    NotStarted,
+    /// 評価対象外
+    NotAssessed,
+}
+
+impl From<domain::health::Health> for HealthDto {
+    fn from(health: domain::health::Health) -> Self {
+        use domain::health::Health;
+        match health {
+            Health::Done => HealthDto::Done,
+            Health::OnTrack => HealthDto::OnTrack,
+            Health::AtRisk => HealthDto::AtRisk,
+            Health::Late => HealthDto::Late,
+            Health::NotStarted => HealthDto::NotStarted,
+            Health::NotAssessed => HealthDto::NotAssessed,
+        }
+    }
+}

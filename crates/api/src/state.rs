@@ -38,6 +38,8 @@ pub struct AppState {
     pub clock: crate::clock::Clock,
     /// The live views of round reports this process computed, reused while nothing is written.
     pub live_reports: crate::round_report::LiveReports,
+    /// The thresholds computed health is judged by (`[health]`).
+    pub health_rules: domain::health::HealthRules,
 }
 
 impl AppState {

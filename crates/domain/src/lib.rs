@@ -2,7 +2,8 @@
 //!
 //! This crate owns the records of proposals, self-initiated reforms, bureau X policies, the
 //! digital-system ledger, the organisation and the links between them (`ReformFields`,
-//! `Reform`, `ProposalFields`, …, each in its module) and their rules, including the text
+//! `Reform`, `ProposalFields`, …, each in its module) and their rules, including their computed
+//! health (`health`: 順調, 注意, 遅延, … from their own data and a day) and the text
 //! search finds each record by (`search::SearchText`); who may do what (roles, scopes, the
 //! authorization rule); and the text rules every input passes (control characters, e-mail
 //! addresses, how a search query meets stored Japanese text). It knows nothing of HTTP, SQL or
@@ -13,6 +14,7 @@
 pub mod access;
 pub mod calendar;
 pub mod event;
+pub mod health;
 pub mod ids;
 pub mod ledger;
 pub mod link;

@@ -71,6 +71,22 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     pub calendar: CalendarConfig,
     pub clock: ClockConfig,
+    pub health: HealthConfig,
+}
+
+/// The thresholds computed health is judged by; see `[health]` in config/default.toml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthConfig {
+    pub milestone_warning_days: u32,
+    pub issue_late_share: f64,
+}
+
+impl HealthConfig {
+    pub fn rules(&self) -> Result<domain::health::HealthRules, String> {
+        domain::health::HealthRules::new(self.milestone_warning_days, self.issue_late_share)
+            .map_err(|err| format!("health.{err}"))
+    }
 }
 
 /// The clock rounds plan reminders and count overdue answers by; see `[clock]` in
@@ -441,6 +457,7 @@ impl Config {
             .and(self.calendar.reminder_schedule())
             .and(self.calendar.reminder_time().map(|_| ()))
             .and(self.clock.clock().map(|_| ()))
+            .and(self.health.rules().map(|_| ()))
             .map_err(ConfigError::Invalid)?;
         Ok(())
     }

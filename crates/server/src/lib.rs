@@ -278,6 +278,7 @@ impl Application {
             reminder_time,
             clock,
             live_reports: Default::default(),
+            health_rules: config.health.rules().map_err(StartError::Setup)?,
         });
 
         let listener =

@@ -2,7 +2,7 @@
 //! shown with its milestones, progress notes, KPIs and links.
 
 use super::kpi::{KpiOut, kpi_out};
-use super::milestone::{MilestoneOut, milestone_out};
+use super::milestone::{MilestoneOut, facts_of, milestone_out};
 use super::note::{ProgressNoteOut, note_out};
 use super::{forbidden, not_found, with_version, writable_issue};
 use crate::auth::Authenticated;
@@ -10,7 +10,7 @@ use crate::clock::today_in_tokyo;
 use crate::concurrency::IfMatch;
 use crate::context::actor;
 use crate::department::{Directory, field_error, search_text};
-use crate::dto::PageOut;
+use crate::dto::{HealthDto, PageOut};
 use crate::error::ApiError;
 use crate::extract::{ValidJson, page_of_query};
 use crate::links::{LinkOut, link_outs};
@@ -18,10 +18,12 @@ use crate::state::AppState;
 use crate::text_rules::{long_text, optional, short_text, title_text};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
+use domain::health::{HealthRules, MilestoneFacts, issue_health};
 use domain::link::EntityKind;
 use domain::link::EntityRef;
 use domain::policy::{Area, Level};
 use domain::policy::{Issue, IssueFields, IssueStatus};
+use domain::wareki::FiscalYear;
 use domain::{Action, Principal, authorize};
 use persistence::policies::{self, IssueFilter, IssueParts};
 use serde::{Deserialize, Serialize};
@@ -178,6 +180,10 @@ pub struct PolicyIssueOut {
     pub status: Option<IssueStatusDto>,
     /// 未着手, 実施中, 完了 or 保留.
     pub status_label: Option<&'static str>,
+    /// Computed from its milestones as of today (Asia/Tokyo), stepped by quarter: a milestone
+    /// counts once its quarter has ended or it slipped. Never the owner's word (`status`).
+    pub health: HealthDto,
+    pub health_label: &'static str,
     /// By quarter.
     pub milestones: Vec<MilestoneOut>,
     /// Newest first.
@@ -195,10 +201,13 @@ fn issue_out(
     caller: &Principal,
     issue: &Issue,
     parts: IssueParts,
+    rules: &HealthRules,
 ) -> PolicyIssueOut {
     let f = &issue.fields;
     let can_edit = dir.rights_over_bureau(caller, issue.bureau_id).edit;
     let today = today_in_tokyo();
+    let facts: Vec<MilestoneFacts> = parts.milestones.iter().map(facts_of).collect();
+    let health = issue_health(&facts, FiscalYear(issue.fiscal_year), today, rules);
     PolicyIssueOut {
         id: issue.id,
         policy_id: issue.policy_id,
@@ -219,10 +228,12 @@ fn issue_out(
         actions: f.actions.clone(),
         status: f.status.map(Into::into),
         status_label: f.status.map(IssueStatus::label_ja),
+        health: health.into(),
+        health_label: health.label_ja(),
         milestones: parts
             .milestones
             .iter()
-            .map(|m| milestone_out(m, issue.fiscal_year, can_edit, today))
+            .map(|m| milestone_out(m, issue.fiscal_year, can_edit, today, rules))
             .collect(),
         progress_notes: parts.notes.iter().map(note_out).collect(),
         kpis: parts
@@ -246,7 +257,10 @@ pub(super) async fn issue_outs(
     let mut parts = policies::parts_of(&state.db.conn, &ids).await?;
     Ok(issues
         .iter()
-        .map(|i| issue_out(dir, caller, i, parts.remove(&i.id).unwrap_or_default()))
+        .map(|i| {
+            let parts = parts.remove(&i.id).unwrap_or_default();
+            issue_out(dir, caller, i, parts, &state.health_rules)
+        })
         .collect())
 }
 

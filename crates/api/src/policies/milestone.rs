@@ -7,6 +7,7 @@ use crate::clock::today_in_tokyo;
 use crate::concurrency::IfMatch;
 use crate::context::actor;
 use crate::department::{Directory, field_error};
+use crate::dto::HealthDto;
 use crate::error::ApiError;
 use crate::extract::ValidJson;
 use crate::state::AppState;
@@ -15,6 +16,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, post, put, web};
 use chrono::NaiveDate;
 use domain::Principal;
+use domain::health::{HealthRules, MilestoneFacts, milestone_health};
 use domain::policy::{Issue, Milestone, MilestoneFields};
 use domain::policy::{MilestoneConflict, MilestoneState, Quarter, is_overdue};
 use domain::wareki::FiscalYear;
@@ -97,6 +99,10 @@ pub struct MilestoneOut {
     pub due_on: NaiveDate,
     /// Still planned after its quarter ended.
     pub overdue: bool,
+    /// Computed from its state and quarter as of today (Asia/Tokyo): 完了, 順調, 注意 (in the
+    /// quarter's last days), 遅延 (slipped or past its quarter), 未着手 (before its quarter).
+    pub health: HealthDto,
+    pub health_label: &'static str,
     pub can_edit: bool,
     pub version: i32,
 }
@@ -106,9 +112,11 @@ pub(super) fn milestone_out(
     fiscal_year: i32,
     can_edit: bool,
     today: NaiveDate,
+    rules: &HealthRules,
 ) -> MilestoneOut {
     let f = &m.fields;
     let due_on = f.quarter.last_day(FiscalYear(fiscal_year));
+    let health = milestone_health(facts_of(m), FiscalYear(fiscal_year), today, rules);
     MilestoneOut {
         id: m.id,
         issue_id: m.issue_id,
@@ -122,8 +130,19 @@ pub(super) fn milestone_out(
         slip_reason: f.slip_reason.clone(),
         due_on,
         overdue: is_overdue(f.state, due_on, today),
+        health: health.into(),
+        health_label: health.label_ja(),
         can_edit,
         version: m.version,
+    }
+}
+
+/// A milestone as computed health reads it.
+pub(super) fn facts_of(m: &Milestone) -> MilestoneFacts {
+    MilestoneFacts {
+        state: m.fields.state,
+        done_on: m.fields.done_on,
+        quarter: m.fields.quarter,
     }
 }
 
@@ -213,7 +232,13 @@ pub async fn create_milestone(
     let (issue, _) = writable_issue(&state, &caller, *id).await?;
     let fields = milestone_fields(body.0, "")?;
     let m = policies::create_milestone(&state.db.conn, *id, fields, &actor(&caller)).await?;
-    let out = milestone_out(&m, issue.fiscal_year, true, today_in_tokyo());
+    let out = milestone_out(
+        &m,
+        issue.fiscal_year,
+        true,
+        today_in_tokyo(),
+        &state.health_rules,
+    );
     Ok(with_version(StatusCode::CREATED, out.version, out))
 }
 
@@ -234,7 +259,13 @@ pub async fn replace_milestone(
     let fields = milestone_fields(body.0, "")?;
     let m =
         policies::replace_milestone(&state.db.conn, *id, version, fields, &actor(&caller)).await?;
-    let out = milestone_out(&m, issue.fiscal_year, true, today_in_tokyo());
+    let out = milestone_out(
+        &m,
+        issue.fiscal_year,
+        true,
+        today_in_tokyo(),
+        &state.health_rules,
+    );
     Ok(with_version(StatusCode::OK, out.version, out))
 }
 

@@ -94,6 +94,18 @@ describe('the bureau page', () => {
     ]);
   });
 
+  it('shows the computed health of an issue beside the owner\'s word, and of each milestone not done or late', async () => {
+    const { fetch } = bureauServer(() => policy());
+    renderApp('/bureaus/5?fiscal_year=2025', fetch);
+
+    const card = await screen.findByRole('article', { name: /A\(1\) 子育て世帯の手続き負担の軽減/ });
+    expect(within(card).getByTestId('issue-status')).toHaveTextContent('―');
+    expect(within(card).getByTestId('issue-health')).toHaveTextContent('遅延');
+    const healths = within(card).getAllByTestId('milestone-health').map((h) => h.textContent);
+    // Milestone 31 is late (its 期限超過 says so) and 33 is done: only 32 carries a word of its own.
+    expect(healths).toEqual(['評価: 注意']);
+  });
+
   it('shows the quarter plan, progress and KPIs of an issue with the change signed', async () => {
     const { fetch } = bureauServer(() => policy());
     renderApp('/bureaus/5?fiscal_year=2025', fetch);

@@ -178,6 +178,12 @@ export function IssueDetails({
           <dd data-testid="issue-status">{issue.status ? t(`bureaus.issueStatuses.${issue.status}`) : t('bureaus.none')}</dd>
         </div>
         <div>
+          <dt>{t('bureaus.health')}</dt>
+          <dd data-testid="issue-health" title={t('bureaus.healthHint')}>
+            <span className={`bp-health bp-health--${issue.health}`}>{t(`bureaus.healthLabels.${issue.health}`)}</span>
+          </dd>
+        </div>
+        <div>
           <dt>{t('bureaus.impact')}</dt>
           <dd>{levelLabel(t, issue.impact)}</dd>
         </div>
@@ -374,6 +380,14 @@ function MilestoneItem({ milestone: m, onEdit }: { milestone: MilestoneOut; onEd
         <>
           {' '}
           <span className="bp-state bp-state--overdue">{t('bureaus.overdue')}</span>
+        </>
+      )}
+      {m.health !== 'done' && m.health !== 'late' && (
+        <>
+          {' '}
+          <span className={`bp-health bp-health--${m.health}`} data-testid="milestone-health">
+            {t('bureaus.milestoneHealth', { label: t(`bureaus.healthLabels.${m.health}`) })}
+          </span>
         </>
       )}
       {m.state === 'done' && m.done_on && (

@@ -2408,6 +2408,12 @@ export interface components {
             /** @description The same list in the web app. */
             path: string;
         };
+        /**
+         * @description A record's computed health on a day (see docs/health.md): 完了, 順調, 注意, 遅延, 未着手,
+         *     評価対象外. Computed from the record's own data, never written.
+         * @enum {string}
+         */
+        HealthDto: "done" | "on_track" | "at_risk" | "late" | "not_started" | "not_assessed";
         HealthOut: {
             /** @description `ok` */
             status: string;
@@ -3020,6 +3026,12 @@ export interface components {
              * @description The last day of the quarter.
              */
             due_on: string;
+            /**
+             * @description Computed from its state and quarter as of today (Asia/Tokyo): 完了, 順調, 注意 (in the
+             *     quarter's last days), 遅延 (slipped or past its quarter), 未着手 (before its quarter).
+             */
+            health: components["schemas"]["HealthDto"];
+            health_label: string;
             /** Format: int64 */
             id: number;
             /** Format: int64 */
@@ -3241,6 +3253,12 @@ export interface components {
                 content?: string | null;
                 /** Format: int32 */
                 fiscal_year: number;
+                /**
+                 * @description Computed from its milestones as of today (Asia/Tokyo), stepped by quarter: a milestone
+                 *     counts once its quarter has ended or it slipped. Never the owner's word (`status`).
+                 */
+                health: components["schemas"]["HealthDto"];
+                health_label: string;
                 /** Format: int64 */
                 id: number;
                 impact?: components["schemas"]["LevelDto"] | null;
@@ -3698,6 +3716,12 @@ export interface components {
             content?: string | null;
             /** Format: int32 */
             fiscal_year: number;
+            /**
+             * @description Computed from its milestones as of today (Asia/Tokyo), stepped by quarter: a milestone
+             *     counts once its quarter has ended or it slipped. Never the owner's word (`status`).
+             */
+            health: components["schemas"]["HealthDto"];
+            health_label: string;
             /** Format: int64 */
             id: number;
             impact?: components["schemas"]["LevelDto"] | null;
