@@ -1,6 +1,6 @@
-//! Computed health of milestones and policy issues: worked out from the milestones and their
-//! quarters as of today, with the thresholds of `[health]`, answered beside the owner's status
-//! word and never written by anyone.
+//! Computed health of milestones, policy issues and KPIs: worked out from the milestones and
+//! their quarters, or a KPI's measurements and path, as of today, with the thresholds of
+//! `[health]`, answered beside the owner's status word and never written by anyone.
 
 use crate::helpers::{Backend, TestApp, spawn_app_with};
 use crate::milestone_overdue::issue_of_year;
@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     an_issue_and_its_milestones_are_judged_against_their_quarters_as_of_today,
     the_share_of_late_milestones_that_makes_an_issue_late_is_configured,
+    a_kpi_is_judged_along_its_path_and_a_kept_one_by_its_band,
 );
 
 /// The fiscal year today (Asia/Tokyo) falls in: April to March.
@@ -132,4 +133,98 @@ async fn the_share_of_late_milestones_that_makes_an_issue_late_is_configured(bac
         "1 of 2 late is below three quarters"
     );
     assert_eq!(past["health_label"], "注意");
+}
+
+fn days_ago(days: i64) -> String {
+    ((chrono::Utc::now() + chrono::Duration::hours(9)).date_naive() - chrono::Duration::days(days))
+        .to_string()
+}
+
+/// A KPI of `issue` with one actual `value`, measured 100 days ago; answers the KPI.
+async fn kpi_measured(app: &TestApp, token: &str, issue: i64, body: Value, value: f64) -> Value {
+    let made = post(
+        app,
+        &format!("/api/v1/policy-issues/{issue}/kpis"),
+        token,
+        body,
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let id = made.json["id"].as_i64().unwrap();
+    let measured = post(
+        app,
+        &format!("/api/v1/kpis/{id}/actuals"),
+        token,
+        json!({ "value": value, "measured_on": days_ago(100) }),
+    )
+    .await;
+    assert_eq!(measured.status, 201, "{}", measured.text);
+    let answer = app.get(&format!("/api/v1/kpis/{id}"), Some(token)).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.json
+}
+
+async fn a_kpi_is_judged_along_its_path_and_a_kept_one_by_its_band(backend: Backend) {
+    let app = spawn_app_with(backend, "").await;
+    let o = org(&app).await;
+    let id = issue_of_year(&app, &o.admin, o.west, this_fiscal_year()).await;
+    // 0 → 100 between 400 and 200 days ago: the whole way was expected by the measurement.
+    let rising = |name: &str| {
+        json!({ "name": name, "unit": "件", "baseline_value": 0, "baseline_on": days_ago(400),
+                "target_value": 100, "target_on": days_ago(200) })
+    };
+    let on_track = kpi_measured(&app, &o.admin, id, rising("予約件数A"), 95.0).await;
+    assert_eq!(on_track["health"], "on_track", "{on_track}");
+    assert_eq!(on_track["direction"], "increase");
+    assert_eq!(
+        on_track["direction_set"], false,
+        "read from the baseline and target"
+    );
+    let between = kpi_measured(&app, &o.admin, id, rising("予約件数B"), 80.0).await;
+    assert_eq!(between["health"], "at_risk");
+    let behind = kpi_measured(&app, &o.admin, id, rising("予約件数C"), 50.0).await;
+    assert_eq!(behind["health"], "late");
+    assert_eq!(behind["health_label"], "遅延");
+    let reached = kpi_measured(&app, &o.admin, id, rising("予約件数D"), 100.0).await;
+    assert_eq!(reached["health"], "done");
+
+    let kept = |name: &str| {
+        json!({ "name": name, "unit": "%", "baseline_value": 100, "baseline_on": days_ago(400),
+                "target_value": 100, "direction": "keep", "tolerance": 2 })
+    };
+    let within = kpi_measured(&app, &o.admin, id, kept("オンライン化率A"), 98.5).await;
+    assert_eq!(within["health"], "on_track", "{within}");
+    assert_eq!(within["direction_set"], true);
+    assert_eq!(within["tolerance"], 2.0);
+    let outside = kpi_measured(&app, &o.admin, id, kept("オンライン化率B"), 97.0).await;
+    assert_eq!(outside["health"], "late");
+
+    // The issue's own answer carries its KPIs' health too.
+    let issue = issue(&app, &o.admin, id).await;
+    let healths: Vec<&str> = issue["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["health"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        healths,
+        ["on_track", "at_risk", "late", "done", "on_track", "late"]
+    );
+
+    // A band belongs to a kept KPI only.
+    let refused = post(
+        &app,
+        &format!("/api/v1/policy-issues/{id}/kpis"),
+        &o.admin,
+        json!({ "name": "予約件数E", "unit": "件", "baseline_value": 0, "baseline_on": days_ago(10),
+                "target_value": 100, "tolerance": 5 }),
+    )
+    .await;
+    let problem = refused.assert_problem(422, "validation_failed");
+    assert_eq!(
+        problem["errors"][0]["pointer"], "/tolerance",
+        "{}",
+        refused.text
+    );
 }

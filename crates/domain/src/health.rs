@@ -1,10 +1,10 @@
-//! Computed health (進捗の評価) of milestones and policy issues: 完了, 順調, 注意, 遅延, 未着手
-//! or 評価対象外, worked out from a record's own data and a 基準日, never typed. It stands
+//! Computed health (進捗の評価) of milestones, policy issues and KPIs: 完了, 順調, 注意, 遅延,
+//! 未着手 or 評価対象外, worked out from a record's own data and a 基準日, never typed. It stands
 //! beside the owner's status word (`policy::IssueStatus`) and never replaces it. How early a
-//! milestone turns 注意 and how many late milestones make an issue 遅延 are `HealthRules`,
-//! configured under `[health]`.
+//! milestone turns 注意, how many late milestones make an issue 遅延 and how far along its path
+//! a KPI must be are `HealthRules`, configured under `[health]`.
 
-use crate::policy::{MilestoneState, Quarter};
+use crate::policy::{KpiActual, KpiDirection, KpiFields, MilestoneState, Quarter};
 use crate::wareki::FiscalYear;
 use chrono::{Datelike, NaiveDate};
 
@@ -71,6 +71,11 @@ pub struct HealthRules {
     /// An issue is 遅延 when at least this share of its milestones due so far is late; below it
     /// (and above none) 注意. Between 0 (exclusive) and 1.
     pub issue_late_share: f64,
+    /// A KPI that has come at least this share of the way its path expected by its latest
+    /// measurement is 順調.
+    pub kpi_on_track_share: f64,
+    /// Below this share of the expected way it is 遅延 (注意 between the two).
+    pub kpi_late_share: f64,
 }
 
 impl Default for HealthRules {
@@ -78,13 +83,20 @@ impl Default for HealthRules {
         HealthRules {
             milestone_warning_days: 14,
             issue_late_share: 0.5,
+            kpi_on_track_share: 0.9,
+            kpi_late_share: 0.7,
         }
     }
 }
 
 impl HealthRules {
     /// The rules, or why they do not hold together.
-    pub fn new(milestone_warning_days: u32, issue_late_share: f64) -> Result<HealthRules, String> {
+    pub fn new(
+        milestone_warning_days: u32,
+        issue_late_share: f64,
+        kpi_on_track_share: f64,
+        kpi_late_share: f64,
+    ) -> Result<HealthRules, String> {
         if milestone_warning_days > 92 {
             return Err(format!(
                 "milestone_warning_days: {milestone_warning_days} is longer than a quarter (0–92)"
@@ -95,9 +107,20 @@ impl HealthRules {
                 "issue_late_share: {issue_late_share} is not a share above 0 and at most 1"
             ));
         }
+        if !(kpi_late_share > 0.0
+            && kpi_late_share <= kpi_on_track_share
+            && kpi_on_track_share <= 1.0)
+        {
+            return Err(format!(
+                "kpi_late_share ({kpi_late_share}) and kpi_on_track_share ({kpi_on_track_share}) \
+                 are not shares with 0 < kpi_late_share <= kpi_on_track_share <= 1"
+            ));
+        }
         Ok(HealthRules {
             milestone_warning_days,
             issue_late_share,
+            kpi_on_track_share,
+            kpi_late_share,
         })
     }
 }
@@ -194,6 +217,71 @@ pub fn issue_health(
     if late == 0 {
         Health::OnTrack
     } else if late as f64 / counted.len() as f64 >= rules.issue_late_share {
+        Health::Late
+    } else {
+        Health::AtRisk
+    }
+}
+
+/// A KPI's health on `as_of`, from its latest measurement on or before that day:
+/// 評価対象外 without a target; 未着手 before its first measurement; for a KPI kept at its
+/// target, 順調 within `tolerance` of it and 遅延 outside; for one that should rise or fall,
+/// 完了 once the target is reached, otherwise the share of the way the measurement has come
+/// against the way its straight path from baseline (on `baseline_on`) to target (on
+/// `target_on`) expected by the measurement's day: 順調 from `kpi_on_track_share`, 遅延 below
+/// `kpi_late_share`, 注意 between. Without a target day the path cannot be drawn: 評価対象外
+/// until the target is reached.
+pub fn kpi_health(
+    fields: &KpiFields,
+    actuals: &[KpiActual],
+    as_of: NaiveDate,
+    rules: &HealthRules,
+) -> Health {
+    let (Some(target), Some(direction)) = (fields.target_value, fields.direction()) else {
+        return Health::NotAssessed;
+    };
+    let Some(latest) = actuals
+        .iter()
+        .filter(|a| a.measured_on <= as_of)
+        .max_by_key(|a| (a.measured_on, a.id))
+    else {
+        return Health::NotStarted;
+    };
+    let baseline = fields.baseline_value;
+    let sign = match direction {
+        KpiDirection::Keep => {
+            let band = fields.tolerance.unwrap_or(0.0).abs();
+            return if (latest.value - target).abs() <= band {
+                Health::OnTrack
+            } else {
+                Health::Late
+            };
+        }
+        KpiDirection::Increase => 1.0,
+        KpiDirection::Decrease => -1.0,
+    };
+    if sign * (latest.value - target) >= 0.0 {
+        return Health::Done;
+    }
+    let Some(target_on) = fields.target_on else {
+        return Health::NotAssessed;
+    };
+    let span = (target_on - fields.baseline_on).num_days();
+    let elapsed = (latest.measured_on - fields.baseline_on).num_days();
+    let fraction = if span <= 0 {
+        1.0
+    } else {
+        (elapsed as f64 / span as f64).clamp(0.0, 1.0)
+    };
+    let expected_way = sign * (target - baseline) * fraction;
+    if expected_way <= 0.0 {
+        // Nothing was expected yet (measured on its baseline day or before).
+        return Health::OnTrack;
+    }
+    let share = sign * (latest.value - baseline) / expected_way;
+    if share >= rules.kpi_on_track_share {
+        Health::OnTrack
+    } else if share < rules.kpi_late_share {
         Health::Late
     } else {
         Health::AtRisk
@@ -356,15 +444,134 @@ mod tests {
 
     #[test]
     fn the_late_share_is_configurable_and_rules_that_do_not_hold_are_refused() {
-        let strict = HealthRules::new(14, 0.25).unwrap();
+        let strict = HealthRules::new(14, 0.25, 0.9, 0.7).unwrap();
         let three_due = [done(1, None), done(2, None), planned(3), planned(4)];
         assert_eq!(
             issue_health(&three_due, FY2025, day(2026, 1, 5), &strict),
             Health::Late
         );
-        assert!(HealthRules::new(93, 0.5).is_err());
-        assert!(HealthRules::new(14, 0.0).is_err());
-        assert!(HealthRules::new(14, 1.5).is_err());
-        assert!(HealthRules::new(14, f64::NAN).is_err());
+        assert!(HealthRules::new(93, 0.5, 0.9, 0.7).is_err());
+        assert!(HealthRules::new(14, 0.0, 0.9, 0.7).is_err());
+        assert!(HealthRules::new(14, 1.5, 0.9, 0.7).is_err());
+        assert!(HealthRules::new(14, f64::NAN, 0.9, 0.7).is_err());
+        assert!(
+            HealthRules::new(14, 0.5, 0.7, 0.9).is_err(),
+            "late above on track"
+        );
+        assert!(HealthRules::new(14, 0.5, 1.2, 0.7).is_err());
+        assert!(HealthRules::new(14, 0.5, 0.9, 0.0).is_err());
+    }
+
+    fn kpi(baseline: f64, target: Option<f64>, target_on: Option<NaiveDate>) -> KpiFields {
+        KpiFields {
+            name: "オンライン申請率".into(),
+            unit: "%".into(),
+            baseline_value: baseline,
+            baseline_on: day(2025, 4, 1),
+            target_value: target,
+            target_on,
+            note: None,
+            direction: None,
+            tolerance: None,
+        }
+    }
+
+    fn measured(value: f64, on: NaiveDate) -> KpiActual {
+        KpiActual {
+            id: 1,
+            kpi_id: 1,
+            value,
+            measured_on: on,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_rising_kpi_is_judged_by_the_share_of_its_path_it_has_come_at_every_band_edge() {
+        let rules = HealthRules::default(); // 順調 from 0.9, 遅延 below 0.7
+        // 0 → 100 over a year: half way (expected 50) on 2025-10-01, 183 of 365 days in.
+        let fields = kpi(0.0, Some(100.0), Some(day(2026, 4, 1)));
+        let on = day(2025, 10, 1);
+        let expected = 100.0 * 183.0 / 365.0;
+        let cases = [
+            (expected * 0.9, Health::OnTrack),
+            (expected * 0.9 - 0.01, Health::AtRisk),
+            (expected * 0.7, Health::AtRisk),
+            (expected * 0.7 - 0.01, Health::Late),
+            (100.0, Health::Done),
+        ];
+        for (value, health) in cases {
+            assert_eq!(
+                kpi_health(&fields, &[measured(value, on)], on, &rules),
+                health,
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_falling_kpi_is_judged_the_other_way_and_a_kept_one_by_its_band() {
+        let rules = HealthRules::default();
+        // 残業 55 → 40 hours over a year: 47.5 expected half way.
+        let falling = kpi(55.0, Some(40.0), Some(day(2026, 4, 1)));
+        let on = day(2025, 10, 1);
+        assert_eq!(
+            kpi_health(&falling, &[measured(48.0, on)], on, &rules),
+            Health::OnTrack
+        );
+        assert_eq!(
+            kpi_health(&falling, &[measured(56.0, on)], on, &rules),
+            Health::Late,
+            "it went the wrong way"
+        );
+        assert_eq!(
+            kpi_health(&falling, &[measured(39.0, on)], on, &rules),
+            Health::Done
+        );
+        let kept = KpiFields {
+            direction: Some(KpiDirection::Keep),
+            tolerance: Some(2.0),
+            ..kpi(100.0, Some(100.0), None)
+        };
+        assert_eq!(
+            kpi_health(&kept, &[measured(98.0, on)], on, &rules),
+            Health::OnTrack
+        );
+        assert_eq!(
+            kpi_health(&kept, &[measured(97.9, on)], on, &rules),
+            Health::Late
+        );
+    }
+
+    #[test]
+    fn a_kpi_without_a_target_or_a_measurement_yet_is_not_judged_by_a_path() {
+        let rules = HealthRules::default();
+        let on = day(2025, 10, 1);
+        assert_eq!(
+            kpi_health(&kpi(0.0, None, None), &[measured(5.0, on)], on, &rules),
+            Health::NotAssessed
+        );
+        let fields = kpi(0.0, Some(100.0), Some(day(2026, 4, 1)));
+        assert_eq!(kpi_health(&fields, &[], on, &rules), Health::NotStarted);
+        assert_eq!(
+            kpi_health(&fields, &[measured(80.0, day(2025, 11, 1))], on, &rules),
+            Health::NotStarted,
+            "a measurement after the day is not known on it"
+        );
+        assert_eq!(
+            kpi_health(
+                &kpi(0.0, Some(100.0), None),
+                &[measured(40.0, on)],
+                on,
+                &rules
+            ),
+            Health::NotAssessed,
+            "no target day: no path"
+        );
+        assert_eq!(
+            kpi_health(&fields, &[measured(0.0, day(2025, 4, 1))], on, &rules),
+            Health::OnTrack,
+            "nothing was expected on the baseline day"
+        );
     }
 }

@@ -397,6 +397,42 @@ pub struct ProgressNote {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// Which way a KPI should move: 増やす, 減らす, or 維持する (kept at its target, within a band).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KpiDirection {
+    Increase,
+    Decrease,
+    Keep,
+}
+
+impl KpiDirection {
+    pub const ALL: [KpiDirection; 3] = [
+        KpiDirection::Increase,
+        KpiDirection::Decrease,
+        KpiDirection::Keep,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            KpiDirection::Increase => "increase",
+            KpiDirection::Decrease => "decrease",
+            KpiDirection::Keep => "keep",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<KpiDirection> {
+        KpiDirection::ALL.into_iter().find(|d| d.as_str() == text)
+    }
+
+    pub const fn label_ja(self) -> &'static str {
+        match self {
+            KpiDirection::Increase => "増やす",
+            KpiDirection::Decrease => "減らす",
+            KpiDirection::Keep => "維持する",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct KpiFields {
     pub name: String,
@@ -406,6 +442,28 @@ pub struct KpiFields {
     pub target_value: Option<f64>,
     pub target_on: Option<NaiveDate>,
     pub note: Option<String>,
+    /// As the owner set it; `None` reads it from the baseline and the target (`direction()`).
+    pub direction: Option<KpiDirection>,
+    /// For a KPI kept at its target: how far from it (in its unit) still counts as kept.
+    pub tolerance: Option<f64>,
+}
+
+impl KpiFields {
+    /// Which way the KPI should move: as set, or up when the target is above the baseline, down
+    /// when below, kept when equal; `None` without a target.
+    pub fn direction(&self) -> Option<KpiDirection> {
+        self.direction.or_else(|| {
+            self.target_value.map(|target| {
+                if target > self.baseline_value {
+                    KpiDirection::Increase
+                } else if target < self.baseline_value {
+                    KpiDirection::Decrease
+                } else {
+                    KpiDirection::Keep
+                }
+            })
+        })
+    }
 }
 
 impl SearchText for KpiFields {
@@ -418,6 +476,8 @@ impl SearchText for KpiFields {
             target_value: _,
             target_on: _,
             note,
+            direction: _,
+            tolerance: _,
         } = self;
         search_form_of([Some(name.as_str()), Some(unit.as_str()), note.as_deref()])
     }

@@ -29,6 +29,7 @@ mod m20261207_000024_record_history;
 mod m20261208_000030_round_reminders;
 mod m20261208_000040_round_report_versions;
 mod m20261209_000050_owner_answers;
+mod m20261210_000060_kpi_direction;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000030_round_reminders::Migration),
             Box::new(m20261208_000040_round_report_versions::Migration),
             Box::new(m20261209_000050_owner_answers::Migration),
+            Box::new(m20261210_000060_kpi_direction::Migration),
         ]
     }
 }

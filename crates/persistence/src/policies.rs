@@ -14,9 +14,9 @@ use crate::write::{self, Change, FiledUnder, Write};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::link::EntityKind;
 use domain::policy::{
-    Area, Issue, IssueFields, IssueStatus, Kpi, KpiActual, KpiFields, Level, Milestone,
-    MilestoneConflict, MilestoneFields, MilestoneState, Policy, PolicyFields, ProgressNote,
-    Quarter,
+    Area, Issue, IssueFields, IssueStatus, Kpi, KpiActual, KpiDirection, KpiFields, Level,
+    Milestone, MilestoneConflict, MilestoneFields, MilestoneState, Policy, PolicyFields,
+    ProgressNote, Quarter,
 };
 use domain::search::SearchText;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
@@ -894,6 +894,8 @@ fn kpi_values(fields: &KpiFields, row: &mut kpi::ActiveModel) {
     row.target_value = Set(fields.target_value);
     row.target_on = Set(fields.target_on);
     row.note = Set(fields.note.clone());
+    row.direction = Set(fields.direction.map(|d| d.as_str().to_owned()));
+    row.tolerance = Set(fields.tolerance);
     row.search_text = Set(fields.search_text());
 }
 
@@ -933,6 +935,8 @@ async fn kpis_of_rows<C: ConnectionTrait>(
                 target_value: row.target_value,
                 target_on: row.target_on,
                 note: row.note,
+                direction: row.direction.as_deref().and_then(KpiDirection::parse),
+                tolerance: row.tolerance,
             },
             version: row.version,
         })

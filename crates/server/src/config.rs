@@ -80,12 +80,19 @@ pub struct Config {
 pub struct HealthConfig {
     pub milestone_warning_days: u32,
     pub issue_late_share: f64,
+    pub kpi_on_track_share: f64,
+    pub kpi_late_share: f64,
 }
 
 impl HealthConfig {
     pub fn rules(&self) -> Result<domain::health::HealthRules, String> {
-        domain::health::HealthRules::new(self.milestone_warning_days, self.issue_late_share)
-            .map_err(|err| format!("health.{err}"))
+        domain::health::HealthRules::new(
+            self.milestone_warning_days,
+            self.issue_late_share,
+            self.kpi_on_track_share,
+            self.kpi_late_share,
+        )
+        .map_err(|err| format!("health.{err}"))
     }
 }
 

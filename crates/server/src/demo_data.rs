@@ -742,6 +742,9 @@ async fn load_policies(org: &mut Organisation<'_>, file: PoliciesFile) -> Result
                         target_value: k.target_value,
                         target_on: k.target_on,
                         note: k.note,
+                        // Read from the baseline and the target: the seeds state no other.
+                        direction: None,
+                        tolerance: None,
                     },
                     org.actor,
                 )

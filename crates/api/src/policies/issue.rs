@@ -239,7 +239,7 @@ fn issue_out(
         kpis: parts
             .kpis
             .iter()
-            .map(|k| kpi_out(k, issue.bureau_id, can_edit))
+            .map(|k| kpi_out(k, issue.bureau_id, can_edit, rules))
             .collect(),
         links: None,
         can_edit,

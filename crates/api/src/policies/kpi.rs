@@ -5,7 +5,9 @@ use super::{not_found, with_version, writable_issue, writable_under_issue};
 use crate::auth::Authenticated;
 use crate::concurrency::IfMatch;
 use crate::context::actor;
+use crate::department::field_error;
 use crate::department::{Directory, check_amount};
+use crate::dto::HealthDto;
 use crate::error::ApiError;
 use crate::extract::ValidJson;
 use crate::links::{LinkOut, link_outs};
@@ -14,9 +16,10 @@ use crate::text_rules::{optional, title_text};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::NaiveDate;
+use domain::health::{HealthRules, kpi_health};
 use domain::link::EntityKind;
 use domain::link::EntityRef;
-use domain::policy::{Issue, Kpi, KpiFields};
+use domain::policy::{Issue, Kpi, KpiDirection, KpiFields};
 use domain::policy::{percent_change, percent_of_target};
 use domain::{Action, Principal, authorize};
 use persistence::policies;
@@ -51,6 +54,47 @@ pub struct KpiIn {
     pub target_on: Option<NaiveDate>,
     #[validate(custom(function = "note_text"))]
     pub note: Option<String>,
+    /// Which way it should move; left out, it is read from the baseline and the target (up
+    /// when the target is above, down when below, kept when equal).
+    #[serde(default)]
+    pub direction: Option<KpiDirectionDto>,
+    /// For a KPI kept at its target (`keep`): how far from the target, in its unit, still
+    /// counts as kept (0 when left out).
+    #[validate(range(min = 0.0, max = 1e15, code = "out_of_range", message = "0 to 1e15"))]
+    #[serde(default)]
+    pub tolerance: Option<f64>,
+}
+
+/// Which way a KPI should move: 増やす, 減らす, 維持する.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum KpiDirectionDto {
+    /// 増やす
+    Increase,
+    /// 減らす
+    Decrease,
+    /// 維持する
+    Keep,
+}
+
+impl From<KpiDirectionDto> for KpiDirection {
+    fn from(d: KpiDirectionDto) -> Self {
+        match d {
+            KpiDirectionDto::Increase => KpiDirection::Increase,
+            KpiDirectionDto::Decrease => KpiDirection::Decrease,
+            KpiDirectionDto::Keep => KpiDirection::Keep,
+        }
+    }
+}
+
+impl From<KpiDirection> for KpiDirectionDto {
+    fn from(d: KpiDirection) -> Self {
+        match d {
+            KpiDirection::Increase => KpiDirectionDto::Increase,
+            KpiDirection::Decrease => KpiDirectionDto::Decrease,
+            KpiDirection::Keep => KpiDirectionDto::Keep,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -95,6 +139,19 @@ pub struct KpiOut {
     pub change_percent: Option<f64>,
     /// How far the latest actual has come from the baseline towards the target, in percent.
     pub target_progress_percent: Option<f64>,
+    /// As set by the owner (`direction_set`), or read from the baseline and the target;
+    /// absent without either.
+    pub direction: Option<KpiDirectionDto>,
+    /// 増やす, 減らす or 維持する.
+    pub direction_label: Option<&'static str>,
+    /// Whether the owner set the direction (false: read from the baseline and the target).
+    pub direction_set: bool,
+    /// The band around the target a kept KPI may move in.
+    pub tolerance: Option<f64>,
+    /// Computed as of today (Asia/Tokyo) from the latest measurement against the straight path
+    /// from baseline to target (see docs/health.md); never written.
+    pub health: HealthDto,
+    pub health_label: &'static str,
     /// Present on the single-KPI answer only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<LinkOut>>,
@@ -102,8 +159,10 @@ pub struct KpiOut {
     pub version: i32,
 }
 
-pub(crate) fn kpi_out(k: &Kpi, bureau_id: i64, can_edit: bool) -> KpiOut {
+pub(crate) fn kpi_out(k: &Kpi, bureau_id: i64, can_edit: bool, rules: &HealthRules) -> KpiOut {
     let f = &k.fields;
+    let health = kpi_health(f, &k.actuals, crate::clock::today_in_tokyo(), rules);
+    let direction = f.direction();
     let latest = k.actuals.last();
     let latest_value = latest.map(|a| a.value);
     KpiOut {
@@ -135,6 +194,12 @@ pub(crate) fn kpi_out(k: &Kpi, bureau_id: i64, can_edit: bool) -> KpiOut {
             (Some(target), Some(value)) => percent_of_target(f.baseline_value, target, value),
             _ => None,
         },
+        direction: direction.map(Into::into),
+        direction_label: direction.map(KpiDirection::label_ja),
+        direction_set: f.direction.is_some(),
+        tolerance: f.tolerance,
+        health: health.into(),
+        health_label: health.label_ja(),
         links: None,
         can_edit,
         version: k.version,
@@ -146,7 +211,7 @@ fn kpi_fields(input: KpiIn) -> Result<KpiFields, ApiError> {
     if let Some(target) = input.target_value {
         check_amount("/target_value", target)?;
     }
-    Ok(KpiFields {
+    let fields = KpiFields {
         name: input.name.trim().to_owned(),
         unit: input.unit.trim().to_owned(),
         baseline_value: input.baseline_value,
@@ -154,7 +219,17 @@ fn kpi_fields(input: KpiIn) -> Result<KpiFields, ApiError> {
         target_value: input.target_value,
         target_on: input.target_on,
         note: optional(input.note),
-    })
+        direction: input.direction.map(Into::into),
+        tolerance: input.tolerance,
+    };
+    if fields.tolerance.is_some() && fields.direction() != Some(KpiDirection::Keep) {
+        return Err(field_error(
+            "/tolerance",
+            "not_allowed",
+            "a band around the target is for a KPI kept at it (direction keep)",
+        ));
+    }
+    Ok(fields)
 }
 
 async fn writable_kpi(
@@ -190,6 +265,7 @@ pub async fn get_kpi(
         &kpi,
         issue.bureau_id,
         dir.rights_over_bureau(&caller.0, issue.bureau_id).edit,
+        &state.health_rules,
     );
     out.links = Some(
         link_outs(
@@ -218,7 +294,7 @@ pub async fn create_kpi(
     let (issue, _) = writable_issue(&state, &caller, *id).await?;
     let kpi =
         policies::create_kpi(&state.db.conn, *id, kpi_fields(body.0)?, &actor(&caller)).await?;
-    let out = kpi_out(&kpi, issue.bureau_id, true);
+    let out = kpi_out(&kpi, issue.bureau_id, true, &state.health_rules);
     Ok(with_version(StatusCode::CREATED, out.version, out))
 }
 
@@ -244,7 +320,7 @@ pub async fn replace_kpi(
         &actor(&caller),
     )
     .await?;
-    let out = kpi_out(&kpi, issue.bureau_id, true);
+    let out = kpi_out(&kpi, issue.bureau_id, true, &state.health_rules);
     Ok(with_version(StatusCode::OK, out.version, out))
 }
 
@@ -287,7 +363,7 @@ pub async fn create_kpi_actual(
         &actor(&caller),
     )
     .await?;
-    let out = kpi_out(&kpi, issue.bureau_id, true);
+    let out = kpi_out(&kpi, issue.bureau_id, true, &state.health_rules);
     Ok(with_version(StatusCode::CREATED, out.version, out))
 }
 

@@ -231,7 +231,10 @@ impl Listing {
                 let mut rows = Vec::new();
                 for issue in &issues {
                     for kpi in parts.remove(&issue.id).map(|p| p.kpis).unwrap_or_default() {
-                        let line = KpiLine::new(issue, kpi_out(&kpi, issue.bureau_id, false));
+                        // The export's columns carry no health: the default rules do not show.
+                        let rules = domain::health::HealthRules::default();
+                        let out = kpi_out(&kpi, issue.bureau_id, false, &rules);
+                        let line = KpiLine::new(issue, out);
                         rows.push(cells(KPI_COLUMNS, dir, &line));
                     }
                 }

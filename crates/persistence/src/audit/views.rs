@@ -266,6 +266,8 @@ impl AuditView for Kpi {
             target_value,
             target_on,
             note,
+            direction,
+            tolerance,
         } = fields;
         let actuals: Vec<Value> = actuals
             .iter()
@@ -281,7 +283,7 @@ impl AuditView for Kpi {
                 json!({ "id": id, "value": value, "measured_on": measured_on, "note": note })
             })
             .collect();
-        json!({ "id": id, "issue_id": issue_id, "name": name, "unit": unit, "baseline_value": baseline_value, "baseline_on": baseline_on, "target_value": target_value, "target_on": target_on, "note": note, "actuals": actuals, "version": version })
+        json!({ "id": id, "issue_id": issue_id, "name": name, "unit": unit, "baseline_value": baseline_value, "baseline_on": baseline_on, "target_value": target_value, "target_on": target_on, "note": note, "direction": direction.map(|d| d.as_str()), "tolerance": tolerance, "actuals": actuals, "version": version })
     }
 }
 

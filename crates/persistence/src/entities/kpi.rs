@@ -13,6 +13,8 @@ pub struct Model {
     pub target_value: Option<f64>,
     pub target_on: Option<Date>,
     pub note: Option<String>,
+    pub direction: Option<String>,
+    pub tolerance: Option<f64>,
     pub search_text: String,
     pub version: i32,
     pub created_at: DateTimeUtc,

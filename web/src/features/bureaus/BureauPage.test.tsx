@@ -138,6 +138,7 @@ describe('the bureau page', () => {
       '1,057 件令和6年11月30日',
       '+5.7%',
       '1,200 件令和8年3月31日',
+      '遅延目指す方向: 増やす（基準値と目標値から）',
     ]);
     expect(within(kpiRow).getByRole('link', { name: '子ども受付ルームの利用件数' })).toHaveAttribute('href', '/kpis/41');
     const chart = within(card).getByRole('img', { name: '子ども受付ルームの利用件数の基準値と実績の棒グラフ' });

@@ -125,6 +125,33 @@ describe('the KPI page', () => {
     expect(screen.getByRole('img', { name: /子ども受付ルームの利用件数の基準値と実績/ })).toHaveAccessibleDescription(/実績 1,100件（令和7年11月30日）/);
   });
 
+  it('keeps a KPI at its target within a band and shows the health it is judged to have', async () => {
+    let current = kpi();
+    const puts: unknown[] = [];
+    const { fetch } = fakeFetch({
+      'POST /api/v1/auth/refresh': () => json(tokenOut('token-6', bureauEditor)),
+      'GET /api/v1/kpis/41': () => json(current),
+      'PUT /api/v1/kpis/41': async (request) => {
+        puts.push(await request.json());
+        current = kpi({ direction: 'keep', direction_label: '維持する', direction_set: true, tolerance: 50, health: 'on_track', health_label: '順調', version: 2 });
+        return json(current);
+      },
+    });
+    renderApp('/kpis/41', fetch);
+    const user = userEvent.setup();
+
+    expect(await screen.findByTestId('kpi-health-41')).toHaveTextContent('遅延目指す方向: 増やす（基準値と目標値から）');
+    await user.click(screen.getByRole('button', { name: '「子ども受付ルームの利用件数」を編集' }));
+    const form = screen.getByRole('form', { name: '「子ども受付ルームの利用件数」を編集' });
+    expect(within(form).queryByLabelText(/^維持とみなす幅/)).not.toBeInTheDocument();
+    await user.selectOptions(within(form).getByLabelText(/^目指す方向/), 'keep');
+    await user.type(within(form).getByLabelText(/^維持とみなす幅/), '50');
+    await user.click(within(form).getByRole('button', { name: '保存する' }));
+
+    await waitFor(() => expect(screen.getByTestId('kpi-health-41')).toHaveTextContent('順調目指す方向: 維持する'));
+    expect(puts).toEqual([expect.objectContaining({ direction: 'keep', tolerance: 50, target_value: 1200 })]);
+  });
+
   it('refuses a value that is not a number before sending it', async () => {
     const { fetch, calls } = fakeFetch({
       'POST /api/v1/auth/refresh': () => json(tokenOut('token-6', bureauEditor)),

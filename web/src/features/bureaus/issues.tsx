@@ -525,6 +525,7 @@ export function KpiTable({ kpis, caption, linkNames = true }: { kpis: KpiOut[]; 
             <th scope="col">{t('bureaus.kpiColumns.latest')}</th>
             <th scope="col">{t('bureaus.kpiColumns.change')}</th>
             <th scope="col">{t('bureaus.kpiColumns.target')}</th>
+            <th scope="col">{t('bureaus.kpiColumns.health')}</th>
           </tr>
         </thead>
         <tbody>
@@ -537,6 +538,16 @@ export function KpiTable({ kpis, caption, linkNames = true }: { kpis: KpiOut[]; 
                 {formatChangePercent(kpi.change_percent) || t('bureaus.none')}
               </td>
               <td>{valueWithDate(kpi.target_value, kpi.unit, kpi.target_on, language) ?? t('bureaus.none')}</td>
+              <td data-testid={`kpi-health-${kpi.id}`}>
+                <span className={`bp-health bp-health--${kpi.health}`}>{t(`bureaus.healthLabels.${kpi.health}`)}</span>
+                {kpi.direction && (
+                  <span className="bp-kpi__date">
+                    {t(kpi.direction_set ? 'bureaus.kpiDirectionSet' : 'bureaus.kpiDirectionReadShort', {
+                      direction: t(`bureaus.kpiDirections.${kpi.direction}`),
+                    })}
+                  </span>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>

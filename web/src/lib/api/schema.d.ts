@@ -2769,6 +2769,11 @@ export interface components {
             target_value?: number | null;
             unit: string;
         };
+        /**
+         * @description Which way a KPI should move: 増やす, 減らす, 維持する.
+         * @enum {string}
+         */
+        KpiDirectionDto: "increase" | "decrease" | "keep";
         KpiIn: {
             /**
              * Format: date
@@ -2780,6 +2785,7 @@ export interface components {
              * @example 948
              */
             baseline_value: number;
+            direction?: components["schemas"]["KpiDirectionDto"] | null;
             /** @example デジラボ RPA 削減時間 */
             name: string;
             note?: string | null;
@@ -2787,6 +2793,12 @@ export interface components {
             target_on?: string | null;
             /** Format: double */
             target_value?: number | null;
+            /**
+             * Format: double
+             * @description For a KPI kept at its target (`keep`): how far from the target, in its unit, still
+             *     counts as kept (0 when left out).
+             */
+            tolerance?: number | null;
             /** @example 時間 */
             unit: string;
         };
@@ -2810,6 +2822,17 @@ export interface components {
              * @description Latest actual minus baseline.
              */
             change_value?: number | null;
+            direction?: components["schemas"]["KpiDirectionDto"] | null;
+            /** @description 増やす, 減らす or 維持する. */
+            direction_label?: string | null;
+            /** @description Whether the owner set the direction (false: read from the baseline and the target). */
+            direction_set: boolean;
+            /**
+             * @description Computed as of today (Asia/Tokyo) from the latest measurement against the straight path
+             *     from baseline to target (see docs/health.md); never written.
+             */
+            health: components["schemas"]["HealthDto"];
+            health_label: string;
             /** Format: int64 */
             id: number;
             /** Format: int64 */
@@ -2831,6 +2854,11 @@ export interface components {
             target_progress_percent?: number | null;
             /** Format: double */
             target_value?: number | null;
+            /**
+             * Format: double
+             * @description The band around the target a kept KPI may move in.
+             */
+            tolerance?: number | null;
             unit: string;
             /** Format: int32 */
             version: number;

@@ -2,11 +2,13 @@
 import { useTranslation } from 'react-i18next';
 import { dataOf, useApi } from '../../../lib/api';
 import { todayInTokyo } from '../../../lib/dates';
-import { Checks, FormShell, TextInput, numberOrNull, textOrNull, useTextValues, type HeadingTag } from '../../../components/form';
+import { Checks, FormShell, SelectInput, TextInput, numberOrNull, textOrNull, useTextValues, type HeadingTag } from '../../../components/form';
 import { ifMatch, type KpiOut } from '../api';
 import { usePolicyWrite } from './usePolicyWrite';
 
-const KPI_FIELDS = ['name', 'unit', 'baseline_value', 'baseline_on', 'target_value', 'target_on', 'note'] as const;
+const KPI_FIELDS = ['name', 'unit', 'baseline_value', 'baseline_on', 'target_value', 'target_on', 'direction', 'tolerance', 'note'] as const;
+const DIRECTIONS = ['increase', 'decrease', 'keep'] as const;
+type Direction = (typeof DIRECTIONS)[number];
 
 export function KpiForm({
   issueId,
@@ -30,6 +32,8 @@ export function KpiForm({
     baseline_on: kpi?.baseline_on ?? '',
     target_value: kpi?.target_value == null ? '' : String(kpi.target_value),
     target_on: kpi?.target_on ?? '',
+    direction: kpi?.direction_set ? (kpi.direction ?? '') : '',
+    tolerance: kpi?.tolerance == null ? '' : String(kpi.tolerance),
     note: kpi?.note ?? '',
   }));
   const body = () => ({
@@ -39,6 +43,8 @@ export function KpiForm({
     baseline_on: v.baseline_on,
     target_value: numberOrNull(v.target_value),
     target_on: textOrNull(v.target_on),
+    direction: (v.direction || null) as Direction | null,
+    tolerance: v.direction === 'keep' ? numberOrNull(v.tolerance) : null,
     note: textOrNull(v.note),
   });
   const write = usePolicyWrite(
@@ -68,6 +74,7 @@ export function KpiForm({
           .number('baseline_value', v.baseline_value)
           .required('baseline_on', v.baseline_on)
           .number('target_value', v.target_value)
+          .number('tolerance', v.tolerance)
           .problem()
       }
       submitLabel={kpi ? t('bureaus.save') : t('bureaus.addKpiSubmit')}
@@ -98,6 +105,22 @@ export function KpiForm({
             <div className="form-row">
               <TextInput {...field('target_value')} label={t('bureaus.kpiFields.targetValue')} width="short" />
               <TextInput {...field('target_on')} type="date" width="short" label={t('bureaus.kpiFields.targetOn')} />
+            </div>
+            <div className="form-row">
+              <SelectInput
+                {...field('direction')}
+                label={t('bureaus.kpiFields.direction')}
+                hint={t('bureaus.kpiHints.direction')}
+                options={[['', t('bureaus.kpiDirectionRead')], ...DIRECTIONS.map((d): [string, string] => [d, t(`bureaus.kpiDirections.${d}`)])]}
+              />
+              {v.direction === 'keep' && (
+                <TextInput
+                  {...field('tolerance')}
+                  label={t('bureaus.kpiFields.tolerance')}
+                  hint={t('bureaus.kpiHints.tolerance')}
+                  width="short"
+                />
+              )}
             </div>
             <TextInput {...field('note')} label={t('bureaus.kpiFields.note')} multiline />
           </>
