@@ -883,6 +883,11 @@ async fn a_reforms_effect_rows_are_its_effects_added_changed_and_removed_in_the_
         .map(|e| e["column"].as_str().unwrap())
         .collect();
     assert_eq!(columns, ["種類", "単位"], "{}", refused.text);
+    // A reform left out of the answer with its effect rows as downloaded asks nothing of it.
+    let mut pages = read(&bytes);
+    page(&mut pages, "自主改革取組").remove_where("記録ID", with_effect);
+    let left_out = upload(&app, &editor, west, true, &write(&pages)).await;
+    assert_eq!(left_out.json["errors"], json!([]), "{}", left_out.text);
     let mut pages = read(&bytes);
     pages.retain(|p| p.name != "改革の効果");
     let without = upload(&app, &editor, west, true, &write(&pages)).await;

@@ -113,6 +113,23 @@ pub(super) fn effect_rows(item: &Item, now: &RecordNow) -> Vec<Vec<Cell>> {
         .collect()
 }
 
+/// A reform's effects as they stand (in `records_now`'s values).
+fn effects_now(now: &RecordNow) -> Vec<Effect> {
+    now.values["effects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            Some(Effect {
+                kind: e["kind"].as_str().and_then(EffectKind::parse)?,
+                value: e["value"].as_f64()?,
+                unit: e["unit"].as_str()?.to_owned(),
+                basis: e["basis"].as_str().map(str::to_owned),
+            })
+        })
+        .collect()
+}
+
 /// A reform's effects in one line of text, as the dry run shows them.
 pub(super) fn effects_text(effects: &[Effect]) -> Option<String> {
     (!effects.is_empty()).then(|| {
@@ -150,6 +167,9 @@ pub(super) struct Parts {
     first_row: HashMap<i64, RowAt>,
     /// Items with a refused part row: their own row is refused with them.
     refused: HashSet<i64>,
+    /// Reform items whose effect rows give the effects they have now: rows left as downloaded
+    /// ask nothing, so they need no row of their item.
+    effects_as_they_are: HashSet<i64>,
 }
 
 /// What is needed to read a part row: the request's items, the records as they stand now and
@@ -218,6 +238,17 @@ impl Parts {
                 };
                 if !read {
                     parts.refused.insert(item.id);
+                }
+            }
+        }
+        if let Some(effects) = &parts.effects {
+            for (item_id, given) in effects {
+                let now = context
+                    .items
+                    .get(item_id)
+                    .and_then(|i| context.now.get(&(RecordKind::Reform, i.record_id)));
+                if now.is_some_and(|n| effects_now(n) == *given) {
+                    parts.effects_as_they_are.insert(*item_id);
                 }
             }
         }
@@ -503,7 +534,12 @@ impl Parts {
             .milestones
             .keys()
             .copied()
-            .chain(self.effects.iter().flat_map(|e| e.keys().copied()))
+            .chain(
+                self.effects
+                    .iter()
+                    .flat_map(|e| e.keys().copied())
+                    .filter(|id| !self.effects_as_they_are.contains(id)),
+            )
             .filter(|id| !rows_seen.contains(id))
             .collect::<HashSet<i64>>();
         let mut orphans: Vec<i64> = orphans.into_iter().collect();
