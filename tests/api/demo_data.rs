@@ -16,6 +16,7 @@ on_both_databases!(
     the_x_policy_rounds_of_seeds_001_and_002_closed_knowing_what_the_bureaus_wrote,
     the_wards_milestones_are_done_where_its_progress_text_says_so_and_the_closed_round_counts_them,
     the_open_round_of_the_demo_has_overdue_and_returned_requests_and_fills_the_editors_inbox,
+    the_targets_seed_001_states_are_kpis_judged_by_the_progress_it_reports,
 );
 
 /// The report's reforms whose text mentions kintone, Kintone or キントーン, by their No., as read in
@@ -451,13 +452,14 @@ async fn the_x_policy_rounds_of_seeds_001_and_002_closed_knowing_what_the_bureau
             )
         })
         .collect();
-    // Items: 12 issues and 6 KPIs of seed 001; 8 issues (no KPI table) of seed 002.
+    // Items: 12 issues and 10 KPIs of seed 001 (its table's 6 and the 4 targets its texts
+    // state); 8 issues (no KPI table) of seed 002.
     for (title, bureau, as_of, items, before) in [
         (
             "令和6年度 局区X方針 進捗照会（11月末時点）デジタル市役所推進室",
             "デジタル市役所推進室",
             "2024-11-30",
-            18,
+            22,
             "2024-11-30",
         ),
         (
@@ -620,5 +622,57 @@ async fn the_wards_milestones_are_done_where_its_progress_text_says_so_and_the_c
     assert_eq!(
         dashboard["stale"]["milestones"]["count"].as_u64().unwrap() as usize,
         overdue_on_as_of
+    );
+}
+
+/// Seed 001's stated targets as KPIs: 8万時間 (no actual yet: the seed surveys it at the year's
+/// end), シルバー 700 with 680 and ゴールド 60 with 65 enrolled as of 令和6年11月末, and 2,400
+/// DX人材 over three years (no count stated), each judged by its computed health.
+async fn the_targets_seed_001_states_are_kpis_judged_by_the_progress_it_reports(
+    backend: Backend,
+) {
+    let (app, token) = demo_app(backend).await;
+    let policies = get(&app, &token, "/api/v1/policies?fiscal_year=2024").await;
+    let policy = get(
+        &app,
+        &token,
+        &format!("/api/v1/policies/{}", policies["items"][0]["id"]),
+    )
+    .await;
+    let kpis: HashMap<String, Value> = policy["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["kpis"].as_array().unwrap().clone())
+        .map(|k| (k["name"].as_str().unwrap().to_owned(), k))
+        .collect();
+    let of = |name: &str| {
+        let kpi = &kpis[name];
+        (
+            kpi["target_value"].as_f64(),
+            kpi["latest_value"].as_f64(),
+            kpi["health"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(
+        of("職員の作業時間の削減（デジラボ・デジナビ等）"),
+        (Some(80000.0), None, "not_started".to_owned())
+    );
+    assert_eq!(
+        of("シルバー（実行）人材の育成"),
+        (Some(700.0), Some(680.0), "on_track".to_owned()),
+        "680 by 11月末 is ahead of the year's straight path to 700"
+    );
+    assert_eq!(
+        of("ゴールド（戦略）人材の育成"),
+        (Some(60.0), Some(65.0), "done".to_owned())
+    );
+    assert_eq!(
+        of("DX人材の育成（DX人材育成プロジェクト）"),
+        (Some(2400.0), None, "not_started".to_owned())
+    );
+    assert_eq!(
+        kpis["シルバー（実行）人材の育成"]["actuals"][0]["note"],
+        "⑤「7月から研修をスタート。680人が受講中。」（令和6年11月末時点、受講中の人数）"
     );
 }

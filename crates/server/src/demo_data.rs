@@ -223,6 +223,9 @@ struct KpiRow {
 struct ActualRow {
     value: f64,
     measured_on: NaiveDate,
+    /// The seed's sentence the figure comes from, when it says more than the number.
+    #[serde(default)]
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -756,7 +759,7 @@ async fn load_policies(org: &mut Organisation<'_>, file: PoliciesFile) -> Result
                         kpi.id,
                         a.value,
                         a.measured_on,
-                        None,
+                        a.note,
                         org.actor,
                     )
                     .await
