@@ -628,9 +628,7 @@ async fn the_wards_milestones_are_done_where_its_progress_text_says_so_and_the_c
 /// Seed 001's stated targets as KPIs: 8万時間 (no actual yet: the seed surveys it at the year's
 /// end), シルバー 700 with 680 and ゴールド 60 with 65 enrolled as of 令和6年11月末, and 2,400
 /// DX人材 over three years (no count stated), each judged by its computed health.
-async fn the_targets_seed_001_states_are_kpis_judged_by_the_progress_it_reports(
-    backend: Backend,
-) {
+async fn the_targets_seed_001_states_are_kpis_judged_by_the_progress_it_reports(backend: Backend) {
     let (app, token) = demo_app(backend).await;
     let policies = get(&app, &token, "/api/v1/policies?fiscal_year=2024").await;
     let policy = get(
