@@ -40,6 +40,25 @@ pub(crate) async fn west_issue(app: &TestApp, o: &Org, token: &str) -> Issue {
     read_issue(app, token, id).await
 }
 
+/// A planned milestone of `quarter` under issue #`issue`, as the server answers it.
+pub(crate) async fn planned_milestone(
+    app: &TestApp,
+    token: &str,
+    issue: i64,
+    quarter: u8,
+    title: &str,
+) -> Value {
+    let made = post(
+        app,
+        &format!("/api/v1/policy-issues/{issue}/milestones"),
+        token,
+        json!({ "quarter": quarter, "title": title, "state": "planned" }),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    made.json
+}
+
 async fn read_issue(app: &TestApp, token: &str, id: i64) -> Issue {
     let answer = app
         .get(&format!("/api/v1/policy-issues/{id}"), Some(token))
@@ -176,15 +195,7 @@ async fn a_stale_milestone_a_slip_without_reason_or_a_foreign_milestone_writes_n
 
     let elsewhere = {
         let second = issue_of_year(&app, &o.admin, o.west, 2026).await;
-        let m = post(
-            &app,
-            &format!("/api/v1/policy-issues/{second}/milestones"),
-            &o.admin,
-            json!({ "quarter": 1, "title": "仕組みの検討", "state": "planned" }),
-        )
-        .await;
-        assert_eq!(m.status, 201, "{}", m.text);
-        m.json
+        planned_milestone(&app, &o.admin, second, 1, "仕組みの検討").await
     };
     let foreign = check_in(
         &app,

@@ -212,6 +212,22 @@ async fn a_kpi_is_judged_along_its_path_and_a_kept_one_by_its_band(backend: Back
         ["on_track", "at_risk", "late", "done", "on_track", "late"]
     );
 
+    // A direction the target contradicts is refused.
+    let contradicted = post(
+        &app,
+        &format!("/api/v1/policy-issues/{id}/kpis"),
+        &o.admin,
+        json!({ "name": "予約件数F", "unit": "件", "baseline_value": 100, "baseline_on": days_ago(10),
+                "target_value": 50, "direction": "increase" }),
+    )
+    .await;
+    let problem = contradicted.assert_problem(422, "validation_failed");
+    assert_eq!(
+        problem["errors"][0]["pointer"], "/direction",
+        "{}",
+        contradicted.text
+    );
+
     // A band belongs to a kept KPI only.
     let refused = post(
         &app,

@@ -24,6 +24,8 @@ on_both_databases!(
     a_reforms_effect_rows_are_its_effects_added_changed_and_removed_in_the_workbook,
     a_sections_stage_and_the_proposals_outcome_are_answered_from_the_workbook,
     every_request_of_a_round_over_the_demo_data_uploads_its_own_workbook_as_no_answer,
+    a_stage_recorded_after_the_round_date_sends_the_move_to_the_page,
+    before_the_round_date_has_come_a_milestone_is_done_and_a_kpi_measured_today,
 );
 
 /// A worksheet as read back: its name, its headers and its rows of text.
@@ -498,24 +500,8 @@ async fn kpi_actuals_and_progress_notes_are_answered_as_of_the_round_date(backen
         json!({ "name": "オンライン申請率", "unit": "%", "baseline_value": 10.0, "baseline_on": "2025-04-01" }),
     )
     .await;
-    let (round, tag) = draft(
-        &app,
-        &o.admin,
-        round_body(&["policy_issue", "kpi"], &[], &[]),
-    )
-    .await;
-    let opened = act(&app, &o.admin, round, "open", &tag).await;
-    assert_eq!(opened.status, 200, "{}", opened.text);
-    let requests = crate::rounds::requests_of(&app, &o.admin, round).await;
-    let west = requests
-        .iter()
-        .find(|r| r["owner_kind"] == "bureau" && r["owner_id"] == o.west)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
-    let editor = app
-        .editor_for("west.bureau@city.example.jp", vec![], vec![o.west])
-        .await;
+    let (west, editor) =
+        opened_for_the_ward(&app, &o, round_body(&["policy_issue", "kpi"], &[], &[])).await;
 
     let (status, bytes) = download(&app, &editor, west).await;
     assert_eq!(status, 200);
@@ -551,11 +537,10 @@ async fn kpi_actuals_and_progress_notes_are_answered_as_of_the_round_date(backen
     );
 }
 
-/// West ward's issue with two planned milestones, a round over policy issues opened, and the
-/// ward's request with the ward editor who answers it.
-async fn west_issue_in_a_round(app: &TestApp, o: &Org) -> (Issue, i64, String) {
-    let issue = west_issue(app, o, &o.admin).await;
-    let (round, tag) = draft(app, &o.admin, round_body(&["policy_issue"], &[], &[])).await;
+/// Opens a round drafted from `body` and answers the west ward's own request (the bureau's,
+/// for its policy issues and KPIs) with the ward's editor: (request, editor).
+async fn opened_for_the_ward(app: &TestApp, o: &Org, body: Value) -> (i64, String) {
+    let (round, tag) = draft(app, &o.admin, body).await;
     let opened = act(app, &o.admin, round, "open", &tag).await;
     assert_eq!(opened.status, 200, "{}", opened.text);
     let requests = crate::rounds::requests_of(app, &o.admin, round).await;
@@ -568,6 +553,14 @@ async fn west_issue_in_a_round(app: &TestApp, o: &Org) -> (Issue, i64, String) {
     let editor = app
         .editor_for("west.bureau@city.example.jp", vec![], vec![o.west])
         .await;
+    (west, editor)
+}
+
+/// West ward's issue with two planned milestones, a round over policy issues opened, and the
+/// ward's request with the ward editor who answers it.
+async fn west_issue_in_a_round(app: &TestApp, o: &Org) -> (Issue, i64, String) {
+    let issue = west_issue(app, o, &o.admin).await;
+    let (west, editor) = opened_for_the_ward(app, o, round_body(&["policy_issue"], &[], &[])).await;
     (issue, west, editor)
 }
 
@@ -1078,5 +1071,87 @@ async fn every_request_of_a_round_over_the_demo_data_uploads_its_own_workbook_as
             "改革の効果",
             "自主改革取組"
         ]
+    );
+}
+
+/// The sheet shows the stage as it stands today; a move taking effect on 基準日 under a stage
+/// recorded later would be judged against another stage than the one shown, so it is refused.
+async fn a_stage_recorded_after_the_round_date_sends_the_move_to_the_page(backend: Backend) {
+    let app = spawn_app_with(backend, "").await;
+    let o = org(&app).await;
+    let (proposal, assignment) = presented_to_west(&app, &o, "見積書押印の廃止").await;
+    let later = post(
+        &app,
+        &format!("/api/v1/proposals/{proposal}/assignments/{assignment}/transitions"),
+        &o.admin,
+        json!({ "to_stage": 2, "effective_on": "2026-01-05" }),
+    )
+    .await;
+    assert_eq!(later.status, 201, "{}", later.text);
+    let (west, editor) = opened_for_west(&app, &o, &["proposal_assignment"]).await;
+    let (_, bytes) = download(&app, &editor, west).await;
+    let mut pages = read(&bytes);
+    let sheet = page(&mut pages, "PT提案の検討状況");
+    assert_eq!(sheet.get(assignment, "検討段階"), "②PTと所管課で協議");
+    sheet.set(assignment, "検討段階", "④");
+    sheet.set(assignment, ANSWER, "変更あり");
+    let refused = upload(&app, &editor, west, false, &write(&pages)).await;
+    refused.assert_problem(422, "validation_failed");
+    assert!(refused.text.contains("later_stage"), "{}", refused.text);
+    let after = app
+        .get(&format!("/api/v1/proposals/{proposal}"), Some(&editor))
+        .await;
+    assert_eq!(
+        after.json["assignments"][0]["stage"], 2,
+        "nothing was written"
+    );
+}
+
+/// A round whose 基準日 is still ahead: what is answered is done or measured today, never on
+/// a day that has not come.
+async fn before_the_round_date_has_come_a_milestone_is_done_and_a_kpi_measured_today(
+    backend: Backend,
+) {
+    let app = spawn_app_with(backend, "").await;
+    let o = org(&app).await;
+    let today = (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive();
+    let as_of = today + chrono::Duration::days(20);
+    let fiscal_year = if chrono::Datelike::month(&as_of) >= 4 {
+        chrono::Datelike::year(&as_of)
+    } else {
+        chrono::Datelike::year(&as_of) - 1
+    };
+    let issue = crate::milestone_overdue::issue_of_year(&app, &o.admin, o.west, fiscal_year).await;
+    let milestone = crate::check_ins::planned_milestone(&app, &o.admin, issue, 1, "試行").await;
+    let milestone = milestone["id"].as_i64().unwrap();
+    let kpi = created_id(
+        &app,
+        &o.admin,
+        &format!("/api/v1/policy-issues/{issue}/kpis"),
+        json!({ "name": "予約件数", "unit": "件", "baseline_value": 0, "baseline_on": today.to_string() }),
+    )
+    .await;
+    let mut body = round_body(&["policy_issue", "kpi"], &[], &[]);
+    body["as_of"] = json!(as_of.to_string());
+    body["due_on"] = json!((as_of + chrono::Duration::days(14)).to_string());
+    let (west, editor) = opened_for_the_ward(&app, &o, body).await;
+    let (_, bytes) = download(&app, &editor, west).await;
+    let mut pages = read(&bytes);
+    page(&mut pages, "マイルストーン").set_where("マイルストーンID", milestone, STATE, "完了");
+    page(&mut pages, "局区X方針の課題").set(issue, ANSWER, "変更あり");
+    let kpis = page(&mut pages, "KPI");
+    kpis.set(kpi, "基準日の実績値", "12");
+    kpis.set(kpi, ANSWER, "変更あり");
+    let applied = upload(&app, &editor, west, false, &write(&pages)).await;
+    assert_eq!(applied.status, 200, "{}", applied.text);
+    let written = app
+        .get(&format!("/api/v1/policy-issues/{issue}"), Some(&editor))
+        .await;
+    assert_eq!(written.json["milestones"][0]["done_on"], today.to_string());
+    assert_eq!(written.json["milestones"][0]["health"], "done");
+    let measured = app.get(&format!("/api/v1/kpis/{kpi}"), Some(&editor)).await;
+    assert_eq!(
+        measured.json["actuals"][0]["measured_on"],
+        today.to_string()
     );
 }

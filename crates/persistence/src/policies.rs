@@ -824,6 +824,13 @@ pub async fn check_in_within(
     check_in: CheckIn,
     actor: &AuditActor,
 ) -> Result<Issue, CheckInError> {
+    // Held until the caller commits, so that no write of the issue slips in between its version
+    // check and the parts written under it.
+    policy_issue::Entity::find_by_id(issue_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let issue = find_issue(txn, issue_id)
         .await?
         .ok_or(StoreError::NotFound)?;

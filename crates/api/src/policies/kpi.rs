@@ -222,6 +222,18 @@ fn kpi_fields(input: KpiIn) -> Result<KpiFields, ApiError> {
         direction: input.direction.map(Into::into),
         tolerance: input.tolerance,
     };
+    let contradicts = match (fields.direction, fields.target_value) {
+        (Some(KpiDirection::Increase), Some(target)) => target < fields.baseline_value,
+        (Some(KpiDirection::Decrease), Some(target)) => target > fields.baseline_value,
+        _ => false,
+    };
+    if contradicts {
+        return Err(field_error(
+            "/direction",
+            "contradicts_target",
+            "the target lies the other way from the baseline",
+        ));
+    }
     if fields.tolerance.is_some() && fields.direction() != Some(KpiDirection::Keep) {
         return Err(field_error(
             "/tolerance",

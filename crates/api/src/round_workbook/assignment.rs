@@ -166,6 +166,28 @@ pub(super) async fn assignment_write(
     let Some(assignment) = proposal.assignments.iter().find(|a| a.id == item.record_id) else {
         return Err(StoreError::NotFound.into());
     };
+    // A stage recorded after the day this move would take effect on is where the sheet's
+    // "before" comes from; a move slipped in under it would be judged and shown against another
+    // stage than the one the owner saw, so such a row is answered on the page.
+    if let Some(change) = &stage_change {
+        let events =
+            persistence::proposals::stage_events(&answering.state.db.conn, proposal_id).await?;
+        if events
+            .iter()
+            .any(|e| e.assignment_id == assignment.id && e.effective_on > change.effective_on)
+        {
+            reading.refuse(
+                row,
+                Some(&STAGE),
+                "later_stage",
+                format!(
+                    "{}より後の日付で検討段階が記録されているため、この段階の変更は回答ページで行ってください",
+                    change.effective_on
+                ),
+            );
+            return Ok(None);
+        }
+    }
     let names = Names::load_for(answering.state, [&proposal]).await?;
     let caller = answering.caller;
     let may_move = names.assignment_rights(caller, assignment.section_id).act;

@@ -303,8 +303,8 @@ pub struct WorkbookAnswerOut {
     pub rows: Vec<WorkbookRowOut>,
     /// The rows refused; any refusal refuses the whole upload.
     pub errors: Vec<WorkbookRowErrorOut>,
-    /// What the workbook cannot answer and the page must (a proposal's stage and outcome), and
-    /// sheets it did not read.
+    /// What the preview should know besides the rows: sheets not read, a sheet left out (the
+    /// effects then stay as they are), an upload that answers nothing.
     pub notes: Vec<String>,
 }
 
@@ -575,7 +575,10 @@ async fn row_write(
             }
             let period = reading.cell(cells, &PERIOD).to_owned();
             let period = (!period.is_empty()).then_some(period);
-            if let Some(text) = &period
+            // A period as stored is taken as it is (it was checked when written).
+            if let Some(text) = period
+                .as_ref()
+                .filter(|p| **p != fields.period_text.as_deref().unwrap_or_default())
                 && let Err(message) = text_rule(crate::text_rules::period_text, text)
             {
                 refused = true;
@@ -709,7 +712,8 @@ async fn row_write(
                         kpi_id: item.record_id,
                         expected_version: now.version,
                         value,
-                        measured_on: as_of,
+                        // Measured on 基準日, or today when 基準日 is still ahead.
+                        measured_on: as_of.min(state.clock.today_in_tokyo()),
                         note,
                     })
                 }
@@ -847,7 +851,7 @@ async fn read_answers(
     let context = PartContext {
         items: &by_id,
         now,
-        as_of: answering.as_of,
+        done_on: answering.as_of.min(answering.state.clock.today_in_tokyo()),
     };
     let mut parts = Parts::read(&mut pages, &context, errors);
     let reforms_listed = pages.iter().any(|p| p.name == SHEETS[0].1);

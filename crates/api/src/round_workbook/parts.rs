@@ -173,11 +173,12 @@ pub(super) struct Parts {
 }
 
 /// What is needed to read a part row: the request's items, the records as they stand now and
-/// the 基準日 a milestone done without a day is done on.
+/// the day a milestone done without a day is done on (基準日, or today when 基準日 is ahead:
+/// nothing is done in the future).
 pub(super) struct PartContext<'a> {
     pub(super) items: &'a HashMap<i64, &'a Item>,
     pub(super) now: &'a HashMap<(RecordKind, i64), RecordNow>,
-    pub(super) as_of: NaiveDate,
+    pub(super) done_on: NaiveDate,
 }
 
 impl Parts {
@@ -234,7 +235,7 @@ impl Parts {
                         &mut seen_milestones,
                     )
                 } else {
-                    parts.read_effect(&mut reading, (*row, cells), item)
+                    parts.read_effect(&mut reading, (*row, cells), item, context)
                 };
                 if !read {
                     parts.refused.insert(item.id);
@@ -329,7 +330,8 @@ impl Parts {
         };
         let reason_text = reading.cell(cells, &SLIP_REASON).to_owned();
         let reason = (!reason_text.is_empty()).then_some(reason_text);
-        if let Some(text) = &reason
+        // A reason as stored is taken as it is (it was checked when written).
+        if let Some(text) = reason.as_ref().filter(|r| Some(*r) != was_reason.as_ref())
             && let Err(message) = text_rule(crate::policies::milestone::reason_text, text)
         {
             reading.refuse(row, Some(&SLIP_REASON), "invalid_value", message);
@@ -340,7 +342,7 @@ impl Parts {
         let done_on = match state {
             // Done already (some seeds give no day): the day stays as it was.
             MilestoneState::Done if was_state == Some(MilestoneState::Done) => day.or(was_day),
-            MilestoneState::Done => day.or(Some(context.as_of)),
+            MilestoneState::Done => day.or(Some(context.done_on)),
             _ => day.filter(|d| Some(*d) != was_day),
         };
         let slip_reason = match state {
@@ -414,6 +416,7 @@ impl Parts {
         reading: &mut Reading<'_>,
         (row, cells): (u32, &[String]),
         item: &Item,
+        context: &PartContext<'_>,
     ) -> bool {
         if item.record_kind != RecordKind::Reform {
             reading.refuse(
@@ -448,7 +451,23 @@ impl Parts {
             }
         };
         let unit = reading.cell(cells, &UNIT).to_owned();
-        let unit_read = if unit.is_empty() {
+        let basis = reading.cell(cells, &BASIS).to_owned();
+        let basis = (!basis.is_empty()).then_some(basis);
+        // An effect as stored is taken as it is (its texts were checked when written).
+        let stored = context
+            .now
+            .get(&(RecordKind::Reform, item.record_id))
+            .map(effects_now)
+            .unwrap_or_default();
+        let as_stored = |kind: Option<EffectKind>, value: Option<f64>| {
+            stored.iter().any(|e| {
+                Some(e.kind) == kind && Some(e.value) == value && e.unit == unit && e.basis == basis
+            })
+        };
+        let kept = as_stored(kind, value);
+        let unit_read = if kept {
+            true
+        } else if unit.is_empty() {
             reading.refuse(
                 row,
                 Some(&UNIT),
@@ -462,9 +481,7 @@ impl Parts {
         } else {
             true
         };
-        let basis = reading.cell(cells, &BASIS).to_owned();
-        let basis = (!basis.is_empty()).then_some(basis);
-        let basis_read = match &basis {
+        let basis_read = match basis.as_ref().filter(|_| !kept) {
             Some(text) => match text_rule(crate::reforms::basis_text, text) {
                 Ok(()) => true,
                 Err(message) => {

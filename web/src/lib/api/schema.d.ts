@@ -4927,8 +4927,8 @@ export interface components {
             /** @description The rows refused; any refusal refuses the whole upload. */
             errors: components["schemas"]["WorkbookRowErrorOut"][];
             /**
-             * @description What the workbook cannot answer and the page must (a proposal's stage and outcome), and
-             *     sheets it did not read.
+             * @description What the preview should know besides the rows: sheets not read, a sheet left out (the
+             *     effects then stay as they are), an upload that answers nothing.
              */
             notes: string[];
             /** @description The request as it would stand (dry run) or stands after. */

@@ -178,7 +178,7 @@ export const roundsEn: DeepStrings<typeof roundsJa> = {
   },
   workbook: {
     heading: 'Answer in Excel',
-    hint: 'Download the request as a workbook, put 変更なし (unchanged) or 変更あり (changed) in the answer column, fill in the values that changed and upload it. You see each row\'s changes before applying them. Milestones (done or slipped) and a reform\'s effects are filled in on their own sheets and answered on the issue\'s or the reform\'s row; a proposal\'s stage and outcome are answered on this page.',
+    hint: 'Download the request as a workbook, put 変更なし (unchanged) or 変更あり (changed) in the answer column, fill in the values that changed and upload it. You see each row\'s changes before applying them. Milestones (done or slipped) and a reform\'s effects are filled in on their own sheets and answered on the issue\'s or the reform\'s row; a proposal\'s stage, decision and outcome are answered in the workbook too.',
     download: 'Download as Excel',
     file: 'The filled-in workbook (.xlsx, up to 20 MB)',
     answer: 'Answer with Excel',

@@ -36,6 +36,10 @@ export function KpiForm({
     tolerance: kpi?.tolerance == null ? '' : String(kpi.tolerance),
     note: kpi?.note ?? '',
   }));
+  // Kept at its target: chosen so, or read so from an equal baseline and target.
+  const kept =
+    v.direction === 'keep' ||
+    (v.direction === '' && v.target_value.trim() !== '' && numberOrNull(v.target_value) === numberOrNull(v.baseline_value));
   const body = () => ({
     name: v.name,
     unit: v.unit,
@@ -44,7 +48,7 @@ export function KpiForm({
     target_value: numberOrNull(v.target_value),
     target_on: textOrNull(v.target_on),
     direction: (v.direction || null) as Direction | null,
-    tolerance: v.direction === 'keep' ? numberOrNull(v.tolerance) : null,
+    tolerance: kept ? numberOrNull(v.tolerance) : null,
     note: textOrNull(v.note),
   });
   const write = usePolicyWrite(
@@ -113,7 +117,7 @@ export function KpiForm({
                 hint={t('bureaus.kpiHints.direction')}
                 options={[['', t('bureaus.kpiDirectionRead')], ...DIRECTIONS.map((d): [string, string] => [d, t(`bureaus.kpiDirections.${d}`)])]}
               />
-              {v.direction === 'keep' && (
+              {kept && (
                 <TextInput
                   {...field('tolerance')}
                   label={t('bureaus.kpiFields.tolerance')}
