@@ -44,15 +44,14 @@ impl Stage {
     }
 
     /// A stage as staff write it: its label (①所管課に提示), its circled number alone (①) or
-    /// its number (1).
+    /// its number, half- or full-width (1, １).
     pub fn from_text(text: &str) -> Option<Stage> {
         let text = text.trim();
-        Stage::ALL.into_iter().find(|s| {
-            let label = s.label_ja();
-            text == label
-                || label.chars().next().is_some_and(|c| text == c.to_string())
-                || text == s.number().to_string()
-        })
+        // NFKC reads ① and １ as 1.
+        let number = crate::text::normalize(text);
+        Stage::ALL
+            .into_iter()
+            .find(|s| text == s.label_ja() || number == s.number().to_string())
     }
 
     pub fn label_ja(self) -> &'static str {
@@ -389,6 +388,16 @@ mod tests {
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2025, 11, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_stage_is_read_from_its_label_its_circled_number_or_its_number_in_either_width() {
+        for text in ["②PTと所管課で協議", "②", "2", "２", " ② "] {
+            assert_eq!(Stage::from_text(text), Some(Stage::Discussed), "{text}");
+        }
+        for text in ["", "5", "協議", "②協議"] {
+            assert_eq!(Stage::from_text(text), None, "{text}");
+        }
     }
 
     fn at(stage: Stage) -> Option<StageState> {

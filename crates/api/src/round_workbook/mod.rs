@@ -450,6 +450,33 @@ impl Reading<'_> {
         });
     }
 
+    /// Reads row `row`'s 状況 cell as one of `all` and moves `current` to it, recording the
+    /// change in `changes` when it differs; false when the word is refused.
+    #[allow(clippy::too_many_arguments)] // the cell, the words it may hold, and where it goes
+    fn move_status<S: Copy + PartialEq>(
+        &mut self,
+        row: u32,
+        cells: &[String],
+        current: &mut S,
+        all: &[S],
+        label: fn(S) -> &'static str,
+        code: fn(S) -> &'static str,
+        changes: &mut Vec<FieldChangeOut>,
+    ) -> bool {
+        let Some(status) = self.status(row, cells, all, label, code) else {
+            return false;
+        };
+        if status != *current {
+            changes.push(change(
+                &STATUS,
+                Some(label(*current).into()),
+                Some(label(status).into()),
+            ));
+            *current = status;
+        }
+        true
+    }
+
     /// Reads row `row`'s 状況 cell as one of `all`; see `word`.
     fn status<S: Copy>(
         &mut self,
@@ -555,24 +582,15 @@ async fn row_write(
                     .await?
                     .ok_or(StoreError::NotFound)?;
             let mut fields = reform.fields.clone();
-            match reading.status(
+            refused |= !reading.move_status(
                 row,
                 cells,
+                &mut fields.status,
                 &ReformStatus::ALL,
                 ReformStatus::label_ja,
                 ReformStatus::as_str,
-            ) {
-                Some(status) if status != fields.status => {
-                    changes.push(change(
-                        &STATUS,
-                        Some(fields.status.label_ja().into()),
-                        Some(status.label_ja().into()),
-                    ));
-                    fields.status = status;
-                }
-                Some(_) => {}
-                None => refused = true,
-            }
+                &mut changes,
+            );
             let period = reading.cell(cells, &PERIOD).to_owned();
             let period = (!period.is_empty()).then_some(period);
             // A period as stored is taken as it is (it was checked when written).
@@ -616,24 +634,15 @@ async fn row_write(
                 .await?
                 .ok_or(StoreError::NotFound)?;
             let mut fields = system.fields.clone();
-            match reading.status(
+            refused |= !reading.move_status(
                 row,
                 cells,
+                &mut fields.status,
                 &SystemStatus::ALL,
                 SystemStatus::label_ja,
                 SystemStatus::as_str,
-            ) {
-                Some(status) if status != fields.status => {
-                    changes.push(change(
-                        &STATUS,
-                        Some(fields.status.label_ja().into()),
-                        Some(status.label_ja().into()),
-                    ));
-                    fields.status = status;
-                }
-                Some(_) => {}
-                None => refused = true,
-            }
+                &mut changes,
+            );
             match parse_number(reading.cell(cells, &HOURS)) {
                 Ok(Some(h)) if !(0.0..=10_000_000.0).contains(&h) => {
                     refused = true;
